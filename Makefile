@@ -1,0 +1,22 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+.PHONY: setup setup-test demo test lint bench
+
+setup:
+	bash scripts/setup.sh
+
+setup-test:
+	WITH_TEST_TOOLS=1 bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/python cli.py demo
+
+test: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest
+
+lint: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench: setup-test
+	.venv/bin/python bench/asr.py

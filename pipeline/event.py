@@ -1,0 +1,101 @@
+"""The optional event sidecar (``<recording>.event.yaml|.json``): title, date, speakers, vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
+EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
+_PROMPT_CHARS = 600  # Whisper keeps ~224 prompt tokens; stay well inside them
+
+
+class Speaker(BaseModel):
+    """One person on the event page."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(default="", max_length=300)
+    org: str = Field(default="", max_length=300)
+
+
+class Event(BaseModel):
+    """What the event page tells us about a recording."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(default="", max_length=500)
+    date: dt.date | None = None
+    language: str | None = Field(default=None, pattern=r"^(auto|[a-z]{2,3})$")
+    speakers: list[Speaker] = Field(default_factory=list, max_length=200)
+    vocabulary: list[str] = Field(default_factory=list, max_length=500)
+    slides: list[str] = Field(default_factory=list)
+
+    @field_validator("slides", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def prompt(self) -> str:
+        """Words Whisper should expect: names, organisations, roles' acronyms, vocabulary."""
+        parts = [self.title] if self.title else []
+        people = [", ".join(x for x in (s.name, s.org) if x) for s in self.speakers]
+        if people:
+            parts.append("Speakers: " + "; ".join(people))
+        if self.vocabulary:
+            parts.append("Terms: " + ", ".join(self.vocabulary))
+        text = ". ".join(parts)
+        return text if len(text) <= _PROMPT_CHARS else text[:_PROMPT_CHARS].rsplit(" ", 1)[0]
+
+
+def find_sidecar(recording: Path) -> Path | None:
+    """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``), if any."""
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = recording.with_name(recording.stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field '{where}' (allowed: {', '.join(Event.model_fields)})"
+    return f"field '{where}': {error['msg']}"
+
+
+def load_event(path: Path) -> Event:
+    """Read and validate a sidecar; any problem is a ConfigError naming the field and the fix."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read event sidecar ({exc})", path, "save it as UTF-8 text"
+        ) from None
+    try:
+        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        detail = " ".join(str(exc).split())
+        raise ConfigError(
+            f"not valid {path.suffix[1:].upper()}: {detail}", path, f"see {EXAMPLE}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("the sidecar must be a mapping of fields", path, f"see {EXAMPLE}")
+    try:
+        return Event.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors()[:3])
+        more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        raise ConfigError(
+            f"invalid event sidecar: {problems}{more}", path, f"fix it; see {EXAMPLE}"
+        ) from None

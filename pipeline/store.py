@@ -1,0 +1,121 @@
+"""Where outputs live, how they are written (atomically), and the per-recording manifest."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST_SCHEMA_VERSION = 1
+_HASH_CHARS = 10
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename.
+
+    On any failure (or interruption) the temporary file is removed and ``target`` is untouched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write(target: Path, data: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+
+
+def write_json(target: Path, data: Any) -> None:
+    atomic_write(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def slugify(name: str, limit: int = 48) -> str:
+    """A readable, filesystem-safe ASCII slug ("Talk #3 — Ünïcode" → "talk-3-unicode")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:limit].strip("-") or "recording"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The output roots; every recording gets ``transcripts/<id>/`` (and later ``summaries/<id>/``)."""
+
+    transcripts: Path
+    summaries: Path
+
+    def find_existing(self, content_hash: str) -> str | None:
+        """The id already given to this content (a renamed or re-copied file keeps its id)."""
+        suffix = "-" + content_hash[:_HASH_CHARS]
+        if self.transcripts.is_dir():
+            for child in sorted(self.transcripts.iterdir()):
+                if child.is_dir() and child.name.endswith(suffix):
+                    return child.name
+        return None
+
+    def recording_id(self, source: Path, content_hash: str) -> str:
+        return (
+            self.find_existing(content_hash)
+            or f"{slugify(source.stem)}-{content_hash[:_HASH_CHARS]}"
+        )
+
+    def transcript_dir(self, rec_id: str) -> Path:
+        return self.transcripts / rec_id
+
+
+@dataclass
+class Manifest:
+    """``manifest.json``: per stage, the key of what it depended on, settings, versions, timings."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("schema_version") != MANIFEST_SCHEMA_VERSION:
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        data.setdefault("schema_version", MANIFEST_SCHEMA_VERSION)
+        data.setdefault("stages", {})
+        return cls(path, data)
+
+    def stage(self, name: str) -> dict[str, Any] | None:
+        return self.data["stages"].get(name)
+
+    def record(self, name: str, entry: dict[str, Any]) -> None:
+        self.data["stages"][name] = entry
+        self.save()
+
+    def save(self) -> None:
+        write_json(self.path, self.data)

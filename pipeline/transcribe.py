@@ -1,0 +1,294 @@
+"""The transcribe stage: faster-whisper (default) or openai-whisper behind one function.
+
+Both engines give the same ``Transcript``: segments with words (start, end, probability). Both run
+Silero VAD first (shipped in the faster-whisper wheel) so silence yields no text and long pauses do
+not make Whisper drop later passages. Models are loaded once per process and reused.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import gzip
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import models
+from .errors import PipelineError
+from .types import Segment, Transcript, Word
+
+ENGINES = ("faster-whisper", "openai-whisper")
+ProgressFn = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    """Settings that change what the recogniser writes (threads change only its speed)."""
+
+    engine: str = "faster-whisper"
+    model: str = "base"
+    language: str = "auto"
+    compute_type: str = "int8"
+    beam_size: int = 5
+    batched: bool = True
+    batch_size: int = 8
+    prompt: str = ""
+    threads: int = 2
+
+
+def _round(x: float) -> float:
+    return round(float(x), 3)
+
+
+# --- faster-whisper -------------------------------------------------------------------------
+
+
+@cache
+def _faster_model(model: str, compute_type: str, threads: int) -> Any:
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(
+        models.ct2_model(model), device="cpu", compute_type=compute_type, cpu_threads=threads
+    )
+
+
+def _faster(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None) -> Transcript:
+    from faster_whisper import BatchedInferencePipeline
+
+    model = _faster_model(opts.model, opts.compute_type, opts.threads)
+    common: dict[str, Any] = {
+        "language": None if opts.language == "auto" else opts.language,
+        "beam_size": opts.beam_size,
+        "word_timestamps": True,
+        "condition_on_previous_text": False,
+        "initial_prompt": opts.prompt or None,
+        "vad_filter": True,
+    }
+    if opts.batched:
+        pieces, info = BatchedInferencePipeline(model).transcribe(
+            audio, batch_size=opts.batch_size, **common
+        )
+    else:
+        pieces, info = model.transcribe(audio, **common)
+    segments = []
+    for piece in pieces:
+        words = [
+            Word(_round(w.start), _round(w.end), w.word, _round(w.probability))
+            for w in piece.words or []
+        ]
+        segments.append(
+            Segment(
+                id=len(segments),
+                start=_round(piece.start),
+                end=_round(piece.end),
+                text=piece.text.strip(),
+                words=words,
+                avg_logprob=_round(piece.avg_logprob),
+                no_speech_prob=_round(piece.no_speech_prob),
+            )
+        )
+        if on_progress:
+            on_progress(piece.end)
+    return Transcript(
+        language=info.language,
+        language_probability=_round(info.language_probability),
+        duration=_round(len(audio) / 16000),
+        engine="faster-whisper",
+        model=opts.model,
+        segments=segments,
+    )
+
+
+# --- openai-whisper -------------------------------------------------------------------------
+
+
+@cache
+def _openai_model(model: str) -> Any:
+    import whisper
+
+    loaded = whisper.load_model(models.openai_checkpoint(model), device="cpu")
+    heads = models.alignment_heads(model)
+    if heads:
+        mask = np.zeros((loaded.dims.n_text_layer, loaded.dims.n_text_head), dtype=bool)
+        for layer, head in heads:
+            mask[layer, head] = True
+        loaded.set_alignment_heads(base64.b85encode(gzip.compress(mask.tobytes())))
+    return loaded
+
+
+class _FrameProgress:
+    """Stands in for the tqdm bar inside ``whisper.transcribe`` (which offers no callback):
+    mel frames (100 per second) in, seconds out."""
+
+    def __init__(self, on_progress: ProgressFn, **_: Any) -> None:
+        self.on_progress, self.frames = on_progress, 0
+
+    def __enter__(self) -> _FrameProgress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        self.frames += n
+        self.on_progress(self.frames / 100)
+
+
+@contextlib.contextmanager
+def _whisper_progress(on_progress: ProgressFn | None) -> Iterator[None]:
+    wt = importlib.import_module("whisper.transcribe")  # the module, not the same-named function
+    if on_progress is None:
+        yield
+        return
+    original = wt.tqdm
+    wt.tqdm = type("tqdm_shim", (), {"tqdm": lambda **kw: _FrameProgress(on_progress, **kw)})
+    try:
+        yield
+    finally:
+        wt.tqdm = original
+
+
+def _speech_regions(audio: np.ndarray) -> list[float]:
+    """Silero VAD speech regions as a flat [start, end, start, end, ...] list of seconds."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    regions = get_speech_timestamps(audio, VadOptions())
+    return [t / 16000 for r in regions for t in (r["start"], r["end"])]
+
+
+def _openai(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None) -> Transcript:
+    import torch
+    import whisper
+
+    torch.set_num_threads(opts.threads)
+    model = _openai_model(opts.model)
+    duration = _round(len(audio) / 16000)
+    clips = _speech_regions(audio)
+    language, probability = opts.language, 1.0
+    if not model.is_multilingual:
+        language = "en"
+    if not clips:
+        return Transcript(
+            language if language != "auto" else "en", 0.0, duration, "openai-whisper", opts.model
+        )
+    if language == "auto":
+        first = audio[int(clips[0] * 16000) :]
+        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(first), model.dims.n_mels)
+        _, probs = model.detect_language(mel)
+        language = max(probs, key=probs.get)
+        probability = float(probs[language])
+    with _whisper_progress(on_progress):
+        result = model.transcribe(
+            audio,
+            language=language,
+            beam_size=opts.beam_size,
+            best_of=opts.beam_size,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            initial_prompt=opts.prompt or None,
+            clip_timestamps=clips,
+            fp16=False,
+            verbose=None,
+        )
+    segments = [
+        Segment(
+            id=i,
+            start=_round(s["start"]),
+            end=_round(s["end"]),
+            text=s["text"].strip(),
+            words=[
+                Word(_round(w["start"]), _round(w["end"]), w["word"], _round(w["probability"]))
+                for w in s.get("words", [])
+            ],
+            avg_logprob=_round(s["avg_logprob"]),
+            no_speech_prob=_round(s["no_speech_prob"]),
+        )
+        for i, s in enumerate(s for s in result["segments"] if s["text"].strip())
+    ]
+    return Transcript(
+        language, _round(probability), duration, "openai-whisper", opts.model, segments
+    )
+
+
+# --- one function for both ------------------------------------------------------------------
+
+_SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # also CJK full stops
+
+
+def split_sentences(
+    segments: list[Segment], max_seconds: float = 15.0, pause: float = 0.8
+) -> list[Segment]:
+    """Re-cut decoder windows (batched decoding gives ~30 s ones) into sentence-sized segments
+    using word times: a cut after sentence-final punctuation, at a pause, or at ``max_seconds``."""
+    result: list[Segment] = []
+    for seg in segments:
+        groups: list[list[Word]] = []
+        for word in seg.words:
+            current = groups[-1] if groups else None
+            if (
+                current is None
+                or current[-1].word.strip().endswith(_SENTENCE_END)
+                or word.start - current[-1].end > pause
+                or word.end - current[0].start > max_seconds
+            ):
+                groups.append([word])
+            else:
+                current.append(word)
+        if not groups:  # an engine that gave no words: keep the segment as it is
+            groups_text = [(seg.start, seg.end, seg.text, [])]
+        else:
+            groups_text = [
+                (g[0].start, g[-1].end, "".join(w.word for w in g).strip(), g) for g in groups
+            ]
+        for start, end, text, words in groups_text:
+            if text:
+                result.append(
+                    Segment(
+                        len(result),
+                        start,
+                        end,
+                        text,
+                        list(words),
+                        seg.avg_logprob,
+                        seg.no_speech_prob,
+                    )
+                )
+    return result
+
+
+def load_audio(path: Path) -> np.ndarray:
+    """The extract stage's WAV as float32 samples in [-1, 1]."""
+    import wave
+
+    with wave.open(str(path), "rb") as wav:
+        if wav.getframerate() != 16000 or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
+        frames = wav.readframes(wav.getnframes())
+    return np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
+
+
+def transcribe(
+    audio_path: Path, opts: AsrOptions, on_progress: ProgressFn | None = None
+) -> Transcript:
+    """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``."""
+    if opts.engine not in ENGINES:
+        raise PipelineError(
+            f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
+        )
+    audio = load_audio(audio_path)
+    run = _faster if opts.engine == "faster-whisper" else _openai
+    try:
+        transcript = run(audio, opts, on_progress)
+        transcript.segments = split_sentences(transcript.segments)
+        return transcript
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise PipelineError(
+            f"{opts.engine} failed with model '{opts.model}': {' '.join(str(exc).split())[:300]}",
+            fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
+        ) from None

