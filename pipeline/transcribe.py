@@ -159,7 +159,11 @@ def _speech_regions(audio: np.ndarray) -> list[float]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     regions = get_speech_timestamps(audio, VadOptions())
-    return [t / 16000 for r in regions for t in (r["start"], r["end"])]
+    # openai/whisper#2005: a clip ending at (or past) the last mel frame makes whisper.transcribe
+    # loop forever; keep every clip inside the frames it computes (100 per second).
+    last = (len(audio) // 160 - 1) / 100
+    clips = [(r["start"] / 16000, min(r["end"] / 16000, last)) for r in regions]
+    return [t for start, end in clips if end - start >= 0.05 for t in (start, end)]
 
 
 def _openai(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None) -> Transcript:

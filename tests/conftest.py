@@ -1,0 +1,33 @@
+"""Shared fixtures: synthetic webinars made with espeak-ng + ffmpeg, run through the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import demo
+from pipeline.config import Settings
+from pipeline.runner import RunResult, run
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> demo.DemoFiles:
+    """The demo mini-webinar (mp4 + sidecar + ground truth), made once per test session."""
+    return demo.make_webinar(tmp_path_factory.mktemp("recordings"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_files: demo.DemoFiles, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """The demo webinar through the pipeline with the default settings (base, int8, batched)."""
+    out = tmp_path_factory.mktemp("transcripts")
+    return run(demo_files.recording, Settings(transcripts_dir=out))
+
+
+@pytest.fixture(scope="session")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two speakers, ~10 s, as WAV (22.05 kHz, as espeak writes it)."""
+    script = [demo.SCRIPT[0], demo.SCRIPT[3]]
+    path = tmp_path_factory.mktemp("clip") / "clip.wav"
+    demo.synthesize(script, demo.PEOPLE, path)
+    return path

@@ -1,0 +1,43 @@
+"""Test helpers: the real CLI in a subprocess, ground truth readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import demo
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 600) -> CliResult:
+    """The real command line, in a subprocess, as a user would run it."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def truth(files: demo.DemoFiles) -> dict:
+    return json.loads(files.truth.read_text(encoding="utf-8"))
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

@@ -1,0 +1,178 @@
+"""Bad input through the real CLI: one clear line, exit code ≠ 0, no traceback, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline import demo
+from tests.helpers import files_under, run_cli
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *args], check=True)
+
+
+def make_video_without_audio(path: Path) -> None:
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=160x120:r=5:d=2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    )
+
+
+def make_truncated_mp4(path: Path, source: Path) -> None:
+    data = source.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def make_text_as_mp4(path: Path) -> None:
+    path.write_text("this is not a video\n" * 50)
+
+
+def make_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+CASES = {
+    "missing": (None, "file not found"),
+    "zero-byte.mp4": (make_empty, "file is empty"),
+    "text.mp4": (make_text_as_mp4, "not a readable media file"),
+    "video-only.mp4": (make_video_without_audio, "no audio stream"),
+    "truncated.mp4": ("truncated", "not a readable media file"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_recording_is_refused_with_one_clear_line(name, tmp_path, demo_files):
+    maker, expected = CASES[name]
+    recording = tmp_path / ("missing.mp4" if maker is None else name)
+    if maker == "truncated":
+        make_truncated_mp4(recording, demo_files.recording)
+    elif maker is not None:
+        maker(recording)
+    result = run_cli("run", str(recording), cwd=tmp_path)
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert (
+        expected in lines[0] and recording.name in lines[0] and " — " in lines[0]
+    )  # what, where, fix
+    assert "Traceback" not in result.stderr + result.stdout
+    assert files_under(tmp_path / "transcripts") == []
+
+
+def test_invalid_sidecar_names_the_field_and_exits_2(tmp_path, short_clip):
+    recording = tmp_path / "talk.wav"
+    shutil.copyfile(short_clip, recording)
+    (tmp_path / "talk.event.yaml").write_text(
+        "title: ok\ndate: 15 May\nspeakers:\n  - role: CEO\nsildes: x.pdf\n"
+    )
+    result = run_cli("run", str(recording), cwd=tmp_path)
+    assert result.code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert (
+        "talk.event.yaml" in line and "field 'date'" in line and "field 'speakers.0.name'" in line
+    )
+    assert "unknown field 'sildes'" in line
+    assert not (tmp_path / "transcripts").exists() or files_under(tmp_path / "transcripts") == []
+
+
+def test_broken_yaml_sidecar_is_a_config_error(tmp_path, short_clip):
+    recording = tmp_path / "talk.wav"
+    shutil.copyfile(short_clip, recording)
+    (tmp_path / "talk.event.yaml").write_text("title: [unclosed\n")
+    result = run_cli("run", str(recording), cwd=tmp_path)
+    assert (
+        result.code == 2 and "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+    )
+
+
+def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
+    recording = tmp_path / "silence.mp3"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", str(recording))
+    result = run_cli("run", str(recording), "--model", "tiny.en", "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    data = json.loads((out / "transcript.json").read_text())
+    assert data["segments"] == [] and data["duration"] == pytest.approx(20, abs=0.1)
+    assert (out / "transcript.txt").read_text() == ""
+    assert (out / "transcript.vtt").read_text().strip() == "WEBVTT"
+
+
+def test_odd_file_name_spaces_unicode_leading_dash(tmp_path, short_clip):
+    recording = tmp_path / "-Talk #2 — Garcés & “Remotti”.wav"
+    shutil.copyfile(short_clip, recording)
+    result = run_cli("run", "--model", "tiny.en", "-q", "--", recording.name, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    assert out.name.startswith("talk-2-garces-remotti-")
+    text = (out / "transcript.txt").read_text()
+    assert "welcome" in text.lower() and "the floor is yours" in text
+
+
+def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):
+    """SIGKILL during transcription; the re-run skips extraction and leaves no temp files."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from tests.helpers import ROOT
+
+    recording = tmp_path / demo_files.recording.name
+    shutil.copyfile(demo_files.recording, recording)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "run", str(recording), "-q"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    manifest = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = list((tmp_path / "transcripts").glob("*/manifest.json"))
+        if found and "extract" in json.loads(found[0].read_text() or "{}").get("stages", {}):
+            manifest = found[0]
+            break
+        time.sleep(0.05)
+    assert manifest is not None and proc.poll() is None, "run ended before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = json.loads(manifest.read_text())["stages"]
+    assert "transcribe" not in first and not (manifest.parent / "transcript.json").exists()
+
+    result = run_cli("run", str(recording), "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    stages = json.loads(manifest.read_text())["stages"]
+    assert stages["extract"] == first["extract"]  # not redone
+    assert {"transcribe", "export"} <= set(stages)
+    leftovers = [p for p in files_under(tmp_path / "transcripts") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path, short_clip):
+    result = run_cli("run", str(short_clip), "--engine", "nope", cwd=tmp_path)
+    assert (
+        result.code == 2
+        and "unknown engine 'nope'" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+
+
+def test_demo_generator_writes_consistent_truth(tmp_path):
+    files = demo.make_webinar(tmp_path, script=demo.SCRIPT[:2])
+    rttm = files.rttm.read_text().splitlines()
+    assert [ln.split()[7] for ln in rttm] == ["marek", "glenda"]
+    assert all(float(ln.split()[4]) > 1.0 for ln in rttm)

@@ -1,0 +1,113 @@
+"""Small pure pieces: sidecar validation, writers, ids, atomic writes, sentence splitting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+
+from pipeline.errors import ConfigError
+from pipeline.event import find_sidecar, load_event
+from pipeline.formats import WRITERS, clock
+from pipeline.store import atomic_write, slugify
+from pipeline.transcribe import split_sentences
+from pipeline.types import Segment, Transcript, Word
+from tests.helpers import ROOT
+
+
+def test_example_sidecar_of_the_seed_event_is_valid():
+    event = load_event(ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml")
+    assert event.date == dt.date(2024, 5, 15) and len(event.speakers) == 6
+    assert event.speakers[4].name == "Kristina Šermukšnytė-Alešiūnienė"
+    prompt = event.prompt()
+    assert "Glenda Napier, Energy Cluster Denmark" in prompt and len(prompt) <= 600
+
+
+def test_sidecar_json_and_discovery(tmp_path):
+    rec = tmp_path / "talk.mp4"
+    (tmp_path / "talk.event.json").write_text('{"title": "T", "slides": "deck.pdf"}')
+    found = find_sidecar(rec)
+    assert found == tmp_path / "talk.event.json"
+    assert load_event(found).slides == ["deck.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("speakers: {name: x}", "field 'speakers'"),
+        ("language: English", "field 'language'"),
+        ("- a\n- b", "must be a mapping"),
+        ("title: 3\nspeakers:\n  - name: ''", "field 'speakers.0.name'"),
+    ],
+)
+def test_sidecar_errors_name_the_field(tmp_path, text, expected):
+    path = tmp_path / "x.event.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_event(path)
+    assert (
+        expected in str(info.value) and str(path) in str(info.value) and info.value.exit_code == 2
+    )
+
+
+def _transcript(text: str, speaker: str | None = None) -> Transcript:
+    words = [Word(0.5, 1.0, " " + text, 0.9)]
+    seg = Segment(0, 0.5, 1.0, text, words, speaker=speaker)
+    return Transcript("en", 1.0, 2.0, "faster-whisper", "base", [seg])
+
+
+def test_vtt_escapes_markup_and_carries_voice_tags(tmp_path):
+    transcript = _transcript("<script>alert(1)</script> & more", speaker="Glenda <Napier>")
+    vtt = WRITERS["vtt"].render(transcript)
+    assert "<script>" not in vtt and "&lt;script&gt;" in vtt
+    assert "<v Glenda &lt;Napier&gt;>" in vtt
+    path = tmp_path / "t.vtt"
+    path.write_text(vtt)
+    (caption,) = webvtt.read(str(path))
+    assert caption.start == "00:00:00.500" and caption.voice == "Glenda &lt;Napier&gt;"
+    (sub,) = srt.parse(WRITERS["srt"].render(transcript))
+    assert sub.content == "Glenda <Napier>: <script>alert(1)</script> & more"
+
+
+def test_clock_and_slug():
+    assert clock(3725.5) == "01:02:05.500" and clock(0.0004, ",") == "00:00:00,000"
+    assert slugify("-Talk #2 — Garcés & “Remotti”") == "talk-2-garces-remotti"
+    assert slugify("../../etc/passwd") == "etc-passwd" and slugify("———") == "recording"
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    atomic_write(target, "old")
+    with pytest.raises(TypeError):
+        atomic_write(target, 42)  # type: ignore[arg-type]
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_split_sentences_cuts_at_full_stops_pauses_and_length():
+    words = [
+        Word(0.0, 0.4, " One", 1),
+        Word(0.4, 0.8, " two.", 1),
+        Word(0.9, 1.2, " Three", 1),
+        Word(3.0, 3.4, " four", 1),
+    ] + [Word(4.0 + i, 4.5 + i, " w", 1) for i in range(20)]
+    segments = split_sentences([Segment(0, 0.0, 24.5, "x", words)], max_seconds=15.0)
+    assert [s.text for s in segments[:3]] == ["One two.", "Three", "four" + " w" * 14]
+    assert all(s.end - s.start <= 15.0 for s in segments) and [s.id for s in segments] == list(
+        range(len(segments))
+    )
+    assert sum(len(s.words) for s in segments) == len(words)
+
+
+def test_segment_without_words_is_kept():
+    seg = Segment(0, 1.0, 2.0, "hello", [])
+    assert split_sentences([seg])[0].text == "hello"
+
+
+def test_paths_with_dashes_are_passed_as_file_urls(tmp_path):
+    from pipeline.media import _ffmpeg_name
+
+    name = _ffmpeg_name(Path(tmp_path / "-i x:y.mp4"))
+    assert name.startswith("file:/") and name.endswith("-i x:y.mp4")
