@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import jiwer
 import srt
 import webvtt
-from whisper.normalizers import EnglishTextNormalizer
 
 from pipeline.config import Settings
+from pipeline.evaluate import wer
 from pipeline.runner import run
 from pipeline.types import Transcript
 from tests.helpers import truth
@@ -20,11 +19,6 @@ from tests.helpers import truth
 # here (TESTING.md: 0.103 on a 323 s espeak webinar). 0.15 leaves room for CPU-dependent
 # int8 kernels while still failing on a real regression (e.g. a dropped passage: ≥ 0.2).
 DEMO_WER_BOUND = 0.15
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    normalise = EnglishTextNormalizer()
-    return jiwer.wer(normalise(reference), normalise(hypothesis))
 
 
 def test_demo_webinar_wer_is_bounded(demo_files, demo_run):
