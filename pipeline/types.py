@@ -83,3 +83,12 @@ class Transcript:
         ]
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
         return cls(**fields, engine=data["engine"], model=data["model"], segments=segments)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of speech by one (anonymous) speaker; speakers are numbered from 0."""
+
+    start: float
+    end: float
+    speaker: int
