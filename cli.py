@@ -90,6 +90,22 @@ def _report(result: RunResult, quiet: bool) -> None:
         table.add_row(stage.name, "ran" if stage.ran else "up to date", f"{stage.seconds:.1f}")
     out.print(table)
     out.print(f"{len(result.transcript.segments)} segments, language {result.transcript.language}")
+    if result.speakers:
+        speakers = Table(
+            "id", "speaker", "role", "organisation", "talk s", "turns", "named by", "confidence"
+        )
+        for s in result.speakers:
+            speakers.add_row(
+                s.id,
+                s.label,
+                s.role,
+                s.org,
+                f"{s.talk_time:.0f}",
+                str(s.turns),
+                s.named_by or "—",
+                f"{s.confidence:.2f}",
+            )
+        out.print(speakers)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
 

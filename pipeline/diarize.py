@@ -377,20 +377,37 @@ def _speaker_at(start: float, end: float, turns: list[Turn], starts: list[float]
     return nearest.speaker
 
 
-def _smooth(labels: list[int]) -> list[int]:
-    """Relabel short runs that sit between two runs of one same speaker (one-word flickers)."""
-    runs: list[list[int]] = []  # [label, start index, length]
+def _runs(labels: list[int]) -> list[tuple[int, int, int]]:
+    """(label, first index, length) of each run of equal labels."""
+    runs: list[tuple[int, int, int]] = []
     for i, lab in enumerate(labels):
         if runs and runs[-1][0] == lab:
-            runs[-1][2] += 1
+            runs[-1] = (lab, runs[-1][1], runs[-1][2] + 1)
         else:
-            runs.append([lab, i, 1])
+            runs.append((lab, i, 1))
+    return runs
+
+
+def _smooth(labels: list[int]) -> list[int]:
+    """Relabel short runs that sit between two runs of one same speaker (one-word flickers),
+    one at a time, so a relabelled run joins its neighbours before the next is judged."""
     out = list(labels)
-    for j in range(1, len(runs) - 1):
-        before, run, after = runs[j - 1], runs[j], runs[j + 1]
-        if run[2] <= FLICKER_WORDS and before[0] == after[0] and before[2] + after[2] > run[2]:
-            out[run[1] : run[1] + run[2]] = [before[0]] * run[2]
-    return out
+    while True:
+        runs = _runs(out)
+        flicker = next(
+            (
+                (before, run)
+                for before, run, after in zip(runs, runs[1:], runs[2:], strict=False)
+                if run[2] <= FLICKER_WORDS
+                and before[0] == after[0]
+                and before[2] + after[2] > run[2]
+            ),
+            None,
+        )
+        if flicker is None:
+            return out
+        (label, _, _), (_, first, length) = flicker
+        out[first : first + length] = [label] * length
 
 
 def attribute(segments: list[Segment], turns: list[Turn]) -> list[tuple[Segment, int]]:

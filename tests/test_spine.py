@@ -80,7 +80,7 @@ def test_manifest_records_inputs_settings_versions_timings(demo_files, demo_run)
         and manifest["source"]["name"] == demo_files.recording.name
     )
     assert manifest["event"]["title"].startswith("Green, digital")
-    for stage in ("extract", "transcribe", "export"):
+    for stage in ("extract", "transcribe", "diarize", "name", "export"):
         entry = manifest["stages"][stage]
         assert entry["status"] == "done" and entry["seconds"] >= 0 and entry["key"]
         assert entry["versions"]["webinar-pipeline"]

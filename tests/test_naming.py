@@ -1,0 +1,91 @@
+"""Naming evidence and word attribution: pure functions on hand-made utterances."""
+
+from __future__ import annotations
+
+from pipeline.diarize import attribute
+from pipeline.event import Speaker
+from pipeline.naming import Utterance, gather, name_speakers
+from pipeline.types import Segment, Turn, Word
+
+PEOPLE = [
+    Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),
+    Speaker(name="Marek Przeor", org="DG GROW, European Commission"),
+    Speaker(name="Carolina Garcés", org="Mobile Heights"),
+]
+
+
+def test_self_introduction_with_asr_misspelling_names_the_speaker():
+    utts = [
+        Utterance(0, 0.0, "Hello everyone."),
+        Utterance(1, 5.0, "My name is Glenda Napper, CEO of Energy Cluster Denmark."),
+    ]
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert names[1][0].name == "Glenda Napier" and 0 not in names
+    assert {e.kind for e in evidence} == {"self-introduction", "organisation"}
+
+
+def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
+    utts = [
+        Utterance(0, 0.0, "Welcome. Carolina, over to you."),
+        Utterance(1, 4.0, "Thank you, Marek. We work on digital skills."),
+        Utterance(0, 9.0, "Thanks, Carolina. A great point."),
+    ]
+    names, _ = name_speakers(utts, PEOPLE, 2)
+    assert names[1][0].name == "Carolina Garcés"  # hand-off 0.6 + thanks 0.5
+    assert 0 not in names  # one "thank you, Marek" (0.5) is not enough on its own
+
+
+def test_no_evidence_means_no_names():
+    utts = [Utterance(0, 0.0, "Good morning."), Utterance(1, 3.0, "How can clusters get funding?")]
+    assert name_speakers(utts, PEOPLE, 2) == ({}, [])
+
+
+def test_names_not_on_the_list_are_ignored():
+    utts = [Utterance(0, 0.0, "I'm Ursula Vogt from the Bavarian Space Cluster.")]
+    assert name_speakers(utts, PEOPLE, 1)[0] == {}
+
+
+def test_one_name_goes_to_one_speaker():
+    utts = [
+        Utterance(0, 0.0, "I am Glenda Napier."),
+        Utterance(1, 4.0, "I'm Glenda Napier too, ha."),
+    ]
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert len(evidence) == 2 and len(names) == 1
+
+
+def test_lowercase_words_after_i_am_are_not_names():
+    assert gather([Utterance(0, 0.0, "I am the CEO and I am happy to be here.")], PEOPLE) == []
+
+
+def _words(spec: list[tuple[float, float, str]]) -> list[Word]:
+    return [Word(s, e, f" {w}", 0.9) for s, e, w in spec]
+
+
+def test_one_word_flicker_does_not_split_a_sentence_but_a_real_change_does():
+    words = _words(
+        [
+            (0, 0.5, "We"),
+            (0.5, 1.0, "build"),
+            (1.0, 1.3, "green"),
+            (1.3, 2.0, "hydrogen."),
+            (2.2, 2.6, "Thank"),
+            (2.6, 3.0, "you"),
+            (3.0, 3.5, "very"),
+            (3.5, 4.0, "much."),
+        ]
+    )
+    seg = Segment(0, 0.0, 4.0, "x", words)
+    turns = [Turn(0.0, 0.95, 0), Turn(0.95, 1.35, 1), Turn(1.35, 2.1, 0), Turn(2.1, 4.0, 1)]
+    pieces = attribute([seg], turns)
+    assert [(p.text, spk) for p, spk in pieces] == [
+        ("We build green hydrogen.", 0),
+        ("Thank you very much.", 1),
+    ]
+    assert [p.id for p, _ in pieces] == [0, 1] and pieces[1][0].start == 2.2
+
+
+def test_words_outside_any_turn_take_the_nearest_speaker():
+    seg = Segment(0, 5.0, 6.0, "late words", _words([(5.0, 5.5, "late"), (5.5, 6.0, "words")]))
+    pieces = attribute([seg], [Turn(0.0, 2.0, 0), Turn(2.5, 4.8, 1)])
+    assert [spk for _, spk in pieces] == [1]

@@ -1,0 +1,172 @@
+"""Who spoke: diarization, words → speakers, naming from the event page (real models)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import webvtt
+from pyannote.core import Annotation, Segment, Timeline
+from pyannote.database.util import load_rttm
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from pipeline import demo, media
+from pipeline.config import Settings
+from pipeline.diarize import DiarizeOptions, diarize
+from pipeline.runner import run
+from pipeline.transcribe import load_audio
+from tests.helpers import truth
+
+# The demo measured DER 0.031 (collar 0) / 0.016 (collar 0.5) here; the issue's bound for
+# synthetic webinars is 5 % (collar 0.5, i.e. ±0.25 s, as the data README defines it).
+DER_BOUND = 0.05
+
+
+def der(reference: Annotation, hypothesis: Annotation, end: float, collar: float = 0.5) -> float:
+    metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
+    return float(metric(reference, hypothesis, uem=Timeline([Segment(0, end)])))
+
+
+def reference_of(files: demo.DemoFiles) -> Annotation:
+    return next(iter(load_rttm(str(files.rttm)).values()))
+
+
+def speaker_of_truth(run_result, files) -> dict[str, str]:
+    """For each true speaker, the label our transcript gives most of their words."""
+    turns = truth(files)["turns"]
+    votes: dict[str, dict[str, float]] = {}
+    for seg in run_result.transcript.segments:
+        mid = (seg.start + seg.end) / 2
+        who = next((t["speaker"] for t in turns if t["start"] - 0.3 <= mid <= t["end"] + 0.3), None)
+        if who:
+            votes.setdefault(who, {}).setdefault(seg.speaker, 0.0)
+            votes[who][seg.speaker] += seg.end - seg.start
+    return {who: max(v, key=v.get) for who, v in votes.items()}
+
+
+def test_demo_speakers_are_found_counted_and_named(demo_files, demo_run):
+    rttm = load_rttm(str(demo_run.out_dir / "speakers.rttm"))  # RTTM round-trips through pyannote
+    hypothesis = next(iter(rttm.values()))
+    duration = demo_run.transcript.duration
+    assert der(reference_of(demo_files), hypothesis, duration) <= DER_BOUND
+    assert len(hypothesis.labels()) == len(truth(demo_files)["people"]) == 5
+    labels = speaker_of_truth(demo_run, demo_files)
+    assert labels["marek"] == "Marek Przeor" and labels["glenda"] == "Glenda Napier"
+    assert labels["carolina"] == "Carolina Garcés" and labels["susana"] == "Susana Remotti"
+    assert labels["guest"].startswith("Speaker ")  # never introduced: stays anonymous
+    table = {s.label: s for s in demo_run.speakers}
+    glenda = table["Glenda Napier"]
+    assert (
+        glenda.org == "Energy Cluster Denmark"
+        and glenda.role == "CEO"
+        and glenda.named_by == "evidence"
+    )
+    assert {e["kind"] for e in glenda.evidence} >= {"self-introduction", "hand-off"}
+    assert 0 < glenda.confidence <= 1 and glenda.talk_time > 20 and glenda.turns >= 2
+
+
+def test_every_word_has_a_speaker_and_formats_carry_names(demo_run):
+    data = json.loads((demo_run.out_dir / "transcript.json").read_text())
+    assert all(
+        s["speaker"] and all(w["speaker"] == s["speaker"] for w in s["words"])
+        for s in data["segments"]
+    )
+    captions = webvtt.read(str(demo_run.out_dir / "transcript.vtt"))
+    assert {c.voice for c in captions} >= {"Marek Przeor", "Glenda Napier", "Carolina Garcés"}
+    txt = (demo_run.out_dir / "transcript.txt").read_text()
+    assert "] Susana Remotti: I am Susana Remotti" in txt
+    srt_text = (demo_run.out_dir / "transcript.srt").read_text()
+    assert "Glenda Napier: My name is Glenda Napier" in srt_text
+
+
+def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run, tmp_path):
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
+    shutil.copytree(demo_run.out_dir.parent, out)
+    guest = next(s for s in demo_run.speakers if s.name is None)
+    (summaries / demo_run.rec_id).mkdir(parents=True)
+    (summaries / demo_run.rec_id / "speakers.yaml").write_text(
+        f"{guest.id}: {{name: Jan Novák, org: Audience}}\n"
+    )
+    again = run(demo_files.recording, Settings(transcripts_dir=out, summaries_dir=summaries))
+    ran = {s.name: s.ran for s in again.stages}
+    assert ran == {
+        "extract": False,
+        "transcribe": False,
+        "diarize": False,
+        "name": True,
+        "export": True,
+    }
+    folder = out / demo_run.rec_id
+    assert "Jan Novák: How can a small cluster" in (folder / "transcript.txt").read_text()
+    assert "Jan_Novák" in (folder / "speakers.rttm").read_text()
+    row = next(
+        s
+        for s in json.loads((folder / "speakers.json").read_text())["speakers"]
+        if s["id"] == guest.id
+    )
+    assert row["named_by"] == "override" and row["org"] == "Audience"
+
+
+def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):
+    recording = tmp_path / "talk.mp4"
+    shutil.copyfile(demo_files.recording, recording)
+    (tmp_path / "talk.event.yaml").write_text(
+        "speakers:\n  - {name: Ursula Vogt, org: Bavarian Space Cluster}\n  - {name: Pieter de Groot, org: Brainport}\n"
+    )
+    result = run(recording, Settings(transcripts_dir=tmp_path / "out", model="tiny.en"))
+    assert len(result.speakers) >= 4
+    assert all(s.name is None and s.label.startswith("Speaker ") for s in result.speakers)
+
+
+def test_one_speaker_recording(tmp_path):
+    glenda = next(p for p in demo.PEOPLE if p.key == "glenda")
+    script = [line for line in demo.SCRIPT if line.speaker == "glenda"]
+    wav = tmp_path / "solo.wav"
+    demo.synthesize(script, [glenda], wav)
+    audio = media.extract(media.probe(wav), tmp_path / "a.wav")
+    turns = diarize(load_audio(audio.path), DiarizeOptions(hint=1))
+    assert turns and {t.speaker for t in turns} == {0}
+    speech = sum(t.end - t.start for t in turns)
+    assert (
+        speech > 0.8 * sum(len(line.text) for line in script) / 16
+    )  # ~16 chars/s of espeak speech
+
+
+def test_two_similar_voices_are_told_apart_when_the_count_is_given(tmp_path):
+    """Two voices CAM++ finds close (cosine distance ≈ 0.19 on one sentence, against ≥ 0.34
+    between the demo's voices): told apart when the count is given."""
+    a = demo.Person("a", "Anna", "", "", "en-gb-scotland+f4", 55, 150)
+    b = demo.Person("b", "Bea", "", "", "en-gb-x-gbclan+f3", 70, 155)
+    lines = [line.text for line in demo.SCRIPT[1:9]]
+    script = [demo.Line("a" if i % 2 == 0 else "b", "other", text) for i, text in enumerate(lines)]
+    wav = tmp_path / "similar.wav"
+    turns_true = demo.synthesize(script, [a, b], wav)
+    audio = media.extract(media.probe(wav), tmp_path / "a.wav")
+    turns = diarize(load_audio(audio.path), DiarizeOptions(num_speakers=2))
+    reference, hypothesis = Annotation(), Annotation()
+    for i, t in enumerate(turns_true):
+        reference[Segment(t.start, t.end), i] = t.speaker
+    for i, t in enumerate(turns):
+        hypothesis[Segment(t.start, t.end), i] = f"S{t.speaker}"
+    assert len(hypothesis.labels()) == 2
+    assert der(reference, hypothesis, audio.duration) <= 0.10
+
+
+def test_silence_has_no_speakers(tmp_path):
+    audio = np.zeros(16000 * 15, dtype=np.float32)
+    assert diarize(audio, DiarizeOptions()) == []
+
+
+@pytest.mark.parametrize("bad", ["- a\n", "Speaker1: x\n", "S1: {name: ''}\n"])
+def test_bad_speaker_overrides_are_config_errors(tmp_path, bad):
+    from pipeline.errors import ConfigError
+    from pipeline.event import Event
+    from pipeline.naming import load_overrides
+
+    path = tmp_path / "speakers.yaml"
+    path.write_text(bad)
+    with pytest.raises(ConfigError) as info:
+        load_overrides(path, Event())
+    assert str(path) in str(info.value)
