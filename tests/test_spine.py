@@ -65,9 +65,8 @@ def test_outputs_parse_back_with_real_parsers(demo_run):
     subs = list(srt.parse((out / "transcript.srt").read_text(encoding="utf-8")))
     captions = webvtt.read(str(out / "transcript.vtt"))
     assert len(subs) == len(captions) == len(again.segments)
-    assert (
-        [s.content for s in subs] == [c.text for c in captions] == [s.text for s in again.segments]
-    )
+    assert [s.content for s in subs] == [f"{s.speaker}: {s.text}" for s in again.segments]
+    assert [(c.voice, c.text) for c in captions] == [(s.speaker, s.text) for s in again.segments]
     assert abs(subs[3].start.total_seconds() - again.segments[3].start) < 0.001
     txt = (out / "transcript.txt").read_text(encoding="utf-8").splitlines()
     assert len(txt) == len(again.segments) and again.segments[0].text in txt[0]
@@ -101,6 +100,8 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
     assert [(s.name, s.ran) for s in again.stages] == [
         ("extract", False),
         ("transcribe", False),
+        ("diarize", False),
+        ("name", False),
         ("export", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
@@ -116,8 +117,11 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
     assert [(s.name, s.ran) for s in changed.stages] == [
         ("extract", False),
         ("transcribe", True),
+        ("diarize", False),
+        ("name", True),
         ("export", True),
     ]
+    assert stages["diarize"] == before["diarize"]
 
 
 def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):
