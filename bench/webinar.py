@@ -23,6 +23,8 @@ def make_long_webinar(folder: Path, minutes: int) -> tuple[demo.DemoFiles, Path]
     """The webinar (mp4, sidecar, truth) and its 16 kHz WAV."""
     from pipeline import media
 
-    files = demo.make_webinar(folder / f"w{minutes}", name=f"webinar-{minutes}min", script=long_script(minutes))
+    files = demo.make_webinar(
+        folder / f"w{minutes}", name=f"webinar-{minutes}min", script=long_script(minutes)
+    )
     audio = media.extract(media.probe(files.recording), folder / f"w{minutes}" / "audio16k.wav")
     return files, audio.path
