@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -108,6 +109,9 @@ def _report(result: RunResult, quiet: bool) -> None:
         out.print(speakers)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
+    out.print(
+        f"reviewer page: {result.summary_dir / 'summary.html'}", highlight=False, soft_wrap=True
+    )
 
 
 Engine = Annotated[str, typer.Option(help=f"Speech recogniser: {' | '.join(ENGINES)}.")]
@@ -150,6 +154,9 @@ def _settings(
     )
 
 
+Opt = typer.Option
+
+
 @app.command("run")
 @friendly
 def run_command(
@@ -158,28 +165,61 @@ def run_command(
         typer.Argument(help="The recording (mp4, mkv, webm, mov, mp3, m4a, wav, flac, ogg, …)."),
     ],
     event: Annotated[
-        Path | None,
-        typer.Option(help="Event sidecar (default: <recording>.event.yaml next to it)."),
+        Path | None, Opt(help="Event sidecar (default: <recording>.event.yaml next to it).")
     ] = None,
     engine: Engine = "faster-whisper",
     model: Model = "base",
     language: Language = "auto",
     sequential: Annotated[
-        bool, typer.Option(help="faster-whisper: sequential decoding with VAD instead of batched.")
+        bool, Opt(help="faster-whisper: sequential decoding with VAD instead of batched.")
     ] = False,
-    beam_size: Annotated[int, typer.Option(help="Beam width.")] = 5,
-    batch_size: Annotated[
-        int, typer.Option(help="faster-whisper batched: chunks decoded together.")
-    ] = 8,
-    threads: Annotated[
-        int, typer.Option(help="CPU threads (default: all cores).")
-    ] = default_threads(),
+    beam_size: Annotated[int, Opt(help="Beam width.")] = 5,
+    batch_size: Annotated[int, Opt(help="faster-whisper batched: chunks decoded together.")] = 8,
+    threads: Annotated[int, Opt(help="CPU threads (default: all cores).")] = default_threads(),
+    diarize: Annotated[
+        bool, Opt(help="Find who spoke when (--no-diarize: one anonymous track).")
+    ] = True,
+    num_speakers: Annotated[int | None, Opt(help="Exact number of speakers, if known.")] = None,
+    min_speakers: Annotated[int, Opt(help="At least this many speakers.")] = 1,
+    max_speakers: Annotated[int | None, Opt(help="At most this many speakers.")] = None,
+    topics: Annotated[
+        Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
+    ] = None,
+    templates: Annotated[
+        Path | None, Opt(help="Folder of templates overriding the packaged ones.")
+    ] = None,
     out_dir: Out = Path("transcripts"),
+    summaries_dir: Annotated[
+        Path, Opt("--summaries", help="Folder of summaries and review files.")
+    ] = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
-    """Process one recording: extract audio, transcribe, write JSON/TXT/SRT/VTT + manifest."""
+    """Process one recording: audio, transcript, speakers (named from the event page), topics,
+    summary and reviewer page."""
     settings = _settings(
         engine, model, language, sequential, beam_size, batch_size, threads, out_dir
+    )
+    for value, flag in (
+        (num_speakers, "--num-speakers"),
+        (max_speakers, "--max-speakers"),
+        (min_speakers, "--min-speakers"),
+    ):
+        if value is not None and value < 1:
+            raise PipelineError(f"{flag} must be ≥ 1", exit_code=2)
+    if max_speakers is not None and max_speakers < min_speakers:
+        raise PipelineError("--max-speakers is below --min-speakers", exit_code=2)
+    for path, flag in ((topics, "--topics"), (templates, "--templates")):
+        if path is not None and not path.exists():
+            raise PipelineError(f"{flag}: not found", path, "check the path", exit_code=2)
+    settings = replace(
+        settings,
+        diarize=diarize,
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+        summaries_dir=summaries_dir,
+        topics_file=topics,
+        templates_dir=templates,
     )
     progress = _progress(quiet)
     if progress:
@@ -202,6 +242,9 @@ def demo(
     engine: Engine = "faster-whisper",
     model: Model = "base",
     out_dir: Out = Path("transcripts"),
+    summaries_dir: Annotated[
+        Path, typer.Option("--summaries", help="Folder for summaries and review files.")
+    ] = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""
@@ -214,7 +257,24 @@ def demo(
     if only_generate:
         return
     run_command(
-        files.recording, None, engine, model, "auto", False, 5, 8, default_threads(), out_dir, quiet
+        files.recording,
+        event=None,
+        engine=engine,
+        model=model,
+        language="auto",
+        sequential=False,
+        beam_size=5,
+        batch_size=8,
+        threads=default_threads(),
+        diarize=True,
+        num_speakers=None,
+        min_speakers=1,
+        max_speakers=None,
+        topics=None,
+        templates=None,
+        out_dir=out_dir,
+        summaries_dir=summaries_dir,
+        quiet=quiet,
     )
 
 

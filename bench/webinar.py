@@ -1,5 +1,6 @@
-"""Long synthetic webinars for the benchmarks: the demo's people and script, repeated with the
-order of the talks rotated, to any length (minutes)."""
+"""Long synthetic webinars for the benchmarks: the demo's people and script, its middle part
+(talks, hand-offs, the audience question) repeated to any length (minutes). Each round keeps the
+script's order, so every hand-off and thanks still points at the right person."""
 
 from __future__ import annotations
 
@@ -11,12 +12,8 @@ from pipeline import demo
 def long_script(minutes: float) -> list[demo.Line]:
     """Demo lines until ~``minutes`` of speech (the demo script speaks ~2.3 minutes)."""
     opening, talks, closing = demo.SCRIPT[:1], list(demo.SCRIPT[1:-1]), demo.SCRIPT[-1:]
-    lines: list[demo.Line] = list(opening)
     rounds = max(1, round(minutes / 2.2))
-    for r in range(rounds):
-        shift = (r * 3) % len(talks)
-        lines += talks[shift:] + talks[:shift]
-    return lines + list(closing)
+    return [*opening, *talks * rounds, *closing]
 
 
 def make_long_webinar(folder: Path, minutes: int) -> tuple[demo.DemoFiles, Path]:

@@ -34,6 +34,8 @@ class Settings:
     num_speakers: int | None = None
     min_speakers: int = 1
     max_speakers: int | None = None
+    topics_file: Path | None = None  # theme definitions; None = pipeline/data/topics.yaml
+    templates_dir: Path | None = None  # user templates overriding the package's
     transcripts_dir: Path = Path("transcripts")
     summaries_dir: Path = Path("summaries")
 

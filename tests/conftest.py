@@ -20,8 +20,11 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> demo.DemoFiles:
 @pytest.fixture(scope="session")
 def demo_run(demo_files: demo.DemoFiles, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """The demo webinar through the pipeline with the default settings (base, int8, batched)."""
-    out = tmp_path_factory.mktemp("transcripts")
-    return run(demo_files.recording, Settings(transcripts_dir=out))
+    base = tmp_path_factory.mktemp("workspace")
+    return run(
+        demo_files.recording,
+        Settings(transcripts_dir=base / "transcripts", summaries_dir=base / "summaries"),
+    )
 
 
 @pytest.fixture(scope="session")

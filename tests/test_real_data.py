@@ -20,7 +20,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.mark.parametrize(("name", "bound"), [("jfk.flac", 0.0), ("OSR_us_000_0034_8k.wav", 0.05)])
 def test_real_speech_wer(name, bound, tmp_path):
     reference = json.loads((ASR / "references.json").read_text())[name]
-    result = run(ASR / name, Settings(transcripts_dir=tmp_path))
+    result = run(
+        ASR / name, Settings(transcripts_dir=tmp_path, summaries_dir=tmp_path / "summaries")
+    )
     assert wer(reference, result.transcript.text) <= bound
 
 
@@ -28,6 +30,6 @@ def test_real_lecture_in_webm_goes_through(tmp_path):
     lecture = SHARED_DATA / "media" / "lewin_physicsworks.webm"
     if not lecture.exists():
         pytest.skip("lecture recording not present")
-    result = run(lecture, Settings(transcripts_dir=tmp_path))
+    result = run(lecture, Settings(transcripts_dir=tmp_path, summaries_dir=tmp_path / "summaries"))
     assert result.transcript.duration == pytest.approx(203, abs=3)
     assert len(result.transcript.text.split()) > 200

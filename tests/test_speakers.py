@@ -82,10 +82,10 @@ def test_every_word_has_a_speaker_and_formats_carry_names(demo_run):
 
 
 def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run, tmp_path):
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
     out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
-    shutil.copytree(demo_run.out_dir.parent, out)
     guest = next(s for s in demo_run.speakers if s.name is None)
-    (summaries / demo_run.rec_id).mkdir(parents=True)
+    (summaries / demo_run.rec_id).mkdir(parents=True, exist_ok=True)
     (summaries / demo_run.rec_id / "speakers.yaml").write_text(
         f"{guest.id}: {{name: Jan Novák, org: Audience}}\n"
     )
@@ -115,7 +115,12 @@ def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):
     (tmp_path / "talk.event.yaml").write_text(
         "speakers:\n  - {name: Ursula Vogt, org: Bavarian Space Cluster}\n  - {name: Pieter de Groot, org: Brainport}\n"
     )
-    result = run(recording, Settings(transcripts_dir=tmp_path / "out", model="tiny.en"))
+    result = run(
+        recording,
+        Settings(
+            transcripts_dir=tmp_path / "out", summaries_dir=tmp_path / "summaries", model="tiny.en"
+        ),
+    )
     assert len(result.speakers) >= 4
     assert all(s.name is None and s.label.startswith("Speaker ") for s in result.speakers)
 

@@ -79,7 +79,7 @@ def test_manifest_records_inputs_settings_versions_timings(demo_files, demo_run)
         and manifest["source"]["name"] == demo_files.recording.name
     )
     assert manifest["event"]["title"].startswith("Green, digital")
-    for stage in ("extract", "transcribe", "diarize", "name", "export"):
+    for stage in ("extract", "transcribe", "diarize", "name", "export", "topics"):
         entry = manifest["stages"][stage]
         assert entry["status"] == "done" and entry["seconds"] >= 0 and entry["key"]
         assert entry["versions"]["webinar-pipeline"]
@@ -91,11 +91,11 @@ def test_manifest_records_inputs_settings_versions_timings(demo_files, demo_run)
 def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
     demo_files, demo_run, tmp_path
 ):
-    out = tmp_path / "transcripts"
-    shutil.copytree(demo_run.out_dir.parent, out)
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
     before = json.loads((out / demo_run.rec_id / "manifest.json").read_text())["stages"]
 
-    again = run(demo_files.recording, Settings(transcripts_dir=out))
+    again = run(demo_files.recording, Settings(transcripts_dir=out, summaries_dir=summaries))
     assert again.rec_id == demo_run.rec_id
     assert [(s.name, s.ran) for s in again.stages] == [
         ("extract", False),
@@ -103,10 +103,14 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("diarize", False),
         ("name", False),
         ("export", False),
+        ("topics", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
 
-    changed = run(demo_files.recording, Settings(transcripts_dir=out, model="tiny.en"))
+    changed = run(
+        demo_files.recording,
+        Settings(transcripts_dir=out, summaries_dir=summaries, model="tiny.en"),
+    )
     stages = json.loads((out / again.rec_id / "manifest.json").read_text())["stages"]
     assert stages["extract"] == before["extract"]
     assert stages["transcribe"]["finished_at"] >= before["transcribe"]["finished_at"]
@@ -120,16 +124,17 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("diarize", False),
         ("name", True),
         ("export", True),
+        ("topics", True),
     ]
     assert stages["diarize"] == before["diarize"]
 
 
 def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):
-    out = tmp_path / "transcripts"
-    shutil.copytree(demo_run.out_dir.parent, out)
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
     renamed = tmp_path / "renamed talk.mp4"
     shutil.copyfile(demo_files.recording, renamed)
     shutil.copyfile(demo_files.sidecar, tmp_path / "renamed talk.event.yaml")
-    again = run(renamed, Settings(transcripts_dir=out))
+    again = run(renamed, Settings(transcripts_dir=out, summaries_dir=summaries))
     assert again.rec_id == demo_run.rec_id
     assert not any(s.ran for s in again.stages)

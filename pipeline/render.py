@@ -1,0 +1,100 @@
+"""The render stage: jinja2 templates → summary.md, a self-contained summary.html for reviewers
+and summaries/index.html. Autoescape is on for HTML; Markdown text goes through ``md_escape``.
+The HTML page carries a strict Content-Security-Policy that allows only its own inline style and
+script, by hash."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .formats import clock
+
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def md_escape(text: object) -> str:
+    """Text that Markdown shows as written: HTML and Markdown syntax characters are escaped."""
+    value = str(text if text is not None else "")
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def _short_clock(seconds: float) -> str:
+    return clock(seconds)[:8]
+
+
+def environment(user_templates: Path | None = None) -> Environment:
+    """Templates from ``user_templates`` first (overrides), then the package's own."""
+    loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
+    env = Environment(
+        loader=ChoiceLoader([*loaders, PackageLoader("pipeline", "templates")]),
+        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    env.filters["clock"] = _short_clock
+    return env
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _static(env: Environment, name: str) -> str:
+    source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    return source
+
+
+def render_summary(context: dict[str, Any], env: Environment) -> tuple[str, str]:
+    """(summary.md, summary.html) for one recording."""
+    speakers = [s.label for s in context["speakers"]]
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(speakers)}
+    topic_class = {
+        label: (label if label in ("green", "digital", "resilience", "other") else f"topic-{i % 5}")
+        for i, label in enumerate(context["themes"])
+    }
+    css, js = _static(env, "summary.css"), _static(env, "summary.js")
+    html_context = {
+        **context,
+        "colours": colours,
+        "topic_class": topic_class,
+        "css": Markup(css),
+        "js": Markup(js),
+        "style_hash": _sha256(css),
+        "script_hash": _sha256(js),
+        "total": max(context["duration"], 0.001),
+    }
+    markdown = env.get_template("summary.md.j2").render(**context)
+    html = env.get_template("summary.html.j2").render(**html_context)
+    return markdown, html
+
+
+def render_index(entries: list[dict[str, Any]], env: Environment) -> str:
+    """summaries/index.html: every processed webinar, newest first, with a client-side filter."""
+    css, js = _static(env, "index.css"), _static(env, "index.js")
+    return env.get_template("index.html.j2").render(
+        entries=entries,
+        css=Markup(css),
+        js=Markup(js),
+        style_hash=_sha256(css),
+        script_hash=_sha256(js),
+    )

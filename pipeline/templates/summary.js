@@ -1,0 +1,27 @@
+(function () {
+  "use strict";
+  var media = document.getElementById("media");
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-t]");
+    if (!target || !media) { return; }
+    media.currentTime = parseFloat(target.dataset.t);
+    var playing = media.play();
+    if (playing && playing.catch) { playing.catch(function () {}); }
+  });
+  document.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
+  document.querySelectorAll("[data-c]").forEach(function (el) { el.style.borderColor = el.dataset.c; });
+  var query = document.getElementById("q");
+  var hits = document.getElementById("hits");
+  if (query) {
+    query.addEventListener("input", function () {
+      var term = query.value.trim().toLowerCase();
+      var count = 0;
+      document.querySelectorAll("#transcript li").forEach(function (li) {
+        var match = !term || li.textContent.toLowerCase().indexOf(term) !== -1;
+        li.hidden = !match;
+        if (match && term) { count += 1; }
+      });
+      hits.textContent = term ? count + (count === 1 ? " line" : " lines") : "";
+    });
+  }
+})();

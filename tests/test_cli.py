@@ -1,0 +1,43 @@
+"""The command line as a user types it (real subprocess)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import run_cli
+
+
+def test_demo_command_generates_and_processes_the_sample(tmp_path):
+    result = run_cli(
+        "demo",
+        "--folder",
+        "rec",
+        "--out",
+        "tr",
+        "--summaries",
+        "su",
+        "--model",
+        "tiny.en",
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.stderr
+    assert "rec/eu-clusters-talk-demo.mp4" in result.stdout and "transcript.vtt" in result.stdout
+    (out,) = [p for p in (tmp_path / "tr").iterdir() if p.is_dir()]
+    speakers = json.loads((out / "speakers.json").read_text())["speakers"]
+    assert "Glenda Napier" in {s["label"] for s in speakers}
+    assert (tmp_path / "su" / out.name / "topics.json").exists()
+    assert (tmp_path / "rec" / "eu-clusters-talk-demo.truth.rttm").exists()
+
+
+def test_bad_speaker_count_is_a_usage_error(tmp_path):
+    result = run_cli("run", "x.mp4", "--num-speakers", "0", cwd=tmp_path)
+    assert result.code == 2 and result.stderr.strip() == "error: --num-speakers must be ≥ 1"
+
+
+def test_models_list(tmp_path):
+    result = run_cli("models", "list", cwd=tmp_path)
+    assert (
+        result.code == 0
+        and "tiny.en" in result.stdout
+        and "e68e0899975fd655a74451927bfbbec0" in result.stdout
+    )

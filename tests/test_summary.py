@@ -1,0 +1,162 @@
+"""Summary documents: Markdown through a real parser, the reviewer page in real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from pipeline.naming import SpeakerInfo
+from pipeline.render import environment, render_summary
+from pipeline.summarize import Point, Summary
+from pipeline.topics import TopicSpan
+from pipeline.types import Segment
+from tests.helpers import ROOT
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium not installed (make setup-test)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    problems: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, problems, dialogs
+
+
+def summary_dir(demo_run) -> Path:
+    return demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id
+
+
+def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_run):
+    md = (summary_dir(demo_run) / "summary.md").read_text()
+    data = json.loads((summary_dir(demo_run) / "summary.json").read_text())
+    assert "| Glenda Napier | CEO | Energy Cluster Denmark |" in md
+    green = md.split("## Green transition", 1)[1].split("\n## ", 1)[0]
+    assert "Glenda Napier" in green.split("Who spoke about it:")[1].splitlines()[0]
+    assert (
+        "climate targets" in green and "infrastructure for clean energy" in green
+    )  # the planted takeaway
+    digital = md.split("## Digital transition", 1)[1].split("\n## ", 1)[0]
+    assert "Carolina Garcés" in digital and "trust each other" in digital
+    resilience = md.split("## Resilience", 1)[1].split("\n## ", 1)[0]
+    assert "Susana Remotti" in resilience and "supply" in resilience
+    assert any("funding for training" in q["text"] for q in data["questions"])
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    assert "<table>" in html and "<script" not in html
+
+
+@needs_chromium
+def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path):
+    folder = tmp_path / "page"
+    shutil.copytree(summary_dir(demo_run), folder)
+    shutil.copyfile(
+        demo_files.recording, folder / demo_files.recording.name
+    )  # the recording beside the page
+    page, problems, dialogs = open_page(browser, folder / "summary.html")
+    assert problems == [] and dialogs == []
+    spans = page.locator("#timeline span")
+    assert spans.count() >= 3 and spans.first.bounding_box()["width"] > 0
+    lines = page.locator("#transcript li")
+    assert lines.count() == len(demo_run.transcript.segments)
+    page.wait_for_function("document.getElementById('media').readyState >= 1")
+    target = lines.nth(10).locator("button.t")
+    wanted = float(target.get_attribute("data-t"))
+    target.click()
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('media').currentTime - {wanted}) < 0.6"
+    )
+    page.fill("#q", "hydrogen")
+    visible = [t for t in lines.all_inner_texts() if t]
+    shown = page.locator("#transcript li:not([hidden])")
+    assert shown.count() >= 1 and all("hydrogen" in t.lower() for t in shown.all_inner_texts())
+    assert len(visible) >= shown.count()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.fill("#q", "")
+    page.screenshot(path=str(ARTIFACTS / "reviewer-page.png"), full_page=False)
+    assert problems == []
+
+
+def _hostile_context() -> dict:
+    speaker = SpeakerInfo(
+        id="S1", label=PAYLOAD, name=PAYLOAD, role=PAYLOAD, org=PAYLOAD, talk_time=10, turns=1
+    )
+    point = Point(PAYLOAD, PAYLOAD, 1.0, "green")
+    summary = Summary(
+        PAYLOAD,
+        {"green": [point]},
+        {PAYLOAD: [point]},
+        [PAYLOAD],
+        [(PAYLOAD, "ORG", 2)],
+        [point],
+        {"green": 1.0},
+        {"skills": 1},
+    )
+    return {
+        "title": PAYLOAD,
+        "date": "2024-05-15",
+        "recording": PAYLOAD + ".mp4",
+        "media_src": "x.mp4",
+        "duration": 10.0,
+        "speakers": [speaker],
+        "summary": summary,
+        "themes": {"green": PAYLOAD, "other": "Other"},
+        "spans": [TopicSpan("green", 0.0, 10.0, [PAYLOAD], 0.9, 1, {})],
+        "segments": [Segment(0, 1.0, 2.0, PAYLOAD, [], speaker=PAYLOAD)],
+        "speakers_by_topic": {"green": [PAYLOAD]},
+        "transcript_link": "../t.txt",
+    }
+
+
+@needs_chromium
+def test_html_and_markdown_injection_shows_as_text(browser, tmp_path):
+    markdown, html = render_summary(_hostile_context(), environment())
+    assert "<script>alert" not in html.split("<script>(function")[0]
+    path = tmp_path / "summary.html"
+    path.write_text(html)
+    page, problems, dialogs = open_page(browser, path)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert not any(
+        "Content Security Policy" in p for p in problems
+    )  # own style and script allowed by hash
+    assert (
+        page.evaluate("document.querySelector('[data-w]').style.width") == "100%"
+    )  # the script ran
+    assert PAYLOAD in page.locator("#transcript li .text").first.inner_text()
+    assert PAYLOAD in page.locator("h1").inner_text()
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    assert "<script" not in rendered and "<img" not in rendered and "alert(1)" in rendered
+
+
+def test_user_templates_override_the_packaged_ones(tmp_path):
+    (tmp_path / "summary.md.j2").write_text("# {{ title | md }} (house style)\n")
+    markdown, _ = render_summary(
+        _hostile_context() | {"title": "EU *Clusters* Talk"}, environment(tmp_path)
+    )
+    assert markdown == "# EU \\*Clusters\\* Talk (house style)\n"

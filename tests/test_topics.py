@@ -1,0 +1,97 @@
+"""Topics: spaCy sentences, lexicon + MiniLM scores, smoothing into spans (real models)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.topics import Sentence, classify, load_topic_config, split_sentences, to_spans
+from pipeline.types import Segment, Word
+from tests.helpers import truth
+
+
+def test_demo_topic_spans_match_the_script(demo_files, demo_run):
+    data = json.loads(
+        (demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id / "topics.json").read_text()
+    )
+    assert set(data["themes"]) == {"green", "digital", "resilience", "other"}
+    spans = data["spans"]
+    assert [s["start"] for s in spans] == sorted(s["start"] for s in spans)
+    matched = total = 0.0
+    for turn in truth(demo_files)["turns"]:
+        total += turn["end"] - turn["start"]
+        for span in spans:
+            if span["topic"] == turn["topic"]:
+                matched += max(
+                    0.0, min(turn["end"], span["end"]) - max(turn["start"], span["start"])
+                )
+    assert matched / total >= 0.8
+    green = [s for s in spans if s["topic"] == "green"]
+    assert any("Glenda Napier" in s["speakers"] for s in green)
+    assert any(s["drivers"].get("skills") for s in spans)  # "need new skills", "digital skills"
+
+
+def test_sentences_inside_a_segment_get_their_own_times():
+    words = [
+        Word(0.0, 0.4, " Wind", 0.9),
+        Word(0.4, 0.9, " grows.", 0.9),
+        Word(1.5, 1.9, " Data", 0.9),
+        Word(1.9, 2.4, " matters.", 0.9),
+    ]
+    seg = Segment(0, 0.0, 2.4, "Wind grows. Data matters.", words, speaker="A")
+    sentences = split_sentences([seg])
+    assert [(s.text, s.start, s.end) for s in sentences] == [
+        ("Wind grows.", 0.0, 0.9),
+        ("Data matters.", 1.5, 2.4),
+    ]
+
+
+def test_clear_sentences_get_their_theme():
+    config = load_topic_config()
+    texts = [
+        "Offshore wind and green hydrogen will cut our carbon emissions.",
+        "Artificial intelligence and data platforms change how factories work.",
+        "After the pandemic, supply chains broke and we found second suppliers for critical raw materials.",
+        "The weather was lovely and lunch will be served at noon.",
+    ]
+    sentences = [Sentence(i, i + 1, None, t, i) for i, t in enumerate(texts)]
+    labels = [t.topic for t in classify(sentences, config, smoothing=(1.0,))]
+    assert labels == ["green", "digital", "resilience", "other"]
+
+
+def test_another_event_series_brings_its_own_themes(tmp_path):
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        "min_score: 0.25\nthemes:\n"
+        "  care: {title: Patient care, description: Hospitals nurses and doctors caring for patients., "
+        "lexicon: {hospital: 1, patient: 1, nurse: 1}}\n"
+        "  research: {title: Medical research, description: Clinical trials and research on new medicines., "
+        "lexicon: {trial: 1, medicine: 1}}\n"
+    )
+    config = load_topic_config(path)
+    sentences = [
+        Sentence(0, 1, None, "Nurses in the hospital care for every patient.", 0),
+        Sentence(1, 2, None, "The clinical trial tests a new medicine.", 1),
+    ]
+    topics = classify(sentences, config, smoothing=(1.0,))
+    assert [t.topic for t in topics] == ["care", "research"]
+    assert [s.topic for s in to_spans(topics)] == ["care", "research"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "themes: {}\n",
+        "themes:\n  a: {title: A}\n",
+        "[1, 2\n",
+        "themes: {a: {title: A, description: long enough text, colour: red}}\n",
+    ],
+)
+def test_bad_topic_files_are_config_errors(tmp_path, text):
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_topic_config(path)
+    assert str(path) in str(info.value) and info.value.exit_code == 2
