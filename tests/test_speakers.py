@@ -97,6 +97,8 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
         "diarize": False,
         "name": True,
         "export": True,
+        "topics": True,
+        "summarize": True,
     }
     folder = out / demo_run.rec_id
     assert "Jan Novák: How can a small cluster" in (folder / "transcript.txt").read_text()

@@ -79,7 +79,7 @@ def test_manifest_records_inputs_settings_versions_timings(demo_files, demo_run)
         and manifest["source"]["name"] == demo_files.recording.name
     )
     assert manifest["event"]["title"].startswith("Green, digital")
-    for stage in ("extract", "transcribe", "diarize", "name", "export", "topics"):
+    for stage in ("extract", "transcribe", "diarize", "name", "export", "topics", "summarize"):
         entry = manifest["stages"][stage]
         assert entry["status"] == "done" and entry["seconds"] >= 0 and entry["key"]
         assert entry["versions"]["webinar-pipeline"]
@@ -104,6 +104,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("name", False),
         ("export", False),
         ("topics", False),
+        ("summarize", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
 
@@ -125,6 +126,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("name", True),
         ("export", True),
         ("topics", True),
+        ("summarize", True),
     ]
     assert stages["diarize"] == before["diarize"]
 

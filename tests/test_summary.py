@@ -98,7 +98,9 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert len(visible) >= shown.count()
     ARTIFACTS.mkdir(exist_ok=True)
     page.fill("#q", "")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "reviewer-page.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / "reviewer-page-full.png"), full_page=True)
     assert problems == []
 
 
