@@ -154,7 +154,9 @@ def name_speakers(
     rows, cols = linear_sum_assignment(-scores)
     names = {}
     for r, c in zip(rows, cols, strict=True):
-        total = scores[r].sum() + scores[:, c].sum() - scores[r, c]
+        # Share of this speaker's own evidence that points at the person (other speakers'
+        # claims on the name were settled by the assignment).
+        total = scores[r].sum()
         share = scores[r, c] / total if total else 0.0
         if scores[r, c] >= MIN_SCORE and share >= 0.5:
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
