@@ -41,6 +41,11 @@ _HANDOFF = (
 _THANKS = re.compile(rf"^(?:Thank you|Thanks)(?: very much| so much)?,?\s+{_NAME}")
 
 
+def is_introduction_or_handoff(text: str) -> bool:
+    """Sentences about who is speaking ("I'm …", "Carolina, over to you") rather than the subject."""
+    return bool(_SELF.search(text) or any(p.search(text) for p in _HANDOFF))
+
+
 @dataclass(frozen=True)
 class Utterance:
     """What the naming stage reads: who (anonymous index) said what, when."""

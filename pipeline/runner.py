@@ -61,7 +61,7 @@ STAGE_VERSIONS = {
     "name": 1,
     "export": 1,
     "topics": 1,
-    "summarize": 1,
+    "summarize": 2,
 }
 EXPORT_FORMATS = ("json", "txt", "srt", "vtt")
 
