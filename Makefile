@@ -20,3 +20,5 @@ lint: setup-test
 
 bench: setup-test
 	.venv/bin/python bench/asr.py
+	.venv/bin/python bench/diarization.py --webinars 10,60
+	.venv/bin/python bench/topics.py
