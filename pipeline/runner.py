@@ -90,7 +90,8 @@ class RunResult:
             "speakers.json",
             "manifest.json",
         ]
-        return [self.out_dir / n for n in names]
+        summary = ("topics.json", "summary.md", "summary.html")
+        return [self.out_dir / n for n in names] + [self.summary_dir / n for n in summary]
 
 
 @cache
