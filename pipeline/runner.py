@@ -216,7 +216,7 @@ def run(
     info = media.probe(recording)
     event_file = event_file or find_sidecar(recording)
     event = load_event(event_file) if event_file else Event()
-    workspace = Workspace(settings.transcripts_dir, settings.summaries_dir)
+    workspace = Workspace(settings.transcripts_dir)
     try:
         settings.transcripts_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

