@@ -117,12 +117,16 @@ class _Stages:
         self.manifest, self.progress, self.duration = manifest, progress, duration
         self.outcomes: list[StageOutcome] = []
         self.tasks: dict[str, Any] = {}
+        self.pending: dict[str, tuple[str, float]] = {}  # stage → (key, start time) while it runs
 
     def fresh(self, name: str, key: str, outputs: list[Path]) -> bool:
+        """True (and recorded as skipped) when the stage's last run had this key and its outputs
+        exist; otherwise the stage is about to run, and its clock starts."""
         entry = self.manifest.stage(name)
         if entry and entry.get("key") == key and all(p.exists() for p in outputs):
             self.outcomes.append(StageOutcome(name, False, 0.0))
             return True
+        self.pending[name] = (key, time.perf_counter())
         return False
 
     def tracker(self, name: str) -> Callable[[float], None]:
@@ -131,7 +135,8 @@ class _Stages:
         task = self.tasks[name] = self.progress.add_task(name, total=max(self.duration, 0.001))
         return lambda seconds: self.progress.update(task, completed=seconds)  # type: ignore[union-attr]
 
-    def done(self, name: str, key: str, started: float, details: dict[str, Any]) -> None:
+    def done(self, name: str, details: dict[str, Any]) -> None:
+        key, started = self.pending.pop(name)
         seconds = round(time.perf_counter() - started, 3)
         entry = {
             "key": key,
@@ -212,7 +217,8 @@ def run(
     event_file: Path | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Process one recording up to its transcript outputs; return where they are."""
+    """Process one recording through every stage (skipping those that are up to date); return
+    where the outputs are."""
     info = media.probe(recording)
     event_file = event_file or find_sidecar(recording)
     event = load_event(event_file) if event_file else Event()
@@ -271,12 +277,9 @@ def _run_locked(
     extract_settings = {"sample_rate": media.SAMPLE_RATE, "headroom_db": media.HEADROOM_DB}
     extract_key = stage_key("extract", STAGE_VERSIONS["extract"], sha, extract_settings)
     if not stages.fresh("extract", extract_key, [audio_path]):
-        started = time.perf_counter()
         audio = media.extract(info, audio_path, stages.tracker("extract"))
         stages.done(
             "extract",
-            extract_key,
-            started,
             {
                 "inputs": {"source_sha256": sha},
                 "settings": extract_settings,
@@ -307,13 +310,10 @@ def _run_locked(
     asr_key = stage_key("transcribe", STAGE_VERSIONS["transcribe"], extract_key, asr_settings)
     recognised = None
     if not stages.fresh("transcribe", asr_key, [asr_path]):
-        started = time.perf_counter()
         recognised = transcribe(audio_path, asr, stages.tracker("transcribe"))
         write_json(asr_path, recognised.to_dict())
         stages.done(
             "transcribe",
-            asr_key,
-            started,
             {
                 "inputs": {"extract": extract_key},
                 "settings": asr_settings,
@@ -343,7 +343,6 @@ def _run_locked(
     diar_key = stage_key("diarize", STAGE_VERSIONS["diarize"], extract_key, diar_settings)
     turns = None
     if not stages.fresh("diarize", diar_key, [diar_path]):
-        started = time.perf_counter()
         turns = (
             diarize(load_audio(audio_path), diar, stages.tracker("diarize"))
             if settings.diarize
@@ -352,8 +351,6 @@ def _run_locked(
         write_json(diar_path, {"turns": [[t.start, t.end, t.speaker] for t in turns]})
         stages.done(
             "diarize",
-            diar_key,
-            started,
             {
                 "inputs": {"extract": extract_key},
                 "settings": diar_settings,
@@ -377,15 +374,12 @@ def _run_locked(
     speakers_path = out / "speakers.json"
     name_key = stage_key("name", STAGE_VERSIONS["name"], asr_key + diar_key, name_settings)
     if not stages.fresh("name", name_key, [speakers_path]):
-        started = time.perf_counter()
         utterances = [Utterance(spk, seg.start, seg.text) for seg, spk in pieces]
         names, evidence = name_speakers(utterances, event.speakers, len({t.speaker for t in turns}))
         table = speaker_table(pieces, names, evidence, overrides)
         write_json(speakers_path, {"speakers": [asdict(info) for info in table]})
         stages.done(
             "name",
-            name_key,
-            started,
             {
                 "inputs": {
                     "transcribe": asr_key,
@@ -410,7 +404,6 @@ def _run_locked(
         "export", STAGE_VERSIONS["export"], name_key, {"formats": EXPORT_FORMATS}
     )
     if not stages.fresh("export", export_key, export_paths):
-        started = time.perf_counter()
         for fmt, path in zip(EXPORT_FORMATS, export_paths, strict=False):
             atomic_write(path, WRITERS[fmt].render(transcript))
         labels = {int(i.id[1:]) - 1: i.label for i in table}
@@ -421,8 +414,6 @@ def _run_locked(
         atomic_write(export_paths[-1], rttm)
         stages.done(
             "export",
-            export_key,
-            started,
             {
                 "inputs": {"name": name_key},
                 "settings": {"formats": [*EXPORT_FORMATS, "rttm"]},
@@ -437,7 +428,6 @@ def _run_locked(
     topic_settings = {"config": config.model_dump(), "w_embed": W_EMBED, "smoothing": SMOOTHING}
     topics_key = stage_key("topics", STAGE_VERSIONS["topics"], name_key, topic_settings)
     if not stages.fresh("topics", topics_key, [topics_path]):
-        started = time.perf_counter()
         sentences = classify(split_sentences(transcript.segments), config)
         write_json(
             topics_path,
@@ -457,8 +447,6 @@ def _run_locked(
         )
         stages.done(
             "topics",
-            topics_key,
-            started,
             {
                 "inputs": {"name": name_key, "topics_file": str(settings.topics_file or "default")},
                 "settings": {
@@ -479,13 +467,13 @@ def _run_locked(
     # summarize + render → summaries/<id>/summary.json|md|html, summaries/index.html
     outputs = [summary_dir / n for n in ("summary.json", "summary.md", "summary.html")]
     template_dir = settings.templates_dir
+    templates = environment(template_dir)
     render_settings = {
         "event": event.model_dump(mode="json"),
         "templates": _tree_hash(template_dir),
     }
     render_key = stage_key("summarize", STAGE_VERSIONS["summarize"], topics_key, render_settings)
     if not stages.fresh("summarize", render_key, outputs):
-        started = time.perf_counter()
         topic_data = json.loads(topics_path.read_text(encoding="utf-8"))
         items = [
             SentenceTopic(
@@ -513,7 +501,7 @@ def _run_locked(
             "speakers_by_topic": _speakers_by_topic(spans),
             "transcript_link": os.path.relpath(out / "transcript.txt", summary_dir),
         }
-        markdown, html = render_summary(context, environment(template_dir))
+        markdown, html = render_summary(context, templates)
         write_json(
             outputs[0],
             {
@@ -530,8 +518,6 @@ def _run_locked(
         atomic_write(outputs[2], html)
         stages.done(
             "summarize",
-            render_key,
-            started,
             {
                 "inputs": {"topics": topics_key},
                 "settings": {"templates": str(template_dir or "built-in")},
@@ -539,5 +525,5 @@ def _run_locked(
                 "outputs": [str(p) for p in outputs],
             },
         )
-    write_index(settings.summaries_dir, environment(template_dir))
+    write_index(settings.summaries_dir, templates)
     return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes)
