@@ -1,15 +1,18 @@
 """webinar-pipeline command line: a thin shell over the ``pipeline`` package.
 
-Exit codes: 0 ok · 1 the recording could not be processed · 2 usage or configuration error ·
-130 interrupted (re-run to resume).
+Exit codes: 0 ok · 1 the recording (batch: some recording) could not be processed · 2 usage or
+configuration error · 130 interrupted (re-run to resume).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,11 +22,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline import batch as batch_mod
+from pipeline import catalog
 from pipeline import demo as demo_mod
 from pipeline import models as models_mod
 from pipeline.config import Settings, default_threads
 from pipeline.errors import PipelineError
-from pipeline.runner import RunResult, run
+from pipeline.formats import clock
+from pipeline.render import environment
+from pipeline.runner import RunResult, run, write_index
 from pipeline.transcribe import ENGINES
 
 app = typer.Typer(
@@ -47,6 +54,8 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except PipelineError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
@@ -75,7 +84,7 @@ def _progress(quiet: bool) -> Progress | None:
     return Progress(
         TextColumn("{task.description:<10}"),
         BarColumn(),
-        TextColumn("{task.completed:>7.1f}/{task.total:.1f} s audio"),
+        TextColumn("{task.completed:>7.1f}/{task.total:.1f} {task.fields[unit]}"),
         TimeElapsedColumn(),
         console=err,
     )
@@ -228,6 +237,176 @@ def run_command(
     else:
         result = run(recording, settings, event)
     _report(result, quiet)
+
+
+@app.command()
+@friendly
+def batch(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of recordings (searched recursively).")
+    ] = Path("recordings"),
+    workers: Annotated[
+        int, Opt(help="Recordings processed at once (local processes; threads are split).")
+    ] = 1,
+    scheduler: Annotated[
+        str | None, Opt(help="Dask scheduler address (tcp://host:8786): one task per recording.")
+    ] = None,
+    dask: Annotated[bool, Opt("--dask", help="Run on a local Dask cluster of --workers.")] = False,
+    retries: Annotated[int, Opt(help="Extra tries after a transient failure (with backoff).")] = 2,
+    engine: Engine = "faster-whisper",
+    model: Model = "base",
+    language: Language = "auto",
+    threads: Annotated[int, Opt(help="CPU threads per recording (default: cores ÷ workers).")] = 0,
+    diarize: Annotated[bool, Opt(help="Find who spoke when.")] = True,
+    topics: Annotated[Path | None, Opt(help="Theme definitions (YAML).")] = None,
+    out_dir: Out = Path("transcripts"),
+    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
+        "summaries"
+    ),
+    quiet: Annotated[
+        bool, Opt("--quiet", "-q", help="For cron: no output; the JSON-lines log only.")
+    ] = False,
+) -> None:
+    """Process every recording in FOLDER that is new or stale; skip finished ones. Each stage is
+    logged to <out>/batch.jsonl. Exit 0 when all succeeded, 1 when some failed."""
+    if retries < 0:
+        raise PipelineError("--retries must be ≥ 0", exit_code=2)
+    if scheduler and dask:
+        raise PipelineError("give --scheduler or --dask, not both", exit_code=2)
+    recordings = batch_mod.discover(folder)
+    cores = default_threads()
+    per_worker = batch_mod.threads_per_worker(workers) if not scheduler else cores
+    settings = _settings(engine, model, language, False, 5, 8, threads or per_worker, out_dir)
+    settings = replace(settings, diarize=diarize, summaries_dir=summaries_dir, topics_file=topics)
+
+    def report(outcome: batch_mod.Outcome) -> None:
+        if quiet:
+            return
+        colour = {"done": "green", "failed": "red"}.get(outcome.status, "yellow")
+        ran = ", ".join(outcome.ran) or "nothing to do"
+        detail = outcome.error if outcome.status != "done" else ran
+        err.print(
+            f"[{colour}]{outcome.status:>9}[/] {Path(outcome.recording).name} — {detail}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    progress = None if quiet else _progress(False)
+    with progress or contextlib.nullcontext():
+        outcomes = batch_mod.run_batch(
+            recordings,
+            settings,
+            workers=workers,
+            scheduler=scheduler,
+            local_dask=dask,
+            retries=retries,
+            on_outcome=report,
+            progress=progress,
+        )
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not quiet:
+        done = sum(o.status == "done" for o in outcomes)
+        out.print(
+            f"{len(outcomes)} recordings: {done} done, {len(failed)} failed, "
+            f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate); "
+            f"log {out_dir / batch_mod.LOG_NAME}",
+            highlight=False,
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def status(
+    out_dir: Out = Path("transcripts"),
+    recordings: Annotated[
+        Path, Opt(help="Folder of recordings (files never processed show as new).")
+    ] = Path("recordings"),
+    as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """Every recording: stages done, failed (with reason) and pending; duration; processing time."""
+    rows = batch_mod.status(out_dir, recordings)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table("recording", "id", "state", "done", "pending", "duration", "processing", "reason")
+    for r in rows:
+        table.add_row(
+            r.recording,
+            r.id or "—",
+            r.state,
+            str(len(r.done)),
+            ", ".join(r.pending) or "—",
+            f"{r.duration:.0f} s" if r.duration else "—",
+            f"{r.processing_seconds:.0f} s",
+            f"{r.failed_stage}: {r.error}" if r.error else "",
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly
+def search(
+    query: Annotated[str, typer.Argument(help="Words that must all occur (stemmed).")],
+    speaker: Annotated[
+        str | None, Opt(help="Only passages by this speaker (part of the name).")
+    ] = None,
+    topic: Annotated[
+        str | None, Opt(help="Only this topic (green, digital, resilience, other).")
+    ] = None,
+    since: Annotated[
+        str | None, Opt(help="Only webinars on or after this date (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, Opt(help="At most this many hits.")] = 20,
+    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
+        "summaries"
+    ),
+    as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """Find passages in every processed webinar: webinar, speaker, time, link into its page."""
+    try:
+        day = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise PipelineError(
+            f"--since: not a date: {since!r}", fix="use YYYY-MM-DD", exit_code=2
+        ) from None
+    hits = catalog.search(summaries_dir, query, speaker, topic, day, limit)
+    if as_json:
+        print(
+            json.dumps(
+                [{**asdict(h), "link": str(summaries_dir / h.link)} for h in hits],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not hits:
+        err.print("no matches")
+        raise typer.Exit(1)
+    for h in hits:
+        out.print(
+            f"{h.title} ({h.date or 'no date'}) {clock(h.start)[:8]} "
+            f"{h.speaker or 'unknown speaker'} [{h.topic or '-'}]{' (summary)' if h.kind == 'summary' else ''}\n"
+            f"  {h.snippet}\n  {summaries_dir / h.link}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+@friendly
+def reindex(
+    out_dir: Out = Path("transcripts"),
+    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
+        "summaries"
+    ),
+) -> None:
+    """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
+    changed, removed = catalog.reindex(summaries_dir, out_dir)
+    write_index(summaries_dir, environment())
+    out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed")
 
 
 @app.command()

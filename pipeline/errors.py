@@ -32,3 +32,7 @@ class ConfigError(PipelineError):
 
     def __init__(self, what: str, path: Path | str | None = None, fix: str = "") -> None:
         super().__init__(what, path, fix, exit_code=2)
+
+
+class BusyError(PipelineError):
+    """Another process is working on this recording right now (not a failure of the input)."""

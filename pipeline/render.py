@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -88,11 +89,20 @@ def render_summary(context: dict[str, Any], env: Environment) -> tuple[str, str]
     return markdown, html
 
 
-def render_index(entries: list[dict[str, Any]], env: Environment) -> str:
-    """summaries/index.html: every processed webinar, newest first, with a client-side filter."""
+def json_for_script(data: Any) -> Markup:
+    """JSON safe inside a ``<script type="application/json">`` element (no ``</script>``)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def render_index(entries: list[dict[str, Any]], passages: list[list[Any]], env: Environment) -> str:
+    """summaries/index.html: every processed webinar, newest first, with a filter, and a search
+    over every transcript passage (embedded as JSON data, searched by the page's script)."""
     css, js = _static(env, "index.css"), _static(env, "index.js")
+    titles = {e["id"]: e["title"] for e in entries}
     return env.get_template("index.html.j2").render(
         entries=entries,
+        passages=json_for_script({"titles": titles, "passages": passages}),
         css=Markup(css),
         js=Markup(js),
         style_hash=_sha256(css),

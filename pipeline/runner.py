@@ -3,7 +3,6 @@ unchanged since its last successful run (recorded in ``manifest.json``)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -20,11 +19,12 @@ from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 from rich.progress import Progress
+from threadpoolctl import threadpool_limits
 
-from . import __version__, media
+from . import __version__, catalog, media
 from .config import Settings, stage_key
 from .diarize import DiarizeOptions, attribute, diarize
-from .errors import PipelineError
+from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .formats import WRITERS, rttm_line
 from .naming import (
@@ -37,7 +37,7 @@ from .naming import (
     speaker_table,
 )
 from .render import environment, render_index, render_summary
-from .store import Manifest, Workspace, atomic_write, file_sha256, write_json
+from .store import HASH_CACHE, Manifest, Workspace, atomic_write, cached_sha256, write_json
 from .summarize import summarize
 from .topics import (
     SMOOTHING,
@@ -61,16 +61,26 @@ STAGE_VERSIONS = {
     "name": 1,
     "export": 1,
     "topics": 1,
-    "summarize": 2,
+    "summarize": 3,
 }
 EXPORT_FORMATS = ("json", "txt", "srt", "vtt")
 
 
 @dataclass(frozen=True)
 class StageOutcome:
+    """What happened to one stage of one recording: it ran, was up to date, or failed."""
+
     name: str
     ran: bool
     seconds: float
+    error: str = ""
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "ran" if self.ran else "skipped"
+
+
+StageHook = Callable[[str, StageOutcome], None]  # (recording id, outcome)
 
 
 @dataclass
@@ -113,8 +123,16 @@ def _versions(*packages: str) -> dict[str, str]:
 class _Stages:
     """Book-keeping shared by the stages of one run: manifest, progress, outcomes."""
 
-    def __init__(self, manifest: Manifest, progress: Progress | None, duration: float) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        progress: Progress | None,
+        duration: float,
+        on_stage: StageHook | None = None,
+    ) -> None:
         self.manifest, self.progress, self.duration = manifest, progress, duration
+        self.rec_id = str(manifest.path.parent.name)
+        self.on_stage = on_stage
         self.outcomes: list[StageOutcome] = []
         self.tasks: dict[str, Any] = {}
         self.pending: dict[str, tuple[str, float]] = {}  # stage → (key, start time) while it runs
@@ -124,7 +142,7 @@ class _Stages:
         exist; otherwise the stage is about to run, and its clock starts."""
         entry = self.manifest.stage(name)
         if entry and entry.get("key") == key and all(p.exists() for p in outputs):
-            self.outcomes.append(StageOutcome(name, False, 0.0))
+            self._outcome(StageOutcome(name, False, 0.0))
             return True
         self.pending[name] = (key, time.perf_counter())
         return False
@@ -132,7 +150,9 @@ class _Stages:
     def tracker(self, name: str) -> Callable[[float], None]:
         if self.progress is None:
             return lambda _seconds: None
-        task = self.tasks[name] = self.progress.add_task(name, total=max(self.duration, 0.001))
+        task = self.tasks[name] = self.progress.add_task(
+            name, total=max(self.duration, 0.001), unit="s audio"
+        )
         return lambda seconds: self.progress.update(task, completed=seconds)  # type: ignore[union-attr]
 
     def done(self, name: str, details: dict[str, Any]) -> None:
@@ -148,22 +168,18 @@ class _Stages:
         self.manifest.record(name, entry)
         if self.progress is not None and name in self.tasks:
             self.progress.update(self.tasks[name], completed=max(self.duration, 0.001))
-        self.outcomes.append(StageOutcome(name, True, seconds))
+        self._outcome(StageOutcome(name, True, seconds))
 
+    def failed(self, error: str) -> None:
+        """The stage that was running when the run failed (if any) is reported as failed."""
+        for name, (_key, started) in self.pending.items():
+            self._outcome(StageOutcome(name, False, round(time.perf_counter() - started, 3), error))
+        self.pending.clear()
 
-def _content_hash(path: Path, cache_file: Path) -> str:
-    """sha256 of the file, remembered by (path, size, mtime) so re-runs need not re-read it."""
-    st = path.stat()
-    token = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    try:
-        known = json.loads(cache_file.read_text())
-    except (OSError, ValueError):
-        known = {}
-    if token not in known:
-        known[token] = file_sha256(path)
-        with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
-            write_json(cache_file, dict(list(known.items())[-2000:]))
-    return known[token]
+    def _outcome(self, outcome: StageOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.on_stage is not None:
+            self.on_stage(self.rec_id, outcome)
 
 
 def _tree_hash(folder: Path | None) -> str:
@@ -186,7 +202,8 @@ def _speakers_by_topic(spans: list[TopicSpan]) -> dict[str, list[str]]:
 
 
 def write_index(summaries: Path, env: Any) -> None:
-    """Rebuild summaries/index.html from every summaries/*/summary.json (cheap)."""
+    """Rebuild summaries/index.html from every summaries/*/summary.json and the catalog's
+    passages (searched in the page itself)."""
     entries = []
     for path in sorted(summaries.glob("*/summary.json")):
         try:
@@ -206,7 +223,8 @@ def write_index(summaries: Path, env: Any) -> None:
             }
         )
     entries.sort(key=lambda e: (e["date"] or "", e["title"]), reverse=True)
-    page, target = render_index(entries, env), summaries / "index.html"
+    page = render_index(entries, catalog.passages_for_index(summaries), env)
+    target = summaries / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != page:
         atomic_write(target, page)
 
@@ -216,9 +234,13 @@ def run(
     settings: Settings,
     event_file: Path | None = None,
     progress: Progress | None = None,
+    on_stage: StageHook | None = None,
 ) -> RunResult:
     """Process one recording through every stage (skipping those that are up to date); return
-    where the outputs are."""
+    where the outputs are. ``on_stage`` hears of every stage as it finishes, fails or is skipped.
+
+    Raises ``BusyError`` when another process holds this recording's lock (the lock is a kernel
+    ``flock``: a killed holder releases it, so a stale lock never blocks)."""
     info = media.probe(recording)
     event_file = event_file or find_sidecar(recording)
     event = load_event(event_file) if event_file else Event()
@@ -232,19 +254,36 @@ def run(
             "choose a writable --out folder",
             exit_code=2,
         ) from None
-    sha = _content_hash(recording, settings.transcripts_dir / ".hash-cache.json")
+    sha = cached_sha256(recording, settings.transcripts_dir / HASH_CACHE)
     rec_id = workspace.recording_id(recording, sha)
     out = workspace.transcript_dir(rec_id)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        with FileLock(str(out / ".lock"), timeout=0):
-            return _run_locked(
-                recording, info, sha, rec_id, out, event, event_file, settings, progress
-            )
+        lock = FileLock(str(out / ".lock"), timeout=0)
+        lock.acquire()
     except Timeout:
-        raise PipelineError(
+        raise BusyError(
             "this recording is being processed by another run", recording, "wait for it to finish"
         ) from None
+    try:
+        stages = _Stages(Manifest.load(out / "manifest.json"), progress, info.duration, on_stage)
+        try:
+            with threadpool_limits(settings.threads):  # same numbers whatever the environment
+                result = _run_locked(
+                    recording, info, sha, rec_id, out, event, event_file, settings, stages
+                )
+        except BaseException as exc:
+            stages.failed(str(exc) or type(exc).__name__)
+            raise
+    finally:
+        lock.release()
+    return result
+
+
+def catalog_index(summaries: Path, rec_id: str, out: Path) -> None:
+    """Add (or refresh) this webinar in the search catalog."""
+    with catalog.connect(summaries) as db:
+        catalog.index_webinar(db, rec_id, summaries / rec_id, out)
 
 
 def _run_locked(
@@ -256,9 +295,9 @@ def _run_locked(
     event: Event,
     event_file: Path | None,
     settings: Settings,
-    progress: Progress | None,
+    stages: _Stages,
 ) -> RunResult:
-    manifest = Manifest.load(out / "manifest.json")
+    manifest = stages.manifest
     manifest.data.update(
         id=rec_id,
         source={
@@ -270,7 +309,6 @@ def _run_locked(
         event={"file": str(event_file) if event_file else None, **event.model_dump(mode="json")},
     )
     manifest.save()
-    stages = _Stages(manifest, progress, info.duration)
 
     # extract
     audio_path = out / "audio.wav"
@@ -469,6 +507,7 @@ def _run_locked(
     template_dir = settings.templates_dir
     templates = environment(template_dir)
     render_settings = {
+        "recording": recording.name,  # the page plays the recording next to it, by name
         "event": event.model_dump(mode="json"),
         "templates": _tree_hash(template_dir),
     }
@@ -525,5 +564,6 @@ def _run_locked(
                 "outputs": [str(p) for p in outputs],
             },
         )
+    catalog_index(settings.summaries_dir, rec_id, out)
     write_index(settings.summaries_dir, templates)
     return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_SCHEMA_VERSION = 1
+HASH_CACHE = ".hash-cache.json"  # in the transcripts folder: (path, size, mtime) → sha256
 _HASH_CHARS = 10
 
 
@@ -56,6 +57,21 @@ def file_sha256(path: Path) -> str:
         while chunk := f.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def cached_sha256(path: Path, cache_file: Path) -> str:
+    """sha256 of the file, remembered by (path, size, mtime) so re-runs need not re-read it."""
+    st = path.stat()
+    token = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    try:
+        known = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if token not in known:
+        known[token] = file_sha256(path)
+        with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
+            write_json(cache_file, dict(list(known.items())[-2000:]))
+    return known[token]
 
 
 def slugify(name: str, limit: int = 48) -> str:

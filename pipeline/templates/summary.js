@@ -10,6 +10,17 @@
   });
   document.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
   document.querySelectorAll("[data-c]").forEach(function (el) { el.style.borderColor = el.dataset.c; });
+  function seekTo(t) {
+    var lines = document.querySelectorAll("#transcript li"), line = null;
+    lines.forEach(function (li) { if (parseFloat(li.dataset.start) <= t + 0.01) { line = li; } });
+    if (line) {
+      line.classList.add("here");
+      line.scrollIntoView({ block: "center" });
+    }
+    if (media) { media.currentTime = t; }
+  }
+  var link = /^#t=([0-9]+(?:\.[0-9]+)?)$/.exec(window.location.hash);
+  if (link) { seekTo(parseFloat(link[1])); }
   var query = document.getElementById("q");
   var hits = document.getElementById("hits");
   if (query) {

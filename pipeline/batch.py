@@ -1,0 +1,419 @@
+"""Batch runs: every recording in a folder that is new or stale is processed, finished ones are
+skipped, and one failure never stops the others.
+
+Recordings are told apart by content (sha256), so a renamed or re-copied file is not redone.
+Work runs in this process, in a local process pool (``workers``), or on a Dask distributed
+cluster (one task per recording). Workers keep their models loaded between recordings. Every
+stage of every recording is logged as one JSON line; the last outcome of each recording is kept
+in ``<transcripts>/batch.sqlite`` for ``cli.py status``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import multiprocessing
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from .config import Settings, default_threads
+from .errors import BusyError, PipelineError
+from .runner import STAGE_VERSIONS, StageOutcome, run
+from .store import HASH_CACHE, Manifest, cached_sha256
+
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+    ]
+)
+STATE_NAME = "batch.sqlite"
+LOG_NAME = "batch.jsonl"
+
+
+def discover(folder: Path) -> list[Path]:
+    """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted."""
+    if not folder.is_dir():
+        raise PipelineError("not a folder", folder, "give the folder of recordings", exit_code=2)
+    found = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in relative):
+            continue
+        if path.suffix.lower() in MEDIA_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+@dataclass
+class Outcome:
+    """What became of one recording in a batch."""
+
+    recording: str
+    status: str  # done | failed | busy (another run has it) | duplicate (same content as another)
+    rec_id: str | None = None
+    stages: list[StageOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    attempts: int = 1
+    error: str = ""
+
+    @property
+    def ran(self) -> list[str]:
+        return [s.name for s in self.stages if s.ran]
+
+
+def retry(
+    action: Callable[[], Any],
+    retries: int,
+    backoff: float,
+    transient: Callable[[BaseException], bool],
+) -> tuple[Any, int]:
+    """Call ``action``; on a transient failure wait ``backoff · 2^n`` seconds and try again, at
+    most ``retries`` more times. Returns (result, attempts); the last failure propagates."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return action(), attempt
+        except Exception as exc:
+            if attempt > retries or not transient(exc):
+                exc.attempts = attempt  # type: ignore[attr-defined]
+                raise
+            time.sleep(backoff * 2 ** (attempt - 1))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures worth another try: not a verdict on the input (``PipelineError``) but the
+    machine (I/O hiccups, a locked database, memory pressure)."""
+    return not isinstance(exc, PipelineError) and isinstance(
+        exc, OSError | sqlite3.OperationalError | MemoryError | TimeoutError
+    )
+
+
+def process(
+    recording: Path,
+    settings: Settings,
+    retries: int = 2,
+    backoff: float = 2.0,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Run one recording (in whatever process this is), never raising for a bad input."""
+    started = time.perf_counter()
+    stages: list[StageOutcome] = []
+    ids: list[str] = []
+
+    def hook(rec_id: str, outcome: StageOutcome) -> None:
+        ids[:] = [rec_id]
+        stages.append(outcome)
+
+    def attempt() -> Any:
+        stages.clear()
+        return run(recording, settings, progress=progress, on_stage=hook)
+
+    def outcome(status: str, error: str = "", attempts: int = 1) -> Outcome:
+        seconds = round(time.perf_counter() - started, 3)
+        rec_id = ids[0] if ids else None
+        return Outcome(str(recording), status, rec_id, list(stages), seconds, attempts, error)
+
+    try:
+        result, attempts = retry(attempt, retries, backoff, is_transient)
+    except BusyError as exc:
+        return outcome("busy", str(exc))
+    except PipelineError as exc:
+        return outcome("failed", str(exc))
+    except Exception as exc:
+        tries = getattr(exc, "attempts", 1)
+        return outcome("failed", f"unexpected {type(exc).__name__}: {exc}", tries)
+    ids[:] = [result.rec_id]
+    return outcome("done", attempts=attempts)
+
+
+def log_lines(outcome: Outcome) -> list[dict[str, Any]]:
+    """One JSON-able record per stage (a failure before any stage is logged as stage "open")."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    common = {"time": now, "recording": outcome.recording, "id": outcome.rec_id}
+    lines = [
+        {**common, "stage": s.name, "status": s.status, "seconds": s.seconds, "error": s.error}
+        for s in outcome.stages
+    ]
+    if outcome.status != "done" and not any(s.error for s in outcome.stages):
+        lines.append(
+            {
+                **common,
+                "stage": "open",
+                "status": outcome.status,
+                "seconds": outcome.seconds,
+                "error": outcome.error,
+            }
+        )
+    return lines
+
+
+def append_log(path: Path, outcome: Outcome) -> None:
+    """Append the outcome's lines (one ``write`` per line on an O_APPEND file: concurrent batch
+    runs never interleave within a line)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        for line in log_lines(outcome):
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def state_db(transcripts: Path) -> Iterator[sqlite3.Connection]:
+    """The last outcome of every recording the batch has seen."""
+    transcripts.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(transcripts / STATE_NAME, timeout=60)
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS recordings (path TEXT PRIMARY KEY, id TEXT, status TEXT, "
+            "stage TEXT, error TEXT, attempts INTEGER, seconds REAL, updated TEXT)"
+        )
+        yield db
+    finally:
+        db.close()
+
+
+def record(transcripts: Path, outcome: Outcome) -> None:
+    failed = next((s.name for s in outcome.stages if s.error), "open" if outcome.error else "")
+    with state_db(transcripts) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO recordings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                outcome.recording,
+                outcome.rec_id,
+                outcome.status,
+                failed,
+                outcome.error,
+                outcome.attempts,
+                outcome.seconds,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+
+
+def unique_by_content(
+    recordings: Sequence[Path], transcripts: Path
+) -> tuple[list[Path], list[Outcome]]:
+    """Keep the first file of each content; the others are reported as duplicates. A file that
+    cannot be read is kept (its run reports why)."""
+    seen: dict[str, Path] = {}
+    keep, duplicates = [], []
+    for path in recordings:
+        try:
+            sha = cached_sha256(path, transcripts / HASH_CACHE)
+        except OSError:
+            keep.append(path)
+            continue
+        if sha in seen:
+            duplicates.append(Outcome(str(path), "duplicate", error=f"same content as {seen[sha]}"))
+        else:
+            seen[sha] = path
+            keep.append(path)
+    return keep, duplicates
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """CPU threads each of ``workers`` may use so that workers × threads ≤ cores."""
+    cores = cores or default_threads()
+    if workers < 1:
+        raise PipelineError("--workers must be ≥ 1", exit_code=2)
+    if workers > cores:
+        raise PipelineError(
+            f"--workers {workers} is more than the {cores} cores here",
+            fix=f"use --workers {cores} or fewer",
+            exit_code=2,
+        )
+    return max(1, cores // workers)
+
+
+def run_batch(
+    recordings: Sequence[Path],
+    settings: Settings,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    local_dask: bool = False,
+    retries: int = 2,
+    backoff: float = 2.0,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    progress: Progress | None = None,
+) -> list[Outcome]:
+    """Process ``recordings`` (new or stale ones do work, finished ones are skipped) and return
+    an outcome per recording, in input order. ``on_outcome`` hears of each as it completes."""
+    recordings = [p.absolute() for p in recordings]
+    keep, duplicates = unique_by_content(recordings, settings.transcripts_dir)
+    outcomes: list[Outcome] = []
+    overall = (
+        progress.add_task("recordings", total=len(recordings), unit="recordings")
+        if progress
+        else None
+    )
+
+    def finished(outcome: Outcome) -> None:
+        append_log(settings.transcripts_dir / LOG_NAME, outcome)
+        record(settings.transcripts_dir, outcome)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+        if progress is not None and overall is not None:
+            progress.advance(overall)
+
+    for outcome in duplicates:
+        finished(outcome)
+    if scheduler or local_dask:
+        _on_dask(keep, settings, workers, scheduler, retries, backoff, finished)
+    elif workers > 1:
+        threaded = replace(settings, threads=threads_per_worker(workers))
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {
+                pool.submit(process, path, threaded, retries, backoff): path for path in keep
+            }
+            for future in as_completed(futures):
+                finished(_result(future, futures[future]))
+    else:
+        for path in keep:
+            finished(process(path, settings, retries, backoff, progress))
+            if progress is not None:
+                for task in list(progress.task_ids):
+                    if task != overall:
+                        progress.remove_task(task)
+    order = {str(p): i for i, p in enumerate(recordings)}
+    return sorted(outcomes, key=lambda o: order.get(o.recording, len(order)))
+
+
+def _result(future: Any, path: Path) -> Outcome:
+    """A worker's outcome; a worker that died (killed, out of memory) fails only its recording."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return Outcome(str(path), "failed", error=f"worker lost: {type(exc).__name__}: {exc}")
+
+
+def _on_dask(
+    recordings: Sequence[Path],
+    settings: Settings,
+    workers: int,
+    scheduler: str | None,
+    retries: int,
+    backoff: float,
+    finished: Callable[[Outcome], None],
+) -> None:
+    """One task per recording on a Dask cluster: the given scheduler, or a local one."""
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="30s"))
+            except OSError as exc:
+                raise PipelineError(
+                    f"cannot reach the Dask scheduler ({exc})",
+                    scheduler,
+                    "start it with `dask scheduler` and check the address",
+                    exit_code=2,
+                ) from None
+        else:
+            settings = replace(settings, threads=threads_per_worker(workers))
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        futures = {
+            client.submit(process, path, settings, retries, backoff, pure=False): path
+            for path in recordings
+        }
+        for future in dask_completed(list(futures)):
+            finished(_result(future, futures[future]))
+
+
+@dataclass
+class StatusRow:
+    """One recording as ``cli.py status`` shows it."""
+
+    recording: str
+    id: str | None
+    state: str  # done | failed | busy | duplicate | pending | new
+    done: list[str]
+    pending: list[str]
+    duration: float | None
+    processing_seconds: float
+    error: str = ""
+    failed_stage: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _manifest_row(path: Path) -> StatusRow:
+    manifest = Manifest.load(path)
+    stages = manifest.data["stages"]
+    done = [name for name in STAGE_VERSIONS if stages.get(name, {}).get("status") == "done"]
+    source = manifest.data.get("source", {})
+    return StatusRow(
+        recording=source.get("name", path.parent.name),
+        id=path.parent.name,
+        state="done" if len(done) == len(STAGE_VERSIONS) else "pending",
+        done=done,
+        pending=[name for name in STAGE_VERSIONS if name not in done],
+        duration=source.get("media", {}).get("duration"),
+        processing_seconds=round(sum(s.get("seconds", 0.0) for s in stages.values()), 1),
+    )
+
+
+def status(transcripts: Path, recordings: Path | None = None) -> list[StatusRow]:
+    """Every recording known to the outputs (manifests), the batch state, or the recordings
+    folder (files never processed are "new")."""
+    by_id = {p.parent.name: _manifest_row(p) for p in sorted(transcripts.glob("*/manifest.json"))}
+    extra: list[StatusRow] = []
+    seen: set[str] = set()
+    if (transcripts / STATE_NAME).exists():
+        with state_db(transcripts) as db:
+            states = db.execute("SELECT path, id, status, stage, error FROM recordings").fetchall()
+        for path, rec_id, state, stage, error in states:
+            seen.add(path)
+            row = by_id.get(rec_id or "")
+            if row is None:
+                pending = list(STAGE_VERSIONS)
+                extra.append(
+                    StatusRow(Path(path).name, rec_id, state, [], pending, None, 0.0, error, stage)
+                )
+            elif state == "failed":
+                row.state, row.error, row.failed_stage = state, error, stage
+    names = {row.recording for row in by_id.values()}
+    if recordings is not None and recordings.is_dir():
+        for path in discover(recordings):
+            if str(path.absolute()) not in seen and path.name not in names:
+                extra.append(StatusRow(path.name, None, "new", [], list(STAGE_VERSIONS), None, 0.0))
+    return sorted([*by_id.values(), *extra], key=lambda r: (r.recording, r.id or ""))

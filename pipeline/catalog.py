@@ -1,0 +1,212 @@
+"""The catalog: every processed webinar in one SQLite file (``summaries/catalog.sqlite``), with
+full-text search (FTS5) over transcript segments — speaker, topic, time — and over summaries.
+
+Indexing is incremental (a webinar is re-indexed only when its outputs changed) and each webinar
+is replaced in one transaction, so an interrupted re-index leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import PipelineError
+
+CATALOG_NAME = "catalog.sqlite"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS webinars (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, title TEXT, date TEXT, duration REAL,
+    speakers TEXT, topics TEXT, indexed_at TEXT
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
+    text, speaker, topic, webinar UNINDEXED, kind UNINDEXED, start UNINDEXED, segment UNINDEXED,
+    tokenize = 'porter unicode61'
+);
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: where in which webinar, who said it, and a link into the page."""
+
+    webinar: str
+    title: str
+    date: str
+    kind: str  # "segment" or "summary"
+    speaker: str
+    topic: str
+    start: float
+    text: str
+    snippet: str
+
+    @property
+    def link(self) -> str:
+        """Relative to the summaries folder: the reviewer page, at this moment of the recording."""
+        return f"{self.webinar}/summary.html#t={self.start:.2f}"
+
+
+@contextlib.contextmanager
+def connect(summaries: Path) -> Iterator[sqlite3.Connection]:
+    """The catalog database (created on first use); waits for other writers instead of failing."""
+    path = summaries / CATALOG_NAME
+    try:
+        summaries.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=60)
+    except (OSError, sqlite3.Error) as exc:
+        raise PipelineError(f"cannot open the catalog ({exc})", path, "check the folder") from None
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.executescript(
+                "DROP TABLE IF EXISTS webinars; DROP TABLE IF EXISTS passages;"
+                + _SCHEMA
+                + f"PRAGMA user_version={SCHEMA_VERSION};"
+            )
+        yield db
+    except sqlite3.DatabaseError as exc:
+        raise PipelineError(
+            f"the catalog is unreadable ({exc})", path, "delete it; `cli.py reindex` rebuilds it"
+        ) from None
+    finally:
+        db.close()
+
+
+def _stamp(*paths: Path) -> str:
+    """Changes whenever one of the files changes (size and modification time)."""
+    return "|".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
+
+
+def _segment_topics(topics: dict[str, Any]) -> dict[int, str]:
+    """The most frequent sentence topic of each transcript segment."""
+    votes: dict[int, Counter[str]] = {}
+    for row in topics.get("sentences", []):
+        votes.setdefault(row["segment"], Counter())[row["topic"]] += 1
+    return {seg: counts.most_common(1)[0][0] for seg, counts in votes.items()}
+
+
+def index_webinar(db: sqlite3.Connection, rec_id: str, summary_dir: Path, out_dir: Path) -> bool:
+    """(Re-)index one webinar if its outputs changed; True when it was (re-)indexed."""
+    files = [summary_dir / "summary.json", summary_dir / "topics.json", out_dir / "transcript.json"]
+    if not all(p.exists() for p in files):
+        return False
+    key = _stamp(*files)
+    known = db.execute("SELECT key FROM webinars WHERE id = ?", (rec_id,)).fetchone()
+    if known and known[0] == key:
+        return False
+    summary, topics, transcript = (json.loads(p.read_text(encoding="utf-8")) for p in files)
+    topic_of = _segment_topics(topics)
+    rows = [
+        (
+            seg["text"],
+            seg.get("speaker") or "",
+            topic_of.get(seg["id"], ""),
+            rec_id,
+            "segment",
+            seg["start"],
+            seg["id"],
+        )
+        for seg in transcript["segments"]
+    ]
+    points = [p for group in summary.get("takeaways", {}).values() for p in group]
+    rows += [
+        (p["text"], p.get("speaker") or "", p.get("topic", ""), rec_id, "summary", p["start"], -1)
+        for p in points
+    ]
+    if summary.get("abstract"):
+        rows.append((summary["abstract"], "", "", rec_id, "summary", 0.0, -1))
+    with db:  # one transaction: the webinar is replaced whole or not at all
+        db.execute("DELETE FROM passages WHERE webinar = ?", (rec_id,))
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute(
+            "INSERT OR REPLACE INTO webinars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec_id,
+                key,
+                summary.get("title", rec_id),
+                summary.get("date", ""),
+                summary.get("duration", 0.0),
+                json.dumps(summary.get("speakers", [])),
+                json.dumps(summary.get("topic_share", {})),
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+    return True
+
+
+def reindex(summaries: Path, transcripts: Path) -> tuple[int, int]:
+    """Bring the catalog up to date with every processed webinar; drop webinars whose outputs
+    are gone. Returns (re-indexed, removed)."""
+    done = removed = 0
+    with connect(summaries) as db:
+        present = {p.parent.name for p in summaries.glob("*/summary.json")}
+        for rec_id in sorted(present):
+            done += index_webinar(db, rec_id, summaries / rec_id, transcripts / rec_id)
+        for (rec_id,) in db.execute("SELECT id FROM webinars").fetchall():
+            if rec_id not in present:
+                with db:
+                    db.execute("DELETE FROM passages WHERE webinar = ?", (rec_id,))
+                    db.execute("DELETE FROM webinars WHERE id = ?", (rec_id,))
+                removed += 1
+    return done, removed
+
+
+def fts_query(text: str) -> str:
+    """User words → an FTS5 query: every word must occur (quoted, so no operator injection)."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"' for w in words if w.strip('"'))
+
+
+def search(
+    summaries: Path,
+    text: str,
+    speaker: str | None = None,
+    topic: str | None = None,
+    since: dt.date | None = None,
+    limit: int = 20,
+) -> list[Hit]:
+    """Passages matching every word of ``text`` (stemmed), best first, with optional filters."""
+    query = fts_query(text)
+    if not query:
+        raise PipelineError("empty search", fix="give one or more words", exit_code=2)
+    sql = (
+        "SELECT p.webinar, w.title, w.date, p.kind, p.speaker, p.topic, p.start, p.text, "
+        "snippet(passages, 0, '[', ']', '…', 12) FROM passages p JOIN webinars w "
+        "ON w.id = p.webinar WHERE passages MATCH ?"
+    )
+    args: list[Any] = [query]
+    if speaker:
+        sql += " AND p.speaker LIKE ?"
+        args.append(f"%{speaker}%")
+    if topic:
+        sql += " AND p.topic = ?"
+        args.append(topic)
+    if since:
+        sql += " AND w.date >= ?"
+        args.append(since.isoformat())
+    sql += " ORDER BY bm25(passages), p.webinar, p.start LIMIT ?"
+    args.append(limit)
+    if not (summaries / CATALOG_NAME).exists():
+        return []
+    with connect(summaries) as db:
+        return [Hit(*row) for row in db.execute(sql, args).fetchall()]
+
+
+def passages_for_index(summaries: Path) -> list[list[Any]]:
+    """Transcript segments of every webinar, compact, for the client-side search of index.html:
+    [webinar, start, speaker, topic, text]."""
+    if not (summaries / CATALOG_NAME).exists():
+        return []
+    with connect(summaries) as db:
+        rows = db.execute(
+            "SELECT webinar, start, speaker, topic, text FROM passages WHERE kind = 'segment' "
+            "ORDER BY webinar, start"
+        ).fetchall()
+    return [[w, round(s, 2), spk, topic, text] for w, s, spk, topic, text in rows]
