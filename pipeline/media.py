@@ -119,7 +119,7 @@ def extract(info: MediaInfo, target: Path, on_progress: ProgressFn | None = None
     """Write ``target``: 16 kHz mono 16-bit WAV, peak-normalised to -1 dBFS (silence stays silent)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix=".extract-", dir=target.parent) as work,
+        tempfile.TemporaryDirectory(prefix=".extract-", suffix=".tmp", dir=target.parent) as work,
         atomic_path(target) as tmp,
     ):
         raw = Path(work) / "raw.wav"

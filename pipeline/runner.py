@@ -37,7 +37,15 @@ from .naming import (
     speaker_table,
 )
 from .render import environment, render_index, render_summary
-from .store import HASH_CACHE, Manifest, Workspace, atomic_write, cached_sha256, write_json
+from .store import (
+    HASH_CACHE,
+    Manifest,
+    Workspace,
+    atomic_write,
+    cached_sha256,
+    remove_stale_temps,
+    write_json,
+)
 from .summarize import summarize
 from .topics import (
     SMOOTHING,
@@ -266,6 +274,7 @@ def run(
             "this recording is being processed by another run", recording, "wait for it to finish"
         ) from None
     try:
+        remove_stale_temps(out, settings.summaries_dir / rec_id)  # ours: we hold the lock
         stages = _Stages(Manifest.load(out / "manifest.json"), progress, info.duration, on_stage)
         try:
             with threadpool_limits(settings.threads):  # same numbers whatever the environment
@@ -507,7 +516,6 @@ def _run_locked(
     template_dir = settings.templates_dir
     templates = environment(template_dir)
     render_settings = {
-        "recording": recording.name,  # the page plays the recording next to it, by name
         "event": event.model_dump(mode="json"),
         "templates": _tree_hash(template_dir),
     }

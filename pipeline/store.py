@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -36,6 +37,21 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(*folders: Path) -> list[Path]:
+    """Delete the temporary files an interrupted (killed) writer left in ``folders``. Call it
+    only while holding the lock that guards the folders."""
+    removed = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.glob(".*.tmp"):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def atomic_write(target: Path, data: str | bytes) -> None:

@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pipeline.naming import SpeakerInfo
-from pipeline.render import environment, render_summary
+from pipeline.render import environment, render_index, render_summary
 from pipeline.summarize import Point, Summary
 from pipeline.topics import TopicSpan
 from pipeline.types import Segment
@@ -104,6 +104,36 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert problems == []
 
 
+@needs_chromium
+def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
+    demo_files, demo_run, browser, tmp_path
+):
+    summaries = tmp_path / "summaries"
+    shutil.copytree(summary_dir(demo_run).parent, summaries)
+    shutil.copyfile(demo_files.recording, summaries / demo_run.rec_id / demo_files.recording.name)
+    page, problems, dialogs = open_page(browser, summaries / "index.html")
+    assert page.locator("#webinars tbody tr").count() == 1
+    page.fill("#find", "supply chains")
+    results = page.locator("#results li")
+    assert results.count() >= 1
+    assert all("supply chains" in t.lower() for t in results.all_inner_texts())
+    link = results.first.locator("a")
+    href = link.get_attribute("href")
+    assert href.startswith(f"{demo_run.rec_id}/summary.html#t=")
+    wanted = float(href.rsplit("=", 1)[1])
+    link.click()
+    page.wait_for_load_state("load")
+    here = page.locator("#transcript li.here")
+    assert here.count() == 1 and "supply chains" in here.inner_text().lower()
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('media').currentTime - {wanted}) < 0.6"
+    )
+    page.go_back()
+    page.fill("#find", PAYLOAD)
+    assert page.locator("#results li").count() == 0
+    assert problems == [] and dialogs == []
+
+
 def _hostile_context() -> dict:
     speaker = SpeakerInfo(
         id="S1", label=PAYLOAD, name=PAYLOAD, role=PAYLOAD, org=PAYLOAD, talk_time=10, turns=1
@@ -154,6 +184,25 @@ def test_html_and_markdown_injection_shows_as_text(browser, tmp_path):
     assert PAYLOAD in page.locator("h1").inner_text()
     rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
     assert "<script" not in rendered and "<img" not in rendered and "alert(1)" in rendered
+
+
+@needs_chromium
+def test_index_page_shows_hostile_titles_and_passages_as_text(browser, tmp_path):
+    entry = {"id": "x", "title": PAYLOAD, "date": "2024-05-15", "duration": 1.0}
+    entry |= {"speakers": [PAYLOAD], "topics": [PAYLOAD]}
+    passages = [
+        ["x", 1.0, PAYLOAD, "green", f"hydrogen {PAYLOAD} </script><script>alert(3)</script>"]
+    ]
+    html = render_index([entry], passages, environment())
+    assert html.count("<script") == 2  # the JSON data block and the page's own script
+    path = tmp_path / "index.html"
+    path.write_text(html)
+    page, problems, dialogs = open_page(browser, path)
+    page.fill("#find", "hydrogen")
+    assert "alert(3)" in page.locator("#results li").first.inner_text()
+    page.wait_for_timeout(300)
+    assert dialogs == [] and problems == []
+    assert PAYLOAD in page.locator("#webinars tbody tr").first.inner_text()
 
 
 def test_user_templates_override_the_packaged_ones(tmp_path):

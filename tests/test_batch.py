@@ -1,0 +1,308 @@
+"""Batch runs, locking, Dask, scheduling, status and the search catalog — with real recordings
+(espeak-ng + ffmpeg), real Whisper (tiny.en for speed), real SQLite and a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import batch, demo
+from pipeline.errors import PipelineError
+from tests.helpers import ROOT, run_cli
+
+FAST = ("--model", "tiny.en")
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three short generated webinars and two bad files."""
+    folder = tmp_path_factory.mktemp("batch") / "recordings"
+    demo.make_webinar(folder, name="talk one", script=demo.SCRIPT[:3])
+    demo.make_webinar(folder, name="talk-two", script=demo.SCRIPT[3:6])
+    demo.make_webinar(folder, name="talk three", script=demo.SCRIPT[6:9])
+    (folder / "not a video.mp4").write_text("this is text, not a recording\n")
+    (folder / "empty.wav").write_bytes(b"")
+    return folder
+
+
+def good_only(recordings: Path, target: Path) -> Path:
+    """A copy of the folder without the bad files."""
+    shutil.copytree(
+        recordings, target, ignore=shutil.ignore_patterns("not a video.mp4", "empty.wav")
+    )
+    return target
+
+
+def log(folder: Path) -> list[dict]:
+    path = folder / "transcripts" / "batch.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def ran(lines: list[dict]) -> list[tuple[str, str]]:
+    return [(line["id"], line["stage"]) for line in lines if line["status"] == "ran"]
+
+
+@pytest.fixture(scope="module")
+def first_batch(recordings: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    work = tmp_path_factory.mktemp("work")
+    result = run_cli("batch", str(recordings), *FAST, cwd=work)
+    return work, result
+
+
+def test_batch_processes_the_good_and_reports_the_bad(first_batch):
+    work, result = first_batch
+    assert result.code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = log(work)
+    done_ids = {
+        line["id"] for line in lines if line["stage"] == "summarize" and line["status"] == "ran"
+    }
+    assert len(done_ids) == 3
+    for rec_id in done_ids:
+        assert (work / "summaries" / rec_id / "summary.html").exists()
+    failed = {Path(line["recording"]).name: line for line in lines if line["status"] == "failed"}
+    assert set(failed) == {"not a video.mp4", "empty.wav"}
+    assert all(line["error"] and line["stage"] == "open" for line in failed.values())
+    assert {"time", "id", "stage", "status", "seconds", "error"} <= set(lines[0])
+    status = json.loads(run_cli("status", "--json", "--recordings", "recordings", cwd=work).stdout)
+    states = {row["recording"]: row for row in status}
+    assert states["not a video.mp4"]["state"] == "failed"
+    assert "not a readable media file" in states["not a video.mp4"]["error"]
+    assert states["talk one.mp4"]["state"] == "done" and not states["talk one.mp4"]["pending"]
+    assert states["talk one.mp4"]["processing_seconds"] > 0
+
+
+def test_second_batch_does_nothing_and_a_renamed_file_is_not_redone(
+    first_batch, recordings, tmp_path
+):
+    work, _ = first_batch
+    before = len(log(work))
+    again = run_cli("batch", str(recordings), *FAST, "--quiet", cwd=work)
+    assert again.code == 1 and again.stdout == ""  # the bad files are still bad; quiet is quiet
+    assert ran(log(work)[before:]) == []
+    moved = tmp_path / "moved"
+    shutil.copytree(recordings, moved)
+    (moved / "talk one.mp4").rename(moved / "Talk One (final).mp4")
+    (moved / "talk one.event.yaml").rename(moved / "Talk One (final).event.yaml")
+    before = len(log(work))
+    third = run_cli("batch", str(moved), *FAST, cwd=work)
+    assert third.code == 1
+    assert ran(log(work)[before:]) == []
+    assert len({p.name for p in (work / "transcripts").iterdir() if p.is_dir()}) == 3
+
+
+def test_copies_of_one_recording_are_processed_once(recordings, tmp_path):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    shutil.copy(recordings / "talk-two.mp4", folder / "a.mp4")
+    shutil.copy(recordings / "talk-two.mp4", folder / "b copy.mp4")
+    result = run_cli("batch", "recordings", *FAST, "--no-diarize", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    lines = log(tmp_path)
+    assert [line["status"] for line in lines if line["stage"] == "open"] == ["duplicate"]
+    assert len({rec_id for rec_id, _ in ran(lines)}) == 1
+
+
+def test_two_concurrent_batches_process_each_recording_exactly_once(recordings, tmp_path):
+    good_only(recordings, tmp_path / "recordings")
+    command = [sys.executable, str(ROOT / "cli.py"), "batch", "recordings", *FAST, "--quiet"]
+    procs = [subprocess.Popen(command, cwd=tmp_path) for _ in range(2)]
+    codes = [p.wait(timeout=900) for p in procs]
+    assert codes == [0, 0]
+    stages = ran(log(tmp_path))
+    assert len(stages) == len(set(stages)) == 3 * 7  # every stage of every recording, once
+    for manifest in (tmp_path / "transcripts").glob("*/manifest.json"):
+        assert len(json.loads(manifest.read_text())["stages"]) == 7
+
+
+def test_a_batch_killed_mid_recording_resumes_without_corrupt_output(
+    first_batch, recordings, tmp_path
+):
+    good_only(recordings, tmp_path / "recordings")
+    command = [sys.executable, str(ROOT / "cli.py"), "batch", "recordings", *FAST, "--quiet"]
+    proc = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list((tmp_path / "transcripts").glob("*/audio.wav")):  # first recording under way
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = run_cli("batch", "recordings", *FAST, cwd=tmp_path)
+    assert resumed.code == 0, resumed.stderr
+    assert not [p for p in tmp_path.rglob(".*.tmp")], "temporary files left behind"
+    reference, _ = first_batch
+    for txt in (tmp_path / "transcripts").glob("*/transcript.txt"):
+        same = reference / "transcripts" / txt.parent.name / "transcript.txt"
+        assert txt.read_text() == same.read_text()
+    for summary in (tmp_path / "summaries").glob("*/summary.json"):
+        json.loads(summary.read_text())  # complete JSON, not a torn write
+
+
+def test_dask_local_cluster_gives_the_same_outputs_as_local_workers(recordings, tmp_path):
+    for name, extra in (("local", ["--workers", "2"]), ("dask", ["--dask", "--workers", "2"])):
+        work = tmp_path / name
+        good_only(recordings, work / "recordings")
+        result = run_cli("batch", "recordings", *FAST, *extra, "--quiet", cwd=work)
+        assert result.code == 0, result.stderr
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    compared = 0
+    for path in sorted(local.glob("transcripts/*/*")):
+        if path.suffix in (".txt", ".srt", ".vtt", ".rttm") or path.name in (
+            "asr.json",
+            "speakers.json",
+        ):
+            other = dask / path.relative_to(local)
+            assert other.read_bytes() == path.read_bytes(), path.name
+            compared += 1
+    for path in sorted(local.glob("summaries/*/summary.md")):
+        assert (dask / path.relative_to(local)).read_text() == path.read_text()
+        compared += 1
+    assert compared == 3 * 7  # txt srt vtt rttm asr.json speakers.json summary.md
+
+
+def test_search_finds_a_phrase_with_its_speaker_and_time(first_batch, recordings):
+    work, _ = first_batch
+    truth = json.loads((recordings / "talk three.truth.json").read_text())
+    word = "pandemic"
+    turn = next(t for t in truth["turns"] if word in t["text"].lower())
+    name = next(p["name"] for p in truth["people"] if p["key"] == turn["speaker"])
+    result = run_cli("search", word, "--json", cwd=work)
+    assert result.code == 0, result.stderr
+    hits = [h for h in json.loads(result.stdout) if h["kind"] == "segment"]
+    assert hits, result.stdout
+    hit = hits[0]
+    assert hit["speaker"] == name
+    assert turn["start"] - 1.0 <= hit["start"] <= turn["end"]
+    assert hit["link"].endswith(f"summary.html#t={hit['start']:.2f}")
+    filtered = json.loads(run_cli("search", word, "--speaker", "nobody", "--json", cwd=work).stdout)
+    assert filtered == []
+    later = json.loads(run_cli("search", word, "--since", "2030-01-01", "--json", cwd=work).stdout)
+    assert later == []
+    printed = run_cli("search", word, cwd=work)
+    assert name in printed.stdout and "summary.html#t=" in printed.stdout
+    assert run_cli("search", word, "--since", "last week", cwd=work).code == 2
+
+
+def test_reindex_is_incremental_and_rebuilds_a_deleted_catalog(first_batch):
+    work, _ = first_batch
+    first = run_cli("reindex", cwd=work)
+    assert first.code == 0 and "0 webinars (re)indexed" in first.stdout
+    (work / "summaries" / "catalog.sqlite").unlink()
+    rebuilt = run_cli("reindex", cwd=work)
+    assert "3 webinars (re)indexed" in rebuilt.stdout
+    assert run_cli("search", "cluster", cwd=work).code == 0
+
+
+def test_batch_usage_errors_exit_2(tmp_path):
+    missing = run_cli("batch", "no-such-folder", cwd=tmp_path)
+    assert missing.code == 2 and "not a folder" in missing.stderr
+    too_many = run_cli("batch", ".", "--workers", "64", cwd=tmp_path)
+    assert too_many.code == 2 and "cores" in too_many.stderr
+    both = run_cli("batch", ".", "--dask", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
+    assert both.code == 2
+    for result in (missing, too_many, both):
+        assert "Traceback" not in result.stderr
+
+
+def test_retry_backs_off_on_transient_failures_only():
+    calls = []
+
+    def flaky() -> str:
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise OSError("I/O hiccup")
+        return "ok"
+
+    assert batch.retry(flaky, 2, 0.05, batch.is_transient) == ("ok", 3)
+    assert calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) * 0.9  # exponential
+    calls.clear()
+    with pytest.raises(OSError):
+        batch.retry(flaky, 1, 0.01, batch.is_transient)
+    assert len(calls) == 2
+
+    def bad_input() -> None:
+        calls.append(0.0)
+        raise PipelineError("not a recording")
+
+    calls.clear()
+    with pytest.raises(PipelineError):
+        batch.retry(bad_input, 5, 0.01, batch.is_transient)
+    assert len(calls) == 1
+
+
+def test_scheduled_run_script_never_overlaps(recordings, tmp_path):
+    """deploy/run-batch.sh (used by the crontab and the systemd unit): a second run while one
+    is going exits 0 at once and does nothing; the first processes everything."""
+    good_only(recordings, tmp_path / "recordings")
+    env = {**os.environ, "WEBINAR_PIPELINE_DATA": str(tmp_path), "WEBINAR_PIPELINE_HOME": str(ROOT)}
+    script = ROOT / "deploy" / "run-batch.sh"
+    first = subprocess.Popen([str(script), *FAST], env=env)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "transcripts" / ".batch.lock").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
+    started = time.monotonic()
+    second = subprocess.run([str(script), *FAST], env=env, capture_output=True, timeout=60)
+    assert second.returncode == 0 and time.monotonic() - started < 10
+    assert first.wait(timeout=900) == 0
+    stages = ran(log(tmp_path))
+    assert len(stages) == len(set(stages)) == 3 * 7
+
+
+def test_crontab_and_systemd_units_are_valid(tmp_path):
+    cron = [
+        line
+        for line in (ROOT / "deploy" / "crontab").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    assert len(cron) == 1
+    fields = cron[0].split()
+    assert len(fields) == 6 and fields[5].endswith("deploy/run-batch.sh")
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze not installed")
+    for name in ("webinar-pipeline.service", "webinar-pipeline.timer"):
+        text = (ROOT / "deploy" / name).read_text()
+        text = text.replace("/opt/webinar-pipeline", str(ROOT)).replace(
+            "User=webinars", "User=root"
+        )
+        (tmp_path / name).write_text(text)
+    checked = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            str(tmp_path / "webinar-pipeline.service"),
+            str(tmp_path / "webinar-pipeline.timer"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "Type=oneshot" in (tmp_path / "webinar-pipeline.service").read_text()
+
+
+def test_models_load_once_per_worker_not_per_recording(recordings, tmp_path):
+    from pipeline import transcribe
+    from pipeline.config import Settings
+
+    folder = good_only(recordings, tmp_path / "recordings")
+    transcribe._faster_model.cache_clear()
+    settings = Settings(
+        model="tiny.en",
+        diarize=False,
+        transcripts_dir=tmp_path / "transcripts",
+        summaries_dir=tmp_path / "summaries",
+    )
+    outcomes = batch.run_batch(batch.discover(folder), settings)
+    assert [o.status for o in outcomes] == ["done"] * 3
+    info = transcribe._faster_model.cache_info()
+    assert info.misses == 1 and info.hits == 2
