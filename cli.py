@@ -26,7 +26,7 @@ from pipeline import batch as batch_mod
 from pipeline import catalog
 from pipeline import demo as demo_mod
 from pipeline import models as models_mod
-from pipeline.config import Settings, default_threads
+from pipeline.config import Settings, default_threads, settings_from_json
 from pipeline.errors import PipelineError
 from pipeline.formats import clock
 from pipeline.render import environment
@@ -118,6 +118,10 @@ def _report(result: RunResult, quiet: bool) -> None:
         out.print(speakers)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
+    for note in result.review_notes:
+        err.print(
+            f"[yellow]review correction not applied:[/] {note}", highlight=False, soft_wrap=True
+        )
     out.print(
         f"reviewer page: {result.summary_dir / 'summary.html'}", highlight=False, soft_wrap=True
     )
@@ -197,6 +201,10 @@ def run_command(
     templates: Annotated[
         Path | None, Opt(help="Folder of templates overriding the packaged ones.")
     ] = None,
+    slides: Annotated[
+        list[Path] | None,
+        Opt("--slides", help="A PDF slide deck (repeat for several; default: the sidecar's)."),
+    ] = None,
     out_dir: Out = Path("transcripts"),
     summaries_dir: Annotated[
         Path, Opt("--summaries", help="Folder of summaries and review files.")
@@ -229,6 +237,7 @@ def run_command(
         summaries_dir=summaries_dir,
         topics_file=topics,
         templates_dir=templates,
+        slides=tuple(slides or ()),
     )
     progress = _progress(quiet)
     if progress:
@@ -397,6 +406,48 @@ def search(
 
 @app.command()
 @friendly
+def rerender(
+    rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
+    out_dir: Out = Path("transcripts"),
+    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
+        "summaries"
+    ),
+    quiet: Quiet = False,
+) -> None:
+    """Apply summaries/<id>/review.yaml (and speakers.yaml) to every output, with the settings of
+    the last run, re-running no model."""
+    manifest_path = out_dir / rec_id / "manifest.json"
+    if "/" in rec_id or not manifest_path.is_file():
+        raise PipelineError(
+            f"no processed recording '{rec_id}'",
+            out_dir,
+            "see `cli.py status` for ids",
+            exit_code=2,
+        )
+    last = json.loads(manifest_path.read_text(encoding="utf-8")).get("run")
+    if not last:
+        raise PipelineError(
+            "this recording was processed by an older version",
+            rec_id,
+            "run it again with `cli.py run`",
+        )
+    recording = Path(last["recording"])
+    if not recording.is_file():
+        raise PipelineError(
+            "the recording is no longer where it was processed",
+            recording,
+            "run `cli.py run` on its new path (nothing is redone but the changed parts)",
+        )
+    settings = replace(
+        settings_from_json(last["settings"]), transcripts_dir=out_dir, summaries_dir=summaries_dir
+    )
+    event = Path(last["event_file"]) if last.get("event_file") else None
+    result = run(recording, settings, event)
+    _report(result, quiet)
+
+
+@app.command()
+@friendly
 def reindex(
     out_dir: Out = Path("transcripts"),
     summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
@@ -427,7 +478,7 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""
-    files = demo_mod.make_webinar(folder)
+    files = demo_mod.make_webinar(folder, slides=True)
     if not quiet:
         out.print(
             f"demo webinar: {files.recording}\n  sidecar {files.sidecar}\n  truth {files.truth}, {files.rttm}",

@@ -50,6 +50,7 @@ MEDIA_SUFFIXES = frozenset(
     ]
 )
 STATE_NAME = "batch.sqlite"
+OPTIONAL_STAGES = ("slides",)  # runs only for recordings with slide decks
 LOG_NAME = "batch.jsonl"
 
 
@@ -379,14 +380,15 @@ class StatusRow:
 def _manifest_row(path: Path) -> StatusRow:
     manifest = Manifest.load(path)
     stages = manifest.data["stages"]
-    done = [name for name in STAGE_VERSIONS if stages.get(name, {}).get("status") == "done"]
+    expected = [n for n in STAGE_VERSIONS if n not in OPTIONAL_STAGES or n in stages]
+    done = [name for name in expected if stages.get(name, {}).get("status") == "done"]
     source = manifest.data.get("source", {})
     return StatusRow(
         recording=source.get("name", path.parent.name),
         id=path.parent.name,
-        state="done" if len(done) == len(STAGE_VERSIONS) else "pending",
+        state="done" if len(done) == len(expected) else "pending",
         done=done,
-        pending=[name for name in STAGE_VERSIONS if name not in done],
+        pending=[name for name in expected if name not in done],
         duration=source.get("media", {}).get("duration"),
         processing_seconds=round(sum(s.get("seconds", 0.0) for s in stages.values()), 1),
     )

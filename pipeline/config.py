@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,37 @@ class Settings:
     max_speakers: int | None = None
     topics_file: Path | None = None  # theme definitions; None = pipeline/data/topics.yaml
     templates_dir: Path | None = None  # user templates overriding the package's
+    slides: tuple[Path, ...] = ()  # PDF decks; () = the sidecar's `slides:`
     transcripts_dir: Path = Path("transcripts")
     summaries_dir: Path = Path("summaries")
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """Settings as JSON-able data (paths as strings), for the manifest and ``rerender``."""
+    data = asdict(settings)
+    for key, value in data.items():
+        if isinstance(value, Path):
+            data[key] = str(value)
+        elif isinstance(value, tuple):
+            data[key] = [str(v) for v in value]
+    return data
+
+
+def settings_from_json(data: dict[str, Any]) -> Settings:
+    """The inverse of ``settings_to_json`` (unknown keys from other versions are ignored)."""
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            continue
+        if key in ("transcripts_dir", "summaries_dir"):
+            value = Path(value)
+        elif key in ("topics_file", "templates_dir"):
+            value = Path(value) if value else None
+        elif key == "slides":
+            value = tuple(Path(v) for v in value)
+        values[key] = value
+    return Settings(**values)
 
 
 def stage_key(stage: str, version: int, upstream: str, settings: dict[str, Any]) -> str:

@@ -59,6 +59,59 @@ class DemoFiles:
     sidecar: Path
     truth: Path
     rttm: Path
+    deck: Path | None = None
+
+
+@dataclass(frozen=True)
+class Slide:
+    title: str
+    bullets: tuple[str, ...]
+
+
+# The demo's slide deck: what a speaker would put on screen (not the words they say). The last
+# page is an appendix that is never shown.
+DECK = (
+    Slide(
+        "EU Clusters Talk",
+        ("Green, digital and resilient through clusters", "Moderator: DG GROW", "Online webinar"),
+    ),
+    Slide(
+        "Energy Cluster Denmark: the green transition",
+        (
+            "Members cut carbon emissions together",
+            "Renewable energy: offshore wind, green hydrogen",
+            "Shared clean-energy infrastructure meets climate targets faster",
+        ),
+    ),
+    Slide(
+        "Mobile Heights: the digital transition",
+        (
+            "Software, data sharing and artificial intelligence",
+            "Companies must trust each other before sharing data",
+            "Digital tools for small firms",
+        ),
+    ),
+    Slide(
+        "PROPLAST: resilience",
+        (
+            "Supply chains broke after the pandemic",
+            "Critical raw materials mapped",
+            "Second suppliers found in Europe",
+            "Prepared for the next crisis",
+        ),
+    ),
+    Slide(
+        "Questions from the audience",
+        (
+            "Funding for skills training",
+            "Digital Europe programme",
+            "Innovation Fund and regional funding for renewables",
+        ),
+    ),
+    Slide("Thank you", ("Recording and slides shared after the session", "Goodbye")),
+    Slide("Appendix: contacts", ("Cluster contact points", "Further reading")),
+)
+PAGE = (960, 540)  # points, 16:9
 
 
 # Voices chosen so that the CAM++ speaker embedding tells them apart about as well as it tells
@@ -95,6 +148,9 @@ PEOPLE = (
     ),
     Person("guest", "Audience member", "", "", "en-us+m7", 20, 135, listed=False),
 )
+
+# Which slide (index into DECK) is on screen during each line of SCRIPT (slide 4 is revisited).
+SLIDE_OF_LINE = (0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 3, 5)
 
 SCRIPT = (
     Line(
@@ -261,25 +317,124 @@ def mux_video(wav: Path, target: Path, colour: str = "0x1f3b73") -> None:
         subprocess.run(cmd, check=True, capture_output=True)
 
 
+def make_deck(target: Path, deck: tuple[Slide, ...] = DECK, image_only: bool = False) -> None:
+    """A PDF slide deck (reportlab); ``image_only`` leaves no text layer (pages are pictures)."""
+    from reportlab.lib.colors import HexColor, white
+    from reportlab.pdfgen import canvas
+
+    width, height = PAGE
+    with atomic_path(target) as tmp:
+        pdf = canvas.Canvas(str(tmp), pagesize=PAGE)
+        for i, slide in enumerate(deck):
+            pdf.setFillColor(
+                HexColor(("#1f3b73", "#14532d", "#3b1f73", "#7c2d12", "#334155")[i % 5])
+            )
+            pdf.rect(0, 0, width, height, stroke=0, fill=1)
+            pdf.setFillColor(white)
+            pdf.setFont("Helvetica-Bold", 34)
+            pdf.drawString(50, height - 90, slide.title)
+            pdf.setFont("Helvetica", 24)
+            for j, bullet in enumerate(slide.bullets):
+                pdf.drawString(70, height - 180 - 56 * j, f"- {bullet}")
+            pdf.setFont("Helvetica", 14)
+            pdf.drawRightString(width - 30, 24, f"{i + 1} / {len(deck)}")
+            pdf.showPage()
+        pdf.save()
+        if image_only:
+            images = render_pages(tmp, tmp.parent, width=960)
+            pdf = canvas.Canvas(str(tmp), pagesize=PAGE)
+            for image in images:
+                pdf.drawImage(str(image), 0, 0, width, height)
+                pdf.showPage()
+                image.unlink()
+            pdf.save()
+
+
+def render_pages(deck: Path, folder: Path, width: int = 640) -> list[Path]:
+    """Each page of a PDF as a PNG of ``width`` pixels (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(deck))
+    paths = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            image = page.render(scale=width / page.get_width()).to_pil().convert("RGB")
+            path = folder / f".page-{i + 1:03d}.png"
+            image.save(path)
+            paths.append(path)
+    finally:
+        pdf.close()
+    return paths
+
+
+def slide_times(
+    script: tuple[Line, ...] | list[Line], turns: list[Turn], duration: float
+) -> list[tuple[int, float, float]]:
+    """(slide index, start, end) on screen: a slide changes in the pause before the first line
+    that needs it."""
+    shown: list[tuple[int, float, float]] = []
+    for line, turn in zip(script, turns, strict=True):
+        slide = SLIDE_OF_LINE[SCRIPT.index(line)]
+        if not shown or shown[-1][0] != slide:
+            change = 0.0 if not shown else round(max(turn.start - 0.35, 0.0), 3)
+            if shown:
+                shown[-1] = (shown[-1][0], shown[-1][1], change)
+            shown.append((slide, change, duration))
+    return shown
+
+
+def mux_slides(
+    wav: Path, target: Path, pages: list[Path], shown: list[tuple[int, float, float]]
+) -> None:
+    """An mp4 whose video shows ``pages[i]`` during each (i, start, end) of ``shown``, with the
+    audio (a screen-shared talk)."""
+    with tempfile.TemporaryDirectory() as work, atomic_path(target) as tmp:
+        listing = Path(work) / "slides.txt"
+        entries = [f"file '{pages[i]}'\nduration {end - start:.3f}\n" for i, start, end in shown]
+        listing.write_text("".join(entries) + f"file '{pages[shown[-1][0]]}'\n")
+        cmd = [
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(wav),
+            "-map", "0:v", "-map", "1:a", "-vf", "fps=10,format=yuv420p",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage",
+            "-c:a", "aac", "-b:a", "96k", "-shortest", "-f", "mp4", str(tmp),
+        ]  # fmt: skip
+        subprocess.run(cmd, check=True, capture_output=True)
+
+
 def make_webinar(
     out_dir: Path,
     name: str = "eu-clusters-talk-demo",
     script: tuple[Line, ...] | list[Line] = SCRIPT,
     people: tuple[Person, ...] | list[Person] = PEOPLE,
     title: str = "Green, digital and resilient through clusters (demo)",
+    slides: bool = False,
+    image_only: bool = False,
 ) -> DemoFiles:
-    """Write ``<name>.mp4``, its event sidecar and ground truth (``.truth.json``, ``.truth.rttm``)."""
+    """Write ``<name>.mp4``, its event sidecar and ground truth (``.truth.json``, ``.truth.rttm``).
+    With ``slides``, also ``<name>.slides.pdf`` (listed in the sidecar), a video that shows each
+    slide at known times, and those times in the truth."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(
         out_dir / f"{name}.mp4",
         out_dir / f"{name}.event.yaml",
         out_dir / f"{name}.truth.json",
         out_dir / f"{name}.truth.rttm",
+        out_dir / f"{name}.slides.pdf" if slides else None,
     )
+    shown: list[tuple[int, float, float]] = []
     with tempfile.TemporaryDirectory() as work:
         wav = Path(work) / "speech.wav"
         turns = synthesize(script, people, wav)
-        mux_video(wav, files.recording)
+        if files.deck is not None:
+            with wave.open(str(wav), "rb") as audio:
+                duration = audio.getnframes() / audio.getframerate()
+            shown = slide_times(script, turns, duration)
+            make_deck(files.deck, image_only=image_only)
+            mux_slides(wav, files.recording, render_pages(files.deck, Path(work)), shown)
+        else:
+            mux_video(wav, files.recording)
     speaking = {line.speaker for line in script}
     event = {
         "title": title,
@@ -292,11 +447,14 @@ def make_webinar(
         ],
         "vocabulary": ["EU Clusters Talk", "DG GROW", "European Cluster Conference"],
     }
+    if files.deck is not None:
+        event["slides"] = [files.deck.name]
     atomic_write(files.sidecar, yaml.safe_dump(event, sort_keys=False, allow_unicode=True))
     truth = {
         "people": [asdict(p) for p in people if p.key in speaking],
         "turns": [asdict(t) for t in turns],
         "script": " ".join(line.text for line in script),
+        "slides": [{"page": i + 1, "start": a, "end": b} for i, a, b in shown],
     }
     atomic_write(files.truth, json.dumps(truth, indent=1, ensure_ascii=False) + "\n")
     rttm = "".join(rttm_line(name, t.start, t.end - t.start, t.speaker) for t in turns)

@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .formats import clock
+from .slides import page_ranges
 
 PALETTE = (
     "#1f77b4",
@@ -53,6 +54,7 @@ def environment(user_templates: Path | None = None) -> Environment:
     )
     env.filters["md"] = md_escape
     env.filters["clock"] = _short_clock
+    env.filters["pages"] = page_ranges
     return env
 
 
@@ -65,8 +67,17 @@ def _static(env: Environment, name: str) -> str:
     return source
 
 
-def render_summary(context: dict[str, Any], env: Environment) -> tuple[str, str]:
-    """(summary.md, summary.html) for one recording."""
+def data_uri(path: Path) -> str:
+    """A PNG as a data: URI (the reviewer page stays one self-contained file)."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def render_summary(
+    context: dict[str, Any], env: Environment, folder: Path | None = None, static: bool = False
+) -> tuple[str, str]:
+    """(summary.md, summary.html) for one recording; slide thumbnails are read from ``folder``
+    (the summary folder) and embedded in the page. ``static`` lays out without the page's script
+    (inline widths), for printing to PDF."""
     speakers = [s.label for s in context["speakers"]]
     colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(speakers)}
     topic_class = {
@@ -83,6 +94,13 @@ def render_summary(context: dict[str, Any], env: Environment) -> tuple[str, str]
         "style_hash": _sha256(css),
         "script_hash": _sha256(js),
         "total": max(context["duration"], 0.001),
+        "thumbs": {
+            v.thumbnail: data_uri(folder / v.thumbnail)
+            for v in context["summary"].slides
+            if folder is not None and (folder / v.thumbnail).is_file()
+        },
+        "views": {(v.deck, v.number): v for v in context["summary"].slides},
+        "static": static,
     }
     markdown = env.get_template("summary.md.j2").render(**context)
     html = env.get_template("summary.html.j2").render(**html_context)

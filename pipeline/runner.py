@@ -22,11 +22,12 @@ from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
 from . import __version__, catalog, media
-from .config import Settings, stage_key
+from .config import Settings, settings_to_json, stage_key
 from .diarize import DiarizeOptions, attribute, diarize
 from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .formats import WRITERS, rttm_line
+from .handout import write_docx, write_pdf
 from .naming import (
     MIN_SCORE,
     SpeakerInfo,
@@ -37,12 +38,39 @@ from .naming import (
     speaker_table,
 )
 from .render import environment, render_index, render_summary
+from .review import (
+    Report,
+    ensure_template,
+    fix_slides,
+    fix_takeaways,
+    fix_text,
+    fix_topics,
+    load_review,
+    merges,
+    speaker_overrides,
+)
+from .slides import (
+    FRAME_INTERVAL,
+    MAX_HASH_DISTANCE,
+    SPEECH_WINDOW,
+    Said,
+    Shown,
+    align_speech,
+    combine,
+    load_decks,
+    match_frames,
+    resolve_decks,
+    runs,
+    sample_frames,
+    slides_json,
+)
 from .store import (
     HASH_CACHE,
     Manifest,
     Workspace,
     atomic_write,
     cached_sha256,
+    file_sha256,
     remove_stale_temps,
     write_json,
 )
@@ -69,7 +97,8 @@ STAGE_VERSIONS = {
     "name": 1,
     "export": 1,
     "topics": 1,
-    "summarize": 3,
+    "slides": 1,
+    "summarize": 7,
 }
 EXPORT_FORMATS = ("json", "txt", "srt", "vtt")
 
@@ -99,6 +128,7 @@ class RunResult:
     speakers: list[SpeakerInfo]
     summary_dir: Path
     stages: list[StageOutcome] = field(default_factory=list)
+    review_notes: list[str] = field(default_factory=list)  # corrections that found nothing
 
     @property
     def outputs(self) -> list[Path]:
@@ -108,7 +138,7 @@ class RunResult:
             "speakers.json",
             "manifest.json",
         ]
-        summary = ("topics.json", "summary.md", "summary.html")
+        summary = ("topics.json", "summary.md", "summary.html", "summary.docx", "summary.pdf")
         return [self.out_dir / n for n in names] + [self.summary_dir / n for n in summary]
 
 
@@ -316,8 +346,19 @@ def _run_locked(
             "media": {k: v for k, v in asdict(info).items() if k != "path"},
         },
         event={"file": str(event_file) if event_file else None, **event.model_dump(mode="json")},
+        run={
+            "recording": str(recording.absolute()),
+            "event_file": str(event_file.absolute()) if event_file else None,
+            "settings": settings_to_json(settings),
+        },
     )
     manifest.save()
+    decks = resolve_decks(settings.slides, event.slides, event_file)
+    summary_dir = settings.summaries_dir / rec_id
+    review_path = summary_dir / "review.yaml"
+    ensure_template(review_path, rec_id)
+    review = load_review(review_path)
+    report = Report()  # corrections applied on every run (cheap); stages keep their own
 
     # extract
     audio_path = out / "audio.wav"
@@ -412,11 +453,14 @@ def _run_locked(
 
     # name → speakers.json (who is who; cheap, no models: re-run when overrides change)
     overrides_path = settings.summaries_dir / rec_id / "speakers.yaml"
-    overrides = load_overrides(overrides_path, event)
-    pieces = attribute(recognised.segments, turns)
+    overrides = load_overrides(overrides_path, event) | speaker_overrides(review, event)
+    merged = merges(review, {t.speaker for t in turns}, report)
+    turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in turns]
+    pieces = [(seg, merged.get(spk, spk)) for seg, spk in attribute(recognised.segments, turns)]
     name_settings = {
         "people": [p.model_dump() for p in event.speakers],
         "overrides": {k: v.model_dump() for k, v in overrides.items()},
+        "merges": {str(k): v for k, v in sorted(merged.items())},
     }
     speakers_path = out / "speakers.json"
     name_key = stage_key("name", STAGE_VERSIONS["name"], asr_key + diar_key, name_settings)
@@ -443,12 +487,15 @@ def _run_locked(
         SpeakerInfo(**row)
         for row in json.loads(speakers_path.read_text(encoding="utf-8"))["speakers"]
     ]
-    transcript = replace(recognised, segments=label_segments(pieces, table))
+    transcript = replace(
+        recognised, segments=fix_text(label_segments(pieces, table), review, report)
+    )
+    text_key = stage_key("review", 1, name_key, {"segments": review.part("segments")})
 
     # export → transcript.json/.txt/.srt/.vtt + speakers.rttm (everything with names)
     export_paths = [out / f"transcript.{fmt}" for fmt in EXPORT_FORMATS] + [out / "speakers.rttm"]
     export_key = stage_key(
-        "export", STAGE_VERSIONS["export"], name_key, {"formats": EXPORT_FORMATS}
+        "export", STAGE_VERSIONS["export"], text_key, {"formats": EXPORT_FORMATS}
     )
     if not stages.fresh("export", export_key, export_paths):
         for fmt, path in zip(EXPORT_FORMATS, export_paths, strict=False):
@@ -462,7 +509,7 @@ def _run_locked(
         stages.done(
             "export",
             {
-                "inputs": {"name": name_key},
+                "inputs": {"name": name_key, "review": text_key},
                 "settings": {"formats": [*EXPORT_FORMATS, "rttm"]},
                 "versions": _versions("srt", "webvtt-py"),
                 "outputs": [p.name for p in export_paths],
@@ -470,12 +517,18 @@ def _run_locked(
         )
     # topics → summaries/<id>/topics.json (a theme per sentence, smoothed into spans)
     config = load_topic_config(settings.topics_file)
-    summary_dir = settings.summaries_dir / rec_id
     topics_path = summary_dir / "topics.json"
-    topic_settings = {"config": config.model_dump(), "w_embed": W_EMBED, "smoothing": SMOOTHING}
-    topics_key = stage_key("topics", STAGE_VERSIONS["topics"], name_key, topic_settings)
+    topic_settings = {
+        "config": config.model_dump(),
+        "w_embed": W_EMBED,
+        "smoothing": SMOOTHING,
+        "review": review.part("topics"),
+    }
+    topics_key = stage_key("topics", STAGE_VERSIONS["topics"], text_key, topic_settings)
     if not stages.fresh("topics", topics_key, [topics_path]):
+        stage_report = Report()
         sentences = classify(split_sentences(transcript.segments), config)
+        sentences = fix_topics(sentences, review, config.labels, stage_report)
         write_json(
             topics_path,
             {
@@ -509,30 +562,78 @@ def _run_locked(
                 ),
                 "outputs": [str(topics_path)],
                 "sentences": len(sentences),
+                "review": asdict(stage_report),
             },
         )
+    topic_data = json.loads(topics_path.read_text(encoding="utf-8"))
+    items = [
+        SentenceTopic(
+            Sentence(**{k: row[k] for k in ("start", "end", "speaker", "text", "segment")}),
+            row["topic"],
+            row["confidence"],
+            row["drivers"],
+        )
+        for row in topic_data["sentences"]
+    ]
+
+    # slides → summaries/<id>/slides.json + slides/*.png (which slide was on screen when)
+    slides_path = summary_dir / "slides.json"
+    slides_key, slide_data = "no slides", None
+    if decks:
+        slides_settings = {
+            "decks": [[d.name, file_sha256(d)] for d in decks],
+            "frame_interval": FRAME_INTERVAL,
+            "max_hash_distance": MAX_HASH_DISTANCE,
+            "speech_window": SPEECH_WINDOW,
+            "review": review.part("slides"),
+        }
+        slides_key = stage_key(
+            "slides", STAGE_VERSIONS["slides"], topics_key + sha, slides_settings
+        )
+        if not stages.fresh("slides", slides_key, [slides_path]):
+            stage_report = Report()
+            pages = load_decks(decks, summary_dir)
+            video: list[Shown] = []
+            if info.has_video:
+                samples = match_frames(sample_frames(recording), pages, stages.tracker("slides"))
+                video = runs(samples, FRAME_INTERVAL, "video")
+            said = [Said(it.sentence.start, it.sentence.end, it.sentence.text) for it in items]
+            shown = fix_slides(
+                combine(video, align_speech(said, pages)), pages, review, stage_report
+            )
+            write_json(slides_path, slides_json(pages, shown, decks))
+            stages.done(
+                "slides",
+                {
+                    "inputs": {"topics": topics_key, "source_sha256": sha},
+                    "settings": {k: v for k, v in slides_settings.items() if k != "review"},
+                    "versions": _versions("pypdfium2", "imagehash", "scikit-learn"),
+                    "outputs": [str(slides_path)],
+                    "pages": len(pages),
+                    "from_video": bool(video),
+                    "review": asdict(stage_report),
+                },
+            )
+        slide_data = json.loads(slides_path.read_text(encoding="utf-8"))
     # summarize + render → summaries/<id>/summary.json|md|html, summaries/index.html
-    outputs = [summary_dir / n for n in ("summary.json", "summary.md", "summary.html")]
+    outputs = [summary_dir / f"summary.{ext}" for ext in ("json", "md", "html", "docx", "pdf")]
     template_dir = settings.templates_dir
     templates = environment(template_dir)
     render_settings = {
+        "review": review.part("takeaways"),
         "event": event.model_dump(mode="json"),
         "templates": _tree_hash(template_dir),
     }
-    render_key = stage_key("summarize", STAGE_VERSIONS["summarize"], topics_key, render_settings)
+    render_key = stage_key(
+        "summarize", STAGE_VERSIONS["summarize"], topics_key + slides_key, render_settings
+    )
     if not stages.fresh("summarize", render_key, outputs):
-        topic_data = json.loads(topics_path.read_text(encoding="utf-8"))
-        items = [
-            SentenceTopic(
-                Sentence(**{k: row[k] for k in ("start", "end", "speaker", "text", "segment")}),
-                row["topic"],
-                row["confidence"],
-                row["drivers"],
-            )
-            for row in topic_data["sentences"]
-        ]
+        stage_report = Report()
         title = event.title or recording.stem
-        summary = summarize(items, config, {p.name for p in event.speakers}, title)
+        summary = summarize(
+            items, config, {p.name for p in event.speakers}, title, slides=slide_data
+        )
+        summary = fix_takeaways(summary, items, review, stage_report)
         spans = [TopicSpan(**row) for row in topic_data["spans"]]
         context = {
             "title": title,
@@ -548,7 +649,7 @@ def _run_locked(
             "speakers_by_topic": _speakers_by_topic(spans),
             "transcript_link": os.path.relpath(out / "transcript.txt", summary_dir),
         }
-        markdown, html = render_summary(context, templates)
+        markdown, html = render_summary(context, templates, summary_dir)
         write_json(
             outputs[0],
             {
@@ -563,15 +664,25 @@ def _run_locked(
         )
         atomic_write(outputs[1], markdown)
         atomic_write(outputs[2], html)
+        write_docx(outputs[3], context, summary_dir)
+        write_pdf(outputs[4], render_summary(context, templates, summary_dir, True)[1], summary_dir)
         stages.done(
             "summarize",
             {
-                "inputs": {"topics": topics_key},
+                "inputs": {"topics": topics_key, "slides": slides_key},
                 "settings": {"templates": str(template_dir or "built-in")},
-                "versions": _versions("jinja2", "pytextrank"),
+                "versions": _versions("jinja2", "pytextrank", "python-docx", "weasyprint"),
                 "outputs": [str(p) for p in outputs],
+                "review": asdict(stage_report),
             },
         )
+    notes = report.not_applied + [
+        note
+        for name in ("topics", "slides", "summarize")
+        for note in (manifest.stage(name) or {}).get("review", {}).get("not_applied", [])
+    ]
+    manifest.data["review"] = {"file": str(review_path), "not_applied": notes}
+    manifest.save()
     catalog_index(settings.summaries_dir, rec_id, out)
     write_index(settings.summaries_dir, templates)
-    return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes)
+    return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes, notes)

@@ -18,6 +18,8 @@ from typing import Any
 MANIFEST_SCHEMA_VERSION = 1
 HASH_CACHE = ".hash-cache.json"  # in the transcripts folder: (path, size, mtime) → sha256
 _HASH_CHARS = 10
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once: new files get the usual 0666 & ~umask, not mkstemp's 0600
 
 
 @contextlib.contextmanager
@@ -28,6 +30,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     tmp = Path(name)
     try:

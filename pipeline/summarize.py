@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,22 @@ class Summary:
     questions: list[Point]
     topic_share: dict[str, float] = field(default_factory=dict)  # topic → share of speaking time
     drivers: dict[str, int] = field(default_factory=dict)
+    slides: list[SlideView] = field(default_factory=list)  # in order of first appearance
+    slides_by_topic: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (deck, page)
+    slides_by_speaker: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+@dataclass
+class SlideView:
+    """A slide that was on screen, and what was said while it was."""
+
+    deck: str
+    number: int
+    title: str
+    thumbnail: str  # relative to the summary folder
+    shown: list[tuple[float, float]]
+    method: str  # how its timing was found: video, speech, review
+    points: list[Point]
 
 
 def clean(text: str) -> str:
@@ -99,8 +116,10 @@ def summarize(
     listed: set[str],
     title: str = "",
     per_topic: int = 5,
+    slides: dict[str, Any] | None = None,
 ) -> Summary:
-    """Everything the summary documents show, from the classified sentences."""
+    """Everything the summary documents show, from the classified sentences (and, given
+    ``slides.json`` data, the slides with what was said on each and which topics cite them)."""
     items = list(items)
     if not items:
         return Summary("No speech was found in this recording.", {}, {}, [], [], [])
@@ -138,6 +157,7 @@ def summarize(
         label: round(durations[label] / total, 3) for label in config.labels if durations[label]
     }
     phrases, entities = _phrases_and_entities(" ".join(it.sentence.text for it in items))
+    views = _slide_views(items, vectors, slides, point) if slides else []
     return Summary(
         _abstract(title, items, share, config, takeaways),
         takeaways,
@@ -147,7 +167,60 @@ def summarize(
         questions,
         share,
         dict(drivers.most_common()),
+        views,
+        _cite(views, items, lambda it: it.topic),
+        _cite(views, items, lambda it: it.sentence.speaker),
     )
+
+
+def _slide_views(
+    items: list[SentenceTopic], vectors: np.ndarray, slides: dict[str, Any], point: Any
+) -> list[SlideView]:
+    views = []
+    for page in slides["slides"]:
+        if not page["shown"]:
+            continue
+        shown = [(s["start"], s["end"]) for s in page["shown"]]
+        inside = [
+            i
+            for i, it in enumerate(items)
+            if any(a <= (it.sentence.start + it.sentence.end) / 2 < b for a, b in shown)
+        ]
+        picked = _pick([items[i] for i in inside], vectors[inside], 2) if inside else []
+        methods = Counter(s["method"] for s in page["shown"])
+        first_line = page["text"].split(" - ")[0][:80] if page["text"] else ""
+        views.append(
+            SlideView(
+                page["deck"],
+                page["number"],
+                first_line or f"Slide {page['number']}",
+                page["thumbnail"],
+                shown,
+                methods.most_common(1)[0][0],
+                [point(inside[j]) for j in picked],
+            )
+        )
+    return sorted(views, key=lambda v: v.shown[0][0])
+
+
+def _cite(
+    views: list[SlideView], items: list[SentenceTopic], key: Any
+) -> dict[str, list[tuple[str, int]]]:
+    """Which slides each topic (or speaker) was on: slides on screen for ≥ 10 s of it, or for
+    ≥ 30 % of their own screen time."""
+    cited: dict[str, list[tuple[str, int]]] = {}
+    for view in views:
+        overlap: Counter[str] = Counter()
+        for it in items:
+            for a, b in view.shown:
+                overlap[key(it) or ""] += max(
+                    0.0, min(b, it.sentence.end) - max(a, it.sentence.start)
+                )
+        on_screen = sum(b - a for a, b in view.shown)
+        for who, seconds in overlap.items():
+            if who and (seconds >= 10 or seconds >= 0.3 * on_screen):
+                cited.setdefault(who, []).append((view.deck, view.number))
+    return {who: sorted(set(pages)) for who, pages in cited.items()}
 
 
 @cache

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng)
+APT_PACKAGES=(ffmpeg espeak-ng libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     APT_PACKAGES+=(chromium chromium-driver poppler-utils)
 fi

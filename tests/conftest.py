@@ -14,7 +14,7 @@ from pipeline.runner import RunResult, run
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> demo.DemoFiles:
     """The demo mini-webinar (mp4 + sidecar + ground truth), made once per test session."""
-    return demo.make_webinar(tmp_path_factory.mktemp("recordings"))
+    return demo.make_webinar(tmp_path_factory.mktemp("recordings"), slides=True)
 
 
 @pytest.fixture(scope="session")

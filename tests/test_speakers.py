@@ -98,6 +98,7 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
         "name": True,
         "export": True,
         "topics": True,
+        "slides": True,
         "summarize": True,
     }
     folder = out / demo_run.rec_id

@@ -104,6 +104,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("name", False),
         ("export", False),
         ("topics", False),
+        ("slides", False),
         ("summarize", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
@@ -126,6 +127,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("name", True),
         ("export", True),
         ("topics", True),
+        ("slides", True),
         ("summarize", True),
     ]
     assert stages["diarize"] == before["diarize"]
@@ -137,6 +139,7 @@ def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):
     renamed = tmp_path / "renamed talk.mp4"
     shutil.copyfile(demo_files.recording, renamed)
     shutil.copyfile(demo_files.sidecar, tmp_path / "renamed talk.event.yaml")
+    shutil.copyfile(demo_files.deck, tmp_path / demo_files.deck.name)  # the sidecar lists it
     again = run(renamed, Settings(transcripts_dir=out, summaries_dir=summaries))
     assert again.rec_id == demo_run.rec_id
     assert not any(s.ran for s in again.stages)

@@ -1,0 +1,365 @@
+"""The slides stage: which slide of which deck was on screen when.
+
+Decks are PDFs (pypdfium2: text layer and page images; image-only decks work too). Two sources
+of timing, combined:
+1. the video track (a screen share): frames sampled every ``interval`` seconds by ffmpeg, a frame
+   that barely differs from the previous one keeps its match (scene-change check), others are
+   matched to the rendered pages by perceptual hash (imagehash);
+2. speech, where the video gives no match or there is no video: a monotonic alignment (Viterbi:
+   slides advance in order, may be skipped, rarely go back) of slide text to transcript windows
+   by sentence-embedding + TF-IDF similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError, PipelineError
+from .store import atomic_path, slugify
+
+MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
+THUMB_WIDTH = 320
+FRAME_INTERVAL = 1.0  # seconds between sampled video frames
+FRAME_SIZE = (256, 144)  # frames are hashed at this size (grey)
+MAX_HASH_DISTANCE = 10  # of 64 bits: above this a frame shows no slide of the decks
+SAME_FRAME = 1.5  # mean absolute grey difference under which a frame is "unchanged"
+SPEECH_WINDOW = 12.0  # seconds of transcript per alignment window
+SKIP_PENALTY, BACK_PENALTY = 0.08, 0.5  # per skipped slide / for going back
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a deck: its text layer (may be empty), thumbnail and perceptual hash."""
+
+    deck: str  # the deck's slug
+    number: int  # 1-based
+    text: str
+    thumbnail: str  # path relative to the summary folder
+    phash: str  # 64-bit perceptual hash, hex
+
+    @property
+    def key(self) -> str:
+        return f"{self.deck}#{self.number}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A page on screen from ``start`` to ``end`` (seconds), and how we know."""
+
+    page: int  # index into the page list
+    start: float
+    end: float
+    method: str  # "video" | "speech" | "review"
+    confidence: float
+
+
+def load_decks(decks: Sequence[Path], summary_dir: Path) -> list[Page]:
+    """Every page of every deck, thumbnails written to ``summary_dir/slides/``."""
+    import imagehash
+    import pypdfium2 as pdfium
+
+    pages: list[Page] = []
+    for path in decks:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except (pdfium.PdfiumError, OSError) as exc:
+            raise PipelineError(
+                f"not a readable PDF deck ({exc})", path, "give the slides as a PDF file"
+            ) from None
+        try:
+            if len(pdf) > MAX_PAGES:
+                raise PipelineError(
+                    f"the deck has {len(pdf)} pages (at most {MAX_PAGES} are read)",
+                    path,
+                    "split the deck or give only the slides that were shown",
+                )
+            slug = slugify(path.stem, 32)
+            for i in range(len(pdf)):
+                page = pdf[i]
+                width = page.get_width() or 1.0
+                image = page.render(scale=THUMB_WIDTH / width).to_pil().convert("RGB")
+                text = page.get_textpage().get_text_bounded()
+                name = f"slides/{slug}-{i + 1:03d}.png"
+                with atomic_path(summary_dir / name) as tmp:
+                    image.save(tmp, format="PNG", optimize=True)
+                pages.append(
+                    Page(slug, i + 1, " ".join(text.split()), name, str(imagehash.phash(image)))
+                )
+        except pdfium.PdfiumError as exc:
+            raise PipelineError(f"damaged PDF deck ({exc})", path, "export it again") from None
+        finally:
+            pdf.close()
+    return pages
+
+
+def sample_frames(
+    video: Path, interval: float = FRAME_INTERVAL
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(time, grey frame) every ``interval`` seconds of the recording's first video stream."""
+    import ffmpeg
+
+    width, height = FRAME_SIZE
+    process = (
+        ffmpeg.input(f"file:{video.resolve()}")
+        .video.filter("fps", fps=1 / interval, start_time=0)
+        .filter("scale", width, height)
+        .output("pipe:", format="rawvideo", pix_fmt="gray")
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .run_async(pipe_stdout=True, pipe_stderr=True)
+    )
+    size, index = width * height, 0
+    try:
+        while True:
+            chunk = process.stdout.read(size)
+            if len(chunk) < size:
+                break
+            yield index * interval, np.frombuffer(chunk, dtype=np.uint8).reshape(height, width)
+            index += 1
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()
+
+
+def match_frames(
+    frames: Iterator[tuple[float, np.ndarray]],
+    pages: Sequence[Page],
+    on_progress: Callable[[float], None] | None = None,
+) -> list[tuple[float, int | None, float]]:
+    """(time, page index or None, confidence) per sampled frame, by perceptual hash."""
+    import imagehash
+    from PIL import Image
+
+    hashes = np.array([[int(b) for b in bin(int(p.phash, 16))[2:].zfill(64)] for p in pages])
+    out: list[tuple[float, int | None, float]] = []
+    previous: np.ndarray | None = None
+    for t, frame in frames:
+        if (
+            previous is not None
+            and out
+            and np.abs(frame.astype(np.int16) - previous).mean() < SAME_FRAME
+        ):
+            out.append((t, out[-1][1], out[-1][2]))
+            continue
+        previous = frame.astype(np.int16)
+        bits = imagehash.phash(Image.fromarray(frame)).hash.flatten().astype(int)
+        distance = np.abs(hashes - bits).sum(axis=1) if len(pages) else np.array([])
+        best = int(np.argmin(distance)) if len(distance) else -1
+        if best >= 0 and distance[best] <= MAX_HASH_DISTANCE:
+            out.append((t, best, round(1 - float(distance[best]) / 64, 3)))
+        else:
+            out.append((t, None, 0.0))
+    return out
+
+
+def runs(
+    samples: Sequence[tuple[float, int | None, float]], step: float, method: str
+) -> list[Shown]:
+    """Consecutive samples on one page → intervals [first sample, last sample + step)."""
+    shown: list[Shown] = []
+    for t, page, confidence in samples:
+        if page is None:
+            continue
+        last = shown[-1] if shown else None
+        if last and last.page == page and abs(last.end - t) < step / 2:
+            n = (last.end - last.start) / step
+            merged = (last.confidence * n + confidence) / (n + 1)
+            shown[-1] = Shown(page, last.start, t + step, method, round(merged, 3))
+        else:
+            shown.append(Shown(page, t, t + step, method, confidence))
+    return shown
+
+
+@dataclass(frozen=True)
+class Said:
+    """A stretch of transcript (a sentence) used for alignment."""
+
+    start: float
+    end: float
+    text: str
+
+
+def _windows(said: Sequence[Said], length: float) -> list[tuple[float, float, str]]:
+    windows: list[tuple[float, float, str]] = []
+    for s in said:
+        if windows and s.start - windows[-1][0] < length:
+            start, _, text = windows[-1]
+            windows[-1] = (start, s.end, f"{text} {s.text}")
+        else:
+            windows.append((s.start, s.end, s.text))
+    return windows
+
+
+def similarity(window_texts: Sequence[str], page_texts: Sequence[str]) -> np.ndarray:
+    """Windows × pages: mean of sentence-embedding cosine and TF-IDF cosine (0 for empty pages)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from .topics import encoder
+
+    has_text = np.array([bool(re.search(r"\w", t)) for t in page_texts])
+    sim = np.zeros((len(window_texts), len(page_texts)))
+    if not has_text.any() or not window_texts:
+        return sim
+    texts = [t for t, ok in zip(page_texts, has_text, strict=True) if ok]
+    tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit([*texts, *window_texts])
+    lexical = (tfidf.transform(window_texts) @ tfidf.transform(texts).T).toarray()
+    model = encoder()
+    a = model.encode(list(window_texts), normalize_embeddings=True)
+    b = model.encode(texts, normalize_embeddings=True)
+    sim[:, has_text] = 0.5 * (a @ b.T) + 0.5 * lexical
+    return sim
+
+
+def viterbi(scores: np.ndarray) -> list[int]:
+    """The best monotonic-ish page per window: staying or advancing by one is free, skipping
+    ahead costs per skipped page, going back costs more."""
+    n_windows, n_pages = scores.shape
+    index = np.arange(n_pages)
+    gap = index[None, :] - index[:, None]  # from → to
+    transition = np.where(gap >= 0, -SKIP_PENALTY * np.maximum(gap - 1, 0), -BACK_PENALTY)
+    best = scores[0] - SKIP_PENALTY * index
+    back = np.zeros((n_windows, n_pages), dtype=int)
+    for w in range(1, n_windows):
+        total = best[:, None] + transition
+        back[w] = np.argmax(total, axis=0)
+        best = total[back[w], index] + scores[w]
+    path = [int(np.argmax(best))]
+    for w in range(n_windows - 1, 0, -1):
+        path.append(int(back[w][path[-1]]))
+    return path[::-1]
+
+
+def align_speech(
+    said: Sequence[Said], pages: Sequence[Page], length: float = SPEECH_WINDOW
+) -> list[Shown]:
+    """Slides from speech alone: windows of transcript aligned to the decks' text in order."""
+    windows = _windows(said, length)
+    if not windows or not pages:
+        return []
+    scores = similarity([w[2] for w in windows], [p.text for p in pages])
+    if not scores.any():
+        return []
+    path = viterbi(scores)
+    shown: list[Shown] = []
+    for (start, end, _), page, w in zip(windows, path, range(len(windows)), strict=True):
+        confidence = round(float(np.clip(scores[w, page], 0, 1)), 3)
+        if shown and shown[-1].page == page:
+            last = shown[-1]
+            shown[-1] = Shown(page, last.start, end, "speech", max(last.confidence, confidence))
+        else:
+            if shown:  # the change happens between the windows
+                last = shown[-1]
+                shown[-1] = Shown(last.page, last.start, start, "speech", last.confidence)
+            shown.append(Shown(page, start, end, "speech", confidence))
+    return shown
+
+
+def combine(video: Sequence[Shown], speech: Sequence[Shown]) -> list[Shown]:
+    """Video matches where there are any; speech fills the time between them."""
+    out = list(video)
+    covered = sorted((s.start, s.end) for s in video)
+    for s in speech:
+        start = s.start
+        for a, b in [*covered, (float("inf"), float("inf"))]:
+            if b <= start:
+                continue
+            if a > start and min(a, s.end) - start >= 1.0:
+                out.append(Shown(s.page, start, min(a, s.end), "speech", s.confidence))
+            start = max(start, b)
+            if start >= s.end:
+                break
+    return sorted(out, key=lambda s: s.start)
+
+
+def resolve_decks(given: Sequence[Path], listed: Sequence[str], sidecar: Path | None) -> list[Path]:
+    """The decks to use: ``--slides`` paths, else the sidecar's ``slides:`` (relative to the
+    sidecar, and never outside its folder). Each must be a PDF file."""
+    if given:
+        paths = [Path(p) for p in given]
+        origin = "--slides"
+    else:
+        base = sidecar.parent.resolve() if sidecar else Path.cwd()
+        paths = []
+        for entry in listed:
+            path = (base / entry).resolve()
+            if not path.is_relative_to(base):
+                raise ConfigError(
+                    f"slides path '{entry}' points outside the sidecar's folder",
+                    sidecar,
+                    "put the deck next to the sidecar and give its file name",
+                )
+            paths.append(path)
+        origin = f"slides in {sidecar}"
+    for path in paths:
+        try:
+            with path.open("rb") as f:
+                magic = f.read(5)
+        except OSError as exc:
+            raise ConfigError(
+                f"{origin}: cannot read the deck ({exc.strerror})", path, "check the path"
+            ) from None
+        if magic != b"%PDF-":
+            raise ConfigError(f"{origin}: not a PDF file", path, "export the slides as PDF")
+    return paths
+
+
+def slides_json(pages: Sequence[Page], shown: Sequence[Shown], decks: Sequence[Path]) -> dict:
+    """slides.json: the decks, every page with its shown intervals, and the timeline."""
+    by_page: dict[int, list[dict]] = {}
+    for s in shown:
+        interval = {"start": round(s.start, 2), "end": round(s.end, 2), "method": s.method}
+        by_page.setdefault(s.page, []).append({**interval, "confidence": s.confidence})
+    return {
+        "decks": [
+            {
+                "file": d.name,
+                "deck": slugify(d.stem, 32),
+                "pages": sum(p.deck == slugify(d.stem, 32) for p in pages),
+            }
+            for d in decks
+        ],
+        "slides": [
+            {
+                "deck": p.deck,
+                "number": p.number,
+                "text": p.text[:1000],
+                "thumbnail": p.thumbnail,
+                "shown": by_page.get(i, []),
+            }
+            for i, p in enumerate(pages)
+        ],
+        "timeline": [
+            {
+                "deck": pages[s.page].deck,
+                "number": pages[s.page].number,
+                "start": round(s.start, 2),
+                "end": round(s.end, 2),
+                "method": s.method,
+                "confidence": s.confidence,
+            }
+            for s in shown
+        ],
+    }
+
+
+def page_ranges(pages: Sequence[tuple[str, int]]) -> str:
+    """[(d, 2), (d, 3), (d, 4), (d, 6)] → "2–4, 6" (with deck names when there are several)."""
+    decks: dict[str, list[int]] = {}
+    for deck, number in sorted(set(pages)):
+        decks.setdefault(deck, []).append(number)
+    parts = []
+    for deck, numbers in decks.items():
+        runs_: list[list[int]] = []
+        for n in numbers:
+            if runs_ and runs_[-1][-1] == n - 1:
+                runs_[-1].append(n)
+            else:
+                runs_.append([n])
+        text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs_)
+        parts.append(f"{deck} {text}" if len(decks) > 1 else text)
+    return "; ".join(parts)

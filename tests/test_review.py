@@ -1,0 +1,168 @@
+"""The reviewer round-trip: review.yaml edits reach every output through `cli.py rerender`
+without re-running a model, and survive re-processing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import run_cli
+
+NEW_NAME = "Dr. Glenda Q. Napier-Test"
+FIXED = "Our cluster mapped every hydrogen valley in Europe."
+
+
+@pytest.fixture()
+def workspace(demo_run, tmp_path: Path) -> Path:
+    """A copy of the demo run's outputs to edit."""
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def everything(workspace: Path, rec_id: str) -> dict[str, str]:
+    """The text of every output format."""
+    out, summary = workspace / "transcripts" / rec_id, workspace / "summaries" / rec_id
+    texts = {
+        name: (out / name).read_text()
+        for name in (
+            "transcript.txt",
+            "transcript.srt",
+            "transcript.vtt",
+            "transcript.json",
+            "speakers.rttm",
+        )
+    }
+    texts["summary.md"] = (summary / "summary.md").read_text().replace("\\", "")  # unescaped
+    texts["summary.html"] = (summary / "summary.html").read_text()
+    from docx import Document
+
+    doc = Document(str(summary / "summary.docx"))
+    texts["summary.docx"] = "\n".join(
+        [p.text for p in doc.paragraphs]
+        + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    pdf = subprocess.run(
+        ["pdftotext", str(summary / "summary.pdf"), "-"], capture_output=True, text=True, check=True
+    )
+    texts["summary.pdf"] = " ".join(pdf.stdout.split())
+    return texts
+
+
+def stage_status(stdout: str) -> dict[str, str]:
+    status = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        if len(cells) == 3 and cells[1] in ("ran", "up to date"):
+            status[cells[0]] = cells[1]
+    return status
+
+
+def test_review_file_is_created_with_instructions(demo_run):
+    path = demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id / "review.yaml"
+    text = path.read_text()
+    assert f"cli.py rerender {demo_run.rec_id}" in text
+    assert yaml.safe_load(text) is None  # all commented out: no corrections yet
+
+
+def test_rename_merge_text_fix_and_dropped_takeaway_reach_every_format(demo_run, workspace):
+    rec_id = demo_run.rec_id
+    ids = {s.name: s.id for s in demo_run.speakers if s.name}
+    guest = next(s.id for s in demo_run.speakers if not s.name)
+    target = next(s for s in demo_run.transcript.segments if "supply chains" in s.text)
+    review = {
+        "speakers": {ids["Glenda Napier"]: NEW_NAME, guest: {"same_as": ids["Susana Remotti"]}},
+        "segments": [{"at": target.start + 0.3, "text": FIXED}, {"at": 9999.0, "text": "gone"}],
+        "takeaways": {"drop": ["climate targets"]},
+    }
+    path = workspace / "summaries" / rec_id / "review.yaml"
+    path.write_text(yaml.safe_dump(review))
+    result = run_cli("rerender", rec_id, cwd=workspace)
+    assert result.code == 0, result.stderr
+    status = stage_status(result.stdout)
+    assert status["transcribe"] == status["diarize"] == status["extract"] == "up to date"
+    assert status["name"] == status["export"] == status["summarize"] == "ran"
+    assert "review correction not applied" in result.stderr and "9999" in result.stderr
+    outputs = everything(workspace, rec_id)
+    for name, text in outputs.items():
+        wanted = NEW_NAME.replace(" ", "_") if name == "speakers.rttm" else NEW_NAME
+        assert wanted in text, f"rename missing from {name}"
+        assert "Speaker 5" not in text and "Speaker_5" not in text, f"merge missing from {name}"
+    for name in (
+        "transcript.txt",
+        "transcript.srt",
+        "transcript.vtt",
+        "summary.html",
+        "summary.docx",
+    ):
+        assert FIXED in outputs[name], f"text fix missing from {name}"
+    assert "] Glenda Napier:" not in outputs["transcript.txt"]
+    assert "<v Glenda Napier>" not in outputs["transcript.vtt"]
+    assert "Glenda_Napier" not in outputs["speakers.rttm"]
+    question = next(
+        line for line in outputs["transcript.txt"].splitlines() if "funding for training" in line
+    )
+    assert "Susana Remotti" in question  # the merged speaker's words now carry the target's name
+    green = outputs["summary.md"].split("## Green transition", 1)[1].split("\n## ", 1)[0]
+    assert "climate targets" not in green
+    speakers = json.loads((workspace / "transcripts" / rec_id / "speakers.json").read_text())
+    assert len(speakers["speakers"]) == len(demo_run.speakers) - 1
+
+    again = run_cli("rerender", rec_id, cwd=workspace)
+    assert set(stage_status(again.stdout).values()) == {"up to date"}
+
+    changed = run_cli(
+        "run", str(demo_run_recording(workspace, rec_id)), "--model", "tiny.en", cwd=workspace
+    )
+    assert changed.code == 0, changed.stderr
+    assert stage_status(changed.stdout)["transcribe"] == "ran"
+    text = (workspace / "transcripts" / rec_id / "transcript.txt").read_text()
+    assert FIXED in text and NEW_NAME in text  # corrections survive re-transcription
+
+
+def demo_run_recording(workspace: Path, rec_id: str) -> Path:
+    manifest = json.loads((workspace / "transcripts" / rec_id / "manifest.json").read_text())
+    return Path(manifest["run"]["recording"])
+
+
+def test_topic_boundary_and_slide_fix_and_pinned_takeaway(demo_run, workspace):
+    rec_id = demo_run.rec_id
+    said = next(s for s in demo_run.transcript.segments if "digital europe" in s.text.lower())
+    review = {
+        "topics": [
+            {"start": 0, "end": 14, "topic": "green"},
+            {"start": 1, "end": 2, "topic": "nonsense"},
+        ],
+        "slides": [{"start": 30, "end": 40, "slide": 7}],
+        "takeaways": {"pin": [said.start + 0.5]},
+    }
+    (workspace / "summaries" / rec_id / "review.yaml").write_text(yaml.safe_dump(review))
+    result = run_cli("rerender", rec_id, cwd=workspace)
+    assert result.code == 0, result.stderr
+    assert "unknown topic 'nonsense'" in result.stderr
+    summary = workspace / "summaries" / rec_id
+    spans = json.loads((summary / "topics.json").read_text())["spans"]
+    assert spans[0]["topic"] == "green" and spans[0]["end"] >= 12
+    timeline = json.loads((summary / "slides.json").read_text())["timeline"]
+    assert {"number": 7, "start": 30, "end": 40, "method": "review"}.items() <= next(
+        t for t in timeline if t["number"] == 7
+    ).items()
+    md = (summary / "summary.md").read_text()
+    assert "### Slide 7: Appendix: contacts" in md
+    digital = md.split("## Digital transition", 1)[1].split("\n## ", 1)[0]
+    first = next(line for line in digital.splitlines() if line.startswith("- "))
+    assert "digital europe" in first.lower()  # pinned takeaways come first
+
+
+def test_invalid_review_file_is_a_clear_error(demo_run, workspace):
+    (workspace / "summaries" / demo_run.rec_id / "review.yaml").write_text(
+        "speakers:\n  Bob: Alice\n"
+    )
+    result = run_cli("rerender", demo_run.rec_id, cwd=workspace)
+    assert result.code == 2 and "review.yaml" in result.stderr and "Traceback" not in result.stderr
+    missing = run_cli("rerender", "no-such-id", cwd=workspace)
+    assert missing.code == 2 and "status" in missing.stderr

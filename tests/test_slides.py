@@ -1,0 +1,184 @@
+"""Slides: timing from the video track and from speech, image-only decks, the summary's slide
+view, DOCX and PDF handouts, and the reviewer round-trip (review.yaml → every output)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline import demo, slides
+from pipeline.errors import PipelineError
+from tests.helpers import run_cli, truth
+
+FAST = ("--model", "tiny.en")
+
+
+def slide_at(intervals: list[tuple[int, float, float]], t: float) -> int | None:
+    return next((n for n, a, b in intervals if a <= t < b), None)
+
+
+def agreement(
+    found: list[tuple[int, float, float]], truth_slides: list[dict], within: int
+) -> float:
+    """Share of the talk's time on which the found slide is within ``within`` of the true one."""
+    reference = [(s["page"], s["start"], s["end"]) for s in truth_slides]
+    times = np.arange(0.0, reference[-1][2], 0.1)
+    hits = [
+        (f := slide_at(found, t)) is not None and abs(f - slide_at(reference, t)) <= within
+        for t in times
+    ]
+    return float(np.mean(hits))
+
+
+def summary_dir(demo_run) -> Path:
+    return demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id
+
+
+def test_slide_timing_from_video_is_exact_to_one_sampled_frame(demo_files, demo_run):
+    data = json.loads((summary_dir(demo_run) / "slides.json").read_text())
+    timeline = data["timeline"]
+    expected = truth(demo_files)["slides"]
+    assert [t["number"] for t in timeline] == [s["page"] for s in expected]  # incl. the revisit
+    for found, true in zip(timeline, expected, strict=True):
+        assert found["method"] == "video"
+        assert abs(found["start"] - true["start"]) <= slides.FRAME_INTERVAL
+        assert abs(found["end"] - true["end"]) <= slides.FRAME_INTERVAL
+    pages = {s["number"]: s for s in data["slides"]}
+    assert len(pages) == len(demo.DECK) == 7
+    assert pages[7]["shown"] == []  # the appendix was never on screen
+    assert "Appendix" in pages[7]["text"]
+    for page in pages.values():
+        assert (summary_dir(demo_run) / page["thumbnail"]).stat().st_size > 1000
+
+
+def test_summary_cites_slides_and_shows_what_was_said_on_each(demo_run):
+    md = (summary_dir(demo_run) / "summary.md").read_text()
+    green = md.split("## Green transition", 1)[1].split("\n## ", 1)[0]
+    assert "*Slides:* 2" in green
+    resilience = md.split("## Resilience", 1)[1].split("\n## ", 1)[0]
+    assert "*Slides:* 4" in resilience
+    view = md.split("### Slide 4: PROPLAST: resilience", 1)[1].split("\n### ", 1)[0]
+    assert "Susana Remotti:" in view and "(timing from video)" in view
+    assert "![Slide 4](slides/" in view
+    assert "Slide 7" not in md
+    html = (summary_dir(demo_run) / "summary.html").read_text()
+    assert html.count('src="data:image/png;base64,') >= 6  # self-contained thumbnails
+    assert 'id="slide-eu-clusters-talk-demo-slides-4"' in html
+
+
+def test_docx_and_pdf_handouts(demo_run, tmp_path):
+    from docx import Document
+
+    folder = summary_dir(demo_run)
+    doc = Document(str(folder / "summary.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert {"Glenda Napier", "Susana Remotti", "Energy Cluster Denmark"} <= cells
+    assert "Green transition" in text and "Slide 4 — PROPLAST: resilience" in text
+    assert "climate targets" in text  # the planted takeaway
+    assert len(doc.inline_shapes) >= 6  # slide thumbnails
+    pdf = folder / "summary.pdf"
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "Glenda Napier" in words.stdout and "Slides and what was said" in words.stdout
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    from PIL import Image
+
+    rendered = sorted(tmp_path.glob("page-*.png"))
+    assert len(rendered) == 2
+    for path in rendered:
+        pixels = np.asarray(Image.open(path).convert("L"))
+        assert pixels.std() > 10  # text and pictures, not a blank page
+    shutil.copy(rendered[0], Path(__file__).parent / "artifacts" / "summary-pdf-page1.png")
+
+
+def test_slides_from_speech_alone_within_one_slide(demo_files, tmp_path):
+    """Audio only (no video track): slides are aligned to what was said."""
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    audio = folder / "talk.m4a"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(demo_files.recording),
+            "-vn",
+            "-c:a",
+            "copy",
+            str(audio),
+        ],
+        check=True,
+    )
+    shutil.copy(demo_files.deck, folder / "deck.pdf")
+    event = yaml.safe_load(demo_files.sidecar.read_text()) | {"slides": ["deck.pdf"]}
+    (folder / "talk.event.yaml").write_text(yaml.safe_dump(event))
+    result = run_cli("run", str(audio), *FAST, "--no-diarize", "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    data = json.loads(next((tmp_path / "summaries").glob("*/slides.json")).read_text())
+    assert {t["method"] for t in data["timeline"]} == {"speech"}
+    found = [(t["number"], t["start"], t["end"]) for t in data["timeline"]]
+    assert agreement(found, truth(demo_files)["slides"], within=1) >= 0.8
+
+
+def test_image_only_deck_is_matched_by_image(tmp_path):
+    files = demo.make_webinar(
+        tmp_path / "rec", name="pictures", script=demo.SCRIPT[:5], slides=True, image_only=True
+    )
+    result = run_cli("run", str(files.recording), *FAST, "--no-diarize", "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    data = json.loads(next((tmp_path / "summaries").glob("*/slides.json")).read_text())
+    assert all(s["text"] == "" for s in data["slides"])  # no text layer
+    expected = truth(files)["slides"]
+    assert [(t["number"], t["method"]) for t in data["timeline"]] == [
+        (s["page"], "video") for s in expected
+    ]
+    for found, true in zip(data["timeline"], expected, strict=True):
+        assert abs(found["start"] - true["start"]) <= slides.FRAME_INTERVAL
+
+
+def test_bad_decks_are_clear_errors(demo_files, tmp_path):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    clip = folder / "clip.mp4"
+    shutil.copy(demo_files.recording, clip)
+    (folder / "notes.pdf").write_text("not a pdf")
+    bad = run_cli("run", str(clip), "--slides", str(folder / "notes.pdf"), *FAST, cwd=tmp_path)
+    assert bad.code == 2 and "not a PDF file" in bad.stderr and "Traceback" not in bad.stderr
+    (folder / "clip.event.yaml").write_text("slides: ../../etc/passwd\n")
+    escape = run_cli("run", str(clip), *FAST, cwd=tmp_path)
+    assert escape.code == 2 and "outside the sidecar's folder" in escape.stderr
+    truncated = folder / "cut.pdf"
+    truncated.write_bytes(demo_files.deck.read_bytes()[:400])
+    with pytest.raises(PipelineError, match="PDF"):
+        slides.load_decks([truncated], tmp_path / "out")
+    from reportlab.pdfgen import canvas
+
+    huge = canvas.Canvas(str(folder / "huge.pdf"))
+    for _ in range(slides.MAX_PAGES + 1):
+        huge.showPage()
+    huge.save()
+    with pytest.raises(PipelineError, match="at most"):
+        slides.load_decks([folder / "huge.pdf"], tmp_path / "out")
+
+
+def test_page_ranges():
+    assert slides.page_ranges([("d", 2), ("d", 3), ("d", 4), ("d", 6)]) == "2–4, 6"
+    assert slides.page_ranges([("a", 1), ("b", 2), ("b", 3)]) == "a 1; b 2–3"
+
+
+def test_viterbi_advances_skips_and_revisits():
+    scores = np.array([[0.9, 0.1, 0.1], [0.1, 0.1, 0.9], [0.1, 0.1, 0.9], [0.1, 0.95, 0.1]])
+    assert slides.viterbi(scores) == [0, 2, 2, 1]  # a skip forward, then a strong revisit
+    weak = np.array([[0.9, 0.1], [0.1, 0.5], [0.5, 0.45]])
+    assert slides.viterbi(weak) == [0, 1, 1]  # a weak preference does not pay for going back
