@@ -27,7 +27,7 @@ from pipeline import catalog
 from pipeline import demo as demo_mod
 from pipeline import models as models_mod
 from pipeline.config import Settings, default_threads, settings_from_json
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, describe_os_error
 from pipeline.formats import clock
 from pipeline.render import environment
 from pipeline.runner import RunResult, run, write_index
@@ -59,6 +59,12 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except PipelineError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:  # a write that failed outside the places that explain it
+            problem = describe_os_error(exc)
+            err.print(
+                f"[bold red]error:[/] {problem}", highlight=False, markup=True, soft_wrap=True
+            )
+            raise typer.Exit(problem.exit_code) from None
         except KeyboardInterrupt:
             err.print(
                 "interrupted — finished stages are kept; run the same command again to resume"

@@ -375,7 +375,10 @@ def slide_times(
     that needs it."""
     shown: list[tuple[int, float, float]] = []
     for line, turn in zip(script, turns, strict=True):
-        slide = SLIDE_OF_LINE[SCRIPT.index(line)]
+        if line in SCRIPT:
+            slide = SLIDE_OF_LINE[SCRIPT.index(line)]
+        else:  # a line of another script keeps the slide on screen
+            slide = shown[-1][0] if shown else 0
         if not shown or shown[-1][0] != slide:
             change = 0.0 if not shown else round(max(turn.start - 0.35, 0.0), 3)
             if shown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -36,3 +37,20 @@ class ConfigError(PipelineError):
 
 class BusyError(PipelineError):
     """Another process is working on this recording right now (not a failure of the input)."""
+
+
+def describe_os_error(exc: OSError) -> PipelineError:
+    """An operating-system failure (disk full, read-only folder, …) as one actionable line."""
+    where = exc.filename
+    if exc.errno == errno.ENOSPC:
+        return PipelineError(
+            "the disk is full", where, "free some space and run again (finished stages are kept)"
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return PipelineError(
+            f"cannot write to the output folder ({exc.strerror})",
+            where,
+            "choose a writable --out / --summaries folder",
+            exit_code=2,
+        )
+    return PipelineError(exc.strerror or str(exc), where, "check the file and the folder")

@@ -1,0 +1,106 @@
+"""SIGKILL at 20 random moments across every stage: each re-run resumes, and the final outputs are
+byte-identical to an uninterrupted run's, with no temporary file left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import demo
+from pipeline.runner import STAGE_VERSIONS
+from tests.helpers import ROOT
+
+ARGS = ["--model", "tiny.en", "-q"]
+DETERMINISTIC = (
+    "asr.json",
+    "diarization.json",
+    "speakers.json",
+    "transcript.json",
+    "transcript.txt",
+    "transcript.srt",
+    "transcript.vtt",
+    "speakers.rttm",
+    "topics.json",
+    "slides.json",
+    "summary.json",
+    "summary.md",
+    "summary.html",
+)
+
+
+def command(recording: Path) -> list[str]:
+    return [sys.executable, str(ROOT / "cli.py"), "run", str(recording), *ARGS]
+
+
+def outputs(work: Path) -> dict[str, bytes]:
+    found = {}
+    for path in sorted(work.rglob("*")):
+        if path.name in DETERMINISTIC:
+            found[path.name] = path.read_bytes()
+    return found
+
+
+def stages_done(work: Path) -> dict:
+    manifests = list(work.glob("transcripts/*/manifest.json"))
+    return json.loads(manifests[0].read_text())["stages"] if manifests else {}
+
+
+def current_stage(work: Path) -> str:
+    """The first stage the manifest does not list as done (where a kill lands)."""
+    done = stages_done(work)
+    return next((name for name in STAGE_VERSIONS if name not in done), "finished")
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = demo.make_webinar(
+        tmp_path_factory.mktemp("kill"), name="kill me", script=demo.SCRIPT[:4], slides=True
+    )
+    return files.recording
+
+
+def test_sigkill_at_random_moments_then_resume_gives_identical_outputs(recording, tmp_path):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    started = time.monotonic()
+    subprocess.run(command(recording), cwd=reference, check=True)
+    full = time.monotonic() - started
+    expected = outputs(reference)
+    cost = {name: entry["seconds"] for name, entry in stages_done(reference).items()}
+    startup = max(1.0, full - sum(cost.values()))  # imports, model loading, probing
+    assert set(expected) == set(DETERMINISTIC)
+
+    rng = random.Random(20261125)
+    kills: list[str] = []
+    for round_ in range(4):
+        work = tmp_path / f"round{round_}"
+        work.mkdir()
+        for _ in range(5):
+            proc = subprocess.Popen(command(recording), cwd=work, start_new_session=True)
+            done = stages_done(work)
+            remaining = startup + sum(sec for name, sec in cost.items() if name not in done)
+            time.sleep(rng.uniform(0.3, remaining))
+            if proc.poll() is None:
+                stage = current_stage(work)
+                os.killpg(proc.pid, signal.SIGKILL)
+                kills.append(stage)
+            proc.wait()
+        finish = subprocess.run(command(recording), cwd=work, capture_output=True, text=True)
+        assert finish.returncode == 0, finish.stderr
+        assert outputs(work) == expected, f"round {round_}: outputs differ after kills"
+        assert not [p for p in work.rglob("*") if p.name.endswith(".tmp")], "temp files left"
+        shutil.rmtree(work)
+    artifacts = ROOT / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "kill-stages.json").write_text(json.dumps(kills))  # where the kills landed
+    assert len(kills) >= 15, kills  # most moments fell inside a run
+    assert len(set(kills)) >= 4, kills  # and across several stages
