@@ -22,3 +22,5 @@ bench: setup-test
 	.venv/bin/python bench/asr.py
 	.venv/bin/python bench/diarization.py --webinars 10,60
 	.venv/bin/python bench/topics.py
+	.venv/bin/python bench/batch.py
+	.venv/bin/python bench/pipeline.py --minutes 10,60
