@@ -182,3 +182,17 @@ def test_viterbi_advances_skips_and_revisits():
     assert slides.viterbi(scores) == [0, 2, 2, 1]  # a skip forward, then a strong revisit
     weak = np.array([[0.9, 0.1], [0.1, 0.5], [0.5, 0.45]])
     assert slides.viterbi(weak) == [0, 1, 1]  # a weak preference does not pay for going back
+
+
+def test_several_decks_each_page_matched_to_its_own_deck(demo_files, tmp_path):
+    other = tmp_path / "guest-talk.pdf"
+    demo.make_deck(
+        other, (demo.Slide("A guest deck", ("Nothing like the others", "Hydrogen valleys")),) * 2
+    )
+    pages = slides.load_decks([other, demo_files.deck], tmp_path / "summary")
+    assert {p.deck for p in pages} == {"guest-talk", demo_files.deck.stem.replace(".", "-")}
+    assert len({p.thumbnail for p in pages}) == len(pages) == 2 + len(demo.DECK)
+    samples = slides.match_frames(slides.sample_frames(demo_files.recording), pages)
+    shown = slides.runs(samples, slides.FRAME_INTERVAL, "video")
+    assert shown and all(pages[s.page].deck != "guest-talk" for s in shown)
+    assert [pages[s.page].number for s in shown] == [s["page"] for s in truth(demo_files)["slides"]]
