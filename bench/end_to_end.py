@@ -1,6 +1,6 @@
 """End-to-end speed and memory: the whole pipeline vs bare faster-whisper vs openai-whisper.
 
-    .venv/bin/python bench/pipeline.py [--minutes 10,60] [--openai-minutes 10] [--profile 10]
+    .venv/bin/python bench/end_to_end.py [--minutes 10,60] [--openai-minutes 10] [--profile 10]
 
 For each length a realistic webinar is generated (six voices: moderator, four speakers, two
 people asking questions; the slide deck on a screen-share video track; pauses) and, each in a
