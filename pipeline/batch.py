@@ -27,28 +27,10 @@ from rich.progress import Progress
 
 from .config import Settings, default_threads
 from .errors import BusyError, PipelineError
+from .media import MEDIA_SUFFIXES
 from .runner import STAGE_VERSIONS, StageOutcome, run
 from .store import HASH_CACHE, Manifest, cached_sha256
 
-MEDIA_SUFFIXES = frozenset(
-    [
-        ".mp4",
-        ".m4v",
-        ".mkv",
-        ".webm",
-        ".mov",
-        ".avi",
-        ".mp3",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".flac",
-        ".ogg",
-        ".oga",
-        ".opus",
-        ".wma",
-    ]
-)
 STATE_NAME = "batch.sqlite"
 OPTIONAL_STAGES = ("slides",)  # runs only for recordings with slide decks
 LOG_NAME = "batch.jsonl"
