@@ -304,7 +304,8 @@ def run(
             "this recording is being processed by another run", recording, "wait for it to finish"
         ) from None
     try:
-        remove_stale_temps(out, settings.summaries_dir / rec_id)  # ours: we hold the lock
+        summary_dir = settings.summaries_dir / rec_id  # ours to clean: we hold the lock
+        remove_stale_temps(out, summary_dir, summary_dir / "slides")
         stages = _Stages(Manifest.load(out / "manifest.json"), progress, info.duration, on_stage)
         try:
             with threadpool_limits(settings.threads):  # same numbers whatever the environment
