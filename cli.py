@@ -143,6 +143,9 @@ Language = Annotated[
 ]
 Out = Annotated[Path, typer.Option("--out", help="Folder for per-recording transcript outputs.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; errors only.")]
+Summaries = Annotated[
+    Path, typer.Option("--summaries", help="Folder of summaries, reviewer pages and review files.")
+]
 
 
 def _settings(
@@ -212,9 +215,7 @@ def run_command(
         Opt("--slides", help="A PDF slide deck (repeat for several; default: the sidecar's)."),
     ] = None,
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Annotated[
-        Path, Opt("--summaries", help="Folder of summaries and review files.")
-    ] = Path("summaries"),
+    summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Process one recording: audio, transcript, speakers (named from the event page), topics,
@@ -275,9 +276,7 @@ def batch(
     diarize: Annotated[bool, Opt(help="Find who spoke when.")] = True,
     topics: Annotated[Path | None, Opt(help="Theme definitions (YAML).")] = None,
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
-        "summaries"
-    ),
+    summaries_dir: Summaries = Path("summaries"),
     quiet: Annotated[
         bool, Opt("--quiet", "-q", help="For cron: no output; the JSON-lines log only.")
     ] = False,
@@ -374,9 +373,7 @@ def search(
         str | None, Opt(help="Only webinars on or after this date (YYYY-MM-DD).")
     ] = None,
     limit: Annotated[int, Opt(help="At most this many hits.")] = 20,
-    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
-        "summaries"
-    ),
+    summaries_dir: Summaries = Path("summaries"),
     as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
 ) -> None:
     """Find passages in every processed webinar: webinar, speaker, time, link into its page."""
@@ -415,9 +412,7 @@ def search(
 def rerender(
     rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
-        "summaries"
-    ),
+    summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Apply summaries/<id>/review.yaml (and speakers.yaml) to every output, with the settings of
@@ -456,9 +451,7 @@ def rerender(
 @friendly
 def reindex(
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Annotated[Path, Opt("--summaries", help="Folder of summaries.")] = Path(
-        "summaries"
-    ),
+    summaries_dir: Summaries = Path("summaries"),
 ) -> None:
     """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
     changed, removed = catalog.reindex(summaries_dir, out_dir)
@@ -478,9 +471,7 @@ def demo(
     engine: Engine = "faster-whisper",
     model: Model = "base",
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Annotated[
-        Path, typer.Option("--summaries", help="Folder for summaries and review files.")
-    ] = Path("summaries"),
+    summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""

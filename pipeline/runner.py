@@ -53,7 +53,6 @@ from .slides import (
     FRAME_INTERVAL,
     MAX_HASH_DISTANCE,
     SPEECH_WINDOW,
-    Said,
     Shown,
     align_speech,
     combine,
@@ -598,9 +597,11 @@ def _run_locked(
             if info.has_video:
                 samples = match_frames(sample_frames(recording), pages, stages.tracker("slides"))
                 video = runs(samples, FRAME_INTERVAL, "video")
-            said = [Said(it.sentence.start, it.sentence.end, it.sentence.text) for it in items]
             shown = fix_slides(
-                combine(video, align_speech(said, pages)), pages, review, stage_report
+                combine(video, align_speech([it.sentence for it in items], pages)),
+                pages,
+                review,
+                stage_report,
             )
             write_json(slides_path, slides_json(pages, shown, decks))
             stages.done(

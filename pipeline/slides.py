@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import ConfigError, PipelineError
 from .store import atomic_path, slugify
+from .topics import Sentence
 
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
 THUMB_WIDTH = 320
@@ -175,16 +176,7 @@ def runs(
     return shown
 
 
-@dataclass(frozen=True)
-class Said:
-    """A stretch of transcript (a sentence) used for alignment."""
-
-    start: float
-    end: float
-    text: str
-
-
-def _windows(said: Sequence[Said], length: float) -> list[tuple[float, float, str]]:
+def _windows(said: Sequence[Sentence], length: float) -> list[tuple[float, float, str]]:
     windows: list[tuple[float, float, str]] = []
     for s in said:
         if windows and s.start - windows[-1][0] < length:
@@ -235,7 +227,7 @@ def viterbi(scores: np.ndarray) -> list[int]:
 
 
 def align_speech(
-    said: Sequence[Said], pages: Sequence[Page], length: float = SPEECH_WINDOW
+    said: Sequence[Sentence], pages: Sequence[Page], length: float = SPEECH_WINDOW
 ) -> list[Shown]:
     """Slides from speech alone: windows of transcript aligned to the decks' text in order."""
     windows = _windows(said, length)
