@@ -92,7 +92,7 @@ from .types import Transcript, Turn
 STAGE_VERSIONS = {
     "extract": 1,
     "transcribe": 1,
-    "diarize": 1,
+    "diarize": 2,
     "name": 1,
     "export": 1,
     "topics": 1,
