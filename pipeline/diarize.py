@@ -162,8 +162,10 @@ def fbank(audio: np.ndarray) -> np.ndarray:
     for i in range(0, len(audio), SR * 60):  # minute by minute: memory stays flat
         extractor.accept_waveform(SR, (audio[i : i + SR * 60] * 32768.0).tolist())
     extractor.input_finished()
-    n = extractor.num_frames_ready
-    return np.array([extractor.get_frame(i) for i in range(n)], dtype=np.float32).reshape(n, 80)
+    feats = np.empty((extractor.num_frames_ready, 80), dtype=np.float32)
+    for i in range(len(feats)):
+        feats[i] = extractor.get_frame(i)
+    return feats
 
 
 def _frame_times(n_frames: int, cfg: dict[str, Any]) -> np.ndarray:

@@ -273,8 +273,15 @@ def load_audio(path: Path) -> np.ndarray:
     with wave.open(str(path), "rb") as wav:
         if wav.getframerate() != 16000 or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
             raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
-        frames = wav.readframes(wav.getnframes())
-    return np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
+        audio = np.empty(wav.getnframes(), dtype=np.float32)
+        done = 0
+        while chunk := wav.readframes(16000 * 60):  # a minute at a time: one copy in memory
+            samples = np.frombuffer(chunk, dtype=np.int16)
+            audio[done : done + len(samples)] = samples
+            done += len(samples)
+    audio = audio[:done]
+    audio *= 1 / 32768.0
+    return audio
 
 
 def transcribe(
