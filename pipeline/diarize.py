@@ -371,23 +371,18 @@ def refine(
     """Second look at whole turns: a turn of ≥ ``REFINE_SECONDS`` whose own embedding is clearly
     closer to another speaker's centroid moves to that speaker. This fixes short turns that the
     10 s windows glued to a neighbouring, similar-sounding speaker."""
-    import torch
-
-    model = _embedder()
-    moved = []
-    with torch.inference_mode():
-        for turn in turns:
-            x = feats[round(turn.start * 100) : round(turn.end * 100)]
-            if turn.end - turn.start < REFINE_SECONDS or len(x) < REFINE_SECONDS * 100:
-                moved.append(turn)
-                continue
-            x = _middle(x - x.mean(axis=0), opts.embed_seconds)
-            emb = model(torch.from_numpy(x).unsqueeze(0))[0].numpy()
-            sim = centroids @ (emb / (np.linalg.norm(emb) + 1e-9))
-            best = int(np.argmax(sim))
-            if best != turn.speaker and sim[best] - sim[turn.speaker] > REFINE_MARGIN:
-                turn = Turn(turn.start, turn.end, best)
-            moved.append(turn)
+    long, inputs = [], []
+    for i, turn in enumerate(turns):
+        x = feats[round(turn.start * 100) : round(turn.end * 100)]
+        if turn.end - turn.start >= REFINE_SECONDS and len(x) >= REFINE_SECONDS * 100:
+            long.append(i)
+            inputs.append(_middle(x - x.mean(axis=0), opts.embed_seconds))
+    moved = list(turns)
+    for i, emb in zip(long, _embed_batched(inputs), strict=True):
+        sim = centroids @ emb
+        best = int(np.argmax(sim))
+        if best != turns[i].speaker and sim[best] - sim[turns[i].speaker] > REFINE_MARGIN:
+            moved[i] = Turn(turns[i].start, turns[i].end, best)
     return _merge_same_speaker(moved, opts.min_gap)
 
 
