@@ -58,6 +58,7 @@ from .slides import (
     combine,
     load_decks,
     match_frames,
+    prune_thumbnails,
     resolve_decks,
     runs,
     sample_frames,
@@ -604,6 +605,7 @@ def _run_locked(
                 stage_report,
             )
             write_json(slides_path, slides_json(pages, shown, decks))
+            prune_thumbnails(summary_dir, pages)
             stages.done(
                 "slides",
                 {
@@ -617,6 +619,9 @@ def _run_locked(
                 },
             )
         slide_data = json.loads(slides_path.read_text(encoding="utf-8"))
+    elif slides_path.exists():  # the slides were taken away: so are their outputs
+        prune_thumbnails(summary_dir, [])
+        slides_path.unlink()
     # summarize + render → summaries/<id>/summary.json|md|html, summaries/index.html
     outputs = [summary_dir / f"summary.{ext}" for ext in ("json", "md", "html", "docx", "pdf")]
     template_dir = settings.templates_dir

@@ -98,6 +98,14 @@ def load_decks(decks: Sequence[Path], summary_dir: Path) -> list[Page]:
     return pages
 
 
+def prune_thumbnails(summary_dir: Path, keep: Sequence[Page]) -> None:
+    """Delete thumbnails of pages no longer in the decks (a deck replaced, renamed or dropped)."""
+    wanted = {summary_dir / p.thumbnail for p in keep}
+    for png in (summary_dir / "slides").glob("*.png"):
+        if png not in wanted:
+            png.unlink(missing_ok=True)
+
+
 def sample_frames(
     video: Path, interval: float = FRAME_INTERVAL
 ) -> Iterator[tuple[float, np.ndarray]]:

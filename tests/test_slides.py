@@ -196,3 +196,27 @@ def test_several_decks_each_page_matched_to_its_own_deck(demo_files, tmp_path):
     shown = slides.runs(samples, slides.FRAME_INTERVAL, "video")
     assert shown and all(pages[s.page].deck != "guest-talk" for s in shown)
     assert [pages[s.page].number for s in shown] == [s["page"] for s in truth(demo_files)["slides"]]
+
+
+def test_changed_or_removed_deck_leaves_no_stale_slides(tmp_path):
+    files = demo.make_webinar(tmp_path / "rec", name="decks", script=demo.SCRIPT[:3], slides=True)
+    assert run_cli("run", str(files.recording), *FAST, "--no-diarize", "-q", cwd=tmp_path).code == 0
+    out = next((tmp_path / "summaries").glob("decks-*"))
+    assert len(list((out / "slides").glob("*.png"))) == len(demo.DECK)
+    assert "### Slide" in (out / "summary.md").read_text(encoding="utf-8")
+
+    shorter = files.recording.parent / "short.pdf"  # the deck replaced by a two-page one
+    demo.make_deck(shorter, demo.DECK[:2])
+    event = yaml.safe_load(files.sidecar.read_text())
+    files.sidecar.write_text(yaml.safe_dump(event | {"slides": [shorter.name]}))
+    assert run_cli("run", str(files.recording), *FAST, "--no-diarize", "-q", cwd=tmp_path).code == 0
+    assert sorted(p.name for p in (out / "slides").glob("*.png")) == [
+        "short-001.png",
+        "short-002.png",
+    ]
+
+    files.sidecar.write_text(yaml.safe_dump(event | {"slides": []}))  # and then taken away
+    assert run_cli("run", str(files.recording), *FAST, "--no-diarize", "-q", cwd=tmp_path).code == 0
+    assert not (out / "slides.json").exists()
+    assert not list((out / "slides").glob("*.png"))
+    assert "### Slide" not in (out / "summary.md").read_text(encoding="utf-8")
