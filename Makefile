@@ -23,4 +23,4 @@ bench: setup-test
 	.venv/bin/python bench/diarization.py --webinars 10,60
 	.venv/bin/python bench/topics.py
 	.venv/bin/python bench/batch.py
-	.venv/bin/python bench/end_to_end.py --minutes 10,60
+	.venv/bin/python bench/end_to_end.py --minutes 10,60,120

@@ -1,6 +1,6 @@
 """End-to-end speed and memory: the whole pipeline vs bare faster-whisper vs openai-whisper.
 
-    .venv/bin/python bench/end_to_end.py [--minutes 10,60] [--openai-minutes 10] [--profile 10]
+    .venv/bin/python bench/end_to_end.py [--minutes 10,60,120] [--openai-minutes 10] [--profile 10]
 
 For each length a realistic webinar is generated (six voices: moderator, four speakers, two
 people asking questions; the slide deck on a screen-share video track; pauses) and, each in a
@@ -156,7 +156,7 @@ def child(kind: str, *args: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", default="10,60")
+    parser.add_argument("--minutes", default="10,60,120")
     parser.add_argument("--openai-minutes", default="10")
     parser.add_argument("--profile", type=int, default=10)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
