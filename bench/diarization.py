@@ -69,7 +69,8 @@ def one(wav: str, rttm: str, extra: dict) -> dict:
 
 
 def webinar(minutes: int, folder: str) -> dict:
-    """Child process: a generated webinar through the whole pipeline; DER, count, naming."""
+    """Child process: a generated webinar through the whole pipeline; DER, count, naming, and the
+    share of scripted speech time whose topic span has the scripted topic."""
     from pyannote.core import Segment
     from pyannote.database.util import load_rttm
     from webinar import make_long_webinar
@@ -78,7 +79,10 @@ def webinar(minutes: int, folder: str) -> dict:
     from pipeline.runner import run
 
     files, _ = make_long_webinar(Path(folder), minutes)
-    result = run(files.recording, Settings(transcripts_dir=Path(folder) / "out", threads=2))
+    settings = Settings(
+        transcripts_dir=Path(folder) / "out", summaries_dir=Path(folder) / "summaries", threads=2
+    )
+    result = run(files.recording, settings)
     manifest = json.loads((result.out_dir / "manifest.json").read_text())
     reference = next(iter(load_rttm(str(files.rttm)).values()))
     hypothesis = next(iter(load_rttm(str(result.out_dir / "speakers.rttm")).values()))
@@ -95,8 +99,18 @@ def webinar(minutes: int, folder: str) -> dict:
     for who, v in votes.items():
         label = max(v, key=v.get)
         correct += label == names[who] or (names[who] is None and label.startswith("Speaker "))
+    spans = json.loads((settings.summaries_dir / result.rec_id / "topics.json").read_text())[
+        "spans"
+    ]
+    on_topic = sum(
+        max(0.0, min(t["end"], s["end"]) - max(t["start"], s["start"]))
+        for t in truth["turns"]
+        for s in spans
+        if s["topic"] == t["topic"]
+    )
     duration = result.transcript.duration
     return {
+        "topics": on_topic / sum(t["end"] - t["start"] for t in truth["turns"]),
         **score(reference, hypothesis, duration),
         "found": len(hypothesis.labels()),
         "true": len(reference.labels()),
@@ -173,11 +187,12 @@ def main() -> None:
             "",
             "Generated webinars through the whole pipeline (`bench/webinar.py`: the demo's five voices, "
             "four of them listed in the sidecar, one audience member never introduced; naming = true speakers "
-            "whose words carry the right name, or stay anonymous):",
+            "whose words carry the right name, or stay anonymous; topics = share of scripted speech time "
+            "inside a span of the scripted topic):",
             "",
             "| webinar | DER collar 0 | DER collar 0.5 | speakers found / true | naming | diarize RTF | "
-            "pipeline RTF | peak RSS MB |",
-            "|---|---|---|---|---|---|---|---|",
+            "topics | pipeline RTF | peak RSS MB |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         with tempfile.TemporaryDirectory() as tmp:
             for minutes in [int(m) for m in args.webinars.split(",") if m]:
@@ -190,7 +205,8 @@ def main() -> None:
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 lines.append(
                     f"| {minutes} min ({r['duration']:.0f} s) | {r['der0']:.3f} | {r['der0.5']:.3f} | "
-                    f"{r['found']} / {r['true']} | {r['naming']} | {r['rtf']:.3f} | {r['rtf_all']:.3f} | "
+                    f"{r['found']} / {r['true']} | {r['naming']} | {r['rtf']:.3f} | {r['topics']:.3f} | "
+                    f"{r['rtf_all']:.3f} | "
                     f"{r['peak_rss_mb']:.0f} |"
                 )
                 print(lines[-1], file=sys.stderr)
