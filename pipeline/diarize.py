@@ -41,6 +41,7 @@ EMBED_SECONDS = 3.0  # embeddings see the middle 3 s of a local speaker's speech
 # window steps, one speaker's speech is embedded about once instead of 2.3 times
 SHORT_RECORDING = 60.0  # below this the cost is negligible: 1 s steps, 7 s embeddings
 SHORT_STEP, SHORT_EMBED_SECONDS = 1.0, 7.0
+EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed
 MAX_CLUSTERED = 2000  # embeddings clustered at most (the rest follow the centroids)
 MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
 HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
@@ -179,8 +180,11 @@ def embed(
     enough clean (non-overlapped) speech to be trusted for clustering."""
     _, _, cfg = _segmentation()
     seg_times = _frame_times(activity.shape[1], cfg)
-    inputs, keys, clean = [], [], []
+    inputs, keys, clean, done = [], [], [], []
     for w, start in enumerate(starts):
+        if len(inputs) >= EMBED_BATCHES:  # embed as we go: inputs never pile up
+            done.append(_embed_batched(inputs))
+            inputs = []
         first = round(start / SR * 100)
         feats = audio_feats[first : first + int(WINDOW * 100)]
         if len(feats) == 0:
@@ -199,16 +203,18 @@ def embed(
                 mask = active
             inputs.append(_middle(feats[mask] - feats[mask].mean(axis=0), seconds))
             keys.append((w, k))
-    return _embed_batched(inputs), keys, np.array(clean, dtype=bool)
+    done.append(_embed_batched(inputs))
+    return np.concatenate(done), keys, np.array(clean, dtype=bool)
 
 
 def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
-    """At most ``seconds`` of feature frames, from the middle (CAM++ cost is linear in length)."""
+    """At most ``seconds`` of feature frames, from the middle (CAM++ cost is linear in length); a
+    copy, so the longer array it came from can be freed."""
     n = int(seconds * 100)
     if len(x) <= n:
         return x
     first = (len(x) - n) // 2
-    return x[first : first + n]
+    return x[first : first + n].copy()
 
 
 def _embed_batched(inputs: list[np.ndarray], batch: int = 16) -> np.ndarray:

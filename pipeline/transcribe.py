@@ -3,6 +3,8 @@
 Both engines give the same ``Transcript``: segments with words (start, end, probability). Both run
 Silero VAD first (shipped in the faster-whisper wheel) so silence yields no text and long pauses do
 not make Whisper drop later passages. Models are loaded once per process and reused.
+Recordings longer than ``BLOCK_SECONDS`` are read and recognised a block at a time, each block
+ending in a pause, so memory stays flat however long the recording is.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import contextlib
 import gzip
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,9 @@ from .types import Segment, Transcript, Word
 
 ENGINES = ("faster-whisper", "openai-whisper")
 ProgressFn = Callable[[float], None]
+SR = 16000
+BLOCK_SECONDS = 900.0  # longer recordings are recognised in blocks of about this length …
+CUT_SEARCH = 30.0  # … each cut in the middle of the longest pause in its last 30 s (or half)
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ def _faster(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None)
     return Transcript(
         language=info.language,
         language_probability=_round(info.language_probability),
-        duration=_round(len(audio) / 16000),
+        duration=_round(len(audio) / SR),
         engine="faster-whisper",
         model=opts.model,
         segments=segments,
@@ -162,7 +167,7 @@ def _speech_regions(audio: np.ndarray) -> list[float]:
     # openai/whisper#2005: a clip ending at (or past) the last mel frame makes whisper.transcribe
     # loop forever; keep every clip inside the frames it computes (100 per second).
     last = (len(audio) // 160 - 1) / 100
-    clips = [(r["start"] / 16000, min(r["end"] / 16000, last)) for r in regions]
+    clips = [(r["start"] / SR, min(r["end"] / SR, last)) for r in regions]
     return [t for start, end in clips if end - start >= 0.05 for t in (start, end)]
 
 
@@ -172,7 +177,7 @@ def _openai(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None)
 
     torch.set_num_threads(opts.threads)
     model = _openai_model(opts.model)
-    duration = _round(len(audio) / 16000)
+    duration = _round(len(audio) / SR)
     clips = _speech_regions(audio)
     language, probability = opts.language, 1.0
     if not model.is_multilingual:
@@ -182,7 +187,7 @@ def _openai(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None)
             language if language != "auto" else "en", 0.0, duration, "openai-whisper", opts.model
         )
     if language == "auto":
-        first = audio[int(clips[0] * 16000) :]
+        first = audio[int(clips[0] * SR) :]
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(first), model.dims.n_mels)
         _, probs = model.detect_language(mel)
         language = max(probs, key=probs.get)
@@ -266,40 +271,105 @@ def split_sentences(
     return result
 
 
-def load_audio(path: Path) -> np.ndarray:
-    """The extract stage's WAV as float32 samples in [-1, 1]."""
+@contextlib.contextmanager
+def _wav(path: Path) -> Iterator[Any]:
+    """The extract stage's WAV, open for reading (anything else is refused)."""
     import wave
 
     with wave.open(str(path), "rb") as wav:
-        if wav.getframerate() != 16000 or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+        if wav.getframerate() != SR or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
             raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
-        audio = np.empty(wav.getnframes(), dtype=np.float32)
-        done = 0
-        while chunk := wav.readframes(16000 * 60):  # a minute at a time: one copy in memory
-            samples = np.frombuffer(chunk, dtype=np.int16)
-            audio[done : done + len(samples)] = samples
-            done += len(samples)
+        yield wav
+
+
+def _read(wav: Any, start: int, count: int) -> np.ndarray:
+    """``count`` samples from ``start`` as float32 in [-1, 1], read a minute at a time."""
+    wav.setpos(start)
+    audio = np.empty(count, dtype=np.float32)
+    done = 0
+    while done < count and (chunk := wav.readframes(min(SR * 60, count - done))):
+        samples = np.frombuffer(chunk, dtype=np.int16)
+        audio[done : done + len(samples)] = samples
+        done += len(samples)
     audio = audio[:done]
     audio *= 1 / 32768.0
     return audio
 
 
+def load_audio(path: Path) -> np.ndarray:
+    """The extract stage's WAV as float32 samples in [-1, 1]."""
+    with _wav(path) as wav:
+        return _read(wav, 0, wav.getnframes())
+
+
+def _pause_middle(tail: np.ndarray) -> int:
+    """Sample index of the middle of the longest pause (Silero VAD) in ``tail``; its end if the
+    speech never pauses."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    edges = [0]
+    # no padding, and pauses from 0.2 s (the defaults join speech across pauses under 2 s)
+    for region in get_speech_timestamps(
+        tail, VadOptions(min_silence_duration_ms=200, speech_pad_ms=0)
+    ):
+        edges += [region["start"], region["end"]]
+    edges.append(len(tail))
+    gaps = [(b - a, (a + b) // 2) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    length, middle = max(gaps)
+    return middle if length > 0 else len(tail)
+
+
+def audio_blocks(path: Path, block: float = BLOCK_SECONDS) -> Iterator[tuple[float, np.ndarray]]:
+    """(offset in seconds, samples) of consecutive blocks of the WAV: the whole file when it is
+    at most ``block`` seconds long, otherwise blocks of about that length cut at pauses."""
+    with _wav(path) as wav:
+        total, start = wav.getnframes(), 0
+        while True:
+            end = start + int(block * SR)
+            if end >= total:
+                yield start / SR, _read(wav, start, total - start)
+                return
+            search = int(min(CUT_SEARCH, block / 2) * SR)
+            end = end - search + _pause_middle(_read(wav, end - search, search))
+            yield start / SR, _read(wav, start, end - start)
+            start = end
+
+
+def _shift(seg: Segment, offset: float) -> Segment:
+    """The segment (and its words) moved ``offset`` seconds later."""
+    if not offset:
+        return seg
+    words = [
+        replace(w, start=_round(w.start + offset), end=_round(w.end + offset)) for w in seg.words
+    ]
+    return replace(seg, start=_round(seg.start + offset), end=_round(seg.end + offset), words=words)
+
+
 def transcribe(
     audio_path: Path, opts: AsrOptions, on_progress: ProgressFn | None = None
 ) -> Transcript:
-    """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``."""
+    """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``. A long
+    recording goes block by block; the language found in the first block holds for the rest."""
     if opts.engine not in ENGINES:
         raise PipelineError(
             f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
-    audio = load_audio(audio_path)
     run = _faster if opts.engine == "faster-whisper" else _openai
+    parts: list[tuple[float, Transcript]] = []
     try:
-        transcript = run(audio, opts, on_progress)
-        transcript.segments = split_sentences(transcript.segments)
-        return transcript
+        for offset, audio in audio_blocks(audio_path, BLOCK_SECONDS):
+            progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
+            parts.append((offset, run(audio, opts, progress)))
+            opts = replace(opts, language=parts[0][1].language)
     except (RuntimeError, ValueError, OSError) as exc:
         raise PipelineError(
             f"{opts.engine} failed with model '{opts.model}': {' '.join(str(exc).split())[:300]}",
             fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
         ) from None
+    first, (last_offset, last) = parts[0][1], parts[-1]
+    segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
+    return replace(
+        first,
+        duration=_round(last_offset + last.duration),
+        segments=split_sentences(segments),
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 
+import numpy as np
 import srt
 import webvtt
 
+from pipeline import transcribe as asr
 from pipeline.config import Settings
 from pipeline.evaluate import wer
 from pipeline.runner import run
@@ -143,3 +146,26 @@ def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):
     again = run(renamed, Settings(transcripts_dir=out, summaries_dir=summaries))
     assert again.rec_id == demo_run.rec_id
     assert not any(s.ran for s in again.stages)
+
+
+def test_long_recordings_are_transcribed_in_blocks_cut_at_pauses(demo_files, demo_run, monkeypatch):
+    wav = demo_run.out_dir / "audio.wav"
+    whole = asr.load_audio(wav)
+    blocks = list(asr.audio_blocks(wav, block=40.0))
+    assert len(blocks) >= 3
+    assert np.array_equal(np.concatenate([b for _, b in blocks]), whole)  # nothing lost or doubled
+    loud = np.sqrt(np.mean(whole[np.abs(whole) > 0.01] ** 2))
+    for (offset, block), (next_offset, _) in itertools.pairwise(blocks):
+        cut = round(next_offset * asr.SR)
+        assert cut == round(offset * asr.SR) + len(block) and 20.0 <= len(block) / asr.SR <= 40.0
+        assert np.sqrt(np.mean(whole[cut - 800 : cut + 800] ** 2)) < 0.1 * loud  # a pause
+
+    monkeypatch.setattr(asr, "BLOCK_SECONDS", 40.0)
+    prompt = json.loads((demo_run.out_dir / "manifest.json").read_text())["stages"]["transcribe"]
+    blockwise = asr.transcribe(wav, asr.AsrOptions(prompt=prompt["settings"]["prompt"]))
+    assert blockwise.duration == demo_run.transcript.duration and blockwise.language == "en"
+    assert wer(truth(demo_files)["script"], blockwise.text) < DEMO_WER_BOUND
+    assert wer(demo_run.transcript.text, blockwise.text) < 0.05  # the cuts cost (almost) nothing
+    starts = [w.start for s in blockwise.segments for w in s.words]
+    assert starts == sorted(starts) and starts[-1] > blocks[-1][0]  # later blocks are shifted
+    assert [s.id for s in blockwise.segments] == list(range(len(blockwise.segments)))
