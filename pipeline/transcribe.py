@@ -356,16 +356,17 @@ def transcribe(
         )
     run = _faster if opts.engine == "faster-whisper" else _openai
     parts: list[tuple[float, Transcript]] = []
-    try:
-        for offset, audio in audio_blocks(audio_path, BLOCK_SECONDS):
-            progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
+    for offset, audio in audio_blocks(audio_path, BLOCK_SECONDS):
+        progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
+        try:
             parts.append((offset, run(audio, opts, progress)))
-            opts = replace(opts, language=parts[0][1].language)
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise PipelineError(
-            f"{opts.engine} failed with model '{opts.model}': {' '.join(str(exc).split())[:300]}",
-            fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
-        ) from None
+        except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
+            raise PipelineError(
+                f"{opts.engine} failed with model '{opts.model}': "
+                f"{' '.join(str(exc).split())[:300]}",
+                fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
+            ) from None
+        opts = replace(opts, language=parts[0][1].language)
     first, (last_offset, last) = parts[0][1], parts[-1]
     segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
     return replace(
