@@ -76,6 +76,7 @@ def webinar(minutes: int, folder: str) -> dict:
     from webinar import make_long_webinar
 
     from pipeline.config import Settings
+    from pipeline.evaluate import topic_agreement
     from pipeline.runner import run
 
     files, _ = make_long_webinar(Path(folder), minutes)
@@ -102,15 +103,9 @@ def webinar(minutes: int, folder: str) -> dict:
     spans = json.loads((settings.summaries_dir / result.rec_id / "topics.json").read_text())[
         "spans"
     ]
-    on_topic = sum(
-        max(0.0, min(t["end"], s["end"]) - max(t["start"], s["start"]))
-        for t in truth["turns"]
-        for s in spans
-        if s["topic"] == t["topic"]
-    )
     duration = result.transcript.duration
     return {
-        "topics": on_topic / sum(t["end"] - t["start"] for t in truth["turns"]),
+        "topics": topic_agreement(truth["turns"], spans),
         **score(reference, hypothesis, duration),
         "found": len(hypothesis.labels()),
         "true": len(reference.labels()),

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pipeline.errors import ConfigError
+from pipeline.evaluate import topic_agreement
 from pipeline.topics import Sentence, classify, load_topic_config, split_sentences, to_spans
 from pipeline.types import Segment, Word
 from tests.helpers import truth
@@ -19,15 +20,7 @@ def test_demo_topic_spans_match_the_script(demo_files, demo_run):
     assert set(data["themes"]) == {"green", "digital", "resilience", "other"}
     spans = data["spans"]
     assert [s["start"] for s in spans] == sorted(s["start"] for s in spans)
-    matched = total = 0.0
-    for turn in truth(demo_files)["turns"]:
-        total += turn["end"] - turn["start"]
-        for span in spans:
-            if span["topic"] == turn["topic"]:
-                matched += max(
-                    0.0, min(turn["end"], span["end"]) - max(turn["start"], span["start"])
-                )
-    assert matched / total >= 0.8
+    assert topic_agreement(truth(demo_files)["turns"], spans) >= 0.8
     green = [s for s in spans if s["topic"] == "green"]
     assert any("Glenda Napier" in s["speakers"] for s in green)
     assert any(s["drivers"].get("skills") for s in spans)  # "need new skills", "digital skills"
