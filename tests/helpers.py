@@ -22,6 +22,13 @@ class CliResult:
     stderr: str
 
 
+def run_python(script: str) -> str:
+    """Standard output of ``script`` run by this interpreter in a fresh process, from the repo."""
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
 def run_cli(*args: str, cwd: Path, timeout: float = 600) -> CliResult:
     """The real command line, in a subprocess, as a user would run it."""
     proc = subprocess.run(

@@ -7,10 +7,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import demo, models
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, run_cli, run_python
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -289,15 +287,8 @@ seconds = time.perf_counter() - started
 loaded = [f.__name__ for f in (transcribe._faster_model, transcribe._openai_model, diarize._segmentation, diarize._embedder, topics.nlp, topics.encoder, summarize._ranker) if f.cache_info().currsize]
 print(json.dumps({{"seconds": seconds, "loaded": loaded, "ran": [s.name for s in result.stages if s.ran]}}))
 """
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-        env={**os.environ},
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_python(script)
+    report = json.loads(out.strip().splitlines()[-1])
     assert report["ran"] == [] and report["loaded"] == []
     assert report["seconds"] < 2.0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from pipeline.formats import WRITERS, clock
 from pipeline.store import atomic_write, slugify
 from pipeline.transcribe import split_sentences
 from pipeline.types import Segment, Transcript, Word
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_python
 
 
 def test_example_sidecar_of_the_seed_event_is_valid():
@@ -138,12 +137,6 @@ print(before, rss_mb())
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc and /proc only")
 def test_release_memory_gives_freed_heap_back_to_the_system():
-    out = subprocess.run(
-        [sys.executable, "-c", FRAGMENTED_HEAP],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = run_python(FRAGMENTED_HEAP)
     before, after = map(float, out.split())
     assert before - after > 200, (before, after)  # glibc alone would keep the 300 MB
