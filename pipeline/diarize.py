@@ -3,7 +3,8 @@
 1. pyannote segmentation-3.0 (PyanNet, powerset: ≤ 3 local speakers per 10 s window, ≤ 2 at
    once) on sliding windows — speech, speaker changes and overlap in one model;
 2. a CAM++ speaker embedding (3D-Speaker) for every local speaker of every window, from Kaldi
-   fbank features of the frames where that speaker talks alone;
+   fbank features of the frames where that speaker talks alone; a local speaker who plainly
+   continues one of the previous window shares its embedding for a few windows;
 3. average-linkage agglomerative clustering of the trusted embeddings on cosine distance, with
    an automatic count (bounded by ``num/min/max_speakers``, nudged by the event page's list);
    past ``MAX_CLUSTERED`` embeddings only an evenly spaced subset is clustered and the rest
@@ -37,12 +38,12 @@ SR = 16000
 WINDOW = 10.0  # seconds the segmentation model sees
 MIN_ACTIVE_SECONDS = 0.2  # local speakers with less speech in a window are ignored there
 MIN_EMBED_SECONDS = 1.0  # clean speech needed for an embedding to shape the clusters
-EMBED_SECONDS = 3.0  # embeddings see the middle 3 s of a local speaker's speech: with 3 s
-# window steps, one speaker's speech is embedded about once instead of 2.3 times
-SHORT_RECORDING = 60.0  # below this the cost is negligible: 1 s steps, 7 s embeddings
+EMBED_SECONDS = 3.0  # embeddings see the middle 3 s of a local speaker's speech in a window
+SHORT_RECORDING = 60.0  # below this the cost is negligible: 1 s steps, 7 s embeddings, no reuse
 SHORT_STEP, SHORT_EMBED_SECONDS = 1.0, 7.0
 EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed
 MAX_CLUSTERED = 2000  # embeddings clustered at most (the rest follow the centroids)
+LINK_IOU = 0.8  # activity agreement at which a window's speaker continues the last one's
 MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
 HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
 REFINE_SECONDS = 1.5  # turns at least this long get their own embedding for a second look
@@ -57,8 +58,9 @@ class DiarizeOptions:
     min_speakers: int = 1
     max_speakers: int | None = None
     hint: int | None = None  # speakers listed in the event sidecar (a hint, not a count)
-    step: float = 3.0  # window step, seconds (2 s gave the same DER on dev data at 1.4× the cost)
+    step: float = 5.0  # window step, seconds: half a window (see bench/results.md, Diarization)
     embed_seconds: float = EMBED_SECONDS
+    reuse: int = 3  # windows in a row that may share one speaker's embedding (1: none shared)
     min_turn: float = 0.25  # shorter speech islands are dropped
     min_gap: float = 0.3  # shorter pauses within one speaker are filled
     threshold: float = THRESHOLD
@@ -75,7 +77,9 @@ class DiarizeOptions:
         too few embeddings to cluster, and the extra cost there is a few seconds."""
         if seconds >= SHORT_RECORDING:
             return self
-        return replace(self, step=min(self.step, SHORT_STEP), embed_seconds=SHORT_EMBED_SECONDS)
+        return replace(
+            self, step=min(self.step, SHORT_STEP), embed_seconds=SHORT_EMBED_SECONDS, reuse=1
+        )
 
 
 def _weights(inner: str) -> Path:
@@ -173,14 +177,49 @@ def _frame_times(n_frames: int, cfg: dict[str, Any]) -> np.ndarray:
     return cfg["frame_start"] + cfg["frame_step"] * np.arange(n_frames) + cfg["frame_duration"] / 2
 
 
+def _links(
+    activity: np.ndarray, starts: list[int], frame_step: float
+) -> dict[tuple[int, int], int]:
+    """Local speakers that continue a local speaker of the previous window: key → that speaker,
+    when their activity over the two windows' shared stretch agrees (IoU ≥ ``LINK_IOU``)."""
+    links: dict[tuple[int, int], int] = {}
+    frames = activity.shape[1]
+    for w in range(1, len(starts)):
+        shift = round((starts[w] - starts[w - 1]) / SR / frame_step)
+        if shift >= frames:
+            continue
+        now, before = activity[w, : frames - shift], activity[w - 1, shift:]
+        for k in range(activity.shape[2]):
+            a = now[:, k] == 1
+            if a.sum() < MIN_ACTIVE_SECONDS / frame_step:
+                continue
+            iou = [
+                (a & (before[:, j] == 1)).sum() / max((a | (before[:, j] == 1)).sum(), 1)
+                for j in range(activity.shape[2])
+            ]
+            best = int(np.argmax(iou))
+            if iou[best] >= LINK_IOU:
+                links[(w, k)] = best
+    return links
+
+
 def embed(
-    audio_feats: np.ndarray, starts: list[int], activity: np.ndarray, seconds: float
+    audio_feats: np.ndarray,
+    starts: list[int],
+    activity: np.ndarray,
+    seconds: float,
+    reuse: int = 1,
 ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
     """A normalised CAM++ embedding per active (window, local speaker), and whether it had
-    enough clean (non-overlapped) speech to be trusted for clustering."""
+    enough clean (non-overlapped) speech to be trusted for clustering. A local speaker who
+    continues one of the previous window (``_links``) shares that speaker's embedding, up to
+    ``reuse`` windows in a row: a long monologue is embedded every few windows, not in all."""
     _, _, cfg = _segmentation()
     seg_times = _frame_times(activity.shape[1], cfg)
+    links = _links(activity, starts, cfg["frame_step"]) if reuse > 1 else {}
     inputs, keys, clean, done = [], [], [], []
+    source: list[int] = []  # per key: the row whose embedding it uses
+    age: dict[tuple[int, int], tuple[int, int]] = {}  # key → (its row, windows since embedded)
     for w, start in enumerate(starts):
         if len(inputs) >= EMBED_BATCHES:  # embed as we go: inputs never pile up
             done.append(_embed_batched(inputs))
@@ -197,14 +236,23 @@ def embed(
             active = local[:, k] == 1
             if active.sum() < MIN_ACTIVE_SECONDS * 100:
                 continue
+            prev = age.get((w - 1, links.get((w, k), -1)))
+            if prev is not None and prev[1] + 1 < reuse:
+                age[(w, k)] = (prev[0], prev[1] + 1)
+                keys.append((w, k))
+                source.append(prev[0])
+                clean.append(False)
+                continue
             mask = active & alone
+            age[(w, k)] = (sum(map(len, done)) + len(inputs), 0)
+            keys.append((w, k))
+            source.append(age[(w, k)][0])
             clean.append(mask.sum() >= MIN_EMBED_SECONDS * 100)
             if mask.sum() < MIN_ACTIVE_SECONDS * 100:
                 mask = active
             inputs.append(_middle(feats[mask] - feats[mask].mean(axis=0), seconds))
-            keys.append((w, k))
     done.append(_embed_batched(inputs))
-    return np.concatenate(done), keys, np.array(clean, dtype=bool)
+    return np.concatenate(done)[source], keys, np.array(clean, dtype=bool)
 
 
 def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
@@ -426,7 +474,7 @@ def diarize(
         audio, starts, lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None
     )
     feats = fbank(audio)
-    embeddings, keys, trusted = embed(feats, starts, activity, opts.embed_seconds)
+    embeddings, keys, trusted = embed(feats, starts, activity, opts.embed_seconds, opts.reuse)
     if on_progress:
         on_progress(0.8 * duration)
     if len(embeddings) == 0:  # no local speaker talked long enough anywhere
