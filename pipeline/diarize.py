@@ -219,7 +219,9 @@ def embed(
     links = _links(activity, starts, cfg["frame_step"]) if reuse > 1 else {}
     inputs, keys, clean, done = [], [], [], []
     source: list[int] = []  # per key: the row whose embedding it uses
-    age: dict[tuple[int, int], tuple[int, int]] = {}  # key → (its row, windows since embedded)
+    shared: dict[
+        tuple[int, int], tuple[int, int]
+    ] = {}  # key → (embedded key's index, windows since)
     for w, start in enumerate(starts):
         if len(inputs) >= EMBED_BATCHES:  # embed as we go: inputs never pile up
             done.append(_embed_batched(inputs))
@@ -236,17 +238,16 @@ def embed(
             active = local[:, k] == 1
             if active.sum() < MIN_ACTIVE_SECONDS * 100:
                 continue
-            prev = age.get((w - 1, links.get((w, k), -1)))
-            if prev is not None and prev[1] + 1 < reuse:
-                age[(w, k)] = (prev[0], prev[1] + 1)
-                keys.append((w, k))
-                source.append(prev[0])
-                clean.append(False)
-                continue
-            mask = active & alone
-            age[(w, k)] = (sum(map(len, done)) + len(inputs), 0)
+            prev = shared.get((w - 1, links.get((w, k), -1)))
             keys.append((w, k))
-            source.append(age[(w, k)][0])
+            if prev is not None and prev[1] + 1 < reuse:
+                shared[(w, k)] = (prev[0], prev[1] + 1)
+                source.append(source[prev[0]])
+                clean.append(clean[prev[0]])  # clusters keep their size in windows
+                continue
+            shared[(w, k)] = (len(keys) - 1, 0)
+            source.append(sum(map(len, done)) + len(inputs))
+            mask = active & alone
             clean.append(mask.sum() >= MIN_EMBED_SECONDS * 100)
             if mask.sum() < MIN_ACTIVE_SECONDS * 100:
                 mask = active
