@@ -204,6 +204,13 @@ def run_command(
     num_speakers: Annotated[int | None, Opt(help="Exact number of speakers, if known.")] = None,
     min_speakers: Annotated[int, Opt(help="At least this many speakers.")] = 1,
     max_speakers: Annotated[int | None, Opt(help="At most this many speakers.")] = None,
+    far_field: Annotated[
+        bool,
+        Opt(
+            help="Room microphones (a meeting room, a panel on stage): listen harder for "
+            "distant speech when finding who spoke; more false alarms on headset audio."
+        ),
+    ] = False,
     topics: Annotated[
         Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
     ] = None,
@@ -241,6 +248,7 @@ def run_command(
         num_speakers=num_speakers,
         min_speakers=min_speakers,
         max_speakers=max_speakers,
+        far_field=far_field,
         summaries_dir=summaries_dir,
         topics_file=topics,
         templates_dir=templates,

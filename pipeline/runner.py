@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__, catalog, media
 from .config import Settings, settings_to_json, stage_key
-from .diarize import DiarizeOptions, attribute, diarize
+from .diarize import FAR_FIELD_PRIOR, DiarizeOptions, attribute, diarize
 from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .formats import WRITERS, rttm_line
@@ -96,7 +96,7 @@ from .types import Transcript, Turn
 STAGE_VERSIONS = {
     "extract": 1,
     "transcribe": 1,
-    "diarize": 2,
+    "diarize": 3,
     "name": 1,
     "export": 1,
     "topics": 1,
@@ -445,6 +445,7 @@ def _run_locked(
         min_speakers=settings.min_speakers,
         max_speakers=settings.max_speakers,
         hint=len(event.speakers) or None,
+        speech_prior=FAR_FIELD_PRIOR if settings.far_field else 0.0,
         threads=settings.threads,
     )
     diar_settings = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from pipeline import demo, media
+from pipeline import diarize as diarization
 from pipeline.config import Settings
 from pipeline.diarize import DiarizeOptions, diarize
 from pipeline.runner import run
@@ -160,6 +162,71 @@ def test_two_similar_voices_are_told_apart_when_the_count_is_given(tmp_path):
         hypothesis[Segment(t.start, t.end), i] = f"S{t.speaker}"
     assert len(hypothesis.labels()) == 2
     assert der(reference, hypothesis, audio.duration) <= 0.10
+
+
+def test_a_speaker_who_continues_into_the_next_window_is_linked():
+    """Two windows 5 s apart (frames of 17 ms): a local speaker whose activity over the shared
+    5 s matches one of the previous window is linked to it; one with no counterpart is not."""
+    frames, step = 589, 0.017
+    shift = round(5.0 / step)
+    activity = np.zeros((2, frames, 3), np.float32)
+    activity[0, 300:, 0] = 1  # window 0, local speaker 0: talks through its second half …
+    activity[1, : frames - shift, 2] = 1  # … window 1 hears the same stretch as local speaker 2
+    activity[1, frames - shift + 20 :, 1] = 1  # after the shared stretch: someone new
+    activity[1, 100:150, 0] = 1  # inside it, but where nobody spoke in window 0
+    links = diarization._links(activity, [0, int(5.0 * diarization.SR)], step)
+    assert links == {(1, 2): 0}
+
+
+def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
+    """On the demo: with embeddings shared along linked windows, far fewer CAM++ inputs are
+    computed, every key still gets one, and the speakers found are the same."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    opts = DiarizeOptions(hint=4)
+    starts = diarization._window_starts(len(audio), opts.step)
+    activity = diarization.segment(audio, starts)
+    feats = diarization.fbank(audio)
+    alone, keys, _ = diarization.embed(feats, starts, activity, opts.embed_seconds, reuse=1)
+    shared, shared_keys, trusted = diarization.embed(
+        feats, starts, activity, opts.embed_seconds, reuse=3
+    )
+    assert shared_keys == keys and len(trusted) == len(keys)
+    assert len(np.unique(shared, axis=0)) <= 0.6 * len(np.unique(alone, axis=0))
+    assert {t.speaker for t in diarize(audio, opts)} == set(range(5))
+    assert {t.speaker for t in diarize(audio, replace(opts, reuse=1))} == set(range(5))
+
+
+def test_far_field_prior_hears_quiet_distant_speech(demo_run):
+    """The demo made distant (−40 dB, a room tail, a noise floor): with the far-field prior the
+    segmentation hears speech in every frame it heard before, and more of it."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR]
+    rng = np.random.default_rng(7)
+    n = int(0.3 * diarization.SR)  # a 0.3 s room tail
+    tail = rng.standard_normal(n) * np.exp(-np.arange(n) / (n / 6))
+    distant = np.convolve(audio * 0.01, tail / np.linalg.norm(tail))[: len(audio)]
+    distant = (distant + rng.standard_normal(len(audio)) * 0.002).astype(np.float32)
+    starts = diarization._window_starts(len(distant), 5.0)
+    plain = diarization.segment(distant, starts).max(axis=2)
+    prior = diarization.segment(distant, starts, speech_prior=diarization.FAR_FIELD_PRIOR).max(
+        axis=2
+    )
+    assert plain.sum() > 0 and np.all(prior >= plain)
+    assert prior.sum() > 1.05 * plain.sum()
+
+
+def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run, tmp_path):
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    settings = Settings(
+        transcripts_dir=tmp_path / "transcripts",
+        summaries_dir=tmp_path / "summaries",
+        far_field=True,
+    )
+    again = run(demo_files.recording, settings)
+    ran = {s.name for s in again.stages if s.ran}
+    assert ran == {"diarize", "name", "export", "topics", "slides", "summarize"}
+    manifest = json.loads((again.out_dir / "manifest.json").read_text())
+    assert manifest["stages"]["diarize"]["settings"]["speech_prior"] == 1.0
+    assert len(again.speakers) == 5
 
 
 def test_silence_has_no_speakers(tmp_path):
