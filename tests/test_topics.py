@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from pipeline import topics
 from pipeline.errors import ConfigError
 from pipeline.evaluate import topic_agreement
+from pipeline.summarize import summarize
 from pipeline.topics import Sentence, classify, load_topic_config, split_sentences, to_spans
 from pipeline.types import Segment, Word
 from tests.helpers import truth
@@ -52,6 +55,31 @@ def test_clear_sentences_get_their_theme():
     sentences = [Sentence(i, i + 1, None, t, i) for i, t in enumerate(texts)]
     labels = [t.topic for t in classify(sentences, config, smoothing=(1.0,))]
     assert labels == ["green", "digital", "resilience", "other"]
+
+
+def test_summarize_reuses_the_sentence_vectors_of_the_topics_stage():
+    """The sentences are encoded once per run: summarize gets the topics stage's vectors, and
+    they equal a fresh encoding."""
+    texts = [
+        "Offshore wind and green hydrogen will cut our carbon emissions by half.",
+        "Data spaces let small firms share sensor data with their customers.",
+        "We found second suppliers for the critical raw materials after the crisis.",
+    ]
+    sentences = [Sentence(i, i + 1, None, t, i) for i, t in enumerate(texts)]
+    config = load_topic_config()
+    model = topics.encoder()
+    calls = []
+    encode = model.encode
+    model.encode = lambda inputs, **kw: calls.append(list(inputs)) or encode(inputs, **kw)
+    try:
+        items = classify(sentences, config)
+        summary = summarize(items, config, listed=set(), title="t")
+    finally:
+        del model.encode
+    assert [c for c in calls if c == texts] == [texts]  # once, by the topics stage
+    assert summary.takeaways
+    fresh = encode(texts, normalize_embeddings=True)
+    assert np.allclose(topics.sentence_vectors(tuple(texts)), fresh, atol=1e-5)
 
 
 def test_another_event_series_brings_its_own_themes(tmp_path):
