@@ -227,9 +227,8 @@ def embed(
     links = _links(activity, starts, cfg["frame_step"]) if reuse > 1 else {}
     inputs, keys, clean, done = [], [], [], []
     source: list[int] = []  # per key: the row whose embedding it uses
-    shared: dict[
-        tuple[int, int], tuple[int, int]
-    ] = {}  # key → (embedded key's index, windows since)
+    # key → (index of the key whose input was embedded, windows since then)
+    shared: dict[tuple[int, int], tuple[int, int]] = {}
     for w, start in enumerate(starts):
         if len(inputs) >= EMBED_BATCHES:  # embed as we go: inputs never pile up
             done.append(_embed_batched(inputs))
