@@ -196,15 +196,12 @@ def _links(
         shift = round((starts[w] - starts[w - 1]) / SR / frame_step)
         if shift >= frames:
             continue
-        now, before = activity[w, : frames - shift], activity[w - 1, shift:]
+        now, before = activity[w, : frames - shift] == 1, activity[w - 1, shift:] == 1
         for k in range(activity.shape[2]):
-            a = now[:, k] == 1
+            a = now[:, k : k + 1]
             if a.sum() < MIN_ACTIVE_SECONDS / frame_step:
                 continue
-            iou = [
-                (a & (before[:, j] == 1)).sum() / max((a | (before[:, j] == 1)).sum(), 1)
-                for j in range(activity.shape[2])
-            ]
+            iou = (a & before).sum(axis=0) / np.maximum((a | before).sum(axis=0), 1)
             best = int(np.argmax(iou))
             if iou[best] >= LINK_IOU:
                 links[(w, k)] = best
