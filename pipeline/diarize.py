@@ -427,13 +427,19 @@ def to_turns(active: np.ndarray, step: float, opts: DiarizeOptions, duration: fl
 def refine(
     turns: list[Turn], feats: np.ndarray, centroids: np.ndarray, opts: DiarizeOptions
 ) -> list[Turn]:
-    """Second look at whole turns: a turn of ≥ ``REFINE_SECONDS`` whose own embedding is clearly
-    closer to another speaker's centroid moves to that speaker. This fixes short turns that the
-    10 s windows glued to a neighbouring, similar-sounding speaker."""
+    """Second look at whole turns: a turn with ≥ ``REFINE_SECONDS`` where its speaker talks alone,
+    whose embedding of that clean speech is clearly closer to another speaker's centroid, moves
+    to that speaker. This fixes short turns that the 10 s windows glued to a neighbouring,
+    similar-sounding speaker. Overlapped stretches are left out: a mixture sounds like the
+    louder voice and would move (and merge away) the quieter speaker's turn."""
+    talking = np.zeros(len(feats), np.int16)
+    for turn in turns:
+        talking[round(turn.start * 100) : round(turn.end * 100)] += 1
     long, inputs = [], []
     for i, turn in enumerate(turns):
-        x = feats[round(turn.start * 100) : round(turn.end * 100)]
-        if turn.end - turn.start >= REFINE_SECONDS and len(x) >= REFINE_SECONDS * 100:
+        span = slice(round(turn.start * 100), round(turn.end * 100))
+        x = feats[span][talking[span] == 1]
+        if len(x) >= REFINE_SECONDS * 100:
             long.append(i)
             inputs.append(_middle(x - x.mean(axis=0), opts.embed_seconds))
     moved = list(turns)

@@ -96,7 +96,7 @@ from .types import Transcript, Turn
 STAGE_VERSIONS = {
     "extract": 1,
     "transcribe": 1,
-    "diarize": 3,
+    "diarize": 4,
     "name": 1,
     "export": 1,
     "topics": 1,

@@ -19,6 +19,7 @@ from pipeline.config import Settings
 from pipeline.diarize import DiarizeOptions, diarize
 from pipeline.runner import run
 from pipeline.transcribe import load_audio
+from pipeline.types import Turn
 from tests.helpers import truth
 
 # The demo measured DER 0.031 (collar 0) / 0.016 (collar 0.5) here; the issue's bound for
@@ -194,6 +195,27 @@ def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
     assert len(np.unique(shared, axis=0)) <= 0.6 * len(np.unique(alone, axis=0))
     assert {t.speaker for t in diarize(audio, opts)} == set(range(5))
     assert {t.speaker for t in diarize(audio, replace(opts, reuse=1))} == set(range(5))
+
+
+def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
+    """Glenda talks over Marek for 4 s: her turn holds no clean speech of her own, so the second
+    look must not embed the mixture (which sounds like Marek) and merge the overlap away; a
+    turn wrongly given to Glenda where Marek talks alone still moves back to him."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    sr = diarization.SR
+    marek, glenda = audio[1 * sr : 15 * sr], audio[17 * sr : 33 * sr]
+    mixed = marek[: 12 * sr].copy()
+    mixed[4 * sr : 8 * sr] += 0.5 * glenda[: 4 * sr]
+    clean = [diarization._middle(diarization.fbank(x), 7.0) for x in (marek, glenda)]
+    centroids = diarization._embed_batched([x - x.mean(axis=0) for x in clean])
+    turns = [Turn(0.0, 12.0, 0), Turn(4.0, 8.0, 1)]
+    kept = diarization.refine(turns, diarization.fbank(mixed), centroids, DiarizeOptions())
+    assert kept == turns
+    wrong = [Turn(0.0, 5.0, 0), Turn(5.0, 12.0, 1)]
+    moved = diarization.refine(
+        wrong, diarization.fbank(marek[: 12 * sr]), centroids, DiarizeOptions()
+    )
+    assert moved == [Turn(0.0, 12.0, 0)]
 
 
 def test_far_field_prior_hears_quiet_distant_speech(demo_run):
