@@ -205,12 +205,15 @@ def run_command(
     min_speakers: Annotated[int, Opt(help="At least this many speakers.")] = 1,
     max_speakers: Annotated[int | None, Opt(help="At most this many speakers.")] = None,
     far_field: Annotated[
-        bool,
+        bool | None,
         Opt(
+            "--far-field/--near-field",
             help="Room microphones (a meeting room, a panel on stage): listen harder for "
-            "distant speech when finding who spoke; more false alarms on headset audio."
+            "distant speech when finding who spoke, at the price of more false alarms on "
+            "headset audio. Default: decided from the recording.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     topics: Annotated[
         Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
     ] = None,

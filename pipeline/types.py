@@ -92,3 +92,11 @@ class Turn:
     start: float
     end: float
     speaker: int
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Who spoke when, and whether the audio was heard as far-field (room microphones)."""
+
+    turns: list[Turn]
+    far_field: bool

@@ -137,7 +137,7 @@ def test_one_speaker_recording(tmp_path):
     wav = tmp_path / "solo.wav"
     demo.synthesize(script, [glenda], wav)
     audio = media.extract(media.probe(wav), tmp_path / "a.wav")
-    turns = diarize(load_audio(audio.path), DiarizeOptions(hint=1))
+    turns = diarize(load_audio(audio.path), DiarizeOptions(hint=1)).turns
     assert turns and {t.speaker for t in turns} == {0}
     speech = sum(t.end - t.start for t in turns)
     assert (
@@ -155,7 +155,7 @@ def test_two_similar_voices_are_told_apart_when_the_count_is_given(tmp_path):
     wav = tmp_path / "similar.wav"
     turns_true = demo.synthesize(script, [a, b], wav)
     audio = media.extract(media.probe(wav), tmp_path / "a.wav")
-    turns = diarize(load_audio(audio.path), DiarizeOptions(num_speakers=2))
+    turns = diarize(load_audio(audio.path), DiarizeOptions(num_speakers=2)).turns
     reference, hypothesis = Annotation(), Annotation()
     for i, t in enumerate(turns_true):
         reference[Segment(t.start, t.end), i] = t.speaker
@@ -185,7 +185,7 @@ def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
     audio = load_audio(demo_run.out_dir / "audio.wav")
     opts = DiarizeOptions(hint=4)
     starts = diarization._window_starts(len(audio), opts.step)
-    activity = diarization.segment(audio, starts)
+    activity, _ = diarization.segment(audio, starts)
     feats = diarization.fbank(audio)
     alone, keys, _ = diarization.embed(feats, starts, activity, opts.embed_seconds, reuse=1)
     shared, shared_keys, trusted = diarization.embed(
@@ -193,8 +193,8 @@ def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
     )
     assert shared_keys == keys and len(trusted) == len(keys)
     assert len(np.unique(shared, axis=0)) <= 0.6 * len(np.unique(alone, axis=0))
-    assert {t.speaker for t in diarize(audio, opts)} == set(range(5))
-    assert {t.speaker for t in diarize(audio, replace(opts, reuse=1))} == set(range(5))
+    assert {t.speaker for t in diarize(audio, opts).turns} == set(range(5))
+    assert {t.speaker for t in diarize(audio, replace(opts, reuse=1)).turns} == set(range(5))
 
 
 def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
@@ -218,22 +218,37 @@ def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
     assert moved == [Turn(0.0, 12.0, 0)]
 
 
-def test_far_field_prior_hears_quiet_distant_speech(demo_run):
-    """The demo made distant (−40 dB, a room tail, a noise floor): with the far-field prior the
-    segmentation hears speech in every frame it heard before, and more of it."""
-    audio = load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR]
+def distant(audio: np.ndarray, gain: float, tail_seconds: float, noise: float) -> np.ndarray:
+    """``audio`` as a room microphone hears it: quieter, a reverberant tail, a noise floor."""
     rng = np.random.default_rng(7)
-    n = int(0.3 * diarization.SR)  # a 0.3 s room tail
+    n = int(tail_seconds * diarization.SR)
     tail = rng.standard_normal(n) * np.exp(-np.arange(n) / (n / 6))
-    distant = np.convolve(audio * 0.01, tail / np.linalg.norm(tail))[: len(audio)]
-    distant = (distant + rng.standard_normal(len(audio)) * 0.002).astype(np.float32)
-    starts = diarization._window_starts(len(distant), 5.0)
-    plain = diarization.segment(distant, starts).max(axis=2)
-    prior = diarization.segment(distant, starts, speech_prior=diarization.FAR_FIELD_PRIOR).max(
-        axis=2
+    far = np.convolve(audio * gain, tail / np.linalg.norm(tail))[: len(audio)]
+    return (far + rng.standard_normal(len(audio)) * noise).astype(np.float32)
+
+
+def test_far_field_prior_hears_quiet_distant_speech(demo_run):
+    """The demo made distant (−40 dB, a room tail, a noise floor): read as far-field, the
+    segmentation hears speech in every frame it heard before, and more of it."""
+    audio = distant(
+        load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR], 0.01, 0.3, 0.002
     )
-    assert plain.sum() > 0 and np.all(prior >= plain)
+    starts = diarization._window_starts(len(audio), 5.0)
+    plain, _ = diarization.segment(audio, starts, far_field=False)
+    prior, _ = diarization.segment(audio, starts, far_field=True)
+    assert plain.sum() > 0 and np.all(prior.max(axis=2) >= plain.max(axis=2))
     assert prior.sum() > 1.05 * plain.sum()
+
+
+def test_far_field_is_decided_from_the_recording(demo_run):
+    """Left to decide, the demo as recorded is read as near-field (its activity as with
+    far-field off) and the demo heard across a noisy room as far-field (as with it on)."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR]
+    starts = diarization._window_starts(len(audio), 5.0)
+    for signal, expected in ((audio, False), (distant(audio, 0.01, 0.3, 0.003), True)):
+        auto, far_field = diarization.segment(signal, starts, far_field=None)
+        assert far_field is expected
+        assert np.array_equal(auto, diarization.segment(signal, starts, far_field=expected)[0])
 
 
 def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run, tmp_path):
@@ -243,17 +258,20 @@ def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run
         summaries_dir=tmp_path / "summaries",
         far_field=True,
     )
+    first = json.loads((demo_run.out_dir / "manifest.json").read_text())
+    assert first["stages"]["diarize"]["far_field"] is False  # decided: near-field
     again = run(demo_files.recording, settings)
     ran = {s.name for s in again.stages if s.ran}
     assert ran == {"diarize", "name", "export", "topics", "slides", "summarize"}
     manifest = json.loads((again.out_dir / "manifest.json").read_text())
-    assert manifest["stages"]["diarize"]["settings"]["speech_prior"] == 1.0
+    assert manifest["stages"]["diarize"]["settings"]["far_field"] is True
+    assert manifest["stages"]["diarize"]["far_field"] is True
     assert len(again.speakers) == 5
 
 
 def test_silence_has_no_speakers(tmp_path):
     audio = np.zeros(16000 * 15, dtype=np.float32)
-    assert diarize(audio, DiarizeOptions()) == []
+    assert diarize(audio, DiarizeOptions()).turns == []
 
 
 @pytest.mark.parametrize("bad", ["- a\n", "Speaker1: x\n", "S1: {name: ''}\n"])
