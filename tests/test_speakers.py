@@ -197,6 +197,18 @@ def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
     assert {t.speaker for t in diarize(audio, replace(opts, reuse=1)).turns} == set(range(5))
 
 
+def test_fbank_in_parts_is_the_same_as_in_one_go(demo_run):
+    """Cut at frame boundaries and computed side by side, the features equal one pass's, for
+    lengths around a frame's edges too."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")[: 20 * diarization.SR]
+    whole = diarization.fbank(audio)
+    assert whole.shape == (1998, 80)
+    for threads in (2, 3):
+        assert np.array_equal(diarization.fbank(audio, threads), whole)
+    for n in (399, 400, 561, 1000):
+        assert np.array_equal(diarization.fbank(audio[:n], 2), diarization.fbank(audio[:n]))
+
+
 def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
     """Glenda talks over Marek for 4 s: her turn holds no clean speech of her own, so the second
     look must not embed the mixture (which sounds like Marek) and merge the overlap away; a
