@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from pipeline import topics
+from pipeline import demo, topics
 from pipeline.errors import ConfigError
 from pipeline.evaluate import topic_agreement
 from pipeline.summarize import summarize
@@ -42,6 +42,19 @@ def test_sentences_inside_a_segment_get_their_own_times():
         ("Wind grows.", 0.0, 0.9),
         ("Data matters.", 1.5, 2.4),
     ]
+
+
+def test_trimmed_spacy_pipelines_give_the_full_pipelines_answers():
+    """Sentences are cut and lemmas found with only the spaCy components they need: the same
+    sentences and lemma phrases as the full pipeline gives, on the demo's script."""
+    texts = [line.text for line in demo.SCRIPT]
+    full = list(topics.nlp().pipe(texts))
+    cut = topics.nlp().pipe(texts, disable=topics.SENTENCES_ONLY)
+    lemmas = topics.nlp().pipe(texts, disable=topics.LEMMAS_ONLY)
+    for whole, sentences, lemma_doc in zip(full, cut, lemmas, strict=True):
+        assert [s.text for s in sentences.sents] == [s.text for s in whole.sents]
+        assert topics.lemma_grams(lemma_doc) == topics.lemma_grams(whole)
+    assert sum(len(list(d.sents)) for d in full) > len(texts)  # some lines hold two sentences
 
 
 def test_clear_sentences_get_their_theme():
