@@ -33,3 +33,32 @@ def test_real_lecture_in_webm_goes_through(tmp_path):
     result = run(lecture, Settings(transcripts_dir=tmp_path, summaries_dir=tmp_path / "summaries"))
     assert result.transcript.duration == pytest.approx(203, abs=3)
     assert len(result.transcript.text.split()) > 200
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "diar" / "trn07.rttm").exists(), reason="../shared/data/diar not present"
+)
+def test_real_meeting_audio_is_read_as_far_field():
+    """AMI far-field meeting excerpts where the segmentation model is unsure of most speech are
+    read as far-field, and that lowers their DER; the close-talk pyannote sample is not."""
+    from pyannote.core import Annotation, Segment
+    from pyannote.database.util import load_rttm
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from pipeline.diarize import DiarizeOptions, diarize
+    from pipeline.transcribe import load_audio
+
+    def der(name: str, far_field: bool | None) -> tuple[float, bool]:
+        path = SHARED_DATA / "diar" / f"{name}.wav"
+        found = diarize(load_audio(path), DiarizeOptions(far_field=far_field))
+        hypothesis = Annotation()
+        for i, t in enumerate(found.turns):
+            hypothesis[Segment(t.start, t.end), i] = t.speaker
+        reference = next(iter(load_rttm(str(path.with_suffix(".rttm"))).values()))
+        return DiarizationErrorRate(collar=0.0)(reference, hypothesis), found.far_field
+
+    assert der("sample", None)[1] is False
+    for name in ("trn02", "trn07"):
+        auto, far_field = der(name, None)
+        assert far_field is True
+        assert auto < der(name, False)[0]
