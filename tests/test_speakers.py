@@ -278,6 +278,7 @@ def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run
     manifest = json.loads((again.out_dir / "manifest.json").read_text())
     assert manifest["stages"]["diarize"]["settings"]["far_field"] is True
     assert manifest["stages"]["diarize"]["far_field"] is True
+    assert again.far_field is True and demo_run.far_field is False
     assert len(again.speakers) == 5
 
 
