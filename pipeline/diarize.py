@@ -170,7 +170,7 @@ def segment(
 def far_field_share(log_probs: np.ndarray) -> float:
     """Of the frames where the segmentation model hears some speech (P ≥ 0.1), the share it is
     unsure of (P < 0.5). Near a microphone speech is heard clearly (webinars ≈ 0.05, a lecture
-    hall 0.19); in a meeting room much of it stays faint (AMI excerpts up to 0.99)."""
+    hall 0.19); in a meeting room much of it stays faint (AMI excerpts up to 0.95)."""
     speech = 1.0 - np.exp(log_probs[..., 0])
     heard = np.count_nonzero(speech >= 0.1)
     return float(np.count_nonzero((speech >= 0.1) & (speech < 0.5)) / heard) if heard else 0.0
