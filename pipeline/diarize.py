@@ -172,8 +172,9 @@ def far_field_share(log_probs: np.ndarray) -> float:
     unsure of (P < 0.5). Near a microphone speech is heard clearly (webinars ≈ 0.05, a lecture
     hall 0.19); in a meeting room much of it stays faint (AMI excerpts up to 0.95)."""
     speech = 1.0 - np.exp(log_probs[..., 0])
-    heard = np.count_nonzero(speech >= 0.1)
-    return float(np.count_nonzero((speech >= 0.1) & (speech < 0.5)) / heard) if heard else 0.0
+    heard = speech >= 0.1
+    n_heard = np.count_nonzero(heard)
+    return float(np.count_nonzero(heard & (speech < 0.5)) / n_heard) if n_heard else 0.0
 
 
 def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
