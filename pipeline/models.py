@@ -1,8 +1,9 @@
-"""Find Whisper weights offline: assemble them from installed registry packages, once, checksummed.
+"""Find model weights offline: assemble them from installed registry packages, once, checksummed.
 
 ``tiny.en`` and ``base`` resolve to CTranslate2 model folders built in the cache from the model
 packages (see README, "Where models come from"); any other name or path is handed to the engine's
-normal loader (hub download for users with internet).
+normal loader (hub download for users with internet). The diarization networks are exported
+once from their packaged torch weights to ONNX files in the same cache (``onnx_model``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
 from .errors import PipelineError
+from .store import atomic_path, atomic_write
 
 _COMPANIONS = ("config.json", "tokenizer.json", "vocabulary.txt")
 
@@ -171,12 +176,65 @@ def openai_checkpoint(name: str) -> str:
     return str(target)
 
 
+ONNX_EXPORT = 1  # bump when the export settings below change: cached exports are redone
+
+
+def onnx_model(
+    name: str, weights: Path, build: Callable[[], tuple[Any, Any, dict[str, dict[int, str]]]]
+) -> Path:
+    """An ONNX export of a torch network made from packaged ``weights``, built once in the cache.
+
+    ``build`` returns (network, example input, dynamic axes of "input"/"output"); it only runs
+    when the export is missing or stale (other weights, another torch, changed settings). ONNX
+    Runtime runs the diarization networks 1.3–1.5× faster than torch on CPU, same outputs to
+    1e-5 (see README, Performance)."""
+    target = cache_dir() / "onnx" / f"{name}.onnx"
+    marker = target.with_suffix(".source")
+    source = f"{_stamp(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
+
+    def ready() -> bool:
+        try:
+            return marker.read_text() == f"{source}|{_stamp(target)}"
+        except OSError:
+            return False
+
+    if ready():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if not ready():
+            import torch
+
+            network, example, axes = build()
+            with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
+                # the tracer's notes (instance norm in train mode, LSTM batch size, a shape
+                # test made constant) do not apply to these networks: tests compare outputs
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    network,
+                    (torch.as_tensor(example),),
+                    str(tmp),
+                    input_names=["input"],
+                    output_names=["output"],
+                    dynamic_axes=axes,
+                    dynamo=False,
+                    opset_version=17,
+                )
+            atomic_write(marker, f"{source}|{_stamp(target)}")
+    return target
+
+
 def alignment_heads(name: str) -> list[list[int]] | None:
     """Cross-attention heads used for word timing, from the packaged model's config.json."""
     if name not in PACKAGED:
         return None
     config = json.loads((assemble(name) / "config.json").read_text())
     return config.get("alignment_heads")
+
+
+def discard_exports() -> None:
+    """Remove the cached ONNX exports (rebuilt on next use)."""
+    shutil.rmtree(cache_dir() / "onnx", ignore_errors=True)
 
 
 def discard(name: str) -> None:

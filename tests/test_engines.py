@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnxruntime
 import pytest
 import torch
 import whisper
@@ -60,6 +61,36 @@ def test_tampered_cache_is_rebuilt(tmp_path, monkeypatch):
         f.write(b"\x00" * 64)
     assert models.assemble("tiny.en") == folder
     assert models._md5(folder / "model.bin") == models.PACKAGED["tiny.en"].md5
+
+
+def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBINAR_PIPELINE_CACHE", str(tmp_path / "cache"))
+    weights = tmp_path / "weights.pt"
+    weights.write_bytes(b"first")
+    network = torch.nn.Linear(4, 2).eval()
+    builds = []
+
+    def build():
+        builds.append(1)
+        return network, np.zeros((2, 4), np.float32), {"input": {0: "n"}, "output": {0: "n"}}
+
+    path = models.onnx_model("toy", weights, build)
+    assert models.onnx_model("toy", weights, build) == path and len(builds) == 1
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    (got,) = onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
+    with torch.inference_mode():
+        assert np.allclose(got, network(torch.from_numpy(x)).numpy(), atol=1e-6)
+    weights.write_bytes(b"second")  # other weights (a reinstalled package)
+    models.onnx_model("toy", weights, build)
+    assert len(builds) == 2
+    path.write_bytes(b"damaged")  # the export itself changed
+    models.onnx_model("toy", weights, build)
+    assert len(builds) == 3 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "toy.onnx",
+        "toy.onnx.lock",
+        "toy.source",
+    ]
 
 
 def test_converted_checkpoint_matches_the_ctranslate2_weights():

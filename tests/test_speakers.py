@@ -17,6 +17,7 @@ from pipeline import demo, media
 from pipeline import diarize as diarization
 from pipeline.config import Settings
 from pipeline.diarize import DiarizeOptions, diarize
+from pipeline.errors import PipelineError
 from pipeline.runner import run
 from pipeline.transcribe import load_audio
 from pipeline.types import Turn
@@ -207,6 +208,42 @@ def test_fbank_in_parts_is_the_same_as_in_one_go(demo_run):
         assert np.array_equal(diarization.fbank(audio, threads), whole)
     for n in (399, 400, 561, 1000):
         assert np.array_equal(diarization.fbank(audio[:n], 2), diarization.fbank(audio[:n]))
+
+
+def test_onnx_networks_compute_what_the_torch_networks_compute(demo_run):
+    """Diarization runs ONNX exports of the packaged torch networks: same outputs for any number
+    of windows or inputs and any input length (the exports were traced on one shape)."""
+    import torch
+
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    size = int(diarization.WINDOW * diarization.SR)
+    network = diarization._segmentation_checkpoint()[0]
+    for n in (1, 3):
+        windows = np.stack([audio[i * size : (i + 1) * size] for i in range(n)])[:, None, :]
+        (got,) = diarization._segmentation(1).run(None, {"input": windows})
+        with torch.inference_mode():
+            want = network(torch.from_numpy(windows)).numpy()
+        assert got.shape == want.shape == (n, 589, 7)
+        assert np.abs(got - want).max() < 1e-3
+        assert np.mean(got.argmax(-1) == want.argmax(-1)) > 0.999
+    feats = diarization.fbank(audio)
+    campplus = diarization._campplus()
+    for n, frames in ((1, 150), (5, 300), (2, 1200)):
+        x = np.stack([feats[i * frames : (i + 1) * frames] for i in range(n)])
+        x = x - x.mean(axis=1, keepdims=True)
+        (got,) = diarization._embedder(2).run(None, {"input": x})
+        with torch.inference_mode():
+            want = campplus(torch.from_numpy(x)).numpy()
+        assert got.shape == want.shape == (n, 192)
+        assert np.abs(got - want).max() < 1e-3 * np.abs(want).max()
+
+
+def test_a_damaged_network_file_is_a_clear_error(tmp_path):
+    broken = tmp_path / "campplus.onnx"
+    broken.write_bytes(b"not a network")
+    with pytest.raises(PipelineError) as err:
+        diarization._session(broken, 1)
+    assert str(broken) in str(err.value) and "delete" in err.value.fix
 
 
 def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
