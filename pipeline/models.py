@@ -205,6 +205,8 @@ def onnx_model(
         if not ready():
             import torch
 
+            for stale in target.parent.glob(f".{name}.*.tmp"):  # left by a killed export
+                stale.unlink(missing_ok=True)
             network, example, axes = build()
             with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
                 # the tracer's notes (instance norm in train mode, LSTM batch size, a shape

@@ -84,6 +84,7 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
     models.onnx_model("toy", weights, build)
     assert len(builds) == 2
     path.write_bytes(b"damaged")  # the export itself changed
+    (path.parent / ".toy.onnx.x1y2.tmp").write_bytes(b"half an export")  # a killed export's
     models.onnx_model("toy", weights, build)
     assert len(builds) == 3 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
     assert sorted(p.name for p in path.parent.iterdir()) == [
