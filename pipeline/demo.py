@@ -324,7 +324,7 @@ def make_deck(target: Path, deck: tuple[Slide, ...] = DECK, image_only: bool = F
 
     width, height = PAGE
     with atomic_path(target) as tmp:
-        pdf = canvas.Canvas(str(tmp), pagesize=PAGE)
+        pdf = canvas.Canvas(str(tmp), pagesize=PAGE, invariant=True)  # same bytes every time
         for i, slide in enumerate(deck):
             pdf.setFillColor(
                 HexColor(("#1f3b73", "#14532d", "#3b1f73", "#7c2d12", "#334155")[i % 5])
@@ -342,7 +342,7 @@ def make_deck(target: Path, deck: tuple[Slide, ...] = DECK, image_only: bool = F
         pdf.save()
         if image_only:
             images = render_pages(tmp, tmp.parent, width=960)
-            pdf = canvas.Canvas(str(tmp), pagesize=PAGE)
+            pdf = canvas.Canvas(str(tmp), pagesize=PAGE, invariant=True)  # same bytes every time
             for image in images:
                 pdf.drawImage(str(image), 0, 0, width, height)
                 pdf.showPage()

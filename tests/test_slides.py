@@ -172,6 +172,16 @@ def test_bad_decks_are_clear_errors(demo_files, tmp_path):
         slides.load_decks([folder / "huge.pdf"], tmp_path / "out")
 
 
+def test_demo_deck_is_the_same_file_every_time(tmp_path):
+    """`cli.py demo` rewrites its deck on every call: with a creation date or a random document
+    id inside, the slides and summaries of the demo would be redone on every re-run."""
+    for image_only in (False, True):
+        first, second = tmp_path / f"a{image_only}.pdf", tmp_path / f"b{image_only}.pdf"
+        demo.make_deck(first, image_only=image_only)
+        demo.make_deck(second, image_only=image_only)
+        assert first.read_bytes() == second.read_bytes()
+
+
 def test_page_ranges():
     assert slides.page_ranges([("d", 2), ("d", 3), ("d", 4), ("d", 6)]) == "2–4, 6"
     assert slides.page_ranges([("a", 1), ("b", 2), ("b", 3)]) == "a 1; b 2–3"
