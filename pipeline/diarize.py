@@ -221,7 +221,7 @@ def segment(
                 for s in starts[i : i + SEGMENT_BATCH]
             ]
         )
-        (logits,) = session.run(None, {"input": batch[:, None, :].astype(np.float32)})
+        (logits,) = session.run(None, {"input": batch[:, None, :].astype(np.float32, copy=False)})
         out.append(log_softmax(logits, axis=-1))
         if on_progress:
             on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
@@ -383,7 +383,7 @@ def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 16) 
     for rows in by_length.values():
         for j in range(0, len(rows), batch):
             chunk = rows[j : j + batch]
-            x = np.stack([inputs[i] for i in chunk]).astype(np.float32)
+            x = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
             (emb,) = session.run(None, {"input": x})
             out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
     return out

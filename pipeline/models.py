@@ -179,6 +179,11 @@ def openai_checkpoint(name: str) -> str:
 ONNX_EXPORT = 1  # bump when the export settings below change: cached exports are redone
 
 
+def onnx_path(name: str) -> Path:
+    """Where the ONNX export of network ``name`` lives in the cache."""
+    return cache_dir() / "onnx" / f"{name}.onnx"
+
+
 def onnx_model(
     name: str, weights: Path, build: Callable[[], tuple[Any, Any, dict[str, dict[int, str]]]]
 ) -> Path:
@@ -188,7 +193,7 @@ def onnx_model(
     when the export is missing or stale (other weights, another torch, changed settings). ONNX
     Runtime runs the diarization networks 1.3–1.5× faster than torch on CPU, same outputs to
     1e-5 (see README, Performance)."""
-    target = cache_dir() / "onnx" / f"{name}.onnx"
+    target = onnx_path(name)
     marker = target.with_suffix(".source")
     source = f"{_stamp(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
 
