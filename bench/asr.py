@@ -34,10 +34,10 @@ CONFIGS = [  # (label, engine, model, batched)
 
 def one(engine: str, model: str, batched: bool, threads: int, items: list[dict]) -> dict:
     """Child process: load once, transcribe every item, report timings and WER."""
-    from pipeline import transcribe as T
-    from pipeline.evaluate import wer
+    from pipeline.stages import transcribe as T
+    from pipeline.tools.evaluate import wer
 
-    opts = T.AsrOptions(engine=engine, model=model, batched=batched, threads=threads, language="en")
+    opts = T.TranscribeParams(engine=engine, model=model, batched=batched, language="en")
     started = time.perf_counter()
     (
         T._faster_model(model, "int8", threads)
@@ -48,7 +48,9 @@ def one(engine: str, model: str, batched: bool, threads: int, items: list[dict])
     rows = []
     for item in items:
         t0 = time.perf_counter()
-        transcript = T.transcribe(Path(item["wav"]), replace(opts, prompt=item.get("prompt", "")))
+        transcript = T.transcribe(
+            Path(item["wav"]), replace(opts, prompt=item.get("prompt", "")), threads
+        )
         seconds = time.perf_counter() - t0
         rows.append(
             {
@@ -62,8 +64,9 @@ def one(engine: str, model: str, batched: bool, threads: int, items: list[dict])
 
 
 def prepare(folder: Path, work: Path) -> list[dict]:
-    from pipeline import demo, media
-    from pipeline.event import load_event
+    from pipeline.core.event import load_event
+    from pipeline.stages import extract as media
+    from pipeline.tools import demo
 
     items = []
     references = (
@@ -72,23 +75,24 @@ def prepare(folder: Path, work: Path) -> list[dict]:
         else {}
     )
     for name, reference in references.items():
-        audio = media.extract(media.probe(folder / name), work / f"{len(items)}.wav")
+        wav = work / f"{len(items)}.wav"
+        audio = media.extract(media.probe(folder / name), wav, media.ExtractParams())
         items.append(
             {
                 "name": name,
-                "wav": str(audio.path),
+                "wav": str(wav),
                 "duration": audio.duration,
                 "reference": reference,
             }
         )
     files = demo.make_webinar(work / "demo")
-    audio = media.extract(media.probe(files.recording), work / "demo.wav")
+    audio = media.extract(media.probe(files.recording), work / "demo.wav", media.ExtractParams())
     script = json.loads(files.truth.read_text())["script"]
     prompt = load_event(files.sidecar).prompt()  # as the pipeline does with a sidecar
     items.append(
         {
             "name": "demo webinar (espeak)",
-            "wav": str(audio.path),
+            "wav": str(work / "demo.wav"),
             "duration": audio.duration,
             "reference": script,
             "prompt": prompt,

@@ -33,7 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="base")
     args = parser.parse_args()
-    from pipeline import demo, media
+    from pipeline.stages import extract as media
+    from pipeline.tools import demo
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "recordings"

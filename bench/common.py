@@ -27,7 +27,7 @@ def machine() -> str:
 
 def write_section(name: str, body: str) -> None:
     """Replace (or add) the ``## name`` section of bench/results.md."""
-    from pipeline.store import atomic_write
+    from pipeline.core.store import atomic_write
 
     text = (
         RESULTS.read_text(encoding="utf-8")

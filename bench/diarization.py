@@ -22,47 +22,31 @@ from pathlib import Path
 
 from common import SHARED_DATA, machine, peak_rss_mb, write_section
 
-
-def annotation(turns: list[tuple[float, float, str]]):  # type: ignore[no-untyped-def]
-    from pyannote.core import Annotation, Segment
-
-    ann = Annotation()
-    for i, (start, end, who) in enumerate(turns):
-        ann[Segment(start, end), i] = who
-    return ann
+COLLARS = (0.0, 0.25, 0.5)
 
 
-def score(reference, hypothesis, uem_end: float) -> dict:  # type: ignore[no-untyped-def]
-    from pyannote.core import Segment, Timeline
-    from pyannote.metrics.diarization import DiarizationErrorRate
+def score(reference: list, hypothesis: list, end: float) -> dict:
+    from pipeline.tools.evaluate import der
 
-    uem = Timeline([Segment(0, uem_end)])
-    return {
-        f"der{c:g}": DiarizationErrorRate(collar=c, skip_overlap=False)(
-            reference, hypothesis, uem=uem
-        )
-        for c in (0.0, 0.25, 0.5)
-    }
+    return {f"der{c:g}": der(reference, hypothesis, end, collar=c) for c in COLLARS}
 
 
 def one(wav: str, rttm: str, extra: dict) -> dict:
     """Child process: diarize one file, score it."""
-    from pyannote.database.util import load_rttm
-
-    from pipeline.diarize import DiarizeOptions, diarize
-    from pipeline.transcribe import load_audio
+    from pipeline.stages.diarize import DiarizeParams, diarize
+    from pipeline.stages.extract import load_audio
+    from pipeline.tools.evaluate import read_rttm
 
     audio = load_audio(Path(wav))
-    reference = next(iter(load_rttm(rttm).values()))
+    reference = read_rttm(Path(rttm))
     t0 = time.perf_counter()
-    found = diarize(audio, DiarizeOptions(hint=extra.get("hint"), threads=2))
+    found = diarize(audio, DiarizeParams(hint=extra.get("hint")), threads=2)
     seconds = time.perf_counter() - t0
-    turns = found.turns
-    hypothesis = annotation([(t.start, t.end, f"S{t.speaker}") for t in turns])
+    hypothesis = [(t.start, t.end, f"S{t.speaker}") for t in found.turns]
     return {
         **score(reference, hypothesis, len(audio) / 16000),
-        "found": len({t.speaker for t in turns}),
-        "true": len(reference.labels()),
+        "found": len({t.speaker for t in found.turns}),
+        "true": len({who for _, _, who in reference}),
         "far_field": found.far_field,
         "rtf": seconds / (len(audio) / 16000),
         "peak_rss_mb": peak_rss_mb(),
@@ -73,13 +57,11 @@ def one(wav: str, rttm: str, extra: dict) -> dict:
 def webinar(minutes: int, folder: str) -> dict:
     """Child process: a generated webinar through the whole pipeline; DER, count, naming, and the
     share of scripted speech time whose topic span has the scripted topic."""
-    from pyannote.core import Segment
-    from pyannote.database.util import load_rttm
     from webinar import make_long_webinar
 
-    from pipeline.config import Settings
-    from pipeline.evaluate import topic_agreement
-    from pipeline.runner import run
+    from pipeline.core.config import Settings
+    from pipeline.core.runner import run
+    from pipeline.tools.evaluate import read_rttm, speaker_map, topic_agreement
 
     files, _ = make_long_webinar(Path(folder), minutes)
     settings = Settings(
@@ -87,21 +69,16 @@ def webinar(minutes: int, folder: str) -> dict:
     )
     result = run(files.recording, settings)
     manifest = json.loads((result.out_dir / "manifest.json").read_text())
-    reference = next(iter(load_rttm(str(files.rttm)).values()))
-    hypothesis = next(iter(load_rttm(str(result.out_dir / "speakers.rttm")).values()))
+    reference = read_rttm(files.rttm)
+    hypothesis = read_rttm(result.out_dir / "speakers.rttm")
     truth = json.loads(files.truth.read_text())
-    votes: dict[str, dict[str, float]] = {}
-    for seg in result.transcript.segments:
-        for turn, _, who in reference.crop(Segment(seg.start, seg.end)).itertracks(
-            yield_label=True
-        ):
-            votes.setdefault(who, {}).setdefault(seg.speaker, 0.0)
-            votes[who][seg.speaker] += turn.duration
     names = {p["key"]: (p["name"] if p["listed"] else None) for p in truth["people"]}
-    correct = 0
-    for who, v in votes.items():
-        label = max(v, key=v.get)
-        correct += label == names[who] or (names[who] is None and label.startswith("Speaker "))
+    mapped = speaker_map(reference, hypothesis)
+    correct = sum(
+        label.replace("_", " ") == names[who]
+        or (names[who] is None and label.startswith("Speaker_"))
+        for who, label in mapped.items()
+    )
     spans = json.loads((settings.summaries_dir / result.rec_id / "topics.json").read_text())[
         "spans"
     ]
@@ -109,11 +86,11 @@ def webinar(minutes: int, folder: str) -> dict:
     return {
         "topics": topic_agreement(truth["turns"], spans),
         **score(reference, hypothesis, duration),
-        "found": len(hypothesis.labels()),
-        "true": len(reference.labels()),
+        "found": len({who for _, _, who in hypothesis}),
+        "true": len({who for _, _, who in reference}),
         "rtf": manifest["stages"]["diarize"]["seconds"] / duration,
         "rtf_all": sum(st["seconds"] for st in manifest["stages"].values()) / duration,
-        "naming": f"{correct}/{len(votes)}",
+        "naming": f"{correct}/{len(mapped)}",
         "peak_rss_mb": peak_rss_mb(),
         "duration": duration,
     }

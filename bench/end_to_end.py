@@ -34,7 +34,7 @@ def make(folder: Path, minutes: int):  # type: ignore[no-untyped-def]
     """The webinar: the demo's talks repeated, a second audience question each round."""
     from webinar import long_script
 
-    from pipeline import demo
+    from pipeline.tools import demo
 
     key, voice, pitch, speed = SECOND_GUEST
     people = [
@@ -54,9 +54,10 @@ def make(folder: Path, minutes: int):  # type: ignore[no-untyped-def]
 def child_pipeline(recording: str, out: str, profile: bool) -> dict:
     import time
 
-    from pipeline import diarize, summarize, topics, transcribe
-    from pipeline.config import Settings
-    from pipeline.runner import run
+    from pipeline.core.config import Settings
+    from pipeline.core.runner import run
+    from pipeline.models import diarization, text
+    from pipeline.stages import transcribe
 
     settings = Settings(
         transcripts_dir=Path(out) / "transcripts", summaries_dir=Path(out) / "summaries", threads=2
@@ -83,10 +84,10 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
         f.__name__
         for f in (
             transcribe._faster_model,
-            diarize._segmentation,
-            diarize._embedder,
-            topics.encoder,
-            summarize._ranker,
+            diarization.segmentation,
+            diarization.embedder,
+            text.encoder,
+            text.ranker,
         )
         if f.cache_info().currsize
     ]
@@ -107,10 +108,12 @@ def child_faster(audio: str) -> dict:
 
     from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-    from pipeline import models
+    from pipeline.models import weights
 
     started = time.perf_counter()
-    model = WhisperModel(models.ct2_model("base"), device="cpu", compute_type="int8", cpu_threads=2)
+    model = WhisperModel(
+        weights.ct2_model("base"), device="cpu", compute_type="int8", cpu_threads=2
+    )
     segments, info = BatchedInferencePipeline(model).transcribe(
         audio,
         batch_size=8,
@@ -133,10 +136,10 @@ def child_openai(audio: str) -> dict:
 
     import whisper
 
-    from pipeline import models
+    from pipeline.models import weights
 
     started = time.perf_counter()
-    model = whisper.load_model(models.openai_checkpoint("base"), device="cpu")
+    model = whisper.load_model(weights.openai_checkpoint("base"), device="cpu")
     result = model.transcribe(audio, language="en", word_timestamps=True, fp16=False, verbose=None)
     return {
         "wall": time.perf_counter() - started,

@@ -31,7 +31,7 @@ def main() -> None:
         "file", nargs="?", type=Path, default=SHARED_DATA / "topics" / "topics_eval.jsonl"
     )
     args = parser.parse_args()
-    from pipeline import topics
+    from pipeline.stages import topics
 
     rows = [
         json.loads(line)
@@ -66,7 +66,7 @@ def main() -> None:
 
 def in_context(scores: np.ndarray, sources: list[str]) -> np.ndarray:
     """The stage's smoothing applied within each run of consecutive texts from one source."""
-    from pipeline.topics import smooth
+    from pipeline.stages.topics import smooth
 
     out = scores.copy()
     start = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline import demo
+from pipeline.tools import demo
 
 
 def long_script(minutes: float) -> list[demo.Line]:
@@ -18,10 +18,11 @@ def long_script(minutes: float) -> list[demo.Line]:
 
 def make_long_webinar(folder: Path, minutes: int) -> tuple[demo.DemoFiles, Path]:
     """The webinar (mp4, sidecar, truth) and its 16 kHz WAV."""
-    from pipeline import media
+    from pipeline.stages import extract as media
 
     files = demo.make_webinar(
         folder / f"w{minutes}", name=f"webinar-{minutes}min", script=long_script(minutes)
     )
-    audio = media.extract(media.probe(files.recording), folder / f"w{minutes}" / "audio16k.wav")
-    return files, audio.path
+    wav = folder / f"w{minutes}" / "audio16k.wav"
+    media.extract(media.probe(files.recording), wav, media.ExtractParams())
+    return files, wav

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import demo
-from pipeline.config import Settings
-from pipeline.runner import RunResult, run
+from pipeline.core.config import Settings
+from pipeline.core.runner import RunResult, run
+from pipeline.tools import demo
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import demo
+from pipeline.tools import demo
 from tests.helpers import files_under, run_cli
 
 

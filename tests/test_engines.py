@@ -8,14 +8,19 @@ import pytest
 import torch
 import whisper
 
-from pipeline import media, models
-from pipeline.convert import read_ct2, to_openai_state
-from pipeline.transcribe import AsrOptions, transcribe
+from pipeline.models import onnx
+from pipeline.models import weights as models
+from pipeline.models.convert import read_ct2, to_openai_state
+from pipeline.stages import extract as media
+from pipeline.stages.extract import ExtractParams
+from pipeline.stages.transcribe import TranscribeParams, transcribe
 
 
 @pytest.fixture(scope="module")
 def clip_audio(short_clip, tmp_path_factory):
-    return media.extract(media.probe(short_clip), tmp_path_factory.mktemp("a") / "audio.wav")
+    target = tmp_path_factory.mktemp("a") / "audio.wav"
+    media.extract(media.probe(short_clip), target, ExtractParams())
+    return target
 
 
 @pytest.mark.parametrize(
@@ -30,7 +35,7 @@ def clip_audio(short_clip, tmp_path_factory):
 def test_engines_give_the_same_kind_of_transcript(clip_audio, engine, model, batched):
     seen: list[float] = []
     transcript = transcribe(
-        clip_audio.path, AsrOptions(engine=engine, model=model, batched=batched), seen.append
+        clip_audio, TranscribeParams(engine=engine, model=model, batched=batched), 2, seen.append
     )
     assert transcript.engine == engine and transcript.model == model and transcript.language == "en"
     assert 0.5 <= transcript.language_probability <= 1.0
@@ -74,18 +79,18 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
         builds.append(1)
         return network, np.zeros((2, 4), np.float32), {"input": {0: "n"}, "output": {0: "n"}}
 
-    path = models.onnx_model("toy", weights, build)
-    assert models.onnx_model("toy", weights, build) == path and len(builds) == 1
+    path = onnx.onnx_model("toy", weights, build)
+    assert onnx.onnx_model("toy", weights, build) == path and len(builds) == 1
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     (got,) = onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
     with torch.inference_mode():
         assert np.allclose(got, network(torch.from_numpy(x)).numpy(), atol=1e-6)
     weights.write_bytes(b"second")  # other weights (a reinstalled package)
-    models.onnx_model("toy", weights, build)
+    onnx.onnx_model("toy", weights, build)
     assert len(builds) == 2
     path.write_bytes(b"damaged")  # the export itself changed
     (path.parent / ".toy.onnx.x1y2.tmp").write_bytes(b"half an export")  # a killed export's
-    models.onnx_model("toy", weights, build)
+    onnx.onnx_model("toy", weights, build)
     assert len(builds) == 3 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
     assert sorted(p.name for p in path.parent.iterdir()) == [
         "toy.onnx",

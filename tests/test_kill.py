@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import demo
-from pipeline.runner import STAGE_VERSIONS
+from pipeline.stages import STAGES
+from pipeline.tools import demo
 from tests.helpers import ROOT
+
+STAGE_NAMES = [s.name for s in STAGES]
 
 ARGS = ["--model", "tiny.en", "-q"]
 DETERMINISTIC = (
@@ -57,7 +59,7 @@ def stages_done(work: Path) -> dict:
 def current_stage(work: Path) -> str:
     """The first stage the manifest does not list as done (where a kill lands)."""
     done = stages_done(work)
-    return next((name for name in STAGE_VERSIONS if name not in done), "finished")
+    return next((name for name in STAGE_NAMES if name not in done), "finished")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def wait_for(work: Path, stage: str, proc: subprocess.Popen) -> None:
     """Block until every stage before ``stage`` is done (or the run has ended)."""
-    order = list(STAGE_VERSIONS)
+    order = list(STAGE_NAMES)
     while proc.poll() is None and order.index(current_stage(work)) < order.index(stage):
         time.sleep(0.02)
 
@@ -85,7 +87,7 @@ def test_sigkill_at_random_moments_then_resume_gives_identical_outputs(recording
     subprocess.run(command(recording), cwd=reference, check=True)
     startup = time.monotonic() - started
     assert set(expected) == set(DETERMINISTIC)
-    assert set(cost) == set(STAGE_VERSIONS)
+    assert set(cost) == set(STAGE_NAMES)
 
     # Each kill is aimed at a stage (a random moment inside its measured run time), so the kills
     # spread over the pipeline however fast or slow this machine is.
@@ -94,7 +96,7 @@ def test_sigkill_at_random_moments_then_resume_gives_identical_outputs(recording
     for round_ in range(4):
         work = tmp_path / f"round{round_}"
         work.mkdir()
-        for target in sorted(rng.sample(list(STAGE_VERSIONS), 5), key=list(STAGE_VERSIONS).index):
+        for target in sorted(rng.sample(list(STAGE_NAMES), 5), key=list(STAGE_NAMES).index):
             ready = current_stage(work) == target  # earlier stages done: the run starts there
             proc = subprocess.Popen(command(recording), cwd=work, start_new_session=True)
             wait_for(work, target, proc)

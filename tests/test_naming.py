@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.diarize import attribute
-from pipeline.event import Speaker
-from pipeline.naming import Utterance, gather, name_speakers
-from pipeline.types import Segment, Turn, Word
+from pipeline.core.event import Speaker
+from pipeline.core.types import Segment, Turn, Word
+from pipeline.stages.name import Utterance, attribute, gather, name_speakers
 
 PEOPLE = [
     Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline import demo, slides
-from pipeline.errors import PipelineError
+from pipeline.core.errors import PipelineError
+from pipeline.outputs.render import page_ranges
+from pipeline.stages import slides
+from pipeline.tools import demo
 from tests.helpers import run_cli, truth
 
 FAST = ("--model", "tiny.en")
@@ -47,8 +49,8 @@ def test_slide_timing_from_video_is_exact_to_one_sampled_frame(demo_files, demo_
     assert [t["number"] for t in timeline] == [s["page"] for s in expected]  # incl. the revisit
     for found, true in zip(timeline, expected, strict=True):
         assert found["method"] == "video"
-        assert abs(found["start"] - true["start"]) <= slides.FRAME_INTERVAL
-        assert abs(found["end"] - true["end"]) <= slides.FRAME_INTERVAL
+        assert abs(found["start"] - true["start"]) <= slides.SlidesParams().frame_interval
+        assert abs(found["end"] - true["end"]) <= slides.SlidesParams().frame_interval
     pages = {s["number"]: s for s in data["slides"]}
     assert len(pages) == len(demo.DECK) == 7
     assert pages[7]["shown"] == []  # the appendix was never on screen
@@ -144,7 +146,7 @@ def test_image_only_deck_is_matched_by_image(tmp_path):
         (s["page"], "video") for s in expected
     ]
     for found, true in zip(data["timeline"], expected, strict=True):
-        assert abs(found["start"] - true["start"]) <= slides.FRAME_INTERVAL
+        assert abs(found["start"] - true["start"]) <= slides.SlidesParams().frame_interval
 
 
 def test_bad_decks_are_clear_errors(demo_files, tmp_path):
@@ -183,8 +185,8 @@ def test_demo_deck_is_the_same_file_every_time(tmp_path):
 
 
 def test_page_ranges():
-    assert slides.page_ranges([("d", 2), ("d", 3), ("d", 4), ("d", 6)]) == "2–4, 6"
-    assert slides.page_ranges([("a", 1), ("b", 2), ("b", 3)]) == "a 1; b 2–3"
+    assert page_ranges([("d", 2), ("d", 3), ("d", 4), ("d", 6)]) == "2–4, 6"
+    assert page_ranges([("a", 1), ("b", 2), ("b", 3)]) == "a 1; b 2–3"
 
 
 def test_viterbi_advances_skips_and_revisits():
@@ -202,8 +204,10 @@ def test_several_decks_each_page_matched_to_its_own_deck(demo_files, tmp_path):
     pages = slides.load_decks([other, demo_files.deck], tmp_path / "summary")
     assert {p.deck for p in pages} == {"guest-talk", demo_files.deck.stem.replace(".", "-")}
     assert len({p.thumbnail for p in pages}) == len(pages) == 2 + len(demo.DECK)
-    samples = slides.match_frames(slides.sample_frames(demo_files.recording), pages)
-    shown = slides.runs(samples, slides.FRAME_INTERVAL, "video")
+    samples = slides.match_frames(
+        slides.sample_frames(demo_files.recording), pages, slides.SlidesParams()
+    )
+    shown = slides.runs(samples, slides.SlidesParams().frame_interval, "video")
     assert shown and all(pages[s.page].deck != "guest-talk" for s in shown)
     assert [pages[s.page].number for s in shown] == [s["page"] for s in truth(demo_files)["slides"]]
 

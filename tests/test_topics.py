@@ -7,12 +7,20 @@ import json
 import numpy as np
 import pytest
 
-from pipeline import demo, topics
-from pipeline.errors import ConfigError
-from pipeline.evaluate import topic_agreement
-from pipeline.summarize import summarize
-from pipeline.topics import Sentence, classify, load_topic_config, split_sentences, to_spans
-from pipeline.types import Segment, Word
+from pipeline.core.errors import ConfigError
+from pipeline.core.types import Segment, Sentence, Word
+from pipeline.models import text
+from pipeline.stages import topics
+from pipeline.stages.summarize import summarize
+from pipeline.stages.topics import (
+    TopicsParams,
+    classify,
+    load_topic_config,
+    split_sentences,
+    to_spans,
+)
+from pipeline.tools import demo
+from pipeline.tools.evaluate import topic_agreement
 from tests.helpers import truth
 
 
@@ -48,9 +56,9 @@ def test_trimmed_spacy_pipelines_give_the_full_pipelines_answers():
     """Sentences are cut and lemmas found with only the spaCy components they need: the same
     sentences and lemma phrases as the full pipeline gives, on the demo's script."""
     texts = [line.text for line in demo.SCRIPT]
-    full = list(topics.nlp().pipe(texts))
-    cut = topics.nlp().pipe(texts, disable=topics.SENTENCES_ONLY)
-    lemmas = topics.nlp().pipe(texts, disable=topics.LEMMAS_ONLY)
+    full = list(text.nlp().pipe(texts))
+    cut = text.nlp().pipe(texts, disable=topics.SENTENCES_ONLY)
+    lemmas = text.nlp().pipe(texts, disable=topics.LEMMAS_ONLY)
     for whole, sentences, lemma_doc in zip(full, cut, lemmas, strict=True):
         assert [s.text for s in sentences.sents] == [s.text for s in whole.sents]
         assert topics.lemma_grams(lemma_doc) == topics.lemma_grams(whole)
@@ -66,7 +74,7 @@ def test_clear_sentences_get_their_theme():
         "The weather was lovely and lunch will be served at noon.",
     ]
     sentences = [Sentence(i, i + 1, None, t, i) for i, t in enumerate(texts)]
-    labels = [t.topic for t in classify(sentences, config, smoothing=(1.0,))]
+    labels = [t.topic for t in classify(sentences, config, TopicsParams(smoothing=(1.0,)))]
     assert labels == ["green", "digital", "resilience", "other"]
 
 
@@ -80,19 +88,21 @@ def test_summarize_reuses_the_sentence_vectors_of_the_topics_stage():
     ]
     sentences = [Sentence(i, i + 1, None, t, i) for i, t in enumerate(texts)]
     config = load_topic_config()
-    model = topics.encoder()
+    model = text.encoder()
     calls = []
     encode = model.encode
     model.encode = lambda inputs, **kw: calls.append(list(inputs)) or encode(inputs, **kw)
     try:
         items = classify(sentences, config)
-        summary = summarize(items, config, listed=set(), title="t")
+        summary = summarize(
+            items, {label: config.title(label) for label in config.labels}, listed=set(), title="t"
+        )
     finally:
         del model.encode
     assert [c for c in calls if c == texts] == [texts]  # once, by the topics stage
     assert summary.takeaways
     fresh = encode(texts, normalize_embeddings=True)
-    assert np.allclose(topics.sentence_vectors(tuple(texts)), fresh, atol=1e-5)
+    assert np.allclose(text.sentence_vectors(tuple(texts)), fresh, atol=1e-5)
 
 
 def test_another_event_series_brings_its_own_themes(tmp_path):
@@ -109,7 +119,7 @@ def test_another_event_series_brings_its_own_themes(tmp_path):
         Sentence(0, 1, None, "Nurses in the hospital care for every patient.", 0),
         Sentence(1, 2, None, "The clinical trial tests a new medicine.", 1),
     ]
-    topics = classify(sentences, config, smoothing=(1.0,))
+    topics = classify(sentences, config, TopicsParams(smoothing=(1.0,)))
     assert [t.topic for t in topics] == ["care", "research"]
     assert [s.topic for s in to_spans(topics)] == ["care", "research"]
 

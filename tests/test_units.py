@@ -10,12 +10,12 @@ import pytest
 import srt
 import webvtt
 
-from pipeline.errors import ConfigError
-from pipeline.event import find_sidecar, load_event
-from pipeline.formats import WRITERS, clock
-from pipeline.store import atomic_write, slugify
-from pipeline.transcribe import split_sentences
-from pipeline.types import Segment, Transcript, Word
+from pipeline.core.errors import ConfigError
+from pipeline.core.event import find_sidecar, load_event
+from pipeline.core.store import atomic_write, slugify
+from pipeline.core.types import Segment, Transcript, Word
+from pipeline.outputs.formats import WRITERS, clock
+from pipeline.stages.transcribe import split_sentences
 from tests.helpers import ROOT, run_python
 
 
@@ -108,7 +108,7 @@ def test_segment_without_words_is_kept():
 
 
 def test_paths_with_dashes_are_passed_as_file_urls(tmp_path):
-    from pipeline.media import _ffmpeg_name
+    from pipeline.stages.extract import _ffmpeg_name
 
     name = _ffmpeg_name(Path(tmp_path / "-i x:y.mp4"))
     assert name.startswith("file:/") and name.endswith("-i x:y.mp4")
@@ -117,7 +117,7 @@ def test_paths_with_dashes_are_passed_as_file_urls(tmp_path):
 FRAGMENTED_HEAP = """
 import os
 import numpy as np
-from pipeline.runner import release_memory
+from pipeline.core.runner import release_memory
 
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

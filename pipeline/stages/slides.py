@@ -12,25 +12,41 @@ of timing, combined:
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, PipelineError
-from .store import atomic_path, slugify
-from .topics import Sentence
+from ..core.errors import ConfigError, PipelineError
+from ..core.review import Report
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_path, file_sha256, slugify, write_json
+from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
+from ..models import text
 
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
-THUMB_WIDTH = 320
-FRAME_INTERVAL = 1.0  # seconds between sampled video frames
-FRAME_SIZE = (256, 144)  # frames are hashed at this size (grey)
-MAX_HASH_DISTANCE = 10  # of 64 bits: above this a frame shows no slide of the decks
-SAME_FRAME = 1.5  # mean absolute grey difference under which a frame is "unchanged"
-SPEECH_WINDOW = 12.0  # seconds of transcript per alignment window
-SKIP_PENALTY, BACK_PENALTY = 0.08, 0.5  # per skipped slide / for going back
+
+
+@dataclass(frozen=True)
+class SlidesParams:
+    """Everything that decides which slide was on screen when."""
+
+    decks: tuple[tuple[str, str], ...] = ()  # (file name, sha256) of every deck
+    thumb_width: int = 320
+    frame_interval: float = 1.0  # seconds between sampled video frames
+    frame_size: tuple[int, int] = (256, 144)  # frames are hashed at this size (grey)
+    max_hash_distance: int = 10  # of 64 bits: above this a frame shows no slide of the decks
+    same_frame: float = 1.5  # mean absolute grey difference under which a frame is "unchanged"
+    speech_window: float = 12.0  # seconds of transcript per alignment window
+    skip_penalty: float = 0.08  # per skipped slide …
+    back_penalty: float = 0.5  # … and for going back
+    fixes: tuple[dict[str, Any], ...] = field(
+        default_factory=tuple
+    )  # reviewer: {start, end, slide, deck}
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ class Shown:
     confidence: float
 
 
-def load_decks(decks: Sequence[Path], summary_dir: Path) -> list[Page]:
+def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320) -> list[Page]:
     """Every page of every deck, thumbnails written to ``summary_dir/slides/``."""
     import imagehash
     import pypdfium2 as pdfium
@@ -83,7 +99,7 @@ def load_decks(decks: Sequence[Path], summary_dir: Path) -> list[Page]:
             for i in range(len(pdf)):
                 page = pdf[i]
                 width = page.get_width() or 1.0
-                image = page.render(scale=THUMB_WIDTH / width).to_pil().convert("RGB")
+                image = page.render(scale=thumb_width / width).to_pil().convert("RGB")
                 text = page.get_textpage().get_text_bounded()
                 name = f"slides/{slug}-{i + 1:03d}.png"
                 with atomic_path(summary_dir / name) as tmp:
@@ -107,12 +123,13 @@ def prune_thumbnails(summary_dir: Path, keep: Sequence[Page]) -> None:
 
 
 def sample_frames(
-    video: Path, interval: float = FRAME_INTERVAL
+    video: Path, interval: float = 1.0, size: tuple[int, int] = (256, 144)
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """(time, grey frame) every ``interval`` seconds of the recording's first video stream."""
+    """(time, grey frame of ``size``) every ``interval`` seconds of the recording's first video
+    stream."""
     import ffmpeg
 
-    width, height = FRAME_SIZE
+    width, height = size
     process = (
         ffmpeg.input(f"file:{video.resolve()}")
         .video.filter("fps", fps=1 / interval, start_time=0)
@@ -121,11 +138,11 @@ def sample_frames(
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .run_async(pipe_stdout=True, pipe_stderr=True)
     )
-    size, index = width * height, 0
+    pixels, index = width * height, 0
     try:
         while True:
-            chunk = process.stdout.read(size)
-            if len(chunk) < size:
+            chunk = process.stdout.read(pixels)
+            if len(chunk) < pixels:
                 break
             yield index * interval, np.frombuffer(chunk, dtype=np.uint8).reshape(height, width)
             index += 1
@@ -138,6 +155,7 @@ def sample_frames(
 def match_frames(
     frames: Iterator[tuple[float, np.ndarray]],
     pages: Sequence[Page],
+    p: SlidesParams,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[tuple[float, int | None, float]]:
     """(time, page index or None, confidence) per sampled frame, by perceptual hash."""
@@ -151,7 +169,7 @@ def match_frames(
         if (
             previous is not None
             and out
-            and np.abs(frame.astype(np.int16) - previous).mean() < SAME_FRAME
+            and np.abs(frame.astype(np.int16) - previous).mean() < p.same_frame
         ):
             out.append((t, out[-1][1], out[-1][2]))
             continue
@@ -159,7 +177,7 @@ def match_frames(
         bits = imagehash.phash(Image.fromarray(frame)).hash.flatten().astype(int)
         distance = np.abs(hashes - bits).sum(axis=1) if len(pages) else np.array([])
         best = int(np.argmin(distance)) if len(distance) else -1
-        if best >= 0 and distance[best] <= MAX_HASH_DISTANCE:
+        if best >= 0 and distance[best] <= p.max_hash_distance:
             out.append((t, best, round(1 - float(distance[best]) / 64, 3)))
         else:
             out.append((t, None, 0.0))
@@ -199,8 +217,6 @@ def similarity(window_texts: Sequence[str], page_texts: Sequence[str]) -> np.nda
     """Windows × pages: mean of sentence-embedding cosine and TF-IDF cosine (0 for empty pages)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from .topics import encoder
-
     has_text = np.array([bool(re.search(r"\w", t)) for t in page_texts])
     sim = np.zeros((len(window_texts), len(page_texts)))
     if not has_text.any() or not window_texts:
@@ -208,21 +224,21 @@ def similarity(window_texts: Sequence[str], page_texts: Sequence[str]) -> np.nda
     texts = [t for t, ok in zip(page_texts, has_text, strict=True) if ok]
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit([*texts, *window_texts])
     lexical = (tfidf.transform(window_texts) @ tfidf.transform(texts).T).toarray()
-    model = encoder()
+    model = text.encoder()
     a = model.encode(list(window_texts), normalize_embeddings=True)
     b = model.encode(texts, normalize_embeddings=True)
     sim[:, has_text] = 0.5 * (a @ b.T) + 0.5 * lexical
     return sim
 
 
-def viterbi(scores: np.ndarray) -> list[int]:
+def viterbi(scores: np.ndarray, skip_penalty: float = 0.08, back_penalty: float = 0.5) -> list[int]:
     """The best monotonic-ish page per window: staying or advancing by one is free, skipping
     ahead costs per skipped page, going back costs more."""
     n_windows, n_pages = scores.shape
     index = np.arange(n_pages)
     gap = index[None, :] - index[:, None]  # from → to
-    transition = np.where(gap >= 0, -SKIP_PENALTY * np.maximum(gap - 1, 0), -BACK_PENALTY)
-    best = scores[0] - SKIP_PENALTY * index
+    transition = np.where(gap >= 0, -skip_penalty * np.maximum(gap - 1, 0), -back_penalty)
+    best = scores[0] - skip_penalty * index
     back = np.zeros((n_windows, n_pages), dtype=int)
     for w in range(1, n_windows):
         total = best[:, None] + transition
@@ -234,17 +250,15 @@ def viterbi(scores: np.ndarray) -> list[int]:
     return path[::-1]
 
 
-def align_speech(
-    said: Sequence[Sentence], pages: Sequence[Page], length: float = SPEECH_WINDOW
-) -> list[Shown]:
+def align_speech(said: Sequence[Sentence], pages: Sequence[Page], p: SlidesParams) -> list[Shown]:
     """Slides from speech alone: windows of transcript aligned to the decks' text in order."""
-    windows = _windows(said, length)
+    windows = _windows(said, p.speech_window)
     if not windows or not pages:
         return []
     scores = similarity([w[2] for w in windows], [p.text for p in pages])
     if not scores.any():
         return []
-    path = viterbi(scores)
+    path = viterbi(scores, p.skip_penalty, p.back_penalty)
     shown: list[Shown] = []
     for (start, end, _), page, w in zip(windows, path, range(len(windows)), strict=True):
         confidence = round(float(np.clip(scores[w, page], 0, 1)), 3)
@@ -308,58 +322,123 @@ def resolve_decks(given: Sequence[Path], listed: Sequence[str], sidecar: Path | 
     return paths
 
 
-def slides_json(pages: Sequence[Page], shown: Sequence[Shown], decks: Sequence[Path]) -> dict:
+def slide_map(pages: Sequence[Page], shown: Sequence[Shown], decks: Sequence[Path]) -> SlideMap:
     """slides.json: the decks, every page with its shown intervals, and the timeline."""
-    by_page: dict[int, list[dict]] = {}
+    by_page: dict[int, list[Interval]] = {}
     for s in shown:
-        interval = {"start": round(s.start, 2), "end": round(s.end, 2), "method": s.method}
-        by_page.setdefault(s.page, []).append({**interval, "confidence": s.confidence})
-    return {
-        "decks": [
-            {
-                "file": d.name,
-                "deck": slugify(d.stem, 32),
-                "pages": sum(p.deck == slugify(d.stem, 32) for p in pages),
-            }
+        by_page.setdefault(s.page, []).append(
+            Interval(round(s.start, 2), round(s.end, 2), s.method, s.confidence)
+        )
+    return SlideMap(
+        [
+            Deck(d.name, slugify(d.stem, 32), sum(p.deck == slugify(d.stem, 32) for p in pages))
             for d in decks
         ],
-        "slides": [
-            {
-                "deck": p.deck,
-                "number": p.number,
-                "text": p.text[:1000],
-                "thumbnail": p.thumbnail,
-                "shown": by_page.get(i, []),
-            }
+        [
+            SlidePage(p.deck, p.number, p.text[:1000], p.thumbnail, by_page.get(i, []))
             for i, p in enumerate(pages)
         ],
-        "timeline": [
-            {
-                "deck": pages[s.page].deck,
-                "number": pages[s.page].number,
-                "start": round(s.start, 2),
-                "end": round(s.end, 2),
-                "method": s.method,
-                "confidence": s.confidence,
-            }
+        [
+            Showing(
+                pages[s.page].deck,
+                pages[s.page].number,
+                round(s.start, 2),
+                round(s.end, 2),
+                s.method,
+                s.confidence,
+            )
             for s in shown
         ],
-    }
+    )
 
 
-def page_ranges(pages: Sequence[tuple[str, int]]) -> str:
-    """[(d, 2), (d, 3), (d, 4), (d, 6)] → "2–4, 6" (with deck names when there are several)."""
-    decks: dict[str, list[int]] = {}
-    for deck, number in sorted(set(pages)):
-        decks.setdefault(deck, []).append(number)
-    parts = []
-    for deck, numbers in decks.items():
-        runs_: list[list[int]] = []
-        for n in numbers:
-            if runs_ and runs_[-1][-1] == n - 1:
-                runs_[-1].append(n)
-            else:
-                runs_.append([n])
-        text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs_)
-        parts.append(f"{deck} {text}" if len(decks) > 1 else text)
-    return "; ".join(parts)
+def fix_slides(
+    shown: list[Shown], pages: list[Page], p: SlidesParams, report: Report
+) -> list[Shown]:
+    """Slide intervals with the reviewer's matches forced over whatever was found."""
+    out = list(shown)
+    decks = list(dict.fromkeys(page.deck for page in pages))
+    for fix in p.fixes:
+        start, end, number = fix["start"], fix["end"], fix["slide"]
+        deck = slugify(fix["deck"], 32) if fix.get("deck") else (decks[0] if decks else "")
+        index = next(
+            (i for i, page in enumerate(pages) if page.deck == deck and page.number == number), None
+        )
+        if index is None or end <= start:
+            report.not_applied.append(f"slides {start}–{end}: no slide {number} in '{deck}'")
+            continue
+        kept = []
+        for s in out:
+            if s.end <= start or s.start >= end:
+                kept.append(s)
+                continue
+            if s.start < start:
+                kept.append(replace(s, end=start))
+            if s.end > end:
+                kept.append(replace(s, start=end))
+        out = sorted([*kept, Shown(index, start, end, "review", 1.0)], key=lambda s: s.start)
+        report.applied += 1
+    return out
+
+
+class Slides(Stage):
+    """Decks + video + sentences → ``slides.json`` and ``slides/*.png`` (only with decks)."""
+
+    name = "slides"
+    Params = SlidesParams
+    needs = ("extract", "topics")
+    reads_source = True  # the video track
+    libraries = ("pypdfium2", "imagehash", "Pillow", "scikit-learn", "ffmpeg")
+
+    def enabled(self, ctx: Context) -> bool:
+        return bool(ctx.decks)
+
+    def params(self, ctx: Context) -> SlidesParams:
+        return SlidesParams(
+            decks=tuple((d.name, file_sha256(d)) for d in ctx.decks),
+            fixes=tuple(ctx.review.part("slides")),
+        )
+
+    def models(self, params: SlidesParams) -> dict[str, str]:
+        return {"sentence-encoder": text.identity()["sentence-encoder"]}
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.summary_dir / "slides.json"]
+
+    def run(
+        self, ctx: Context, params: SlidesParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> SlideMap:
+        report = Report()
+        pages = load_decks(ctx.decks, ctx.summary_dir, params.thumb_width)
+        video: list[Shown] = []
+        if ctx.info is not None and ctx.info.has_video:
+            frames = sample_frames(ctx.recording, params.frame_interval, params.frame_size)
+            video = runs(
+                match_frames(frames, pages, params, progress), params.frame_interval, "video"
+            )
+        said = [it.sentence for it in inputs["topics"].sentences]
+        shown = fix_slides(combine(video, align_speech(said, pages, params)), pages, params, report)
+        prune_thumbnails(ctx.summary_dir, pages)
+        result = slide_map(pages, shown, ctx.decks)
+        result.review = asdict(report)
+        return result
+
+    def write(self, ctx: Context, params: Any, result: SlideMap) -> None:
+        write_json(ctx.summary_dir / "slides.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> SlideMap:
+        data = json.loads((ctx.summary_dir / "slides.json").read_text(encoding="utf-8"))
+        return SlideMap.from_dict(data)
+
+    def facts(self, result: SlideMap) -> dict[str, Any]:
+        methods = {i.method for page in result.slides for i in page.shown}
+        return {
+            "pages": len(result.slides),
+            "from_video": "video" in methods,
+            "review": result.review,
+        }
+
+    def discard(self, ctx: Context) -> None:
+        """The decks were taken away: so are the slide outputs."""
+        prune_thumbnails(ctx.summary_dir, [])
+        (ctx.summary_dir / "slides.json").unlink(missing_ok=True)

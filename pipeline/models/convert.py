@@ -134,7 +134,7 @@ def convert_ct2_to_openai(model_dir: Path, target: Path) -> None:
     """Write ``target`` (a ``whisper.load_model`` checkpoint) from a CTranslate2 folder, atomically."""
     import torch
 
-    from .store import atomic_path
+    from ..core.store import atomic_path
 
     dims, state = to_openai_state(read_ct2(model_dir / "model.bin"))
     tensors = {

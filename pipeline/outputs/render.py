@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,6 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .formats import clock
-from .slides import page_ranges
 
 PALETTE = (
     "#1f77b4",
@@ -43,11 +43,29 @@ def _short_clock(seconds: float) -> str:
     return clock(seconds)[:8]
 
 
+def page_ranges(pages: Sequence[tuple[str, int]]) -> str:
+    """[(d, 2), (d, 3), (d, 4), (d, 6)] → "2–4, 6" (with deck names when there are several)."""
+    decks: dict[str, list[int]] = {}
+    for deck, number in sorted(set(pages)):
+        decks.setdefault(deck, []).append(number)
+    parts = []
+    for deck, numbers in decks.items():
+        runs_: list[list[int]] = []
+        for n in numbers:
+            if runs_ and runs_[-1][-1] == n - 1:
+                runs_[-1].append(n)
+            else:
+                runs_.append([n])
+        text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs_)
+        parts.append(f"{deck} {text}" if len(decks) > 1 else text)
+    return "; ".join(parts)
+
+
 def environment(user_templates: Path | None = None) -> Environment:
     """Templates from ``user_templates`` first (overrides), then the package's own."""
     loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
     env = Environment(
-        loader=ChoiceLoader([*loaders, PackageLoader("pipeline", "templates")]),
+        loader=ChoiceLoader([*loaders, PackageLoader("pipeline.outputs", "templates")]),
         autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

@@ -1,9 +1,8 @@
-"""Run settings, and the key of what each stage depends on (for skipping unchanged work)."""
+"""Run settings: everything a run can be told. Stages read the parts that concern them and turn
+them into their own parameters (``pipeline.core.stage``)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -40,6 +39,12 @@ class Settings:
     slides: tuple[Path, ...] = ()  # PDF decks; () = the sidecar's `slides:`
     transcripts_dir: Path = Path("transcripts")
     summaries_dir: Path = Path("summaries")
+    # expert overrides of stage parameters: {stage: {field: value}} (`--set diarize.threshold=0.35`)
+    tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_PATHS = ("transcripts_dir", "summaries_dir")
+_OPTIONAL_PATHS = ("topics_file", "templates_dir")
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:
@@ -55,26 +60,16 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
 
 def settings_from_json(data: dict[str, Any]) -> Settings:
     """The inverse of ``settings_to_json`` (unknown keys from other versions are ignored)."""
-    known = {f.name: f for f in fields(Settings)}
+    known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             continue
-        if key in ("transcripts_dir", "summaries_dir"):
+        if key in _PATHS:
             value = Path(value)
-        elif key in ("topics_file", "templates_dir"):
+        elif key in _OPTIONAL_PATHS:
             value = Path(value) if value else None
         elif key == "slides":
             value = tuple(Path(v) for v in value)
         values[key] = value
     return Settings(**values)
-
-
-def stage_key(stage: str, version: int, upstream: str, settings: dict[str, Any]) -> str:
-    """A stable hash of a stage's name, code version, upstream key and settings that matter."""
-    payload = json.dumps(
-        {"stage": stage, "version": version, "upstream": upstream, "settings": settings},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]

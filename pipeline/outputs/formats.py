@@ -13,7 +13,7 @@ from typing import ClassVar
 import srt
 import webvtt
 
-from .types import Segment, Transcript
+from ..core.types import Segment, Transcript
 
 
 def clock(seconds: float, sep: str = ".") -> str:

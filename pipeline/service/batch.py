@@ -5,7 +5,7 @@ Recordings are told apart by content (sha256), so a renamed or re-copied file is
 Work runs in this process, in a local process pool (``workers``), or on a Dask distributed
 cluster (one task per recording). Workers keep their models loaded between recordings. Every
 stage of every recording is logged as one JSON line; the last outcome of each recording is kept
-in ``<transcripts>/batch.sqlite`` for ``cli.py status``.
+in ``<transcripts>/batch.sqlite`` for ``cli.py status`` (``state``).
 """
 
 from __future__ import annotations
@@ -17,37 +17,21 @@ import multiprocessing
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 
-from .config import Settings, default_threads
-from .errors import BusyError, PipelineError
-from .media import MEDIA_SUFFIXES
-from .runner import STAGE_VERSIONS, StageOutcome, run
-from .store import HASH_CACHE, Manifest, cached_sha256
+from ..core.config import Settings, default_threads
+from ..core.errors import BusyError, PipelineError
+from ..core.runner import StageOutcome, run
+from ..core.store import HASH_CACHE, cached_sha256
+from .state import record
 
-STATE_NAME = "batch.sqlite"
-OPTIONAL_STAGES = ("slides",)  # runs only for recordings with slide decks
 LOG_NAME = "batch.jsonl"
-
-
-def discover(folder: Path) -> list[Path]:
-    """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted."""
-    if not folder.is_dir():
-        raise PipelineError("not a folder", folder, "give the folder of recordings", exit_code=2)
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative):
-            continue
-        if path.suffix.lower() in MEDIA_SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found)
 
 
 @dataclass
@@ -61,6 +45,7 @@ class Outcome:
     seconds: float = 0.0
     attempts: int = 1
     error: str = ""
+    warnings: list[str] = field(default_factory=list)  # doubts about the input (e.g. truncated)
 
     @property
     def ran(self) -> list[str]:
@@ -130,17 +115,23 @@ def process(
         tries = getattr(exc, "attempts", 1)
         return outcome("failed", f"unexpected {type(exc).__name__}: {exc}", tries)
     ids[:] = [result.rec_id]
-    return outcome("done", attempts=attempts)
+    done = outcome("done", attempts=attempts)
+    done.warnings = result.warnings
+    return done
 
 
 def log_lines(outcome: Outcome) -> list[dict[str, Any]]:
-    """One JSON-able record per stage (a failure before any stage is logged as stage "open")."""
+    """One JSON-able record per stage (a failure before any stage is logged as stage "open";
+    doubts about the input, such as a truncated file, are the extract line's ``warnings``)."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     common = {"time": now, "recording": outcome.recording, "id": outcome.rec_id}
     lines = [
         {**common, "stage": s.name, "status": s.status, "seconds": s.seconds, "error": s.error}
         for s in outcome.stages
     ]
+    for line in lines:
+        if line["stage"] == "extract" and outcome.warnings:
+            line["warnings"] = outcome.warnings
     if outcome.status != "done" and not any(s.error for s in outcome.stages):
         lines.append(
             {
@@ -164,39 +155,6 @@ def append_log(path: Path, outcome: Outcome) -> None:
             os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode())
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def state_db(transcripts: Path) -> Iterator[sqlite3.Connection]:
-    """The last outcome of every recording the batch has seen."""
-    transcripts.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(transcripts / STATE_NAME, timeout=60)
-    try:
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS recordings (path TEXT PRIMARY KEY, id TEXT, status TEXT, "
-            "stage TEXT, error TEXT, attempts INTEGER, seconds REAL, updated TEXT)"
-        )
-        yield db
-    finally:
-        db.close()
-
-
-def record(transcripts: Path, outcome: Outcome) -> None:
-    failed = next((s.name for s in outcome.stages if s.error), "open" if outcome.error else "")
-    with state_db(transcripts) as db, db:
-        db.execute(
-            "INSERT OR REPLACE INTO recordings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                outcome.recording,
-                outcome.rec_id,
-                outcome.status,
-                failed,
-                outcome.error,
-                outcome.attempts,
-                outcome.seconds,
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            ),
-        )
 
 
 def unique_by_content(
@@ -339,65 +297,3 @@ def _on_dask(
         }
         for future in dask_completed(list(futures)):
             finished(_result(future, futures[future]))
-
-
-@dataclass
-class StatusRow:
-    """One recording as ``cli.py status`` shows it."""
-
-    recording: str
-    id: str | None
-    state: str  # done | failed | busy | duplicate | pending | new
-    done: list[str]
-    pending: list[str]
-    duration: float | None
-    processing_seconds: float
-    error: str = ""
-    failed_stage: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _manifest_row(path: Path) -> StatusRow:
-    manifest = Manifest.load(path)
-    stages = manifest.data["stages"]
-    expected = [n for n in STAGE_VERSIONS if n not in OPTIONAL_STAGES or n in stages]
-    done = [name for name in expected if stages.get(name, {}).get("status") == "done"]
-    source = manifest.data.get("source", {})
-    return StatusRow(
-        recording=source.get("name", path.parent.name),
-        id=path.parent.name,
-        state="done" if len(done) == len(expected) else "pending",
-        done=done,
-        pending=[name for name in expected if name not in done],
-        duration=source.get("media", {}).get("duration"),
-        processing_seconds=round(sum(s.get("seconds", 0.0) for s in stages.values()), 1),
-    )
-
-
-def status(transcripts: Path, recordings: Path | None = None) -> list[StatusRow]:
-    """Every recording known to the outputs (manifests), the batch state, or the recordings
-    folder (files never processed are "new")."""
-    by_id = {p.parent.name: _manifest_row(p) for p in sorted(transcripts.glob("*/manifest.json"))}
-    extra: list[StatusRow] = []
-    seen: set[str] = set()
-    if (transcripts / STATE_NAME).exists():
-        with state_db(transcripts) as db:
-            states = db.execute("SELECT path, id, status, stage, error FROM recordings").fetchall()
-        for path, rec_id, state, stage, error in states:
-            seen.add(path)
-            row = by_id.get(rec_id or "")
-            if row is None:
-                pending = list(STAGE_VERSIONS)
-                extra.append(
-                    StatusRow(Path(path).name, rec_id, state, [], pending, None, 0.0, error, stage)
-                )
-            elif state == "failed":
-                row.state, row.error, row.failed_stage = state, error, stage
-    names = {row.recording for row in by_id.values()}
-    if recordings is not None and recordings.is_dir():
-        for path in discover(recordings):
-            if str(path.absolute()) not in seen and path.name not in names:
-                extra.append(StatusRow(path.name, None, "new", [], list(STAGE_VERSIONS), None, 0.0))
-    return sorted([*by_id.values(), *extra], key=lambda r: (r.recording, r.id or ""))

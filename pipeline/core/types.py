@@ -1,0 +1,430 @@
+"""Plain dataclasses that flow between stages: every stage's result, with ``to_dict`` (what the
+stage writes as JSON) and ``from_dict`` (how a later run reads it back)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRANSCRIPT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ffprobe says about an input recording."""
+
+    path: Path
+    format_name: str
+    duration: float
+    audio_codec: str
+    sample_rate: int
+    channels: int
+    has_video: bool
+
+
+# --- extract --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audio:
+    """The extract stage's result (``audio.json`` beside ``audio.wav``): a normalised 16 kHz mono
+    16-bit WAV, how long it decoded to, and what the container announced."""
+
+    duration: float  # seconds decoded
+    sample_rate: int
+    gain_db: float
+    announced: float  # seconds the container says it holds
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Audio:
+        return cls(**data)
+
+
+# --- transcribe -----------------------------------------------------------------------------
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+    speaker: str | None = None
+
+
+@dataclass
+class Segment:
+    id: int
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    speaker: str | None = None
+
+
+@dataclass
+class Transcript:
+    """Speech recognition result; the same shape from every engine."""
+
+    language: str
+    language_probability: float
+    duration: float
+    engine: str
+    model: str
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": TRANSCRIPT_SCHEMA_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        version = data.get("schema_version")
+        if version != TRANSCRIPT_SCHEMA_VERSION:
+            raise ValueError(f"unsupported transcript schema_version {version!r}")
+        segments = [
+            Segment(**{**s, "words": [Word(**w) for w in s.get("words", [])]})
+            for s in data["segments"]
+        ]
+        fields = {k: data[k] for k in ("language", "language_probability", "duration")}
+        return cls(**fields, engine=data["engine"], model=data["model"], segments=segments)
+
+
+@dataclass
+class Exported:
+    """The export stage's result: the final transcript — speakers named, reviewer's text fixes
+    applied — as ``transcript.json`` (and TXT, SRT, VTT), and ``speakers.rttm``."""
+
+    transcript: Transcript
+    rttm: str = ""
+    review: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.transcript.to_dict()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exported:
+        return cls(Transcript.from_dict(data))
+
+
+# --- diarize --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of speech by one (anonymous) speaker; speakers are numbered from 0."""
+
+    start: float
+    end: float
+    speaker: int
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Who spoke when, and whether the audio was heard as far-field (room microphones)."""
+
+    turns: list[Turn]
+    far_field: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "turns": [[t.start, t.end, t.speaker] for t in self.turns],
+            "far_field": self.far_field,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diarization:
+        return cls([Turn(*row) for row in data["turns"]], data["far_field"])
+
+
+# --- name -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeakerInfo:
+    """A row of the speaker table."""
+
+    id: str  # "S1", "S2", … by first appearance
+    label: str  # what the outputs show: the name, or "Speaker N"
+    name: str | None = None
+    role: str = ""
+    org: str = ""
+    confidence: float = 0.0
+    named_by: str | None = None  # "evidence" | "override" | None
+    talk_time: float = 0.0
+    turns: int = 0
+    evidence: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def index(self) -> int:
+        """The anonymous speaker number of the diarization (S1 → 0)."""
+        return int(self.id[1:]) - 1
+
+
+@dataclass
+class Speakers:
+    """The name stage's result: the speaker table (``speakers.json``) and, rebuilt from the
+    transcript and the turns rather than written, the transcript's pieces labelled with their
+    speaker, the turns after the reviewer's merges, and what the review's speaker fixes did."""
+
+    speakers: list[SpeakerInfo]
+    segments: list[Segment] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    review: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"speakers": [asdict(info) for info in self.speakers]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Speakers:
+        return cls([SpeakerInfo(**row) for row in data["speakers"]])
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the transcript with its time and speaker."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+    segment: int
+
+
+@dataclass
+class SentenceTopic:
+    sentence: Sentence
+    topic: str
+    confidence: float
+    drivers: list[str]
+
+
+@dataclass
+class TopicSpan:
+    """Neighbouring sentences on one topic, as a time span."""
+
+    topic: str
+    start: float
+    end: float
+    speakers: list[str]
+    confidence: float
+    sentences: int
+    drivers: dict[str, int]
+
+
+@dataclass
+class TopicMap:
+    """The topics stage's result (``topics.json``): a theme per sentence, and spans."""
+
+    themes: dict[str, str]  # label → title
+    sentences: list[SentenceTopic]
+    spans: list[TopicSpan]
+    review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "themes": self.themes,
+            "sentences": [
+                {
+                    **asdict(t.sentence),
+                    "topic": t.topic,
+                    "confidence": t.confidence,
+                    "drivers": t.drivers,
+                }
+                for t in self.sentences
+            ],
+            "spans": [asdict(span) for span in self.spans],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopicMap:
+        keys = ("start", "end", "speaker", "text", "segment")
+        sentences = [
+            SentenceTopic(
+                Sentence(**{k: row[k] for k in keys}),
+                row["topic"],
+                row["confidence"],
+                row["drivers"],
+            )
+            for row in data["sentences"]
+        ]
+        return cls(data["themes"], sentences, [TopicSpan(**row) for row in data["spans"]])
+
+
+# --- slides ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Interval:
+    """A page on screen from ``start`` to ``end``, and how that was found."""
+
+    start: float
+    end: float
+    method: str  # "video" | "speech" | "review"
+    confidence: float
+
+
+@dataclass
+class Deck:
+    file: str
+    deck: str  # the deck's slug
+    pages: int
+
+
+@dataclass
+class SlidePage:
+    deck: str
+    number: int
+    text: str
+    thumbnail: str  # relative to the summary folder
+    shown: list[Interval]
+
+
+@dataclass
+class Showing:
+    """One entry of the slide timeline."""
+
+    deck: str
+    number: int
+    start: float
+    end: float
+    method: str
+    confidence: float
+
+
+@dataclass
+class SlideMap:
+    """The slides stage's result (``slides.json``): decks, every page with the intervals it was
+    on screen, and the timeline."""
+
+    decks: list[Deck]
+    slides: list[SlidePage]
+    timeline: list[Showing]
+    review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: [asdict(v) for v in getattr(self, k)] for k in ("decks", "slides", "timeline")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SlideMap:
+        return cls(
+            [Deck(**d) for d in data["decks"]],
+            [
+                SlidePage(**{**p, "shown": [Interval(**s) for s in p["shown"]]})
+                for p in data["slides"]
+            ],
+            [Showing(**s) for s in data["timeline"]],
+        )
+
+
+# --- summarize ------------------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    text: str
+    speaker: str | None
+    start: float
+    topic: str
+
+
+@dataclass
+class SlideView:
+    """A slide that was on screen, and what was said while it was."""
+
+    deck: str
+    number: int
+    title: str
+    thumbnail: str  # relative to the summary folder
+    shown: list[tuple[float, float]]
+    method: str  # how its timing was found: video, speech, review
+    points: list[Point]
+
+
+@dataclass
+class Summary:
+    abstract: str
+    takeaways: dict[str, list[Point]]  # topic → points
+    by_speaker: dict[str, list[Point]]  # speaker label → points
+    key_phrases: list[str]
+    entities: list[tuple[str, str, int]]  # (text, label, count)
+    questions: list[Point]
+    topic_share: dict[str, float] = field(default_factory=dict)  # topic → share of speaking time
+    drivers: dict[str, int] = field(default_factory=dict)
+    slides: list[SlideView] = field(default_factory=list)  # in order of first appearance
+    slides_by_topic: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (deck, page)
+    slides_by_speaker: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        def points(rows: list[dict[str, Any]]) -> list[Point]:
+            return [Point(**p) for p in rows]
+
+        def pages(cited: dict[str, list[list[Any]]]) -> dict[str, list[tuple[str, int]]]:
+            return {k: [(d, n) for d, n in v] for k, v in cited.items()}
+
+        return cls(
+            data["abstract"],
+            {k: points(v) for k, v in data["takeaways"].items()},
+            {k: points(v) for k, v in data["by_speaker"].items()},
+            data["key_phrases"],
+            [(t, lab, n) for t, lab, n in data["entities"]],
+            points(data["questions"]),
+            data["topic_share"],
+            data["drivers"],
+            [
+                SlideView(
+                    **{
+                        **v,
+                        "shown": [(a, b) for a, b in v["shown"]],
+                        "points": points(v["points"]),
+                    }
+                )
+                for v in data["slides"]
+            ],
+            pages(data["slides_by_topic"]),
+            pages(data["slides_by_speaker"]),
+        )
+
+
+@dataclass
+class Published:
+    """The summarize stage's result (``summary.json``): the summary with what identifies it."""
+
+    id: str
+    title: str
+    date: str
+    duration: float
+    speakers: list[str]
+    summary: Summary
+    review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {k: getattr(self, k) for k in ("id", "title", "date", "duration", "speakers")}
+        return {**head, "topic_share": self.summary.topic_share, **self.summary.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Published:
+        head = [data[k] for k in ("id", "title", "date", "duration", "speakers")]
+        rest = {
+            k: v
+            for k, v in data.items()
+            if k not in ("id", "title", "date", "duration", "speakers")
+        }
+        return cls(*head, Summary.from_dict(rest))

@@ -1,0 +1,180 @@
+"""What is known about every recording: the batch's last outcome of each
+(``<transcripts>/batch.sqlite``), the manifests, and whether each finished stage is still up to
+date — its key computed now, with the settings of the recording's last run, against the one
+recorded — and if not, why."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.config import settings_from_json
+from ..core.errors import PipelineError
+from ..core.event import Event, load_event
+from ..core.runner import context
+from ..core.stage import explain, plan
+from ..core.store import Manifest
+from ..stages import STAGES
+from ..stages.extract import MEDIA_SUFFIXES
+
+if TYPE_CHECKING:
+    from .batch import Outcome
+
+STATE_NAME = "batch.sqlite"
+STAGE_NAMES = [s.name for s in STAGES]
+
+
+def discover(folder: Path) -> list[Path]:
+    """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted."""
+    if not folder.is_dir():
+        raise PipelineError("not a folder", folder, "give the folder of recordings", exit_code=2)
+    found = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in relative):
+            continue
+        if path.suffix.lower() in MEDIA_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def state_db(transcripts: Path) -> Iterator[sqlite3.Connection]:
+    """The last outcome of every recording the batch has seen."""
+    transcripts.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(transcripts / STATE_NAME, timeout=60)
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS recordings (path TEXT PRIMARY KEY, id TEXT, status TEXT, "
+            "stage TEXT, error TEXT, attempts INTEGER, seconds REAL, updated TEXT)"
+        )
+        yield db
+    finally:
+        db.close()
+
+
+def record(transcripts: Path, outcome: Outcome) -> None:
+    failed = next((s.name for s in outcome.stages if s.error), "open" if outcome.error else "")
+    with state_db(transcripts) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO recordings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                outcome.recording,
+                outcome.rec_id,
+                outcome.status,
+                failed,
+                outcome.error,
+                outcome.attempts,
+                outcome.seconds,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+
+
+def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
+    """Per enabled stage, why it would run if the recording were run again with the settings of
+    its last run (code, parameters, upstream stages, packages, models); empty lists: up to date.
+    A sidecar, review file or deck that cannot be read now is given as the reason."""
+    last = manifest.data.get("run")
+    source = manifest.data.get("source", {})
+    if not last or "sha256" not in source:
+        return {
+            name: ["finished by an older version that kept no record of it"] for name in STAGE_NAMES
+        }
+    settings = replace(
+        settings_from_json(last["settings"]),
+        transcripts_dir=manifest.path.parent.parent,
+        summaries_dir=summaries,
+    )
+    event_file = Path(last["event_file"]) if last.get("event_file") else None
+    try:
+        event = load_event(event_file) if event_file else Event()
+        ctx = context(
+            Path(last["recording"]),
+            settings,
+            event_file,
+            event,
+            source["sha256"],
+            manifest.path.parent.name,
+        )
+        plans = plan(ctx, STAGES)
+    except PipelineError as exc:
+        return {"run": [f"cannot be checked: {exc}"]}
+    return {
+        name: explain(manifest.stage(name), planned, planned.stage.outputs(ctx, planned.params))
+        for name, planned in plans.items()
+        if planned.enabled
+    }
+
+
+@dataclass
+class StatusRow:
+    """One recording as ``cli.py status`` shows it."""
+
+    recording: str
+    id: str | None
+    state: str  # done | stale | failed | busy | duplicate | pending | new
+    done: list[str]
+    pending: list[str]  # stages to run (not run yet, or stale)
+    duration: float | None
+    processing_seconds: float
+    error: str = ""
+    failed_stage: str = ""
+    why: dict[str, list[str]] = field(default_factory=dict)  # stage → reasons it would run
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _manifest_row(path: Path, summaries: Path) -> StatusRow:
+    manifest = Manifest.load(path)
+    stages = manifest.data["stages"]
+    why = {name: reasons for name, reasons in why_stale(manifest, summaries).items() if reasons}
+    done = [n for n in STAGE_NAMES if stages.get(n, {}).get("status") == "done" and n not in why]
+    never = any(stages.get(n, {}).get("status") != "done" for n in why)
+    source = manifest.data.get("source", {})
+    return StatusRow(
+        recording=source.get("name", path.parent.name),
+        id=path.parent.name,
+        state="done" if not why else "pending" if never else "stale",
+        done=done,
+        pending=list(why),
+        duration=source.get("media", {}).get("duration"),
+        processing_seconds=round(sum(s.get("seconds", 0.0) for s in stages.values()), 1),
+        why=why,
+    )
+
+
+def status(transcripts: Path, summaries: Path, recordings: Path | None = None) -> list[StatusRow]:
+    """Every recording known to the outputs (manifests), the batch state, or the recordings
+    folder (files never processed are "new")."""
+    by_id = {
+        p.parent.name: _manifest_row(p, summaries)
+        for p in sorted(transcripts.glob("*/manifest.json"))
+    }
+    extra: list[StatusRow] = []
+    seen: set[str] = set()
+    if (transcripts / STATE_NAME).exists():
+        with state_db(transcripts) as db:
+            states = db.execute("SELECT path, id, status, stage, error FROM recordings").fetchall()
+        for path, rec_id, state, stage, error in states:
+            seen.add(path)
+            row = by_id.get(rec_id or "")
+            if row is None:
+                pending = list(STAGE_NAMES)
+                extra.append(
+                    StatusRow(Path(path).name, rec_id, state, [], pending, None, 0.0, error, stage)
+                )
+            elif state == "failed":
+                row.state, row.error, row.failed_stage = state, error, stage
+    names = {row.recording for row in by_id.values()}
+    if recordings is not None and recordings.is_dir():
+        for path in discover(recordings):
+            if str(path.absolute()) not in seen and path.name not in names:
+                extra.append(StatusRow(path.name, None, "new", [], list(STAGE_NAMES), None, 0.0))
+    return sorted([*by_id.values(), *extra], key=lambda r: (r.recording, r.id or ""))

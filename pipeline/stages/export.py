@@ -1,0 +1,81 @@
+"""The export stage: the final transcript — every piece with its speaker's name, the reviewer's
+text fixes applied — as JSON, TXT, SRT and VTT, and the turns as ``speakers.rttm``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..core.review import Report
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_write
+from ..core.types import Exported, Segment
+from ..outputs.formats import WRITERS, rttm_line
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    formats: tuple[str, ...] = ("json", "txt", "srt", "vtt")
+    text_fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {at, text}
+    match_seconds: float = 1.5  # a text fix finds the segment starting within this of its time
+
+
+def fix_text(segments: list[Segment], p: ExportParams, report: Report) -> list[Segment]:
+    """Segments with the reviewer's text, each fix on the segment starting nearest its time."""
+    out = list(segments)
+    for fix in p.text_fixes:
+        near = [i for i, s in enumerate(out) if abs(s.start - fix["at"]) <= p.match_seconds]
+        if not near:
+            report.not_applied.append(f"segments at {fix['at']}: no segment starts near that time")
+            continue
+        i = min(near, key=lambda j: abs(out[j].start - fix["at"]))
+        out[i] = replace(out[i], text=fix["text"])
+        report.applied += 1
+    return out
+
+
+class Export(Stage):
+    """Named pieces → ``transcript.json|txt|srt|vtt`` and ``speakers.rttm``."""
+
+    name = "export"
+    Params = ExportParams
+    needs = ("transcribe", "name")
+    libraries = ("srt", "webvtt-py")
+
+    def params(self, ctx: Context) -> ExportParams:
+        return ExportParams(text_fixes=tuple(ctx.review.part("segments")))
+
+    def outputs(self, ctx: Context, params: ExportParams) -> list[Path]:
+        transcripts = [ctx.out / f"transcript.{fmt}" for fmt in params.formats]
+        return [*transcripts, ctx.out / "speakers.rttm"]
+
+    def run(
+        self, ctx: Context, params: ExportParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> Exported:
+        report = Report()
+        named = inputs["name"]
+        segments = fix_text(named.segments, params, report)
+        transcript = replace(inputs["transcribe"], segments=segments)
+        labels = {info.index: info.label for info in named.speakers}
+        rttm = "".join(
+            rttm_line(
+                ctx.rec_id, t.start, t.end - t.start, labels.get(t.speaker, f"S{t.speaker + 1}")
+            )
+            for t in named.turns
+        )
+        return Exported(transcript, rttm, asdict(report))
+
+    def write(self, ctx: Context, params: ExportParams, result: Exported) -> None:
+        for fmt in params.formats:
+            atomic_write(ctx.out / f"transcript.{fmt}", WRITERS[fmt].render(result.transcript))
+        atomic_write(ctx.out / "speakers.rttm", result.rttm)
+
+    def load(self, ctx: Context, params: ExportParams, inputs: Mapping[str, Any]) -> Exported:
+        data = json.loads((ctx.out / "transcript.json").read_text(encoding="utf-8"))
+        return Exported.from_dict(data)
+
+    def facts(self, result: Exported) -> dict[str, Any]:
+        return {"review": result.review}

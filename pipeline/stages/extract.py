@@ -1,0 +1,228 @@
+"""The extract stage: probe a recording with ffprobe, pull its first audio stream out as 16 kHz
+mono 16-bit WAV with ffmpeg (never touching the video), and normalise the level with pydub. A
+recording that decodes to much less than its container announces is reported as truncated."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import wave
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+from pydub import AudioSegment
+from pydub.effects import normalize
+
+from ..core.errors import PipelineError
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_path, write_json
+from ..core.types import Audio, MediaInfo
+
+SAMPLE_RATE = 16000
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".mp4",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".m4v",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ExtractParams:
+    sample_rate: int = SAMPLE_RATE
+    headroom_db: float = 1.0  # peak level after normalisation, dB below full scale
+    truncated_share: float = 0.9  # decoding less than this share of the announced duration …
+    truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
+
+
+def _ffmpeg_name(path: Path) -> str:
+    """An absolute ``file:`` URL, so names like ``-x.mp4`` or ``a:b.mp4`` are never options/protocols."""
+    return "file:" + str(path.resolve())
+
+
+def _last_line(stderr: bytes | None) -> str:
+    lines = [
+        ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines() if ln.strip()
+    ]
+    return lines[-1] if lines else "no details"
+
+
+def probe(path: Path) -> MediaInfo:
+    """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
+    if not path.exists():
+        raise PipelineError("file not found", path, "check the path and the file name")
+    if not path.is_file():
+        raise PipelineError("not a file", path, "give the path of a recording, not a folder")
+    if path.stat().st_size == 0:
+        raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
+    try:
+        info = ffmpeg.probe(_ffmpeg_name(path))
+    except ffmpeg.Error as exc:
+        raise PipelineError(
+            f"not a readable media file (ffprobe: {_last_line(exc.stderr)})",
+            path,
+            "check it is an audio/video recording and not truncated; export or download it again",
+        ) from None
+    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not audio:
+        raise PipelineError(
+            "no audio stream in this file", path, "export the recording with its sound track"
+        )
+    stream = audio[0]
+    duration = float(stream.get("duration") or info.get("format", {}).get("duration") or 0.0)
+    if duration <= 0:
+        raise PipelineError("the audio has zero duration", path, "check the recording is complete")
+    return MediaInfo(
+        path=path,
+        format_name=str(info.get("format", {}).get("format_name", "")),
+        duration=duration,
+        audio_codec=str(stream.get("codec_name", "")),
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+        has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
+    )
+
+
+def _run_ffmpeg(
+    info: MediaInfo, out: Path, sample_rate: int, on_progress: ProgressFn | None
+) -> None:
+    process = (
+        ffmpeg.input(_ffmpeg_name(info.path))
+        .output(
+            str(out), format="wav", acodec="pcm_s16le", ac=1, ar=sample_rate, vn=None, map="0:a:0"
+        )
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
+        .overwrite_output()
+        .run_async(pipe_stdout=True, pipe_stderr=True)
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for raw in process.stdout:
+        key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+        if key == "out_time_us" and on_progress and value.isdigit():
+            on_progress(min(int(value) / 1e6, info.duration))
+    stderr = process.stderr.read()
+    if process.wait() != 0:
+        raise PipelineError(
+            f"ffmpeg could not decode the audio ({_last_line(stderr)})",
+            info.path,
+            "the file may be corrupt or truncated; export or download it again",
+        )
+
+
+def truncation(decoded: float, announced: float, params: ExtractParams) -> str:
+    """A warning when far less audio decoded than the container announced; else ""."""
+    if (
+        decoded < params.truncated_share * announced
+        and announced - decoded >= params.truncated_seconds
+    ):
+        return (
+            f"decoded {decoded:.1f} s of the {announced:.1f} s announced: the file looks "
+            "truncated — download or export it again"
+        )
+    return ""
+
+
+def extract(
+    info: MediaInfo, target: Path, params: ExtractParams, on_progress: ProgressFn | None = None
+) -> Audio:
+    """Write ``target``: 16 kHz mono 16-bit WAV, peak-normalised (silence stays silent)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix=".extract-", suffix=".tmp", dir=target.parent) as work,
+        atomic_path(target) as tmp,
+    ):
+        raw = Path(work) / "raw.wav"
+        _run_ffmpeg(info, raw, params.sample_rate, on_progress)
+        segment = AudioSegment.from_file(raw, format="wav")
+        if len(segment) == 0:
+            raise PipelineError(
+                "the audio stream holds no samples", info.path, "check the recording"
+            )
+        gain = 0.0 if segment.max == 0 else -params.headroom_db - segment.max_dBFS
+        normalize(segment, headroom=params.headroom_db).export(tmp, format="wav")
+        duration = segment.duration_seconds
+    warning = truncation(duration, info.duration, params)
+    return Audio(
+        duration=round(duration, 3),
+        sample_rate=params.sample_rate,
+        gain_db=round(gain, 2),
+        announced=round(info.duration, 3),
+        warnings=[warning] if warning else [],
+    )
+
+
+@contextlib.contextmanager
+def open_wav(path: Path) -> Iterator[Any]:
+    """The extract stage's WAV, open for reading (anything else is refused)."""
+    with wave.open(str(path), "rb") as wav:
+        if wav.getframerate() != SAMPLE_RATE or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
+        yield wav
+
+
+def read_samples(wav: Any, start: int, count: int) -> np.ndarray:
+    """``count`` samples from ``start`` as float32 in [-1, 1], read a minute at a time."""
+    wav.setpos(start)
+    audio = np.empty(count, dtype=np.float32)
+    done = 0
+    while done < count and (chunk := wav.readframes(min(SAMPLE_RATE * 60, count - done))):
+        samples = np.frombuffer(chunk, dtype=np.int16)
+        audio[done : done + len(samples)] = samples
+        done += len(samples)
+    audio = audio[:done]
+    audio *= 1 / 32768.0
+    return audio
+
+
+def load_audio(path: Path) -> np.ndarray:
+    """The extract stage's WAV as float32 samples in [-1, 1]."""
+    with open_wav(path) as wav:
+        return read_samples(wav, 0, wav.getnframes())
+
+
+class Extract(Stage):
+    """Recording → ``audio.wav`` (+ ``audio.json``: durations, gain, warnings)."""
+
+    name = "extract"
+    Params = ExtractParams
+    reads_source = True
+    libraries = ("ffmpeg-python", "pydub", "ffmpeg")
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.out / "audio.wav", ctx.out / "audio.json"]
+
+    def run(
+        self, ctx: Context, params: ExtractParams, inputs: dict[str, Any], progress: ProgressFn
+    ) -> Audio:
+        assert ctx.info is not None
+        return extract(ctx.info, ctx.out / "audio.wav", params, progress)
+
+    def write(self, ctx: Context, params: Any, result: Audio) -> None:
+        write_json(ctx.out / "audio.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Audio:
+        return Audio.from_dict(json.loads((ctx.out / "audio.json").read_text(encoding="utf-8")))
+
+    def facts(self, result: Audio) -> dict[str, Any]:
+        return {"duration": result.duration, "gain_db": result.gain_db, "warnings": result.warnings}

@@ -1,0 +1,460 @@
+"""The name stage: every word gets a speaker, and anonymous speakers become people on the event
+page, from evidence in the words.
+
+Words → speakers: the speaker overlapping each word most (nearest turn when none); one- or
+two-word flickers inside a sentence are smoothed; segments are split where the speaker really
+changes. A reviewer's merges (``same_as``) are applied first.
+
+Evidence, each with the words and time it came from:
+- self-introduction: "I'm Glenda Napier", "my name is …", "this is …" said by the speaker;
+- organisation in a self-introduction: "… the CEO of Energy Cluster Denmark";
+- hand-off: "Carolina, over to you", "the floor is yours", "over to you, Marek" → the next speaker;
+- thanks: "Thank you, Marek" at the start of a turn → the previous speaker.
+Names are matched to the sidecar's list with rapidfuzz (ASR misspellings), the evidence scores
+are summed per (speaker, person) and people are assigned one-to-one (Hungarian). A speaker
+whose best score is below ``min_score`` stays "Speaker N": no guessing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import ConfigError
+from ..core.event import Event, Speaker
+from ..core.review import Report, Review
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import write_json
+from ..core.types import Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
+
+_NAME = r"([A-ZÀ-Ý][\w'’\-]+(?:\s+[A-ZÀ-Ý][\w'’\-]+){0,3})"
+_SELF = re.compile(rf"\b(?:I am|I'm|my name is|My name is|this is|This is)\s+{_NAME}")
+_INTRO = re.compile(r"\b(?:I am|I'm|my name is|My name is)\b")
+_HANDOFF = (
+    re.compile(
+        rf"{_NAME},?\s+(?:the floor is yours|over to you|please go ahead|you have the floor)"
+    ),
+    re.compile(
+        rf"(?:over to you|hand over to|pass (?:it )?over to|give the floor to|turn to),?\s+{_NAME}"
+    ),
+    re.compile(rf"(?:^|[.!?]\s+){_NAME},\s+please\b"),
+)
+_THANKS = re.compile(rf"^(?:Thank you|Thanks)(?: very much| so much)?,?\s+{_NAME}")
+
+
+def is_introduction_or_handoff(text: str) -> bool:
+    """Sentences about who is speaking ("I'm …", "Carolina, over to you") rather than the subject."""
+    return bool(_SELF.search(text) or any(p.search(text) for p in _HANDOFF))
+
+
+@dataclass(frozen=True)
+class NameParams:
+    """Everything that decides who is who."""
+
+    people: tuple[dict[str, str], ...] = ()  # the event page's speakers
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)  # reviewer: id → person
+    merges: dict[str, str] = field(default_factory=dict)  # reviewer: id → the id it is merged into
+    reviewed: tuple[str, ...] = ()  # every speaker id the review file mentions
+    min_score: float = 0.9  # a self-introduction alone, or a hand-off plus a thanks, is enough
+    min_match: int = 80  # rapidfuzz score (0–100) for a heard name to count as a listed name
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "self-introduction": 1.0,
+            "organisation": 0.5,
+            "hand-off": 0.6,
+            "thanks": 0.5,
+        }
+    )
+    flicker_words: int = 2  # a different speaker on at most this many words inside a sentence
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What the naming stage reads: who (anonymous index) said what, when."""
+
+    speaker: int
+    start: float
+    text: str
+
+
+@dataclass
+class Evidence:
+    kind: str
+    speaker: int
+    person: str
+    heard: str
+    time: float
+    score: float
+
+
+def _match(heard: str, people: list[Speaker], min_match: int) -> tuple[int, float] | None:
+    """The listed person a heard name refers to (full, first or last name), with a 0–1 score."""
+    from rapidfuzz import fuzz, utils
+
+    best: tuple[int, float] | None = None
+    for i, person in enumerate(people):
+        parts = person.name.split()
+        forms = {person.name, parts[0], parts[-1]}
+        for candidate in (heard, " ".join(heard.split()[:2]), heard.split()[0]):
+            score = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
+            if score >= min_match and (best is None or score / 100 > best[1]):
+                best = (i, score / 100)
+    return best
+
+
+def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
+    from rapidfuzz import fuzz, utils
+
+    found = []
+    for i, person in enumerate(people):
+        for org in filter(None, (person.org, person.org.split(",")[0])):
+            score = fuzz.partial_ratio(org, text, processor=utils.default_process)
+            if len(org) >= 4 and score >= 90:
+                found.append((i, score / 100))
+                break
+    return found
+
+
+def gather(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams | None = None
+) -> list[Evidence]:
+    """Every piece of naming evidence in the transcript."""
+    p = p or NameParams()
+    weights = p.weights
+    found: list[Evidence] = []
+
+    def match(heard: str) -> tuple[int, float] | None:
+        return _match(heard, people, p.min_match)
+
+    def add(
+        kind: str, speaker: int, heard: str, time: float, match: tuple[int, float] | None
+    ) -> None:
+        if match is not None and speaker >= 0:
+            person, score = match
+            found.append(
+                Evidence(
+                    kind, speaker, people[person].name, heard, time, round(weights[kind] * score, 3)
+                )
+            )
+
+    for i, utt in enumerate(utterances):
+        for m in _SELF.finditer(utt.text):
+            add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+        if _INTRO.search(utt.text):
+            for person, score in _org_mentions(utt.text, people):
+                add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
+        nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
+        for pattern in _HANDOFF:
+            for m in pattern.finditer(utt.text):
+                if nxt is not None:
+                    add("hand-off", nxt.speaker, m.group(0), utt.start, match(m.group(1)))
+        m = _THANKS.match(utt.text)
+        prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
+        if m and prev is not None:
+            add("thanks", prev.speaker, m.group(0), utt.start, match(m.group(1)))
+    return found
+
+
+def name_speakers(
+    utterances: list[Utterance],
+    people: list[Speaker],
+    n_speakers: int,
+    p: NameParams | None = None,
+) -> tuple[dict[int, tuple[Speaker, float]], list[Evidence]]:
+    """One-to-one names for the speakers the evidence supports: {speaker: (person, confidence)}."""
+    from scipy.optimize import linear_sum_assignment
+
+    p = p or NameParams()
+    evidence = gather(utterances, people, p)
+    if not people or n_speakers == 0 or not evidence:
+        return {}, evidence
+    index = {p.name: i for i, p in enumerate(people)}
+    scores = np.zeros((n_speakers, len(people)))
+    for ev in evidence:
+        if ev.speaker < n_speakers:
+            scores[ev.speaker, index[ev.person]] += ev.score
+    rows, cols = linear_sum_assignment(-scores)
+    names = {}
+    for r, c in zip(rows, cols, strict=True):
+        # Share of this speaker's own evidence that points at the person (other speakers'
+        # claims on the name were settled by the assignment).
+        total = scores[r].sum()
+        share = scores[r, c] / total if total else 0.0
+        if scores[r, c] >= p.min_score and share >= 0.5:
+            names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
+    return names, evidence
+
+
+def speaker_table(
+    pieces: list[tuple[Segment, int]],
+    names: dict[int, tuple[Speaker, float]],
+    evidence: list[Evidence],
+    overrides: dict[str, Speaker],
+) -> list[SpeakerInfo]:
+    """The speaker table: ids by first appearance, names (override > evidence > "Speaker N"),
+    talk time and turns from the attributed segments."""
+    table: dict[int, SpeakerInfo] = {}
+    previous = None
+    for seg, spk in pieces:
+        if spk < 0:
+            continue
+        info = table.setdefault(spk, SpeakerInfo(id=f"S{spk + 1}", label=f"Speaker {spk + 1}"))
+        info.talk_time = round(info.talk_time + seg.end - seg.start, 2)
+        info.turns += spk != previous
+        previous = spk
+    for spk, info in table.items():
+        info.evidence = [
+            {"kind": e.kind, "person": e.person, "heard": e.heard, "time": e.time, "score": e.score}
+            for e in evidence
+            if e.speaker == spk
+        ]
+        chosen = overrides.get(info.id)
+        if chosen is not None:
+            person, info.named_by, info.confidence = chosen, "override", 1.0
+        elif spk in names:
+            (person, info.confidence), info.named_by = names[spk], "evidence"
+        else:
+            continue
+        info.name, info.role, info.org, info.label = (
+            person.name,
+            person.role,
+            person.org,
+            person.name,
+        )
+    return [table[k] for k in sorted(table)]
+
+
+def label_segments(pieces: list[tuple[Segment, int]], table: list[SpeakerInfo]) -> list[Segment]:
+    """Segments (and their words) carrying the display label of their speaker."""
+    labels = {int(info.id[1:]) - 1: info.label for info in table}
+    out = []
+    for seg, spk in pieces:
+        label = labels.get(spk)
+        words = [replace(w, speaker=label) for w in seg.words]
+        out.append(replace(seg, speaker=label, words=words))
+    return out
+
+
+def load_overrides(path: Path, event: Event) -> dict[str, Speaker]:
+    """A reviewer's ``speakers.yaml``: ``S2: Glenda Napier`` (a listed name, or any name) or
+    ``S2: {name: …, role: …, org: …}``. Missing file → no overrides."""
+    import yaml
+    from pydantic import ValidationError
+
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read speaker names ({' '.join(str(exc).split())})", path, "fix the YAML"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping like `S2: Glenda Napier`", path, "fix the file")
+    listed = {p.name: p for p in event.speakers}
+    result = {}
+    for key, value in data.items():
+        if not re.fullmatch(r"S\d+", str(key)):
+            raise ConfigError(
+                f"'{key}' is not a speaker id (S1, S2, …)", path, "use the ids of speakers.json"
+            )
+        try:
+            person = (
+                listed.get(value) or Speaker(name=value)
+                if isinstance(value, str)
+                else Speaker.model_validate(value)
+            )
+        except ValidationError as exc:
+            raise ConfigError(
+                f"{key}: {exc.errors()[0]['msg']}", path, "give a name or {name, role, org}"
+            ) from None
+        result[str(key)] = person
+    return result
+
+
+# --- words → speakers -----------------------------------------------------------------------
+
+
+def _speaker_at(start: float, end: float, turns: list[Turn], starts: list[float]) -> int:
+    """The speaker overlapping [start, end] most; else the nearest turn's speaker."""
+    i = bisect.bisect_right(starts, end)
+    overlap: dict[int, float] = {}
+    for turn in turns[max(0, i - 50) : i]:  # turns are short; 50 back covers overlaps
+        o = min(end, turn.end) - max(start, turn.start)
+        if o > 0:
+            overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + o
+    if overlap:
+        return max(overlap, key=lambda s: (overlap[s], -s))
+    mid = (start + end) / 2
+    nearest = min(
+        turns[max(0, i - 2) : i + 2], key=lambda t: min(abs(mid - t.start), abs(mid - t.end))
+    )
+    return nearest.speaker
+
+
+def _runs(labels: list[int]) -> list[tuple[int, int, int]]:
+    """(label, first index, length) of each run of equal labels."""
+    runs: list[tuple[int, int, int]] = []
+    for i, lab in enumerate(labels):
+        if runs and runs[-1][0] == lab:
+            runs[-1] = (lab, runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((lab, i, 1))
+    return runs
+
+
+def _smooth(labels: list[int], flicker_words: int) -> list[int]:
+    """Relabel short runs that sit between two runs of one same speaker (one-word flickers),
+    one at a time, so a relabelled run joins its neighbours before the next is judged."""
+    out = list(labels)
+    while True:
+        runs = _runs(out)
+        flicker = next(
+            (
+                (before, run)
+                for before, run, after in zip(runs, runs[1:], runs[2:], strict=False)
+                if run[2] <= flicker_words
+                and before[0] == after[0]
+                and before[2] + after[2] > run[2]
+            ),
+            None,
+        )
+        if flicker is None:
+            return out
+        (label, _, _), (_, first, length) = flicker
+        out[first : first + length] = [label] * length
+
+
+def attribute(
+    segments: list[Segment], turns: list[Turn], flicker_words: int = 2
+) -> list[tuple[Segment, int]]:
+    """Give every word a speaker and regroup: a segment is split where its speaker really
+    changes; each resulting piece carries one speaker (numbered as in ``turns``)."""
+    if not turns:
+        return [(seg, -1) for seg in segments]
+    starts = [t.start for t in turns]
+    pieces: list[tuple[Segment, int]] = []
+    for seg in segments:
+        if not seg.words:
+            pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
+            continue
+        labels = _smooth(
+            [_speaker_at(w.start, w.end, turns, starts) for w in seg.words], flicker_words
+        )
+        cut = 0
+        for i in range(1, len(labels) + 1):
+            if i == len(labels) or labels[i] != labels[cut]:
+                pieces.append((_piece(seg, seg.words[cut:i]), labels[cut]))
+                cut = i
+    return [(replace(seg, id=i), spk) for i, (seg, spk) in enumerate(pieces)]
+
+
+def _piece(seg: Segment, words: list[Word]) -> Segment:
+    if len(words) == len(seg.words):
+        return replace(seg, words=list(words))
+    text = "".join(w.word for w in words).strip()
+    return replace(seg, start=words[0].start, end=words[-1].end, text=text, words=list(words))
+
+
+def speaker_overrides(review: Review, event: Event) -> dict[str, Speaker]:
+    """A reviewer's renames, as naming overrides (a listed name brings role and organisation)."""
+    listed = {p.name: p for p in event.speakers}
+    out = {}
+    for key, fix in review.speakers.items():
+        if fix.name:
+            base = listed.get(fix.name)
+            out[key] = Speaker(
+                name=fix.name,
+                role=fix.role or (base.role if base else ""),
+                org=fix.org or (base.org if base else ""),
+            )
+    return out
+
+
+def merges(p: NameParams, known: set[int], report: Report) -> dict[int, int]:
+    """Speaker index → the index it is merged into (``S5: {same_as: S2}`` → {4: 1})."""
+    out: dict[int, int] = {}
+    for key, same_as in p.merges.items():
+        source, target = int(key[1:]) - 1, int(same_as[1:]) - 1
+        if source in known and target in known and source != target:
+            out[source] = target
+            report.applied += 1
+        else:
+            report.not_applied.append(f"speakers.{key}: same_as {same_as} — no such speaker")
+    for key in p.reviewed:
+        if int(key[1:]) - 1 not in known:
+            report.not_applied.append(f"speakers.{key}: no such speaker in this recording")
+    for source in list(out):  # follow chains (S5 → S4 → S2)
+        seen = {source}
+        while out[source] in out and out[source] not in seen:
+            seen.add(out[source])
+            out[source] = out[out[source]]
+    return out
+
+
+def attributed(
+    recognised: Transcript, turns: list[Turn], p: NameParams, report: Report
+) -> tuple[list[Turn], list[tuple[Segment, int]]]:
+    """The turns after the reviewer's merges, and the transcript's pieces with their speaker."""
+    merged = merges(p, {t.speaker for t in turns}, report)
+    turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in turns]
+    pieces = [
+        (seg, merged.get(spk, spk))
+        for seg, spk in attribute(recognised.segments, turns, p.flicker_words)
+    ]
+    return turns, pieces
+
+
+class Name(Stage):
+    """Transcript + turns → ``speakers.json``: who is who, with evidence."""
+
+    name = "name"
+    Params = NameParams
+    needs = ("transcribe", "diarize")
+    libraries = ("rapidfuzz", "scipy")
+
+    def params(self, ctx: Context) -> NameParams:
+        overrides = load_overrides(
+            ctx.summary_dir / "speakers.yaml", ctx.event
+        ) | speaker_overrides(ctx.review, ctx.event)
+        return NameParams(
+            people=tuple(p.model_dump() for p in ctx.event.speakers),
+            overrides={k: v.model_dump() for k, v in sorted(overrides.items())},
+            merges={k: f.same_as for k, f in sorted(ctx.review.speakers.items()) if f.same_as},
+            reviewed=tuple(sorted(ctx.review.speakers)),
+        )
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.out / "speakers.json"]
+
+    def run(
+        self, ctx: Context, params: NameParams, inputs: dict[str, Any], progress: ProgressFn
+    ) -> Speakers:
+        report = Report()
+        turns, pieces = attributed(inputs["transcribe"], inputs["diarize"].turns, params, report)
+        people = [Speaker(**p) for p in params.people]
+        utterances = [Utterance(spk, seg.start, seg.text) for seg, spk in pieces]
+        names, evidence = name_speakers(utterances, people, len({t.speaker for t in turns}), params)
+        overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
+        table = speaker_table(pieces, names, evidence, overrides)
+        return Speakers(table, label_segments(pieces, table), turns, asdict(report))
+
+    def write(self, ctx: Context, params: Any, result: Speakers) -> None:
+        write_json(ctx.out / "speakers.json", result.to_dict())
+
+    def load(self, ctx: Context, params: NameParams, inputs: Mapping[str, Any]) -> Speakers:
+        report = Report()
+        turns, pieces = attributed(inputs["transcribe"], inputs["diarize"].turns, params, report)
+        data = json.loads((ctx.out / "speakers.json").read_text(encoding="utf-8"))
+        table = Speakers.from_dict(data).speakers
+        return Speakers(table, label_segments(pieces, table), turns, asdict(report))
+
+    def facts(self, result: Speakers) -> dict[str, Any]:
+        return {"named": sum(1 for i in result.speakers if i.name), "review": result.review}

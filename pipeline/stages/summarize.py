@@ -1,0 +1,402 @@
+"""The summarize stage (offline, extractive): takeaways per topic and per speaker, key phrases,
+named entities, an abstract, and the questions asked — rendered as ``summary.md``, the reviewer
+page ``summary.html``, ``summary.docx`` and ``summary.pdf``, with ``summary.json`` for tools.
+
+Takeaways are transcript sentences chosen by centrality (similarity to the other sentences of
+their topic) with maximal marginal relevance (no two near-duplicates), cleaned of fillers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from ..core.review import Report
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_write, write_json
+from ..core.types import (
+    Point,
+    Published,
+    SentenceTopic,
+    SlideMap,
+    SlideView,
+    Summary,
+    TopicSpan,
+)
+from ..models import text
+from ..models.text import sentence_vectors
+from ..outputs.handout import write_docx, write_pdf
+from ..outputs.render import environment, render_summary
+
+OTHER = "other"
+_FILLERS = re.compile(r"\b(?:um+|uh+|erm|you know|I mean|kind of|sort of)\b,?\s*", re.I)
+_LEADING = re.compile(r"^(?:so|well|okay|ok|and|but|yeah|right)\b,?\s+", re.I)
+_REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
+_SMALL_TALK = re.compile(
+    r"^(?:thank|thanks|good (?:morning|afternoon|evening)|hello|hi|welcome|goodbye|bye)\b", re.I
+)
+_ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
+DOCUMENTS = ("json", "md", "html", "docx", "pdf")
+
+
+@dataclass(frozen=True)
+class SummarizeParams:
+    """Everything that changes the summary documents."""
+
+    event: dict[str, Any] = field(default_factory=dict)  # the event page, as read
+    templates: str = "built-in"  # or a hash of the user's template folder
+    drop: tuple[str, ...] = ()  # reviewer: takeaways containing these are dropped …
+    pin: tuple[float, ...] = ()  # … and the sentences said at these times are pinned
+    match_seconds: float = 1.5  # a pin finds the sentence said within this of its time
+    min_words: int = 6  # shorter sentences are not takeaways
+    mmr_lambda: float = 0.7  # relevance vs novelty
+    duplicate: float = 0.85  # cosine above which two sentences say the same thing
+    per_topic: int = 5  # takeaways per theme …
+    per_other: int = 3  # … and for "other"
+    per_speaker: int = 3  # main points per speaker
+    per_slide: int = 2  # sentences shown with each slide
+    cite_seconds: float = 10.0  # a slide is cited by a topic/speaker on screen this long …
+    cite_share: float = 0.3  # … or for this share of its own screen time
+    key_phrases: int = 12
+    entities: int = 20
+
+
+def clean(text: str) -> str:
+    """Drop fillers, a leading discourse marker and stuttered repeats; capitalise."""
+    text = _REPEAT.sub(r"\1", _FILLERS.sub("", text)).strip()
+    text = _LEADING.sub("", text).strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def mmr(
+    vectors: np.ndarray, relevance: np.ndarray, k: int, lam: float = 0.7, duplicate: float = 0.85
+) -> list[int]:
+    """Indices of up to ``k`` relevant, mutually different rows (maximal marginal relevance)."""
+    chosen: list[int] = []
+    candidates = list(range(len(vectors)))
+    while candidates and len(chosen) < k:
+        if chosen:
+            redundancy = (vectors[candidates] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(candidates))
+        gain = lam * relevance[candidates] - (1 - lam) * redundancy
+        best = candidates[int(np.argmax(gain))]
+        candidates.remove(best)
+        if not chosen or float((vectors[chosen] @ vectors[best]).max()) < duplicate:
+            chosen.append(best)
+    return sorted(chosen)
+
+
+def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeParams) -> list[int]:
+    usable = [i for i, it in enumerate(items) if _is_point(it.sentence.text, p.min_words)]
+    if not usable:
+        return []
+    sub = vectors[usable]
+    centroid = sub.mean(axis=0)
+    relevance = sub @ (centroid / (np.linalg.norm(centroid) + 1e-9))
+    return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate)]
+
+
+def _is_point(text: str, min_words: int) -> bool:
+    return (
+        len(text.split()) >= min_words
+        and not text.rstrip().endswith("?")
+        and not _SMALL_TALK.match(text)
+    )
+
+
+def summarize(
+    items: Sequence[SentenceTopic],
+    themes: dict[str, str],
+    listed: set[str],
+    title: str = "",
+    p: SummarizeParams | None = None,
+    slides: SlideMap | None = None,
+) -> Summary:
+    """Everything the summary documents show, from the classified sentences (``themes``: label
+    → title, in order) and, given the slide map, the slides with what was said on each and which
+    topics cite them."""
+    p = p or SummarizeParams()
+    items = list(items)
+    if not items:
+        return Summary("No speech was found in this recording.", {}, {}, [], [], [])
+    vectors = sentence_vectors(tuple(it.sentence.text for it in items))
+
+    def point(i: int) -> Point:
+        s = items[i].sentence
+        return Point(clean(s.text), s.speaker, s.start, items[i].topic)
+
+    takeaways: dict[str, list[Point]] = {}
+    for label in themes:
+        idx = [i for i, it in enumerate(items) if it.topic == label]
+        k = p.per_topic if label != OTHER else p.per_other
+        picked = _pick([items[i] for i in idx], vectors[idx], k, p)
+        if picked:
+            takeaways[label] = [point(idx[j]) for j in picked]
+    by_speaker: dict[str, list[Point]] = {}
+    for speaker in dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker):
+        idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker]
+        picked = _pick([items[i] for i in idx], vectors[idx], p.per_speaker, p)
+        if picked:
+            by_speaker[speaker] = [point(idx[j]) for j in picked]
+    questions = [
+        point(i)
+        for i, it in enumerate(items)
+        if it.sentence.text.rstrip().endswith("?") and it.sentence.speaker not in listed
+    ]
+
+    durations: Counter[str] = Counter()
+    drivers: Counter[str] = Counter()
+    for it in items:
+        durations[it.topic] += it.sentence.end - it.sentence.start
+        drivers.update(it.drivers)
+    total = sum(durations.values()) or 1.0
+    share = {label: round(durations[label] / total, 3) for label in themes if durations[label]}
+    phrases, entities = _phrases_and_entities(
+        " ".join(it.sentence.text for it in items), p.key_phrases, p.entities
+    )
+    views = _slide_views(items, vectors, slides, point, p) if slides else []
+    return Summary(
+        _abstract(title, items, share, themes, takeaways),
+        takeaways,
+        by_speaker,
+        phrases,
+        entities,
+        questions,
+        share,
+        dict(drivers.most_common()),
+        views,
+        _cite(views, items, lambda it: it.topic, p),
+        _cite(views, items, lambda it: it.sentence.speaker, p),
+    )
+
+
+def _slide_views(
+    items: list[SentenceTopic],
+    vectors: np.ndarray,
+    slides: SlideMap,
+    point: Callable[[int], Point],
+    p: SummarizeParams,
+) -> list[SlideView]:
+    views = []
+    for page in slides.slides:
+        if not page.shown:
+            continue
+        shown = [(s.start, s.end) for s in page.shown]
+        inside = [
+            i
+            for i, it in enumerate(items)
+            if any(a <= (it.sentence.start + it.sentence.end) / 2 < b for a, b in shown)
+        ]
+        picked = (
+            _pick([items[i] for i in inside], vectors[inside], p.per_slide, p) if inside else []
+        )
+        methods = Counter(s.method for s in page.shown)
+        first_line = page.text.split(" - ")[0][:80] if page.text else ""
+        views.append(
+            SlideView(
+                page.deck,
+                page.number,
+                first_line or f"Slide {page.number}",
+                page.thumbnail,
+                shown,
+                methods.most_common(1)[0][0],
+                [point(inside[j]) for j in picked],
+            )
+        )
+    return sorted(views, key=lambda v: v.shown[0][0])
+
+
+def _cite(
+    views: list[SlideView], items: list[SentenceTopic], key: Any, p: SummarizeParams
+) -> dict[str, list[tuple[str, int]]]:
+    """Which slides each topic (or speaker) was on: slides on screen for ≥ ``cite_seconds`` of
+    it, or for ≥ ``cite_share`` of their own screen time."""
+    cited: dict[str, list[tuple[str, int]]] = {}
+    for view in views:
+        overlap: Counter[str] = Counter()
+        for it in items:
+            for a, b in view.shown:
+                overlap[key(it) or ""] += max(
+                    0.0, min(b, it.sentence.end) - max(a, it.sentence.start)
+                )
+        on_screen = sum(b - a for a, b in view.shown)
+        for who, seconds in overlap.items():
+            if who and (seconds >= p.cite_seconds or seconds >= p.cite_share * on_screen):
+                cited.setdefault(who, []).append((view.deck, view.number))
+    return {who: sorted(set(pages)) for who, pages in cited.items()}
+
+
+def _phrases_and_entities(
+    words: str, n_phrases: int, n_entities: int
+) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER."""
+    doc = text.ranker()(words)
+    phrases: list[str] = []
+    for phrase in doc._.phrases:
+        found = phrase.text.strip()
+        if len(found) > 3 and found.lower() not in {p.lower() for p in phrases}:
+            phrases.append(found)
+        if len(phrases) == n_phrases:
+            break
+    counts = Counter(
+        (ent.text.strip(), ent.label_) for ent in doc.ents if ent.label_ in _ENTITY_LABELS
+    )
+    return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
+
+
+def _abstract(
+    title: str,
+    items: list[SentenceTopic],
+    share: dict[str, float],
+    themes: dict[str, str],
+    takeaways: dict[str, list[Point]],
+) -> str:
+    speakers = list(dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker))
+    minutes = (items[-1].sentence.end - items[0].sentence.start) / 60
+    mix = [
+        f"{themes[k].lower()} ({v:.0%})"
+        for k, v in sorted(share.items(), key=lambda kv: -kv[1])
+        if k != OTHER
+    ]
+    parts = [
+        f"{title or 'This recording'}: {len(speakers)} speaker{'s' if len(speakers) != 1 else ''} "
+        f"over {minutes:.0f} minutes"
+    ]
+    if mix:
+        parts[0] += f", on {', '.join(mix)}"
+    leads = [points[0].text for label, points in takeaways.items() if label != OTHER and points][:3]
+    return ". ".join(parts) + "." + ("" if not leads else " " + " ".join(leads))
+
+
+def fix_takeaways(
+    summary: Summary, items: list[SentenceTopic], p: SummarizeParams, report: Report
+) -> Summary:
+    """The summary with dropped takeaways removed and pinned sentences added first."""
+    takeaways = {topic: list(points) for topic, points in summary.takeaways.items()}
+    for text_ in p.drop:
+        needle = text_.casefold()
+        before = sum(len(points) for points in takeaways.values())
+        takeaways = {
+            t: [pt for pt in points if needle not in pt.text.casefold()]
+            for t, points in takeaways.items()
+        }
+        if sum(len(points) for points in takeaways.values()) == before:
+            report.not_applied.append(f"takeaways.drop '{text_}': no takeaway contains it")
+        else:
+            report.applied += 1
+    for at in p.pin:
+        near = [it for it in items if it.sentence.start - p.match_seconds <= at <= it.sentence.end]
+        if not near:
+            report.not_applied.append(f"takeaways.pin {at}: no sentence at that time")
+            continue
+        it = min(near, key=lambda x: abs(x.sentence.start - at))
+        pinned = Point(clean(it.sentence.text), it.sentence.speaker, it.sentence.start, it.topic)
+        group = [pt for pt in takeaways.get(it.topic, []) if pt.start != pinned.start]
+        takeaways[it.topic] = [pinned, *group]
+        report.applied += 1
+    return replace(summary, takeaways={t: pts for t, pts in takeaways.items() if pts})
+
+
+def speakers_by_topic(spans: list[TopicSpan]) -> dict[str, list[str]]:
+    """Per topic, its speakers by speaking time (most first)."""
+    time_by: dict[str, dict[str, float]] = {}
+    for span in spans:
+        for speaker in span.speakers:
+            time_by.setdefault(span.topic, {}).setdefault(speaker, 0.0)
+            time_by[span.topic][speaker] += span.end - span.start
+    return {topic: sorted(who, key=lambda s: -who[s]) for topic, who in time_by.items()}
+
+
+def template_hash(folder: Path | None) -> str:
+    """A hash of a user template folder's files ("built-in" without one)."""
+    import hashlib
+
+    if folder is None:
+        return "built-in"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Summarize(Stage):
+    """Topics, speakers, slides → ``summary.json|md|html|docx|pdf``."""
+
+    name = "summarize"
+    Params = SummarizeParams
+    needs = ("name", "export", "topics", "slides")
+    libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
+    data_files = ("outputs/templates/summary.*",)
+
+    def params(self, ctx: Context) -> SummarizeParams:
+        takeaways = ctx.review.part("takeaways")
+        return SummarizeParams(
+            event=ctx.event.model_dump(mode="json"),
+            templates=template_hash(ctx.settings.templates_dir),
+            drop=tuple(takeaways["drop"]),
+            pin=tuple(takeaways["pin"]),
+        )
+
+    def models(self, params: SummarizeParams) -> dict[str, str]:
+        return text.identity()
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.summary_dir / f"summary.{ext}" for ext in DOCUMENTS]
+
+    def run(
+        self, ctx: Context, params: SummarizeParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> Published:
+        topics, transcript = inputs["topics"], inputs["export"].transcript
+        report = Report()
+        title = ctx.event.title or ctx.recording.stem
+        listed = {p.name for p in ctx.event.speakers}
+        summary = summarize(
+            topics.sentences, topics.themes, listed, title, params, inputs["slides"]
+        )
+        summary = fix_takeaways(summary, topics.sentences, params, report)
+        context = {
+            "title": title,
+            "date": ctx.event.date.isoformat() if ctx.event.date else "",
+            "recording": ctx.recording.name,
+            "media_src": quote(ctx.recording.name),
+            "duration": transcript.duration,
+            "speakers": [s for s in inputs["name"].speakers if s.talk_time > 0],
+            "summary": summary,
+            "themes": topics.themes,
+            "spans": topics.spans,
+            "segments": transcript.segments,
+            "speakers_by_topic": speakers_by_topic(topics.spans),
+            "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
+        }
+        templates = environment(ctx.settings.templates_dir)
+        markdown, html = render_summary(context, templates, ctx.summary_dir)
+        atomic_write(ctx.summary_dir / "summary.md", markdown)
+        atomic_write(ctx.summary_dir / "summary.html", html)
+        write_docx(ctx.summary_dir / "summary.docx", context, ctx.summary_dir)
+        printed = render_summary(context, templates, ctx.summary_dir, True)[1]
+        write_pdf(ctx.summary_dir / "summary.pdf", printed, ctx.summary_dir)
+        speakers = [s.label for s in context["speakers"]]
+        date = context["date"]
+        return Published(
+            ctx.rec_id, title, date, transcript.duration, speakers, summary, asdict(report)
+        )
+
+    def write(self, ctx: Context, params: Any, result: Published) -> None:
+        write_json(ctx.summary_dir / "summary.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Published:
+        data = json.loads((ctx.summary_dir / "summary.json").read_text(encoding="utf-8"))
+        return Published.from_dict(data)
+
+    def facts(self, result: Published) -> dict[str, Any]:
+        return {"review": result.review}
