@@ -1,0 +1,241 @@
+"""Stages as declared units: what goes into a stage's key, and what `status` and `batch` make of
+it. Keys are computed without running anything; the last test runs the real CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import stage as stage_mod
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError
+from pipeline.core.event import load_event
+from pipeline.core.runner import context
+from pipeline.core.stage import code_fingerprint, explain, plan
+from pipeline.stages import STAGES
+from pipeline.tools import demo
+from tests.helpers import ROOT, run_cli
+
+NAMES = [s.name for s in STAGES]
+
+
+def downstream(name: str) -> set[str]:
+    """The stages that need ``name``, directly or not."""
+    found: set[str] = set()
+    for stage in STAGES:
+        if set(stage.needs) & (found | {name}):
+            found.add(stage.name)
+    return found
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory):
+    """A context like a real run's (the seed event, a slide deck), with no recording needed."""
+    folder = tmp_path_factory.mktemp("plan")
+    deck = folder / "deck.pdf"
+    demo.make_deck(deck)
+    sidecar = ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml"
+    settings = Settings(
+        transcripts_dir=folder / "t", summaries_dir=folder / "s", slides=(deck,), threads=2
+    )
+
+    def make(settings: Settings = settings):
+        event = load_event(sidecar)
+        return context(folder / "talk.mp4", settings, sidecar, event, "ab" * 32, "talk-abababab")
+
+    return make, settings
+
+
+def changed(value):
+    """Another value of the same kind."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return round(value * 1.1 + 0.01, 4)
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return (*value, value[-1]) if value else ({"at": 1.0, "text": "x"},)
+    if isinstance(value, dict):
+        return {**value, "added": 1}
+    return 3  # None: an optional count or switch
+
+
+def test_every_parameter_reruns_its_stage_and_those_after_it_and_nothing_before(example):
+    make, settings = example
+    base = plan(make(), STAGES)
+    assert all(p.enabled for p in base.values())
+    checked = 0
+    for stage in STAGES:
+        defaults = base[stage.name].params
+        for field in dataclasses.fields(defaults):
+            value = changed(getattr(defaults, field.name))
+            tuned = dataclasses.replace(settings, tuning={stage.name: {field.name: value}})
+            now = plan(make(tuned), STAGES)
+            rerun = {n for n in NAMES if now[n].key != base[n].key}
+            assert rerun == {stage.name} | downstream(stage.name), (stage.name, field.name)
+            reasons = explain(
+                {"status": "done", "key": base[stage.name].key, "hashed": base[stage.name].hashed},
+                now[stage.name],
+                [],
+            )
+            assert any(r.startswith(f"parameter {field.name}:") for r in reasons), reasons
+            checked += 1
+    assert checked >= 80  # every tuned constant is a parameter now
+
+
+def test_unknown_stage_or_parameter_is_a_usage_error(example):
+    make, settings = example
+    for tuning in ({"diarise": {"threshold": 0.3}}, {"diarize": {"treshold": 0.3}}):
+        with pytest.raises(ConfigError):
+            plan(make(dataclasses.replace(settings, tuning=tuning)), STAGES)
+    with pytest.raises(ConfigError):
+        plan(make(dataclasses.replace(settings, tuning={"diarize": {"threshold": "high"}})), STAGES)
+
+
+def fingerprint_in(package: Path, module: str) -> dict[str, str]:
+    """The code fingerprint as a fresh interpreter computes it from ``package``'s copy."""
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); "
+        "from pipeline.core.stage import code_fingerprint; "
+        "print(json.dumps(code_fingerprint(sys.argv[2])))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(package), module],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=package,
+    )
+    return json.loads(out.stdout)
+
+
+def copy_package(target: Path) -> Path:
+    shutil.copytree(
+        ROOT / "pipeline", target / "pipeline", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "cli.py", target / "cli.py")
+    return target
+
+
+def test_comments_docstrings_and_formatting_do_not_count_code_does(tmp_path):
+    package = copy_package(tmp_path / "copy")
+    module = "pipeline.stages.diarize"
+    original = fingerprint_in(package, module)
+    assert original == code_fingerprint(module)  # paths are relative: a copy hashes the same
+    source = package / "pipeline" / "stages" / "diarize.py"
+    text = source.read_text()
+    cosmetic = (
+        text.replace('"""The diarize stage:', '"""Reworded docstring. The diarize stage:', 1)
+        .replace("def fbank(", "# a new comment\n\n\ndef fbank(", 1)
+        .replace("SEGMENT_BATCH = 8", "SEGMENT_BATCH = (8)  # same value, other formatting", 1)
+    )
+    assert cosmetic != text
+    source.write_text(cosmetic)
+    assert fingerprint_in(package, module) == original
+    source.write_text(text.replace("SEGMENT_BATCH = 8", "SEGMENT_BATCH = 16", 1))
+    edited = fingerprint_in(package, module)
+    assert {p for p in original if edited[p] != original[p]} == {"pipeline/stages/diarize.py"}
+    # a module the stage imports counts too; one it does not import does not
+    types = package / "pipeline" / "core" / "types.py"
+    types.write_text(types.read_text() + "\nEXTRA = 1\n")
+    assert (
+        fingerprint_in(package, module)["pipeline/core/types.py"]
+        != original["pipeline/core/types.py"]
+    )
+    assert "pipeline/stages/topics.py" not in original
+
+
+def test_a_record_from_before_keys_were_explained_is_stale(example):
+    make, _ = example
+    planned = plan(make(), STAGES)["diarize"]
+    old = {"status": "done", "key": "0123456789abcdef", "settings": {}}
+    assert explain(old, planned, []) == [
+        "finished by an older version that kept no record of what it hashed"
+    ]
+    assert explain(None, planned, []) == ["not run yet"]
+
+
+def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
+    demo_files, demo_run, tmp_path, monkeypatch
+):
+    """A recording finished under other code, topic definitions or packages is stale; `status
+    --explain` names what changed, stage by stage; `batch` redoes only what is stale."""
+    work = tmp_path / "work"
+    shutil.copytree(demo_run.out_dir.parent.parent, work)
+    package = copy_package(tmp_path / "copy")
+    ids = demo_run.rec_id
+    cli = [sys.executable, str(package / "cli.py")]
+
+    def status(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, "status", *extra, "--out", "transcripts", "--summaries", "summaries"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+
+    rows = json.loads(status("--json").stdout)
+    assert [(r["id"], r["state"], r["pending"]) for r in rows] == [(ids, "done", [])]
+    topics = package / "pipeline" / "stages" / "topics.py"
+    topics.write_text(topics.read_text() + "\n# reworded nothing but a comment\n")
+    assert json.loads(status("--json").stdout)[0]["state"] == "done"
+
+    topics.write_text(topics.read_text() + "\nUNUSED = 1\n")  # code, though it changes no output
+    row = json.loads(status("--json").stdout)[0]
+    assert row["state"] == "stale" and row["pending"] == ["topics", "slides", "summarize"]
+    explained = status(ids, "--explain").stdout
+    assert "topics: would run — code pipeline/stages/topics.py changed" in explained
+    assert (
+        "summarize: would run — upstream stage slides changed; upstream stage topics changed"
+        in explained
+    )
+    assert "name: up to date" in explained and "extract: up to date" in explained
+
+    themes = package / "pipeline" / "data" / "topics.yaml"
+    themes.write_text(themes.read_text().replace("min_score: 0.25", "min_score: 0.3"))
+    assert "parameter config:" in status(ids, "--explain").stdout
+
+    log = work / "transcripts" / "batch.jsonl"
+    result = subprocess.run(
+        [*cli, "batch", str(demo_files.recording.parent), "--out", "transcripts", "-q"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    ran = [
+        line["stage"]
+        for line in map(json.loads, log.read_text().splitlines())
+        if line["status"] == "ran"
+    ]
+    assert ran == ["topics", "slides", "summarize"]
+    assert json.loads(status("--json").stdout)[0]["state"] == "done"
+
+    # another package version: the stages it computes are stale, and say so (in-process)
+    from pipeline.service import state
+
+    real = stage_mod.package_version
+    monkeypatch.setattr(
+        stage_mod, "package_version", lambda name: "9.9" if name == "pydub" else real(name)
+    )
+    why = state.why_stale(
+        state.Manifest.load(work / "transcripts" / ids / "manifest.json"), work / "summaries"
+    )
+    assert why["extract"] == [f'library pydub: "{real("pydub")}" → "9.9"']
+    assert why["transcribe"] == ["upstream stage extract changed"]
+
+
+def test_status_explain_needs_an_id_and_a_known_one(tmp_path):
+    assert run_cli("status", "--explain", cwd=tmp_path).code == 2
+    assert run_cli("status", "nope", "--explain", cwd=tmp_path).code == 2
