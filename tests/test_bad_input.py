@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.tools import demo
+from pipeline.tools.evaluate import wer
 from tests.helpers import files_under, run_cli
 
 
@@ -118,8 +119,31 @@ def test_odd_file_name_spaces_unicode_leading_dash(tmp_path, short_clip):
     assert result.code == 0, result.stderr
     (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
     assert out.name.startswith("talk-2-garces-remotti-")
-    text = (out / "transcript.txt").read_text()
-    assert "welcome" in text.lower() and "the floor is yours" in text
+    said = json.loads((out / "transcript.json").read_text())
+    script = " ".join(line.text for line in (demo.SCRIPT[0], demo.SCRIPT[3]))
+    assert wer(script, " ".join(seg["text"] for seg in said["segments"])) < 0.4
+
+
+def test_a_truncated_file_is_told_not_hidden(tmp_path, short_clip):
+    """A FLAC cut after a fifth of its bytes still announces the whole duration in its header:
+    processed up to the cut (exit 0), with one warning line, in the manifest and on the page."""
+    whole = tmp_path / "whole.flac"
+    ffmpeg("-i", str(short_clip), "-ar", "16000", "-ac", "1", str(whole))
+    cut = tmp_path / "talk (cut).flac"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 5])
+    result = run_cli("run", str(cut), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning:"), result.stderr
+    assert "talk (cut).flac" in lines[0] and "looks truncated" in lines[0]
+    assert " s announced" in lines[0] and " — download or export it again" in lines[0]
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    warnings = json.loads((out / "manifest.json").read_text())["stages"]["extract"]["warnings"]
+    assert warnings and "looks truncated" in warnings[0]
+    page = (tmp_path / "summaries" / out.name / "summary.html").read_text()
+    assert f"Warning: {warnings[0]}" in page
+    whole_run = run_cli("run", str(whole), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path)
+    assert whole_run.code == 0 and whole_run.stderr.strip() == ""  # the whole file: no warning
 
 
 def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):

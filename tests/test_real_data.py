@@ -58,3 +58,11 @@ def test_real_meeting_audio_is_read_as_far_field():
         auto, far_field = score(name, None)
         assert far_field is True
         assert auto < score(name, False)[0]
+
+
+def test_the_first_20000_bytes_of_jfk_are_told_to_be_truncated(tmp_path):
+    """The issue's case: the header announces 11 s, far less decodes."""
+    cut = tmp_path / "jfk.flac"
+    cut.write_bytes((ASR / "jfk.flac").read_bytes()[:20000])
+    result = run(cut, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s"))
+    assert len(result.warnings) == 1 and "of the 11.0 s announced" in result.warnings[0]

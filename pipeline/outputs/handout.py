@@ -31,6 +31,8 @@ def write_docx(target: Path, context: dict[str, Any], summary_dir: Path) -> None
     doc.add_heading(_text(context["title"]), 0)
     if context["date"]:
         doc.add_paragraph(_text(context["date"]))
+    for warning in context.get("warnings", []):
+        doc.add_paragraph(_text(f"Warning: {warning}"))
     doc.add_heading("Speakers", 1)
     table = doc.add_table(rows=1, cols=4)
     table.style = "Light Grid Accent 1"

@@ -334,7 +334,7 @@ class Summarize(Stage):
 
     name = "summarize"
     Params = SummarizeParams
-    needs = ("name", "export", "topics", "slides")
+    needs = ("extract", "name", "export", "topics", "slides")
     libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
     data_files = ("outputs/templates/summary.*",)
 
@@ -377,6 +377,7 @@ class Summarize(Stage):
             "segments": transcript.segments,
             "speakers_by_topic": speakers_by_topic(topics.spans),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
+            "warnings": inputs["extract"].warnings,
         }
         templates = environment(ctx.settings.templates_dir)
         markdown, html = render_summary(context, templates, ctx.summary_dir)
