@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both set everything up first.
-.PHONY: setup setup-test demo test lint bench
+.PHONY: setup setup-test demo test check lint bench
 
 setup:
 	bash scripts/setup.sh
@@ -13,6 +13,11 @@ demo: setup
 test: setup-test
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest
+
+# the fast tier for the inner loop (≤ 4 min): units, one end-to-end demo, the browser page
+check: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest -m check
 
 lint: setup-test
 	.venv/bin/ruff check .

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.helpers import run_cli
 
 
@@ -29,6 +31,7 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
     assert (tmp_path / "rec" / "eu-clusters-talk-demo.truth.rttm").exists()
 
 
+@pytest.mark.check
 def test_bad_speaker_count_is_a_usage_error(tmp_path):
     result = run_cli("run", "x.mp4", "--num-speakers", "0", cwd=tmp_path)
     assert result.code == 2 and result.stderr.strip() == "error: --num-speakers must be ≥ 1"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.core.event import Speaker
 from pipeline.core.types import Segment, Turn, Word
 from pipeline.stages.name import Utterance, attribute, gather, name_speakers
+
+pytestmark = pytest.mark.check  # the fast tier: `make check`
 
 PEOPLE = [
     Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),

@@ -32,6 +32,7 @@ def turns_of(found: list[Turn]) -> list[tuple[float, float, str]]:
     return [(t.start, t.end, f"S{t.speaker}") for t in found]
 
 
+@pytest.mark.check
 def test_demo_speakers_are_found_counted_and_named(demo_files, demo_run):
     hypothesis = read_rttm(demo_run.out_dir / "speakers.rttm")  # RTTM round-trips via pyannote
     reference = read_rttm(demo_files.rttm)
@@ -54,6 +55,7 @@ def test_demo_speakers_are_found_counted_and_named(demo_files, demo_run):
     assert 0 < glenda.confidence <= 1 and glenda.talk_time > 20 and glenda.turns >= 2
 
 
+@pytest.mark.check
 def test_every_word_has_a_speaker_and_formats_carry_names(demo_run):
     data = json.loads((demo_run.out_dir / "transcript.json").read_text())
     assert all(
@@ -147,6 +149,7 @@ def test_two_similar_voices_are_told_apart_when_the_count_is_given(tmp_path):
     assert der(reference, turns_of(turns), audio.duration) <= 0.10
 
 
+@pytest.mark.check
 def test_a_speaker_who_continues_into_the_next_window_is_linked():
     """Two windows 5 s apart (frames of 17 ms): a local speaker whose activity over the shared
     5 s matches one of the previous window is linked to it; one with no counterpart is not."""
@@ -299,11 +302,13 @@ def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run
     assert len(again.speakers) == 5
 
 
+@pytest.mark.check
 def test_silence_has_no_speakers(tmp_path):
     audio = np.zeros(16000 * 15, dtype=np.float32)
     assert diarize(audio, DiarizeParams()).turns == []
 
 
+@pytest.mark.check
 @pytest.mark.parametrize("bad", ["- a\n", "Speaker1: x\n", "S1: {name: ''}\n"])
 def test_bad_speaker_overrides_are_config_errors(tmp_path, bad):
     from pipeline.core.errors import ConfigError

@@ -7,6 +7,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 import srt
 import webvtt
 
@@ -17,6 +18,8 @@ from pipeline.stages import transcribe as asr
 from pipeline.stages.extract import load_audio
 from pipeline.tools.evaluate import wer
 from tests.helpers import truth
+
+pytestmark = pytest.mark.check  # the fast tier: `make check`
 
 # espeak-ng speech is harder for Whisper than human speech (robotic prosody, odd name
 # pronunciation). With base int8, batched, names in the prompt, the demo measured WER 0.093

@@ -23,6 +23,8 @@ from pipeline.stages import STAGES
 from pipeline.tools import demo
 from tests.helpers import ROOT, run_cli
 
+pytestmark = pytest.mark.check  # the fast tier: `make check`
+
 NAMES = [s.name for s in STAGES]
 
 

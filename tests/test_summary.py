@@ -14,6 +14,8 @@ from pipeline.outputs.render import environment, render_index, render_summary
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
+pytestmark = pytest.mark.check  # the fast tier: `make check`
+
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -185,6 +187,7 @@ def _hostile_context() -> dict:
         "segments": [Segment(0, 1.0, 2.0, PAYLOAD, [], speaker=PAYLOAD)],
         "speakers_by_topic": {"green": [PAYLOAD]},
         "transcript_link": "../t.txt",
+        "warnings": [PAYLOAD],
     }
 
 

@@ -23,6 +23,8 @@ from pipeline.tools import demo
 from pipeline.tools.evaluate import topic_agreement
 from tests.helpers import truth
 
+pytestmark = pytest.mark.check  # the fast tier: `make check`
+
 
 def test_demo_topic_spans_match_the_script(demo_files, demo_run):
     data = json.loads(

@@ -18,6 +18,8 @@ from pipeline.outputs.formats import WRITERS, clock
 from pipeline.stages.transcribe import split_sentences
 from tests.helpers import ROOT, run_python
 
+pytestmark = pytest.mark.check  # the fast tier: `make check`
+
 
 def test_example_sidecar_of_the_seed_event_is_valid():
     event = load_event(ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml")

@@ -10,7 +10,11 @@ from typing import Any
 
 
 def default_threads() -> int:
-    """CPU threads for inference: the cores this process may use."""
+    """CPU threads for inference: ``$WEBINAR_PIPELINE_THREADS`` if set, else the cores this
+    process may use."""
+    given = os.environ.get("WEBINAR_PIPELINE_THREADS", "")
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
