@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 TRANSCRIPT_SCHEMA_VERSION = 1
 
 
@@ -131,20 +133,29 @@ class Turn:
 
 @dataclass(frozen=True)
 class Diarization:
-    """Who spoke when, and whether the audio was heard as far-field (room microphones)."""
+    """Who spoke when (``diarization.json``), whether the audio was heard as far-field (room
+    microphones), speakers marked uncertain (with why), and each turn's voice: a normalised
+    speaker embedding, zeros where the turn had too little clean speech (``voices.npy``)."""
 
     turns: list[Turn]
     far_field: bool
+    voices: np.ndarray = field(default_factory=lambda: np.zeros((0, 192), np.float32))
+    uncertain: dict[int, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "turns": [[t.start, t.end, t.speaker] for t in self.turns],
             "far_field": self.far_field,
+            "uncertain": {str(k): v for k, v in sorted(self.uncertain.items())},
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Diarization:
-        return cls([Turn(*row) for row in data["turns"]], data["far_field"])
+    def from_dict(cls, data: dict[str, Any], voices: np.ndarray | None = None) -> Diarization:
+        turns = [Turn(*row) for row in data["turns"]]
+        if voices is None:
+            voices = np.zeros((len(turns), 192), np.float32)
+        uncertain = {int(k): v for k, v in data.get("uncertain", {}).items()}
+        return cls(turns, data["far_field"], voices, uncertain)
 
 
 # --- name -----------------------------------------------------------------------------------
@@ -164,6 +175,8 @@ class SpeakerInfo:
     talk_time: float = 0.0
     turns: int = 0
     evidence: list[dict[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the evidence did (split, joined, …)
+    uncertain: str = ""  # why this may be a part of another speaker, not a person of its own
 
     @property
     def index(self) -> int:
@@ -173,21 +186,25 @@ class SpeakerInfo:
 
 @dataclass
 class Speakers:
-    """The name stage's result: the speaker table (``speakers.json``) and, rebuilt from the
-    transcript and the turns rather than written, the transcript's pieces labelled with their
-    speaker, the turns after the reviewer's merges, and what the review's speaker fixes did."""
+    """The name stage's result (``speakers.json``): the speaker table and the turns as they
+    stand after the evidence and the reviewer's merges; not written but rebuilt from them, the
+    transcript's pieces with their speaker, and what the review's speaker fixes did."""
 
     speakers: list[SpeakerInfo]
-    segments: list[Segment] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
+    pieces: list[tuple[Segment, int]] = field(default_factory=list)
     review: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"speakers": [asdict(info) for info in self.speakers]}
+        return {
+            "speakers": [asdict(info) for info in self.speakers],
+            "turns": [[t.start, t.end, t.speaker] for t in self.turns],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Speakers:
-        return cls([SpeakerInfo(**row) for row in data["speakers"]])
+        turns = [Turn(*row) for row in data.get("turns", [])]
+        return cls([SpeakerInfo(**row) for row in data["speakers"]], turns)
 
 
 # --- topics ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import write_json
+from ..core.store import atomic_path, write_json
 from ..core.types import Diarization, Turn
 from ..models import diarization as networks
 from ..models.diarization import SR, WINDOW
@@ -62,7 +62,10 @@ class DiarizeParams:
     max_clustered: int = 2000  # embeddings clustered at most (the rest follow the centroids)
     threshold: float = 0.4  # cosine distance at which clusters stop merging (dev00, dev01, sample)
     hint_threshold: float = 0.28  # how far splitting may go towards the event page's count
-    min_cluster: int = 3  # smaller clusters are folded into the nearest large one
+    min_cluster: int = 3  # smaller clusters are splinters when they sound like a large one …
+    fold_distance: float = 0.4  # … within this cosine distance of its voice
+    splinter_seconds: float = 8.0  # a speaker with less speech than this who sounds like …
+    uncertain_distance: float = 0.55  # … another within this distance is marked uncertain
     refine_seconds: float = 1.5  # turns with this much clean speech get a second look
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
     far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
@@ -318,7 +321,9 @@ def cluster(embeddings: np.ndarray, opts: DiarizeParams) -> np.ndarray:
         count = max(count, min(opts.hint + 2, 1 + int(np.sum(heights > opts.hint_threshold))))
     count = int(np.clip(count, low, min(high, len(chosen))))
     labels = fcluster(tree, count, criterion="maxclust") - 1
-    labels = _fold_small(embeddings[chosen], labels, max(low, 1), opts.min_cluster)
+    labels = _fold_small(
+        embeddings[chosen], labels, max(low, 1), opts.min_cluster, opts.fold_distance
+    )
     centroids = _centroids(embeddings[chosen], labels)
     return np.argmax(embeddings @ centroids.T, axis=1)
 
@@ -329,19 +334,23 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _fold_small(
-    embeddings: np.ndarray, labels: np.ndarray, keep: int, min_cluster: int
+    embeddings: np.ndarray, labels: np.ndarray, keep: int, min_cluster: int, fold_distance: float
 ) -> np.ndarray:
-    """Clusters of fewer than ``min_cluster`` members join the nearest large cluster."""
+    """A cluster of fewer than ``min_cluster`` members whose voice is within ``fold_distance``
+    (cosine) of a large cluster's is a splinter of it and joins it; one that sounds like nobody
+    else is a person who spoke little (a question from the floor) and stays."""
     sizes = np.bincount(labels)
     large = np.flatnonzero(sizes >= min_cluster)
     if len(large) < keep:
         large = np.argsort(-sizes)[:keep]
     if len(large) == len(sizes):
         return labels
-    centroids = np.stack([embeddings[labels == i].mean(0) for i in large])
-    small = ~np.isin(labels, large)
+    centroids = _centroids(embeddings, labels)
     labels = labels.copy()
-    labels[small] = large[np.argmax(embeddings[small] @ centroids.T, axis=1)]
+    for small in np.setdiff1d(np.arange(len(sizes)), large):
+        distance = 1.0 - centroids[large] @ centroids[small]
+        if distance.min() < fold_distance:
+            labels[labels == small] = large[int(np.argmin(distance))]
     _, dense = np.unique(labels, return_inverse=True)
     return dense
 
@@ -437,12 +446,14 @@ def refine(
     centroids: np.ndarray,
     opts: DiarizeParams,
     threads: int = 1,
-) -> list[Turn]:
+) -> tuple[list[Turn], np.ndarray]:
     """Second look at whole turns: a turn with ≥ ``opts.refine_seconds`` where its speaker talks alone,
     whose embedding of that clean speech is clearly closer to another speaker's centroid, moves
     to that speaker. This fixes short turns that the 10 s windows glued to a neighbouring,
     similar-sounding speaker. Overlapped stretches are left out: a mixture sounds like the
-    louder voice and would move (and merge away) the quieter speaker's turn."""
+    louder voice and would move (and merge away) the quieter speaker's turn. Returns the turns
+    (one speaker's neighbouring turns joined) and each one's voice: the mean of the embeddings of
+    the turns it was made of (zeros where none had enough clean speech)."""
     talking = np.zeros(len(feats), np.int16)
     for turn in turns:
         talking[round(turn.start * 100) : round(turn.end * 100)] += 1
@@ -454,12 +465,73 @@ def refine(
             long.append(i)
             inputs.append(_middle(x - x.mean(axis=0), opts.embed_seconds))
     moved = list(turns)
+    voices = np.zeros((len(turns), centroids.shape[1]), np.float32)
     for i, emb in zip(long, _embed_batched(inputs, threads), strict=True):
         sim = centroids @ emb
         best = int(np.argmax(sim))
         if best != turns[i].speaker and sim[best] - sim[turns[i].speaker] > opts.refine_margin:
             moved[i] = Turn(turns[i].start, turns[i].end, best)
-    return _merge_same_speaker(moved, opts.min_gap)
+        voices[i] = emb * (turns[i].end - turns[i].start)  # weighted by length when joined
+    joined = _merge_same_speaker(moved, opts.min_gap)
+    return joined, _voices_of(joined, moved, voices)
+
+
+def _voices_of(joined: list[Turn], parts: list[Turn], weighted: np.ndarray) -> np.ndarray:
+    """The normalised voice of each joined turn: the sum of its parts' length-weighted
+    embeddings (a part belongs to the joined turn of its speaker that contains it)."""
+    out = np.zeros((len(joined), weighted.shape[1]), np.float32)
+    by_speaker: dict[int, list[int]] = {}
+    for j, turn in enumerate(joined):
+        by_speaker.setdefault(turn.speaker, []).append(j)
+    for part, vector in zip(parts, weighted, strict=True):
+        for j in by_speaker.get(part.speaker, []):
+            if joined[j].start <= part.start and part.end <= joined[j].end:
+                out[j] += vector
+                break
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarray]:
+    """Each speaker's voice: the normalised, length-weighted mean of their turns' voices."""
+    sums: dict[int, np.ndarray] = {}
+    for turn, voice in zip(turns, voices, strict=True):
+        if voice.any():
+            sums[turn.speaker] = sums.get(turn.speaker, 0) + voice * (turn.end - turn.start)
+    return {k: v / (np.linalg.norm(v) + 1e-9) for k, v in sums.items()}
+
+
+def splinters(
+    turns: list[Turn], voices: np.ndarray, p: DiarizeParams
+) -> tuple[list[Turn], dict[int, str]]:
+    """A speaker with less than ``p.splinter_seconds`` of speech whose voice is within
+    ``p.fold_distance`` of another speaker's is that speaker (merged); within
+    ``p.uncertain_distance`` it is kept but marked uncertain, with the reason. A short speaker
+    who sounds like nobody else is a person who said little (a question from the floor)."""
+    talk: dict[int, float] = {}
+    for t in turns:
+        talk[t.speaker] = talk.get(t.speaker, 0.0) + t.end - t.start
+    voice = speaker_voices(turns, voices)
+    merged: dict[int, int] = {}
+    uncertain: dict[int, str] = {}
+    for spk in sorted(talk, key=lambda k: talk[k]):
+        others = [k for k in voice if k != spk and k not in merged and talk[k] > talk[spk]]
+        if talk[spk] >= p.splinter_seconds or spk not in voice or not others:
+            continue
+        distance = {k: 1.0 - float(voice[k] @ voice[spk]) for k in others}
+        nearest = min(distance, key=lambda k: distance[k])
+        if distance[nearest] < p.fold_distance:
+            merged[spk] = nearest
+        elif distance[nearest] < p.uncertain_distance:
+            uncertain[spk] = (
+                f"only {talk[spk]:.1f} s of speech, in a voice close to another speaker's "
+                f"(cosine distance {distance[nearest]:.2f})"
+            )
+    if merged:
+        turns = _merge_same_speaker(
+            [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in turns], p.min_gap
+        )
+    return turns, uncertain
 
 
 def _merge_same_speaker(turns: list[Turn], min_gap: float) -> list[Turn]:
@@ -473,11 +545,12 @@ def _merge_same_speaker(turns: list[Turn], min_gap: float) -> list[Turn]:
     return sorted((t for own in merged.values() for t in own), key=lambda t: (t.start, t.speaker))
 
 
-def _relabel_by_first_turn(turns: list[Turn]) -> list[Turn]:
+def _first_turn_order(turns: list[Turn]) -> dict[int, int]:
+    """Speaker → new number, by first appearance."""
     order: dict[int, int] = {}
     for t in turns:
         order.setdefault(t.speaker, len(order))
-    return [Turn(t.start, t.end, order[t.speaker]) for t in turns]
+    return order
 
 
 def diarize(
@@ -486,7 +559,7 @@ def diarize(
     """Speaker turns of a 16 kHz mono signal; speakers numbered 0, 1, … by first appearance."""
     duration = len(audio) / SR
     if duration < 0.5 or not np.any(audio):
-        return Diarization([], bool(p.far_field))
+        return Diarization([], bool(p.far_field), np.zeros((0, 192), np.float32))
     p = p.for_duration(duration)
     starts = _window_starts(len(audio), p.step)
     activity, far_field = segment(
@@ -501,11 +574,28 @@ def diarize(
     if on_progress:
         on_progress(0.8 * duration)
     if len(embeddings) == 0:  # no local speaker talked long enough anywhere
-        return Diarization([], far_field)
+        return Diarization([], far_field, np.zeros((0, 192), np.float32))
     labels, centroids = assign(embeddings, keys, trusted, p)
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
-    turns = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
-    return Diarization(_relabel_by_first_turn(turns), far_field)
+    turns, voices = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
+    kept, uncertain = splinters(turns, voices, p)
+    if len(kept) != len(turns):  # splinters joined their speaker: the voices of the new turns
+        parts = [replace(t, speaker=kept_speaker(kept, t)) for t in turns]
+        weights = voices * np.array([[t.end - t.start] for t in turns], np.float32)
+        voices = _voices_of(kept, parts, weights)
+    order = _first_turn_order(kept)
+    return Diarization(
+        [replace(t, speaker=order[t.speaker]) for t in kept],
+        far_field,
+        voices,
+        {order[k]: why for k, why in uncertain.items()},
+    )
+
+
+def kept_speaker(kept: list[Turn], turn: Turn) -> int:
+    """The speaker a turn has among ``kept`` (the turn lies inside one of them)."""
+    mid = (turn.start + turn.end) / 2
+    return next((k.speaker for k in kept if k.start <= mid <= k.end), turn.speaker)
 
 
 class Diarize(Stage):
@@ -531,21 +621,28 @@ class Diarize(Stage):
         return networks.identity() if params.enabled else {}
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
-        return [ctx.out / "diarization.json"]
+        return [ctx.out / "diarization.json", ctx.out / "voices.npy"]
 
     def run(
         self, ctx: Context, params: DiarizeParams, inputs: Mapping[str, Any], progress: ProgressFn
     ) -> Diarization:
         if not params.enabled:
-            return Diarization([], False)
+            return Diarization([], False, np.zeros((0, 192), np.float32))
         return diarize(load_audio(ctx.out / "audio.wav"), params, ctx.settings.threads, progress)
 
     def write(self, ctx: Context, params: Any, result: Diarization) -> None:
+        with atomic_path(ctx.out / "voices.npy") as tmp, tmp.open("wb") as f:
+            np.save(f, result.voices.astype(np.float32))
         write_json(ctx.out / "diarization.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Diarization:
         data = json.loads((ctx.out / "diarization.json").read_text(encoding="utf-8"))
-        return Diarization.from_dict(data)
+        return Diarization.from_dict(data, np.load(ctx.out / "voices.npy"))
 
     def facts(self, result: Diarization) -> dict[str, Any]:
-        return {"speakers": len({t.speaker for t in result.turns}), "far_field": result.far_field}
+        speakers = len({t.speaker for t in result.turns})
+        return {
+            "speakers": speakers,
+            "far_field": result.far_field,
+            "uncertain": len(result.uncertain),
+        }

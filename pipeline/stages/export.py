@@ -14,6 +14,7 @@ from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write
 from ..core.types import Exported, Segment
 from ..outputs.formats import WRITERS, rttm_line
+from .name import label_segments
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Export(Stage):
     ) -> Exported:
         report = Report()
         named = inputs["name"]
-        segments = fix_text(named.segments, params, report)
+        segments = fix_text(label_segments(named.pieces, named.speakers), params, report)
         transcript = replace(inputs["transcribe"], segments=segments)
         labels = {info.index: info.label for info in named.speakers}
         rttm = "".join(

@@ -32,11 +32,13 @@ from ..core.event import Event, Speaker
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import write_json
-from ..core.types import Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
+from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
+from .evidence import Resolution, Said, join, renumber, split
 
 _NAME = r"([A-ZÀ-Ý][\w'’\-]+(?:\s+[A-ZÀ-Ý][\w'’\-]+){0,3})"
 _SELF = re.compile(rf"\b(?:I am|I'm|my name is|My name is|this is|This is)\s+{_NAME}")
 _INTRO = re.compile(r"\b(?:I am|I'm|my name is|My name is)\b")
+_INTRODUCES = re.compile(rf"\b(?:I am|I'm|my name is|My name is)\s+{_NAME}")  # not "this is"
 _HANDOFF = (
     re.compile(
         rf"{_NAME},?\s+(?:the floor is yours|over to you|please go ahead|you have the floor)"
@@ -45,6 +47,9 @@ _HANDOFF = (
         rf"(?:over to you|hand over to|pass (?:it )?over to|give the floor to|turn to),?\s+{_NAME}"
     ),
     re.compile(rf"(?:^|[.!?]\s+){_NAME},\s+please\b"),
+    re.compile(
+        rf"(?:^|[.!?]\s+){_NAME},\s+(?:what|how|why|which|who|where|when|do|does|can|could|would|should|is|are)\b[^.!?]*\?"
+    ),
 )
 _THANKS = re.compile(rf"^(?:Thank you|Thanks)(?: very much| so much)?,?\s+{_NAME}")
 
@@ -73,6 +78,8 @@ class NameParams:
         }
     )
     flicker_words: int = 2  # a different speaker on at most this many words inside a sentence
+    turn_pause: float = 0.5  # a pause this long inside one voice may be a change of speaker
+    join_distance: float = 0.6  # voices further apart than this are not joined by evidence
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class Utterance:
     speaker: int
     start: float
     text: str
+    end: float = 0.0
 
 
 @dataclass
@@ -162,6 +170,33 @@ def gather(
     return found
 
 
+def said_of(utterances: list[Utterance], people: list[Speaker], p: NameParams) -> list[Said]:
+    """What each sentence says about who speaks: a listed person introducing themself ("I am",
+    "my name is"), handed the floor, thanked at the start."""
+
+    def person(pattern: re.Pattern[str], text: str) -> int | None:
+        for m in pattern.finditer(text):
+            found = _match(m.group(1), people, p.min_match)
+            if found is not None:
+                return found[0]
+        return None
+
+    return [
+        Said(
+            u.speaker,
+            u.start,
+            u.end,
+            intro=person(_INTRODUCES, u.text),
+            handoff=next(
+                (h for h in (person(pattern, u.text) for pattern in _HANDOFF) if h is not None),
+                None,
+            ),
+            thanks=person(_THANKS, u.text),
+        )
+        for u in utterances
+    ]
+
+
 def name_speakers(
     utterances: list[Utterance],
     people: list[Speaker],
@@ -197,9 +232,12 @@ def speaker_table(
     names: dict[int, tuple[Speaker, float]],
     evidence: list[Evidence],
     overrides: dict[str, Speaker],
+    notes: dict[int, list[str]] | None = None,
+    uncertain: dict[int, str] | None = None,
 ) -> list[SpeakerInfo]:
     """The speaker table: ids by first appearance, names (override > evidence > "Speaker N"),
-    talk time and turns from the attributed segments."""
+    talk time and turns from the attributed segments, what the evidence did to each speaker and
+    which ones may be a part of another (uncertain)."""
     table: dict[int, SpeakerInfo] = {}
     previous = None
     for seg, spk in pieces:
@@ -215,12 +253,14 @@ def speaker_table(
             for e in evidence
             if e.speaker == spk
         ]
+        info.notes = list((notes or {}).get(spk, []))
         chosen = overrides.get(info.id)
         if chosen is not None:
             person, info.named_by, info.confidence = chosen, "override", 1.0
         elif spk in names:
             (person, info.confidence), info.named_by = names[spk], "evidence"
         else:
+            info.uncertain = (uncertain or {}).get(spk, "")
             continue
         info.name, info.role, info.org, info.label = (
             person.name,
@@ -399,17 +439,26 @@ def merges(p: NameParams, known: set[int], report: Report) -> dict[int, int]:
     return out
 
 
-def attributed(
-    recognised: Transcript, turns: list[Turn], p: NameParams, report: Report
-) -> tuple[list[Turn], list[tuple[Segment, int]]]:
-    """The turns after the reviewer's merges, and the transcript's pieces with their speaker."""
-    merged = merges(p, {t.speaker for t in turns}, report)
-    turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in turns]
-    pieces = [
-        (seg, merged.get(spk, spk))
-        for seg, spk in attribute(recognised.segments, turns, p.flicker_words)
-    ]
-    return turns, pieces
+def resolve(
+    recognised: Transcript, diarization: Diarization, people: list[Speaker], p: NameParams
+) -> tuple[Resolution, list[tuple[Segment, int]]]:
+    """The voice clusters corrected by the evidence in the words (``evidence``): split where
+    two listed people introduced themselves in one voice, joined where a hand-off and an
+    introduction say two voices are one person. Returns the turns and the attributed pieces."""
+
+    def said(turns: list[Turn]) -> tuple[list[Said], list[tuple[Segment, int]]]:
+        pieces = attribute(recognised.segments, turns, p.flicker_words)
+        spoken = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces if spk >= 0]
+        return said_of(spoken, people, p), pieces
+
+    sentences, pieces = said(diarization.turns)
+    resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
+    if resolution.turns != diarization.turns:
+        sentences, pieces = said(resolution.turns)
+    resolution = renumber(join(sentences, resolution, p.join_distance))
+    if resolution.turns != diarization.turns:
+        pieces = attribute(recognised.segments, resolution.turns, p.flicker_words)
+    return resolution, pieces
 
 
 class Name(Stage):
@@ -435,26 +484,36 @@ class Name(Stage):
         return [ctx.out / "speakers.json"]
 
     def run(
-        self, ctx: Context, params: NameParams, inputs: dict[str, Any], progress: ProgressFn
+        self, ctx: Context, params: NameParams, inputs: Mapping[str, Any], progress: ProgressFn
     ) -> Speakers:
         report = Report()
-        turns, pieces = attributed(inputs["transcribe"], inputs["diarize"].turns, params, report)
-        people = [Speaker(**p) for p in params.people]
-        utterances = [Utterance(spk, seg.start, seg.text) for seg, spk in pieces]
+        diarization = inputs["diarize"]
+        people = [Speaker(**x) for x in params.people]
+        resolution, pieces = resolve(inputs["transcribe"], diarization, people, params)
+        merged = merges(params, {t.speaker for t in resolution.turns}, report)
+        turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns]
+        pieces = [(seg, merged.get(spk, spk)) for seg, spk in pieces]
+        utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces]
         names, evidence = name_speakers(utterances, people, len({t.speaker for t in turns}), params)
         overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
-        table = speaker_table(pieces, names, evidence, overrides)
-        return Speakers(table, label_segments(pieces, table), turns, asdict(report))
+        notes = resolution.notes()
+        uncertain = {
+            new: diarization.uncertain[old]
+            for new, old in resolution.origin.items()
+            if old in diarization.uncertain and new not in notes
+        }
+        table = speaker_table(pieces, names, evidence, overrides, notes, uncertain)
+        return Speakers(table, turns, pieces, asdict(report))
 
     def write(self, ctx: Context, params: Any, result: Speakers) -> None:
         write_json(ctx.out / "speakers.json", result.to_dict())
 
     def load(self, ctx: Context, params: NameParams, inputs: Mapping[str, Any]) -> Speakers:
-        report = Report()
-        turns, pieces = attributed(inputs["transcribe"], inputs["diarize"].turns, params, report)
         data = json.loads((ctx.out / "speakers.json").read_text(encoding="utf-8"))
-        table = Speakers.from_dict(data).speakers
-        return Speakers(table, label_segments(pieces, table), turns, asdict(report))
+        named = Speakers.from_dict(data)
+        segments = inputs["transcribe"].segments
+        named.pieces = attribute(segments, named.turns, params.flicker_words)
+        return named
 
     def facts(self, result: Speakers) -> dict[str, Any]:
         return {"named": sum(1 for i in result.speakers if i.name), "review": result.review}

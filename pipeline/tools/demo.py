@@ -214,6 +214,44 @@ SCRIPT = (
 )
 
 
+# Five voices that differ only by espeak variant (same pitch and speed): CAM++ hears some of them
+# as one person, so only the words can tell them apart. With ``SIMILAR_SCRIPT``: a seed-like
+# webinar where everyone introduces themselves and the moderator hands over by name, three rounds.
+SIMILAR = (
+    Person("marek", "Marek Przeor", "Team Leader Cluster Policy", "DG GROW, European Commission", "en-gb+m3", 50, 155),
+    Person("mariella", "Mariella Masselink", "Head of Unit", "DG GROW, European Commission", "en-us+m5", 50, 155),
+    Person("glenda", "Glenda Napier", "CEO", "Energy Cluster Denmark", "en-gb+f4", 50, 155),
+    Person("carolina", "Carolina Garcés", "Project Manager Internationalisation", "Mobile Heights", "en-us+f2", 50, 155),
+    Person("susana", "Susana Remotti", "Cluster Project Manager", "PROPLAST Italy", "en-us+f3", 50, 155),
+)  # fmt: skip
+
+SIMILAR_SCRIPT = (
+    Line("marek", "other", "Good afternoon and welcome to this EU Clusters Talk. My name is Marek Przeor and I lead the cluster policy team at DG GROW. Mariella, the floor is yours."),
+    Line("mariella", "other", "Thank you, Marek. I am Mariella Masselink, head of unit at DG GROW. Clusters connect more than one hundred thousand companies across Europe, and this conference showed how much they can do together."),
+    Line("marek", "other", "Thank you, Mariella. Glenda, over to you."),
+    Line("glenda", "green", "Thanks, Marek. My name is Glenda Napier and I am the CEO of Energy Cluster Denmark. Our members build offshore wind farms and green hydrogen plants, and they need engineers with new skills to do it."),
+    Line("marek", "other", "Thank you, Glenda. Carolina, please go ahead."),
+    Line("carolina", "digital", "Thank you. I am Carolina Garces from Mobile Heights in Sweden. We help small firms use artificial intelligence, data platforms and fast connectivity in their factories."),
+    Line("marek", "other", "Thank you, Carolina. Susana, please tell us about resilience."),
+    Line("susana", "resilience", "Thank you, Marek. I am Susana Remotti from PROPLAST in Italy. When supply chains broke after the pandemic, our cluster mapped the critical raw materials of its members and found second suppliers in Europe."),
+    Line("marek", "other", "Let us go one step further. Glenda, what should a cluster do first?"),
+    Line("glenda", "green", "Start with energy. Shared solar parks, heat networks and joint purchasing of renewable power cut both emissions and costs for every member company."),
+    Line("marek", "other", "Carolina, over to you."),
+    Line("carolina", "digital", "A cluster should open a testing facility. Small companies can try robots and sensors there before they buy them, and they learn which data they really need."),
+    Line("marek", "other", "Susana, please go ahead."),
+    Line("susana", "resilience", "Diversify early. Stockpiles alone do not protect a supply chain, but a second supplier in another region does, and clusters can negotiate that together."),
+    Line("marek", "other", "Mariella, the floor is yours."),
+    Line("mariella", "other", "The European Commission will keep supporting cluster partnerships across borders, because no region can manage these transitions alone."),
+    Line("marek", "other", "Before we close, one last word from each of you. Glenda, over to you."),
+    Line("glenda", "green", "Train people now. The green transition will stall without welders, electricians and engineers who understand hydrogen."),
+    Line("marek", "other", "Carolina, please go ahead."),
+    Line("carolina", "digital", "Share data, but only with partners you trust, and agree on the rules before you connect the machines."),
+    Line("marek", "other", "Susana, the floor is yours."),
+    Line("susana", "resilience", "Prepare for the next crisis while things are calm, not when the shelves are already empty."),
+    Line("marek", "other", "Thank you all for joining this EU Clusters Talk. The recording will be shared after the session. Goodbye."),
+)  # fmt: skip
+
+
 def _speak(person: Person, text: str, workdir: Path) -> np.ndarray:
     out = workdir / "line.wav"
     cmd = [

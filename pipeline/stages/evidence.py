@@ -1,0 +1,254 @@
+"""Evidence in the words about who speaks, used to correct the voice clusters before naming.
+
+- Two different listed people introducing themselves ("I am …", "my name is …") inside one voice
+  cluster is a contradiction: the cluster is split, every introduction staying with its person
+  (cannot-link) and the rest of the cluster's sentences following who holds the floor.
+- A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
+  voice cluster, while that person introduced themselves in a third, links the two: they are
+  joined when their voices are not far apart.
+Without evidence the voices alone decide. The floor is read from the words sentence by sentence:
+an introduction gives it to the speaker; the sentence after a hand-off belongs to its target;
+a new turn that thanks the floor holder, or hands the floor to someone else, belongs to whoever
+handed the floor over before (the host); a new voice after a turn ends does too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..core.types import Turn
+
+
+@dataclass(frozen=True)
+class Said:
+    """What one sentence says about who speaks (indexes into the event's list of people)."""
+
+    speaker: int  # voice cluster
+    start: float
+    end: float
+    intro: int | None = None  # introduces themself as …
+    handoff: int | None = None  # hands the floor to …
+    thanks: int | None = None  # opens by thanking …
+
+
+@dataclass
+class Resolution:
+    """Turns after the evidence, and what the evidence did: which speakers were split from one
+    voice cluster, which were joined, and the voice cluster each speaker came from."""
+
+    turns: list[Turn]
+    voices: np.ndarray
+    splits: list[tuple[int, ...]] = field(default_factory=list)  # speakers split from one voice
+    joins: list[tuple[int, int]] = field(default_factory=list)  # (speaker, speaker joined into it)
+    origin: dict[int, int] = field(default_factory=dict)  # speaker → the voice cluster it came from
+
+    def notes(self) -> dict[int, list[str]]:
+        """For the speaker table and the reviewer page: what the evidence did to each speaker."""
+        out: dict[int, list[str]] = {}
+        for group in self.splits:
+            for speaker in group:
+                others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
+                out.setdefault(speaker, []).append(
+                    f"split by evidence from one voice with {others}: {len(group)} listed "
+                    "people introduced themselves in it"
+                )
+        for home, _joined in self.joins:
+            out.setdefault(home, []).append(
+                "joined by evidence with another voice: handed the floor by name and "
+                "introduced under that name"
+            )
+        return out
+
+
+def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
+    """Who holds the floor at each sentence (a listed person, or None when the words do not
+    tell), read in order."""
+    holder: int | None = None
+    giver: dict[int, int | None] = {}
+    out: list[int | None] = []
+    for i, s in enumerate(said):
+        before = said[i - 1] if i else None
+        new_turn = before is None or (
+            before.speaker != s.speaker or s.start - before.end >= turn_pause
+        )
+        handed = before is not None and before.handoff is not None and before.handoff != holder
+        if handed:
+            giver[before.handoff] = holder  # type: ignore[union-attr]
+            holder = before.handoff  # type: ignore[union-attr]
+        elif holder is not None and new_turn:
+            hosts = s.thanks == holder or (s.handoff is not None and s.handoff != holder)
+            if hosts or (before is not None and before.speaker != s.speaker):
+                holder = giver.get(holder, holder)  # the host keeps the floor
+        if s.intro is not None:
+            holder = s.intro
+        out.append(holder)
+    return out
+
+
+def split(
+    said: Sequence[Said], turns: list[Turn], voices: np.ndarray, turn_pause: float = 0.5
+) -> Resolution:
+    """Split every voice cluster in which two or more listed people introduced themselves."""
+    introduced: dict[int, list[int]] = {}
+    for s in said:
+        if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
+            introduced[s.speaker].append(s.intro)
+    resolution = Resolution(list(turns), voices, origin={t.speaker: t.speaker for t in turns})
+    holders = floor(said, turn_pause)
+    for cluster, persons in introduced.items():
+        if len(persons) < 2:
+            continue
+        mine = [i for i, s in enumerate(said) if s.speaker == cluster]
+        person_of = _assign(
+            [said[i] for i in mine],
+            [holders[i] if holders[i] in persons else None for i in mine],
+            turns,
+            voices,
+        )
+        new_id = {persons[0]: cluster}
+        for person in persons[1:]:
+            new_id[person] = 1 + max(
+                max(t.speaker for t in resolution.turns), max(resolution.origin)
+            )
+            resolution.origin[new_id[person]] = cluster
+        sentences = [
+            (said[i].start, said[i].end, new_id[p]) for i, p in zip(mine, person_of, strict=True)
+        ]
+        resolution.turns, resolution.voices = _cut(
+            resolution.turns, resolution.voices, cluster, sentences
+        )
+        resolution.splits.append(tuple(new_id.values()))
+    return resolution
+
+
+def _assign(
+    mine: list[Said], decoded: list[int | None], turns: list[Turn], voices: np.ndarray
+) -> list[int]:
+    """A person for every sentence of a cluster being split: the floor holder where the words
+    tell, else the person whose sentences' voices are closest, else the nearest in time."""
+    voice_of = [_voice_at(s, turns, voices) for s in mine]
+    centroids: dict[int, np.ndarray] = {}
+    for person, voice in zip(decoded, voice_of, strict=True):
+        if person is not None and voice is not None:
+            centroids[person] = centroids.get(person, 0) + voice
+    out: list[int] = []
+    for i, person in enumerate(decoded):
+        if person is None and voice_of[i] is not None and len(centroids) > 1:
+            person = max(centroids, key=lambda k: float(centroids[k] @ voice_of[i]))
+        if person is None:
+            known = [j for j, p in enumerate(decoded) if p is not None]
+            person = decoded[min(known, key=lambda j: abs(mine[j].start - mine[i].start))]
+        out.append(person)
+    return out
+
+
+def _voice_at(s: Said, turns: list[Turn], voices: np.ndarray) -> np.ndarray | None:
+    mid = (s.start + s.end) / 2
+    for turn, voice in zip(turns, voices, strict=True):
+        if turn.speaker == s.speaker and turn.start <= mid <= turn.end and voice.any():
+            return voice
+    return None
+
+
+def _cut(
+    turns: list[Turn],
+    voices: np.ndarray,
+    cluster: int,
+    sentences: list[tuple[float, float, int]],
+) -> tuple[list[Turn], np.ndarray]:
+    """The cluster's turns cut where the speaker of its sentences changes (halfway between two
+    sentences); a part with no sentence goes to the nearest sentence's speaker. Each part keeps
+    its turn's voice."""
+    out: list[Turn] = []
+    out_voices: list[np.ndarray] = []
+    for turn, voice in zip(turns, voices, strict=True):
+        if turn.speaker != cluster:
+            out.append(turn)
+            out_voices.append(voice)
+            continue
+        inside = [s for s in sentences if turn.start <= (s[0] + s[1]) / 2 <= turn.end]
+        if not inside:
+            nearest = min(
+                sentences, key=lambda s: abs((s[0] + s[1]) / 2 - (turn.start + turn.end) / 2)
+            )
+            out.append(replace(turn, speaker=nearest[2]))
+            out_voices.append(voice)
+            continue
+        start = turn.start
+        for (_a_start, a_end, a), (b_start, _, b) in zip(
+            inside, [*inside[1:], (None, None, None)], strict=True
+        ):
+            if b is not None and b == a:
+                continue
+            end = turn.end if b is None else round((a_end + b_start) / 2, 3)
+            if end > start:
+                out.append(Turn(start, end, a))
+                out_voices.append(voice)
+            start = end
+    order = sorted(range(len(out)), key=lambda i: (out[i].start, out[i].speaker))
+    stacked = np.array([out_voices[i] for i in order], np.float32)
+    return [out[i] for i in order], stacked.reshape(len(out), voices.shape[1])
+
+
+def join(said: Sequence[Said], resolution: Resolution, max_distance: float) -> Resolution:
+    """Join a speaker that was handed the floor as a listed person with the speaker who
+    introduced themself as that person, when no other evidence contradicts it and their voices
+    are within ``max_distance`` (cosine)."""
+    introduced: dict[int, int] = {}  # person → speaker who introduced themself as them
+    claims: dict[int, set[int]] = {}  # speaker → people the words say they are
+    for s in said:
+        if s.intro is not None:
+            introduced.setdefault(s.intro, s.speaker)
+            claims.setdefault(s.speaker, set()).add(s.intro)
+    for i in range(len(said) - 1):
+        target, nxt = said[i].handoff, said[i + 1]
+        if target is not None and nxt.speaker != said[i].speaker:
+            claims.setdefault(nxt.speaker, set()).add(target)
+    voice = _speaker_voices(resolution.turns, resolution.voices)
+    merged: dict[int, int] = {}
+    for speaker, people in claims.items():
+        if len(people) != 1:
+            continue
+        (person,) = people
+        home = introduced.get(person)
+        if home is None or home == speaker or speaker in introduced.values():
+            continue
+        home = merged.get(home, home)
+        if (
+            speaker in voice
+            and home in voice
+            and 1 - float(voice[speaker] @ voice[home]) > max_distance
+        ):
+            continue
+        merged[speaker] = home
+        resolution.joins.append((home, speaker))
+    if merged:
+        resolution.turns = [
+            replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns
+        ]
+    return resolution
+
+
+def _speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarray]:
+    sums: dict[int, np.ndarray] = {}
+    for turn, voice in zip(turns, voices, strict=True):
+        if voice.any():
+            sums[turn.speaker] = sums.get(turn.speaker, 0) + voice * (turn.end - turn.start)
+    return {k: v / (np.linalg.norm(v) + 1e-9) for k, v in sums.items()}
+
+
+def renumber(resolution: Resolution) -> Resolution:
+    """Speakers numbered 0, 1, … by first appearance again (notes and origins follow)."""
+    order: dict[int, int] = {}
+    for t in sorted(resolution.turns, key=lambda t: t.start):
+        order.setdefault(t.speaker, len(order))
+    return Resolution(
+        [replace(t, speaker=order[t.speaker]) for t in resolution.turns],
+        resolution.voices,
+        [tuple(order[k] for k in group if k in order) for group in resolution.splits],
+        [(order[home], joined) for home, joined in resolution.joins if home in order],
+        {order[k]: v for k, v in resolution.origin.items() if k in order},
+    )
