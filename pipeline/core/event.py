@@ -38,6 +38,7 @@ class Event(BaseModel):
     speakers: list[Speaker] = Field(default_factory=list, max_length=200)
     vocabulary: list[str] = Field(default_factory=list, max_length=500)
     slides: list[str] = Field(default_factory=list)
+    library: str | None = Field(default=None, max_length=1000)  # voice library folder (opt-in)
 
     @field_validator("slides", mode="before")
     @classmethod

@@ -20,13 +20,17 @@ from filelock import FileLock, Timeout
 from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
+from ..models import diarization
 from ..service import catalog
 from ..stages import STAGES
 from ..stages.extract import probe
+from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
+from . import library
 from .config import Settings, settings_to_json
 from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
+from .library import LibraryError
 from .review import ensure_template, load_review
 from .stage import Context, Planned, Stage, plan
 from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
@@ -227,6 +231,15 @@ def context(
     ConfigError names what is wrong)."""
     summary_dir = settings.summaries_dir / rec_id
     decks = resolve_decks(settings.slides, event.slides, event_file)
+    folder = settings.library or (
+        (event_file.parent if event_file else Path.cwd()) / event.library if event.library else None
+    )
+    known, warnings = None, []
+    if folder is not None:
+        try:
+            known = tuple(library.voices(folder, voice_model(), exclude=rec_id))
+        except LibraryError as exc:
+            warnings.append(f"the voice library is not used: {exc}")
     return Context(
         recording=recording,
         sha=sha,
@@ -239,7 +252,49 @@ def context(
         settings=settings,
         decks=tuple(decks),
         info=info,
+        library=known,
+        library_dir=folder,
+        warnings=tuple(warnings),
     )
+
+
+def voice_model() -> str:
+    """The identity of the speaker-embedding model whose voiceprints the library holds."""
+    return diarization.identity()[diarization.EMBEDDING[0]]
+
+
+def enrol(ctx: Context, results: Results) -> list[str]:
+    """Store the voices of this recording's people named by evidence above the threshold, or by
+    a reviewer, in the voice library (when one is in use); drop this recording's prints of people
+    no longer named in it. Returns warnings."""
+    if ctx.library is None or ctx.library_dir is None:
+        return []
+    named, params = results["name"], results.plans["name"].params
+    prints = speaker_prints(named, results["diarize"])
+    title = ctx.event.title or ctx.recording.stem
+    source = (ctx.rec_id, title, ctx.event.date.isoformat() if ctx.event.date else "")
+    kept: set[str] = set()
+    try:
+        for info in named.speakers:
+            sure = info.named_by == "override" or (
+                info.named_by == "evidence" and info.confidence >= params.enrol_confidence
+            )
+            if info.name and sure and info.index in prints:
+                vector, seconds = prints[info.index]
+                library.enrol(
+                    ctx.library_dir,
+                    voice_model(),
+                    info.name,
+                    source,
+                    seconds,
+                    vector,
+                    info.named_by,
+                )
+                kept.add(info.name)
+        library.forget_recording(ctx.library_dir, voice_model(), ctx.rec_id, kept)
+    except LibraryError as exc:
+        return [f"no voice was enrolled: {exc}"]
+    return []
 
 
 def run(
@@ -333,6 +388,7 @@ def _finish(
     ]
     manifest.data["review"] = {"file": str(ctx.summary_dir / "review.yaml"), "not_applied": notes}
     manifest.save()
+    warnings = [*ctx.warnings, *results["extract"].warnings, *enrol(ctx, results)]
     catalog.publish(ctx.settings.summaries_dir, ctx.rec_id, ctx.out, ctx.settings.templates_dir)
     export = results.plans["export"]
     outputs = [
@@ -353,5 +409,5 @@ def _finish(
         outcomes,
         notes,
         outputs,
-        results["extract"].warnings,
+        warnings,
     )

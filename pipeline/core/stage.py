@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from .config import Settings
 from .errors import ConfigError
 from .event import Event
+from .library import Voice
 from .review import Review
 from .types import MediaInfo
 
@@ -57,6 +58,9 @@ class Context:
     settings: Settings
     decks: tuple[Path, ...] = ()
     info: MediaInfo | None = None
+    library: tuple[Voice, ...] | None = None  # voices known from other recordings (opt-in)
+    library_dir: Path | None = None
+    warnings: tuple[str, ...] = ()  # doubts about the run's inputs, told to the user
 
 
 class Stage:

@@ -171,7 +171,7 @@ class SpeakerInfo:
     role: str = ""
     org: str = ""
     confidence: float = 0.0
-    named_by: str | None = None  # "evidence" | "override" | None
+    named_by: str | None = None  # "evidence" | "override" | "voice" (the library) | None
     talk_time: float = 0.0
     turns: int = 0
     evidence: list[dict[str, object]] = field(default_factory=list)

@@ -34,15 +34,17 @@ def write_docx(target: Path, context: dict[str, Any], summary_dir: Path) -> None
     for warning in context.get("warnings", []):
         doc.add_paragraph(_text(f"Warning: {warning}"))
     doc.add_heading("Speakers", 1)
-    table = doc.add_table(rows=1, cols=4)
+    table = doc.add_table(rows=1, cols=5)
     table.style = "Light Grid Accent 1"
     for cell, title in zip(
-        table.rows[0].cells, ("Speaker", "Role", "Organisation", "Talk time"), strict=True
+        table.rows[0].cells, ("Speaker", "Role", "Organisation", "Talk time", "Notes"), strict=True
     ):
         cell.text = title
     for s in context["speakers"]:
         row = table.add_row().cells
-        for cell, value in zip(row, (s.label, s.role, s.org, clock(s.talk_time)[:8]), strict=True):
+        notes = "; ".join(([f"Uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes)
+        values = (s.label, s.role, s.org, clock(s.talk_time)[:8], notes)
+        for cell, value in zip(row, values, strict=True):
             cell.text = _text(value)
     doc.add_heading("Summary", 1)
     doc.add_paragraph(_text(summary.abstract))

@@ -14,6 +14,7 @@ handed the floor over before (the host); a new voice after a turn ends does too.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -65,23 +66,28 @@ class Resolution:
 
 def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     """Who holds the floor at each sentence (a listed person, or None when the words do not
-    tell), read in order."""
+    tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
+    ``turn_pause`` seconds."""
+    starts = [
+        i == 0 or s.speaker != said[i - 1].speaker or s.start - said[i - 1].end >= turn_pause
+        for i, s in enumerate(said)
+    ]
+    turn_of = list(itertools.accumulate(int(x) for x in starts))
     holder: int | None = None
     giver: dict[int, int | None] = {}
     out: list[int | None] = []
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
-        new_turn = before is None or (
-            before.speaker != s.speaker or s.start - before.end >= turn_pause
-        )
-        handed = before is not None and before.handoff is not None and before.handoff != holder
-        if handed:
-            giver[before.handoff] = holder  # type: ignore[union-attr]
-            holder = before.handoff  # type: ignore[union-attr]
-        elif holder is not None and new_turn:
-            hosts = s.thanks == holder or (s.handoff is not None and s.handoff != holder)
+        if before is not None and before.handoff is not None and before.handoff != holder:
+            giver[before.handoff] = holder
+            holder = before.handoff
+        elif holder is not None and starts[i]:
+            turn = [x for x, t in zip(said[i:], turn_of[i:], strict=True) if t == turn_of[i]]
+            hosts = s.thanks == holder or any(
+                x.handoff is not None and x.handoff != holder for x in turn
+            )
             if hosts or (before is not None and before.speaker != s.speaker):
-                holder = giver.get(holder, holder)  # the host keeps the floor
+                holder = giver.get(holder, holder)  # the host takes the floor back
         if s.intro is not None:
             holder = s.intro
         out.append(holder)

@@ -18,9 +18,10 @@ whose best score is below ``min_score`` stays "Speaker N": no guessing.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
+from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import write_json
@@ -80,6 +82,11 @@ class NameParams:
     flicker_words: int = 2  # a different speaker on at most this many words inside a sentence
     turn_pause: float = 0.5  # a pause this long inside one voice may be a change of speaker
     join_distance: float = 0.6  # voices further apart than this are not joined by evidence
+    library: tuple[tuple[str, str], ...] = ()  # voice library: (name, digest of the voiceprint)
+    recognise: float = 0.65  # similarity from which a library voice names a speaker (chosen on
+    # the tune pool of ../shared/data/voices: the lowest with no stranger named; bench/results.md) …
+    recognise_margin: float = 0.05  # … when no other library voice is this close to it
+    enrol_confidence: float = 0.75  # named by evidence at least this sure: enrolled in the library
 
 
 @dataclass(frozen=True)
@@ -461,6 +468,85 @@ def resolve(
     return resolution, pieces
 
 
+def speaker_prints(
+    named: Speakers, diarization: Diarization
+) -> dict[int, tuple[np.ndarray, float]]:
+    """Each speaker's voiceprint and seconds of speech: the mean of the voices of the diarization
+    turns their turns fall in, weighted by length."""
+    sums: dict[int, np.ndarray] = {}
+    seconds: dict[int, float] = {}
+    for turn in named.turns:
+        length = turn.end - turn.start
+        seconds[turn.speaker] = seconds.get(turn.speaker, 0.0) + length
+        overlap = [
+            (min(turn.end, d.end) - max(turn.start, d.start), i)
+            for i, d in enumerate(diarization.turns)
+            if d.start < turn.end and turn.start < d.end
+        ]
+        if overlap:
+            voice = diarization.voices[max(overlap)[1]]
+            if voice.any():
+                sums[turn.speaker] = sums.get(turn.speaker, 0) + voice * length
+    return {k: (v / (np.linalg.norm(v) + 1e-9), round(seconds[k], 1)) for k, v in sums.items()}
+
+
+def recognise(
+    table: list[SpeakerInfo],
+    prints: dict[int, tuple[np.ndarray, float]],
+    library: Sequence[Voice],
+    people: list[Speaker],
+    p: NameParams,
+) -> None:
+    """Name speakers the words left anonymous after the library voice they match (similarity ≥
+    ``p.recognise``, no other voice within ``p.recognise_margin``), one person each; where the
+    words named a speaker and the library says someone else, the words win and a note says so."""
+    listed = {person.name: person for person in people}
+    matches = []
+    for info in table:
+        if info.index not in prints or not library:
+            continue
+        scored = sorted(
+            ((float(v.vector @ prints[info.index][0]), v) for v in library), key=lambda x: -x[0]
+        )
+        best, voice = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else -1.0
+        if best >= p.recognise and best - runner_up >= p.recognise_margin:
+            matches.append((best, info, voice))
+    taken = {info.name for info in table if info.name}
+    for score, info, voice in sorted(matches, key=lambda m: -m[0]):
+        _, title, date = voice.recordings[-1]
+        where = f"{title}, {date}" if date else title
+        if info.name:
+            if info.name != voice.name:
+                info.notes.append(
+                    f"the voice library says {voice.name} (recognised from {where}); "
+                    f"the words say {info.name}, and the words win"
+                )
+            continue
+        if voice.name in taken:
+            info.notes.append(f"sounds like {voice.name} ({where}), whom the words place elsewhere")
+            continue
+        taken.add(voice.name)
+        person = listed.get(voice.name, Speaker(name=voice.name))
+        info.name, info.label, info.role, info.org = (
+            person.name,
+            person.name,
+            person.role,
+            person.org,
+        )
+        info.named_by, info.confidence, info.uncertain = "voice", round(score, 2), ""
+        info.notes.append(f"recognised by voice ({where})")
+        info.evidence.append(
+            {
+                "kind": "voice",
+                "person": voice.name,
+                "heard": f"recognised by voice ({where})",
+                "time": 0.0,
+                "score": round(score, 3),
+            }
+        )
+
+
 class Name(Stage):
     """Transcript + turns → ``speakers.json``: who is who, with evidence."""
 
@@ -478,6 +564,15 @@ class Name(Stage):
             overrides={k: v.model_dump() for k, v in sorted(overrides.items())},
             merges={k: f.same_as for k, f in sorted(ctx.review.speakers.items()) if f.same_as},
             reviewed=tuple(sorted(ctx.review.speakers)),
+            library=tuple(
+                (
+                    v.name,
+                    hashlib.sha256(v.vector.tobytes() + repr(v.recordings).encode()).hexdigest()[
+                        :16
+                    ],
+                )
+                for v in ctx.library or ()
+            ),
         )
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
@@ -503,7 +598,10 @@ class Name(Stage):
             if old in diarization.uncertain and new not in notes
         }
         table = speaker_table(pieces, names, evidence, overrides, notes, uncertain)
-        return Speakers(table, turns, pieces, asdict(report))
+        named = Speakers(table, turns, pieces, asdict(report))
+        if ctx.library:
+            recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
+        return named
 
     def write(self, ctx: Context, params: Any, result: Speakers) -> None:
         write_json(ctx.out / "speakers.json", result.to_dict())
