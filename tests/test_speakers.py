@@ -240,10 +240,11 @@ def test_second_look_keeps_a_speaker_who_talks_over_another(demo_run):
     clean = [diarization._middle(diarization.fbank(x), 7.0) for x in (marek, glenda)]
     centroids = diarization._embed_batched([x - x.mean(axis=0) for x in clean])
     turns = [Turn(0.0, 12.0, 0), Turn(4.0, 8.0, 1)]
-    kept = diarization.refine(turns, diarization.fbank(mixed), centroids, DiarizeParams())
+    kept, voices = diarization.refine(turns, diarization.fbank(mixed), centroids, DiarizeParams())
     assert kept == turns
+    assert voices.shape == (2, 192) and not voices[1].any()  # no clean speech of her own
     wrong = [Turn(0.0, 5.0, 0), Turn(5.0, 12.0, 1)]
-    moved = diarization.refine(
+    moved, _ = diarization.refine(
         wrong, diarization.fbank(marek[: 12 * sr]), centroids, DiarizeParams()
     )
     assert moved == [Turn(0.0, 12.0, 0)]
