@@ -24,6 +24,7 @@ def test_real_speech_wer(name, bound, tmp_path):
         ASR / name, Settings(transcripts_dir=tmp_path, summaries_dir=tmp_path / "summaries")
     )
     assert wer(reference, result.transcript.text) <= bound
+    reads_like_text(result)
 
 
 def test_real_lecture_in_webm_goes_through(tmp_path):
@@ -33,6 +34,20 @@ def test_real_lecture_in_webm_goes_through(tmp_path):
     result = run(lecture, Settings(transcripts_dir=tmp_path, summaries_dir=tmp_path / "summaries"))
     assert result.transcript.duration == pytest.approx(203, abs=3)
     assert len(result.transcript.text.split()) > 200
+    reads_like_text(result)
+
+
+def reads_like_text(result) -> None:
+    """No sentence ends after an abbreviation or at a comma; no paragraph of the TXT shorter
+    than three words unless the speaker's whole turn is that short."""
+    from pipeline.stages.transcribe import is_abbreviation
+
+    for seg in result.transcript.segments:
+        last = seg.text.split()[-1]
+        assert not is_abbreviation(last) and not last.endswith(","), seg.text
+    for paragraph in (result.out_dir / "transcript.txt").read_text().strip().split("\n\n"):
+        words = paragraph.split(": ", 1)[-1].split()
+        assert len(words) >= 3 or len(paragraph.splitlines()) == 1, paragraph
 
 
 @pytest.mark.skipif(

@@ -106,7 +106,9 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     spans = page.locator("#timeline span")
     assert spans.count() >= 3 and spans.first.bounding_box()["width"] > 0
     lines = page.locator("#transcript li")
-    assert lines.count() == len(demo_run.transcript.segments)
+    segments = demo_run.transcript.segments
+    turns = [s for i, s in enumerate(segments) if i == 0 or s.speaker != segments[i - 1].speaker]
+    assert lines.count() == len(turns)  # one paragraph per speaker turn
     page.wait_for_function("document.getElementById('media').readyState >= 1")
     target = lines.nth(10).locator("button.t")
     wanted = float(target.get_attribute("data-t"))

@@ -72,7 +72,7 @@ def test_vtt_escapes_markup_and_carries_voice_tags(tmp_path):
     (caption,) = webvtt.read(str(path))
     assert caption.start == "00:00:00.500" and caption.voice == "Glenda &lt;Napier&gt;"
     (sub,) = srt.parse(WRITERS["srt"].render(transcript))
-    assert sub.content == "Glenda <Napier>: <script>alert(1)</script> & more"
+    assert sub.content.replace("\n", " ") == "Glenda <Napier>: <script>alert(1)</script> & more"
 
 
 def test_clock_and_slug():
@@ -102,6 +102,66 @@ def test_split_sentences_cuts_at_full_stops_pauses_and_length():
         range(len(segments))
     )
     assert sum(len(s.words) for s in segments) == len(words)
+
+
+def test_sentences_do_not_end_after_abbreviations_or_at_a_comma_pause():
+    """As in a real address: "Mr. Vice President, Mr. Speaker, …" with pauses after the commas,
+    "Dr. Smith", "No. 5", "e.g. data", an initial ("B. Jones"): one sentence each, cut only after
+    the real full stop, and across two decoder windows."""
+
+    def words(text: str, start: float, gap_after: set[int]) -> list[Word]:
+        out, t = [], start
+        for i, token in enumerate(text.split()):
+            out.append(Word(round(t, 2), round(t + 0.3, 2), " " + token, 1))
+            t += 0.3 + (1.2 if i in gap_after else 0.05)
+        return out
+
+    first = words("Mr. Vice President, Mr. Speaker, members of the Senate,", 0.0, {2, 4})
+    second = words(
+        "yesterday, December 7, 1941, a date which will live. Dr. Smith met B. Jones,",
+        6.0,
+        {0, 2, 3},
+    )
+    third = words("e.g. at No. 5 Main St. near the station. Thanks.", 20.0, set())
+    segments = split_sentences(
+        [
+            Segment(0, 0.0, 5.9, "a", first),
+            Segment(1, 6.0, 19.0, "b", second),
+            Segment(2, 20.0, 24.0, "c", third),
+        ],
+        max_seconds=15.0,
+    )
+    assert [s.text for s in segments] == [
+        "Mr. Vice President, Mr. Speaker, members of the Senate, yesterday, December 7, 1941, a date which will live.",
+        "Dr. Smith met B. Jones, e.g. at No. 5 Main St. near the station.",
+        "Thanks.",
+    ]
+
+
+def test_subtitles_are_cues_of_two_short_lines_broken_at_clause_ends():
+    text = (
+        "Clusters connect more than one hundred thousand companies across Europe, and this "
+        "conference showed how much they can do together when they share skills, data and "
+        "infrastructure. It was a good day."
+    )
+    tokens = text.split()
+    words = [Word(i * 0.35, i * 0.35 + 0.3, " " + w, 1) for i, w in enumerate(tokens)]
+    transcript = Transcript(
+        "en", 1.0, 12.0, "x", "y", split_sentences([Segment(0, 0, 12, text, words)])
+    )
+    for seg in transcript.segments:
+        seg.speaker = "Ann"
+    subs = list(srt.parse(WRITERS["srt"].render(transcript)))
+    assert len(subs) >= 3
+    for sub in subs:
+        lines = sub.content.splitlines()
+        assert len(lines) <= 2 and all(len(line) <= 42 for line in lines)
+        assert (sub.end - sub.start).total_seconds() <= 7.0
+    assert subs[0].content.startswith("Ann: ") and not subs[1].content.startswith("Ann")
+    assert subs[0].content.endswith("Europe,") and subs[1].content.endswith("skills,")
+    assert " ".join(s.content.replace("\n", " ") for s in subs).split()[1:] == tokens
+    paragraph = WRITERS["txt"].render(transcript)
+    assert paragraph == f"[00:00:00] Ann: {text}\n"  # one paragraph for the turn
 
 
 def test_segment_without_words_is_kept():

@@ -1,6 +1,9 @@
 """Transcript writers: one small class per format, picked by ``WRITERS[fmt]``.
 
-SRT and WebVTT go through the ``srt`` and ``webvtt-py`` libraries, so their syntax is theirs.
+TXT reads as a text: one paragraph per speaker turn, with its start time. SRT and WebVTT hold
+subtitle-sized cues (at most two lines of 42 characters and 7 seconds, broken at sentence or
+clause ends where possible) and go through the ``srt`` and ``webvtt-py`` libraries, so their
+syntax is theirs.
 """
 
 from __future__ import annotations
@@ -8,12 +11,105 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from dataclasses import dataclass
 from typing import ClassVar
 
 import srt
 import webvtt
 
-from ..core.types import Segment, Transcript
+from ..core.types import Segment, Transcript, Word
+
+_ENDS = (".", "?", "!", "\u2026", ",", ";", ":", "\u3002", "\uff0c")
+
+
+@dataclass(frozen=True)
+class CueLimits:
+    """How big a subtitle may be."""
+
+    chars: int = 42  # per line
+    lines: int = 2
+    seconds: float = 7.0
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    speaker: str | None
+    lines: tuple[str, ...]
+    first: bool  # the first cue of a speaker's turn
+
+
+def turns(segments: list[Segment]) -> list[list[Segment]]:
+    """Consecutive spoken segments of one speaker: the paragraphs of a transcript."""
+    out: list[list[Segment]] = []
+    for seg in _spoken(segments):
+        if out and out[-1][0].speaker == seg.speaker:
+            out[-1].append(seg)
+        else:
+            out.append([seg])
+    return out
+
+
+def wrap(text: str, chars: int, lines: int, reserve: int = 0) -> tuple[str, ...]:
+    """``text`` on at most ``lines`` lines of at most ``chars`` (the first line ``reserve``
+    shorter, for a speaker's name), broken at the space that balances the lines best."""
+    first = chars - reserve
+    if len(text) <= first or lines < 2:
+        return (text,)
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    fitting = [i for i in spaces if i <= first and len(text) - i - 1 <= chars]
+    if not fitting:  # cannot be balanced: fill the first line
+        fitting = [max((i for i in spaces if i <= first), default=len(text))]
+    cut = min(fitting, key=lambda i: abs((len(text) + reserve) / 2 - reserve - i))
+    return (text[:cut].rstrip(), *wrap(text[cut:].strip(), chars, lines - 1))
+
+
+def cues(
+    transcript: Transcript, limits: CueLimits = CueLimits(), prefix: bool = False
+) -> list[Cue]:
+    """Subtitle cues: within one sentence-sized segment, words are gathered while the cue fits
+    ``limits``; when the next word would not fit, the cue ends at its last clause or sentence end
+    (if that keeps a third of it), else there. With ``prefix`` the first cue of a speaker's turn
+    keeps room for "Name: "."""
+    out: list[Cue] = []
+    for paragraph in turns(transcript.segments):
+        first = True
+        for seg in paragraph:
+            words = seg.words or [Word(seg.start, seg.end, " " + seg.text, 1.0)]
+            current: list[Word] = []
+            for word in words:
+                taken = len(seg.speaker or "") + 2 if prefix and first and seg.speaker else 0
+                text = "".join(w.word for w in [*current, word]).strip()
+                if current and (
+                    not _fits(text, limits, taken) or word.end - current[0].start > limits.seconds
+                ):
+                    ends = [i for i, w in enumerate(current) if w.word.strip().endswith(_ENDS)]
+                    cut = (
+                        ends[-1] + 1 if ends and ends[-1] + 1 >= len(current) / 3 else len(current)
+                    )
+                    out.append(_cue(current[:cut], seg, limits, first, taken))
+                    first, current = False, current[cut:]
+                current.append(word)
+            if current:
+                taken = len(seg.speaker or "") + 2 if prefix and first and seg.speaker else 0
+                out.append(_cue(current, seg, limits, first, taken))
+                first = False
+    return out
+
+
+def _fits(text: str, limits: CueLimits, reserve: int) -> bool:
+    lines = wrap(text, limits.chars, limits.lines, reserve)
+    widths = [len(lines[0]) + reserve, *map(len, lines[1:])]
+    return len(lines) <= limits.lines and max(widths) <= limits.chars
+
+
+def _cue(words: list[Word], seg: Segment, limits: CueLimits, first: bool, taken: int) -> Cue:
+    text = "".join(w.word for w in words).strip()
+    end = max(words[-1].end, words[0].start + 0.001)
+    return Cue(
+        words[0].start, end, seg.speaker, wrap(text, limits.chars, limits.lines, taken), first
+    )
 
 
 def clock(seconds: float, sep: str = ".") -> str:
@@ -32,55 +128,65 @@ def _spoken(segments: list[Segment]) -> list[Segment]:
 class Writer:
     extension: ClassVar[str]
 
-    def render(self, transcript: Transcript) -> str:
+    def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
         raise NotImplementedError
 
 
 class JsonWriter(Writer):
     extension = "json"
 
-    def render(self, transcript: Transcript) -> str:
+    def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
         return json.dumps(transcript.to_dict(), indent=1, ensure_ascii=False) + "\n"
 
 
 class TextWriter(Writer):
+    """One paragraph per speaker turn: ``[hh:mm:ss] Name: sentence. sentence.``"""
+
     extension = "txt"
 
-    def render(self, transcript: Transcript) -> str:
-        lines = []
-        for seg in _spoken(transcript.segments):
-            who = f"{seg.speaker}: " if seg.speaker else ""
-            lines.append(f"[{clock(seg.start)[:8]}] {who}{seg.text.strip()}")
-        return "\n".join(lines) + ("\n" if lines else "")
+    def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
+        paragraphs = []
+        for turn in turns(transcript.segments):
+            who = f"{turn[0].speaker}: " if turn[0].speaker else ""
+            text = " ".join(seg.text.strip() for seg in turn)
+            paragraphs.append(f"[{clock(turn[0].start)[:8]}] {who}{text}")
+        return "\n\n".join(paragraphs) + ("\n" if paragraphs else "")
 
 
 class SrtWriter(Writer):
+    """Cues of at most two lines; the first cue of a turn names the speaker ("Name: …")."""
+
     extension = "srt"
 
-    def render(self, transcript: Transcript) -> str:
-        subtitles = [
-            srt.Subtitle(
-                index=i,
-                start=dt.timedelta(seconds=seg.start),
-                end=dt.timedelta(seconds=max(seg.end, seg.start + 0.001)),
-                content=(f"{seg.speaker}: " if seg.speaker else "") + seg.text.strip(),
+    def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
+        subtitles = []
+        for i, cue in enumerate(cues(transcript, limits, prefix=True), start=1):
+            lines = list(cue.lines)
+            if cue.first and cue.speaker:
+                lines[0] = f"{cue.speaker}: {lines[0]}"
+            subtitles.append(
+                srt.Subtitle(
+                    index=i,
+                    start=dt.timedelta(seconds=cue.start),
+                    end=dt.timedelta(seconds=cue.end),
+                    content="\n".join(lines),
+                )
             )
-            for i, seg in enumerate(_spoken(transcript.segments), start=1)
-        ]
         return srt.compose(subtitles, reindex=False)
 
 
 class VttWriter(Writer):
+    """Cues of at most two lines, each with its speaker's voice tag (text escaped)."""
+
     extension = "vtt"
 
-    def render(self, transcript: Transcript) -> str:
+    def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
         captions = []
-        for seg in _spoken(transcript.segments):
-            text = html.escape(seg.text.strip(), quote=False)
-            if seg.speaker:
-                text = f"<v {html.escape(seg.speaker, quote=False)}>{text}"
-            end = max(seg.end, seg.start + 0.001)
-            captions.append(webvtt.Caption(clock(seg.start), clock(end), text))
+        for cue in cues(transcript, limits):
+            text = "\n".join(html.escape(line, quote=False) for line in cue.lines)
+            if cue.speaker:
+                text = f"<v {html.escape(cue.speaker, quote=False)}>{text}"
+            captions.append(webvtt.Caption(clock(cue.start), clock(cue.end), text))
         return webvtt.WebVTT(captions=captions).content
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.store import atomic_path
-from .formats import clock
+from .formats import clock, turns
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -77,9 +77,10 @@ def write_docx(target: Path, context: dict[str, Any], summary_dir: Path) -> None
                     _text(f"{who}: {p.text} ({clock(p.start)[:8]})"), style="List Bullet"
                 )
     doc.add_heading("Transcript", 1)
-    for seg in context["segments"]:
-        who = f"{seg.speaker}: " if seg.speaker else ""
-        doc.add_paragraph(_text(f"[{clock(seg.start)[:8]}] {who}{seg.text}"))
+    for turn in turns(context["segments"]):  # one paragraph per speaker turn
+        who = f"{turn[0].speaker}: " if turn[0].speaker else ""
+        text = " ".join(seg.text.strip() for seg in turn)
+        doc.add_paragraph(_text(f"[{clock(turn[0].start)[:8]}] {who}{text}"))
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
 

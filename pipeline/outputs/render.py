@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formats import clock
+from .formats import clock, turns
 
 PALETTE = (
     "#1f77b4",
@@ -119,6 +119,7 @@ def render_summary(
         },
         "views": {(v.deck, v.number): v for v in context["summary"].slides},
         "static": static,
+        "paragraphs": turns(context["segments"]),
     }
     markdown = env.get_template("summary.md.j2").render(**context)
     html = env.get_template("summary.html.j2").render(**html_context)

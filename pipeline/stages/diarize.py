@@ -64,7 +64,8 @@ class DiarizeParams:
     hint_threshold: float = 0.28  # how far splitting may go towards the event page's count
     min_cluster: int = 3  # smaller clusters are splinters when they sound like a large one …
     fold_distance: float = 0.4  # … within this cosine distance of its voice
-    splinter_seconds: float = 8.0  # a speaker with less speech than this who sounds like …
+    splinter_seconds: float = 8.0  # a speaker with less speech than this (and than …
+    splinter_share: float = 0.03  # … this share of all speech) who sounds like …
     uncertain_distance: float = 0.55  # … another within this distance is marked uncertain
     refine_seconds: float = 1.5  # turns with this much clean speech get a second look
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
@@ -504,19 +505,21 @@ def speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarra
 def splinters(
     turns: list[Turn], voices: np.ndarray, p: DiarizeParams
 ) -> tuple[list[Turn], dict[int, str]]:
-    """A speaker with less than ``p.splinter_seconds`` of speech whose voice is within
-    ``p.fold_distance`` of another speaker's is that speaker (merged); within
-    ``p.uncertain_distance`` it is kept but marked uncertain, with the reason. A short speaker
-    who sounds like nobody else is a person who said little (a question from the floor)."""
+    """A speaker with little speech (under ``p.splinter_seconds`` and ``p.splinter_share`` of
+    all speech) whose voice is within ``p.fold_distance`` of another speaker's is that speaker
+    (merged); within ``p.uncertain_distance`` it is kept but marked uncertain, with the reason.
+    A short speaker who sounds like nobody else is a person who said little (a question from the
+    floor)."""
     talk: dict[int, float] = {}
     for t in turns:
         talk[t.speaker] = talk.get(t.speaker, 0.0) + t.end - t.start
+    little = min(p.splinter_seconds, p.splinter_share * sum(talk.values()))
     voice = speaker_voices(turns, voices)
     merged: dict[int, int] = {}
     uncertain: dict[int, str] = {}
     for spk in sorted(talk, key=lambda k: talk[k]):
         others = [k for k in voice if k != spk and k not in merged and talk[k] > talk[spk]]
-        if talk[spk] >= p.splinter_seconds or spk not in voice or not others:
+        if talk[spk] >= little or spk not in voice or not others:
             continue
         distance = {k: 1.0 - float(voice[k] @ voice[spk]) for k in others}
         nearest = min(distance, key=lambda k: distance[k])

@@ -13,13 +13,16 @@ from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write
 from ..core.types import Exported, Segment
-from ..outputs.formats import WRITERS, rttm_line
+from ..outputs.formats import WRITERS, CueLimits, rttm_line
 from .name import label_segments
 
 
 @dataclass(frozen=True)
 class ExportParams:
     formats: tuple[str, ...] = ("json", "txt", "srt", "vtt")
+    cue_chars: int = 42  # subtitles: characters per line …
+    cue_lines: int = 2  # … lines per cue …
+    cue_seconds: float = 7.0  # … and seconds per cue at most
     text_fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {at, text}
     match_seconds: float = 1.5  # a text fix finds the segment starting within this of its time
 
@@ -70,8 +73,10 @@ class Export(Stage):
         return Exported(transcript, rttm, asdict(report))
 
     def write(self, ctx: Context, params: ExportParams, result: Exported) -> None:
+        limits = CueLimits(params.cue_chars, params.cue_lines, params.cue_seconds)
         for fmt in params.formats:
-            atomic_write(ctx.out / f"transcript.{fmt}", WRITERS[fmt].render(result.transcript))
+            text = WRITERS[fmt].render(result.transcript, limits)
+            atomic_write(ctx.out / f"transcript.{fmt}", text)
         atomic_write(ctx.out / "speakers.rttm", result.rttm)
 
     def load(self, ctx: Context, params: ExportParams, inputs: Mapping[str, Any]) -> Exported:

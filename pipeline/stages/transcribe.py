@@ -14,6 +14,7 @@ import contextlib
 import gzip
 import importlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -33,6 +34,13 @@ ENGINES = ("faster-whisper", "openai-whisper")
 SR = 16000
 
 
+# Words ending in a full stop that do not end a sentence (compared in lower case, with the stop)
+ABBREVIATIONS = (
+    "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.", "nos.", "vs.", "jr.", "sr.", "mt.",
+    "fig.", "approx.", "dept.", "e.g.", "i.e.", "cf.", "ca.", "art.", "para.", "vol.", "pp.",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TranscribeParams:
     """Everything that changes what the recogniser writes (threads change only its speed)."""
@@ -48,7 +56,8 @@ class TranscribeParams:
     block_seconds: float = 900.0  # longer recordings are recognised in blocks of about this …
     cut_search: float = 30.0  # … each cut in the middle of the longest pause in its last 30 s
     max_segment_seconds: float = 15.0  # decoder windows are re-cut into sentences at most this long
-    segment_pause: float = 0.8  # … or at a pause this long
+    segment_pause: float = 0.8  # … or at a pause this long after a word without punctuation
+    abbreviations: tuple[str, ...] = ABBREVIATIONS  # their full stop ends no sentence
 
 
 def _round(x: float) -> float:
@@ -235,47 +244,76 @@ def _openai(
 
 # --- one function for both ------------------------------------------------------------------
 
-_SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # also CJK full stops
+_SENTENCE_END = (".", "?", "!", "\u2026", "\u3002", "\uff1f", "\uff01")  # also CJK full stops
+_CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
+_INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")  # "B.", "U.S.", "e.g."
+
+
+def _bare(word: str) -> str:
+    return word.strip().strip("\"'“”‘’()[]")
+
+
+def is_abbreviation(word: str, abbreviations: tuple[str, ...] = ABBREVIATIONS) -> bool:
+    """A word whose full stop does not end the sentence: "Mr.", "Dr.", "No.", "e.g.", "B."."""
+    bare = _bare(word)
+    return bare.lower() in abbreviations or bool(_INITIALS.match(bare))
+
+
+def _ends_sentence(word: str, abbreviations: tuple[str, ...]) -> bool:
+    bare = _bare(word)
+    return bare.endswith(_SENTENCE_END) and not is_abbreviation(bare, abbreviations)
 
 
 def split_sentences(
-    segments: list[Segment], max_seconds: float = 15.0, pause: float = 0.8
+    segments: list[Segment],
+    max_seconds: float = 15.0,
+    pause: float = 0.8,
+    abbreviations: tuple[str, ...] = ABBREVIATIONS,
 ) -> list[Segment]:
-    """Re-cut decoder windows (batched decoding gives ~30 s ones) into sentence-sized segments
-    using word times: a cut after sentence-final punctuation, at a pause, or at ``max_seconds``."""
+    """Re-cut decoder windows (batched decoding gives ~30 s ones) into sentences using word
+    times: a cut after sentence-final punctuation (not after an abbreviation or an initial), at
+    a pause after a word without punctuation (never at a comma's pause), and past
+    ``max_seconds`` at the last clause end (comma, semicolon, colon) if there is one. A sentence
+    may run on from one decoder window into the next."""
+    groups: list[tuple[list[Word], Segment]] = []  # words, and the window they started in
     result: list[Segment] = []
     for seg in segments:
-        groups: list[list[Word]] = []
+        if not seg.words:  # an engine that gave no words: keep the segment as it is
+            groups.append(([], seg))
+            continue
         for word in seg.words:
-            current = groups[-1] if groups else None
-            if (
-                current is None
-                or current[-1].word.strip().endswith(_SENTENCE_END)
-                or word.start - current[-1].end > pause
-                or word.end - current[0].start > max_seconds
+            current = groups[-1][0] if groups and groups[-1][0] else None
+            if current is None:
+                groups.append(([word], seg))
+                continue
+            last = current[-1].word.strip()
+            unpunctuated = not last.endswith((*_SENTENCE_END, *_CLAUSE_END))
+            if _ends_sentence(last, abbreviations) or (
+                unpunctuated
+                and not is_abbreviation(last, abbreviations)
+                and word.start - current[-1].end > pause
             ):
-                groups.append([word])
+                groups.append(([word], seg))
+            elif word.end - current[0].start > max_seconds:
+                clause = [
+                    i for i, w in enumerate(current[:-1]) if w.word.strip().endswith(_CLAUSE_END)
+                ]
+                cut = clause[-1] + 1 if clause else len(current)
+                groups[-1] = (current[:cut], groups[-1][1])
+                groups.append(([*current[cut:], word], seg))
             else:
                 current.append(word)
-        if not groups:  # an engine that gave no words: keep the segment as it is
-            groups_text = [(seg.start, seg.end, seg.text, [])]
+    for words, seg in groups:
+        if not words:
+            start, end, text = seg.start, seg.end, seg.text
         else:
-            groups_text = [
-                (g[0].start, g[-1].end, "".join(w.word for w in g).strip(), g) for g in groups
-            ]
-        for start, end, text, words in groups_text:
-            if text:
-                result.append(
-                    Segment(
-                        len(result),
-                        start,
-                        end,
-                        text,
-                        list(words),
-                        seg.avg_logprob,
-                        seg.no_speech_prob,
-                    )
+            start, end, text = words[0].start, words[-1].end, "".join(w.word for w in words).strip()
+        if text:
+            result.append(
+                Segment(
+                    len(result), start, end, text, list(words), seg.avg_logprob, seg.no_speech_prob
                 )
+            )
     return result
 
 
@@ -355,7 +393,9 @@ def transcribe(
     return replace(
         first,
         duration=_round(last_offset + last.duration),
-        segments=split_sentences(segments, opts.max_segment_seconds, opts.segment_pause),
+        segments=split_sentences(
+            segments, opts.max_segment_seconds, opts.segment_pause, opts.abbreviations
+        ),
     )
 
 
