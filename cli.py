@@ -34,6 +34,7 @@ from pipeline.models import weights
 from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
+from pipeline.stages.media import MODES as MEDIA_MODES
 from pipeline.stages.transcribe import ENGINES
 from pipeline.tools import demo as demo_mod
 
@@ -306,6 +307,18 @@ PROCESSING = (
         ],
     ),
     inspect.Parameter(
+        "media",
+        _KW,
+        default="copy",
+        annotation=Annotated[
+            str,
+            Opt(
+                help="What the reviewer page plays: copy (a 32 kbit/s Opus rendition beside it), "
+                "link (a link to the recording), none."
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "out_dir",
         _KW,
         default=Path("transcripts"),
@@ -347,6 +360,10 @@ def _tuning(pairs: list[str]) -> dict[str, dict[str, Any]]:
 def settings_from_options(options: dict[str, Any]) -> Settings:
     """The processing options as Settings, checked (a usage error exits 2)."""
     o = options
+    if o["media"] not in MEDIA_MODES:
+        raise PipelineError(
+            f"--media {o['media']!r}", fix=f"use one of: {', '.join(MEDIA_MODES)}", exit_code=2
+        )
     if o["engine"] not in ENGINES:
         raise PipelineError(
             f"unknown engine '{o['engine']}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
@@ -381,6 +398,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         summaries_dir=o["summaries_dir"],
         tuning=_tuning(o["tuning"] or []),
         library=o["library"],
+        media=o["media"],
     )
 
 

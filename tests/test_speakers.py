@@ -88,6 +88,7 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
         "export": True,
         "topics": True,
         "slides": True,
+        "media": False,
         "summarize": True,
     }
     folder = out / demo_run.rec_id

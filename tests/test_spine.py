@@ -149,6 +149,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("export", False),
         ("topics", False),
         ("slides", False),
+        ("media", False),
         ("summarize", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
@@ -172,6 +173,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("export", True),
         ("topics", True),
         ("slides", True),
+        ("media", False),
         ("summarize", True),
     ]
     assert stages["diarize"] == before["diarize"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
+from pipeline.core.config import Settings
+from pipeline.core.runner import run
 from pipeline.core.types import Point, Segment, SpeakerInfo, Summary, TopicSpan
 from pipeline.outputs.render import environment, render_index, render_summary
 from pipeline.tools.evaluate import wer
@@ -96,11 +99,10 @@ def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_ru
 
 @needs_chromium
 def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path):
-    folder = tmp_path / "page"
+    folder = tmp_path / "elsewhere" / "page"  # the summary folder copied away from everything
     shutil.copytree(summary_dir(demo_run), folder)
-    shutil.copyfile(
-        demo_files.recording, folder / demo_files.recording.name
-    )  # the recording beside the page
+    rendition = folder / "recording.opus"
+    assert 0 < rendition.stat().st_size < 40_000 / 8 * demo_run.transcript.duration  # ≤ 40 kbit/s
     page, problems, dialogs = open_page(browser, folder / "summary.html")
     assert problems == [] and dialogs == []
     spans = page.locator("#timeline span")
@@ -136,7 +138,6 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
 ):
     summaries = tmp_path / "summaries"
     shutil.copytree(summary_dir(demo_run).parent, summaries)
-    shutil.copyfile(demo_files.recording, summaries / demo_run.rec_id / demo_files.recording.name)
     page, problems, dialogs = open_page(browser, summaries / "index.html")
     assert page.locator("#webinars tbody tr").count() == 1
     word = longest_word(demo_run.transcript.segments[-3].text)  # whatever the recogniser heard
@@ -181,6 +182,7 @@ def _hostile_context() -> dict:
         "date": "2024-05-15",
         "recording": PAYLOAD + ".mp4",
         "media_src": "x.mp4",
+        "media_kind": "video",
         "duration": 10.0,
         "speakers": [speaker],
         "summary": summary,
@@ -239,3 +241,20 @@ def test_user_templates_override_the_packaged_ones(tmp_path):
         _hostile_context() | {"title": "EU *Clusters* Talk"}, environment(tmp_path)
     )
     assert markdown == "# EU \\*Clusters\\* Talk (house style)\n"
+
+
+def test_media_link_and_none(demo_files, demo_run, tmp_path):
+    """--media link puts a link to the recording beside the page (video and all), --media none
+    no player; switching redoes only the media stage and the summary."""
+    work = tmp_path / "work"
+    shutil.copytree(demo_run.out_dir.parent.parent, work)
+    settings = Settings(transcripts_dir=work / "transcripts", summaries_dir=work / "summaries")
+    linked = run(demo_files.recording, replace(settings, media="link"))
+    assert {s.name for s in linked.stages if s.ran} == {"media", "summarize"}
+    link = linked.summary_dir / "recording.mp4"
+    assert link.is_symlink() and link.resolve() == demo_files.recording.resolve()
+    assert not (linked.summary_dir / "recording.opus").exists()
+    assert '<video id="media"' in (linked.summary_dir / "summary.html").read_text()
+    none = run(demo_files.recording, replace(settings, media="none"))
+    assert not any(p.name.startswith("recording.") for p in none.summary_dir.iterdir())
+    assert 'id="media"' not in (none.summary_dir / "summary.html").read_text()

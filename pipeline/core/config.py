@@ -46,6 +46,7 @@ class Settings:
     # expert overrides of stage parameters: {stage: {field: value}} (`--set diarize.threshold=0.35`)
     tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
     library: Path | None = None  # voice library folder (opt-in); None: the sidecar's, if any
+    media: str = "copy"  # what the reviewer page plays: copy (Opus rendition) | link | none
 
 
 _PATHS = ("transcripts_dir", "summaries_dir")

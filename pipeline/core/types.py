@@ -347,6 +347,18 @@ class SlideMap:
         )
 
 
+# --- media ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Player:
+    """The media stage's result: the file beside the reviewer page that its player plays (""
+    for none) and whether it is audio or video."""
+
+    file: str
+    kind: str  # "audio" | "video" | ""
+
+
 # --- summarize ------------------------------------------------------------------------------
 
 

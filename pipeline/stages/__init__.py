@@ -5,6 +5,7 @@ from __future__ import annotations
 from .diarize import Diarize
 from .export import Export
 from .extract import Extract
+from .media import Media
 from .name import Name
 from .slides import Slides
 from .summarize import Summarize
@@ -19,5 +20,6 @@ STAGES = (
     Export(),
     Topics(),
     Slides(),
+    Media(),
     Summarize(),
 )

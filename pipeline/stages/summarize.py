@@ -334,7 +334,7 @@ class Summarize(Stage):
 
     name = "summarize"
     Params = SummarizeParams
-    needs = ("extract", "name", "export", "topics", "slides")
+    needs = ("extract", "name", "export", "topics", "slides", "media")
     libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
     data_files = ("outputs/templates/summary.*",)
 
@@ -368,7 +368,8 @@ class Summarize(Stage):
             "title": title,
             "date": ctx.event.date.isoformat() if ctx.event.date else "",
             "recording": ctx.recording.name,
-            "media_src": quote(ctx.recording.name),
+            "media_src": quote(inputs["media"].file),
+            "media_kind": inputs["media"].kind,
             "duration": transcript.duration,
             "speakers": [s for s in inputs["name"].speakers if s.talk_time > 0],
             "summary": summary,

@@ -1,0 +1,102 @@
+"""The media stage: what the reviewer page plays, beside it in the summary folder, so the page
+works when opened from disk and after the folder is copied elsewhere.
+
+- ``copy`` (default): a compact audio rendition of the recording, Ogg Opus at 32 kbit/s mono
+  (about 15 MB per hour), made by ffmpeg from the extracted audio;
+- ``link``: a symbolic link to the original recording (no copy; the page plays it, video
+  included, as long as the recording stays where it is);
+- ``none``: no player.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import PipelineError
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_path
+from ..core.types import Player
+
+MODES = ("copy", "link", "none")
+_VIDEO = (".mp4", ".mkv", ".webm", ".mov", ".m4v", ".avi", ".mpg", ".mpeg", ".ts")
+RENDITION = "recording.opus"
+
+
+@dataclass(frozen=True)
+class MediaParams:
+    mode: str = "copy"
+    bitrate: str = "32k"  # Opus, mono
+
+
+def _link_name(ctx: Context) -> str:
+    return "recording" + ctx.recording.suffix.lower()
+
+
+def render_opus(wav: Path, target: Path, bitrate: str) -> None:
+    """``target``: the WAV as Ogg Opus at ``bitrate`` (written atomically)."""
+    with atomic_path(target) as tmp:
+        cmd = [
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", f"file:{wav.resolve()}",
+            "-c:a", "libopus", "-b:a", bitrate, "-ac", "1", "-application", "voip", "-f", "ogg", f"file:{tmp}",
+        ]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise PipelineError(
+                f"ffmpeg could not write the audio for the page ({done.stderr.strip()[-200:]})",
+                target,
+                "check that ffmpeg has libopus (Debian's ffmpeg does), or run with --media none",
+            )
+
+
+class Media(Stage):
+    """``audio.wav`` → ``summaries/<id>/recording.opus`` (or a link to the recording, or none)."""
+
+    name = "media"
+    Params = MediaParams
+    needs = ("extract",)
+    libraries = ("ffmpeg",)
+
+    def params(self, ctx: Context) -> MediaParams:
+        return MediaParams(mode=ctx.settings.media)
+
+    def outputs(self, ctx: Context, params: MediaParams) -> list[Path]:
+        if params.mode == "copy":
+            return [ctx.summary_dir / RENDITION]
+        if params.mode == "link":
+            return [ctx.summary_dir / _link_name(ctx)]
+        return []
+
+    def run(
+        self, ctx: Context, params: MediaParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> Player:
+        self.discard(ctx)
+        if params.mode == "copy":
+            render_opus(ctx.out / "audio.wav", ctx.summary_dir / RENDITION, params.bitrate)
+            return Player(RENDITION, "audio")
+        if params.mode == "link":
+            link = ctx.summary_dir / _link_name(ctx)
+            ctx.summary_dir.mkdir(parents=True, exist_ok=True)
+            os.symlink(ctx.recording.resolve(), link)
+        return self.load(ctx, params, inputs)
+
+    def load(self, ctx: Context, params: MediaParams, inputs: Mapping[str, Any]) -> Player:
+        if params.mode == "copy":
+            return Player(RENDITION, "audio")
+        if params.mode == "link":
+            video = ctx.info.has_video if ctx.info else ctx.recording.suffix.lower() in _VIDEO
+            return Player(_link_name(ctx), "video" if video else "audio")
+        return Player("", "")
+
+    def facts(self, result: Player) -> dict[str, Any]:
+        return {"file": result.file, "kind": result.kind}
+
+    def discard(self, ctx: Context) -> None:
+        """Renditions and links of another mode are removed."""
+        for path in [ctx.summary_dir / RENDITION, *ctx.summary_dir.glob("recording.*")]:
+            if path.is_symlink() or path.exists():
+                path.unlink()
