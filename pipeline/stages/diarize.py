@@ -153,7 +153,7 @@ def far_field_share(log_probs: np.ndarray) -> float:
 def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
     """Most likely powerset class per frame (speech classes favoured by ``speech_prior``) →
     0/1 activity of the three local speakers."""
-    _, mapping, _ = networks.segmentation_checkpoint()
+    mapping, _ = networks.segmentation_layout()
     scores = log_probs.copy()
     scores[..., 1:] += speech_prior
     return mapping[scores.argmax(-1)].astype(np.float32)
@@ -229,7 +229,7 @@ def embed(
     enough clean (non-overlapped) speech to be trusted for clustering. A local speaker who
     continues one of the previous window (``_links``) shares that speaker's embedding, up to
     ``p.reuse`` windows in a row: a long monologue is embedded every few windows, not in all."""
-    _, _, cfg = networks.segmentation_checkpoint()
+    _, cfg = networks.segmentation_layout()
     seg_times = _frame_times(activity.shape[1], cfg)
     reuse = p.reuse
     links = _links(activity, starts, cfg["frame_step"], p) if reuse > 1 else {}
@@ -389,7 +389,7 @@ def reconstruct(
     n_samples: int,
 ) -> tuple[np.ndarray, float]:
     """Global (frames, speakers) 0/1 activity on the segmentation frame grid, and its frame step."""
-    _, _, cfg = networks.segmentation_checkpoint()
+    _, cfg = networks.segmentation_layout()
     step = cfg["frame_step"]
     n_frames = int(np.ceil(n_samples / SR / step)) + 1
     n_speakers = int(labels.max()) + 1 if len(labels) else 0
