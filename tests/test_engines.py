@@ -77,7 +77,11 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
 
     def build():
         builds.append(1)
-        return network, np.zeros((2, 4), np.float32), {"input": {0: "n"}, "output": {0: "n"}}
+        return (
+            network,
+            {"input": np.zeros((2, 4), np.float32)},
+            {"input": {0: "n"}, "output": {0: "n"}},
+        )
 
     path = onnx.onnx_model("toy", weights, build)
     assert onnx.onnx_model("toy", weights, build) == path and len(builds) == 1
