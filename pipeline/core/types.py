@@ -227,6 +227,7 @@ class SentenceTopic:
     topic: str
     confidence: float
     drivers: list[str]
+    function: str = "content"  # what it does: content, introduction, handoff, thanks, …
 
 
 @dataclass
@@ -260,6 +261,7 @@ class TopicMap:
                     "topic": t.topic,
                     "confidence": t.confidence,
                     "drivers": t.drivers,
+                    "function": t.function,
                 }
                 for t in self.sentences
             ],
@@ -275,6 +277,7 @@ class TopicMap:
                 row["topic"],
                 row["confidence"],
                 row["drivers"],
+                row.get("function", "content"),
             )
             for row in data["sentences"]
         ]
@@ -371,6 +374,18 @@ class Point:
 
 
 @dataclass
+class Figure:
+    """A figure said (a percentage, an amount, a count, a date, a target), where and by whom."""
+
+    figure: str
+    kind: str  # spaCy's entity label: PERCENT, MONEY, CARDINAL, QUANTITY, DATE
+    text: str  # the sentence it was said in
+    speaker: str | None
+    start: float
+    slide: str = ""  # the slide on screen then ("Slide 3"), if known
+
+
+@dataclass
 class SlideView:
     """A slide that was on screen, and what was said while it was."""
 
@@ -396,6 +411,7 @@ class Summary:
     slides: list[SlideView] = field(default_factory=list)  # in order of first appearance
     slides_by_topic: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (deck, page)
     slides_by_speaker: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -429,6 +445,7 @@ class Summary:
             ],
             pages(data["slides_by_topic"]),
             pages(data["slides_by_speaker"]),
+            [Figure(**f) for f in data.get("figures", [])],
         )
 
 

@@ -47,7 +47,20 @@ def write_docx(target: Path, context: dict[str, Any], summary_dir: Path) -> None
         for cell, value in zip(row, values, strict=True):
             cell.text = _text(value)
     doc.add_heading("Summary", 1)
-    doc.add_paragraph(_text(summary.abstract))
+    for paragraph in summary.abstract.split("\n\n"):
+        doc.add_paragraph(_text(paragraph))
+    if summary.figures:
+        doc.add_heading("Key figures", 1)
+        figures = doc.add_table(rows=1, cols=5)
+        figures.style = "Light Grid Accent 1"
+        for cell, heading in zip(
+            figures.rows[0].cells, ("Figure", "Said", "Who", "When", "Slide"), strict=True
+        ):
+            cell.text = heading
+        for f in summary.figures:
+            values = (f.figure, f.text, f.speaker or "Unknown speaker", clock(f.start)[:8], f.slide)
+            for cell, value in zip(figures.add_row().cells, values, strict=True):
+                cell.text = _text(value)
     for topic, points in summary.takeaways.items():
         doc.add_heading(_text(themes.get(topic, topic)), 2)
         if topic in summary.slides_by_topic:

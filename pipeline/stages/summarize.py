@@ -13,7 +13,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +24,7 @@ from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, write_json
 from ..core.types import (
+    Figure,
     Point,
     Published,
     SentenceTopic,
@@ -41,8 +42,12 @@ OTHER = "other"
 _FILLERS = re.compile(r"\b(?:um+|uh+|erm|you know|I mean|kind of|sort of)\b,?\s*", re.I)
 _LEADING = re.compile(r"^(?:so|well|okay|ok|and|but|yeah|right)\b,?\s+", re.I)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
-_SMALL_TALK = re.compile(
-    r"^(?:thank|thanks|good (?:morning|afternoon|evening)|hello|hi|welcome|goodbye|bye)\b", re.I
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
+_FIGURE_LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
+_NUMBER_WORDS = re.compile(
+    r"\d|\b(?:hundred|thousand|million|billion|percent|half|dozen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|ten|eleven|twelve|fifteen)\b",
+    re.I,
 )
 _ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
 DOCUMENTS = ("json", "md", "html", "docx", "pdf")
@@ -68,6 +73,8 @@ class SummarizeParams:
     cite_share: float = 0.3  # … or for this share of its own screen time
     key_phrases: int = 12
     entities: int = 20
+    abstract_share: float = 0.10  # themes with at least this share of speaking time …
+    abstract_points: int = 2  # … get this many attributed points in the abstract
 
 
 def clean(text: str) -> str:
@@ -97,7 +104,7 @@ def mmr(
 
 
 def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeParams) -> list[int]:
-    usable = [i for i, it in enumerate(items) if _is_point(it.sentence.text, p.min_words)]
+    usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
     if not usable:
         return []
     sub = vectors[usable]
@@ -106,12 +113,9 @@ def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeP
     return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate)]
 
 
-def _is_point(text: str, min_words: int) -> bool:
-    return (
-        len(text.split()) >= min_words
-        and not text.rstrip().endswith("?")
-        and not _SMALL_TALK.match(text)
-    )
+def _is_point(item: SentenceTopic, min_words: int) -> bool:
+    """Content (not an introduction, hand-off, thanks, housekeeping or a question), long enough."""
+    return item.function == "content" and len(item.sentence.text.split()) >= min_words
 
 
 def summarize(
@@ -121,10 +125,14 @@ def summarize(
     title: str = "",
     p: SummarizeParams | None = None,
     slides: SlideMap | None = None,
+    who: dict[str, str] | None = None,
+    date: str = "",
+    report: Report | None = None,
 ) -> Summary:
     """Everything the summary documents show, from the classified sentences (``themes``: label
     → title, in order) and, given the slide map, the slides with what was said on each and which
-    topics cite them."""
+    topics cite them. ``who``: speaker label → how the abstract names them ("Glenda Napier
+    (Energy Cluster Denmark)"); anonymous speakers are left out of it."""
     p = p or SummarizeParams()
     items = list(items)
     if not items:
@@ -151,7 +159,7 @@ def summarize(
     questions = [
         point(i)
         for i, it in enumerate(items)
-        if it.sentence.text.rstrip().endswith("?") and it.sentence.speaker not in listed
+        if it.function == "question" and it.sentence.speaker not in listed
     ]
 
     durations: Counter[str] = Counter()
@@ -165,8 +173,9 @@ def summarize(
         " ".join(it.sentence.text for it in items), p.key_phrases, p.entities
     )
     views = _slide_views(items, vectors, slides, point, p) if slides else []
+    takeaways = fix_takeaways(takeaways, items, p, report or Report())
     return Summary(
-        _abstract(title, items, share, themes, takeaways),
+        abstract(title, date, who or {}, share, themes, takeaways, p),
         takeaways,
         by_speaker,
         phrases,
@@ -177,6 +186,7 @@ def summarize(
         views,
         _cite(views, items, lambda it: it.topic, p),
         _cite(views, items, lambda it: it.sentence.speaker, p),
+        figures(items, slides),
     )
 
 
@@ -254,35 +264,105 @@ def _phrases_and_entities(
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
 
 
-def _abstract(
+def _series(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def reported(speaker: str, point: str, again: bool = False) -> str:
+    """``speaker`` said ``point``, in words that add nothing but the connection: "X said that
+    …" (the point's first letter lowered unless it starts a name or an acronym), or a quotation
+    when the point speaks in the first or second person ("we", "our", "you", …)."""
+    verb = "added" if again else "said"
+    if _FIRST_PERSON.search(point):
+        return f"{speaker} {verb}: “{point}”"
+    first = text.nlp()(point)[0]
+    proper = first.text.isupper() or first.pos_ == "PROPN"
+    body = point if proper else point[:1].lower() + point[1:]
+    return f"{speaker} {verb} that {body}"
+
+
+def abstract(
     title: str,
-    items: list[SentenceTopic],
+    date: str,
+    who: dict[str, str],
     share: dict[str, float],
     themes: dict[str, str],
     takeaways: dict[str, list[Point]],
+    p: SummarizeParams,
 ) -> str:
-    speakers = list(dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker))
-    minutes = (items[-1].sentence.end - items[0].sentence.start) / 60
-    mix = [
-        f"{themes[k].lower()} ({v:.0%})"
+    """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
+    theme with at least ``p.abstract_share`` of the speaking time: its most central content
+    points, attributed to their speakers. Extractive: only the connecting words are not said in
+    the talk. Paragraphs are separated by a blank line."""
+    main = [
+        k
         for k, v in sorted(share.items(), key=lambda kv: -kv[1])
-        if k != OTHER
+        if k != OTHER and v >= p.abstract_share
     ]
-    parts = [
-        f"{title or 'This recording'}: {len(speakers)} speaker{'s' if len(speakers) != 1 else ''} "
-        f"over {minutes:.0f} minutes"
-    ]
-    if mix:
-        parts[0] += f", on {', '.join(mix)}"
-    leads = [points[0].text for label, points in takeaways.items() if label != OTHER and points][:3]
-    return ". ".join(parts) + "." + ("" if not leads else " " + " ".join(leads))
+    named = list(dict.fromkeys(v for v in who.values() if v))
+    opening = title or "This recording"
+    if date:
+        opening += f" ({date})"
+    opening += f" brought together {_series(named)}" if named else " was recorded"
+    opening += (
+        f"; they spoke about {_series([themes[k].lower() for k in main])}."
+        if named and main
+        else f", on {_series([themes[k].lower() for k in main])}."
+        if main
+        else "."
+    )
+    paragraphs = [opening]
+    for label in main:
+        sentences: list[str] = []
+        spoken: set[str] = set()
+        for point in takeaways.get(label, []):
+            speaker = who.get(point.speaker or "")
+            if not speaker or point.speaker in spoken or len(sentences) == p.abstract_points:
+                continue
+            sentences.append(reported(speaker, point.text, again=bool(sentences)))
+            spoken.add(point.speaker or "")
+        if sentences:
+            first, *rest = sentences
+            paragraphs.append(f"{themes[label]}: {first}" + "".join(f" {x}" for x in rest))
+    return "\n\n".join(paragraphs)
+
+
+def figures(items: list[SentenceTopic], slides: SlideMap | None) -> list[Figure]:
+    """Every figure said in content sentences (spaCy's percentages, amounts, quantities, counts
+    and dates that hold a number), with its sentence, speaker, time and the slide then on
+    screen."""
+    content = [it for it in items if it.function == "content"]
+    found: list[Figure] = []
+    for it, doc in zip(content, text.nlp().pipe([it.sentence.text for it in content]), strict=True):
+        for ent in doc.ents:
+            if ent.label_ in _FIGURE_LABELS and _NUMBER_WORDS.search(ent.text):
+                found.append(
+                    Figure(
+                        ent.text,
+                        ent.label_,
+                        clean(it.sentence.text),
+                        it.sentence.speaker,
+                        it.sentence.start,
+                        _slide_at(slides, it.sentence.start) if slides else "",
+                    )
+                )
+    return found
+
+
+def _slide_at(slides: SlideMap, t: float) -> str:
+    for shown in slides.timeline:
+        if shown.start <= t < shown.end:
+            return (
+                f"Slide {shown.number}" if len(slides.decks) < 2 else f"{shown.deck} {shown.number}"
+            )
+    return ""
 
 
 def fix_takeaways(
-    summary: Summary, items: list[SentenceTopic], p: SummarizeParams, report: Report
-) -> Summary:
-    """The summary with dropped takeaways removed and pinned sentences added first."""
-    takeaways = {topic: list(points) for topic, points in summary.takeaways.items()}
+    found: dict[str, list[Point]], items: list[SentenceTopic], p: SummarizeParams, report: Report
+) -> dict[str, list[Point]]:
+    """The takeaways with the reviewer's dropped ones removed and pinned sentences added first."""
+    takeaways = {topic: list(points) for topic, points in found.items()}
     for text_ in p.drop:
         needle = text_.casefold()
         before = sum(len(points) for points in takeaways.values())
@@ -304,7 +384,7 @@ def fix_takeaways(
         group = [pt for pt in takeaways.get(it.topic, []) if pt.start != pinned.start]
         takeaways[it.topic] = [pinned, *group]
         report.applied += 1
-    return replace(summary, takeaways={t: pts for t, pts in takeaways.items() if pts})
+    return {t: pts for t, pts in takeaways.items() if pts}
 
 
 def speakers_by_topic(spans: list[TopicSpan]) -> dict[str, list[str]]:
@@ -360,10 +440,23 @@ class Summarize(Stage):
         report = Report()
         title = ctx.event.title or ctx.recording.stem
         listed = {p.name for p in ctx.event.speakers}
+        who = {
+            s.label: f"{s.name} ({s.org})" if s.org else s.name
+            for s in inputs["name"].speakers
+            if s.name
+        }
+        date = ctx.event.date.strftime("%-d %B %Y") if ctx.event.date else ""
         summary = summarize(
-            topics.sentences, topics.themes, listed, title, params, inputs["slides"]
+            topics.sentences,
+            topics.themes,
+            listed,
+            title,
+            params,
+            inputs["slides"],
+            who,
+            date,
+            report,
         )
-        summary = fix_takeaways(summary, topics.sentences, params, report)
         context = {
             "title": title,
             "date": ctx.event.date.isoformat() if ctx.event.date else "",

@@ -27,6 +27,7 @@ from ..core.store import write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan
 from ..models import text
 from ..models.text import nlp, sentence_vectors
+from .functions import function
 
 DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
 OTHER = "other"
@@ -42,6 +43,7 @@ class TopicsParams:
     w_lex: float = 0.3  # … and of the lexical evidence
     smoothing: tuple[float, ...] = SMOOTHING
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
+    language: str = "en"  # whose phrases tell what each sentence does (data/functions-*.yaml)
 
 
 class Theme(BaseModel):
@@ -216,7 +218,7 @@ def classify(
     scored = score_texts([s.text for s in sentences], config, p.w_embed, p.w_lex)
     labels, confidence = decide(smooth(scored.scores, p.smoothing), config)
     return [
-        SentenceTopic(s, lab, c, d)
+        SentenceTopic(s, lab, c, d, function(s.text, p.language))
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
     ]
 
@@ -279,7 +281,8 @@ class Topics(Stage):
     name = "topics"
     Params = TopicsParams
     needs = ("export",)
-    libraries = ("spacy", "sentence-transformers", "numpy")
+    libraries = ("spacy", "onnxruntime", "tokenizers", "numpy")
+    data_files = ("data/functions-*.yaml",)
 
     def params(self, ctx: Context) -> TopicsParams:
         config = load_topic_config(ctx.settings.topics_file)

@@ -161,7 +161,7 @@ SCRIPT = (
     Line(
         "glenda",
         "green",
-        "Thank you, Marek. My name is Glenda Napier and I am the CEO of Energy Cluster Denmark. Our members are cutting carbon emissions and building renewable energy together. Offshore wind and green hydrogen need new skills, and clusters help small companies take part in the green transition.",
+        "Thank you, Marek. My name is Glenda Napier and I am the CEO of Energy Cluster Denmark. Our members cut their carbon emissions by 30 percent since 2019 and build renewable energy together. Offshore wind and green hydrogen need new skills, and clusters help small companies take part in the green transition.",
     ),
     Line(
         "glenda",
@@ -183,7 +183,7 @@ SCRIPT = (
     Line(
         "susana",
         "resilience",
-        "Thank you. I am Susana Remotti from PROPLAST in Italy. After the pandemic, supply chains broke and prices rose. Our cluster mapped critical raw materials and found second suppliers in Europe. Resilience means being prepared for the next crisis, not only recovering from the last one.",
+        "Thank you. I am Susana Remotti from PROPLAST in Italy. After the pandemic, supply chains broke and prices rose. Our cluster mapped 40 critical raw materials and found second suppliers in Europe for 60 percent of them. Resilience means being prepared for the next crisis, not only recovering from the last one.",
     ),
     Line("marek", "other", "We have time for one question from the audience."),
     Line(

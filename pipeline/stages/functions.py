@@ -1,0 +1,81 @@
+"""What each sentence of a talk does — content, introduction, hand-off, thanks (or greeting),
+housekeeping, question — so that takeaways, points and the abstract come from content only and
+the audience's questions from questions. Rules, not a model: the phrases of each function are
+data (``pipeline/data/functions-<language>.yaml``), and the name stage's own patterns for
+introductions and hand-offs by name count too. Measured on a labelled set of webinar sentences
+(``tests/data/sentence_functions.tsv``; ``bench/functions.py``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .name import _HANDOFF, _INTRODUCES, _SELF
+
+FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
+DATA = Path(__file__).parents[1] / "data"
+_OPENER = re.compile(r"^(?:and|so|well|okay|ok|but|yeah|now|right)\b,?\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """One language's phrases for each function."""
+
+    handoff: tuple[re.Pattern[str], ...]
+    introduction: tuple[re.Pattern[str], ...]
+    housekeeping: tuple[re.Pattern[str], ...]
+    thanks: tuple[re.Pattern[str], ...]
+    not_thanks: tuple[re.Pattern[str], ...]
+    question_starts: tuple[re.Pattern[str], ...]
+    thanks_max_words: int
+
+
+@cache
+def phrases(language: str = "en") -> Phrases:
+    """The phrases of ``language`` (English when there is no file for it)."""
+    path = DATA / f"functions-{language}.yaml"
+    if not path.exists():
+        path = DATA / "functions-en.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def compiled(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in data.get(key, []))
+
+    return Phrases(
+        compiled("handoff"),
+        compiled("introduction"),
+        compiled("housekeeping"),
+        compiled("thanks"),
+        compiled("not_thanks"),
+        compiled("question_starts"),
+        int(data.get("thanks_max_words", 14)),
+    )
+
+
+def function(text: str, language: str = "en") -> str:
+    """What the sentence does (one of ``FUNCTIONS``): a hand-off, an introduction, housekeeping,
+    a question, thanks or a greeting, in this order — else content."""
+    p = phrases(language)
+    said = _OPENER.sub("", text.strip())  # "And thank you for the talks." thanks all the same
+    if any(x.search(said) for x in _HANDOFF) or any(x.search(said) for x in p.handoff):
+        return "handoff"
+    if _INTRODUCES.search(said) or (
+        _SELF.search(said) and said.lower().startswith(("this is", "hi, this is"))
+    ):
+        return "introduction"
+    if any(x.search(said) for x in p.introduction):
+        return "introduction"
+    if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
+        return "housekeeping"
+    if said.endswith("?") or (
+        any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!"))
+    ):
+        return "question"
+    thanks = any(x.search(said) for x in p.thanks) and not any(x.search(said) for x in p.not_thanks)
+    if thanks and len(said.split()) <= p.thanks_max_words:
+        return "thanks"
+    return "content"
