@@ -35,6 +35,7 @@ from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
 from pipeline.stages.media import MODES as MEDIA_MODES
+from pipeline.stages.rewrite import check_url
 from pipeline.stages.transcribe import ENGINES
 from pipeline.tools import demo as demo_mod
 
@@ -319,6 +320,21 @@ PROCESSING = (
         ],
     ),
     inspect.Parameter(
+        "llm",
+        _KW,
+        default="",
+        annotation=Annotated[
+            str,
+            Opt(
+                "--llm",
+                metavar="URL",
+                help="A local OpenAI-compatible server (llama.cpp, Ollama) that makes each "
+                "theme's abstract paragraph fluent; kept only when it invents no number, name "
+                "or organisation. Off by default.",
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "out_dir",
         _KW,
         default=Path("transcripts"),
@@ -399,6 +415,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         tuning=_tuning(o["tuning"] or []),
         library=o["library"],
         media=o["media"],
+        llm=check_url(o["llm"]) if o["llm"] else "",
     )
 
 

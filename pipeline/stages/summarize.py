@@ -37,6 +37,7 @@ from ..models import text
 from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
 from ..outputs.render import environment, render_summary
+from .rewrite import check_url, rewrite
 
 OTHER = "other"
 _FILLERS = re.compile(r"\b(?:um+|uh+|erm|you know|I mean|kind of|sort of)\b,?\s*", re.I)
@@ -75,6 +76,9 @@ class SummarizeParams:
     entities: int = 20
     abstract_share: float = 0.10  # themes with at least this share of speaking time …
     abstract_points: int = 2  # … get this many attributed points in the abstract
+    llm: str = ""  # a local OpenAI-compatible server to make each theme's paragraph fluent …
+    llm_model: str = "local"  # … the model name sent to it …
+    llm_tokens: int = 200  # … and the longest answer asked for
 
 
 def clean(text: str) -> str:
@@ -174,8 +178,9 @@ def summarize(
     )
     views = _slide_views(items, vectors, slides, point, p) if slides else []
     takeaways = fix_takeaways(takeaways, items, p, report or Report())
+    rewritten: dict[str, str] = {}
     return Summary(
-        abstract(title, date, who or {}, share, themes, takeaways, p),
+        abstract(title, date, who or {}, share, themes, takeaways, p, rewritten),
         takeaways,
         by_speaker,
         phrases,
@@ -187,6 +192,7 @@ def summarize(
         _cite(views, items, lambda it: it.topic, p),
         _cite(views, items, lambda it: it.sentence.speaker, p),
         figures(items, slides),
+        rewritten,
     )
 
 
@@ -289,11 +295,14 @@ def abstract(
     themes: dict[str, str],
     takeaways: dict[str, list[Point]],
     p: SummarizeParams,
+    rewritten: dict[str, str] | None = None,
 ) -> str:
     """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
     points, attributed to their speakers. Extractive: only the connecting words are not said in
-    the talk. Paragraphs are separated by a blank line."""
+    the talk. With ``p.llm``, a local language model may make each theme's paragraph fluent
+    (``rewrite``: kept only when it invents no number, name or organisation; ``rewritten``
+    records what happened). Paragraphs are separated by a blank line."""
     main = [
         k
         for k, v in sorted(share.items(), key=lambda kv: -kv[1])
@@ -321,9 +330,23 @@ def abstract(
                 continue
             sentences.append(reported(speaker, point.text, again=bool(sentences)))
             spoken.add(point.speaker or "")
-        if sentences:
-            first, *rest = sentences
-            paragraphs.append(f"{themes[label]}: {first}" + "".join(f" {x}" for x in rest))
+        if not sentences:
+            continue
+        first, *rest = sentences
+        paragraph = first + "".join(f" {x}" for x in rest)
+        if p.llm:
+            said = [
+                f"{who.get(pt.speaker or '') or 'A speaker'}: {pt.text}"
+                for pt in takeaways.get(label, [])
+            ]
+            allowed = "\n".join([*said, title, *who.values()])
+            fluent, outcome = rewrite(
+                themes[label], said, allowed, p.llm, p.llm_model, p.llm_tokens
+            )
+            paragraph = fluent or paragraph
+            if rewritten is not None:
+                rewritten[label] = outcome.used if fluent else f"extractive: {outcome.why}"
+        paragraphs.append(f"{themes[label]}: {paragraph}")
     return "\n\n".join(paragraphs)
 
 
@@ -425,6 +448,7 @@ class Summarize(Stage):
             templates=template_hash(ctx.settings.templates_dir),
             drop=tuple(takeaways["drop"]),
             pin=tuple(takeaways["pin"]),
+            llm=check_url(ctx.settings.llm) if ctx.settings.llm else "",
         )
 
     def models(self, params: SummarizeParams) -> dict[str, str]:
@@ -494,4 +518,7 @@ class Summarize(Stage):
         return Published.from_dict(data)
 
     def facts(self, result: Published) -> dict[str, Any]:
-        return {"review": result.review}
+        facts: dict[str, Any] = {"review": result.review}
+        if result.summary.rewritten:
+            facts["llm"] = result.summary.rewritten
+        return facts
