@@ -37,6 +37,7 @@ from pipeline.service import catalog, state
 from pipeline.stages.media import MODES as MEDIA_MODES
 from pipeline.stages.rewrite import check_url
 from pipeline.stages.transcribe import ENGINES
+from pipeline.stages.translate import TARGETS as SUMMARY_LANGUAGES
 from pipeline.tools import demo as demo_mod
 
 app = typer.Typer(
@@ -320,6 +321,19 @@ PROCESSING = (
         ],
     ),
     inspect.Parameter(
+        "summary_language",
+        _KW,
+        default="en",
+        annotation=Annotated[
+            str,
+            Opt(
+                help="The summary's language: en (a talk in another language is translated by "
+                "Whisper for topics and takeaways; transcripts stay in the talk's language) or "
+                "same (the talk's language, no translation)."
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "llm",
         _KW,
         default="",
@@ -376,6 +390,18 @@ def _tuning(pairs: list[str]) -> dict[str, dict[str, Any]]:
 def settings_from_options(options: dict[str, Any]) -> Settings:
     """The processing options as Settings, checked (a usage error exits 2)."""
     o = options
+    if o["model"].endswith(".en") and o["language"].lower() not in ("auto", "en"):
+        raise PipelineError(
+            f"--model {o['model']} knows only English, but --language is {o['language']!r}",
+            fix="use the multilingual model (--model base) for a talk in another language",
+            exit_code=2,
+        )
+    if o["summary_language"] not in SUMMARY_LANGUAGES:
+        raise PipelineError(
+            f"--summary-language {o['summary_language']!r}",
+            fix=f"use one of: {', '.join(SUMMARY_LANGUAGES)}",
+            exit_code=2,
+        )
     if o["media"] not in MEDIA_MODES:
         raise PipelineError(
             f"--media {o['media']!r}", fix=f"use one of: {', '.join(MEDIA_MODES)}", exit_code=2
@@ -415,6 +441,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         tuning=_tuning(o["tuning"] or []),
         library=o["library"],
         media=o["media"],
+        summary_language=o["summary_language"],
         llm=check_url(o["llm"]) if o["llm"] else "",
     )
 
@@ -728,10 +755,26 @@ def demo(
     only_generate: Annotated[
         bool, Opt(help="Write the demo files but do not process them.")
     ] = False,
+    talk: Annotated[
+        str,
+        Opt(help="The webinar's language: en (2 minutes, with slides), de, fr, it, es or pl."),
+    ] = "en",
     quiet: Quiet = False,
 ) -> None:
     """Synthesise a 2-minute mini-webinar (espeak-ng voices, mp4) with ground truth, then run it."""
-    files = demo_mod.make_webinar(folder, slides=True)
+    if talk == "en":
+        files = demo_mod.make_webinar(folder, slides=True)
+    else:
+        spec = demo_mod.talk(talk)
+        files = demo_mod.make_webinar(
+            folder,
+            f"eu-clusters-talk-demo-{talk}",
+            spec.script,
+            spec.people,
+            spec.title,
+            language=talk,
+            vocabulary=spec.vocabulary,
+        )
     if not quiet:
         out.print(
             f"demo webinar: {files.recording}\n  sidecar {files.sidecar}\n  truth {files.truth}, {files.rttm}",

@@ -34,13 +34,14 @@ CONFIGS = [  # (label, engine, model, batched)
 
 def one(engine: str, model: str, batched: bool, threads: int, items: list[dict]) -> dict:
     """Child process: load once, transcribe every item, report timings and WER."""
+    from pipeline.models import weights
     from pipeline.stages import transcribe as T
     from pipeline.tools.evaluate import wer
 
     opts = T.TranscribeParams(engine=engine, model=model, batched=batched, language="en")
     started = time.perf_counter()
     (
-        T._faster_model(model, "int8", threads)
+        weights.faster_whisper(model, "int8", threads)
         if engine == "faster-whisper"
         else T._openai_model(model)
     )

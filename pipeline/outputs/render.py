@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .formats import clock, turns
+from .locale import page_language, percent, translations
 
 PALETTE = (
     "#1f77b4",
@@ -61,18 +62,24 @@ def page_ranges(pages: Sequence[tuple[str, int]]) -> str:
     return "; ".join(parts)
 
 
-def environment(user_templates: Path | None = None) -> Environment:
-    """Templates from ``user_templates`` first (overrides), then the package's own."""
+def environment(user_templates: Path | None = None, language: str = "en") -> Environment:
+    """Templates from ``user_templates`` first (overrides), then the package's own; their fixed
+    words in ``language`` where it has a catalog (``_("…")``, jinja2's i18n extension)."""
     loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
     env = Environment(
         loader=ChoiceLoader([*loaders, PackageLoader("pipeline.outputs", "templates")]),
         autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = page_language(language)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = lang
     env.filters["md"] = md_escape
     env.filters["clock"] = _short_clock
     env.filters["pages"] = page_ranges
+    env.filters["percent"] = lambda share: percent(share, lang)
     return env
 
 
@@ -103,6 +110,7 @@ def render_summary(
         for i, label in enumerate(context["themes"])
     }
     css, js = _static(env, "summary.css"), _static(env, "summary.js")
+    context = {"source_lang": env.globals["lang"], **context}  # the transcript's language
     html_context = {
         **context,
         "colours": colours,

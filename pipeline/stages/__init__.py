@@ -11,6 +11,7 @@ from .slides import Slides
 from .summarize import Summarize
 from .topics import Topics
 from .transcribe import Transcribe
+from .translate import Translate
 
 STAGES = (
     Extract(),
@@ -18,6 +19,7 @@ STAGES = (
     Diarize(),
     Name(),
     Export(),
+    Translate(),
     Topics(),
     Slides(),
     Media(),

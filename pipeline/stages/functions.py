@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .name import _HANDOFF, _INTRODUCES, _SELF
+from ..core.language import naming
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
@@ -59,12 +59,12 @@ def phrases(language: str = "en") -> Phrases:
 def function(text: str, language: str = "en") -> str:
     """What the sentence does (one of ``FUNCTIONS``): a hand-off, an introduction, housekeeping,
     a question, thanks or a greeting, in this order — else content."""
-    p = phrases(language)
+    p, say = phrases(language), naming(language)
     said = _OPENER.sub("", text.strip())  # "And thank you for the talks." thanks all the same
-    if any(x.search(said) for x in _HANDOFF) or any(x.search(said) for x in p.handoff):
+    if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
-    if _INTRODUCES.search(said) or (
-        _SELF.search(said) and said.lower().startswith(("this is", "hi, this is"))
+    if say.introduces.search(said) or (
+        say.self_intro.search(said) and said.lower().startswith(("this is", "hi, this is"))
     ):
         return "introduction"
     if any(x.search(said) for x in p.introduction):

@@ -30,35 +30,13 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
+from ..core.language import naming
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from .evidence import Resolution, Said, join, renumber, split
-
-_NAME = r"([A-ZÀ-Ý][\w'’\-]+(?:\s+[A-ZÀ-Ý][\w'’\-]+){0,3})"
-_SELF = re.compile(rf"\b(?:I am|I'm|my name is|My name is|this is|This is)\s+{_NAME}")
-_INTRO = re.compile(r"\b(?:I am|I'm|my name is|My name is)\b")
-_INTRODUCES = re.compile(rf"\b(?:I am|I'm|my name is|My name is)\s+{_NAME}")  # not "this is"
-_HANDOFF = (
-    re.compile(
-        rf"{_NAME},?\s+(?:the floor is yours|over to you|please go ahead|you have the floor)"
-    ),
-    re.compile(
-        rf"(?:over to you|hand over to|pass (?:it )?over to|give the floor to|turn to),?\s+{_NAME}"
-    ),
-    re.compile(rf"(?:^|[.!?]\s+){_NAME},\s+please\b"),
-    re.compile(
-        rf"(?:^|[.!?]\s+){_NAME},\s+(?:what|how|why|which|who|where|when|do|does|can|could|would|should|is|are)\b[^.!?]*\?"
-    ),
-)
-_THANKS = re.compile(rf"^(?:Thank you|Thanks)(?: very much| so much)?,?\s+{_NAME}")
-
-
-def is_introduction_or_handoff(text: str) -> bool:
-    """Sentences about who is speaking ("I'm …", "Carolina, over to you") rather than the subject."""
-    return bool(_SELF.search(text) or any(p.search(text) for p in _HANDOFF))
 
 
 @dataclass(frozen=True)
@@ -138,10 +116,14 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
 
 
 def gather(
-    utterances: list[Utterance], people: list[Speaker], p: NameParams | None = None
+    utterances: list[Utterance],
+    people: list[Speaker],
+    p: NameParams | None = None,
+    language: str = "en",
 ) -> list[Evidence]:
-    """Every piece of naming evidence in the transcript."""
+    """Every piece of naming evidence in the transcript (said in ``language``)."""
     p = p or NameParams()
+    say = naming(language)
     weights = p.weights
     found: list[Evidence] = []
 
@@ -160,26 +142,29 @@ def gather(
             )
 
     for i, utt in enumerate(utterances):
-        for m in _SELF.finditer(utt.text):
+        for m in say.self_intro.finditer(utt.text):
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        if _INTRO.search(utt.text):
+        if say.intro.search(utt.text):
             for person, score in _org_mentions(utt.text, people):
                 add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
-        for pattern in _HANDOFF:
+        for pattern in say.handoff:
             for m in pattern.finditer(utt.text):
                 if nxt is not None:
                     add("hand-off", nxt.speaker, m.group(0), utt.start, match(m.group(1)))
-        m = _THANKS.match(utt.text)
+        m = say.thanks.match(utt.text)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
         if m and prev is not None:
             add("thanks", prev.speaker, m.group(0), utt.start, match(m.group(1)))
     return found
 
 
-def said_of(utterances: list[Utterance], people: list[Speaker], p: NameParams) -> list[Said]:
+def said_of(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str = "en"
+) -> list[Said]:
     """What each sentence says about who speaks: a listed person introducing themself ("I am",
     "my name is"), handed the floor, thanked at the start."""
+    say = naming(language)
 
     def person(pattern: re.Pattern[str], text: str) -> int | None:
         for m in pattern.finditer(text):
@@ -193,12 +178,12 @@ def said_of(utterances: list[Utterance], people: list[Speaker], p: NameParams) -
             u.speaker,
             u.start,
             u.end,
-            intro=person(_INTRODUCES, u.text),
+            intro=person(say.introduces, u.text),
             handoff=next(
-                (h for h in (person(pattern, u.text) for pattern in _HANDOFF) if h is not None),
+                (h for h in (person(pattern, u.text) for pattern in say.handoff) if h is not None),
                 None,
             ),
-            thanks=person(_THANKS, u.text),
+            thanks=person(say.thanks, u.text),
         )
         for u in utterances
     ]
@@ -209,12 +194,13 @@ def name_speakers(
     people: list[Speaker],
     n_speakers: int,
     p: NameParams | None = None,
+    language: str = "en",
 ) -> tuple[dict[int, tuple[Speaker, float]], list[Evidence]]:
     """One-to-one names for the speakers the evidence supports: {speaker: (person, confidence)}."""
     from scipy.optimize import linear_sum_assignment
 
     p = p or NameParams()
-    evidence = gather(utterances, people, p)
+    evidence = gather(utterances, people, p, language)
     if not people or n_speakers == 0 or not evidence:
         return {}, evidence
     index = {p.name: i for i, p in enumerate(people)}
@@ -456,7 +442,7 @@ def resolve(
     def said(turns: list[Turn]) -> tuple[list[Said], list[tuple[Segment, int]]]:
         pieces = attribute(recognised.segments, turns, p.flicker_words)
         spoken = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces if spk >= 0]
-        return said_of(spoken, people, p), pieces
+        return said_of(spoken, people, p, recognised.language), pieces
 
     sentences, pieces = said(diarization.turns)
     resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
@@ -554,6 +540,7 @@ class Name(Stage):
     Params = NameParams
     needs = ("transcribe", "diarize")
     libraries = ("rapidfuzz", "scipy")
+    data_files = ("data/naming-*.yaml",)
 
     def params(self, ctx: Context) -> NameParams:
         overrides = load_overrides(
@@ -589,7 +576,10 @@ class Name(Stage):
         turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns]
         pieces = [(seg, merged.get(spk, spk)) for seg, spk in pieces]
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces]
-        names, evidence = name_speakers(utterances, people, len({t.speaker for t in turns}), params)
+        count = len({t.speaker for t in turns})
+        names, evidence = name_speakers(
+            utterances, people, count, params, inputs["transcribe"].language
+        )
         overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
         notes = resolution.notes()
         uncertain = {

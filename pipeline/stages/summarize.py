@@ -36,6 +36,7 @@ from ..core.types import (
 from ..models import text
 from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
+from ..outputs.locale import long_date, page_date, page_language, translations
 from ..outputs.render import environment, render_summary
 from .rewrite import check_url, rewrite
 
@@ -132,20 +133,27 @@ def summarize(
     who: dict[str, str] | None = None,
     date: str = "",
     report: Report | None = None,
+    language: str = "en",
+    originals: dict[int, str] | None = None,
 ) -> Summary:
     """Everything the summary documents show, from the classified sentences (``themes``: label
     → title, in order) and, given the slide map, the slides with what was said on each and which
     topics cite them. ``who``: speaker label → how the abstract names them ("Glenda Napier
-    (Energy Cluster Denmark)"); anonymous speakers are left out of it."""
+    (Energy Cluster Denmark)"); anonymous speakers are left out of it. ``language``: the
+    sentences' language (key phrases, entities and figures need the English pipeline);
+    ``originals``: per segment id, the words as said when the sentences are a translation."""
     p = p or SummarizeParams()
     items = list(items)
+    originals = originals or {}
     if not items:
         return Summary("No speech was found in this recording.", {}, {}, [], [], [])
     vectors = sentence_vectors(tuple(it.sentence.text for it in items))
 
     def point(i: int) -> Point:
         s = items[i].sentence
-        return Point(clean(s.text), s.speaker, s.start, items[i].topic)
+        return Point(
+            clean(s.text), s.speaker, s.start, items[i].topic, originals.get(s.segment, "")
+        )
 
     takeaways: dict[str, list[Point]] = {}
     for label in themes:
@@ -173,14 +181,17 @@ def summarize(
         drivers.update(it.drivers)
     total = sum(durations.values()) or 1.0
     share = {label: round(durations[label] / total, 3) for label in themes if durations[label]}
-    phrases, entities = _phrases_and_entities(
-        " ".join(it.sentence.text for it in items), p.key_phrases, p.entities
+    english = language == "en"
+    phrases, entities = (
+        _phrases_and_entities(" ".join(it.sentence.text for it in items), p.key_phrases, p.entities)
+        if english
+        else ([], [])
     )
     views = _slide_views(items, vectors, slides, point, p) if slides else []
     takeaways = fix_takeaways(takeaways, items, p, report or Report())
     rewritten: dict[str, str] = {}
     return Summary(
-        abstract(title, date, who or {}, share, themes, takeaways, p, rewritten),
+        abstract(title, date, who or {}, share, themes, takeaways, p, rewritten, language),
         takeaways,
         by_speaker,
         phrases,
@@ -191,7 +202,7 @@ def summarize(
         views,
         _cite(views, items, lambda it: it.topic, p),
         _cite(views, items, lambda it: it.sentence.speaker, p),
-        figures(items, slides),
+        figures(items, slides) if english else [],
         rewritten,
     )
 
@@ -270,21 +281,26 @@ def _phrases_and_entities(
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
 
 
-def _series(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _series(names: list[str], language: str = "en") -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {translations(language).gettext('and')} " + names[-1]
 
 
-def reported(speaker: str, point: str, again: bool = False) -> str:
+def reported(speaker: str, point: str, again: bool = False, language: str = "en") -> str:
     """``speaker`` said ``point``, in words that add nothing but the connection: "X said that
     …" (the point's first letter lowered unless it starts a name or an acronym), or a quotation
-    when the point speaks in the first or second person ("we", "our", "you", …)."""
-    verb = "added" if again else "said"
-    if _FIRST_PERSON.search(point):
-        return f"{speaker} {verb}: “{point}”"
+    when the point speaks in the first or second person ("we", "our", "you", …) — and always in
+    a language other than English."""
+    _ = translations(language).gettext
+    if language != "en" or _FIRST_PERSON.search(point):
+        said = _("%(speaker)s added: “%(point)s”") if again else _("%(speaker)s said: “%(point)s”")
+        return said % {"speaker": speaker, "point": point}
     first = text.nlp()(point)[0]
     proper = first.text.isupper() or first.pos_ == "PROPN"
     body = point if proper else point[:1].lower() + point[1:]
-    return f"{speaker} {verb} that {body}"
+    said = _("%(speaker)s added that %(point)s") if again else _("%(speaker)s said that %(point)s")
+    return said % {"speaker": speaker, "point": body}
 
 
 def abstract(
@@ -296,31 +312,36 @@ def abstract(
     takeaways: dict[str, list[Point]],
     p: SummarizeParams,
     rewritten: dict[str, str] | None = None,
+    language: str = "en",
 ) -> str:
     """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
     points, attributed to their speakers. Extractive: only the connecting words are not said in
     the talk. With ``p.llm``, a local language model may make each theme's paragraph fluent
     (``rewrite``: kept only when it invents no number, name or organisation; ``rewritten``
-    records what happened). Paragraphs are separated by a blank line."""
+    records what happened). Paragraphs are separated by a blank line; the connecting words are
+    in ``language`` (its catalog), the points as they were said."""
+    _ = translations(language).gettext
     main = [
         k
         for k, v in sorted(share.items(), key=lambda kv: -kv[1])
         if k != OTHER and v >= p.abstract_share
     ]
     named = list(dict.fromkeys(v for v in who.values() if v))
-    opening = title or "This recording"
-    if date:
-        opening += f" ({date})"
-    opening += f" brought together {_series(named)}" if named else " was recorded"
-    opening += (
-        f"; they spoke about {_series([themes[k].lower() for k in main])}."
-        if named and main
-        else f", on {_series([themes[k].lower() for k in main])}."
-        if main
-        else "."
-    )
-    paragraphs = [opening]
+    event = (title or _("This recording")) + (f" ({date})" if date else "")
+    about = _series([themes[k].lower() if language == "en" else themes[k] for k in main], language)
+    values = {"event": event, "names": _series(named, language) if named else "", "themes": about}
+    if named:
+        opening = (
+            _("%(event)s brought together %(names)s; they spoke about %(themes)s.")
+            if main
+            else _("%(event)s brought together %(names)s.")
+        )
+    else:
+        opening = (
+            _("%(event)s was recorded, on %(themes)s.") if main else _("%(event)s was recorded.")
+        )
+    paragraphs = [opening % values]
     for label in main:
         sentences: list[str] = []
         spoken: set[str] = set()
@@ -328,7 +349,7 @@ def abstract(
             speaker = who.get(point.speaker or "")
             if not speaker or point.speaker in spoken or len(sentences) == p.abstract_points:
                 continue
-            sentences.append(reported(speaker, point.text, again=bool(sentences)))
+            sentences.append(reported(speaker, point.text, bool(sentences), language))
             spoken.add(point.speaker or "")
         if not sentences:
             continue
@@ -437,9 +458,9 @@ class Summarize(Stage):
 
     name = "summarize"
     Params = SummarizeParams
-    needs = ("extract", "name", "export", "topics", "slides", "media")
+    needs = ("extract", "name", "export", "translate", "topics", "slides", "media")
     libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
-    data_files = ("outputs/templates/summary.*",)
+    data_files = ("outputs/templates/summary.*", "data/locale/*/LC_MESSAGES/messages.po")
 
     def params(self, ctx: Context) -> SummarizeParams:
         takeaways = ctx.review.part("takeaways")
@@ -461,6 +482,12 @@ class Summarize(Stage):
         self, ctx: Context, params: SummarizeParams, inputs: Mapping[str, Any], progress: ProgressFn
     ) -> Published:
         topics, transcript = inputs["topics"], inputs["export"].transcript
+        translation = inputs["translate"]
+        reading = translation.reading  # the language of the sentences summarised
+        lang = page_language(reading)  # … and of the documents' fixed words
+        gettext = translations(lang).gettext
+        themes = {label: gettext(title) for label, title in topics.themes.items()}
+        originals = {seg.id: seg.text for seg in transcript.segments} if translation.needed else {}
         report = Report()
         title = ctx.event.title or ctx.recording.stem
         listed = {p.name for p in ctx.event.speakers}
@@ -469,10 +496,10 @@ class Summarize(Stage):
             for s in inputs["name"].speakers
             if s.name
         }
-        date = ctx.event.date.strftime("%-d %B %Y") if ctx.event.date else ""
+        date = long_date(ctx.event.date, lang) if ctx.event.date else ""
         summary = summarize(
             topics.sentences,
-            topics.themes,
+            themes,
             listed,
             title,
             params,
@@ -480,32 +507,35 @@ class Summarize(Stage):
             who,
             date,
             report,
+            reading,
+            originals,
         )
         context = {
             "title": title,
-            "date": ctx.event.date.isoformat() if ctx.event.date else "",
+            "date": page_date(ctx.event.date, lang) if ctx.event.date else "",
             "recording": ctx.recording.name,
             "media_src": quote(inputs["media"].file),
             "media_kind": inputs["media"].kind,
             "duration": transcript.duration,
             "speakers": [s for s in inputs["name"].speakers if s.talk_time > 0],
             "summary": summary,
-            "themes": topics.themes,
+            "themes": themes,
             "spans": topics.spans,
             "segments": transcript.segments,
             "speakers_by_topic": speakers_by_topic(topics.spans),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
             "warnings": inputs["extract"].warnings,
+            "source_lang": transcript.language,
         }
-        templates = environment(ctx.settings.templates_dir)
+        templates = environment(ctx.settings.templates_dir, lang)
         markdown, html = render_summary(context, templates, ctx.summary_dir)
         atomic_write(ctx.summary_dir / "summary.md", markdown)
         atomic_write(ctx.summary_dir / "summary.html", html)
-        write_docx(ctx.summary_dir / "summary.docx", context, ctx.summary_dir)
+        write_docx(ctx.summary_dir / "summary.docx", context, ctx.summary_dir, lang)
         printed = render_summary(context, templates, ctx.summary_dir, True)[1]
         write_pdf(ctx.summary_dir / "summary.pdf", printed, ctx.summary_dir)
         speakers = [s.label for s in context["speakers"]]
-        date = context["date"]
+        date = ctx.event.date.isoformat() if ctx.event.date else ""
         return Published(
             ctx.rec_id, title, date, transcript.duration, speakers, summary, asdict(report)
         )

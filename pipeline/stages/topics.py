@@ -26,7 +26,7 @@ from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan
 from ..models import text
-from ..models.text import nlp, sentence_vectors
+from ..models.text import nlp, sentence_vectors, without
 from .functions import function
 
 DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
@@ -43,7 +43,6 @@ class TopicsParams:
     w_lex: float = 0.3  # … and of the lexical evidence
     smoothing: tuple[float, ...] = SMOOTHING
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
-    language: str = "en"  # whose phrases tell what each sentence does (data/functions-*.yaml)
 
 
 class Theme(BaseModel):
@@ -122,10 +121,15 @@ class Scored:
 
 
 def score_texts(
-    texts: Sequence[str], config: TopicConfig, w_embed: float = 0.7, w_lex: float = 0.3
+    texts: Sequence[str],
+    config: TopicConfig,
+    w_embed: float = 0.7,
+    w_lex: float = 0.3,
+    language: str = "en",
 ) -> Scored:
     """Combined lexical + semantic score of every text for every theme, and driver tags."""
-    docs = list(nlp().pipe(texts, batch_size=64, disable=LEMMAS_ONLY))
+    reader = nlp(language)
+    docs = list(reader.pipe(texts, batch_size=64, disable=without(reader, LEMMAS_ONLY)))
     grams = [lemma_grams(d) for d in docs]
     themes = list(config.themes.values())
     lex = np.array([[lexicon_score(g, t.lexicon) for t in themes] for g in grams]).reshape(
@@ -177,12 +181,14 @@ def smooth(scores: np.ndarray, weights: Sequence[float] = SMOOTHING) -> np.ndarr
     )
 
 
-def split_sentences(segments: Sequence[Segment]) -> list[Sentence]:
+def split_sentences(segments: Sequence[Segment], language: str = "en") -> list[Sentence]:
     """spaCy sentences inside each segment, timed by the words they cover."""
+    reader = nlp(language)
+    texts = [s.text for s in segments]
     out: list[Sentence] = []
     for seg, doc in zip(
         segments,
-        nlp().pipe([s.text for s in segments], batch_size=64, disable=SENTENCES_ONLY),
+        reader.pipe(texts, batch_size=64, disable=without(reader, SENTENCES_ONLY)),
         strict=True,
     ):
         joined = "".join(w.word for w in seg.words)
@@ -209,16 +215,20 @@ def split_sentences(segments: Sequence[Segment]) -> list[Sentence]:
 
 
 def classify(
-    sentences: Sequence[Sentence], config: TopicConfig, p: TopicsParams | None = None
+    sentences: Sequence[Sentence],
+    config: TopicConfig,
+    p: TopicsParams | None = None,
+    language: str = "en",
 ) -> list[SentenceTopic]:
-    """A topic per sentence, scores smoothed over neighbouring sentences."""
+    """A topic per sentence (of a text in ``language``), scores smoothed over neighbouring
+    sentences."""
     if not sentences:
         return []
     p = p or TopicsParams()
-    scored = score_texts([s.text for s in sentences], config, p.w_embed, p.w_lex)
+    scored = score_texts([s.text for s in sentences], config, p.w_embed, p.w_lex, language)
     labels, confidence = decide(smooth(scored.scores, p.smoothing), config)
     return [
-        SentenceTopic(s, lab, c, d, function(s.text, p.language))
+        SentenceTopic(s, lab, c, d, function(s.text, language))
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
     ]
 
@@ -280,9 +290,9 @@ class Topics(Stage):
 
     name = "topics"
     Params = TopicsParams
-    needs = ("export",)
+    needs = ("export", "translate")
     libraries = ("spacy", "onnxruntime", "tokenizers", "numpy")
-    data_files = ("data/functions-*.yaml",)
+    data_files = ("data/functions-*.yaml", "data/naming-*.yaml")
 
     def params(self, ctx: Context) -> TopicsParams:
         config = load_topic_config(ctx.settings.topics_file)
@@ -299,10 +309,21 @@ class Topics(Stage):
     ) -> TopicMap:
         config = TopicConfig.model_validate(params.config)
         report = Report()
-        sentences = classify(split_sentences(inputs["export"].transcript.segments), config, params)
+        translation = inputs["translate"]
+        segments = translation.onto(inputs["export"].transcript.segments)
+        language = translation.reading
+        sentences = classify(split_sentences(segments, language), config, params, language)
+        notes = []
+        if not text.has_pipeline(language):
+            notes.append(
+                f"no packaged spaCy pipeline for '{language}': sentences cut by spaCy's "
+                "rule-based sentencizer, no lemmas"
+            )
+        if translation.needed:
+            notes.insert(0, f"read in English, translated from '{translation.source}' by Whisper")
         sentences = fix_topics(sentences, params, config.labels, report)
         themes = {label: config.title(label) for label in config.labels}
-        return TopicMap(themes, sentences, to_spans(sentences), asdict(report))
+        return TopicMap(themes, sentences, to_spans(sentences), asdict(report), notes)
 
     def write(self, ctx: Context, params: Any, result: TopicMap) -> None:
         write_json(ctx.summary_dir / "topics.json", result.to_dict())
@@ -312,4 +333,5 @@ class Topics(Stage):
         return TopicMap.from_dict(data)
 
     def facts(self, result: TopicMap) -> dict[str, Any]:
-        return {"sentences": len(result.sentences), "review": result.review}
+        facts = {"sentences": len(result.sentences), "review": result.review}
+        return {**facts, "notes": result.notes} if result.notes else facts

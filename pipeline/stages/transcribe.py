@@ -67,21 +67,12 @@ def _round(x: float) -> float:
 # --- faster-whisper -------------------------------------------------------------------------
 
 
-@cache
-def _faster_model(model: str, compute_type: str, threads: int) -> Any:
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(
-        weights.ct2_model(model), device="cpu", compute_type=compute_type, cpu_threads=threads
-    )
-
-
 def _faster(
     audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
 ) -> Transcript:
     from faster_whisper import BatchedInferencePipeline
 
-    model = _faster_model(opts.model, opts.compute_type, threads)
+    model = weights.faster_whisper(opts.model, opts.compute_type, threads)
     common: dict[str, Any] = {
         "language": None if opts.language == "auto" else opts.language,
         "beam_size": opts.beam_size,
@@ -433,6 +424,13 @@ class Transcribe(Stage):
     def run(
         self, ctx: Context, params: TranscribeParams, inputs: dict[str, Any], progress: ProgressFn
     ) -> Transcript:
+        if params.model.endswith(".en") and params.language not in ("auto", "en"):
+            raise PipelineError(
+                f"model '{params.model}' knows only English, but the talk is in "
+                f"'{params.language}' (the event sidecar's language)",
+                fix="use the multilingual model (--model base) for a talk in another language",
+                exit_code=2,
+            )
         return transcribe(ctx.out / "audio.wav", params, ctx.settings.threads, progress)
 
     def write(self, ctx: Context, params: Any, result: Transcript) -> None:

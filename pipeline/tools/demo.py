@@ -149,6 +149,8 @@ PEOPLE = (
     Person("guest", "Audience member", "", "", "en-us+m7", 20, 135, listed=False),
 )
 
+TITLE = "Green, digital and resilient through clusters (demo)"
+
 # Which slide (index into DECK) is on screen during each line of SCRIPT (slide 4 is revisited).
 SLIDE_OF_LINE = (0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 3, 5)
 
@@ -444,16 +446,59 @@ def mux_slides(
         subprocess.run(cmd, check=True, capture_output=True)
 
 
+@dataclass(frozen=True)
+class Talk:
+    """A generated webinar in one language: who speaks, what they say, the event page's words."""
+
+    language: str
+    title: str
+    vocabulary: tuple[str, ...]
+    people: tuple[Person, ...]
+    script: tuple[Line, ...]
+
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def talk_languages() -> tuple[str, ...]:
+    """The languages with a generated webinar besides English (``data/demo-<lang>.yaml``)."""
+    return tuple(sorted(p.stem.removeprefix("demo-") for p in DATA.glob("demo-*.yaml")))
+
+
+def talk(language: str) -> Talk:
+    """The generated webinar of ``language`` (from ``data/demo-<language>.yaml``)."""
+    if language == "en":
+        vocabulary = ("EU Clusters Talk", "DG GROW", "European Cluster Conference")
+        return Talk("en", TITLE, vocabulary, PEOPLE, SCRIPT)
+    if language not in talk_languages():
+        raise PipelineError(
+            f"no demo webinar in '{language}'",
+            fix=f"use one of: en, {', '.join(talk_languages())}",
+            exit_code=2,
+        )
+    data = yaml.safe_load((DATA / f"demo-{language}.yaml").read_text(encoding="utf-8"))
+    return Talk(
+        language,
+        data["title"],
+        tuple(data["vocabulary"]),
+        tuple(Person(**person) for person in data["people"]),
+        tuple(Line(*line) for line in data["script"]),
+    )
+
+
 def make_webinar(
     out_dir: Path,
     name: str = "eu-clusters-talk-demo",
     script: tuple[Line, ...] | list[Line] = SCRIPT,
     people: tuple[Person, ...] | list[Person] = PEOPLE,
-    title: str = "Green, digital and resilient through clusters (demo)",
+    title: str = TITLE,
     slides: bool = False,
     image_only: bool = False,
+    language: str = "en",
+    vocabulary: tuple[str, ...] = ("EU Clusters Talk", "DG GROW", "European Cluster Conference"),
 ) -> DemoFiles:
-    """Write ``<name>.mp4``, its event sidecar and ground truth (``.truth.json``, ``.truth.rttm``).
+    """Write ``<name>.mp4``, its event sidecar and ground truth (``.truth.json``, ``.truth.rttm``);
+    ``language`` is the sidecar's (the script's).
     With ``slides``, also ``<name>.slides.pdf`` (listed in the sidecar), a video that shows each
     slide at known times, and those times in the truth."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -480,13 +525,13 @@ def make_webinar(
     event = {
         "title": title,
         "date": "2024-05-15",
-        "language": "en",
+        "language": language,
         "speakers": [
             {"name": p.name, "role": p.role, "org": p.org}
             for p in people
             if p.key in speaking and p.listed
         ],
-        "vocabulary": ["EU Clusters Talk", "DG GROW", "European Cluster Conference"],
+        "vocabulary": list(vocabulary),
     }
     if files.deck is not None:
         event["slides"] = [files.deck.name]

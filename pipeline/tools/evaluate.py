@@ -1,6 +1,7 @@
 """Scores against ground truth, one definition each, for the tests and ``bench/`` alike:
 
-- word error rate the usual way (jiwer after openai-whisper's English text normaliser);
+- word error rate the usual way (jiwer after openai-whisper's text normaliser: the English one
+  for English, the basic one — case, punctuation, diacritics kept as letters — for others);
 - diarization error rate with pyannote.metrics (``collar`` is pyannote's total width: 0.5 means
   ±0.25 s; ``skip_overlap=False``), over the whole recording;
 - which found speaker stands for each true one (most shared time);
@@ -18,17 +19,17 @@ TimedLabel = tuple[float, float, str]  # (start, end, who or what)
 
 
 @cache
-def _normaliser():  # type: ignore[no-untyped-def]
-    from whisper.normalizers import EnglishTextNormalizer
+def _normaliser(language: str = "en"):  # type: ignore[no-untyped-def]
+    from whisper.normalizers import BasicTextNormalizer, EnglishTextNormalizer
 
-    return EnglishTextNormalizer()
+    return EnglishTextNormalizer() if language == "en" else BasicTextNormalizer()
 
 
-def wer(reference: str, hypothesis: str) -> float:
+def wer(reference: str, hypothesis: str, language: str = "en") -> float:
     """WER of ``hypothesis`` against ``reference``, both normalised (numbers, spelling, case)."""
     import jiwer
 
-    normalise = _normaliser()
+    normalise = _normaliser(language)
     ref, hyp = normalise(reference), normalise(hypothesis)
     if not ref.strip():
         return 0.0 if not hyp.strip() else 1.0

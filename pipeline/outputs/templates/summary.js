@@ -32,7 +32,7 @@
         li.hidden = !match;
         if (match && term) { count += 1; }
       });
-      hits.textContent = term ? count + (count === 1 ? " line" : " lines") : "";
+      hits.textContent = term ? count + " " + (count === 1 ? hits.dataset.one : hits.dataset.many) : "";
     });
   }
 })();

@@ -1,0 +1,60 @@
+"""What the pipeline knows of each language: how people say who speaks (``data/naming-<lang>.yaml``)
+and which spaCy pipeline reads it. The phrases are data; this module only compiles them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parents[1] / "data"
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
+# A name as Whisper writes it: one to four capitalised words ("Glenda Napier", "Łukasz Żak").
+NAME = rf"([{_UPPER}][\w'’\-]+(?:\s+[{_UPPER}][\w'’\-]+){{0,3}})"
+
+
+@dataclass(frozen=True)
+class Naming:
+    """One language's patterns around a name; group 1 of each is the name heard."""
+
+    language: str  # the language of the phrases (English when the talk's has no file)
+    self_intro: re.Pattern[str]  # "I am Glenda …", "this is Marek …"
+    intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
+    introduces: re.Pattern[str]  # "I am Glenda …" (not "this is …")
+    handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "over to you, Marek", …
+    thanks: re.Pattern[str]  # "Thank you, Marek" opening a sentence
+
+
+def _any(phrases: list[str]) -> str:
+    """The phrases as one case-insensitive group (the name after them stays case-sensitive)."""
+    return "(?i:" + "|".join(f"(?:{p})" for p in phrases) + ")"
+
+
+def naming_languages() -> tuple[str, ...]:
+    """The languages with naming patterns."""
+    return tuple(sorted(p.stem.removeprefix("naming-") for p in DATA.glob("naming-*.yaml")))
+
+
+@cache
+def naming(language: str) -> Naming:
+    """The naming patterns of ``language`` (English when there are none for it)."""
+    language = language if language in naming_languages() else "en"
+    data = yaml.safe_load((DATA / f"naming-{language}.yaml").read_text(encoding="utf-8"))
+    intro, presentation = data["introduction"], data.get("presentation", [])
+    start = r"(?:^|[.!?]\s+)"
+    return Naming(
+        language,
+        self_intro=re.compile(rf"\b{_any(intro + presentation)}\s+{NAME}"),
+        intro=re.compile(rf"\b{_any(intro)}\b"),
+        introduces=re.compile(rf"\b{_any(intro)}\s+{NAME}"),
+        handoff=(
+            re.compile(rf"{NAME},?\s+{_any(data['handoff_after'])}"),
+            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{NAME}"),
+            re.compile(rf"{start}{NAME},\s+{_any(data['handoff_please'])}\b"),
+            re.compile(rf"{start}{NAME},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
+        ),
+        thanks=re.compile(rf"^[¡]?{_any(data['thanks'])},?\s+{NAME}"),
+    )

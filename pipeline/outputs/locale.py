@@ -1,0 +1,63 @@
+"""The fixed words of the summary documents in the reviewer's language: gettext catalogs
+(``pipeline/data/locale/<lang>/LC_MESSAGES/messages.po``, read and compiled in memory by Babel)
+and dates and numbers formatted by Babel's CLDR data. English is the source language: its words
+are the message ids, so an English document is exactly what the templates say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+
+LOCALES = Path(__file__).parents[1] / "data" / "locale"
+
+
+def page_languages() -> tuple[str, ...]:
+    """The languages the documents' fixed words are translated into, besides English."""
+    return tuple(sorted(p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/messages.po")))
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of ``language`` (no translation for English or a language without one)."""
+    if language not in page_languages():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    path = LOCALES / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def page_language(language: str) -> str:
+    """The language the documents' fixed words will be in: ``language`` if it has a catalog,
+    else English."""
+    return language if language == "en" or language in page_languages() else "en"
+
+
+def long_date(day: dt.date, language: str) -> str:
+    """ "15 May 2024", "15. Mai 2024", "15 mai 2024"."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM y" if language == "en" else "long", locale=language)
+
+
+def page_date(day: dt.date, language: str) -> str:
+    """The date in a document's header: ISO in English (as the event pages write it), the
+    language's long form otherwise."""
+    return day.isoformat() if language == "en" else long_date(day, language)
+
+
+def percent(share: float, language: str) -> str:
+    """A share of 0–1 as a whole percentage in the language's style ("42%", "42 %")."""
+    from babel.numbers import format_percent
+
+    return format_percent(share, locale=language)

@@ -1,0 +1,158 @@
+"""The translate stage: English text for a talk in another language, so that topics, sentence
+functions, takeaways and the abstract can read it; the transcript outputs stay in the talk's
+language.
+
+Whisper's own translation task (the same multilingual model as the transcript, ``task=translate``,
+with word times) reads the recording again in chunks of consecutive recognised segments, up to
+``chunk_seconds`` long, cut at long pauses (batched, as the transcription is; a chunk per voice
+was tried: a third more chunks to decode for no better English). Every English word keeps its
+time, so each English word lands in the original segment it was said in (``Translation.onto``),
+and so with that segment's speaker. Repeated three-word phrases are barred (batched decoding
+has no temperature fallback, and on weak audio the translation can loop). Nothing runs — no model is loaded — when the talk is already
+in the summary language or the user asked for a summary in the talk's own language (``same``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import PipelineError
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import write_json
+from ..core.types import Segment, Transcript, Translation, Word
+from ..models import weights
+from .extract import load_audio
+
+SR = 16000
+TARGETS = ("en", "same")
+
+
+@dataclass(frozen=True)
+class TranslateParams:
+    """What changes the English text (threads change only its speed)."""
+
+    target: str = "en"  # the summary's language: "en", or "same" (the talk's, no translation)
+    model: str = "base"
+    compute_type: str = "int8"
+    beam_size: int = 5
+    batch_size: int = 8
+    chunk_seconds: float = 28.0  # Whisper reads 30 s at a time
+    chunk_pause: float = 2.0  # a longer pause between two segments starts a new chunk
+    no_repeat: int = 3  # no phrase of this many words twice in one chunk
+
+
+def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[float, float]]:
+    """(start, end) of runs of consecutive segments, each at most ``longest`` seconds (a longer
+    segment is its own chunk, cut at ``longest``), with no longer pause than ``pause`` inside."""
+    out: list[tuple[float, float]] = []
+    for seg in segments:
+        if out and seg.start - out[-1][1] <= pause and seg.end - out[-1][0] <= longest:
+            out[-1] = (out[-1][0], seg.end)
+        else:
+            out.append((seg.start, min(seg.end, seg.start + longest)))
+    return out
+
+
+def translate(
+    audio: np.ndarray,
+    language: str,
+    clips: list[tuple[float, float]],
+    p: TranslateParams,
+    threads: int,
+    on_progress: ProgressFn | None = None,
+) -> list[Segment]:
+    """English segments (with word times in the recording) for each clip of ``audio``."""
+    from faster_whisper import BatchedInferencePipeline
+
+    model = weights.faster_whisper(p.model, p.compute_type, threads)
+    pieces, _ = BatchedInferencePipeline(model).transcribe(
+        audio,
+        language=language,
+        task="translate",
+        beam_size=p.beam_size,
+        batch_size=p.batch_size,
+        word_timestamps=True,
+        no_repeat_ngram_size=p.no_repeat,
+        clip_timestamps=[{"start": a, "end": b} for a, b in clips],
+        vad_filter=False,
+    )
+    out: list[Segment] = []
+    for piece in pieces:
+        words = [
+            Word(round(w.start, 3), round(w.end, 3), w.word, round(w.probability, 3))
+            for w in piece.words or []
+        ]
+        out.append(
+            Segment(len(out), round(piece.start, 3), round(piece.end, 3), piece.text.strip(), words)
+        )
+        if on_progress:
+            on_progress(piece.end)
+    return out
+
+
+class Translate(Stage):
+    """``audio.wav`` + ``asr.json`` → ``translation.json``: English words with times, for a talk
+    in another language (or a note of why none was needed)."""
+
+    name = "translate"
+    Params = TranslateParams
+    needs = ("extract", "transcribe")
+    libraries = ("faster-whisper", "ctranslate2")
+
+    def params(self, ctx: Context) -> TranslateParams:
+        s = ctx.settings
+        return TranslateParams(
+            target=s.summary_language,
+            model=s.model,
+            compute_type=s.compute_type,
+            beam_size=s.beam_size,
+            batch_size=s.batch_size,
+        )
+
+    def models(self, params: TranslateParams) -> dict[str, str]:
+        return {"whisper": weights.identity(params.model)} if params.target == "en" else {}
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.out / "translation.json"]
+
+    def run(
+        self, ctx: Context, params: TranslateParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> Translation:
+        recognised: Transcript = inputs["transcribe"]
+        source = recognised.language
+        if params.target == "same":
+            return Translation(
+                source, source, False, "a summary in the talk's language was asked for"
+            )
+        if source == params.target:
+            return Translation(source, params.target, False, f"the talk is in '{source}'")
+        if not recognised.segments:
+            return Translation(source, params.target, False, "no speech was recognised")
+        if params.model.endswith(".en"):
+            raise PipelineError(
+                f"the talk is in '{source}' but model '{params.model}' knows only English",
+                fix="use a multilingual model (--model base), or --summary-language same",
+                exit_code=2,
+            )
+        clips = chunks(recognised.segments, params.chunk_seconds, params.chunk_pause)
+        audio = load_audio(ctx.out / "audio.wav")
+        english = translate(audio, source, clips, params, ctx.settings.threads, progress)
+        return Translation(source, params.target, True, "", english)
+
+    def write(self, ctx: Context, params: Any, result: Translation) -> None:
+        write_json(ctx.out / "translation.json", result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Translation:
+        data = json.loads((ctx.out / "translation.json").read_text(encoding="utf-8"))
+        return Translation.from_dict(data)
+
+    def facts(self, result: Translation) -> dict[str, Any]:
+        if not result.needed:
+            return {"translated": False, "why": result.why}
+        return {"translated": True, "from": result.source, "segments": len(result.segments)}
