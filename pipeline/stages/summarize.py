@@ -284,7 +284,8 @@ def _phrases_and_entities(
 def _series(names: list[str], language: str = "en") -> str:
     if len(names) < 2:
         return "".join(names)
-    return ", ".join(names[:-1]) + f" {translations(language).gettext('and')} " + names[-1]
+    _ = translations(language).gettext
+    return ", ".join(names[:-1]) + " " + _("and") + " " + names[-1]
 
 
 def reported(speaker: str, point: str, again: bool = False, language: str = "en") -> str:

@@ -233,6 +233,15 @@ def classify(
     ]
 
 
+def as_said(item: SentenceTopic, said: dict[int, str], language: str) -> SentenceTopic:
+    """A translated content sentence whose original words introduce someone, hand over or thank
+    (by the phrases of the talk's ``language``) takes that function instead."""
+    if item.function != "content":
+        return item
+    found = function(said.get(item.sentence.segment, ""), language)
+    return replace(item, function=found) if found in ("introduction", "handoff", "thanks") else item
+
+
 def to_spans(topics: Sequence[SentenceTopic]) -> list[TopicSpan]:
     """Runs of sentences on one topic → spans with speakers, confidence and driver counts."""
     spans: list[TopicSpan] = []
@@ -313,6 +322,9 @@ class Topics(Stage):
         segments = translation.onto(inputs["export"].transcript.segments)
         language = translation.reading
         sentences = classify(split_sentences(segments, language), config, params, language)
+        if translation.needed:  # an introduction, hand-off or thanks shows best as it was said
+            said = {seg.id: seg.text for seg in inputs["export"].transcript.segments}
+            sentences = [as_said(it, said, translation.source) for it in sentences]
         notes = []
         if not text.has_pipeline(language):
             notes.append(
