@@ -25,7 +25,10 @@ lint: setup-test
 
 bench: setup-test
 	.venv/bin/python bench/asr.py
+	.venv/bin/python bench/asr.py --languages
 	.venv/bin/python bench/diarization.py --webinars 10,60
+	.venv/bin/python bench/diarization.py --voices --library
 	.venv/bin/python bench/topics.py
+	.venv/bin/python bench/functions.py
 	.venv/bin/python bench/batch.py
 	.venv/bin/python bench/end_to_end.py --minutes 10,60,120

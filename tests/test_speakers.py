@@ -86,6 +86,7 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
         "diarize": False,
         "name": True,
         "export": True,
+        "translate": False,
         "topics": True,
         "slides": True,
         "media": False,

@@ -12,7 +12,7 @@ from typing import Any
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write
-from ..core.types import Exported, Segment
+from ..core.types import Exported, Segment, Word
 from ..outputs.formats import WRITERS, CueLimits, rttm_line
 from .name import label_segments
 
@@ -36,8 +36,21 @@ def fix_text(segments: list[Segment], p: ExportParams, report: Report) -> list[S
             report.not_applied.append(f"segments at {fix['at']}: no segment starts near that time")
             continue
         i = min(near, key=lambda j: abs(out[j].start - fix["at"]))
-        out[i] = replace(out[i], text=fix["text"])
+        out[i] = replace(out[i], text=fix["text"], words=spread(out[i], fix["text"]))
         report.applied += 1
+    return out
+
+
+def spread(seg: Segment, text: str) -> list[Word]:
+    """The words of a reviewer's ``text`` over the segment's time, each as long as its share of
+    the letters (the recogniser's word times belong to the words it heard)."""
+    said = text.split()
+    total = sum(len(w) for w in said) or 1
+    out, at = [], seg.start
+    for w in said:
+        end = at + (seg.end - seg.start) * len(w) / total
+        out.append(Word(round(at, 3), round(end, 3), " " + w, 1.0, seg.speaker))
+        at = end
     return out
 
 
