@@ -57,6 +57,7 @@ def talks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[demo.Demo
     return done
 
 
+@pytest.mark.check
 def test_every_language_has_naming_phrases_that_name_its_demo_speakers():
     """The phrases alone (no speech): each demo script, read sentence by sentence with its true
     speakers, names every person — introductions, hand-offs and thanks in that language."""
@@ -78,6 +79,7 @@ def test_every_language_has_naming_phrases_that_name_its_demo_speakers():
         assert {"self-introduction", "hand-off", "thanks"} <= kinds, (language, kinds)
 
 
+@pytest.mark.check
 def test_naming_phrases_never_take_a_lower_case_word_for_a_name():
     for language in naming_languages():
         say = naming(language)
@@ -203,6 +205,7 @@ def test_an_english_only_model_is_refused_for_another_language(tmp_path):
     assert bad.code == 2 and "--summary-language" in bad.stderr
 
 
+@pytest.mark.check
 def test_catalogs_translate_every_fixed_word():
     """Babel extracts every message of the templates and of the code that writes documents; the
     German and French catalogs translate each of them."""
@@ -230,6 +233,7 @@ def test_catalogs_translate_every_fixed_word():
     assert translations("de").gettext("Speakers") == "Sprecherinnen und Sprecher"
 
 
+@pytest.mark.check
 def test_dates_and_shares_follow_the_language():
     import datetime as dt
 
