@@ -20,8 +20,10 @@ from pipeline.core.config import Settings
 from pipeline.core.event import Speaker
 from pipeline.core.language import naming, naming_languages
 from pipeline.core.runner import RunResult, run
+from pipeline.core.types import Segment, Word
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
 from pipeline.stages.name import Utterance, name_speakers
+from pipeline.stages.translate import missed
 from pipeline.tools import demo
 from pipeline.tools.evaluate import topic_agreement, wer
 from tests.helpers import ROOT, run_cli
@@ -107,6 +109,11 @@ def test_a_webinar_in_another_language(talks, language):
     assert translation["needed"] and translation["source"] == language
     english = " ".join(s["text"] for s in translation["segments"])
     assert len(english.split()) >= 0.4 * len(truth["script"].split())
+    # no stretch of speech left untranslated: English words in every scripted turn but one
+    middles = [(w["start"] + w["end"]) / 2 for s in translation["segments"] for w in s["words"]]
+    turns = [t for t in truth["turns"] if t["end"] - t["start"] >= 3]
+    bare = [t for t in turns if not any(t["start"] <= m <= t["end"] for m in middles)]
+    assert len(bare) <= 1, bare
     topics = json.loads((result.summary_dir / "topics.json").read_text(encoding="utf-8"))
     assert f"translated from '{language}'" in topics["notes"][0]
     ids = {seg["id"] for seg in exported["segments"]}
@@ -187,6 +194,27 @@ def test_an_english_webinar_is_untouched_by_the_language_machinery(demo_run, dem
         assert (tmp_path / "summaries" / again.rec_id / name).read_bytes() == (
             demo_run.summary_dir / name
         ).read_bytes(), name
+
+
+@pytest.mark.check
+def test_a_stretch_the_translation_skipped_is_read_again():
+    """Whisper's translation can stop before the end of its clip: the recognised segments no
+    English word landed in are found, in runs long enough to read again."""
+    said = [Segment(i, 10.0 * i, 10.0 * i + 4, f"satz {i}") for i in range(6)]
+
+    def english(*ids: int) -> list[Segment]:
+        return [
+            Segment(
+                i, 10.0 * i, 10.0 * i + 4, "words", [Word(10.0 * i + 1, 10.0 * i + 2, " w", 0.9)]
+            )
+            for i in ids
+        ]
+
+    assert missed(said, english(0, 1, 2, 3, 4, 5), 3.0) == []
+    assert [s.id for s in missed(said, english(0, 1), 3.0)] == [2, 3, 4, 5]
+    assert [s.id for s in missed(said, english(0, 2, 3, 4, 5), 3.0)] == [1]
+    assert missed(said, english(0, 2, 3, 4, 5), 5.0) == []  # 4 s of speech: too short a run
+    assert [s.id for s in missed(said, [], 3.0)] == [0, 1, 2, 3, 4, 5]
 
 
 def test_an_english_only_model_is_refused_for_another_language(tmp_path):

@@ -8,8 +8,11 @@ with word times) reads the recording again in chunks of consecutive recognised s
 was tried: a third more chunks to decode for no better English). Every English word keeps its
 time, so each English word lands in the original segment it was said in (``Translation.onto``),
 and so with that segment's speaker. Repeated three-word phrases are barred (batched decoding
-has no temperature fallback, and on weak audio the translation can loop). Nothing runs — no model is loaded — when the talk is already
-in the summary language or the user asked for a summary in the talk's own language (``same``).
+has no temperature fallback, and on weak audio the translation can loop). Whisper's
+translation can also stop before the end of its clip: runs of recognised segments that no English
+word landed in are read once more, as clips of their own. Nothing runs — no model is loaded — when
+the talk is already in the summary language or the user asked for a summary in the talk's own
+language (``same``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class TranslateParams:
     chunk_seconds: float = 28.0  # Whisper reads 30 s at a time
     chunk_pause: float = 2.0  # a longer pause between two segments starts a new chunk
     no_repeat: int = 3  # no phrase of this many words twice in one chunk
+    refill: float = 3.0  # a run of untranslated segments this long (speech s) is read again
 
 
 def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[float, float]]:
@@ -57,6 +61,21 @@ def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[
         else:
             out.append((seg.start, min(seg.end, seg.start + longest)))
     return out
+
+
+def missed(segments: list[Segment], english: list[Segment], least: float) -> list[Segment]:
+    """The recognised segments in runs of consecutive ones that no English word landed in (as
+    ``Translation.onto`` places words), each run holding at least ``least`` seconds of speech."""
+    covered = {seg.id for seg in Translation("", "", True, "", english).onto(segments)}
+    runs: list[list[Segment]] = []
+    for i, seg in enumerate(segments):
+        if seg.id in covered:
+            continue
+        if runs and segments[i - 1] is runs[-1][-1]:
+            runs[-1].append(seg)
+        else:
+            runs.append([seg])
+    return [seg for run in runs if sum(s.end - s.start for s in run) >= least for seg in run]
 
 
 def translate(
@@ -143,6 +162,14 @@ class Translate(Stage):
         clips = chunks(recognised.segments, params.chunk_seconds, params.chunk_pause)
         audio = load_audio(ctx.out / "audio.wav")
         english = translate(audio, source, clips, params, ctx.settings.threads, progress)
+        again = missed(recognised.segments, english, params.refill)
+        if again:
+            more = chunks(again, params.chunk_seconds, params.chunk_pause)
+            english += translate(audio, source, more, params, ctx.settings.threads)
+            english = [
+                Segment(i, s.start, s.end, s.text, s.words)
+                for i, s in enumerate(sorted(english, key=lambda s: s.start))
+            ]
         return Translation(source, params.target, True, "", english)
 
     def write(self, ctx: Context, params: Any, result: Translation) -> None:
