@@ -56,12 +56,12 @@ class ExtractParams:
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
 
 
-def _ffmpeg_name(path: Path) -> str:
+def ffmpeg_name(path: Path) -> str:
     """An absolute ``file:`` URL, so names like ``-x.mp4`` or ``a:b.mp4`` are never options/protocols."""
     return "file:" + str(path.resolve())
 
 
-def _last_line(stderr: bytes | None) -> str:
+def last_line(stderr: bytes | None) -> str:
     lines = [
         ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines() if ln.strip()
     ]
@@ -77,10 +77,10 @@ def probe(path: Path) -> MediaInfo:
     if path.stat().st_size == 0:
         raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
     try:
-        info = ffmpeg.probe(_ffmpeg_name(path))
+        info = ffmpeg.probe(ffmpeg_name(path))
     except ffmpeg.Error as exc:
         raise PipelineError(
-            f"not a readable media file (ffprobe: {_last_line(exc.stderr)})",
+            f"not a readable media file (ffprobe: {last_line(exc.stderr)})",
             path,
             "check it is an audio/video recording and not truncated; export or download it again",
         ) from None
@@ -108,7 +108,7 @@ def _run_ffmpeg(
     info: MediaInfo, out: Path, sample_rate: int, on_progress: ProgressFn | None
 ) -> None:
     process = (
-        ffmpeg.input(_ffmpeg_name(info.path))
+        ffmpeg.input(ffmpeg_name(info.path))
         .output(
             str(out), format="wav", acodec="pcm_s16le", ac=1, ar=sample_rate, vn=None, map="0:a:0"
         )
@@ -124,7 +124,7 @@ def _run_ffmpeg(
     stderr = process.stderr.read()
     if process.wait() != 0:
         raise PipelineError(
-            f"ffmpeg could not decode the audio ({_last_line(stderr)})",
+            f"ffmpeg could not decode the audio ({last_line(stderr)})",
             info.path,
             "the file may be corrupt or truncated; export or download it again",
         )

