@@ -1,12 +1,12 @@
 """Diarization benchmark: DER (pyannote.metrics), speaker count, naming, RTF and peak memory.
 
-    .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices] [--library]
+    .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices [--panels N]] [--library]
 
 DIR holds ``X.wav`` + ``X.rttm`` pairs (default ``../shared/data/diar``: the pyannote sample
 and AMI excerpts). ``--webinars`` adds generated demo webinars of the given lengths in minutes
 (known turns and names) and reports naming accuracy too. ``--voices`` adds panels built from
-real voices (``../shared/data/voices``; three from the tune pool, three from the held-out report
-pool) and the espeak webinar whose five voices differ only by variant, through the whole
+real voices (``../shared/data/voices``; ``--panels`` from the tune pool and as many from the
+held-out report pool, 10 each by default) and the espeak webinar whose five voices differ only by variant, through the whole
 pipeline (named by the words). ``--library`` measures the voice library on real voices:
 recognition of enrolled people and strangers wrongly named, against the threshold. DER is
 reported at collar 0 and 0.5 (pyannote's total width, i.e. ±0.25 s), ``skip_overlap=False``.
@@ -249,8 +249,9 @@ def run_child(wav: Path, rttm: Path, extra: dict | None = None) -> dict:
     return child({"kind": "file", "wav": str(wav), "rttm": str(rttm), "extra": extra or {}})
 
 
-def voices_section() -> None:
-    """Real-voice panels (tune and report pools) and the similar-voices espeak webinar."""
+def voices_section(count: int) -> None:
+    """``count`` real-voice panels of each pool (tune, report) and the similar-voices espeak
+    webinar."""
     from pipeline.tools import voices
 
     lines = [
@@ -269,7 +270,7 @@ def voices_section() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for pool in ("tune", "report"):
             group = []
-            for spec in voices.panels(VOICES, pool):
+            for spec in voices.panels(VOICES, pool, count):
                 r = child({"kind": "panel", "spec": spec, "folder": tmp})
                 group.append(r)
                 lines.append(
@@ -336,6 +337,7 @@ def main() -> None:
         "--webinars", default="", help="comma-separated demo webinar lengths in minutes"
     )
     parser.add_argument("--voices", action="store_true", help="real-voice panels, similar voices")
+    parser.add_argument("--panels", type=int, default=10, help="real-voice panels per pool")
     parser.add_argument(
         "--library", action="store_true", help="the voice library's threshold curve"
     )
@@ -354,7 +356,7 @@ def main() -> None:
         print(json.dumps(result, default=float))
         return
     if args.voices:
-        voices_section()
+        voices_section(args.panels)
     if args.library:
         library_section()
     if args.voices or args.library:

@@ -63,7 +63,8 @@ def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:
 
 def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
     """A short speaker (3 s) in a voice close to a long one's is that speaker; one at a middle
-    distance is kept but marked uncertain; a short one who sounds like nobody stays a person."""
+    distance is kept but marked uncertain; a short one who sounds like nobody stays a person; a
+    short one with no voiceprint at all is marked uncertain."""
     audio = load_audio(demo_run.out_dir / "audio.wav")
     diarized = json.loads((demo_run.out_dir / "diarization.json").read_text())
     turns = [Turn(*row) for row in diarized["turns"]]
@@ -92,6 +93,11 @@ def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
         [*turns, splinter], np.vstack([voices_, lonely]), DiarizeParams()
     )
     assert 9 in {t.speaker for t in kept} and 9 not in uncertain
+    # turns too short for a voiceprint (no voice to compare): kept, marked uncertain
+    kept, uncertain = diarization.splinters(
+        [*turns, splinter], np.vstack([voices_, np.zeros(192, np.float32)]), DiarizeParams()
+    )
+    assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
 
 
 @needs_voices

@@ -509,7 +509,8 @@ def splinters(
     all speech) whose voice is within ``p.fold_distance`` of another speaker's is that speaker
     (merged); within ``p.uncertain_distance`` it is kept but marked uncertain, with the reason.
     A short speaker who sounds like nobody else is a person who said little (a question from the
-    floor)."""
+    floor); one with no turn long enough for a voiceprint cannot be compared and is marked
+    uncertain."""
     talk: dict[int, float] = {}
     for t in turns:
         talk[t.speaker] = talk.get(t.speaker, 0.0) + t.end - t.start
@@ -519,7 +520,12 @@ def splinters(
     uncertain: dict[int, str] = {}
     for spk in sorted(talk, key=lambda k: talk[k]):
         others = [k for k in voice if k != spk and k not in merged and talk[k] > talk[spk]]
-        if talk[spk] >= little or spk not in voice or not others:
+        if talk[spk] >= little or not others:
+            continue
+        if spk not in voice:
+            uncertain[spk] = (
+                f"only {talk[spk]:.1f} s of speech, in turns too short to tell whose voice it is"
+            )
             continue
         distance = {k: 1.0 - float(voice[k] @ voice[spk]) for k in others}
         nearest = min(distance, key=lambda k: distance[k])
