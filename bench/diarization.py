@@ -1,13 +1,14 @@
 """Diarization benchmark: DER (pyannote.metrics), speaker count, naming, RTF and peak memory.
 
-    .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices [--panels N]] [--library]
+    .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices [--panels N]]
+        [--library]
 
 DIR holds ``X.wav`` + ``X.rttm`` pairs (default ``../shared/data/diar``: the pyannote sample
 and AMI excerpts). ``--webinars`` adds generated demo webinars of the given lengths in minutes
 (known turns and names) and reports naming accuracy too. ``--voices`` adds panels built from
 real voices (``../shared/data/voices``; ``--panels`` from the tune pool and as many from the
-held-out report pool, 10 each by default) and the espeak webinar whose five voices differ only by variant, through the whole
-pipeline (named by the words). ``--library`` measures the voice library on real voices:
+held-out report pool, 10 each by default) and the espeak webinar whose five voices differ only
+by variant, through the whole pipeline (named by the words). ``--library`` measures the voice library on real voices:
 recognition of enrolled people and strangers wrongly named, against the threshold. DER is
 reported at collar 0 and 0.5 (pyannote's total width, i.e. ±0.25 s), ``skip_overlap=False``.
 Results go to bench/results.md; the last line is machine-readable: ``der=<mean DER, collar 0,

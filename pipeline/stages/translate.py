@@ -63,9 +63,9 @@ def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[
     return out
 
 
-def missed(segments: list[Segment], english: list[Segment], least: float) -> list[Segment]:
-    """The recognised segments in runs of consecutive ones that no English word landed in (as
-    ``Translation.onto`` places words), each run holding at least ``least`` seconds of speech."""
+def missed(segments: list[Segment], english: list[Segment], least: float) -> list[list[Segment]]:
+    """Runs of consecutive recognised segments that no English word landed in (as
+    ``Translation.onto`` places words), each holding at least ``least`` seconds of speech."""
     covered = {seg.id for seg in Translation("", "", True, "", english).onto(segments)}
     runs: list[list[Segment]] = []
     for i, seg in enumerate(segments):
@@ -75,7 +75,7 @@ def missed(segments: list[Segment], english: list[Segment], least: float) -> lis
             runs[-1].append(seg)
         else:
             runs.append([seg])
-    return [seg for run in runs if sum(s.end - s.start for s in run) >= least for seg in run]
+    return [run for run in runs if sum(s.end - s.start for s in run) >= least]
 
 
 def translate(
@@ -164,7 +164,9 @@ class Translate(Stage):
         english = translate(audio, source, clips, params, ctx.settings.threads, progress)
         again = missed(recognised.segments, english, params.refill)
         if again:
-            more = chunks(again, params.chunk_seconds, params.chunk_pause)
+            more = [
+                c for run in again for c in chunks(run, params.chunk_seconds, params.chunk_pause)
+            ]
             english += translate(audio, source, more, params, ctx.settings.threads)
             english = [
                 Segment(i, s.start, s.end, s.text, s.words)
