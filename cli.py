@@ -765,16 +765,7 @@ def demo(
     if talk == "en":
         files = demo_mod.make_webinar(folder, slides=True)
     else:
-        spec = demo_mod.talk(talk)
-        files = demo_mod.make_webinar(
-            folder,
-            f"eu-clusters-talk-demo-{talk}",
-            spec.script,
-            spec.people,
-            spec.title,
-            language=talk,
-            vocabulary=spec.vocabulary,
-        )
+        files = demo_mod.make_talk(folder, talk)
     if not quiet:
         out.print(
             f"demo webinar: {files.recording}\n  sidecar {files.sidecar}\n  truth {files.truth}, {files.rttm}",

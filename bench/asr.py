@@ -116,16 +116,8 @@ def language_child(language: str, folder: str) -> dict:
     from pipeline.tools import demo
     from pipeline.tools.evaluate import topic_agreement, wer
 
-    spec, work = demo.talk(language), Path(folder)
-    files = demo.make_webinar(
-        work / "recordings",
-        f"webinar-{language}",
-        spec.script,
-        spec.people,
-        spec.title,
-        language=language,
-        vocabulary=spec.vocabulary,
-    )
+    work = Path(folder)
+    files = demo.make_talk(work / "recordings", language, f"webinar-{language}")
     started = time.perf_counter()
     result = run(files.recording, Settings(transcripts_dir=work / "t", summaries_dir=work / "s"))
     wall = time.perf_counter() - started

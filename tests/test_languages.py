@@ -37,17 +37,8 @@ def talks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[demo.Demo
     """Each language's generated webinar through the pipeline with the default settings."""
     done = {}
     for language in LANGUAGES:
-        spec = demo.talk(language)
         folder = tmp_path_factory.mktemp(f"talk-{language}")
-        files = demo.make_webinar(
-            folder / "recordings",
-            f"webinar-{language}",
-            spec.script,
-            spec.people,
-            spec.title,
-            language=language,
-            vocabulary=spec.vocabulary,
-        )
+        files = demo.make_talk(folder / "recordings", language, f"webinar-{language}")
         if language in DETECTED:
             event = yaml.safe_load(files.sidecar.read_text(encoding="utf-8"))
             del event["language"]

@@ -546,3 +546,18 @@ def make_webinar(
     rttm = "".join(rttm_line(name, t.start, t.end - t.start, t.speaker) for t in turns)
     atomic_write(files.rttm, rttm)
     return files
+
+
+def make_talk(out_dir: Path, language: str, name: str = "") -> DemoFiles:
+    """The generated webinar of ``language`` (``talk``), written by ``make_webinar`` as
+    ``<name>.mp4`` (default ``eu-clusters-talk-demo-<language>``)."""
+    spec = talk(language)
+    return make_webinar(
+        out_dir,
+        name or f"eu-clusters-talk-demo-{language}",
+        spec.script,
+        spec.people,
+        spec.title,
+        language=language,
+        vocabulary=spec.vocabulary,
+    )
