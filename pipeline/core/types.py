@@ -80,6 +80,10 @@ class Segment:
     no_speech_prob: float = 0.0
     speaker: str | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Segment:
+        return cls(**{**data, "words": [Word(**w) for w in data.get("words", [])]})
+
 
 @dataclass
 class Transcript:
@@ -104,10 +108,7 @@ class Transcript:
         version = data.get("schema_version")
         if version != TRANSCRIPT_SCHEMA_VERSION:
             raise ValueError(f"unsupported transcript schema_version {version!r}")
-        segments = [
-            Segment(**{**s, "words": [Word(**w) for w in s.get("words", [])]})
-            for s in data["segments"]
-        ]
+        segments = [Segment.from_dict(s) for s in data["segments"]]
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
         return cls(**fields, engine=data["engine"], model=data["model"], segments=segments)
 
@@ -156,10 +157,7 @@ class Translation:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Translation:
-        segments = [
-            Segment(**{**s, "words": [Word(**w) for w in s.get("words", [])]})
-            for s in data["segments"]
-        ]
+        segments = [Segment.from_dict(s) for s in data["segments"]]
         return cls(data["source"], data["target"], data["needed"], data["why"], segments)
 
 

@@ -17,9 +17,8 @@ language (``same``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import numpy as np
 
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import write_json
+from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation, Word
 from ..models import weights
 from .extract import load_audio
@@ -169,8 +168,7 @@ class Translate(Stage):
             ]
             english += translate(audio, source, more, params, ctx.settings.threads)
             english = [
-                Segment(i, s.start, s.end, s.text, s.words)
-                for i, s in enumerate(sorted(english, key=lambda s: s.start))
+                replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))
             ]
         return Translation(source, params.target, True, "", english)
 
@@ -178,7 +176,7 @@ class Translate(Stage):
         write_json(ctx.out / "translation.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Translation:
-        data = json.loads((ctx.out / "translation.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.out / "translation.json")
         return Translation.from_dict(data)
 
     def facts(self, result: Translation) -> dict[str, Any]:
