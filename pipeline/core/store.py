@@ -70,6 +70,11 @@ def write_json(target: Path, data: Any) -> None:
     atomic_write(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def read_json(path: Path) -> Any:
+    """What ``write_json`` wrote."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -135,7 +140,7 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path)
             if data.get("schema_version") != MANIFEST_SCHEMA_VERSION:
                 data = {}
         except (OSError, ValueError):

@@ -20,7 +20,6 @@ stage.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_path, write_json
+from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Diarization, Turn
 from ..models import diarization as networks
 from ..models.diarization import SR, WINDOW
@@ -645,7 +644,7 @@ class Diarize(Stage):
         write_json(ctx.out / "diarization.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Diarization:
-        data = json.loads((ctx.out / "diarization.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.out / "diarization.json")
         return Diarization.from_dict(data, np.load(ctx.out / "voices.npy"))
 
     def facts(self, result: Diarization) -> dict[str, Any]:

@@ -3,7 +3,6 @@ text fixes applied — as JSON, TXT, SRT and VTT, and the turns as ``speakers.rt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_write
+from ..core.store import atomic_write, read_json
 from ..core.types import Exported, Segment, Word
 from ..outputs.formats import WRITERS, CueLimits, rttm_line
 from .name import label_segments
@@ -93,7 +92,7 @@ class Export(Stage):
         atomic_write(ctx.out / "speakers.rttm", result.rttm)
 
     def load(self, ctx: Context, params: ExportParams, inputs: Mapping[str, Any]) -> Exported:
-        data = json.loads((ctx.out / "transcript.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.out / "transcript.json")
         return Exported.from_dict(data)
 
     def facts(self, result: Exported) -> dict[str, Any]:

@@ -5,7 +5,6 @@ recording that decodes to much less than its container announces is reported as 
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 import wave
 from collections.abc import Iterator, Mapping
@@ -20,7 +19,7 @@ from pydub.effects import normalize
 
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_path, write_json
+from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Audio, MediaInfo
 
 SAMPLE_RATE = 16000
@@ -222,7 +221,7 @@ class Extract(Stage):
         write_json(ctx.out / "audio.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Audio:
-        return Audio.from_dict(json.loads((ctx.out / "audio.json").read_text(encoding="utf-8")))
+        return Audio.from_dict(read_json(ctx.out / "audio.json"))
 
     def facts(self, result: Audio) -> dict[str, Any]:
         return {"duration": result.duration, "gain_db": result.gain_db, "warnings": result.warnings}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -34,7 +33,7 @@ from ..core.language import naming
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import write_json
+from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from .evidence import Resolution, Said, join, renumber, split
 
@@ -597,7 +596,7 @@ class Name(Stage):
         write_json(ctx.out / "speakers.json", result.to_dict())
 
     def load(self, ctx: Context, params: NameParams, inputs: Mapping[str, Any]) -> Speakers:
-        data = json.loads((ctx.out / "speakers.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.out / "speakers.json")
         named = Speakers.from_dict(data)
         segments = inputs["transcribe"].segments
         named.pieces = attribute(segments, named.turns, params.flicker_words)

@@ -12,7 +12,6 @@ of timing, combined:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -24,7 +23,7 @@ import numpy as np
 from ..core.errors import ConfigError, PipelineError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_path, file_sha256, slugify, write_json
+from ..core.store import atomic_path, file_sha256, read_json, slugify, write_json
 from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
 from ..models import text
 
@@ -427,7 +426,7 @@ class Slides(Stage):
         write_json(ctx.summary_dir / "slides.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> SlideMap:
-        data = json.loads((ctx.summary_dir / "slides.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.summary_dir / "slides.json")
         return SlideMap.from_dict(data)
 
     def facts(self, result: SlideMap) -> dict[str, Any]:

@@ -8,7 +8,6 @@ their topic) with maximal marginal relevance (no two near-duplicates), cleaned o
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -22,7 +21,7 @@ import numpy as np
 
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_write, write_json
+from ..core.store import atomic_write, read_json, write_json
 from ..core.types import (
     Figure,
     Point,
@@ -545,7 +544,7 @@ class Summarize(Stage):
         write_json(ctx.summary_dir / "summary.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Published:
-        data = json.loads((ctx.summary_dir / "summary.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.summary_dir / "summary.json")
         return Published.from_dict(data)
 
     def facts(self, result: Published) -> dict[str, Any]:

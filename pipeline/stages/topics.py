@@ -10,7 +10,6 @@ so another event series can bring its own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..core.errors import ConfigError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import write_json
+from ..core.store import read_json, write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
@@ -341,7 +340,7 @@ class Topics(Stage):
         write_json(ctx.summary_dir / "topics.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> TopicMap:
-        data = json.loads((ctx.summary_dir / "topics.json").read_text(encoding="utf-8"))
+        data = read_json(ctx.summary_dir / "topics.json")
         return TopicMap.from_dict(data)
 
     def facts(self, result: TopicMap) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import base64
 import contextlib
 import gzip
 import importlib
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import write_json
+from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Word
 from ..models import weights
 from .extract import open_wav, read_samples
@@ -437,7 +436,7 @@ class Transcribe(Stage):
         write_json(ctx.out / "asr.json", result.to_dict())
 
     def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> Transcript:
-        return Transcript.from_dict(json.loads((ctx.out / "asr.json").read_text(encoding="utf-8")))
+        return Transcript.from_dict(read_json(ctx.out / "asr.json"))
 
     def facts(self, result: Transcript) -> dict[str, Any]:
         return {"segments": len(result.segments), "language": result.language}
