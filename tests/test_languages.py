@@ -109,7 +109,9 @@ def test_a_webinar_in_another_language(talks, language):
     assert f"translated from '{language}'" in topics["notes"][0]
     ids = {seg["id"] for seg in exported["segments"]}
     assert topics["sentences"] and {s["segment"] for s in topics["sentences"]} <= ids
-    assert topic_agreement(truth["turns"], topics["spans"]) >= 0.25  # measured: bench/asr.py
+    # the translation and the words as said (the themes' lexicons of the talk's language);
+    # measured 0.52–0.92 (bench/asr.py), 0.35–0.82 on the translation alone
+    assert topic_agreement(truth["turns"], topics["spans"]) >= 0.4
     # the page: English frame, English takeaways with the words as said beside them
     page = (result.summary_dir / "summary.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and f'<ol id="transcript" lang="{language}">' in page
@@ -154,6 +156,10 @@ def test_a_summary_in_the_talk_s_own_language_is_localised(talks, tmp_path):
         assert "notes" not in topics or "translated" not in " ".join(topics["notes"])
         if language == "de":  # no packaged German spaCy pipeline: the fallback, said so
             assert "rule-based sentencizer" in " ".join(topics["notes"])
+        # themes read by the lexicons of the talk's language (measured de 0.63, fr 0.70; with
+        # the English lexicon alone 0.48, 0.29)
+        truth = json.loads(files.truth.read_text(encoding="utf-8"))
+        assert topic_agreement(truth["turns"], topics["spans"]) >= 0.45
 
 
 def test_an_english_webinar_is_untouched_by_the_language_machinery(demo_run, demo_files, tmp_path):

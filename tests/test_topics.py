@@ -161,3 +161,41 @@ def test_the_onnx_sentence_encoder_gives_sentence_transformers_vectors():
     assert float(np.min(np.sum(got * want, axis=1))) >= 0.999
     alone = np.stack([text.encoder().encode([t])[0] for t in texts[:3]])
     assert np.allclose(alone, got[:3], atol=1e-5)  # padding in a batch changes nothing
+
+
+def test_word_patterns_find_inflections_compounds_and_phrases():
+    lexicons = [{"*rohstoff*": 1.0, "künstlich* intelligenz": 1.0}, {"grün": 0.8}]
+    texts = [
+        ["kritische", "industrierohstoffe"],  # a compound holding the term
+        ["künstliche", "intelligenz"],  # a phrase, its first word inflected
+        ["intelligenz", "künstliche"],  # the phrase's words, not in its order
+        ["gründen", "rohstoffe", "rohstoff"],  # a term counts once; "grün" is not "gründen"
+        [],
+    ]
+    scores = topics.pattern_scores(texts, lexicons)
+    assert scores.tolist() == [[1.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_translated_sentence_is_also_read_in_the_words_as_said():
+    """A weak translation ("climb up to the sky") says nothing of the theme; the German words
+    said at that time do, through the theme's German lexicon."""
+    config = load_topic_config()
+    english = [Sentence(0.0, 4.0, None, "Climb up to the sky, I'll take you to the island.", 0)]
+    said = ["Unsere Mitglieder bauen Windparks und senken ihre Emissionen."]
+    p = TopicsParams(smoothing=(1.0,))
+    assert classify(english, config, p)[0].topic == "other"
+    assert classify(english, config, p, "en", said, "de")[0].topic == "green"
+    assert classify(english, config, p, "en", said, "lt")[0].topic == "other"  # no lexicon
+
+
+def test_the_words_said_during_a_translated_sentence():
+    words = [
+        Word(0.0, 1.0, " Guten", 0.9),
+        Word(1.0, 2.0, " Tag.", 0.9),
+        Word(3.0, 4.0, " Ja.", 0.9),
+    ]
+    segment = Segment(7, 0.0, 4.0, "Guten Tag. Ja.", words)
+    sentences = [Sentence(0.0, 2.0, None, "Good day.", 7), Sentence(3.0, 4.0, None, "Yes.", 7)]
+    assert topics.words_said(sentences, [segment]) == ["Guten Tag.", "Ja."]
+    off = Sentence(5.0, 6.0, None, "Yes.", 7)  # no word inside its time: the whole segment
+    assert topics.words_said([off], [segment]) == ["Guten Tag. Ja."]

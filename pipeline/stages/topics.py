@@ -3,6 +3,9 @@ default) and driver tags; neighbouring sentences are smoothed into time spans.
 
 Two kinds of evidence, combined per theme:
 - lexical: weighted lemma lexicons (spaCy lemmas; phrases of up to three lemmas), saturating;
+  for a translated talk also the theme's lexicon in the talk's language, read on the words as
+  said (word patterns such as ``klima*``: inflections and compounds without a lemmatiser), and
+  the stronger of the two counts;
 - semantic: cosine similarity of the sentence to the theme's description (MiniLM embeddings).
 Themes, descriptions, lexicons and drivers are configuration (``pipeline/data/topics.yaml``),
 so another event series can bring its own.
@@ -10,6 +13,8 @@ so another event series can bring its own.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -53,6 +58,8 @@ class Theme(BaseModel):
         default_factory=list
     )  # more descriptions; a sentence matches the closest
     lexicon: dict[str, float] = Field(default_factory=dict)
+    # the lexicon in other languages ({"de": {"klima*": 1.0, …}}), matched on the words as said
+    lexicons: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class TopicConfig(BaseModel):
@@ -111,6 +118,48 @@ def lexicon_score(grams: set[str], lexicon: dict[str, float]) -> float:
     return float(sum(w for term, w in lexicon.items() if term in grams))
 
 
+def pattern_scores(
+    texts: Sequence[list[str]], lexicons: Sequence[Mapping[str, float]]
+) -> np.ndarray:
+    """Weight of the terms of each lexicon found in each token list (lowercase words of one
+    text). A term is a word or a phrase of words, each a shell-style pattern (``klima*`` any word
+    starting so, ``*krise*`` any word holding it), found in consecutive tokens."""
+    vocabulary = {t for tokens in texts for t in tokens}
+    parts = {part for lexicon in lexicons for term in lexicon for part in term.split()}
+    matching = {}
+    for part in parts:
+        rx = re.compile(fnmatch.translate(part))
+        matching[part] = {word for word in vocabulary if rx.match(word)}
+
+    def found(term: str, tokens: list[str]) -> bool:
+        words = [matching[part] for part in term.split()]
+        if len(words) == 1:
+            return not words[0].isdisjoint(tokens)
+        return any(
+            all(tokens[i + k] in ok for k, ok in enumerate(words))
+            for i in range(len(tokens) - len(words) + 1)
+        )
+
+    return np.array(
+        [
+            [sum(w for term, w in lexicon.items() if found(term, tokens)) for lexicon in lexicons]
+            for tokens in texts
+        ],
+        dtype=float,
+    ).reshape(len(texts), len(lexicons))
+
+
+def said_tokens(texts: Sequence[str], language: str) -> list[list[str]]:
+    """Lowercase words (and, where the language has a packaged pipeline, lemmas) of each text,
+    as spaCy tokenises ``language`` (elisions such as « d'approvisionnement » come apart)."""
+    reader = nlp(language)
+    out = []
+    for doc in reader.pipe(texts, batch_size=64, disable=without(reader, LEMMAS_ONLY)):
+        words = [t for t in doc if not t.is_space and not t.is_punct]
+        out.append([t.lower_ for t in words] + [t.lemma_.lower() for t in words if t.lemma_])
+    return out
+
+
 @dataclass
 class Scored:
     """Per-text scores: one row per text, one column per theme (``config.themes`` order)."""
@@ -125,8 +174,12 @@ def score_texts(
     w_embed: float = 0.7,
     w_lex: float = 0.3,
     language: str = "en",
+    said: Sequence[str] = (),
+    said_language: str = "",
 ) -> Scored:
-    """Combined lexical + semantic score of every text for every theme, and driver tags."""
+    """Combined lexical + semantic score of every text for every theme, and driver tags.
+    ``said``: for a translation, the words as said in ``said_language`` during each text; the
+    themes' lexicons of that language are read on them (the stronger lexical evidence counts)."""
     reader = nlp(language)
     docs = list(reader.pipe(texts, batch_size=64, disable=without(reader, LEMMAS_ONLY)))
     grams = [lemma_grams(d) for d in docs]
@@ -134,6 +187,9 @@ def score_texts(
     lex = np.array([[lexicon_score(g, t.lexicon) for t in themes] for g in grams]).reshape(
         len(texts), len(themes)
     )
+    own = [t.lexicons.get(said_language, {}) for t in themes]
+    if said and any(own):
+        lex = np.maximum(lex, pattern_scores(said_tokens(said, said_language), own))
     model = text.encoder()
     sentences = sentence_vectors(tuple(texts))
     prototypes = [[t.description, *t.facets] for t in themes]
@@ -218,18 +274,36 @@ def classify(
     config: TopicConfig,
     p: TopicsParams | None = None,
     language: str = "en",
+    said: Sequence[str] = (),
+    said_language: str = "",
 ) -> list[SentenceTopic]:
     """A topic per sentence (of a text in ``language``), scores smoothed over neighbouring
-    sentences."""
+    sentences; ``said``: the words as said in ``said_language`` during each (translated) one."""
     if not sentences:
         return []
     p = p or TopicsParams()
-    scored = score_texts([s.text for s in sentences], config, p.w_embed, p.w_lex, language)
+    texts = [s.text for s in sentences]
+    scored = score_texts(texts, config, p.w_embed, p.w_lex, language, said, said_language)
     labels, confidence = decide(smooth(scored.scores, p.smoothing), config)
     return [
         SentenceTopic(s, lab, c, d, function(s.text, language))
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
     ]
+
+
+def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> list[str]:
+    """The talk's own words during each translated sentence: those of its segment whose middle
+    falls inside the sentence's time (the whole segment when none does)."""
+    by_id = {seg.id: seg for seg in segments}
+    out = []
+    for s in sentences:
+        seg = by_id.get(s.segment)
+        if seg is None:
+            out.append("")
+            continue
+        inside = [w.word for w in seg.words if s.start <= (w.start + w.end) / 2 <= s.end]
+        out.append("".join(inside).strip() if inside else seg.text)
+    return out
 
 
 def as_said(item: SentenceTopic, said: dict[int, str], language: str) -> SentenceTopic:
@@ -318,12 +392,14 @@ class Topics(Stage):
         config = TopicConfig.model_validate(params.config)
         report = Report()
         translation = inputs["translate"]
-        segments = translation.onto(inputs["export"].transcript.segments)
+        original = inputs["export"].transcript.segments
         language = translation.reading
-        sentences = classify(split_sentences(segments, language), config, params, language)
+        split = split_sentences(translation.onto(original), language)
+        said = words_said(split, original) if translation.needed else [s.text for s in split]
+        sentences = classify(split, config, params, language, said, translation.source)
         if translation.needed:  # an introduction, hand-off or thanks shows best as it was said
-            said = {seg.id: seg.text for seg in inputs["export"].transcript.segments}
-            sentences = [as_said(it, said, translation.source) for it in sentences]
+            said_in = {seg.id: seg.text for seg in original}
+            sentences = [as_said(it, said_in, translation.source) for it in sentences]
         notes = []
         if not text.has_pipeline(language):
             notes.append(
@@ -332,6 +408,10 @@ class Topics(Stage):
             )
         if translation.needed:
             notes.insert(0, f"read in English, translated from '{translation.source}' by Whisper")
+        if translation.source != "en" and not any(
+            t.lexicons.get(translation.source) for t in config.themes.values()
+        ):
+            notes.append(f"no theme lexicon in '{translation.source}': words as said not read")
         sentences = fix_topics(sentences, params, config.labels, report)
         themes = {label: config.title(label) for label in config.labels}
         return TopicMap(themes, sentences, to_spans(sentences), asdict(report), notes)
