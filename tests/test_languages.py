@@ -21,9 +21,11 @@ from pipeline.core.event import Speaker
 from pipeline.core.language import naming, naming_languages
 from pipeline.core.runner import RunResult, run
 from pipeline.core.types import Segment, Word
+from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
 from pipeline.stages.name import Utterance, name_speakers
-from pipeline.stages.translate import missed
+from pipeline.stages.transcribe import TranscribeParams, transcribe
+from pipeline.stages.translate import TranslateParams, missed
 from pipeline.tools import demo
 from pipeline.tools.evaluate import topic_agreement, wer
 from tests.helpers import ROOT, run_cli
@@ -191,6 +193,30 @@ def test_an_english_webinar_is_untouched_by_the_language_machinery(demo_run, dem
         assert (tmp_path / "summaries" / again.rec_id / name).read_bytes() == (
             demo_run.summary_dir / name
         ).read_bytes(), name
+
+
+def test_the_translation_decodes_the_windows_the_transcription_encoded(talks):
+    """A talk to be translated keeps Whisper's encoder outputs from its transcription; the
+    translation reads the same windows, looks every one up instead of encoding it, and gets the
+    English it gets from encoding them afresh. An English talk keeps nothing."""
+    result = talks["de"][1]
+    wav = result.out_dir / "audio.wav"
+    reading = TranslateParams().reading("de")
+    encoded.forget()
+    try:
+        fresh = [s.text for s in transcribe(wav, reading, 2).segments]
+        transcribe(wav, TranscribeParams(language="de"), 2, None, "en")
+        windows = encoded.held()
+        assert windows >= 3  # 92 s of speech
+        before = encoded.reused()
+        kept = [s.text for s in transcribe(wav, reading, 2).segments]
+        assert encoded.reused() - before == windows
+        assert kept == fresh
+        encoded.forget()
+        transcribe(wav, TranscribeParams(language="de"), 2, None, "de")  # summary in German
+        assert encoded.held() == 0
+    finally:
+        encoded.forget()
 
 
 @pytest.mark.check

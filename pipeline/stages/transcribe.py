@@ -26,7 +26,7 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Word
-from ..models import weights
+from ..models import encoded, weights
 from .extract import open_wav, read_samples
 
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -57,6 +57,8 @@ class TranscribeParams:
     max_segment_seconds: float = 15.0  # decoder windows are re-cut into sentences at most this long
     segment_pause: float = 0.8  # … or at a pause this long after a word without punctuation
     abbreviations: tuple[str, ...] = ABBREVIATIONS  # their full stop ends no sentence
+    task: str = "transcribe"  # or "translate": English, by the same model (the translate stage)
+    no_repeat: int = 0  # no phrase of this many words twice in a window (0: no such rule)
 
 
 def _round(x: float) -> float:
@@ -67,13 +69,19 @@ def _round(x: float) -> float:
 
 
 def _faster(
-    audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
+    audio: np.ndarray,
+    opts: TranscribeParams,
+    threads: int,
+    on_progress: ProgressFn | None,
+    translated_to: str = "",
 ) -> Transcript:
     from faster_whisper import BatchedInferencePipeline
 
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
     common: dict[str, Any] = {
         "language": None if opts.language == "auto" else opts.language,
+        "task": opts.task,
+        "no_repeat_ngram_size": opts.no_repeat,
         "beam_size": opts.beam_size,
         "word_timestamps": True,
         "condition_on_previous_text": False,
@@ -81,11 +89,13 @@ def _faster(
         "vad_filter": True,
     }
     if opts.batched:
-        pieces, info = BatchedInferencePipeline(model).transcribe(
+        pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
             audio, batch_size=opts.batch_size, **common
         )
     else:
         pieces, info = model.transcribe(audio, **common)
+    if translated_to:  # the language is known, no window is encoded yet
+        encoded.keep(opts.batched and info.language != translated_to)
     segments = []
     for piece in pieces:
         words = [
@@ -177,7 +187,11 @@ def _speech_regions(audio: np.ndarray) -> list[float]:
 
 
 def _openai(
-    audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
+    audio: np.ndarray,
+    opts: TranscribeParams,
+    threads: int,
+    on_progress: ProgressFn | None,
+    translated_to: str = "",
 ) -> Transcript:
     import torch
     import whisper
@@ -358,9 +372,12 @@ def transcribe(
     opts: TranscribeParams,
     threads: int = 2,
     on_progress: ProgressFn | None = None,
+    translated_to: str = "",
 ) -> Transcript:
     """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``. A long
-    recording goes block by block; the language found in the first block holds for the rest."""
+    recording goes block by block; the language found in the first block holds for the rest.
+    ``translated_to``: the summary's language; a talk found to be in another keeps Whisper's
+    encoder outputs for its translation (``models.encoded``)."""
     if opts.engine not in ENGINES:
         raise PipelineError(
             f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
@@ -370,7 +387,7 @@ def transcribe(
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         try:
-            parts.append((offset, run(audio, opts, threads, progress)))
+            parts.append((offset, run(audio, opts, threads, progress, translated_to)))
         except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
             raise PipelineError(
                 f"{opts.engine} failed with model '{opts.model}': "
@@ -430,7 +447,9 @@ class Transcribe(Stage):
                 fix="use the multilingual model (--model base) for a talk in another language",
                 exit_code=2,
             )
-        return transcribe(ctx.out / "audio.wav", params, ctx.settings.threads, progress)
+        encoded.forget()  # another recording's windows
+        target = "en" if ctx.settings.summary_language == "en" else ""
+        return transcribe(ctx.out / "audio.wav", params, ctx.settings.threads, progress, target)
 
     def write(self, ctx: Context, params: Any, result: Transcript) -> None:
         write_json(ctx.out / "asr.json", result.to_dict())

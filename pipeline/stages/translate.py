@@ -3,14 +3,15 @@ functions, takeaways and the abstract can read it; the transcript outputs stay i
 language.
 
 Whisper's own translation task (the same multilingual model as the transcript, ``task=translate``,
-with word times) reads the recording again in chunks of consecutive recognised segments, up to
-``chunk_seconds`` long, cut at long pauses (batched, as the transcription is; a chunk per voice
-was tried: a third more chunks to decode for no better English). Every English word keeps its
+with word times) reads the recording again exactly as the transcription did — the same blocks,
+the same voice-activity windows, batched — so the encoder outputs the transcription kept for it
+(``models.encoded``) are decoded again instead of computed again. Every English word keeps its
 time, so each English word lands in the original segment it was said in (``Translation.onto``),
 and so with that segment's speaker. Repeated three-word phrases are barred (batched decoding
 has no temperature fallback, and on weak audio the translation can loop). Whisper's
-translation can also stop before the end of its clip: runs of recognised segments that no English
-word landed in are read once more, as clips of their own. Nothing runs — no model is loaded — when
+translation can also stop before the end of its window: runs of recognised segments that no
+English word landed in are read once more, in clips of consecutive segments (up to
+``chunk_seconds``, cut at pauses over ``chunk_pause``). Nothing runs — no model is loaded — when
 the talk is already in the summary language or the user asked for a summary in the talk's own
 language (``same``).
 """
@@ -28,8 +29,9 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation, Word
-from ..models import weights
+from ..models import encoded, weights
 from .extract import load_audio
+from .transcribe import TranscribeParams, transcribe
 
 SR = 16000
 TARGETS = ("en", "same")
@@ -44,10 +46,22 @@ class TranslateParams:
     compute_type: str = "int8"
     beam_size: int = 5
     batch_size: int = 8
-    chunk_seconds: float = 28.0  # Whisper reads 30 s at a time
-    chunk_pause: float = 2.0  # a longer pause between two segments starts a new chunk
-    no_repeat: int = 3  # no phrase of this many words twice in one chunk
-    refill: float = 3.0  # a run of untranslated segments this long (speech s) is read again
+    no_repeat: int = 3  # no phrase of this many words twice in one window
+    refill: float = 3.0  # a run of untranslated segments this long (speech s) is read again …
+    chunk_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
+    chunk_pause: float = 2.0  # … a longer pause between two segments starts a new clip
+
+    def reading(self, language: str) -> TranscribeParams:
+        """The transcription's settings for reading the talk in ``language`` into English."""
+        return TranscribeParams(
+            model=self.model,
+            language=language,
+            compute_type=self.compute_type,
+            beam_size=self.beam_size,
+            batch_size=self.batch_size,
+            task="translate",
+            no_repeat=self.no_repeat,
+        )
 
 
 def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[float, float]]:
@@ -158,15 +172,17 @@ class Translate(Stage):
                 fix="use a multilingual model (--model base), or --summary-language same",
                 exit_code=2,
             )
-        clips = chunks(recognised.segments, params.chunk_seconds, params.chunk_pause)
-        audio = load_audio(ctx.out / "audio.wav")
-        english = translate(audio, source, clips, params, ctx.settings.threads, progress)
+        wav, threads = ctx.out / "audio.wav", ctx.settings.threads
+        try:
+            english = transcribe(wav, params.reading(source), threads, progress).segments
+        finally:
+            encoded.forget()
         again = missed(recognised.segments, english, params.refill)
         if again:
             more = [
                 c for run in again for c in chunks(run, params.chunk_seconds, params.chunk_pause)
             ]
-            english += translate(audio, source, more, params, ctx.settings.threads)
+            english += translate(load_audio(wav), source, more, params, threads)
             english = [
                 replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))
             ]
