@@ -16,7 +16,7 @@ import importlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -187,11 +187,7 @@ def _speech_regions(audio: np.ndarray) -> list[float]:
 
 
 def _openai(
-    audio: np.ndarray,
-    opts: TranscribeParams,
-    threads: int,
-    on_progress: ProgressFn | None,
-    translated_to: str = "",
+    audio: np.ndarray, opts: TranscribeParams, threads: int, on_progress: ProgressFn | None
 ) -> Transcript:
     import torch
     import whisper
@@ -382,12 +378,12 @@ def transcribe(
         raise PipelineError(
             f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
-    run = _faster if opts.engine == "faster-whisper" else _openai
+    run = partial(_faster, translated_to=translated_to) if opts.engine == ENGINES[0] else _openai
     parts: list[tuple[float, Transcript]] = []
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         try:
-            parts.append((offset, run(audio, opts, threads, progress, translated_to)))
+            parts.append((offset, run(audio, opts, threads, progress)))
         except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
             raise PipelineError(
                 f"{opts.engine} failed with model '{opts.model}': "
