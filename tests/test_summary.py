@@ -321,3 +321,22 @@ def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):
     assert all(f["slide"].startswith("Slide ") and f["start"] > 0 for f in percent)
     md = (summary_dir(demo_run) / "summary.md").read_text()
     assert "## Key figures" in md and "| **" in md.split("## Key figures", 1)[1]
+
+
+@pytest.mark.check
+def test_a_figure_said_twice_in_one_sentence_is_listed_once():
+    from pipeline.core.types import Sentence, SentenceTopic
+    from pipeline.stages.summarize import figures
+
+    said = [
+        "I'll cut it in half, and then I'll take it out in half.",
+        "We cut costs by 40 percent.",
+        "Later we cut them by 40 percent again.",
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
+        for i, t in enumerate(said)
+    ]
+    found = [(f.figure, f.start) for f in figures(items, None)]
+    assert found.count(("half", 0.0)) == 1
+    assert [t for t, start in found if start > 0] == ["40 percent", "40 percent"]  # two times

@@ -374,12 +374,15 @@ def abstract(
 def figures(items: list[SentenceTopic], slides: SlideMap | None) -> list[Figure]:
     """Every figure said in content sentences (spaCy's percentages, amounts, quantities, counts
     and dates that hold a number), with its sentence, speaker, time and the slide then on
-    screen."""
+    screen. A figure said twice in one sentence ("in half, … in half") is listed once."""
     content = [it for it in items if it.function == "content"]
     found: list[Figure] = []
+    seen: set[tuple[str, float]] = set()
     for it, doc in zip(content, text.nlp().pipe([it.sentence.text for it in content]), strict=True):
         for ent in doc.ents:
-            if ent.label_ in _FIGURE_LABELS and _NUMBER_WORDS.search(ent.text):
+            key = (ent.text.casefold(), it.sentence.start)
+            if ent.label_ in _FIGURE_LABELS and _NUMBER_WORDS.search(ent.text) and key not in seen:
+                seen.add(key)
                 found.append(
                     Figure(
                         ent.text,
