@@ -12,8 +12,17 @@ from markdown_it import MarkdownIt
 
 from pipeline.core.config import Settings
 from pipeline.core.runner import run
-from pipeline.core.types import Point, Segment, SpeakerInfo, Summary, TopicSpan
+from pipeline.core.types import (
+    Point,
+    Segment,
+    Sentence,
+    SentenceTopic,
+    SpeakerInfo,
+    Summary,
+    TopicSpan,
+)
 from pipeline.outputs.render import environment, render_index, render_summary
+from pipeline.stages.summarize import figures
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -325,9 +334,6 @@ def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):
 
 @pytest.mark.check
 def test_a_figure_said_twice_in_one_sentence_is_listed_once():
-    from pipeline.core.types import Sentence, SentenceTopic
-    from pipeline.stages.summarize import figures
-
     said = [
         "I'll cut it in half, and then I'll take it out in half.",
         "We cut costs by 40 percent.",
