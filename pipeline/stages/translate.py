@@ -156,7 +156,14 @@ class Translate(Stage):
     def run(
         self, ctx: Context, params: TranslateParams, inputs: Mapping[str, Any], progress: ProgressFn
     ) -> Translation:
-        recognised: Transcript = inputs["transcribe"]
+        try:
+            return self._english(ctx, params, inputs["transcribe"], progress)
+        finally:  # the windows the transcription kept are used now, or never
+            encoded.forget()
+
+    def _english(
+        self, ctx: Context, params: TranslateParams, recognised: Transcript, progress: ProgressFn
+    ) -> Translation:
         source = recognised.language
         if params.target == "same":
             return Translation(
@@ -173,10 +180,8 @@ class Translate(Stage):
                 exit_code=2,
             )
         wav, threads = ctx.out / "audio.wav", ctx.settings.threads
-        try:
-            english = transcribe(wav, params.reading(source), threads, progress).segments
-        finally:
-            encoded.forget()
+        english = transcribe(wav, params.reading(source), threads, progress).segments
+        encoded.forget()  # before the re-read loads the whole recording
         again = missed(recognised.segments, english, params.refill)
         if again:
             more = [
