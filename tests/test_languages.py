@@ -122,6 +122,10 @@ def test_a_webinar_in_another_language(talks, language):
     assert points and all(p.get("original") for p in points)
     originals = {seg["text"] for seg in exported["segments"]}
     assert all(p["original"] in originals for p in points)
+    # the abstract's points too, each with the words as said
+    for paragraph in summary["abstract"].split("\n\n")[1:]:
+        quoted = paragraph.split("(Original: “")[1:]
+        assert quoted and all(q.split("”)")[0] in originals for q in quoted), paragraph
     assert f'class="original" lang="{language}"' in page
 
 

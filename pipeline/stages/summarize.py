@@ -320,7 +320,8 @@ def abstract(
     the talk. With ``p.llm``, a local language model may make each theme's paragraph fluent
     (``rewrite``: kept only when it invents no number, name or organisation; ``rewritten``
     records what happened). Paragraphs are separated by a blank line; the connecting words are
-    in ``language`` (its catalog), the points as they were said."""
+    in ``language`` (its catalog), the points as they were said (a translated point with its
+    original words)."""
     _ = translations(language).gettext
     main = [
         k
@@ -349,7 +350,10 @@ def abstract(
             speaker = who.get(point.speaker or "")
             if not speaker or point.speaker in spoken or len(sentences) == p.abstract_points:
                 continue
-            sentences.append(reported(speaker, point.text, bool(sentences), language))
+            line = reported(speaker, point.text, bool(sentences), language)
+            if point.original:  # a translation: the words as said beside it
+                line += f" ({_('Original')}: “{point.original}”)"
+            sentences.append(line)
             spoken.add(point.speaker or "")
         if not sentences:
             continue
