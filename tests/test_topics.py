@@ -133,6 +133,7 @@ def test_another_event_series_brings_its_own_themes(tmp_path):
         "themes:\n  a: {title: A}\n",
         "[1, 2\n",
         "themes: {a: {title: A, description: long enough text, colour: red}}\n",
+        "themes: {a: {title: A, description: long enough text, lexicons: {de: {klima*: high}}}}\n",
     ],
 )
 def test_bad_topic_files_are_config_errors(tmp_path, text):
