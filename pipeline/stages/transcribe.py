@@ -14,7 +14,7 @@ import contextlib
 import gzip
 import importlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -96,6 +96,18 @@ def _faster(
         pieces, info = model.transcribe(audio, **common)
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
+    return Transcript(
+        language=info.language,
+        language_probability=_round(info.language_probability),
+        duration=_round(len(audio) / SR),
+        engine="faster-whisper",
+        model=opts.model,
+        segments=segments_of(pieces, on_progress),
+    )
+
+
+def segments_of(pieces: Iterable[Any], on_progress: ProgressFn | None = None) -> list[Segment]:
+    """faster-whisper's segments (consumed as they are decoded) as ours, numbered from 0."""
     segments = []
     for piece in pieces:
         words = [
@@ -115,14 +127,7 @@ def _faster(
         )
         if on_progress:
             on_progress(piece.end)
-    return Transcript(
-        language=info.language,
-        language_probability=_round(info.language_probability),
-        duration=_round(len(audio) / SR),
-        engine="faster-whisper",
-        model=opts.model,
-        segments=segments,
-    )
+    return segments
 
 
 # --- openai-whisper -------------------------------------------------------------------------

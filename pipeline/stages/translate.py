@@ -28,10 +28,10 @@ import numpy as np
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
-from ..core.types import Segment, Transcript, Translation, Word
+from ..core.types import Segment, Transcript, Translation
 from ..models import encoded, weights
 from .extract import load_audio
-from .transcribe import TranscribeParams, transcribe
+from .transcribe import TranscribeParams, segments_of, transcribe
 
 SR = 16000
 TARGETS = ("en", "same")
@@ -114,18 +114,7 @@ def translate(
         clip_timestamps=[{"start": a, "end": b} for a, b in clips],
         vad_filter=False,
     )
-    out: list[Segment] = []
-    for piece in pieces:
-        words = [
-            Word(round(w.start, 3), round(w.end, 3), w.word, round(w.probability, 3))
-            for w in piece.words or []
-        ]
-        out.append(
-            Segment(len(out), round(piece.start, 3), round(piece.end, 3), piece.text.strip(), words)
-        )
-        if on_progress:
-            on_progress(piece.end)
-    return out
+    return segments_of(pieces, on_progress)
 
 
 class Translate(Stage):
