@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,11 +13,12 @@ import srt
 import webvtt
 
 from pipeline.core.config import Settings
+from pipeline.core.errors import PipelineError
 from pipeline.core.runner import run
 from pipeline.core.types import Transcript
 from pipeline.outputs.formats import clock
 from pipeline.stages import transcribe as asr
-from pipeline.stages.extract import load_audio
+from pipeline.stages.extract import load_audio, probe
 from pipeline.tools.evaluate import wer
 from tests.helpers import truth
 
@@ -145,12 +147,12 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("extract", False),
         ("transcribe", False),
         ("diarize", False),
+        ("media", False),
         ("name", False),
         ("export", False),
         ("translate", False),
         ("topics", False),
         ("slides", False),
-        ("media", False),
         ("summarize", False),
     ]
     assert json.loads((out / again.rec_id / "manifest.json").read_text())["stages"] == before
@@ -170,15 +172,41 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("extract", False),
         ("transcribe", True),
         ("diarize", False),
+        ("media", False),
         ("name", True),
         ("export", True),
         ("translate", True),
         ("topics", True),
         ("slides", True),
-        ("media", False),
         ("summarize", True),
     ]
     assert stages["diarize"] == before["diarize"]
+
+
+def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_run, tmp_path):
+    """The page's audio is encoded while the stages after diarization run. When one of those
+    fails (a damaged deck), the encoding still finishes and is recorded: the next run does not
+    redo it."""
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
+    rendition = summaries / demo_run.rec_id / "recording.opus"
+    rendition.unlink()
+    damaged = tmp_path / "damaged deck.pdf"
+    damaged.write_bytes(demo_files.deck.read_bytes()[:400])
+    heard: list[tuple[str, str]] = []
+    settings = Settings(transcripts_dir=out, summaries_dir=summaries, slides=(damaged,))
+    with pytest.raises(PipelineError, match="PDF"):
+        run(
+            demo_files.recording, settings, on_stage=lambda _id, o: heard.append((o.name, o.status))
+        )
+    assert ("slides", "failed") in heard and ("media", "ran") in heard
+    assert ("summarize", "ran") not in heard
+    manifest = json.loads((out / demo_run.rec_id / "manifest.json").read_text())
+    assert manifest["stages"]["media"]["status"] == "done"
+    assert probe(rendition).duration == pytest.approx(demo_run.transcript.duration, abs=0.5)
+
+    fixed = run(demo_files.recording, replace(settings, slides=(demo_files.deck,)))
+    assert not [s.name for s in fixed.stages if s.ran]  # the deck as before: all up to date
 
 
 def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):

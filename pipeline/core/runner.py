@@ -9,8 +9,10 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,7 +34,7 @@ from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .library import LibraryError
 from .review import ensure_template, load_review
-from .stage import Context, Planned, Stage, plan
+from .stage import Context, Planned, ProgressFn, Stage, plan
 from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
 from .types import MediaInfo, SpeakerInfo, Transcript
 
@@ -88,8 +90,18 @@ def release_memory() -> None:
         trim(0)
 
 
+@dataclass
+class _Running:
+    """A stage at work: when it started, and its progress bar (if any)."""
+
+    name: str
+    started: float
+    task: Any = None
+
+
 class _Book:
-    """Book-keeping of one run: manifest records, progress bars, outcomes."""
+    """Book-keeping of one run: manifest records, progress bars, outcomes. Only the runner's
+    own thread calls it (a background stage reports through its progress callback alone)."""
 
     def __init__(
         self,
@@ -101,27 +113,28 @@ class _Book:
         self.ctx, self.manifest, self.progress, self.on_stage = ctx, manifest, progress, on_stage
         self.duration = ctx.info.duration if ctx.info else 0.0
         self.outcomes: list[StageOutcome] = []
-        self.running: tuple[str, float] | None = None
-        self.task: Any = None
+        self.running: dict[str, _Running] = {}
 
     def skipped(self, name: str) -> None:
         self._outcome(StageOutcome(name, False, 0.0))
 
     def start(self, name: str) -> Callable[[float], None]:
         """The stage starts; returns its progress callback (seconds of audio done)."""
-        self.running = (name, time.perf_counter())
+        running = self.running[name] = _Running(name, time.perf_counter())
         if self.progress is None:
             return lambda _seconds: None
         total = max(self.duration, 0.001)
-        self.task = self.progress.add_task(name, total=total, unit="s audio")
-        return lambda seconds: self.progress.update(self.task, completed=seconds)  # type: ignore[union-attr]
+        running.task = self.progress.add_task(name, total=total, unit="s audio")
+        return lambda seconds: self.progress.update(running.task, completed=seconds)  # type: ignore[union-attr]
 
-    def done(self, planned: Planned, outputs: Sequence[Path], facts: dict[str, Any]) -> None:
-        assert self.running is not None
-        name, started = self.running
-        seconds = round(time.perf_counter() - started, 3)
+    def done(
+        self, planned: Planned, outputs: Sequence[Path], facts: dict[str, Any], ended: float
+    ) -> None:
+        """The stage finished at ``ended`` (``time.perf_counter``): recorded in the manifest."""
+        running = self.running.pop(planned.stage.name)
+        seconds = round(ended - running.started, 3)
         self.manifest.record(
-            name,
+            running.name,
             {
                 "key": planned.key,
                 "status": "done",
@@ -133,18 +146,17 @@ class _Book:
                 **facts,
             },
         )
-        if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, completed=max(self.duration, 0.001))
-        self.running = self.task = None
-        self._outcome(StageOutcome(name, True, seconds))
+        if self.progress is not None and running.task is not None:
+            self.progress.update(running.task, completed=max(self.duration, 0.001))
+        self._outcome(StageOutcome(running.name, True, seconds))
         release_memory()
 
-    def failed(self, error: str) -> None:
-        """The stage that was running when the run failed (if any) is reported as failed."""
-        if self.running is not None:
-            name, started = self.running
-            self._outcome(StageOutcome(name, False, round(time.perf_counter() - started, 3), error))
-            self.running = None
+    def failed(self, error: str, name: str | None = None) -> None:
+        """Stage ``name`` failed (None: whichever were running when the run failed)."""
+        for running in [self.running[name]] if name else list(self.running.values()):
+            seconds = round(time.perf_counter() - running.started, 3)
+            self._outcome(StageOutcome(running.name, False, seconds, error))
+            del self.running[running.name]
 
     def _outcome(self, outcome: StageOutcome) -> None:
         self.outcomes.append(outcome)
@@ -197,25 +209,67 @@ class _Needs(Mapping[str, Any]):
 
 
 def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
-    """The loop: every enabled stage either is up to date or runs, writes and is recorded."""
+    """The loop: every enabled stage either is up to date or runs, writes and is recorded. A
+    ``background`` stage runs in a worker thread while the loop goes on; it is waited for
+    before a stage that needs it, and before the loop ends — also when a stage fails, so that
+    finished work is recorded."""
     plans = plan(ctx, stages)
     results = Results(ctx, plans)
-    for name, planned in plans.items():
-        stage = planned.stage
-        if not planned.enabled:
-            stage.discard(ctx)
-            continue
-        outputs = stage.outputs(ctx, planned.params)
-        entry = book.manifest.stage(name)
-        if entry and entry.get("key") == planned.key and all(p.exists() for p in outputs):
-            book.skipped(name)
-            continue
-        progress = book.start(name)
-        result = stage.run(ctx, planned.params, results.needed_by(stage), progress)
-        stage.write(ctx, planned.params, result)
+    waiting: dict[str, tuple[Planned, list[Path], Future[tuple[Any, float]]]] = {}
+
+    def wait_for(name: str) -> None:
+        planned, outputs, job = waiting.pop(name)
+        try:
+            result, ended = job.result()
+        except BaseException as exc:
+            book.failed(str(exc) or type(exc).__name__, name)
+            raise
         results.known[name] = result
-        book.done(planned, outputs, stage.facts(result))
+        book.done(planned, outputs, planned.stage.facts(result), ended)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="stage") as worker:
+        try:
+            for name, planned in plans.items():
+                stage = planned.stage
+                if not planned.enabled:
+                    stage.discard(ctx)
+                    continue
+                outputs = stage.outputs(ctx, planned.params)
+                entry = book.manifest.stage(name)
+                if entry and entry.get("key") == planned.key and all(p.exists() for p in outputs):
+                    book.skipped(name)
+                    continue
+                for need in stage.needs:
+                    if need in waiting:
+                        wait_for(need)
+                progress = book.start(name)
+                if stage.background:  # its inputs are read here, not in the worker
+                    inputs = {need: results[need] for need in stage.needs}
+                    job = worker.submit(_execute, stage, ctx, planned.params, inputs, progress)
+                    waiting[name] = (planned, outputs, job)
+                    continue
+                needs = results.needed_by(stage)
+                result, ended = _execute(stage, ctx, planned.params, needs, progress)
+                results.known[name] = result
+                book.done(planned, outputs, stage.facts(result), ended)
+        finally:
+            error = sys.exc_info()[1]
+            for name in list(waiting):
+                try:
+                    wait_for(name)
+                except Exception:
+                    if error is None:
+                        raise
     return results
+
+
+def _execute(
+    stage: Stage, ctx: Context, params: Any, inputs: Mapping[str, Any], progress: ProgressFn
+) -> tuple[Any, float]:
+    """One stage's work: its result, written; and when it was done (``time.perf_counter``)."""
+    result = stage.run(ctx, params, inputs, progress)
+    stage.write(ctx, params, result)
+    return result, time.perf_counter()
 
 
 def context(

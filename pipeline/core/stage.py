@@ -72,6 +72,9 @@ class Stage:
     reads_source: ClassVar[bool] = False  # reads the recording itself (its sha256 is upstream)
     libraries: ClassVar[tuple[str, ...]] = ()  # packages whose versions are part of the key
     data_files: ClassVar[tuple[str, ...]] = ()  # globs under pipeline/ of files that are code
+    # its work is another program's (ffmpeg): it runs beside the next stages, and is waited
+    # for before a stage that needs it and before the run ends
+    background: ClassVar[bool] = False
 
     def enabled(self, ctx: Context) -> bool:
         return True

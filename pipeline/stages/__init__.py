@@ -1,4 +1,5 @@
-"""The stages, one module each, and ``STAGES``: all of them in pipeline order."""
+"""The stages, one module each, and ``STAGES``: all of them in pipeline order (the media stage's
+ffmpeg starts once diarization is done and runs beside the stages after it)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ STAGES = (
     Extract(),
     Transcribe(),
     Diarize(),
+    Media(),
     Name(),
     Export(),
     Translate(),
     Topics(),
     Slides(),
-    Media(),
     Summarize(),
 )

@@ -76,6 +76,7 @@ class Media(Stage):
     Params = MediaParams
     needs = ("extract",)
     libraries = ("ffmpeg",)
+    background = True  # ffmpeg encodes on one core while the next stages run (Python, mostly)
 
     def params(self, ctx: Context) -> MediaParams:
         return MediaParams(mode=ctx.settings.media)
