@@ -86,7 +86,7 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
         for f in (
             weights.faster_whisper,
             diarization.segmentation,
-            diarization.embedder,
+            diarization.embedders,
             text.encoder,
             text.ranker,
         )

@@ -194,6 +194,26 @@ def test_fbank_in_parts_is_the_same_as_in_one_go(demo_run):
         assert np.array_equal(diarization.fbank(audio[:n], 2), diarization.fbank(audio[:n]))
 
 
+def test_embeddings_shared_out_between_sessions_are_those_of_one_session(demo_run):
+    """The batches of CAM++ inputs worked by two single-threaded sessions side by side give
+    every input the embedding one session gives it, in its own row, whatever the lengths."""
+    feats = diarization.fbank(load_audio(demo_run.out_dir / "audio.wav"))
+    rng = np.random.default_rng(7)
+    lengths = [300] * 21 + list(rng.integers(100, 300, 9))
+    starts = rng.integers(0, len(feats) - 300, len(lengths))
+    inputs = [
+        feats[a : a + n] - feats[a : a + n].mean(axis=0)
+        for a, n in zip(starts, lengths, strict=True)
+    ]
+    one = diarization._embed_batched(inputs, threads=1)
+    two = diarization._embed_batched(inputs, threads=2)
+    assert len(networks.embedders(2)) == 2 and one.shape == (30, 192)
+    assert np.allclose(np.linalg.norm(two, axis=1), 1.0, atol=1e-5)
+    assert np.abs(two - one).max() < 1e-5
+    (alone,) = networks.embedders(1)[0].run(None, {"input": inputs[-1][None]})
+    assert np.abs(two[-1] - alone[0] / np.linalg.norm(alone[0])).max() < 1e-5
+
+
 def test_onnx_networks_compute_what_the_torch_networks_compute(demo_run):
     """Diarization runs ONNX exports of the packaged torch networks: same outputs for any number
     of windows or inputs and any input length (the exports were traced on one shape)."""
@@ -215,7 +235,7 @@ def test_onnx_networks_compute_what_the_torch_networks_compute(demo_run):
     for n, frames in ((1, 150), (5, 300), (2, 1200)):
         x = np.stack([feats[i * frames : (i + 1) * frames] for i in range(n)])
         x = x - x.mean(axis=1, keepdims=True)
-        (got,) = networks.embedder(2).run(None, {"input": x})
+        (got,) = networks.embedders(1)[0].run(None, {"input": x})
         with torch.inference_mode():
             want = campplus(torch.from_numpy(x)).numpy()
         assert got.shape == want.shape == (n, 192)

@@ -20,6 +20,7 @@ stage.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -280,20 +281,35 @@ def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
     return x[first : first + n].copy()
 
 
-def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 16) -> np.ndarray:
+def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 8) -> np.ndarray:
     """CAM++ embeddings, normalised; inputs of equal length run together (most windows of a
-    webinar hold one speaker throughout, so their inputs are the same length)."""
-    session = networks.embedder(threads)
+    webinar hold one speaker throughout, so their inputs are the same length), the batches
+    shared out between ``threads`` single-threaded sessions working side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
     out = np.zeros((len(inputs), 192), np.float32)
     by_length: dict[int, list[int]] = {}
     for i, x in enumerate(inputs):
         by_length.setdefault(len(x), []).append(i)
-    for rows in by_length.values():
-        for j in range(0, len(rows), batch):
-            chunk = rows[j : j + batch]
+    chunks = [
+        rows[j : j + batch] for rows in by_length.values() for j in range(0, len(rows), batch)
+    ]
+    todo = iter(chunks)
+    lock = threading.Lock()
+
+    def work(session: Any) -> None:
+        while True:
+            with lock:
+                chunk = next(todo, None)
+            if chunk is None:
+                return
             x = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
             (emb,) = session.run(None, {"input": x})
             out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
+
+    sessions = networks.embedders(threads)
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        list(pool.map(work, sessions))
     return out
 
 
