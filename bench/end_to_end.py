@@ -88,7 +88,7 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
             diarization.segmentation,
             diarization.embedders,
             text.encoder,
-            text.ranker,
+            text.textrank,
         )
         if f.cache_info().currsize
     ]

