@@ -20,7 +20,6 @@ stage.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -294,22 +293,17 @@ def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 8) -
     chunks = [
         rows[j : j + batch] for rows in by_length.values() for j in range(0, len(rows), batch)
     ]
-    todo = iter(chunks)
-    lock = threading.Lock()
 
-    def work(session: Any) -> None:
-        while True:
-            with lock:
-                chunk = next(todo, None)
-            if chunk is None:
-                return
+    def work(session: Any, mine: list[list[int]]) -> None:
+        for chunk in mine:
             x = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
             (emb,) = session.run(None, {"input": x})
             out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
 
     sessions = networks.embedders(threads)
-    with ThreadPoolExecutor(len(sessions)) as pool:
-        list(pool.map(work, sessions))
+    n = len(sessions)  # every n-th batch to each: each length group is shared out evenly
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(work, sessions, [chunks[i::n] for i in range(n)]))
     return out
 
 
