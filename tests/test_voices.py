@@ -100,6 +100,39 @@ def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
     assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
 
 
+def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_run):
+    """A splinter whose turns are each too short for a voiceprint (1.2 s) gets one from its
+    speech taken together, and joins the speaker whose voice that is — whoever it is."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    feats = diarization.fbank(audio)
+    diarized = json.loads((demo_run.out_dir / "diarization.json").read_text())
+    turns = [Turn(*row) for row in diarized["turns"]]
+    voices_ = np.load(demo_run.out_dir / "voices.npy")
+    none = np.zeros(192, np.float32)
+    p = DiarizeParams()
+    for source in (0, 1):
+        i, longest = max(
+            ((i, t) for i, t in enumerate(turns) if t.speaker == source),
+            key=lambda it: it[1].end - it[1].start,
+        )
+        a = longest.start
+        pieces = [
+            Turn(a, a + 1.0, source),
+            Turn(a + 1.0, a + 2.2, 9),
+            Turn(a + 2.5, a + 3.7, 9),
+            Turn(a + 3.7, longest.end, source),
+        ]
+        cut = [*turns[:i], *pieces, *turns[i + 1 :]]
+        voices_cut = np.vstack([voices_[:i], voices_[i], none, none, voices_[i], voices_[i + 1 :]])
+        kept, uncertain = diarization.splinters(cut, voices_cut, p)
+        assert "too short to tell" in uncertain[9]  # without its speech taken together
+        pooled = diarization.pooled_voices(cut, voices_cut, feats, p)
+        assert pooled[i + 1].any() and np.array_equal(pooled[i + 1], pooled[i + 2])
+        kept, uncertain = diarization.splinters(cut, pooled, p)
+        assert 9 not in {t.speaker for t in kept} and 9 not in uncertain
+        assert [t.speaker for t in kept if t.start <= a + 3.0 <= t.end] == [source]
+
+
 @needs_voices
 @pytest.mark.parametrize("pool", ["tune", "report"])
 def test_real_voices_panel_is_counted_exactly_with_a_low_der(pool, tmp_path):

@@ -68,6 +68,7 @@ class DiarizeParams:
     uncertain_distance: float = 0.55  # … another within this distance is marked uncertain
     refine_seconds: float = 1.5  # turns with this much clean speech get a second look
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
+    pooled_seconds: float = 0.5  # a speaker without a voiceprinted turn: one from all their speech
     far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
     far_field_unsure: float = (
         0.25  # share of unsure speech-like frames from which audio is far-field
@@ -502,6 +503,39 @@ def _voices_of(joined: list[Turn], parts: list[Turn], weighted: np.ndarray) -> n
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
+def pooled_voices(
+    turns: list[Turn], voices: np.ndarray, feats: np.ndarray, p: DiarizeParams, threads: int = 1
+) -> np.ndarray:
+    """``voices`` with a voice for the turns of each speaker who has none (every turn too short
+    for a voiceprint of its own, as a splinter's are): one embedding of all their speech taken
+    together (where they talk alone, or all of it when that is under ``p.pooled_seconds``), so
+    that ``splinters`` can tell whose voice it is. Speakers with under ``p.pooled_seconds`` of
+    speech stay without one."""
+    talking = np.zeros(len(feats), np.int16)
+    for turn in turns:
+        talking[round(turn.start * 100) : round(turn.end * 100)] += 1
+    voiced = {t.speaker for t, v in zip(turns, voices, strict=True) if v.any()}
+    rows: dict[int, list[int]] = {}
+    for i, turn in enumerate(turns):
+        if turn.speaker not in voiced:
+            rows.setdefault(turn.speaker, []).append(i)
+    inputs, owners = [], []
+    for speaker, mine in rows.items():
+        spans = [slice(round(turns[i].start * 100), round(turns[i].end * 100)) for i in mine]
+        x = np.concatenate([feats[s][talking[s] == 1] for s in spans])
+        if len(x) < p.pooled_seconds * 100:
+            x = np.concatenate([feats[s] for s in spans])
+        if len(x) >= p.pooled_seconds * 100:
+            inputs.append(_middle(x - x.mean(axis=0), p.embed_seconds))
+            owners.append(speaker)
+    if not inputs:
+        return voices
+    out = voices.copy()
+    for speaker, emb in zip(owners, _embed_batched(inputs, threads), strict=True):
+        out[rows[speaker]] = emb
+    return out
+
+
 def speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarray]:
     """Each speaker's voice: the normalised, length-weighted mean of their turns' voices."""
     sums: dict[int, np.ndarray] = {}
@@ -596,6 +630,7 @@ def diarize(
     labels, centroids = assign(embeddings, keys, trusted, p)
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
     turns, voices = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
+    voices = pooled_voices(turns, voices, feats, p, threads)
     kept, uncertain = splinters(turns, voices, p)
     if len(kept) != len(turns):  # splinters joined their speaker: the voices of the new turns
         parts = [replace(t, speaker=kept_speaker(kept, t)) for t in turns]
