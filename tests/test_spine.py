@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import shutil
@@ -14,7 +15,7 @@ import webvtt
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import PipelineError
-from pipeline.core.runner import run
+from pipeline.core.runner import StageOutcome, run
 from pipeline.core.types import Transcript
 from pipeline.outputs.formats import clock
 from pipeline.stages import transcribe as asr
@@ -200,6 +201,7 @@ def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_r
             demo_files.recording, settings, on_stage=lambda _id, o: heard.append((o.name, o.status))
         )
     assert ("slides", "failed") in heard and ("media", "ran") in heard
+    assert gc.get_freeze_count() == 0  # what the media stage's release froze is collectable again
     assert ("summarize", "ran") not in heard
     manifest = json.loads((out / demo_run.rec_id / "manifest.json").read_text())
     assert manifest["stages"]["media"]["status"] == "done"
@@ -207,6 +209,31 @@ def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_r
 
     fixed = run(demo_files.recording, replace(settings, slides=(demo_files.deck,)))
     assert not [s.name for s in fixed.stages if s.ran]  # the deck as before: all up to date
+
+
+def test_what_a_finished_stage_leaves_is_frozen_for_the_run_only(demo_files, demo_run, tmp_path):
+    """After a stage, what survives the collection is frozen, so the next stage's collection
+    does not walk the models again; after the run everything is collectable again."""
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
+    manifest_file = out / demo_run.rec_id / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    for name in ("name", "export"):
+        del manifest["stages"][name]
+    manifest_file.write_text(json.dumps(manifest))
+    frozen: dict[str, int] = {}
+
+    def hear(_id: str, outcome: StageOutcome) -> None:
+        frozen[outcome.name] = gc.get_freeze_count()
+
+    again = run(
+        demo_files.recording,
+        Settings(transcripts_dir=out, summaries_dir=summaries),
+        on_stage=hear,
+    )
+    assert [s.name for s in again.stages if s.ran] == ["name", "export"]
+    assert frozen["name"] == 0 < frozen["export"]  # the name stage's survivors, frozen
+    assert gc.get_freeze_count() == 0
 
 
 def test_renamed_copy_keeps_its_id(demo_files, demo_run, tmp_path):

@@ -83,8 +83,11 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 def release_memory() -> None:
     """Give the heap a finished stage freed back to the system. glibc keeps it otherwise, and the
-    next stage's peak stacks on top (10-min webinar: peak RSS 1.50 → 1.23 GB)."""
+    next stage's peak stacks on top (10-min webinar: peak RSS 1.50 → 1.23 GB). What survives the
+    collection (models, earlier results) is frozen until the run ends (``run_stages``), so the
+    next collection looks only at what the next stage made."""
     gc.collect()
+    gc.freeze()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -254,12 +257,15 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
                 book.done(planned, outputs, stage.facts(result), ended)
         finally:
             error = sys.exc_info()[1]
-            for name in list(waiting):
-                try:
-                    wait_for(name)
-                except Exception:
-                    if error is None:
-                        raise
+            try:
+                for name in list(waiting):
+                    try:
+                        wait_for(name)
+                    except Exception:
+                        if error is None:
+                            raise
+            finally:
+                gc.unfreeze()  # what release_memory froze: collectable again
     return results
 
 
