@@ -451,6 +451,14 @@ def to_turns(active: np.ndarray, step: float, opts: DiarizeParams, duration: flo
     return turns
 
 
+def _talking(turns: list[Turn], n_frames: int) -> np.ndarray:
+    """How many speakers talk in each 10-ms fbank frame."""
+    talking = np.zeros(n_frames, np.int16)
+    for turn in turns:
+        talking[round(turn.start * 100) : round(turn.end * 100)] += 1
+    return talking
+
+
 def refine(
     turns: list[Turn],
     feats: np.ndarray,
@@ -465,9 +473,7 @@ def refine(
     louder voice and would move (and merge away) the quieter speaker's turn. Returns the turns
     (one speaker's neighbouring turns joined) and each one's voice: the mean of the embeddings of
     the turns it was made of (zeros where none had enough clean speech)."""
-    talking = np.zeros(len(feats), np.int16)
-    for turn in turns:
-        talking[round(turn.start * 100) : round(turn.end * 100)] += 1
+    talking = _talking(turns, len(feats))
     long, inputs = [], []
     for i, turn in enumerate(turns):
         span = slice(round(turn.start * 100), round(turn.end * 100))
@@ -511,9 +517,7 @@ def pooled_voices(
     together (where they talk alone, or all of it when that is under ``p.pooled_seconds``), so
     that ``splinters`` can tell whose voice it is. Speakers with under ``p.pooled_seconds`` of
     speech stay without one."""
-    talking = np.zeros(len(feats), np.int16)
-    for turn in turns:
-        talking[round(turn.start * 100) : round(turn.end * 100)] += 1
+    talking = _talking(turns, len(feats))
     voiced = {t.speaker for t, v in zip(turns, voices, strict=True) if v.any()}
     rows: dict[int, list[int]] = {}
     for i, turn in enumerate(turns):
