@@ -269,6 +269,27 @@ def test_media_link_and_none(demo_files, demo_run, tmp_path):
     assert 'id="media"' not in (none.summary_dir / "summary.html").read_text()
 
 
+def test_the_page_audio_reports_its_progress_and_fails_cleanly(demo_run, tmp_path):
+    """The Opus rendition tells how far it has got, in seconds of the recording, up to its
+    end; a WAV ffmpeg cannot read fails with one clear error and leaves no file behind."""
+    from pipeline.core.errors import PipelineError
+    from pipeline.stages.extract import probe
+    from pipeline.stages.media import MediaParams, render_opus
+
+    duration = demo_run.transcript.duration
+    seen: list[float] = []
+    target = tmp_path / "recording.opus"
+    render_opus(demo_run.out_dir / "audio.wav", target, MediaParams(), duration, seen.append)
+    assert seen and seen == sorted(seen)  # at least the final report (a fast machine: only it)
+    assert seen[-1] == pytest.approx(duration, abs=1.0)
+    assert probe(target).duration == pytest.approx(duration, abs=0.5)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF" + bytes(200))
+    with pytest.raises(PipelineError, match="could not write the audio for the page"):
+        render_opus(broken, tmp_path / "other.opus", MediaParams(), duration, seen.append)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.wav", "recording.opus"]
+
+
 def labelled() -> list[dict[str, str]]:
     import csv
 

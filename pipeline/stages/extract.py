@@ -103,15 +103,14 @@ def probe(path: Path) -> MediaInfo:
     )
 
 
-def _run_ffmpeg(
-    info: MediaInfo, out: Path, sample_rate: int, on_progress: ProgressFn | None
-) -> None:
+def run_with_progress(
+    stream: Any, duration: float, on_progress: ProgressFn | None
+) -> tuple[int, bytes]:
+    """Run an ffmpeg-python output ``stream``, telling ``on_progress`` how many seconds of
+    output it has written (ffmpeg's ``-progress``, at most ``duration``); its exit code and
+    error output."""
     process = (
-        ffmpeg.input(ffmpeg_name(info.path))
-        .output(
-            str(out), format="wav", acodec="pcm_s16le", ac=1, ar=sample_rate, vn=None, map="0:a:0"
-        )
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
+        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
         .overwrite_output()
         .run_async(pipe_stdout=True, pipe_stderr=True)
     )
@@ -119,9 +118,19 @@ def _run_ffmpeg(
     for raw in process.stdout:
         key, _, value = raw.decode("ascii", "replace").strip().partition("=")
         if key == "out_time_us" and on_progress and value.isdigit():
-            on_progress(min(int(value) / 1e6, info.duration))
+            on_progress(min(int(value) / 1e6, duration))
     stderr = process.stderr.read()
-    if process.wait() != 0:
+    return process.wait(), stderr
+
+
+def _run_ffmpeg(
+    info: MediaInfo, out: Path, sample_rate: int, on_progress: ProgressFn | None
+) -> None:
+    stream = ffmpeg.input(ffmpeg_name(info.path)).output(
+        str(out), format="wav", acodec="pcm_s16le", ac=1, ar=sample_rate, vn=None, map="0:a:0"
+    )
+    code, stderr = run_with_progress(stream, info.duration, on_progress)
+    if code != 0:
         raise PipelineError(
             f"ffmpeg could not decode the audio ({last_line(stderr)})",
             info.path,

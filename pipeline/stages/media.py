@@ -22,7 +22,7 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path
 from ..core.types import Player
-from .extract import ffmpeg_name, last_line
+from .extract import ffmpeg_name, last_line, run_with_progress
 
 MODES = ("copy", "link", "none")
 _VIDEO = (".mp4", ".mkv", ".webm", ".mov", ".m4v", ".avi", ".mpg", ".mpeg", ".ts")
@@ -45,32 +45,33 @@ def _link_name(ctx: Context) -> str:
     return "recording" + ctx.recording.suffix.lower()
 
 
-def render_opus(wav: Path, target: Path, bitrate: str, complexity: int, frame_ms: int) -> None:
-    """``target``: the WAV as Ogg Opus at ``bitrate`` (written atomically)."""
+def render_opus(
+    wav: Path,
+    target: Path,
+    p: MediaParams,
+    duration: float,
+    on_progress: ProgressFn | None = None,
+) -> None:
+    """``target``: the WAV as Ogg Opus (written atomically); ``on_progress`` hears the seconds
+    of ``duration`` encoded so far."""
     with atomic_path(target) as tmp:
-        try:
-            (
-                ffmpeg.input(ffmpeg_name(wav))
-                .output(
-                    f"file:{tmp}",
-                    format="ogg",
-                    acodec="libopus",
-                    audio_bitrate=bitrate,
-                    ac=1,
-                    application="voip",
-                    compression_level=complexity,
-                    frame_duration=frame_ms,
-                )
-                .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-                .overwrite_output()
-                .run(capture_stdout=True, capture_stderr=True)
-            )
-        except ffmpeg.Error as exc:
+        stream = ffmpeg.input(ffmpeg_name(wav)).output(
+            f"file:{tmp}",
+            format="ogg",
+            acodec="libopus",
+            audio_bitrate=p.bitrate,
+            ac=1,
+            application="voip",
+            compression_level=p.complexity,
+            frame_duration=p.frame_ms,
+        )
+        code, stderr = run_with_progress(stream, duration, on_progress)
+        if code != 0:
             raise PipelineError(
-                f"ffmpeg could not write the audio for the page ({last_line(exc.stderr)})",
+                f"ffmpeg could not write the audio for the page ({last_line(stderr)})",
                 target,
                 "check that ffmpeg has libopus (Debian's ffmpeg does), or run with --media none",
-            ) from None
+            )
 
 
 class Media(Stage):
@@ -97,12 +98,9 @@ class Media(Stage):
     ) -> Player:
         self.discard(ctx)
         if params.mode == "copy":
+            duration = ctx.info.duration if ctx.info else 0.0
             render_opus(
-                ctx.out / "audio.wav",
-                ctx.summary_dir / RENDITION,
-                params.bitrate,
-                params.complexity,
-                params.frame_ms,
+                ctx.out / "audio.wav", ctx.summary_dir / RENDITION, params, duration, progress
             )
             return Player(RENDITION, "audio")
         if params.mode == "link":
