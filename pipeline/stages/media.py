@@ -56,7 +56,7 @@ def render_opus(
     of ``duration`` encoded so far."""
     with atomic_path(target) as tmp:
         stream = ffmpeg.input(ffmpeg_name(wav)).output(
-            f"file:{tmp}",
+            ffmpeg_name(tmp),
             format="ogg",
             acodec="libopus",
             audio_bitrate=p.bitrate,

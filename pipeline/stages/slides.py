@@ -26,6 +26,7 @@ from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, file_sha256, read_json, slugify, write_json
 from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
 from ..models import text
+from .extract import ffmpeg_name
 
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
 
@@ -130,7 +131,7 @@ def sample_frames(
 
     width, height = size
     process = (
-        ffmpeg.input(f"file:{video.resolve()}")
+        ffmpeg.input(ffmpeg_name(video))
         .video.filter("fps", fps=1 / interval, start_time=0)
         .filter("scale", width, height)
         .output("pipe:", format="rawvideo", pix_fmt="gray")
