@@ -198,5 +198,10 @@ def test_the_words_said_during_a_translated_sentence():
     segment = Segment(7, 0.0, 4.0, "Guten Tag. Ja.", words)
     sentences = [Sentence(0.0, 2.0, None, "Good day.", 7), Sentence(3.0, 4.0, None, "Yes.", 7)]
     assert topics.words_said(sentences, [segment]) == ["Guten Tag.", "Ja."]
-    off = Sentence(5.0, 6.0, None, "Yes.", 7)  # no word inside its time: the whole segment
+    off = Sentence(5.0, 6.0, None, "Yes.", 7)  # the segment's only sentence: all its words
     assert topics.words_said([off], [segment]) == ["Guten Tag. Ja."]
+    # a word between two sentences goes to the nearer one, never lost
+    short = [Sentence(0.0, 1.2, None, "Good day.", 7), Sentence(3.5, 4.0, None, "Yes.", 7)]
+    assert topics.words_said(short, [segment]) == ["Guten Tag.", "Ja."]
+    bare = Segment(8, 5.0, 6.0, "Hallo.", [])  # no word times: the whole segment
+    assert topics.words_said([Sentence(5.0, 6.0, None, "Hello.", 8)], [bare]) == ["Hallo."]

@@ -292,17 +292,31 @@ def classify(
 
 
 def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> list[str]:
-    """The talk's own words during each translated sentence: those of its segment whose middle
-    falls inside the sentence's time (the whole segment when none does)."""
+    """The talk's own words during each translated sentence: every word of a segment goes to
+    that segment's sentence nearest to its middle, so none is lost between two sentences (the
+    whole segment when it has no word times)."""
     by_id = {seg.id: seg for seg in segments}
-    out = []
-    for s in sentences:
-        seg = by_id.get(s.segment)
+    mine: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        mine.setdefault(s.segment, []).append(i)
+    out = ["" for _ in sentences]
+    for seg_id, indices in mine.items():
+        seg = by_id.get(seg_id)
         if seg is None:
-            out.append("")
             continue
-        inside = [w.word for w in seg.words if s.start <= (w.start + w.end) / 2 <= s.end]
-        out.append("".join(inside).strip() if inside else seg.text)
+        if not seg.words:
+            for i in indices:
+                out[i] = seg.text
+            continue
+        parts: dict[int, list[str]] = {i: [] for i in indices}
+        for w in seg.words:
+            mid = (w.start + w.end) / 2
+            near = min(
+                indices, key=lambda i: max(sentences[i].start - mid, mid - sentences[i].end, 0)
+            )
+            parts[near].append(w.word)
+        for i in indices:
+            out[i] = "".join(parts[i]).strip()
     return out
 
 
