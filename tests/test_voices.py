@@ -133,6 +133,33 @@ def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_
         assert [t.speaker for t in kept if t.start <= a + 3.0 <= t.end] == [source]
 
 
+def test_a_short_speaker_is_judged_by_all_its_speech_not_by_its_turns_voices(demo_run):
+    """A short speaker whose one voiceprinted turn carries someone else's voice (a neighbour
+    glued to the turn's edge) is compared by one voiceprint of all its speech: a piece of
+    speaker 1's longest turn, given speaker 0's voice, joins speaker 1 — not speaker 0."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    feats = diarization.fbank(audio)
+    diarized = json.loads((demo_run.out_dir / "diarization.json").read_text())
+    turns = [Turn(*row) for row in diarized["turns"]]
+    voices_ = np.load(demo_run.out_dir / "voices.npy")
+    p = DiarizeParams()
+    i, longest = max(
+        ((i, t) for i, t in enumerate(turns) if t.speaker == 1),
+        key=lambda it: it[1].end - it[1].start,
+    )
+    other = voices_[next(j for j, t in enumerate(turns) if t.speaker == 0)]
+    a = longest.start
+    pieces = [Turn(a, a + 1.0, 1), Turn(a + 1.0, a + 4.0, 9), Turn(a + 4.0, longest.end, 1)]
+    cut = [*turns[:i], *pieces, *turns[i + 1 :]]
+    voices_cut = np.vstack([voices_[:i], voices_[i], other, voices_[i], voices_[i + 1 :]])
+    kept, _ = diarization.splinters(cut, voices_cut, p)
+    assert [t.speaker for t in kept if t.start <= a + 2.5 <= t.end] == [0]  # by its turn's voice
+    pooled = diarization.pooled_voices(cut, voices_cut, feats, p)
+    kept, uncertain = diarization.splinters(cut, pooled, p)
+    assert 9 not in {t.speaker for t in kept} and 9 not in uncertain
+    assert [t.speaker for t in kept if t.start <= a + 2.5 <= t.end] == [1]
+
+
 @needs_voices
 @pytest.mark.parametrize("pool", ["tune", "report"])
 def test_real_voices_panel_is_counted_exactly_with_a_low_der(pool, tmp_path):

@@ -68,7 +68,7 @@ class DiarizeParams:
     uncertain_distance: float = 0.55  # … another within this distance is marked uncertain
     refine_seconds: float = 1.5  # turns with this much clean speech get a second look
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
-    pooled_seconds: float = 0.5  # a speaker without a voiceprinted turn: one from all their speech
+    pooled_seconds: float = 0.5  # a speaker who said little: one voiceprint of all their speech
     far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
     far_field_unsure: float = (
         0.25  # share of unsure speech-like frames from which audio is far-field
@@ -509,19 +509,29 @@ def _voices_of(joined: list[Turn], parts: list[Turn], weighted: np.ndarray) -> n
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
+def little(turns: list[Turn], p: DiarizeParams) -> tuple[dict[int, float], float]:
+    """Each speaker's seconds of speech, and the amount under which a speaker said little (under
+    ``p.splinter_seconds`` and under ``p.splinter_share`` of all speech)."""
+    talk: dict[int, float] = {}
+    for t in turns:
+        talk[t.speaker] = talk.get(t.speaker, 0.0) + t.end - t.start
+    return talk, min(p.splinter_seconds, p.splinter_share * sum(talk.values()))
+
+
 def pooled_voices(
     turns: list[Turn], voices: np.ndarray, feats: np.ndarray, p: DiarizeParams, threads: int = 1
 ) -> np.ndarray:
-    """``voices`` with a voice for the turns of each speaker who has none (every turn too short
-    for a voiceprint of its own, as a splinter's are): one embedding of all their speech taken
-    together (where they talk alone, or all of it when that is under ``p.pooled_seconds``), so
-    that ``splinters`` can tell whose voice it is. Speakers with under ``p.pooled_seconds`` of
-    speech stay without one."""
+    """``voices`` where each speaker who said little (``little``: the ones ``splinters`` judges)
+    has one voice for all their turns: one embedding of all their speech taken together (where
+    they talk alone, or all of it when that is under ``p.pooled_seconds``). Their turns are
+    often too short for a voiceprint of their own, and the mean of the few that have one can
+    mix in a neighbour's voice glued to a turn's edge; all of it at once sounds like the person
+    who said most of it. Speakers with under ``p.pooled_seconds`` of speech keep what they had."""
     talking = _talking(turns, len(feats))
-    voiced = {t.speaker for t, v in zip(turns, voices, strict=True) if v.any()}
+    talk, least = little(turns, p)
     rows: dict[int, list[int]] = {}
     for i, turn in enumerate(turns):
-        if turn.speaker not in voiced:
+        if talk[turn.speaker] < least:
             rows.setdefault(turn.speaker, []).append(i)
     inputs, owners = [], []
     for speaker, mine in rows.items():
@@ -530,7 +540,7 @@ def pooled_voices(
         if len(x) < p.pooled_seconds * 100:
             x = np.concatenate([feats[s] for s in spans])
         if len(x) >= p.pooled_seconds * 100:
-            inputs.append(_middle(x - x.mean(axis=0), p.embed_seconds))
+            inputs.append(x - x.mean(axis=0))
             owners.append(speaker)
     if not inputs:
         return voices
@@ -558,16 +568,13 @@ def splinters(
     A short speaker who sounds like nobody else is a person who said little (a question from the
     floor); one with no turn long enough for a voiceprint cannot be compared and is marked
     uncertain."""
-    talk: dict[int, float] = {}
-    for t in turns:
-        talk[t.speaker] = talk.get(t.speaker, 0.0) + t.end - t.start
-    little = min(p.splinter_seconds, p.splinter_share * sum(talk.values()))
+    talk, least = little(turns, p)
     voice = speaker_voices(turns, voices)
     merged: dict[int, int] = {}
     uncertain: dict[int, str] = {}
     for spk in sorted(talk, key=lambda k: talk[k]):
         others = [k for k in voice if k != spk and k not in merged and talk[k] > talk[spk]]
-        if talk[spk] >= little or not others:
+        if talk[spk] >= least or not others:
             continue
         if spk not in voice:
             uncertain[spk] = (
