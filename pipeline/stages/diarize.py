@@ -66,7 +66,7 @@ class DiarizeParams:
     splinter_seconds: float = 8.0  # a speaker with less speech than this (and than …
     splinter_share: float = 0.03  # … this share of all speech) who sounds like …
     uncertain_distance: float = 0.55  # … another within this distance is marked uncertain
-    refine_seconds: float = 1.5  # turns with this much clean speech get a second look
+    refine_seconds: float = 0.5  # turns with this much clean speech get a second look (tune pool)
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
     pooled_seconds: float = 0.5  # a speaker who said little: one voiceprint of all their speech
     far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
