@@ -133,6 +133,27 @@ def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_
         assert [t.speaker for t in kept if t.start <= a + 3.0 <= t.end] == [source]
 
 
+def test_the_second_look_gives_a_short_turn_back_to_its_speaker(demo_run):
+    """The opening 0.8 s of a turn, glued to another speaker (as a window shared with the one
+    who spoke before does), is re-embedded and goes back to the speaker whose voice it is."""
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    feats = diarization.fbank(audio)
+    diarized = json.loads((demo_run.out_dir / "diarization.json").read_text())
+    turns = [Turn(*row) for row in diarized["turns"]]
+    voice = diarization.speaker_voices(turns, np.load(demo_run.out_dir / "voices.npy"))
+    centroids = np.stack([voice[k] for k in range(max(voice) + 1)])
+    for source, glued in ((1, 0), (0, 1)):
+        i, longest = max(
+            ((i, t) for i, t in enumerate(turns) if t.speaker == source),
+            key=lambda it: it[1].end - it[1].start,
+        )
+        a = longest.start
+        cut = [*turns[:i], Turn(a, a + 0.8, glued), Turn(a + 0.8, longest.end, source)]
+        cut += turns[i + 1 :]
+        moved, _ = diarization.refine(cut, feats, centroids, DiarizeParams())
+        assert [t.speaker for t in moved if t.start <= a + 0.4 <= t.end] == [source]
+
+
 def test_a_short_speaker_is_judged_by_all_its_speech_not_by_its_turns_voices(demo_run):
     """A short speaker whose one voiceprinted turn carries someone else's voice (a neighbour
     glued to the turn's edge) is compared by one voiceprint of all its speech: a piece of
