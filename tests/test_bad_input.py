@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from pipeline.tools import demo
 from pipeline.tools.evaluate import wer
@@ -110,6 +111,19 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     assert data["segments"] == [] and data["duration"] == pytest.approx(20, abs=0.1)
     assert (out / "transcript.txt").read_text() == ""
     assert (out / "transcript.vtt").read_text().strip() == "WEBVTT"
+    # the summary says so, without empty speaker, timeline or transcript sections
+    (page,) = (tmp_path / "summaries").glob("*/summary.md")
+    text = page.read_text()
+    assert "No speech was found in this recording." in text
+    assert "## Speakers" not in text and "## Timeline" not in text
+    html = page.with_suffix(".html").read_text()
+    assert 'id="speakers"' not in html and 'id="timeline"' not in html
+    headings = [
+        p.text
+        for p in Document(str(page.with_suffix(".docx"))).paragraphs
+        if p.style.name.startswith("Heading")
+    ]
+    assert headings == ["Summary"]
 
 
 def test_odd_file_name_spaces_unicode_leading_dash(tmp_path, short_clip):

@@ -39,21 +39,24 @@ def write_docx(
         doc.add_paragraph(_text(context["date"]))
     for warning in context.get("warnings", []):
         doc.add_paragraph(_text(f"{_('Warning')}: {warning}"))
-    doc.add_heading(_("Speakers"), 1)
-    table = doc.add_table(rows=1, cols=5)
-    table.style = "Light Grid Accent 1"
-    for cell, title in zip(
-        table.rows[0].cells,
-        [_(x) for x in ("Speaker", "Role", "Organisation", "Talk time", "Notes")],
-        strict=True,
-    ):
-        cell.text = title
-    for s in context["speakers"]:
-        row = table.add_row().cells
-        notes = "; ".join(([f"{_('Uncertain')}: {s.uncertain}"] if s.uncertain else []) + s.notes)
-        values = (s.label, s.role, s.org, clock(s.talk_time)[:8], notes)
-        for cell, value in zip(row, values, strict=True):
-            cell.text = _text(value)
+    if context["speakers"]:
+        doc.add_heading(_("Speakers"), 1)
+        table = doc.add_table(rows=1, cols=5)
+        table.style = "Light Grid Accent 1"
+        for cell, title in zip(
+            table.rows[0].cells,
+            [_(x) for x in ("Speaker", "Role", "Organisation", "Talk time", "Notes")],
+            strict=True,
+        ):
+            cell.text = title
+        for s in context["speakers"]:
+            row = table.add_row().cells
+            notes = "; ".join(
+                ([f"{_('Uncertain')}: {s.uncertain}"] if s.uncertain else []) + s.notes
+            )
+            values = (s.label, s.role, s.org, clock(s.talk_time)[:8], notes)
+            for cell, value in zip(row, values, strict=True):
+                cell.text = _text(value)
     doc.add_heading(_("Summary"), 1)
     for paragraph in summary.abstract.split("\n\n"):
         doc.add_paragraph(_text(paragraph))
@@ -79,7 +82,8 @@ def write_docx(
             who = p.speaker or unknown
             said = f"{p.text} — {who}, {clock(p.start)[:8]}"
             doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
-    doc.add_heading(_("By speaker"), 1)
+    if summary.by_speaker:
+        doc.add_heading(_("By speaker"), 1)
     for speaker, points in summary.by_speaker.items():
         doc.add_heading(_text(speaker), 2)
         if speaker in summary.slides_by_speaker:
@@ -106,7 +110,8 @@ def write_docx(
                 doc.add_paragraph(
                     _text(f"{who}: {p.text} ({clock(p.start)[:8]})"), style="List Bullet"
                 )
-    doc.add_heading(_("Transcript"), 1)
+    if context["segments"]:
+        doc.add_heading(_("Transcript"), 1)
     for turn in turns(context["segments"]):  # one paragraph per speaker turn
         who = f"{turn[0].speaker}: " if turn[0].speaker else ""
         text = " ".join(seg.text.strip() for seg in turn)
