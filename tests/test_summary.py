@@ -22,7 +22,7 @@ from pipeline.core.types import (
     TopicSpan,
 )
 from pipeline.outputs.render import environment, render_index, render_summary
-from pipeline.stages.summarize import figures
+from pipeline.stages.summarize import SummarizeParams, abstract, figures
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -313,6 +313,26 @@ def test_sentence_functions_on_the_labelled_set():
         part = [r for r in rows if r["split"] == split]
         found = [function(r["text"]) for r in part]
         assert f1_score([r["label"] for r in part], found, average="macro") >= 0.9, split
+
+
+def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
+    """A lecture on physics (every theme under 10 %) is summed up by its most central points,
+    its anonymous speaker by label; where a theme has its share, only themes are."""
+    themes = {"green": "Green transition", "other": "Other"}
+    points = [
+        Point("Energy is conserved in a pendulum.", "Speaker 1", 10.0, "other"),
+        Point("The ball comes back to my chin.", "Speaker 1", 40.0, "other"),
+        Point("Heat pumps cut emissions.", "Speaker 2", 70.0, "green"),
+    ]
+    takeaways = {"other": points[:2], "green": points[2:]}
+    p = SummarizeParams()
+    off = abstract("Lecture", "", {}, {"other": 0.95, "green": 0.05}, themes, takeaways, p)
+    opening, body = off.split("\n\n")
+    assert opening == "Lecture was recorded."
+    assert body.startswith("Speaker 1 said that energy is conserved in a pendulum.")
+    assert "Speaker 1 added: “The ball comes back to my chin.”" in body
+    on = abstract("Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p)
+    assert "pendulum" not in on and "Speaker 1" not in on  # themes only, named speakers only
 
 
 def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):

@@ -316,7 +316,8 @@ def abstract(
 ) -> str:
     """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
-    points, attributed to their speakers. Extractive: only the connecting words are not said in
+    points, attributed to their speakers (when no theme has that share, one paragraph of the
+    talk's most central points, anonymous speakers by their label). Extractive: only the connecting words are not said in
     the talk. With ``p.llm``, a local language model may make each theme's paragraph fluent
     (``rewrite``: kept only when it invents no number, name or organisation; ``rewritten``
     records what happened). Paragraphs are separated by a blank line; the connecting words are
@@ -343,12 +344,16 @@ def abstract(
             _("%(event)s was recorded, on %(themes)s.") if main else _("%(event)s was recorded.")
         )
     paragraphs = [opening % values]
-    for label in main:
+    # a talk on none of the themes: its most central points all the same, anonymous speakers
+    # by their label ("Speaker 1"), so that the abstract says what the talk was about
+    offtopic = not main and bool(takeaways.get(OTHER))
+    for label in main or ([OTHER] if offtopic else []):
         sentences: list[str] = []
         spoken: set[str] = set()
         for point in takeaways.get(label, []):
-            speaker = who.get(point.speaker or "")
-            if not speaker or point.speaker in spoken or len(sentences) == p.abstract_points:
+            speaker = who.get(point.speaker or "") or (point.speaker if offtopic else None)
+            repeated = point.speaker in spoken and not offtopic  # a theme: one point a speaker
+            if not speaker or repeated or len(sentences) == p.abstract_points:
                 continue
             line = reported(speaker, point.text, bool(sentences), language)
             if point.original:  # a translation: the words as said beside it
@@ -371,7 +376,7 @@ def abstract(
             paragraph = fluent or paragraph
             if rewritten is not None:
                 rewritten[label] = outcome.used if fluent else f"extractive: {outcome.why}"
-        paragraphs.append(f"{themes[label]}: {paragraph}")
+        paragraphs.append(paragraph if offtopic else f"{themes[label]}: {paragraph}")
     return "\n\n".join(paragraphs)
 
 
