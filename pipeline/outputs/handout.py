@@ -41,39 +41,27 @@ def write_docx(
         doc.add_paragraph(_text(f"{_('Warning')}: {warning}"))
     if context["speakers"]:
         doc.add_heading(_("Speakers"), 1)
-        table = doc.add_table(rows=1, cols=5)
-        table.style = "Light Grid Accent 1"
-        for cell, title in zip(
-            table.rows[0].cells,
+        _table(
+            doc,
             [_(x) for x in ("Speaker", "Role", "Organisation", "Talk time", "Notes")],
-            strict=True,
-        ):
-            cell.text = title
-        for s in context["speakers"]:
-            row = table.add_row().cells
-            notes = "; ".join(
-                ([f"{_('Uncertain')}: {s.uncertain}"] if s.uncertain else []) + s.notes
-            )
-            values = (s.label, s.role, s.org, clock(s.talk_time)[:8], notes)
-            for cell, value in zip(row, values, strict=True):
-                cell.text = _text(value)
+            [
+                (s.label, s.role, s.org, clock(s.talk_time)[:8], _notes(s, _))
+                for s in context["speakers"]
+            ],
+        )
     doc.add_heading(_("Summary"), 1)
     for paragraph in summary.abstract.split("\n\n"):
         doc.add_paragraph(_text(paragraph))
     if summary.figures:
         doc.add_heading(_("Key figures"), 1)
-        figures = doc.add_table(rows=1, cols=5)
-        figures.style = "Light Grid Accent 1"
-        for cell, heading in zip(
-            figures.rows[0].cells,
+        _table(
+            doc,
             [_(x) for x in ("Figure", "Said", "Who", "When", "Slide")],
-            strict=True,
-        ):
-            cell.text = heading
-        for f in summary.figures:
-            values = (f.figure, f.text, f.speaker or unknown, clock(f.start)[:8], f.slide)
-            for cell, value in zip(figures.add_row().cells, values, strict=True):
-                cell.text = _text(value)
+            [
+                (f.figure, f.text, f.speaker or unknown, clock(f.start)[:8], f.slide)
+                for f in summary.figures
+            ],
+        )
     for topic, points in summary.takeaways.items():
         doc.add_heading(_text(themes.get(topic, topic)), 2)
         if topic in summary.slides_by_topic:
@@ -118,6 +106,23 @@ def write_docx(
         doc.add_paragraph(_text(f"[{clock(turn[0].start)[:8]}] {who}{text}"))
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
+
+
+def _table(doc: Any, headings: list[str], rows: list[tuple[str, ...]]) -> None:
+    """A grid table: the headings, then one row of text per item."""
+    table = doc.add_table(rows=1, cols=len(headings))
+    table.style = "Light Grid Accent 1"
+    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = heading
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            cell.text = _text(value)
+
+
+def _notes(speaker: Any, gettext: Any) -> str:
+    """A speaker's notes, the reason they are uncertain first."""
+    uncertain = [f"{gettext('Uncertain')}: {speaker.uncertain}"] if speaker.uncertain else []
+    return "; ".join(uncertain + speaker.notes)
 
 
 def _original(point: Any, gettext: Any) -> str:
