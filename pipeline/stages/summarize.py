@@ -317,12 +317,12 @@ def abstract(
     """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
     points, attributed to their speakers (when no theme has that share, one paragraph of the
-    talk's most central points, anonymous speakers by their label). Extractive: only the connecting words are not said in
-    the talk. With ``p.llm``, a local language model may make each theme's paragraph fluent
-    (``rewrite``: kept only when it invents no number, name or organisation; ``rewritten``
-    records what happened). Paragraphs are separated by a blank line; the connecting words are
-    in ``language`` (its catalog), the points as they were said (a translated point with its
-    original words)."""
+    talk's most central points, anonymous speakers by their label). Extractive: only the
+    connecting words are not said in the talk. With ``p.llm``, a local language model may make
+    each theme's paragraph fluent (``rewrite``: kept only when it invents no number, name or
+    organisation; ``rewritten`` records what happened). Paragraphs are separated by a blank
+    line; the connecting words are in ``language`` (its catalog), the points as they were said
+    (a translated point with its original words)."""
     _ = translations(language).gettext
     main = [
         k
