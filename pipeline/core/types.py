@@ -60,6 +60,11 @@ class Audio:
 # --- transcribe -----------------------------------------------------------------------------
 
 
+def outside(start: float, end: float, t: float) -> float:
+    """How far ``t`` lies outside [``start``, ``end``] (0 inside): the nearest span to a word."""
+    return max(start - t, t - end, 0.0)
+
+
 @dataclass
 class Word:
     start: float
@@ -137,7 +142,7 @@ class Translation:
             mid = (word.start + word.end) / 2
             at = max(bisect.bisect_right(starts, mid) - 1, 0)
             near = [i for i in (at, at + 1) if i < len(segments)]
-            best = min(near, key=lambda i: max(segments[i].start - mid, mid - segments[i].end, 0))
+            best = min(near, key=lambda i: outside(segments[i].start, segments[i].end, mid))
             english.setdefault(best, []).append(word)
         out = []
         for i, seg in enumerate(segments):

@@ -28,7 +28,7 @@ from ..core.errors import ConfigError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
-from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan
+from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan, outside
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
 from .functions import function
@@ -311,9 +311,7 @@ def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> li
         parts: dict[int, list[str]] = {i: [] for i in indices}
         for w in seg.words:
             mid = (w.start + w.end) / 2
-            near = min(
-                indices, key=lambda i: max(sentences[i].start - mid, mid - sentences[i].end, 0)
-            )
+            near = min(indices, key=lambda i: outside(sentences[i].start, sentences[i].end, mid))
             parts[near].append(w.word)
         for i in indices:
             out[i] = "".join(parts[i]).strip()
