@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -223,6 +225,25 @@ def test_html_and_markdown_injection_shows_as_text(browser, tmp_path):
     assert PAYLOAD in page.locator("h1").inner_text()
     rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
     assert "<script" not in rendered and "<img" not in rendered and "alert(1)" in rendered
+
+
+def test_the_printed_page_holds_each_turn_as_one_escaped_text_and_no_script():
+    """The PDF is printed from a static page: the same words per turn as the reviewer page, as
+    plain (escaped) text — no per-segment elements, no search box, no script."""
+    context = _hostile_context()
+    context["segments"] = [
+        Segment(0, 1.0, 2.0, PAYLOAD, [], speaker="S1"),
+        Segment(1, 2.0, 3.0, "and <b>more</b>", [], speaker="S1"),
+    ]
+    _, page = render_summary(context, environment())
+    _, printed = render_summary(context, environment(), static=True)
+    turn = re.compile(r'<span class="text">(.*?)</span></li>', re.S)
+    (as_printed,) = turn.findall(printed)
+    assert as_printed == html.escape(PAYLOAD, quote=False) + " and &lt;b&gt;more&lt;/b&gt;"
+    (on_page,) = turn.findall(page)
+    assert html.unescape(re.sub(r"<[^>]+>", "", on_page)) == PAYLOAD + " and <b>more</b>"
+    assert "<script" not in printed and 'id="q"' not in printed
+    assert "<script>" in page and 'id="q"' in page
 
 
 @needs_chromium
