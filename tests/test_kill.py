@@ -74,8 +74,9 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def wait_for(work: Path, stage: str, proc: subprocess.Popen) -> None:
-    """Block until every stage before ``stage`` is done (or the run has ended)."""
-    order = list(IN_TURN)
+    """Block until every stage before ``stage`` is done (or the run has ended). A run whose
+    stages were all done before it started is "finished" at once, while its process still lives."""
+    order = [*IN_TURN, "finished"]
     while proc.poll() is None and order.index(current_stage(work)) < order.index(stage):
         time.sleep(0.02)
 
