@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import onnxruntime
 import pytest
 import torch
 import whisper
 
+from pipeline.core.store import read_json
+from pipeline.core.types import Segment, Transcript
 from pipeline.models import onnx
 from pipeline.models import weights as models
 from pipeline.models.convert import read_ct2, to_openai_state
 from pipeline.stages import extract as media
-from pipeline.stages.extract import ExtractParams
-from pipeline.stages.transcribe import TranscribeParams, transcribe
+from pipeline.stages.extract import ExtractParams, load_audio
+from pipeline.stages.transcribe import TranscribeParams, clips, reread, transcribe, unheard
+from pipeline.tools.evaluate import wer
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +120,35 @@ def test_converted_checkpoint_matches_the_ctranslate2_weights():
     checkpoint = torch.load(models.openai_checkpoint("base"), weights_only=True)
     model = whisper.model.Whisper(whisper.model.ModelDimensions(**checkpoint["dims"]))
     model.load_state_dict(checkpoint["model_state_dict"])  # strict: every weight present, no extras
+
+
+def test_clips_join_close_spans_and_cut_long_ones():
+    assert clips([(0, 5), (6, 10), (13, 20)], 28, 2) == [(0, 10), (13, 20)]
+    assert clips([(0, 5), (6, 30)], 28, 2) == [(0, 5), (6, 30)]  # together over 28 s
+    assert clips([(0, 70)], 28, 2) == [(0, 28), (28, 56), (56, 70)]
+    assert clips([], 28, 2) == []
+
+
+def test_speech_the_batched_recogniser_skipped_is_read_again(demo_files, demo_run):
+    """Batched Whisper can end a window early and lose the rest of its speech (a whole turn, at
+    times). Take the words of the longest scripted turn out of the demo's transcript: the pause
+    that leaves is heard to hold speech, and reading it again gives that turn's words back."""
+    truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
+    turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
+
+    def inside(seg: Segment) -> bool:
+        return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
+
+    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    kept = [s for s in first if not inside(s)]
+    assert 0 < len(kept) < len(first)
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    opts = TranscribeParams(language="en")
+    holes = unheard(audio, kept, opts.reread)
+    assert any(a < turn["end"] and b > turn["start"] for a, b in holes)
+    model = models.faster_whisper(opts.model, opts.compute_type, 2)
+    found = reread(model, audio, kept, opts, "en")
+    assert [s.id for s in found] == list(range(len(found)))
+    assert [s.start for s in found] == sorted(s.start for s in found)
+    again = " ".join(s.text for s in found if inside(s))
+    assert wer(turn["text"], again, "en") < 0.5, again

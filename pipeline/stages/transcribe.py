@@ -59,6 +59,10 @@ class TranscribeParams:
     abbreviations: tuple[str, ...] = ABBREVIATIONS  # their full stop ends no sentence
     task: str = "transcribe"  # or "translate": English, by the same model (the translate stage)
     no_repeat: int = 0  # no phrase of this many words twice in a window (0: no such rule)
+    # batched decoding: a pause between words holding this much speech is read again (0: never) …
+    reread: float = 3.0
+    clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
+    clip_pause: float = 2.0  # … a longer pause starts a new clip
 
 
 def _round(x: float) -> float:
@@ -78,16 +82,7 @@ def _faster(
     from faster_whisper import BatchedInferencePipeline
 
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
-    common: dict[str, Any] = {
-        "language": None if opts.language == "auto" else opts.language,
-        "task": opts.task,
-        "no_repeat_ngram_size": opts.no_repeat,
-        "beam_size": opts.beam_size,
-        "word_timestamps": True,
-        "condition_on_previous_text": False,
-        "initial_prompt": opts.prompt or None,
-        "vad_filter": True,
-    }
+    common = _decoding(opts, None if opts.language == "auto" else opts.language)
     if opts.batched:
         pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
             audio, batch_size=opts.batch_size, **common
@@ -96,14 +91,100 @@ def _faster(
         pieces, info = model.transcribe(audio, **common)
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
+    segments = segments_of(pieces, on_progress)
+    if opts.batched and opts.reread:
+        segments = reread(model, audio, segments, opts, info.language)
     return Transcript(
         language=info.language,
         language_probability=_round(info.language_probability),
         duration=_round(len(audio) / SR),
         engine="faster-whisper",
         model=opts.model,
-        segments=segments_of(pieces, on_progress),
+        segments=segments,
     )
+
+
+def _decoding(opts: TranscribeParams, language: str | None) -> dict[str, Any]:
+    """faster-whisper's options for ``opts`` (``language`` None: detect it)."""
+    return {
+        "language": language,
+        "task": opts.task,
+        "no_repeat_ngram_size": opts.no_repeat,
+        "beam_size": opts.beam_size,
+        "word_timestamps": True,
+        "condition_on_previous_text": False,
+        "initial_prompt": opts.prompt or None,
+        "vad_filter": True,
+    }
+
+
+def reread(
+    model: Any, audio: np.ndarray, segments: list[Segment], opts: TranscribeParams, language: str
+) -> list[Segment]:
+    """``segments`` with the speech no recognised word covers read again. Batched decoding has
+    no fallback when Whisper ends a window early: the rest of the window's speech (a whole
+    speaker's turn, at times) is lost. Pauses of at least ``opts.reread`` seconds between
+    words (or before the first, after the last) in which Silero VAD hears as much speech are
+    read again as clips of their own (``clips``)."""
+    from faster_whisper import BatchedInferencePipeline
+
+    heard = unheard(audio, segments, opts.reread)
+    if not heard:
+        return segments
+    pieces, _ = BatchedInferencePipeline(model).transcribe(
+        audio,
+        batch_size=opts.batch_size,
+        clip_timestamps=[
+            {"start": a, "end": b} for a, b in clips(heard, opts.clip_seconds, opts.clip_pause)
+        ],
+        **_decoding(opts, language),
+    )
+    # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
+    found = [
+        s
+        for s in segments_of(pieces)
+        if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)
+    ]
+    ordered = sorted(segments + found, key=lambda s: s.start)
+    return [replace(s, id=i) for i, s in enumerate(ordered)]
+
+
+def unheard(audio: np.ndarray, segments: list[Segment], least: float) -> list[tuple[float, float]]:
+    """(start, end) of the speech Silero VAD hears in each pause of at least ``least`` seconds
+    between recognised words (the audio before the first word and after the last included),
+    for the pauses holding at least ``least`` seconds of speech. Only the pauses are read, so
+    this costs little beside the transcription."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    said = [(w.start, w.end) for s in segments for w in s.words or [s]]  # a segment without words
+    edges = [0.0, *(t for span in said for t in span), len(audio) / SR]
+    out: list[tuple[float, float]] = []
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start < least:
+            continue
+        first = int(start * SR)
+        regions = get_speech_timestamps(audio[first : int(end * SR)], VadOptions())
+        speech = [((first + r["start"]) / SR, (first + r["end"]) / SR) for r in regions]
+        if sum(b - a for a, b in speech) >= least:
+            out += speech
+    return out
+
+
+def clips(
+    spans: Iterable[tuple[float, float]], longest: float, pause: float
+) -> list[tuple[float, float]]:
+    """Consecutive (start, end) spans joined into clips of at most ``longest`` seconds with no
+    pause longer than ``pause`` inside; a longer span is cut into pieces of ``longest``."""
+    out: list[tuple[float, float]] = []
+    for start, end in spans:
+        if out and start - out[-1][1] <= pause and end - out[-1][0] <= longest:
+            out[-1] = (out[-1][0], end)
+            continue
+        while end - start > longest:
+            out.append((start, start + longest))
+            start += longest
+        out.append((start, end))
+    return out
 
 
 def segments_of(pieces: Iterable[Any], on_progress: ProgressFn | None = None) -> list[Segment]:

@@ -31,7 +31,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation
 from ..models import encoded, weights
 from .extract import load_audio
-from .transcribe import TranscribeParams, segments_of, transcribe
+from .transcribe import TranscribeParams, clips, segments_of, transcribe
 
 SR = 16000
 TARGETS = ("en", "same")
@@ -61,19 +61,8 @@ class TranslateParams:
             batch_size=self.batch_size,
             task="translate",
             no_repeat=self.no_repeat,
+            reread=0.0,  # what the translation skipped is found by ``missed`` instead
         )
-
-
-def chunks(segments: list[Segment], longest: float, pause: float) -> list[tuple[float, float]]:
-    """(start, end) of runs of consecutive segments, each at most ``longest`` seconds (a longer
-    segment is its own chunk, cut at ``longest``), with no longer pause than ``pause`` inside."""
-    out: list[tuple[float, float]] = []
-    for seg in segments:
-        if out and seg.start - out[-1][1] <= pause and seg.end - out[-1][0] <= longest:
-            out[-1] = (out[-1][0], seg.end)
-        else:
-            out.append((seg.start, min(seg.end, seg.start + longest)))
-    return out
 
 
 def missed(segments: list[Segment], english: list[Segment], least: float) -> list[list[Segment]]:
@@ -174,7 +163,11 @@ class Translate(Stage):
         again = missed(recognised.segments, english, params.refill)
         if again:
             more = [
-                c for run in again for c in chunks(run, params.chunk_seconds, params.chunk_pause)
+                c
+                for run in again
+                for c in clips(
+                    ((s.start, s.end) for s in run), params.chunk_seconds, params.chunk_pause
+                )
             ]
             english += translate(load_audio(wav), source, more, params, threads)
             english = [
