@@ -126,27 +126,36 @@ def reread(
     speaker's turn, at times) is lost. Pauses of at least ``opts.reread`` seconds between
     words (or before the first, after the last) in which Silero VAD hears as much speech are
     read again as clips of their own (``clips``)."""
-    from faster_whisper import BatchedInferencePipeline
-
     heard = unheard(audio, segments, opts.reread)
     if not heard:
         return segments
+    again = read_clips(
+        model, audio, clips(heard, opts.clip_seconds, opts.clip_pause), opts, language
+    )
+    # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
+    found = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
+    ordered = sorted(segments + found, key=lambda s: s.start)
+    return [replace(s, id=i) for i, s in enumerate(ordered)]
+
+
+def read_clips(
+    model: Any,
+    audio: np.ndarray,
+    spans: list[tuple[float, float]],
+    opts: TranscribeParams,
+    language: str,
+) -> list[Segment]:
+    """Segments (times in ``audio``) of each (start, end) clip of ``audio``, every clip read as a
+    window of its own (no voice-activity cut inside), batched."""
+    from faster_whisper import BatchedInferencePipeline
+
     pieces, _ = BatchedInferencePipeline(model).transcribe(
         audio,
         batch_size=opts.batch_size,
-        clip_timestamps=[
-            {"start": a, "end": b} for a, b in clips(heard, opts.clip_seconds, opts.clip_pause)
-        ],
+        clip_timestamps=[{"start": a, "end": b} for a, b in spans],
         **_decoding(opts, language),
     )
-    # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
-    found = [
-        s
-        for s in segments_of(pieces)
-        if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)
-    ]
-    ordered = sorted(segments + found, key=lambda s: s.start)
-    return [replace(s, id=i) for i, s in enumerate(ordered)]
+    return segments_of(pieces)
 
 
 def unheard(audio: np.ndarray, segments: list[Segment], least: float) -> list[tuple[float, float]]:

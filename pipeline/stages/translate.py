@@ -31,7 +31,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation
 from ..models import encoded, weights
 from .extract import load_audio
-from .transcribe import TranscribeParams, clips, segments_of, transcribe
+from .transcribe import TranscribeParams, clips, read_clips, transcribe
 
 SR = 16000
 TARGETS = ("en", "same")
@@ -83,27 +83,13 @@ def missed(segments: list[Segment], english: list[Segment], least: float) -> lis
 def translate(
     audio: np.ndarray,
     language: str,
-    clips: list[tuple[float, float]],
+    spans: list[tuple[float, float]],
     p: TranslateParams,
     threads: int,
-    on_progress: ProgressFn | None = None,
 ) -> list[Segment]:
     """English segments (with word times in the recording) for each clip of ``audio``."""
-    from faster_whisper import BatchedInferencePipeline
-
     model = weights.faster_whisper(p.model, p.compute_type, threads)
-    pieces, _ = BatchedInferencePipeline(model).transcribe(
-        audio,
-        language=language,
-        task="translate",
-        beam_size=p.beam_size,
-        batch_size=p.batch_size,
-        word_timestamps=True,
-        no_repeat_ngram_size=p.no_repeat,
-        clip_timestamps=[{"start": a, "end": b} for a, b in clips],
-        vad_filter=False,
-    )
-    return segments_of(pieces, on_progress)
+    return read_clips(model, audio, spans, p.reading(language), language)
 
 
 class Translate(Stage):
