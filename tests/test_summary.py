@@ -10,11 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from docx import Document
 from markdown_it import MarkdownIt
 
 from pipeline.core.config import Settings
 from pipeline.core.runner import run
 from pipeline.core.types import (
+    Figure,
     Point,
     Segment,
     Sentence,
@@ -23,6 +25,7 @@ from pipeline.core.types import (
     Summary,
     TopicSpan,
 )
+from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, render_index, render_summary
 from pipeline.stages.summarize import SummarizeParams, abstract, figures
 from pipeline.tools.evaluate import wer
@@ -244,6 +247,31 @@ def test_the_printed_page_holds_each_turn_as_one_escaped_text_and_no_script():
     assert html.unescape(re.sub(r"<[^>]+>", "", on_page)) == PAYLOAD + " and <b>more</b>"
     assert "<script" not in printed and 'id="q"' not in printed
     assert "<script>" in page and 'id="q"' in page
+
+
+def test_the_figures_of_one_sentence_share_one_row_in_every_document(tmp_path):
+    """ "15 times 10 is about 150 joules" is one row of key figures ("15 · 10 · about 150"), not
+    the same sentence three times — in the Markdown, the page and the DOCX; summary.json keeps
+    every figure."""
+    said = "15 times 10 is about 150 joules."
+    context = _hostile_context()
+    context["summary"] = replace(
+        context["summary"],
+        figures=[
+            Figure("15", "CARDINAL", said, "A", 23.0),
+            Figure("10", "CARDINAL", said, "A", 23.0),
+            Figure("about 150", "CARDINAL", said, "A", 23.0),
+            Figure("15 kilograms", "QUANTITY", "It weighs 15 kilograms.", "A", 10.0),
+        ],
+    )
+    markdown, page = render_summary(context, environment())
+    write_docx(tmp_path / "s.docx", context, tmp_path)
+    cells = [
+        c.text for t in Document(str(tmp_path / "s.docx")).tables for r in t.rows for c in r.cells
+    ]
+    for document in (markdown, page, "\n".join(cells)):
+        assert document.count(said) == 1
+        assert "15 · 10 · about 150" in document and "15 kilograms" in document
 
 
 @needs_chromium

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import srt
 import webvtt
 
-from ..core.types import Segment, Transcript, Word
+from ..core.types import Figure, Segment, Transcript, Word
 
 _ENDS = (".", "?", "!", "\u2026", ",", ";", ":", "\u3002", "\uff0c")
 
@@ -49,6 +49,18 @@ def turns(segments: list[Segment]) -> list[list[Segment]]:
         else:
             out.append([seg])
     return out
+
+
+def figure_rows(figures: list[Figure]) -> list[Figure]:
+    """The key figures one row per sentence: the figures of one sentence ("15 times 10 is about
+    150 joules") joined in one row ("15 · 10 · about 150"), so the sentence is shown once."""
+    rows: list[Figure] = []
+    for f in figures:
+        if rows and (rows[-1].text, rows[-1].start) == (f.text, f.start):
+            rows[-1] = replace(rows[-1], figure=f"{rows[-1].figure} · {f.figure}")
+        else:
+            rows.append(f)
+    return rows
 
 
 def wrap(text: str, chars: int, lines: int, reserve: int = 0) -> tuple[str, ...]:

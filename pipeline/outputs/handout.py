@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.store import atomic_path
-from .formats import clock, turns
+from .formats import clock, figure_rows, turns
 from .locale import translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -59,7 +59,7 @@ def write_docx(
             [_(x) for x in ("Figure", "Said", "Who", "When", "Slide")],
             [
                 (f.figure, f.text, f.speaker or unknown, clock(f.start)[:8], f.slide)
-                for f in summary.figures
+                for f in figure_rows(summary.figures)
             ],
         )
     for topic, points in summary.takeaways.items():

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formats import clock, turns
+from .formats import clock, figure_rows, turns
 from .locale import page_language, percent, translations
 
 PALETTE = (
@@ -110,7 +110,11 @@ def render_summary(
         for i, label in enumerate(context["themes"])
     }
     css, js = _static(env, "summary.css"), _static(env, "summary.js")
-    context = {"source_lang": env.globals["lang"], **context}  # the transcript's language
+    context = {  # the transcript's language; the key figures one row per sentence
+        "source_lang": env.globals["lang"],
+        **context,
+        "figures": figure_rows(context["summary"].figures),
+    }
     html_context = {
         **context,
         "colours": colours,
