@@ -92,6 +92,7 @@ def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_ru
     md = (summary_dir(demo_run) / "summary.md").read_text()
     data = json.loads((summary_dir(demo_run) / "summary.json").read_text())
     assert "| Glenda Napier | CEO | Energy Cluster Denmark |" in md
+    assert "\n\n\n" not in md  # one blank line between blocks, however many sections are left out
     green = md.split("## Green transition", 1)[1].split("\n## ", 1)[0]
     assert "Glenda Napier" in green.split("Who spoke about it:")[1].splitlines()[0]
     digital = md.split("## Digital transition", 1)[1].split("\n## ", 1)[0]

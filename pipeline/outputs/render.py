@@ -133,7 +133,8 @@ def render_summary(
         "static": static,
         "paragraphs": turns(context["segments"]),
     }
-    markdown = env.get_template("summary.md.j2").render(**context)
+    # sections left out leave their blank lines behind: one blank line between blocks is enough
+    markdown = re.sub(r"\n{3,}", "\n\n", env.get_template("summary.md.j2").render(**context))
     html = env.get_template("summary.html.j2").render(**html_context)
     return markdown, html
 
