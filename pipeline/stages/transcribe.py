@@ -163,8 +163,6 @@ def unheard(audio: np.ndarray, segments: list[Segment], least: float) -> list[tu
     between recognised words (the audio before the first word and after the last included),
     for the pauses holding at least ``least`` seconds of speech. Only the pauses are read, so
     this costs little beside the transcription."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
     said = [(w.start, w.end) for s in segments for w in s.words or [s]]  # a segment without words
     edges = [0.0, *(t for span in said for t in span), len(audio) / SR]
     out: list[tuple[float, float]] = []
@@ -172,8 +170,7 @@ def unheard(audio: np.ndarray, segments: list[Segment], least: float) -> list[tu
         if end - start < least:
             continue
         first = int(start * SR)
-        regions = get_speech_timestamps(audio[first : int(end * SR)], VadOptions())
-        speech = [((first + r["start"]) / SR, (first + r["end"]) / SR) for r in regions]
+        speech = [(first / SR + a, first / SR + b) for a, b in _vad(audio[first : int(end * SR)])]
         if sum(b - a for a, b in speech) >= least:
             out += speech
     return out
@@ -269,15 +266,19 @@ def _whisper_progress(on_progress: ProgressFn | None) -> Iterator[None]:
         wt.tqdm = original
 
 
-def _speech_regions(audio: np.ndarray) -> list[float]:
-    """Silero VAD speech regions as a flat [start, end, start, end, ...] list of seconds."""
+def _vad(audio: np.ndarray) -> list[tuple[float, float]]:
+    """Silero VAD speech regions (its default options) as (start, end) seconds in ``audio``."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    regions = get_speech_timestamps(audio, VadOptions())
+    return [(r["start"] / SR, r["end"] / SR) for r in get_speech_timestamps(audio, VadOptions())]
+
+
+def _speech_regions(audio: np.ndarray) -> list[float]:
+    """Silero VAD speech regions as a flat [start, end, start, end, ...] list of seconds."""
     # openai/whisper#2005: a clip ending at (or past) the last mel frame makes whisper.transcribe
     # loop forever; keep every clip inside the frames it computes (100 per second).
     last = (len(audio) // 160 - 1) / 100
-    clips = [(r["start"] / SR, min(r["end"] / SR, last)) for r in regions]
+    clips = [(start, min(end, last)) for start, end in _vad(audio)]
     return [t for start, end in clips if end - start >= 0.05 for t in (start, end)]
 
 
