@@ -67,6 +67,12 @@ def test_trimmed_spacy_pipelines_give_the_full_pipelines_answers():
     assert sum(len(list(d.sents)) for d in full) > len(texts)  # some lines hold two sentences
 
 
+def test_a_language_pipeline_is_loaded_once_however_it_is_asked_for():
+    """The topics stage asks for ``nlp(language)``, the summary for ``nlp()``: one model in
+    memory, loaded once (≈ 1 s and ≈ 50 MB each time)."""
+    assert text.nlp() is text.nlp("en")
+
+
 def test_clear_sentences_get_their_theme():
     config = load_topic_config()
     texts = [

@@ -46,10 +46,14 @@ def _spacy():  # type: ignore[no-untyped-def]
     return spacy
 
 
-@cache
 def nlp(language: str = "en"):  # type: ignore[no-untyped-def]
     """The packaged spaCy pipeline of ``language`` (offline), loaded once; for a language
     without one, spaCy's blank pipeline for it (tokenizer rules) with the rule-based sentencizer."""
+    return _pipeline(language)  # one cache entry per language, however it is asked for
+
+
+@cache
+def _pipeline(language: str):  # type: ignore[no-untyped-def]
     spacy = _spacy()
     if has_pipeline(language):
         return importlib.import_module(SPACY_PACKAGES[language]).load()
