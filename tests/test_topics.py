@@ -11,7 +11,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.types import Segment, Sentence, Word
 from pipeline.models import text
 from pipeline.stages import topics
-from pipeline.stages.summarize import summarize
+from pipeline.stages.summarize import NER_ONLY, summarize
 from pipeline.stages.topics import (
     TopicsParams,
     classify,
@@ -55,15 +55,18 @@ def test_sentences_inside_a_segment_get_their_own_times():
 
 
 def test_trimmed_spacy_pipelines_give_the_full_pipelines_answers():
-    """Sentences are cut and lemmas found with only the spaCy components they need: the same
-    sentences and lemma phrases as the full pipeline gives, on the demo's script."""
+    """Sentences are cut, lemmas found and figures named with only the spaCy components they
+    need: the same sentences, lemma phrases and entities as the full pipeline gives, on the
+    demo's script."""
     texts = [line.text for line in demo.SCRIPT]
     full = list(text.nlp().pipe(texts))
     cut = text.nlp().pipe(texts, disable=topics.SENTENCES_ONLY)
     lemmas = text.nlp().pipe(texts, disable=topics.LEMMAS_ONLY)
-    for whole, sentences, lemma_doc in zip(full, cut, lemmas, strict=True):
+    named = text.nlp().pipe(texts, disable=NER_ONLY)
+    for whole, sentences, lemma_doc, ner in zip(full, cut, lemmas, named, strict=True):
         assert [s.text for s in sentences.sents] == [s.text for s in whole.sents]
         assert topics.lemma_grams(lemma_doc) == topics.lemma_grams(whole)
+        assert [(e.text, e.label_) for e in ner.ents] == [(e.text, e.label_) for e in whole.ents]
     assert sum(len(list(d.sents)) for d in full) > len(texts)  # some lines hold two sentences
 
 

@@ -45,6 +45,8 @@ _LEADING = re.compile(r"^(?:so|well|okay|ok|and|but|yeah|right)\b,?\s+", re.I)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _FIGURE_LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
+# the entity recogniser has its own token vectors: the figures need nothing else
+NER_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 _NUMBER_WORDS = re.compile(
     r"\d|\b(?:hundred|thousand|million|billion|percent|half|dozen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|ten|eleven|twelve|fifteen)\b",
@@ -387,7 +389,9 @@ def figures(items: list[SentenceTopic], slides: SlideMap | None) -> list[Figure]
     content = [it for it in items if it.function == "content"]
     found: list[Figure] = []
     seen: set[tuple[str, float]] = set()
-    for it, doc in zip(content, text.nlp().pipe([it.sentence.text for it in content]), strict=True):
+    reader = text.nlp()
+    docs = reader.pipe([it.sentence.text for it in content], disable=text.without(reader, NER_ONLY))
+    for it, doc in zip(content, docs, strict=True):
         for ent in doc.ents:
             key = (ent.text.casefold(), it.sentence.start)
             if ent.label_ in _FIGURE_LABELS and _NUMBER_WORDS.search(ent.text) and key not in seen:
