@@ -87,6 +87,7 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
             weights.faster_whisper,
             diarization.segmentation,
             diarization.embedders,
+            text.spacy_pipeline,
             text.encoder,
             text.textrank,
         )

@@ -287,7 +287,7 @@ from pipeline.stages import transcribe
 started = time.perf_counter()
 result = run(Path({str(demo_run_recording(demo_run))!r}), Settings(transcripts_dir=Path({str(demo_run.out_dir.parent)!r}), summaries_dir=Path({str(demo_run.summary_dir.parent)!r})))
 seconds = time.perf_counter() - started
-loaded = [f.__name__ for f in (weights.faster_whisper, transcribe._openai_model, diarization.segmentation, diarization.embedders, diarization.segmentation_checkpoint, text.nlp, text.encoder, text.textrank) if f.cache_info().currsize]
+loaded = [f.__name__ for f in (weights.faster_whisper, transcribe._openai_model, diarization.segmentation, diarization.embedders, diarization.segmentation_checkpoint, text.spacy_pipeline, text.encoder, text.textrank) if f.cache_info().currsize]
 print(json.dumps({{"seconds": seconds, "loaded": loaded, "ran": [s.name for s in result.stages if s.ran]}}))
 """
     out = run_python(script)

@@ -49,11 +49,12 @@ def _spacy():  # type: ignore[no-untyped-def]
 def nlp(language: str = "en"):  # type: ignore[no-untyped-def]
     """The packaged spaCy pipeline of ``language`` (offline), loaded once; for a language
     without one, spaCy's blank pipeline for it (tokenizer rules) with the rule-based sentencizer."""
-    return _pipeline(language)  # one cache entry per language, however it is asked for
+    return spacy_pipeline(language)  # one cache entry per language, however asked for
 
 
 @cache
-def _pipeline(language: str):  # type: ignore[no-untyped-def]
+def spacy_pipeline(language: str):  # type: ignore[no-untyped-def]
+    """``nlp``'s cache: the pipeline of ``language``, loaded on first use."""
     spacy = _spacy()
     if has_pipeline(language):
         return importlib.import_module(SPACY_PACKAGES[language]).load()
