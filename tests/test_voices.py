@@ -15,6 +15,7 @@ from pipeline.core.config import Settings
 from pipeline.core.runner import run
 from pipeline.core.types import Turn
 from pipeline.stages import diarize as diarization
+from pipeline.stages import evidence
 from pipeline.stages.diarize import DiarizeParams, diarize
 from pipeline.stages.extract import load_audio
 from pipeline.tools import demo, voices
@@ -55,6 +56,39 @@ def test_introductions_of_two_people_in_one_voice_split_it(similar):
     assert "split by evidence from one voice" in page
     diarized = json.loads((result.out_dir / "diarization.json").read_text())
     assert len({row[2] for row in diarized["turns"]}) < 5  # the voices alone did merge people
+
+
+def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voice():
+    """Two guests in one voice cluster, only the second introduces herself (the recogniser
+    missed the first one's "me llamo"); the host handed the first one the floor by name just
+    before her turn: the cluster is split there, and the note says why. A host who goes on
+    talking after the hand-off, or a turn that opens with someone else's introduction, is no
+    such evidence."""
+    host, lucia, maria = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=lucia),
+        evidence.Said(1, 5.5, 10.0),
+        evidence.Said(1, 10.0, 15.0),
+        evidence.Said(0, 15.5, 18.0, handoff=maria),
+        evidence.Said(1, 18.5, 22.0, intro=maria),
+        evidence.Said(1, 22.0, 30.0),
+    ]
+    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 1), Turn(15.5, 18.0, 0), Turn(18.5, 30.0, 1)]
+    rng = np.random.default_rng(0)
+    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
+    voices_ = np.stack([host_voice, guest_voice, host_voice, guest_voice]).astype(np.float32)
+    resolved = evidence.split(said, turns, voices_)
+    speakers = [t.speaker for t in resolved.turns]
+    assert speakers[0] == speakers[2] and len(set(speakers)) == 3
+    assert speakers[1] in resolved.handed and speakers[3] not in resolved.handed
+    assert "handed the floor by name" in resolved.notes()[speakers[1]][0]
+    # the host goes on after handing over: same voice, no evidence about the next cluster
+    host_goes_on = [*said[:2], evidence.Said(0, 5.0, 5.4), *said[2:]]
+    assert evidence.handed(host_goes_on) == {}
+    # the turn after the hand-off opens with another listed person's introduction
+    other = [*said[:2], evidence.Said(1, 5.5, 10.0, intro=3), *said[3:]]
+    assert evidence.split(other, turns, voices_).handed == set()
 
 
 def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:

@@ -2,7 +2,9 @@
 
 - Two different listed people introducing themselves ("I am …", "my name is …") inside one voice
   cluster is a contradiction: the cluster is split, every introduction staying with its person
-  (cannot-link) and the rest of the cluster's sentences following who holds the floor.
+  (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
+  person who introduced themself nowhere but was handed the floor by name, just before a turn of
+  another voice that introduces nobody, counts as introduced in that turn's cluster.
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -15,7 +17,7 @@ handed the floor over before (the host); a new voice after a turn ends does too.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,16 +47,23 @@ class Resolution:
     splits: list[tuple[int, ...]] = field(default_factory=list)  # speakers split from one voice
     joins: list[tuple[int, int]] = field(default_factory=list)  # (speaker, speaker joined into it)
     origin: dict[int, int] = field(default_factory=dict)  # speaker → the voice cluster it came from
+    handed: set[int] = field(default_factory=set)  # split ones the words only handed the floor to
 
     def notes(self) -> dict[int, list[str]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
         out: dict[int, list[str]] = {}
         for group in self.splits:
+            handed = sum(k in self.handed for k in group)
+            why = f"{len(group) - handed} listed people introduced themselves in it"
+            if handed:
+                why = (
+                    f"{len(group) - handed} listed person introduced themself in it and "
+                    f"{handed} more was handed the floor by name just before a turn of it"
+                )
             for speaker in group:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
                 out.setdefault(speaker, []).append(
-                    f"split by evidence from one voice with {others}: {len(group)} listed "
-                    "people introduced themselves in it"
+                    f"split by evidence from one voice with {others}: {why}"
                 )
         for home, _joined in self.joins:
             out.setdefault(home, []).append(
@@ -68,11 +77,8 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     """Who holds the floor at each sentence (a listed person, or None when the words do not
     tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
     ``turn_pause`` seconds."""
-    starts = [
-        i == 0 or s.speaker != said[i - 1].speaker or s.start - said[i - 1].end >= turn_pause
-        for i, s in enumerate(said)
-    ]
-    turn_of = list(itertools.accumulate(int(x) for x in starts))
+    turn_of = _turns(said, turn_pause)
+    starts = [i == 0 or turn_of[i] != turn_of[i - 1] for i in range(len(said))]
     holder: int | None = None
     giver: dict[int, int | None] = {}
     out: list[int | None] = []
@@ -82,7 +88,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             giver[before.handoff] = holder
             holder = before.handoff
         elif holder is not None and starts[i]:
-            turn = [x for x, t in zip(said[i:], turn_of[i:], strict=True) if t == turn_of[i]]
+            turn = _turn_at(said, turn_of, i)
             hosts = s.thanks == holder or any(
                 x.handoff is not None and x.handoff != holder for x in turn
             )
@@ -94,17 +100,44 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     return out
 
 
+def _turns(said: Sequence[Said], turn_pause: float) -> list[int]:
+    """The turn number of each sentence: a turn is cut where the voice changes or after a pause
+    of ``turn_pause`` seconds."""
+    starts = (
+        i == 0 or s.speaker != said[i - 1].speaker or s.start - said[i - 1].end >= turn_pause
+        for i, s in enumerate(said)
+    )
+    return list(itertools.accumulate(int(x) for x in starts))
+
+
+def _turn_at(said: Sequence[Said], turn_of: list[int], i: int) -> list[Said]:
+    """The sentences of the turn that sentence ``i`` opens (from it on)."""
+    return [x for x, t in zip(said[i:], turn_of[i:], strict=True) if t == turn_of[i]]
+
+
+def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
+    """(the sentence after a hand-off, the person handed the floor) wherever that sentence is
+    another voice cluster's than the hand-off's."""
+    for i in range(len(said) - 1):
+        if said[i].handoff is not None and said[i + 1].speaker != said[i].speaker:
+            yield i + 1, said[i].handoff
+
+
 def split(
     said: Sequence[Said], turns: list[Turn], voices: np.ndarray, turn_pause: float = 0.5
 ) -> Resolution:
-    """Split every voice cluster in which two or more listed people introduced themselves."""
+    """Split every voice cluster in which two or more listed people introduced themselves (or
+    one did and another was handed the floor just before a turn of it, see ``handed``)."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
             introduced[s.speaker].append(s.intro)
+    only_handed = handed(said, turn_pause)
     resolution = Resolution(list(turns), voices, origin={t.speaker: t.speaker for t in turns})
     holders = floor(said, turn_pause)
-    for cluster, persons in introduced.items():
+    for cluster, intros in introduced.items():
+        extra = [k for k in only_handed.get(cluster, []) if k not in intros]
+        persons = intros + extra
         if len(persons) < 2:
             continue
         mine = [i for i, s in enumerate(said) if s.speaker == cluster]
@@ -127,7 +160,25 @@ def split(
             resolution.turns, resolution.voices, cluster, sentences
         )
         resolution.splits.append(tuple(new_id.values()))
+        resolution.handed.update(new_id[k] for k in extra)
     return resolution
+
+
+def handed(said: Sequence[Said], turn_pause: float = 0.5) -> dict[int, list[int]]:
+    """Voice cluster → the listed people handed the floor by name just before a turn of that
+    cluster (another voice than the one handing over) in which nobody introduces themself, for
+    people who introduced themselves nowhere. A host who goes on talking after a hand-off is in
+    the host's own cluster, so is never taken for the one handed the floor."""
+    anywhere = {s.intro for s in said if s.intro is not None}
+    turn_of = _turns(said, turn_pause)
+    out: dict[int, list[int]] = {}
+    for i, target in _handed_over(said):
+        cluster = said[i].speaker
+        if target in anywhere or target in out.get(cluster, []):
+            continue
+        if all(s.intro is None for s in _turn_at(said, turn_of, i)):
+            out.setdefault(cluster, []).append(target)
+    return out
 
 
 def _assign(
@@ -209,10 +260,8 @@ def join(said: Sequence[Said], resolution: Resolution, max_distance: float) -> R
         if s.intro is not None:
             introduced.setdefault(s.intro, s.speaker)
             claims.setdefault(s.speaker, set()).add(s.intro)
-    for i in range(len(said) - 1):
-        target, nxt = said[i].handoff, said[i + 1]
-        if target is not None and nxt.speaker != said[i].speaker:
-            claims.setdefault(nxt.speaker, set()).add(target)
+    for i, target in _handed_over(said):
+        claims.setdefault(said[i].speaker, set()).add(target)
     voice = _speaker_voices(resolution.turns, resolution.voices)
     merged: dict[int, int] = {}
     for speaker, people in claims.items():
@@ -257,4 +306,5 @@ def renumber(resolution: Resolution) -> Resolution:
         [tuple(order[k] for k in group if k in order) for group in resolution.splits],
         [(order[home], joined) for home, joined in resolution.joins if home in order],
         {order[k]: v for k, v in resolution.origin.items() if k in order},
+        {order[k] for k in resolution.handed if k in order},
     )
