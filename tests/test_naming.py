@@ -38,6 +38,47 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
     assert 0 not in names  # one "thank you, Marek" (0.5) is not enough on its own
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Our next speaker is Glenda Napier, CEO of Energy Cluster Denmark.",
+        "Our first speaker, Glenda Napier.",
+        "Next up is Glenda Napier.",
+        "Let's hear from Glenda.",
+        "We will now hear from Glenda Napier.",
+        "I'd like to invite Glenda Napier to tell us more.",
+        "The floor goes to Glenda.",
+        "I'm handing it over to Glenda.",
+        "Back to you, Glenda.",
+        "Glenda, back to you.",
+        "Glenda, go ahead.",
+        "Glenda, it's your turn.",
+    ],
+)
+def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
+    utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hello, and good morning.")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
+        ("hand-off", 1, "Glenda Napier")
+    ]
+
+
+@pytest.mark.parametrize("said", ["Many thanks, Carolina.", "Thanks a lot, Carolina."])
+def test_the_ways_hosts_thank_name_the_previous_speaker(said):
+    utts = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 5.0, said)]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
+        ("thanks", 1, "Carolina Garcés")
+    ]
+
+
+def test_welcoming_people_by_name_hands_nobody_the_floor():
+    """An opening that welcomes the panel names people before any of them speaks."""
+    utts = [
+        Utterance(0, 0.0, "I would like to welcome Glenda Napier and Carolina Garcés."),
+        Utterance(1, 5.0, "Hello, and good morning."),
+    ]
+    assert gather(utts, PEOPLE) == []
+
+
 def test_no_evidence_means_no_names():
     utts = [Utterance(0, 0.0, "Good morning."), Utterance(1, 3.0, "How can clusters get funding?")]
     assert name_speakers(utts, PEOPLE, 2) == ({}, [])
