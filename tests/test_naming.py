@@ -70,6 +70,28 @@ def test_the_ways_hosts_thank_name_the_previous_speaker(said):
     ]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'm Marek's deputy, actually.",
+        "This is Glenda's point exactly.",
+        "This is Glenda Napier's project.",
+        "Over to you, Marek's team.",
+    ],
+)
+def test_a_possessive_is_not_a_name(said):
+    """A possessive ("I'm Marek's deputy") speaks of someone else: nobody is named by it, and no
+    voice could be split on it."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hello, and good morning.")]
+    assert gather(utts, PEOPLE) == []
+
+
+def test_names_with_an_apostrophe_are_still_names():
+    people = [*PEOPLE, Speaker(name="Siobhán O'Brien")]
+    utts = [Utterance(0, 0.0, "Hello, I am Siobhán O'Brien.")]
+    assert [e.person for e in gather(utts, people)] == ["Siobhán O'Brien"]
+
+
 def test_welcoming_people_by_name_hands_nobody_the_floor():
     """An opening that welcomes the panel names people before any of them speaks."""
     utts = [

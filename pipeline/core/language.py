@@ -12,8 +12,10 @@ import yaml
 
 DATA = Path(__file__).parents[1] / "data"
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
-# A name as Whisper writes it: one to four capitalised words ("Glenda Napier", "Łukasz Żak").
-NAME = rf"([{_UPPER}][\w'’\-]+(?:\s+[{_UPPER}][\w'’\-]+){{0,3}})"
+_WORDS = rf"[{_UPPER}][\w'’\-]+(?:\s+[{_UPPER}][\w'’\-]+){{0,3}}"
+# A name as Whisper writes it: one to four capitalised words ("Glenda Napier", "Łukasz Żak",
+# "Siobhán O'Brien") — not a possessive ("I'm Marek's deputy", "this is Glenda's point").
+NAME = rf"(?!{_WORDS}['’]s\b)({_WORDS})"
 
 
 @dataclass(frozen=True)
