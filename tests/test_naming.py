@@ -62,7 +62,16 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     ]
 
 
-@pytest.mark.parametrize("said", ["Many thanks, Carolina.", "Thanks a lot, Carolina."])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Many thanks, Carolina.",
+        "Thanks a lot, Carolina.",
+        "Okay, thank you very much, Carolina.",
+        "Great, thanks Carolina.",
+        "Thank you for that, Carolina.",
+    ],
+)
 def test_the_ways_hosts_thank_name_the_previous_speaker(said):
     utts = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 5.0, said)]
     assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
