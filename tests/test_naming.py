@@ -27,6 +27,12 @@ def test_self_introduction_with_asr_misspelling_names_the_speaker():
     assert {e.kind for e in evidence} == {"self-introduction", "organisation"}
 
 
+def test_a_contracted_introduction_names_the_speaker():
+    utts = [Utterance(0, 0.0, "Hello everyone, my name's Carolina Garcés, from Mobile Heights.")]
+    names, _ = name_speakers(utts, PEOPLE, 1)
+    assert names[0][0].name == "Carolina Garcés"
+
+
 def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
     utts = [
         Utterance(0, 0.0, "Welcome. Carolina, over to you."),
