@@ -107,6 +107,26 @@ def test_names_with_an_apostrophe_are_still_names():
     assert [e.person for e in gather(utts, people)] == ["Siobhán O'Brien"]
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "kind"),
+    [
+        ("en", "Thank you, Mr. Przeor.", "thanks"),
+        ("en", "Thank you very much, Professor Przeor.", "thanks"),
+        ("en", "Dr Przeor, the floor is yours.", "hand-off"),
+        ("de", "Vielen Dank, Herr Przeor.", "thanks"),
+        ("de", "Herr Przeor, Sie haben das Wort.", "hand-off"),
+        ("fr", "Merci, Monsieur Przeor.", "thanks"),
+        ("es", "Muchas gracias, señor Przeor.", "thanks"),
+    ],
+)
+def test_a_title_before_a_name_is_not_part_of_it(language, said, kind):
+    """A title ("Herr", "Mr.", a list per language) is read past: "Herr Przeor" is Marek Przeor."""
+    utts = [Utterance(1, 0.0, "Hallo."), Utterance(0, 3.0, said), Utterance(1, 6.0, "Hallo.")]
+    assert [(e.kind, e.person) for e in gather(utts, PEOPLE, language=language)] == [
+        (kind, "Marek Przeor")
+    ]
+
+
 def test_welcoming_people_by_name_hands_nobody_the_floor():
     """An opening that welcomes the panel names people before any of them speaks."""
     utts = [

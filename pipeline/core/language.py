@@ -47,16 +47,18 @@ def naming(language: str) -> Naming:
     data = yaml.safe_load((DATA / f"naming-{language}.yaml").read_text(encoding="utf-8"))
     intro, presentation = data["introduction"], data.get("presentation", [])
     start = r"(?:^|[.!?]\s+)"
+    titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name
+    name = rf"(?:\b{_any(titles)}\.?\s+)?{NAME}" if titles else NAME
     return Naming(
         language,
-        self_intro=re.compile(rf"\b{_any(intro + presentation)}\s+{NAME}"),
+        self_intro=re.compile(rf"\b{_any(intro + presentation)}\s+{name}"),
         intro=re.compile(rf"\b{_any(intro)}\b"),
-        introduces=re.compile(rf"\b{_any(intro)}\s+{NAME}"),
+        introduces=re.compile(rf"\b{_any(intro)}\s+{name}"),
         handoff=(
-            re.compile(rf"{NAME},?\s+{_any(data['handoff_after'])}"),
-            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{NAME}"),
-            re.compile(rf"{start}{NAME},\s+{_any(data['handoff_please'])}\b"),
-            re.compile(rf"{start}{NAME},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
+            re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
+            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{name}"),
+            re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
+            re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
         ),
-        thanks=re.compile(rf"^[¡]?{_any(data['thanks'])},?\s+{NAME}"),
+        thanks=re.compile(rf"^[¡]?{_any(data['thanks'])},?\s+{name}"),
     )
