@@ -59,6 +59,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, back to you.",
         "Glenda, go ahead.",
         "Glenda, it's your turn.",
+        "And what would you tell a cluster starting out, Glenda?",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):

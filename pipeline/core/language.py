@@ -26,7 +26,7 @@ class Naming:
     self_intro: re.Pattern[str]  # "I am Glenda …", "this is Marek …"
     intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
     introduces: re.Pattern[str]  # "I am Glenda …" (not "this is …")
-    handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "over to you, Marek", …
+    handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     thanks: re.Pattern[str]  # "Thank you, Marek" opening a sentence
 
 
@@ -59,6 +59,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{name}"),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
+            re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
         ),
         thanks=re.compile(rf"^[¡]?{_any(data['thanks'])},?\s+{name}"),
     )
