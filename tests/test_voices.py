@@ -58,6 +58,38 @@ def test_introductions_of_two_people_in_one_voice_split_it(similar):
     assert len({row[2] for row in diarized["turns"]}) < 5  # the voices alone did merge people
 
 
+HOSTED_SCRIPT = (
+    demo.Line("marek", "other", "Good morning. My name is Marek Przeor from DG GROW. Our first speaker is Glenda Napier."),
+    demo.Line("glenda", "green", "Thank you, Marek. Our members build offshore wind farms and green hydrogen plants, and they need engineers with new skills."),
+    demo.Line("marek", "other", "Many thanks, Glenda. Let's hear from Carolina Garcés."),
+    demo.Line("carolina", "digital", "Thank you. We help small firms use artificial intelligence and data platforms in their factories."),
+    demo.Line("marek", "other", "Thank you for that, Carolina. And what does resilience mean for your members, Susana?"),
+    demo.Line("susana", "resilience", "Thanks, Marek. When supply chains broke, our cluster mapped the raw materials of its members and found second suppliers."),
+    demo.Line("marek", "other", "Okay, thank you very much, Susana. Back to you, Glenda."),
+    demo.Line("glenda", "green", "Train people now. The green transition will stall without welders and electricians."),
+    demo.Line("marek", "other", "Great, thanks Glenda. Thank you all for joining. Goodbye."),
+)  # fmt: skip
+
+
+def test_guests_who_never_introduce_themselves_are_named_from_the_host_s_words(tmp_path):
+    """Only the host says his name; each guest is announced ("our first speaker is …", "let's
+    hear from …", a question ending on her name, "back to you, …") and thanked ("many thanks,
+    …", "thank you for that, …", "okay, thank you very much, …"). The words name the guests —
+    at least two of three, allowing for one name the recogniser mishears — and nobody gets
+    someone else's name."""
+    files = demo.make_webinar(tmp_path, name="hosted", script=HOSTED_SCRIPT)
+    result = run(
+        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
+    )
+    mapped = speaker_map(read_rttm(files.rttm), read_rttm(result.out_dir / "speakers.rttm"))
+    names = {p.key: p.name.replace(" ", "_") for p in demo.PEOPLE}
+    listed = set(names.values())
+    assert mapped["marek"] == names["marek"]
+    guests = ("glenda", "carolina", "susana")
+    assert sum(mapped[k] == names[k] for k in guests) >= 2
+    assert all(mapped[k] == names[k] or mapped[k] not in listed for k in guests)
+
+
 def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voice():
     """Two guests in one voice cluster, only the second introduces herself (the recogniser
     missed the first one's "me llamo"); the host handed the first one the floor by name just
