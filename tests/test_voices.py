@@ -59,24 +59,28 @@ def test_introductions_of_two_people_in_one_voice_split_it(similar):
 
 
 HOSTED_SCRIPT = (
-    demo.Line("marek", "other", "Good morning. My name is Marek Przeor from DG GROW. Our first speaker is Glenda Napier."),
-    demo.Line("glenda", "green", "Thank you, Marek. Our members build offshore wind farms and green hydrogen plants, and they need engineers with new skills."),
-    demo.Line("marek", "other", "Many thanks, Glenda. Let's hear from Carolina Garcés."),
-    demo.Line("carolina", "digital", "Thank you. We help small firms use artificial intelligence and data platforms in their factories."),
-    demo.Line("marek", "other", "Thank you for that, Carolina. And what does resilience mean for your members, Susana?"),
-    demo.Line("susana", "resilience", "Thanks, Marek. When supply chains broke, our cluster mapped the raw materials of its members and found second suppliers."),
-    demo.Line("marek", "other", "Okay, thank you very much, Susana. Back to you, Glenda."),
+    demo.Line("marek", "other", "Good morning, and welcome to this EU Clusters Talk. Our first speaker is Glenda Napier."),
+    demo.Line("glenda", "green", "Good morning. Our members build offshore wind farms and green hydrogen plants, and they need engineers with new skills."),
+    demo.Line("marek", "other", "Many thanks, Glenda Napier. Let's hear from Carolina Garcés."),
+    demo.Line("carolina", "digital", "Hello everyone. We help small firms use artificial intelligence and data platforms in their factories."),
+    demo.Line("marek", "other", "Thank you for that, Carolina Garcés. Now, what does resilience mean for your members, Susana Remotti?"),
+    demo.Line("susana", "resilience", "Hello. When supply chains broke, our cluster mapped the raw materials of its members and found second suppliers."),
+    demo.Line("marek", "other", "Okay, thank you very much, Susana Remotti. Back to you, Glenda Napier."),
     demo.Line("glenda", "green", "Train people now. The green transition will stall without welders and electricians."),
-    demo.Line("marek", "other", "Great, thanks Glenda. Thank you all for joining. Goodbye."),
+    demo.Line("marek", "other", "Great, thanks, Glenda Napier. We will now hear from Carolina Garcés again."),
+    demo.Line("carolina", "digital", "Share data, but only with partners you trust."),
+    demo.Line("marek", "other", "Many thanks, Carolina Garcés. Next up is Susana Remotti."),
+    demo.Line("susana", "resilience", "Prepare for the next crisis while things are calm."),
+    demo.Line("marek", "other", "Thank you, Susana Remotti. Thank you all for joining. Goodbye."),
 )  # fmt: skip
 
 
 def test_guests_who_never_introduce_themselves_are_named_from_the_host_s_words(tmp_path):
-    """Only the host says his name; each guest is announced ("our first speaker is …", "let's
-    hear from …", a question ending on her name, "back to you, …") and thanked ("many thanks,
-    …", "thank you for that, …", "okay, thank you very much, …"). The words name the guests —
-    at least two of three, allowing for one name the recogniser mishears — and nobody gets
-    someone else's name."""
+    """Nobody introduces themself; the host announces each guest ("our first speaker is …",
+    "let's hear from …", a question ending on her name, "back to you, …") and thanks her ("many
+    thanks, …", "thank you for that, …", "okay, thank you very much, …"). The words name the
+    guests — at least two of three, allowing for a name the recogniser mishears — and nobody
+    gets someone else's name."""
     files = demo.make_webinar(tmp_path, name="hosted", script=HOSTED_SCRIPT)
     result = run(
         files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
@@ -84,10 +88,9 @@ def test_guests_who_never_introduce_themselves_are_named_from_the_host_s_words(t
     mapped = speaker_map(read_rttm(files.rttm), read_rttm(result.out_dir / "speakers.rttm"))
     names = {p.key: p.name.replace(" ", "_") for p in demo.PEOPLE}
     listed = set(names.values())
-    assert mapped["marek"] == names["marek"]
     guests = ("glenda", "carolina", "susana")
     assert sum(mapped[k] == names[k] for k in guests) >= 2
-    assert all(mapped[k] == names[k] or mapped[k] not in listed for k in guests)
+    assert all(mapped[k] == names[k] or mapped[k] not in listed for k in ("marek", *guests))
 
 
 def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voice():
