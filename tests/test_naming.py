@@ -118,10 +118,16 @@ def test_names_with_an_apostrophe_are_still_names():
         ("de", "Herr Przeor, Sie haben das Wort.", "hand-off"),
         ("fr", "Merci, Monsieur Przeor.", "thanks"),
         ("es", "Muchas gracias, señor Przeor.", "thanks"),
+        ("de", "Ja, vielen Dank, Herr Przeor.", "thanks"),
+        ("fr", "Oui, merci beaucoup, Marek.", "thanks"),
+        ("es", "Bueno, muchas gracias, Marek.", "thanks"),
+        ("it", "Allora, grazie mille, Marek.", "thanks"),
+        ("pl", "Dobrze, dziękuję bardzo, panie Marku.", "thanks"),
     ],
 )
-def test_a_title_before_a_name_is_not_part_of_it(language, said, kind):
-    """A title ("Herr", "Mr.", a list per language) is read past: "Herr Przeor" is Marek Przeor."""
+def test_titles_and_openers_around_a_name_in_each_language(language, said, kind):
+    """A title ("Herr", "Mr.", a list per language) is read past: "Herr Przeor" is Marek
+    Przeor; so is an opener before thanks ("Ja, vielen Dank, …")."""
     utts = [Utterance(1, 0.0, "Hallo."), Utterance(0, 3.0, said), Utterance(1, 6.0, "Hallo.")]
     assert [(e.kind, e.person) for e in gather(utts, PEOPLE, language=language)] == [
         (kind, "Marek Przeor")

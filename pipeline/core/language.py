@@ -61,5 +61,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
         ),
-        thanks=re.compile(rf"^[¡]?{_any(data['thanks'])},?\s+{name}"),
+        thanks=re.compile(
+            rf"^(?:{_any(data.get('openers', []))}[,.!]?\s+)?[¡]?{_any(data['thanks'])},?\s+{name}"
+        ),
     )
