@@ -54,11 +54,16 @@ class Resolution:
         out: dict[int, list[str]] = {}
         for group in self.splits:
             handed = sum(k in self.handed for k in group)
-            why = f"{len(group) - handed} listed people introduced themselves in it"
+            intros = len(group) - handed
+            why = (
+                f"{intros} listed people introduced themselves in it"
+                if intros > 1
+                else "1 listed person introduced themself in it"
+            )
             if handed:
-                why = (
-                    f"{len(group) - handed} listed person introduced themself in it and "
-                    f"{handed} more was handed the floor by name just before a turn of it"
+                why += (
+                    f" and {handed} more {'was' if handed == 1 else 'were'} handed the floor "
+                    "by name just before a turn of it"
                 )
             for speaker in group:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
