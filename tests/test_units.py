@@ -15,6 +15,7 @@ from pipeline.core.event import find_sidecar, load_event
 from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
+from pipeline.stages.summarize import clean
 from pipeline.stages.transcribe import split_sentences
 from tests.helpers import ROOT, run_python
 
@@ -214,3 +215,20 @@ def test_spacy_loads_without_torch_and_torch_still_loads_after():
         "print(torch.zeros(2).sum().item())\n"
     )
     assert out.split() == ["cut", "False", "0.0"]
+
+
+@pytest.mark.parametrize(
+    ("said", "point"),
+    [
+        ("Hello, when supply chains broke, we found second suppliers.", "When supply chains"),
+        ("Good morning everyone, our members build wind farms.", "Our members build"),
+        ("Okay, so, hello all, we train welders.", "We train welders"),
+        ("So far, we have trained 200 people.", "So far, we have"),
+        ("Right now, we are hiring engineers.", "Right now, we are"),
+        ("Well over half of our members export.", "Well over half"),
+    ],
+)
+def test_a_point_loses_the_greeting_it_opened_with_but_not_its_words(said, point):
+    """A takeaway quotes what was said without "Hello," or "Okay, so," in front; "so far",
+    "right now" and "well over" are part of what was said."""
+    assert clean(said).startswith(point)

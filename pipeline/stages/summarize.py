@@ -41,7 +41,14 @@ from .rewrite import check_url, rewrite
 
 OTHER = "other"
 _FILLERS = re.compile(r"\b(?:um+|uh+|erm|you know|I mean|kind of|sort of)\b,?\s*", re.I)
-_LEADING = re.compile(r"^(?:so|well|okay|ok|and|but|yeah|right)\b,?\s+", re.I)
+# discourse markers and greetings opening a point ("Hello, when supply chains broke, …"), not
+# words that carry it ("so far", "right now", "well over half")
+_LEADING = re.compile(
+    r"^(?:(?:so(?! far\b)|well(?! (?:over|above|below|beyond)\b)|okay|ok|and|but|yeah|"
+    r"right(?! now\b)|hello|hi|hey|good (?:morning|afternoon|evening))"
+    r"(?:,? (?:everyone|everybody|all))?\b[,.!]?\s+)+",
+    re.I,
+)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _FIGURE_LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
@@ -84,7 +91,8 @@ class SummarizeParams:
 
 
 def clean(text: str) -> str:
-    """Drop fillers, a leading discourse marker and stuttered repeats; capitalise."""
+    """Drop fillers, leading discourse markers and greetings, and stuttered repeats;
+    capitalise."""
     text = _REPEAT.sub(r"\1", _FILLERS.sub("", text)).strip()
     text = _LEADING.sub("", text).strip()
     return text[:1].upper() + text[1:] if text else text
