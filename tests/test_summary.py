@@ -27,7 +27,7 @@ from pipeline.core.types import (
 )
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, render_index, render_summary
-from pipeline.stages.summarize import SummarizeParams, abstract, figures
+from pipeline.stages.summarize import SummarizeParams, abstract, figures, summarize
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -437,3 +437,26 @@ def test_a_figure_said_twice_in_one_sentence_is_listed_once():
     found = [(f.figure, f.start) for f in figures(items, None)]
     assert found.count(("half", 0.0)) == 1
     assert [t for t, start in found if start > 0] == ["40 percent", "40 percent"]  # two times
+
+
+def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
+    """Greetings, thanks and hand-offs give no key phrase ("Many thanks", "Good morning"), and
+    the listed people's names are in the speaker table, not among phrases or organisations."""
+    said = [
+        ("Good morning, and welcome to this EU Clusters Talk.", "thanks"),
+        ("Many thanks, Glenda Napier. Let's hear from Carolina Garcés.", "handoff"),
+        ("Our members build offshore wind farms and green hydrogen plants in Denmark.", "content"),
+        ("Carolina Garcés and her team opened a testing facility for robots.", "content"),
+        ("Clusters need engineers with new skills for green hydrogen plants.", "content"),
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], function)
+        for i, (t, function) in enumerate(said)
+    ]
+    listed = {"Glenda Napier", "Carolina Garcés", "Marek Przeor"}
+    summary = summarize(items, {"other": "Other topics"}, listed, title="t")
+    names = {n.lower() for person in listed for n in (person, *person.split())}
+    phrases = {p.lower() for p in summary.key_phrases}
+    assert "green hydrogen plants" in phrases
+    assert not phrases & (names | {"many thanks", "good morning", "eu clusters talk"})
+    assert not {text.lower() for text, _, _ in summary.entities} & names

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,8 +191,11 @@ def summarize(
     total = sum(durations.values()) or 1.0
     share = {label: round(durations[label] / total, 3) for label in themes if durations[label]}
     english = language == "en"
+    said = [it for it in items if it.function == "content"] or items
     phrases, entities = (
-        _phrases_and_entities(" ".join(it.sentence.text for it in items), p.key_phrases, p.entities)
+        _phrases_and_entities(
+            " ".join(it.sentence.text for it in said), p.key_phrases, p.entities, listed
+        )
         if english
         else ([], [])
     )
@@ -273,19 +276,23 @@ def _cite(
 
 
 def _phrases_and_entities(
-    words: str, n_phrases: int, n_entities: int
+    words: str, n_phrases: int, n_entities: int, people: Iterable[str] = ()
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
-    """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER."""
+    """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER, leaving
+    out the listed ``people``'s names (full, first or last): the speaker table has them."""
+    names = {n.lower() for person in people for n in (person, *person.split())}
     doc = text.textrank()(text.nlp()(words))
     phrases: list[str] = []
     for phrase in doc._.phrases:
         found = phrase.text.strip()
-        if len(found) > 3 and found.lower() not in {p.lower() for p in phrases}:
+        if len(found) > 3 and found.lower() not in names | {p.lower() for p in phrases}:
             phrases.append(found)
         if len(phrases) == n_phrases:
             break
     counts = Counter(
-        (ent.text.strip(), ent.label_) for ent in doc.ents if ent.label_ in _ENTITY_LABELS
+        (ent.text.strip(), ent.label_)
+        for ent in doc.ents
+        if ent.label_ in _ENTITY_LABELS and ent.text.strip().lower() not in names
     )
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
 
