@@ -49,6 +49,8 @@ def naming(language: str) -> Naming:
     start = r"(?:^|[.!?]\s+)"
     titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name
     name = rf"(?:\b{_any(titles)}\.?\s+)?{NAME}" if titles else NAME
+    openers = data.get("openers", [])  # "Okay, thank you, Marek": a word before the thanks
+    opener = rf"(?:{_any(openers)}[,.!]?\s+)?" if openers else ""
     return Naming(
         language,
         self_intro=re.compile(rf"\b{_any(intro + presentation)}\s+{name}"),
@@ -61,7 +63,5 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
         ),
-        thanks=re.compile(
-            rf"^(?:{_any(data.get('openers', []))}[,.!]?\s+)?[¡]?{_any(data['thanks'])},?\s+{name}"
-        ),
+        thanks=re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
     )
