@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.core.config import Settings
 from pipeline.core.event import Speaker
-from pipeline.core.language import naming, naming_languages
+from pipeline.core.language import DATA, naming, naming_languages
 from pipeline.core.runner import RunResult, run
 from pipeline.core.types import Segment, Word
 from pipeline.models import encoded
@@ -75,6 +75,14 @@ def test_every_language_has_naming_phrases_that_name_its_demo_speakers():
 
 
 @pytest.mark.check
+def test_naming_phrases_are_all_text():
+    """YAML reads a bare yes, no, on or off as a boolean: every phrase must stay a string."""
+    for language in naming_languages():
+        data = yaml.safe_load((DATA / f"naming-{language}.yaml").read_text(encoding="utf-8"))
+        for key, phrases in data.items():
+            assert all(isinstance(x, str) for x in phrases), (language, key, phrases)
+
+
 def test_naming_phrases_never_take_a_lower_case_word_for_a_name():
     for language in naming_languages():
         say = naming(language)

@@ -76,6 +76,7 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
         "Thanks a lot, Carolina.",
         "Okay, thank you very much, Carolina.",
         "Great, thanks Carolina.",
+        "Yes, thank you, Carolina.",
         "Thank you for that, Carolina.",
     ],
 )
