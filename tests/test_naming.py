@@ -103,6 +103,44 @@ def test_a_possessive_is_not_a_name(said):
     assert gather(utts, PEOPLE) == []
 
 
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # the same turn hands the presented guest the floor
+        ["Welcome. This is Glenda Napier, CEO of Energy Cluster Denmark. Glenda, over to you."],
+        # the speaker introduced themself by another name in that turn
+        ["I am Marek Przeor, welcome. This is Glenda Napier from Energy Cluster Denmark."],
+        # the next voice thanks someone else: the speaker was not Glenda
+        ["Welcome. This is Glenda Napier, CEO of Energy Cluster Denmark.", "Thank you, Marek."],
+    ],
+)
+def test_a_host_presenting_a_guest_is_not_named_as_the_guest(turns):
+    """ "This is Glenda Napier" by a host presenting her hands her the floor: before, the host
+    took her name as a self-introduction."""
+    utts = [Utterance(0, 0.0, turns[0]), Utterance(1, 8.0, turns[-1] + " Clusters help SMEs.")]
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert ("hand-off", 1, "Glenda Napier") in [(e.kind, e.speaker, e.person) for e in evidence]
+    assert names.get(0, (Speaker(name="nobody"),))[0].name != "Glenda Napier"
+    assert not any(e.speaker == 0 and e.person == "Glenda Napier" for e in evidence)
+
+
+def test_people_presenting_themselves_in_turn_are_each_named():
+    """A round of "this is …" presents each voice itself, and so does a presentation the next
+    voice answers by thanking that very person."""
+    utts = [
+        Utterance(0, 0.0, "Hi, this is Glenda."),
+        Utterance(1, 2.0, "And this is Carolina, from Mobile Heights."),
+        Utterance(2, 4.0, "Hello, this is Marek Przeor."),
+        Utterance(1, 6.0, "Thank you, Marek. Our cluster works on digital skills."),
+    ]
+    names, _ = name_speakers(utts, PEOPLE, 3)
+    assert {i: person.name for i, (person, _) in names.items()} == {
+        0: "Glenda Napier",
+        1: "Carolina Garcés",
+        2: "Marek Przeor",
+    }
+
+
 def test_names_with_an_apostrophe_are_still_names():
     people = [*PEOPLE, Speaker(name="Siobhán O'Brien")]
     utts = [Utterance(0, 0.0, "Hello, I am Siobhán O'Brien.")]

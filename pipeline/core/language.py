@@ -23,9 +23,9 @@ class Naming:
     """One language's patterns around a name; group 1 of each is the name heard."""
 
     language: str  # the language of the phrases (English when the talk's has no file)
-    self_intro: re.Pattern[str]  # "I am Glenda …", "this is Marek …"
     intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
     introduces: re.Pattern[str]  # "I am Glenda …" (not "this is …")
+    presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     thanks: re.Pattern[str]  # "Thank you, Marek" opening a sentence
 
@@ -53,9 +53,9 @@ def naming(language: str) -> Naming:
     opener = rf"(?:{_any(openers)}[,.!]?\s+)?" if openers else ""
     return Naming(
         language,
-        self_intro=re.compile(rf"\b{_any(intro + presentation)}\s+{name}"),
         intro=re.compile(rf"\b{_any(intro)}\b"),
         introduces=re.compile(rf"\b{_any(intro)}\s+{name}"),
+        presents=re.compile(rf"\b{_any(presentation)}\s+{name}" if presentation else "(?!)"),
         handoff=(
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{name}"),

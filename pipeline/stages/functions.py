@@ -64,7 +64,7 @@ def function(text: str, language: str = "en") -> str:
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
     if say.introduces.search(said) or (
-        say.self_intro.search(said) and said.lower().startswith(("this is", "hi, this is"))
+        say.presents.search(said) and said.lower().startswith(("this is", "hi, this is"))
     ):
         return "introduction"
     if any(x.search(said) for x in p.introduction):

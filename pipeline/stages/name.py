@@ -6,7 +6,9 @@ two-word flickers inside a sentence are smoothed; segments are split where the s
 changes. A reviewer's merges (``same_as``) are applied first.
 
 Evidence, each with the words and time it came from:
-- self-introduction: "I'm Glenda Napier", "my name is …", "this is …" said by the speaker;
+- self-introduction: "I'm Glenda Napier", "my name is …", "this is …" said by the speaker
+  (a "this is …" that presents a guest — the turn hands them the floor, or ends and another
+  voice speaks — is a hand-off to the next voice instead);
 - organisation in a self-introduction: "… the CEO of Energy Cluster Denmark";
 - hand-off: "Carolina, over to you", "the floor is yours", "over to you, Marek" → the next speaker;
 - thanks: "Thank you, Marek" at the start of a turn → the previous speaker.
@@ -22,6 +24,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +117,35 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
     return found
 
 
+def _presented(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
+) -> set[int]:
+    """The utterances whose "this is NAME" presents a guest rather than the speaker: the same
+    turn hands NAME the floor ("This is Glenda Napier … Glenda, the floor is yours"), or
+    introduces its speaker by another name ("I'm Marek Przeor. This is Glenda …"), or the next
+    voice opens by thanking someone else ("Thank you, Marek")."""
+    say = naming(language)
+
+    def named(pattern: re.Pattern[str], text: str) -> set[int]:
+        found = (_match(m.group(1), people, p.min_match) for m in pattern.finditer(text))
+        return {f[0] for f in found if f is not None}
+
+    runs = [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
+    turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
+    guests = set()
+    for i, utt in enumerate(utterances):
+        presented = named(say.presents, utt.text)
+        if not presented:
+            continue
+        turn = " ".join(runs[turn_of[i]])
+        handed = set().union(*(named(h, turn) for h in say.handoff))
+        own = named(say.introduces, turn)
+        nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
+        if presented & handed or own - presented or named(say.thanks, nxt) - presented:
+            guests.add(i)
+    return guests
+
+
 def gather(
     utterances: list[Utterance],
     people: list[Speaker],
@@ -140,17 +172,24 @@ def gather(
                 )
             )
 
+    guests = _presented(utterances, people, p, language)
     for i, utt in enumerate(utterances):
-        for m in say.self_intro.finditer(utt.text):
-            add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        if say.intro.search(utt.text):
-            for person, score in _org_mentions(utt.text, people):
-                add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
-        for pattern in say.handoff:
-            for m in pattern.finditer(utt.text):
-                if nxt is not None:
-                    add("hand-off", nxt.speaker, m.group(0), utt.start, match(m.group(1)))
+        for m in say.introduces.finditer(utt.text):
+            add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+        handed = [m for pattern in say.handoff for m in pattern.finditer(utt.text)]
+        for m in say.presents.finditer(utt.text):
+            if i in guests:
+                handed.insert(0, m)
+            else:
+                add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+        guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
+        if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation
+            for person, score in _org_mentions(utt.text, people):
+                if person not in guest:
+                    add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
+        for m in handed if nxt is not None else ():
+            add("hand-off", nxt.speaker, m.group(0), utt.start, match(m.group(1)))
         m = say.thanks.match(utt.text)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
         if m and prev is not None:
@@ -172,6 +211,8 @@ def said_of(
                 return found[0]
         return None
 
+    guests = _presented(utterances, people, p, language)
+    handoffs = [*say.handoff, say.presents]
     return [
         Said(
             u.speaker,
@@ -179,12 +220,16 @@ def said_of(
             u.end,
             intro=person(say.introduces, u.text),
             handoff=next(
-                (h for h in (person(pattern, u.text) for pattern in say.handoff) if h is not None),
+                (
+                    h
+                    for h in (person(pattern, u.text) for pattern in handoffs[: -1 + (i in guests)])
+                    if h is not None
+                ),
                 None,
             ),
             thanks=person(say.thanks, u.text),
         )
-        for u in utterances
+        for i, u in enumerate(utterances)
     ]
 
 
