@@ -27,6 +27,7 @@ from pipeline.core.types import (
 )
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, render_index, render_summary
+from pipeline.stages.functions import function
 from pipeline.stages.summarize import SummarizeParams, abstract, figures, summarize
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
@@ -460,3 +461,27 @@ def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
     assert "green hydrogen plants" in phrases
     assert not phrases & (names | {"many thanks", "good morning", "eu clusters talk"})
     assert not {text.lower() for text, _, _ in summary.entities} & names
+
+
+@pytest.mark.check
+def test_questions_from_the_audience_are_not_the_anonymous_host_s():
+    """A host nobody named hands the floor over and asks the panel questions: those are not the
+    audience's. An audience member's question to a panelist by name ("Glenda, how …?") is."""
+    said = [
+        ("Speaker 1", "Welcome to this talk. Glenda, the floor is yours."),
+        ("Glenda Napier", "Our members build offshore wind farms in Denmark."),
+        ("Speaker 1", "How do clusters keep their members engaged?"),
+        ("Glenda Napier", "They meet every month and share their test facilities."),
+        ("Speaker 1", "Thank you. Carolina, over to you."),
+        ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
+        ("Speaker 3", "And what does a testing facility cost?"),
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "other", 1.0, [], function(t))
+        for i, (who, t) in enumerate(said)
+    ]
+    summary = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t")
+    assert [(q.speaker, q.text) for q in summary.questions] == [
+        ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
+        ("Speaker 3", "What does a testing facility cost?"),
+    ]

@@ -132,6 +132,23 @@ def _is_point(item: SentenceTopic, min_words: int) -> bool:
     return item.function == "content" and len(item.sentence.text.split()) >= min_words
 
 
+def _asked(items: Sequence[SentenceTopic], listed: set[str]) -> list[int]:
+    """The questions from the audience: asked by someone not on the event page and not hosting
+    (a voice that hands the floor over twice or more is the moderator, named or not), addressed
+    to the panel or to one of them by name ("Glenda, how do you …?" reads as a hand-off)."""
+    handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
+    hosts = {speaker for speaker, n in handoffs.items() if n >= 2}
+    return [
+        i
+        for i, it in enumerate(items)
+        if it.sentence.speaker not in listed | hosts
+        and (
+            it.function == "question"
+            or (it.function == "handoff" and it.sentence.text.rstrip().endswith("?"))
+        )
+    ]
+
+
 def summarize(
     items: Sequence[SentenceTopic],
     themes: dict[str, str],
@@ -177,11 +194,7 @@ def summarize(
         picked = _pick([items[i] for i in idx], vectors[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
-    questions = [
-        point(i)
-        for i, it in enumerate(items)
-        if it.function == "question" and it.sentence.speaker not in listed
-    ]
+    questions = [point(i) for i in _asked(items, listed)]
 
     durations: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
