@@ -214,3 +214,18 @@ def test_the_words_said_during_a_translated_sentence():
     assert topics.words_said(short, [segment]) == ["Guten Tag.", "Ja."]
     bare = Segment(8, 5.0, 6.0, "Hallo.", [])  # no word times: the whole segment
     assert topics.words_said([Sentence(5.0, 6.0, None, "Hello.", 8)], [bare]) == ["Hallo."]
+
+
+def test_a_fragment_counts_for_as_long_as_it_was_said():
+    """Smoothing weighs each neighbour by how long it was said: a translated sentence cut where
+    it crossed a segment leaves a fragment ("out.", no time at all) that no longer pulls the
+    theme of the sentences around it below the threshold. Equal durations change nothing."""
+    config = load_topic_config()
+    # resilience (the third theme) on two 5-s sentences around a fragment, then a thanks
+    scores = np.array([[0, 0, 0.3], [0, 0, 0.05], [0, 0, 0.3], [0, 0, 0.02]])
+    plain = topics.smooth(scores, topics.SMOOTHING)
+    timed = topics.smooth(scores, topics.SMOOTHING, [5.0, 0.0, 5.0, 1.0])
+    assert topics.decide(plain, config)[0][:3] == ["other", "other", "other"]
+    assert topics.decide(timed, config)[0][:3] == ["resilience"] * 3
+    assert np.allclose(topics.smooth(scores, topics.SMOOTHING, [3.0] * 4), plain)
+    assert np.allclose(topics.smooth(scores, topics.SMOOTHING, [0.0] * 4), plain)

@@ -224,16 +224,28 @@ def decide(scores: np.ndarray, config: TopicConfig) -> tuple[list[str], list[flo
     return labels, confidence
 
 
-def smooth(scores: np.ndarray, weights: Sequence[float] = SMOOTHING) -> np.ndarray:
-    """Each row becomes the weighted mean of its neighbours (sentences in talk order)."""
+def smooth(
+    scores: np.ndarray,
+    weights: Sequence[float] = SMOOTHING,
+    durations: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Each row becomes the weighted mean of its neighbours (sentences in talk order). Given
+    their ``durations``, a neighbour also counts for as long as it was said: a two-word
+    fragment where a translated sentence crossed a segment ("out.") does not outweigh the
+    sentences around it. A row whose neighbours all last nothing keeps the plain mean."""
     if len(scores) == 0:
         return scores
     half = len(weights) // 2
     padded = np.pad(scores, ((half, half), (0, 0)), mode="edge")
-    kernel = np.asarray(weights)[:, None]
-    return np.stack(
-        [(padded[i : i + len(weights)] * kernel).sum(0) / kernel.sum() for i in range(len(scores))]
-    )
+    kernel = np.asarray(weights, dtype=float)
+    spans = np.ones(len(scores)) if durations is None else np.maximum(durations, 0.0)
+    lasting = np.pad(spans, (half, half), mode="edge")
+    rows = []
+    for i in range(len(scores)):
+        w = kernel * lasting[i : i + len(kernel)]
+        w = w if w.sum() > 0 else kernel
+        rows.append((padded[i : i + len(kernel)] * w[:, None]).sum(0) / w.sum())
+    return np.stack(rows)
 
 
 def split_sentences(segments: Sequence[Segment], language: str = "en") -> list[Sentence]:
@@ -284,7 +296,8 @@ def classify(
     p = p or TopicsParams()
     texts = [s.text for s in sentences]
     scored = score_texts(texts, config, p.w_embed, p.w_lex, language, said, said_language)
-    labels, confidence = decide(smooth(scored.scores, p.smoothing), config)
+    durations = [s.end - s.start for s in sentences]
+    labels, confidence = decide(smooth(scored.scores, p.smoothing, durations), config)
     return [
         SentenceTopic(s, lab, c, d, function(s.text, language))
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
