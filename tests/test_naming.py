@@ -162,11 +162,18 @@ def test_names_with_an_apostrophe_are_still_names():
         ("es", "Bueno, muchas gracias, Marek.", "thanks"),
         ("it", "Allora, grazie mille, Marek.", "thanks"),
         ("pl", "Dobrze, dziękuję bardzo, panie Marku.", "thanks"),
+        ("de", "Das Wort hat jetzt Marek Przeor.", "hand-off"),
+        ("de", "Ich übergebe nun an Herrn Przeor.", "hand-off"),
+        ("fr", "Je passe maintenant la parole à Marek.", "hand-off"),
+        ("it", "Passo ora la parola a Marek.", "hand-off"),
+        ("es", "Le doy ahora la palabra a Marek.", "hand-off"),
+        ("pl", "Głos ma teraz Marek Przeor.", "hand-off"),
     ],
 )
 def test_titles_and_openers_around_a_name_in_each_language(language, said, kind):
     """A title ("Herr", "Mr.", a list per language) is read past: "Herr Przeor" is Marek
-    Przeor; so is an opener before thanks ("Ja, vielen Dank, …")."""
+    Przeor; so is an opener before thanks ("Ja, vielen Dank, …") and a "now" between the
+    hand-off and the name ("Das Wort hat jetzt …", said so in the German demo)."""
     utts = [Utterance(1, 0.0, "Hallo."), Utterance(0, 3.0, said), Utterance(1, 6.0, "Hallo.")]
     assert [(e.kind, e.person) for e in gather(utts, PEOPLE, language=language)] == [
         (kind, "Marek Przeor")
