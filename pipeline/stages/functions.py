@@ -18,13 +18,13 @@ from ..core.language import naming
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
-_OPENER = re.compile(r"^(?:and|so|well|okay|ok|but|yeah|now|right)\b,?\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Phrases:
     """One language's phrases for each function."""
 
+    opener: re.Pattern[str]  # a word a sentence may open with ("And thank you …")
     handoff: tuple[re.Pattern[str], ...]
     introduction: tuple[re.Pattern[str], ...]
     housekeeping: tuple[re.Pattern[str], ...]
@@ -45,7 +45,9 @@ def phrases(language: str = "en") -> Phrases:
     def compiled(key: str) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in data.get(key, []))
 
+    openers = "|".join(data.get("openers", [])) or "(?!)"
     return Phrases(
+        re.compile(rf"^(?:{openers})\b,?\s+", re.IGNORECASE),
         compiled("handoff"),
         compiled("introduction"),
         compiled("housekeeping"),
@@ -60,7 +62,7 @@ def function(text: str, language: str = "en") -> str:
     """What the sentence does (one of ``FUNCTIONS``): a hand-off, an introduction, housekeeping,
     a question, thanks or a greeting, in this order — else content."""
     p, say = phrases(language), naming(language)
-    said = _OPENER.sub("", text.strip())  # "And thank you for the talks." thanks all the same
+    said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
     if say.introduces.search(said) or (
