@@ -75,18 +75,26 @@ HOSTED_SCRIPT = (
 )  # fmt: skip
 
 
+def _who_is_who(
+    tmp_path: Path, name: str, script: tuple[demo.Line, ...]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The generated webinar through the pipeline: {person key: the speaker label they got}, and
+    {person key: their name as a label}."""
+    files = demo.make_webinar(tmp_path, name=name, script=script)
+    result = run(
+        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
+    )
+    mapped = speaker_map(read_rttm(files.rttm), read_rttm(result.out_dir / "speakers.rttm"))
+    return mapped, {p.key: p.name.replace(" ", "_") for p in demo.PEOPLE}
+
+
 def test_guests_who_never_introduce_themselves_are_named_from_the_host_s_words(tmp_path):
     """Nobody introduces themself; the host announces each guest ("our first speaker is …",
     "let's hear from …", a question ending on her name, "back to you, …") and thanks her ("many
     thanks, …", "thank you for that, …", "okay, thank you very much, …"). The words name the
     guests — at least two of three, allowing for a name the recogniser mishears — and nobody
     gets someone else's name."""
-    files = demo.make_webinar(tmp_path, name="hosted", script=HOSTED_SCRIPT)
-    result = run(
-        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
-    )
-    mapped = speaker_map(read_rttm(files.rttm), read_rttm(result.out_dir / "speakers.rttm"))
-    names = {p.key: p.name.replace(" ", "_") for p in demo.PEOPLE}
+    mapped, names = _who_is_who(tmp_path, "hosted", HOSTED_SCRIPT)
     listed = set(names.values())
     guests = ("glenda", "carolina", "susana")
     assert sum(mapped[k] == names[k] for k in guests) >= 2
@@ -109,12 +117,7 @@ def test_a_host_who_presents_the_guests_keeps_their_own_name(tmp_path):
     """The host presents himself and then each guest with "this is …" (handing over, or thanked
     back by name): the guests' names are hand-offs, not the host's self-introductions. Before,
     the host's voice held four self-introductions, too contradictory to name anyone."""
-    files = demo.make_webinar(tmp_path, name="presenting", script=PRESENTING_SCRIPT)
-    result = run(
-        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
-    )
-    mapped = speaker_map(read_rttm(files.rttm), read_rttm(result.out_dir / "speakers.rttm"))
-    names = {p.key: p.name.replace(" ", "_") for p in demo.PEOPLE}
+    mapped, names = _who_is_who(tmp_path, "presenting", PRESENTING_SCRIPT)
     listed = set(names.values())
     assert mapped["marek"] == names["marek"]
     assert all(mapped[k] == names[k] or mapped[k] not in listed for k in names if k in mapped)

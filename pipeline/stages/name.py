@@ -7,8 +7,8 @@ changes. A reviewer's merges (``same_as``) are applied first.
 
 Evidence, each with the words and time it came from:
 - self-introduction: "I'm Glenda Napier", "my name is …", "this is …" said by the speaker
-  (a "this is …" that presents a guest — the turn hands them the floor, or ends and another
-  voice speaks — is a hand-off to the next voice instead);
+  (a "this is …" that presents a guest — the turn hands them the floor or introduces the
+  speaker by another name, or the next voice thanks someone else — is a hand-off instead);
 - organisation in a self-introduction: "… the CEO of Energy Cluster Denmark";
 - hand-off: "Carolina, over to you", "the floor is yours", "over to you, Marek" → the next speaker;
 - thanks: "Thank you, Marek" at the start of a turn → the previous speaker.
@@ -175,14 +175,13 @@ def gather(
     guests = _presented(utterances, people, p, language)
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
-        for m in say.introduces.finditer(utt.text):
+        presented = list(say.presents.finditer(utt.text))
+        own = [*say.introduces.finditer(utt.text), *(() if i in guests else presented)]
+        for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        handed = [m for pattern in say.handoff for m in pattern.finditer(utt.text)]
-        for m in say.presents.finditer(utt.text):
-            if i in guests:
-                handed.insert(0, m)
-            else:
-                add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+        handed = (presented if i in guests else []) + [
+            m for pattern in say.handoff for m in pattern.finditer(utt.text)
+        ]
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation
             for person, score in _org_mentions(utt.text, people):
@@ -212,21 +211,18 @@ def said_of(
         return None
 
     guests = _presented(utterances, people, p, language)
-    handoffs = [*say.handoff, say.presents]
+
+    def handed(i: int, text: str) -> int | None:
+        patterns = (*say.handoff, say.presents) if i in guests else say.handoff
+        return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
+
     return [
         Said(
             u.speaker,
             u.start,
             u.end,
             intro=person(say.introduces, u.text),
-            handoff=next(
-                (
-                    h
-                    for h in (person(pattern, u.text) for pattern in handoffs[: -1 + (i in guests)])
-                    if h is not None
-                ),
-                None,
-            ),
+            handoff=handed(i, u.text),
             thanks=person(say.thanks, u.text),
         )
         for i, u in enumerate(utterances)

@@ -137,11 +137,11 @@ def _asked(items: Sequence[SentenceTopic], listed: set[str]) -> list[int]:
     (a voice that hands the floor over twice or more is the moderator, named or not), addressed
     to the panel or to one of them by name ("Glenda, how do you …?" reads as a hand-off)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
-    hosts = {speaker for speaker, n in handoffs.items() if n >= 2}
+    panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
     return [
         i
         for i, it in enumerate(items)
-        if it.sentence.speaker not in listed | hosts
+        if it.sentence.speaker not in panel
         and (
             it.function == "question"
             or (it.function == "handoff" and it.sentence.text.rstrip().endswith("?"))
