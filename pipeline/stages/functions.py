@@ -18,6 +18,7 @@ from ..core.language import naming
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
+_GREETED = re.compile(r"^\w+,\s+")  # one word and a comma before it: "Hi, …", "Hallo, …"
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,8 @@ def function(text: str, language: str = "en") -> str:
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
-    if say.introduces.search(said) or (
-        say.presents.search(said) and said.lower().startswith(("this is", "hi, this is"))
-    ):
-        return "introduction"
+    if say.introduces.search(said) or say.presents.match(_GREETED.sub("", said)):
+        return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
     if any(x.search(said) for x in p.introduction):
         return "introduction"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
