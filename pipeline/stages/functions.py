@@ -26,6 +26,8 @@ class Phrases:
     """One language's phrases for each function."""
 
     opener: re.Pattern[str]  # a word a sentence may open with ("And thank you …")
+    leading: re.Pattern[str]  # markers and greetings a point loses at its start ("So, hello, …")
+    fillers: re.Pattern[str]  # hesitations a point loses wherever they are ("um", "euh")
     handoff: tuple[re.Pattern[str], ...]
     introduction: tuple[re.Pattern[str], ...]
     housekeeping: tuple[re.Pattern[str], ...]
@@ -47,8 +49,12 @@ def phrases(language: str = "en") -> Phrases:
         return tuple(re.compile(p, re.IGNORECASE) for p in data.get(key, []))
 
     openers = "|".join(data.get("openers", [])) or "(?!)"
+    leading = "|".join(data.get("leading", [])) or "(?!)"
+    fillers = "|".join(data.get("fillers", [])) or "(?!)"
     return Phrases(
         re.compile(rf"^(?:{openers})\b,?\s+", re.IGNORECASE),
+        re.compile(rf"^(?:(?:{leading})\b[,.!]?\s+)+", re.IGNORECASE),
+        re.compile(rf"\b(?:{fillers})\b,?\s*", re.IGNORECASE),
         compiled("handoff"),
         compiled("introduction"),
         compiled("housekeeping"),

@@ -37,18 +37,10 @@ from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
 from ..outputs.locale import long_date, page_date, page_language, translations
 from ..outputs.render import environment, render_summary
+from .functions import phrases
 from .rewrite import check_url, rewrite
 
 OTHER = "other"
-_FILLERS = re.compile(r"\b(?:um+|uh+|erm|you know|I mean|kind of|sort of)\b,?\s*", re.I)
-# discourse markers and greetings opening a point ("Hello, when supply chains broke, …"), not
-# words that carry it ("so far", "right now", "well over half")
-_LEADING = re.compile(
-    r"^(?:(?:so(?! far\b)|well(?! (?:over|above|below|beyond)\b)|okay|ok|and|but|yeah|"
-    r"right(?! now\b)|hello|hi|hey|good (?:morning|afternoon|evening))"
-    r"(?:,? (?:everyone|everybody|all))?\b[,.!]?\s+)+",
-    re.I,
-)
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _FIGURE_LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
@@ -90,11 +82,12 @@ class SummarizeParams:
     llm_tokens: int = 200  # … and the longest answer asked for
 
 
-def clean(text: str) -> str:
-    """Drop fillers, leading discourse markers and greetings, and stuttered repeats;
-    capitalise."""
-    text = _REPEAT.sub(r"\1", _FILLERS.sub("", text)).strip()
-    text = _LEADING.sub("", text).strip()
+def clean(text: str, language: str = "en") -> str:
+    """Drop fillers, leading discourse markers and greetings (``language``'s, from its
+    sentence-function phrases), and stuttered repeats; capitalise."""
+    say = phrases(language)
+    text = _REPEAT.sub(r"\1", say.fillers.sub("", text)).strip()
+    text = say.leading.sub("", text).strip()
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -178,7 +171,11 @@ def summarize(
     def point(i: int) -> Point:
         s = items[i].sentence
         return Point(
-            clean(s.text), s.speaker, s.start, items[i].topic, originals.get(s.segment, "")
+            clean(s.text, language),
+            s.speaker,
+            s.start,
+            items[i].topic,
+            originals.get(s.segment, ""),
         )
 
     takeaways: dict[str, list[Point]] = {}
@@ -213,7 +210,7 @@ def summarize(
         else ([], [])
     )
     views = _slide_views(items, vectors, slides, point, p) if slides else []
-    takeaways = fix_takeaways(takeaways, items, p, report or Report())
+    takeaways = fix_takeaways(takeaways, items, p, report or Report(), language)
     rewritten: dict[str, str] = {}
     return Summary(
         abstract(title, date, who or {}, share, themes, takeaways, p, rewritten, language),
@@ -447,9 +444,14 @@ def _slide_at(slides: SlideMap, t: float) -> str:
 
 
 def fix_takeaways(
-    found: dict[str, list[Point]], items: list[SentenceTopic], p: SummarizeParams, report: Report
+    found: dict[str, list[Point]],
+    items: list[SentenceTopic],
+    p: SummarizeParams,
+    report: Report,
+    language: str = "en",
 ) -> dict[str, list[Point]]:
-    """The takeaways with the reviewer's dropped ones removed and pinned sentences added first."""
+    """The takeaways with the reviewer's dropped ones removed and pinned sentences (in
+    ``language``) added first."""
     takeaways = {topic: list(points) for topic, points in found.items()}
     for text_ in p.drop:
         needle = text_.casefold()
@@ -468,7 +470,9 @@ def fix_takeaways(
             report.not_applied.append(f"takeaways.pin {at}: no sentence at that time")
             continue
         it = min(near, key=lambda x: abs(x.sentence.start - at))
-        pinned = Point(clean(it.sentence.text), it.sentence.speaker, it.sentence.start, it.topic)
+        pinned = Point(
+            clean(it.sentence.text, language), it.sentence.speaker, it.sentence.start, it.topic
+        )
         group = [pt for pt in takeaways.get(it.topic, []) if pt.start != pinned.start]
         takeaways[it.topic] = [pinned, *group]
         report.applied += 1
@@ -504,7 +508,11 @@ class Summarize(Stage):
     Params = SummarizeParams
     needs = ("extract", "name", "export", "translate", "topics", "slides", "media")
     libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
-    data_files = ("outputs/templates/summary.*", "data/locale/*/LC_MESSAGES/messages.po")
+    data_files = (
+        "outputs/templates/summary.*",
+        "data/locale/*/LC_MESSAGES/messages.po",
+        "data/functions-*.yaml",
+    )
 
     def params(self, ctx: Context) -> SummarizeParams:
         takeaways = ctx.review.part("takeaways")
