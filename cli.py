@@ -42,6 +42,7 @@ from pipeline.tools import demo as demo_mod
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode="markdown",  # one-paragraph docstrings read as one paragraph
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Turn recorded webinars into transcripts and summaries, offline.",
@@ -470,7 +471,7 @@ def run_command(
     ],
     settings: Settings,
     event: Annotated[
-        Path | None, Opt(help="Event sidecar (default: <recording>.event.yaml next to it).")
+        Path | None, Opt(help="Event sidecar (default: `<recording>.event.yaml` next to it).")
     ] = None,
     quiet: Quiet = False,
 ) -> None:
@@ -503,7 +504,7 @@ def batch(
     ] = False,
 ) -> None:
     """Process every recording in FOLDER that is new or stale (exactly its stale stages); skip
-    finished ones. Each stage is logged to <out>/batch.jsonl. Exit 0 when all succeeded, 1 when
+    finished ones. Each stage is logged to `<out>/batch.jsonl`. Exit 0 when all succeeded, 1 when
     some failed."""
     if retries < 0:
         raise PipelineError("--retries must be ≥ 0", exit_code=2)
@@ -702,7 +703,7 @@ def rerender(
     summaries_dir: Summaries = Path("summaries"),
     quiet: Quiet = False,
 ) -> None:
-    """Apply summaries/<id>/review.yaml (and speakers.yaml) to every output, with the settings of
+    """Apply `summaries/<id>/review.yaml` (and speakers.yaml) to every output, with the settings of
     the last run, re-running no model."""
     manifest_path = out_dir / rec_id / "manifest.json"
     if "/" in rec_id or not manifest_path.is_file():

@@ -37,6 +37,18 @@ def test_bad_speaker_count_is_a_usage_error(tmp_path):
     assert result.code == 2 and result.stderr.strip() == "error: --num-speakers must be ≥ 1"
 
 
+@pytest.mark.check
+def test_the_command_list_reads_each_description_as_one_paragraph(tmp_path):
+    """`cli.py --help` on a wide terminal: each command's description on its own line, not
+    broken where the docstring's source line ends, and placeholders such as <out> shown."""
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    lines = [line.strip("│ ") for line in result.stdout.splitlines()]
+    run = next(line for line in lines if line.startswith("run "))
+    assert run.endswith("topics, summary and reviewer page.")
+    assert any("logged to <out>/batch.jsonl" in line for line in lines)
+
+
 def test_models_list(tmp_path):
     result = run_cli("models", "list", cwd=tmp_path)
     assert (
