@@ -124,6 +124,27 @@ def test_a_host_presenting_a_guest_is_not_named_as_the_guest(turns):
     assert not any(e.speaker == 0 and e.person == "Glenda Napier" for e in evidence)
 
 
+@pytest.mark.parametrize(
+    "turn",
+    [
+        [
+            "Welcome. This is Glenda Napier, CEO of Energy Cluster Denmark, and this is Carolina "
+            "Garcés from Mobile Heights."
+        ],
+        ["Welcome. This is Carolina Garcés from Mobile Heights.", "And this is Glenda Napier."],
+    ],
+)
+def test_a_host_presenting_the_panel_is_named_after_nobody_on_it(turn):
+    """A host presenting two guests in one turn, with nothing saying who speaks next: neither
+    name is the host's own (before, the host was taken for the first one presented), and
+    neither is handed to the next voice."""
+    utts = [Utterance(0, 2.0 * n, said) for n, said in enumerate(turn)]
+    utts.append(Utterance(1, 8.0, "Clusters help SMEs find partners abroad."))
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert names == {}
+    assert not any(e.person in {"Glenda Napier", "Carolina Garcés"} for e in evidence)
+
+
 def test_people_presenting_themselves_in_turn_are_each_named():
     """A round of "this is …" presents each voice itself, and so does a presentation the next
     voice answers by thanking that very person."""

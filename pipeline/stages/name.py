@@ -119,11 +119,14 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
 
 def _presented(
     utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
-) -> set[int]:
-    """The utterances whose "this is NAME" presents a guest rather than the speaker: the same
-    turn hands NAME the floor ("This is Glenda Napier … Glenda, the floor is yours"), or
-    introduces its speaker by another name ("I'm Marek Przeor. This is Glenda …"), or the next
-    voice opens by thanking someone else ("Thank you, Marek")."""
+) -> tuple[set[int], set[int]]:
+    """The utterances whose "this is NAME" presents others rather than the speaker: (guests —
+    a presentation that hands NAME the floor, panel — a turn presenting several people).
+    A guest: the same turn hands NAME the floor ("This is Glenda Napier … Glenda, the floor is
+    yours"), or introduces its speaker by another name ("I'm Marek Przeor. This is Glenda …"), or
+    the next voice opens by thanking someone else ("Thank you, Marek"). A panel: the turn presents
+    two people or more ("This is Glenda …, and this is Carolina …") and nothing says which of them
+    speaks next — nobody's own name, and no hand-off."""
     say = naming(language)
 
     def named(pattern: re.Pattern[str], text: str) -> set[int]:
@@ -132,7 +135,7 @@ def _presented(
 
     runs = [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
     turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
-    guests = set()
+    guests, panel = set(), set()
     for i, utt in enumerate(utterances):
         presented = named(say.presents, utt.text)
         if not presented:
@@ -143,7 +146,9 @@ def _presented(
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
         if presented & handed or own - presented or named(say.thanks, nxt) - presented:
             guests.add(i)
-    return guests
+        elif len(named(say.presents, turn)) > 1:
+            panel.add(i)
+    return guests, panel
 
 
 def gather(
@@ -172,11 +177,12 @@ def gather(
                 )
             )
 
-    guests = _presented(utterances, people, p, language)
+    guests, panel = _presented(utterances, people, p, language)
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
-        own = [*say.introduces.finditer(utt.text), *(() if i in guests else presented)]
+        others = i in guests or i in panel
+        own = [*say.introduces.finditer(utt.text), *(() if others else presented)]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         handed = (presented if i in guests else []) + [
@@ -210,7 +216,7 @@ def said_of(
                 return found[0]
         return None
 
-    guests = _presented(utterances, people, p, language)
+    guests, _ = _presented(utterances, people, p, language)
 
     def handed(i: int, text: str) -> int | None:
         patterns = (*say.handoff, say.presents) if i in guests else say.handoff
