@@ -164,7 +164,8 @@ def languages(which: list[str], threads: int) -> None:
     body = "\n".join(
         [
             f"Run {dt.date.today()} on {machine()}, {threads} threads, the default settings "
-            "(faster-whisper base int8, batched, beam 5; summary in English). Generated webinars "
+            "(faster-whisper base int8, batched, beam 5, the translation greedy; summary in English). "
+            "Generated webinars "
             "(espeak-ng voices of each language; `pipeline/data/demo-<lang>.yaml`): four people, "
             "each introduces themself, the moderator hands over by name; every sidecar gives the "
             "language (the tests leave it out for es and pl, to be detected). WER: jiwer after "

@@ -44,7 +44,7 @@ class TranslateParams:
     target: str = "en"  # the summary's language: "en", or "same" (the talk's, no translation)
     model: str = "base"
     compute_type: str = "int8"
-    beam_size: int = 5
+    beam_size: int = 1  # greedy: the English feeds topics and takeaways, not the transcript
     batch_size: int = 8
     no_repeat: int = 3  # no phrase of this many words twice in one window
     refill: float = 3.0  # a run of untranslated segments this long (speech s) is read again …
@@ -107,7 +107,6 @@ class Translate(Stage):
             target=s.summary_language,
             model=s.model,
             compute_type=s.compute_type,
-            beam_size=s.beam_size,
             batch_size=s.batch_size,
         )
 
