@@ -22,7 +22,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
@@ -125,29 +125,32 @@ def _report(result: RunResult, quiet: bool) -> None:
     if result.far_field:
         out.print("audio heard as far-field (room microphones): diarization listened harder")
     if result.speakers:
+        notes = {
+            s.id: "; ".join(([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes)
+            for s in result.speakers
+        }
+        noted = any(notes.values())
+        # the role is in speakers.json and on the page: a narrow terminal keeps names whole
         speakers = Table(
             "id",
-            "speaker",
-            "role",
+            Column("speaker", no_wrap=True),
             "organisation",
-            "talk s",
-            "turns",
-            "named by",
-            "confidence",
-            "notes",
+            Column("talk s", justify="right"),
+            Column("turns", justify="right"),
+            Column("named by", no_wrap=True),
+            Column("confidence", justify="right"),
+            *(["notes"] if noted else []),
         )
         for s in result.speakers:
-            notes = ([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes
             speakers.add_row(
                 s.id,
                 s.label,
-                s.role,
                 s.org,
                 f"{s.talk_time:.0f}",
                 str(s.turns),
                 s.named_by or "—",
                 f"{s.confidence:.2f}",
-                "; ".join(notes),
+                *([notes[s.id]] if noted else []),
             )
         out.print(speakers)
     for path in result.outputs:

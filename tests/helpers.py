@@ -29,15 +29,16 @@ def run_python(script: str) -> str:
     ).stdout
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 600) -> CliResult:
-    """The real command line, in a subprocess, as a user would run it."""
+def run_cli(*args: str, cwd: Path, timeout: float = 600, columns: int = 200) -> CliResult:
+    """The real command line, in a subprocess, as a user would run it (in a terminal
+    ``columns`` wide)."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": str(columns)},
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
