@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
@@ -617,17 +618,27 @@ def status(
             elif name in row.done:
                 out.print(f"  {name}: up to date", highlight=False)
         return
-    table = Table("recording", "id", "state", "done", "to run", "duration", "processing", "reason")
+    # the id whole, on one line (it is what `status ID --explain` takes); the recording last,
+    # folded when long: a narrow terminal still shows every row readably
+    table = Table(
+        Column("id", no_wrap=True),
+        "state",
+        Column("audio", justify="right"),
+        Column("took", justify="right"),
+        "to run / why",
+        Column("recording", overflow="fold"),
+        box=box.SIMPLE_HEAD,
+    )
     for r in rows:
+        todo = "every stage" if not r.done and r.pending else ", ".join(r.pending) or "—"
+        why = f"{r.failed_stage}: {r.error}" if r.error else todo
         table.add_row(
-            r.recording,
             r.id or "—",
             r.state,
-            str(len(r.done)),
-            ", ".join(r.pending) or "—",
             f"{r.duration:.0f} s" if r.duration else "—",
             f"{r.processing_seconds:.0f} s",
-            f"{r.failed_stage}: {r.error}" if r.error else "",
+            why,
+            r.recording,
         )
     out.print(table)
 

@@ -37,6 +37,8 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
     assert max(map(len, again.stdout.splitlines())) <= 80
     for person in ("Marek Przeor", "Glenda Napier", "Carolina Garcés", "Susana Remotti"):
         assert person in again.stdout
+    status = run_cli("status", "--out", "tr", "--summaries", "su", cwd=tmp_path, columns=80)
+    assert status.code == 0 and out.name in status.stdout  # the id whole: `status ID` takes it
 
 
 @pytest.mark.check
