@@ -27,8 +27,9 @@ from pipeline.core.types import (
 )
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, render_index, render_summary
+from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
-from pipeline.stages.summarize import SummarizeParams, abstract, figures, summarize
+from pipeline.stages.summarize import SummarizeParams, abstract, summarize
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -459,6 +460,55 @@ def test_a_figure_said_twice_in_one_sentence_is_listed_once():
     found = [(f.figure, f.start) for f in figures(items, None)]
     assert found.count(("half", 0.0)) == 1
     assert [t for t, start in found if start > 0] == ["40 percent", "40 percent"]  # two times
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "expected"),
+    [
+        (
+            "de",
+            "Seit 2019 sparen 1.000 Firmen um 10:30 Uhr 40 Prozent, COVID-19 kostete 2,5 "
+            "Millionen Euro.",
+            [("2019", "DATE"), ("1.000", "CARDINAL"), ("40 Prozent", "PERCENT"),
+             ("2,5 Millionen Euro", "MONEY")],
+        ),
+        (
+            "fr",
+            "Nous avons formé 1 000 soudeurs et réduit nos coûts de 30 % avec 5 millions d'euros.",
+            [("1 000", "CARDINAL"), ("30 %", "PERCENT"), ("5 millions d'euros", "MONEY")],
+        ),
+        (
+            "es",
+            "Para 2030 queremos el 60 por ciento con 2 millones de euros.",
+            [("2030", "DATE"), ("60 por ciento", "PERCENT"), ("2 millones de euros", "MONEY")],
+        ),
+        (
+            "it",
+            "Abbiamo 40 soci e il 60 per cento dei fondi.",
+            [("40", "CARDINAL"), ("60 per cento", "PERCENT")],
+        ),
+        (
+            "pl",
+            "Mamy 40 członków i 3 mld zł, czyli 25 procent budżetu.",
+            [("40", "CARDINAL"), ("3 mld zł", "MONEY"), ("25 procent", "PERCENT")],
+        ),
+    ],
+)  # fmt: skip
+def test_key_figures_of_a_talk_summarised_in_its_own_language(language, said, expected):
+    """With `--summary-language same` a German, French, Spanish, Italian or Polish talk keeps
+    its key figures (before: none — only the English pipeline found them): numbers in digits
+    with the language's words for percent, money and scale; not a clock time, not the 19 of
+    COVID-19; only from content."""
+    items = [
+        SentenceTopic(Sentence(0.0, 5.0, "A", said, 0), "other", 1.0, [], "content"),
+        SentenceTopic(
+            Sentence(6.0, 9.0, "B", f"Danke, 2024 {said}", 1), "other", 1.0, [], "thanks"
+        ),
+    ]
+    assert [(f.figure, f.kind) for f in figures(items, None, language)] == expected
+    summary = summarize(items, {"other": "Other"}, set(), title="t", language=language)
+    assert [f.figure for f in summary.figures] == [figure for figure, _ in expected]
+    assert {(f.speaker, f.start) for f in summary.figures} == {("A", 0.0)}
 
 
 def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():

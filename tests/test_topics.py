@@ -11,7 +11,8 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.types import Segment, Sentence, Word
 from pipeline.models import text
 from pipeline.stages import topics
-from pipeline.stages.summarize import NER_ONLY, summarize
+from pipeline.stages.figures import NER_ONLY
+from pipeline.stages.summarize import summarize
 from pipeline.stages.topics import (
     TopicsParams,
     classify,

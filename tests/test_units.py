@@ -15,7 +15,7 @@ from pipeline.core.event import find_sidecar, load_event
 from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
-from pipeline.stages.summarize import clean
+from pipeline.stages.functions import clean
 from pipeline.stages.transcribe import split_sentences
 from tests.helpers import ROOT, run_python
 

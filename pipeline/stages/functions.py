@@ -19,6 +19,7 @@ from ..core.language import naming
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
 _GREETED = re.compile(r"^\w+,\s+")  # one word and a comma before it: "Hi, …", "Hallo, …"
+_REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)  # "the the"
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,12 @@ def function(text: str, language: str = "en") -> str:
     if thanks and len(said.split()) <= p.thanks_max_words:
         return "thanks"
     return "content"
+
+
+def clean(text: str, language: str = "en") -> str:
+    """Drop fillers, leading discourse markers and greetings (``language``'s, from its
+    sentence-function phrases), and stuttered repeats; capitalise."""
+    say = phrases(language)
+    text = _REPEAT.sub(r"\1", say.fillers.sub("", text)).strip()
+    text = say.leading.sub("", text).strip()
+    return text[:1].upper() + text[1:] if text else text

@@ -23,7 +23,6 @@ from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json, write_json
 from ..core.types import (
-    Figure,
     Point,
     Published,
     SentenceTopic,
@@ -37,20 +36,12 @@ from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
 from ..outputs.locale import long_date, page_date, page_language, translations
 from ..outputs.render import environment, render_summary
-from .functions import phrases
+from .figures import figures
+from .functions import clean
 from .rewrite import check_url, rewrite
 
 OTHER = "other"
-_REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
-_FIGURE_LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
-# the entity recogniser has its own token vectors: the figures need nothing else
-NER_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
-_NUMBER_WORDS = re.compile(
-    r"\d|\b(?:hundred|thousand|million|billion|percent|half|dozen|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|ten|eleven|twelve|fifteen)\b",
-    re.I,
-)
 _ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
 DOCUMENTS = ("json", "md", "html", "docx", "pdf")
 
@@ -80,15 +71,6 @@ class SummarizeParams:
     llm: str = ""  # a local OpenAI-compatible server to make each theme's paragraph fluent …
     llm_model: str = "local"  # … the model name sent to it …
     llm_tokens: int = 200  # … and the longest answer asked for
-
-
-def clean(text: str, language: str = "en") -> str:
-    """Drop fillers, leading discourse markers and greetings (``language``'s, from its
-    sentence-function phrases), and stuttered repeats; capitalise."""
-    say = phrases(language)
-    text = _REPEAT.sub(r"\1", say.fillers.sub("", text)).strip()
-    text = say.leading.sub("", text).strip()
-    return text[:1].upper() + text[1:] if text else text
 
 
 def mmr(
@@ -224,7 +206,7 @@ def summarize(
         views,
         _cite(views, items, lambda it: it.topic, p),
         _cite(views, items, lambda it: it.sentence.speaker, p),
-        figures(items, slides) if english else [],
+        figures(items, slides, language),
         rewritten,
     )
 
@@ -407,42 +389,6 @@ def abstract(
     return "\n\n".join(paragraphs)
 
 
-def figures(items: list[SentenceTopic], slides: SlideMap | None) -> list[Figure]:
-    """Every figure said in content sentences (spaCy's percentages, amounts, quantities, counts
-    and dates that hold a number), with its sentence, speaker, time and the slide then on
-    screen. A figure said twice in one sentence ("in half, … in half") is listed once."""
-    content = [it for it in items if it.function == "content"]
-    found: list[Figure] = []
-    seen: set[tuple[str, float]] = set()
-    reader = text.nlp()
-    docs = reader.pipe([it.sentence.text for it in content], disable=text.without(reader, NER_ONLY))
-    for it, doc in zip(content, docs, strict=True):
-        for ent in doc.ents:
-            key = (ent.text.casefold(), it.sentence.start)
-            if ent.label_ in _FIGURE_LABELS and _NUMBER_WORDS.search(ent.text) and key not in seen:
-                seen.add(key)
-                found.append(
-                    Figure(
-                        ent.text,
-                        ent.label_,
-                        clean(it.sentence.text),
-                        it.sentence.speaker,
-                        it.sentence.start,
-                        _slide_at(slides, it.sentence.start) if slides else "",
-                    )
-                )
-    return found
-
-
-def _slide_at(slides: SlideMap, t: float) -> str:
-    for shown in slides.timeline:
-        if shown.start <= t < shown.end:
-            return (
-                f"Slide {shown.number}" if len(slides.decks) < 2 else f"{shown.deck} {shown.number}"
-            )
-    return ""
-
-
 def fix_takeaways(
     found: dict[str, list[Point]],
     items: list[SentenceTopic],
@@ -512,6 +458,7 @@ class Summarize(Stage):
         "outputs/templates/summary.*",
         "data/locale/*/LC_MESSAGES/messages.po",
         "data/functions-*.yaml",
+        "data/figures.yaml",
     )
 
     def params(self, ctx: Context) -> SummarizeParams:
