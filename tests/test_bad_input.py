@@ -209,6 +209,25 @@ def test_unknown_engine_is_a_usage_error(tmp_path, short_clip):
     )
 
 
+@pytest.mark.parametrize("engine", ["faster-whisper", "openai-whisper"])
+def test_a_language_whisper_does_not_know_is_a_usage_error(tmp_path, short_clip, engine):
+    """`--language xx` (or `language: xx` in the sidecar): one line naming the language and
+    what to use, exit 2, no transcript — before, exit 1 with the engine's message telling the
+    user to check the model name and rebuild its cache."""
+    recording = tmp_path / "talk.wav"
+    shutil.copyfile(short_clip, recording)
+    result = run_cli(
+        "run", "-q", "--engine", engine, "--language", "xx", str(recording), cwd=tmp_path
+    )
+    line = result.stderr.strip()
+    assert result.code == 2 and len(line.splitlines()) == 1 and "Traceback" not in line
+    assert "language 'xx'" in line and "auto" in line and "model name" not in line
+    assert not list((tmp_path / "transcripts").rglob("transcript.json"))
+    (tmp_path / "talk.event.yaml").write_text("title: t\nlanguage: xx\n")
+    sidecar = run_cli("run", "--engine", engine, str(recording), cwd=tmp_path)
+    assert sidecar.code == 2 and "language 'xx'" in sidecar.stderr
+
+
 def test_demo_generator_writes_consistent_truth(tmp_path):
     files = demo.make_webinar(tmp_path, script=demo.SCRIPT[:2])
     rttm = files.rttm.read_text().splitlines()

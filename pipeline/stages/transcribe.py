@@ -14,7 +14,7 @@ import contextlib
 import gzip
 import importlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -72,6 +72,19 @@ def _round(x: float) -> float:
 # --- faster-whisper -------------------------------------------------------------------------
 
 
+def _check_language(language: str, known: Collection[str]) -> None:
+    """One clear line (a usage error) for a language the model does not know, before any
+    decoding — not the engine's message blaming the model."""
+    if language != "auto" and language not in known:
+        raise PipelineError(
+            f"the model does not know the language '{language}' (--language, or the sidecar's "
+            "`language:`)",
+            fix="use auto (detect it) or a code such as en, de, fr, it, es, pl — with a "
+            "multilingual model (--model base) for a talk not in English",
+            exit_code=2,
+        )
+
+
 def _faster(
     audio: np.ndarray,
     opts: TranscribeParams,
@@ -82,6 +95,7 @@ def _faster(
     from faster_whisper import BatchedInferencePipeline
 
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
+    _check_language(opts.language, model.supported_languages)
     common = _decoding(opts, None if opts.language == "auto" else opts.language)
     if opts.batched:
         pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
@@ -290,6 +304,9 @@ def _openai(
 
     torch.set_num_threads(threads)
     model = _openai_model(opts.model)
+    _check_language(
+        opts.language, whisper.tokenizer.LANGUAGES if model.is_multilingual else ("en",)
+    )
     duration = _round(len(audio) / SR)
     clips = _speech_regions(audio)
     language, probability = opts.language, 1.0
