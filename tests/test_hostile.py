@@ -232,6 +232,8 @@ def test_hostile_input(name, tmp_path, short_clip):
             assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
             assert case.says in lines[0], lines[0]
             assert " — " in lines[0]  # … what to do
+        if case.code == 2:  # refused before any work: no reviewer file, no summary folder
+            assert not list(work.rglob("review.yaml"))
         leftovers = [p for p in work.rglob("*") if p.name.endswith(".tmp")]
         assert leftovers == []
         for transcript in work.rglob("transcript.json"):

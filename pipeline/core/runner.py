@@ -396,8 +396,8 @@ def run(
     try:
         summary_dir = settings.summaries_dir / rec_id  # ours to clean: we hold the lock
         remove_stale_temps(out, summary_dir, summary_dir / "slides")
-        ensure_template(summary_dir / "review.yaml", rec_id)
         ctx = context(recording, settings, event_file, event, sha, rec_id, info)
+        ensure_template(summary_dir / "review.yaml", rec_id)  # the settings and slides are valid
         manifest = Manifest.load(out / "manifest.json")
         _describe(manifest, ctx)
         book = _Book(ctx, manifest, progress, on_stage)
