@@ -44,7 +44,7 @@ def figures(
         key = (figure.casefold(), it.sentence.start)
         if key not in seen:
             seen.add(key)
-            at = slide_at(slides, it.sentence.start) if slides else ""
+            at = _slide_at(slides, it.sentence.start) if slides else ""
             s = it.sentence
             found.append(Figure(figure, kind, clean(s.text, language), s.speaker, s.start, at))
     return found
@@ -96,7 +96,7 @@ def _kind(m: re.Match[str]) -> str:
     return "DATE" if not m.group("scale") and re.fullmatch(r"(?:19|20)\d\d", year) else "CARDINAL"
 
 
-def slide_at(slides: SlideMap, t: float) -> str:
+def _slide_at(slides: SlideMap, t: float) -> str:
     """The slide on screen at ``t`` ("Slide 3", or "deck 3" with several decks), if any."""
     for shown in slides.timeline:
         if shown.start <= t < shown.end:

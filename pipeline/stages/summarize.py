@@ -141,8 +141,9 @@ def summarize(
     → title, in order) and, given the slide map, the slides with what was said on each and which
     topics cite them. ``who``: speaker label → how the abstract names them ("Glenda Napier
     (Energy Cluster Denmark)"); anonymous speakers are left out of it. ``language``: the
-    sentences' language (key phrases, entities and figures need the English pipeline);
-    ``originals``: per segment id, the words as said when the sentences are a translation."""
+    sentences' language (key phrases and entities need the English pipeline; figures are read by
+    the language's words); ``originals``: per segment id, the words as said when the sentences
+    are a translation."""
     p = p or SummarizeParams()
     items = list(items)
     originals = originals or {}
