@@ -511,6 +511,26 @@ def test_key_figures_of_a_talk_summarised_in_its_own_language(language, said, ex
     assert {(f.speaker, f.start) for f in summary.figures} == {("A", 0.0)}
 
 
+def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
+    """A sentence cut at a pause or at a translated segment's edge ("… but I'm often a") is
+    not quoted as a point while the topic or speaker has whole sentences; with nothing else it
+    still is, rather than nothing."""
+    said = [
+        ("A", "Our members build offshore wind farms and solar parks in the north."),
+        ("A", "The wind farms and solar parks of our members grow every year, and"),
+        ("A", "Solar parks and wind farms need engineers with new skills!"),
+        ("B", "Our cluster trains welders for the offshore wind farms of"),
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
+        for i, (who, t) in enumerate(said)
+    ]
+    summary = summarize(items, {"green": "Green transition"}, set(), title="t")
+    assert [pt.start for pt in summary.takeaways["green"]] == [0.0, 20.0]
+    assert [pt.start for pt in summary.by_speaker["A"]] == [0.0, 20.0]
+    assert [pt.start for pt in summary.by_speaker["B"]] == [30.0]  # nothing whole: the fragment
+
+
 def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
     """Greetings, thanks and hand-offs give no key phrase ("Many thanks", "Good morning"), and
     the listed people's names are in the speaker table, not among phrases or organisations."""

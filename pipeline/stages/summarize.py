@@ -41,6 +41,8 @@ from .functions import clean
 from .rewrite import check_url, rewrite
 
 OTHER = "other"
+# a sentence said to its end — not one cut at a pause or at a translated segment's edge
+_WHOLE = re.compile(r"[.!?…。！？][\"'”’»)]*$")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
 DOCUMENTS = ("json", "md", "html", "docx", "pdf")
@@ -94,6 +96,8 @@ def mmr(
 
 def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeParams) -> list[int]:
     usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
+    whole = [i for i in usable if _WHOLE.search(items[i].sentence.text.rstrip())]
+    usable = whole or usable  # a fragment ("… but I'm often a") only where nothing else is
     if not usable:
         return []
     sub = vectors[usable]
