@@ -39,10 +39,9 @@ from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
 from .rewrite import check_url, rewrite
+from .transcribe import ends_sentence
 
 OTHER = "other"
-# a sentence said to its end — not one cut at a pause or at a translated segment's edge
-_WHOLE = re.compile(r"[.!?…。！？][\"'”’»)]*$")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
 DOCUMENTS = ("json", "md", "html", "docx", "pdf")
@@ -96,8 +95,10 @@ def mmr(
 
 def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeParams) -> list[int]:
     usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
-    whole = [i for i in usable if _WHOLE.search(items[i].sentence.text.rstrip())]
-    usable = whole or usable  # a fragment ("… but I'm often a") only where nothing else is
+    # said to its end, as the transcript's sentences end — not cut at a pause or at a
+    # translated segment's edge; a fragment ("… but I'm often a") only where nothing else is
+    whole = [i for i in usable if ends_sentence(items[i].sentence.text.rsplit(None, 1)[-1])]
+    usable = whole or usable
     if not usable:
         return []
     sub = vectors[usable]

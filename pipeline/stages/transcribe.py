@@ -72,19 +72,6 @@ def _round(x: float) -> float:
 # --- faster-whisper -------------------------------------------------------------------------
 
 
-def _check_language(language: str, known: Collection[str]) -> None:
-    """One clear line (a usage error) for a language the model does not know, before any
-    decoding — not the engine's message blaming the model."""
-    if language != "auto" and language not in known:
-        raise PipelineError(
-            f"the model does not know the language '{language}' (--language, or the sidecar's "
-            "`language:`)",
-            fix="use auto (detect it) or a code such as en, de, fr, it, es, pl — with a "
-            "multilingual model (--model base) for a talk not in English",
-            exit_code=2,
-        )
-
-
 def _faster(
     audio: np.ndarray,
     opts: TranscribeParams,
@@ -362,6 +349,19 @@ _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")  # "B.", "U.S.", "e.g."
 
 
+def _check_language(language: str, known: Collection[str]) -> None:
+    """One clear line (a usage error) for a language the model does not know, before any
+    decoding — not the engine's message blaming the model."""
+    if language != "auto" and language not in known:
+        raise PipelineError(
+            f"the model does not know the language '{language}' (--language, or the sidecar's "
+            "`language:`)",
+            fix="use auto (detect it) or a code such as en, de, fr, it, es, pl — with a "
+            "multilingual model (--model base) for a talk not in English",
+            exit_code=2,
+        )
+
+
 def _bare(word: str) -> str:
     return word.strip().strip("\"'“”‘’()[]")
 
@@ -372,7 +372,9 @@ def is_abbreviation(word: str, abbreviations: tuple[str, ...] = ABBREVIATIONS) -
     return bare.lower() in abbreviations or bool(_INITIALS.match(bare))
 
 
-def _ends_sentence(word: str, abbreviations: tuple[str, ...]) -> bool:
+def ends_sentence(word: str, abbreviations: tuple[str, ...] = ABBREVIATIONS) -> bool:
+    """Whether ``word`` ends a sentence: a full stop, question or exclamation mark, ellipsis
+    (also CJK), quotes and brackets aside — not an abbreviation's full stop."""
     bare = _bare(word)
     return bare.endswith(_SENTENCE_END) and not is_abbreviation(bare, abbreviations)
 
@@ -401,7 +403,7 @@ def split_sentences(
                 continue
             last = current[-1].word.strip()
             unpunctuated = not last.endswith((*_SENTENCE_END, *_CLAUSE_END))
-            if _ends_sentence(last, abbreviations) or (
+            if ends_sentence(last, abbreviations) or (
                 unpunctuated
                 and not is_abbreviation(last, abbreviations)
                 and word.start - current[-1].end > pause
