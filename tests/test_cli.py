@@ -59,6 +59,23 @@ def test_the_command_list_reads_each_description_as_one_paragraph(tmp_path):
     assert any("logged to <out>/batch.jsonl" in line for line in lines)
 
 
+@pytest.mark.check
+@pytest.mark.parametrize("command", ["run", "batch", "demo"])
+def test_option_help_keeps_room_for_descriptions_at_80_columns(tmp_path, command):
+    """`cli.py run --help` in an 80-column terminal: short value placeholders (flags none), so
+    each description has ≥ 28 columns — with type names such as <list[Path]> and
+    STAGE.PARAM=VALUE in their own column it had 18 ("Event sidecar" and "(default:" apart)."""
+    result = run_cli(command, "--help", cwd=tmp_path, columns=80)
+    assert result.code == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ --")]
+    assert len(rows) >= 20 and max(map(len, result.stdout.splitlines())) <= 80
+    quiet = next(row for row in rows if row.startswith("│ --quiet"))
+    start = quiet.index("No progress" if command != "batch" else "For cron")
+    assert len(quiet) - 2 - start >= 28  # the description column's width
+    flags = [row for row in rows if row.split()[1] in ("--quiet", "--sequential", "--diarize")]
+    assert flags and not any("<bool>" in row for row in flags)
+
+
 def test_models_list(tmp_path):
     result = run_cli("models", "list", cwd=tmp_path)
     assert (
