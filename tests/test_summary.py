@@ -390,7 +390,8 @@ def test_sentence_functions_in_other_languages():
 
 def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     """A lecture on physics (every theme under 10 %) is summed up by its most central points,
-    its anonymous speaker by label; where a theme has its share, only themes are."""
+    its anonymous speaker by label; where a theme has its share, only themes are, by named
+    speakers — by label when nobody named made a point on it (before: no paragraph at all)."""
     themes = {"green": "Green transition", "other": "Other"}
     points = [
         Point("Energy is conserved in a pendulum.", "Speaker 1", 10.0, "other"),
@@ -405,7 +406,12 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert body.startswith("Speaker 1 said that energy is conserved in a pendulum.")
     assert "Speaker 1 added: “The ball comes back to my chin.”" in body
     on = abstract("Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p)
-    assert "pendulum" not in on and "Speaker 1" not in on  # themes only, named speakers only
+    opening, body = on.split("\n\n")  # themes only; nobody named: by label
+    assert opening == "Lecture was recorded; it was about green transition."
+    assert body == "Green transition: Speaker 2 said that heat pumps cut emissions."
+    named = abstract("Lecture", "", {"Speaker 3": "Ada"}, {"green": 1.0}, themes,
+                     {"green": [points[2], replace(points[2], speaker="Speaker 3")]}, p)  # fmt: skip
+    assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
 
 
 def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):

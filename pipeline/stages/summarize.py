@@ -145,10 +145,10 @@ def summarize(
     """Everything the summary documents show, from the classified sentences (``themes``: label
     → title, in order) and, given the slide map, the slides with what was said on each and which
     topics cite them. ``who``: speaker label → how the abstract names them ("Glenda Napier
-    (Energy Cluster Denmark)"); anonymous speakers are left out of it. ``language``: the
-    sentences' language (key phrases and entities need the English pipeline; figures are read by
-    the language's words); ``originals``: per segment id, the words as said when the sentences
-    are a translation."""
+    (Energy Cluster Denmark)"); anonymous speakers only where nobody named spoke to a theme.
+    ``language``: the sentences' language (key phrases and entities need the English pipeline;
+    figures are read by the language's words); ``originals``: per segment id, the words as said
+    when the sentences are a translation."""
     p = p or SummarizeParams()
     items = list(items)
     originals = originals or {}
@@ -332,8 +332,9 @@ def abstract(
     """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
     points, attributed to their speakers (when no theme has that share, one paragraph of the
-    talk's most central points, anonymous speakers by their label). Extractive: only the
-    connecting words are not said in the talk. With ``p.llm``, a local language model may make
+    talk's most central points; a theme's points come from named speakers, from anonymous ones by
+    their label only when no named speaker made any). Extractive: only the connecting words are
+    not said in the talk. With ``p.llm``, a local language model may make
     each theme's paragraph fluent (``rewrite``: kept only when it invents no number, name or
     organisation; ``rewritten`` records what happened). Paragraphs are separated by a blank
     line; the connecting words are in ``language`` (its catalog), the points as they were said
@@ -356,7 +357,9 @@ def abstract(
         )
     else:
         opening = (
-            _("%(event)s was recorded, on %(themes)s.") if main else _("%(event)s was recorded.")
+            _("%(event)s was recorded; it was about %(themes)s.")
+            if main
+            else _("%(event)s was recorded.")
         )
     paragraphs = [opening % values]
     # a talk on none of the themes: its most central points all the same, anonymous speakers
@@ -365,8 +368,12 @@ def abstract(
     for label in main or ([OTHER] if offtopic else []):
         sentences: list[str] = []
         spoken: set[str] = set()
+        # named speakers only, unless nobody named made the theme's points (then by label)
+        anonymous = offtopic or not any(
+            who.get(pt.speaker or "") for pt in takeaways.get(label, [])
+        )
         for point in takeaways.get(label, []):
-            speaker = who.get(point.speaker or "") or (point.speaker if offtopic else None)
+            speaker = who.get(point.speaker or "") or (point.speaker if anonymous else None)
             repeated = point.speaker in spoken and not offtopic  # a theme: one point a speaker
             if not speaker or repeated or len(sentences) == p.abstract_points:
                 continue
