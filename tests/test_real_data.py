@@ -35,6 +35,8 @@ def test_real_lecture_in_webm_goes_through(tmp_path):
     assert result.transcript.duration == pytest.approx(203, abs=3)
     assert len(result.transcript.text.split()) > 200
     reads_like_text(result)
+    # one voice for 3 minutes: paragraphs of about a minute, not one block
+    assert (result.out_dir / "transcript.txt").read_text().strip().count("\n\n") >= 2
 
 
 def reads_like_text(result) -> None:

@@ -264,3 +264,29 @@ def test_a_point_loses_the_markers_of_its_own_language(language, said, point):
     needs ("Also haben wir …" keeps "Also": without it the verb comes first and it reads as a
     question; "alors que", "bon nombre" are part of what was said)."""
     assert clean(said, language).startswith(point)
+
+
+@pytest.mark.check
+def test_a_monologue_reads_in_paragraphs_of_about_a_minute():
+    """TXT: a new paragraph at each change of speaker, and within a 3-minute monologue at the
+    first sentence starting a minute or more after its paragraph did (before: one paragraph),
+    never leaving a closing line alone."""
+    segments = [
+        Segment(i, 10.0 * i, 10.0 * i + 9.5, f"Sentence {i}.", speaker="Speaker 1")
+        for i in range(18)
+    ] + [Segment(18, 181.0, 185.0, "Thank you.", speaker="Speaker 2")]
+    # the same speaker's closing line 70 s after the last cut stays in its paragraph
+    alone = [*segments[:8], Segment(8, 130.0, 131.0, "Bye.", speaker="Speaker 1")]
+    txt = WRITERS["txt"].render(Transcript("en", 1.0, 131.0, "faster-whisper", "base", alone))
+    assert txt.count("Speaker 1:") == 2 and txt.strip().endswith("Sentence 7. Bye.")
+    text = WRITERS["txt"].render(Transcript("en", 1.0, 185.0, "faster-whisper", "base", segments))
+    blocks = text.strip().split("\n\n")
+    assert [b.split(" Sentence")[0].split(" Thank")[0] for b in blocks] == [
+        "[00:00:00] Speaker 1:",
+        "[00:01:00] Speaker 1:",
+        "[00:02:00] Speaker 1:",
+        "[00:03:01] Speaker 2:",
+    ]
+    assert blocks[0].endswith("Sentence 5.") and blocks[1].endswith("Sentence 11.")
+    cues = WRITERS["srt"].render(Transcript("en", 1.0, 185.0, "faster-whisper", "base", segments))
+    assert cues.count("Speaker 1:") == 1  # subtitles name a speaker once per turn, as before

@@ -1,6 +1,7 @@
 """Transcript writers: one small class per format, picked by ``WRITERS[fmt]``.
 
-TXT reads as a text: one paragraph per speaker turn, with its start time. SRT and WebVTT hold
+TXT reads as a text: one paragraph per speaker turn, with its start time (a monologue in
+paragraphs of about a minute). SRT and WebVTT hold
 subtitle-sized cues (at most two lines of 42 characters and 7 seconds, broken at sentence or
 clause ends where possible) and go through the ``srt`` and ``webvtt-py`` libraries, so their
 syntax is theirs.
@@ -19,6 +20,7 @@ import webvtt
 
 from ..core.types import Figure, Segment, Transcript, Word
 
+PARAGRAPH_SECONDS = 60.0  # a speaker's turn is cut into paragraphs of about this length
 _ENDS = (".", "?", "!", "\u2026", ",", ";", ":", "\u3002", "\uff0c")
 
 
@@ -41,13 +43,29 @@ class Cue:
 
 
 def turns(segments: list[Segment]) -> list[list[Segment]]:
-    """Consecutive spoken segments of one speaker: the paragraphs of a transcript."""
+    """Consecutive spoken segments of one speaker."""
     out: list[list[Segment]] = []
     for seg in _spoken(segments):
         if out and out[-1][0].speaker == seg.speaker:
             out[-1].append(seg)
         else:
             out.append([seg])
+    return out
+
+
+def paragraphs(segments: list[Segment], longest: float = PARAGRAPH_SECONDS) -> list[list[Segment]]:
+    """The paragraphs of a transcript: one per speaker turn, and a turn that goes on (a lecture,
+    a keynote) cut at the first segment — a sentence — starting ``longest`` seconds or more
+    after its paragraph did, so that a reader meets a time stamp every minute or so; never
+    leaving less than a quarter of that to the turn's last paragraph (no closing line alone)."""
+    out: list[list[Segment]] = []
+    for turn in turns(segments):
+        out.append([turn[0]])
+        for seg in turn[1:]:
+            if seg.start - out[-1][0].start >= longest and turn[-1].end - seg.start >= longest / 4:
+                out.append([seg])
+            else:
+                out[-1].append(seg)
     return out
 
 
@@ -152,17 +170,18 @@ class JsonWriter(Writer):
 
 
 class TextWriter(Writer):
-    """One paragraph per speaker turn: ``[hh:mm:ss] Name: sentence. sentence.``"""
+    """One paragraph per speaker turn (long ones cut, see ``paragraphs``): ``[hh:mm:ss] Name:
+    sentence. sentence.``"""
 
     extension = "txt"
 
     def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
-        paragraphs = []
-        for turn in turns(transcript.segments):
-            who = f"{turn[0].speaker}: " if turn[0].speaker else ""
-            text = " ".join(seg.text.strip() for seg in turn)
-            paragraphs.append(f"[{clock(turn[0].start)[:8]}] {who}{text}")
-        return "\n\n".join(paragraphs) + ("\n" if paragraphs else "")
+        blocks = []
+        for paragraph in paragraphs(transcript.segments):
+            who = f"{paragraph[0].speaker}: " if paragraph[0].speaker else ""
+            text = " ".join(seg.text.strip() for seg in paragraph)
+            blocks.append(f"[{clock(paragraph[0].start)[:8]}] {who}{text}")
+        return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
 class SrtWriter(Writer):

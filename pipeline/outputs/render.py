@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formats import clock, figure_rows, turns
+from .formats import clock, figure_rows, paragraphs
 from .locale import page_language, percent, translations
 
 PALETTE = (
@@ -131,7 +131,7 @@ def render_summary(
         },
         "views": {(v.deck, v.number): v for v in context["summary"].slides},
         "static": static,
-        "paragraphs": turns(context["segments"]),
+        "paragraphs": paragraphs(context["segments"]),
     }
     # sections left out leave their blank lines behind: one blank line between blocks is enough
     markdown = re.sub(r"\n{3,}", "\n\n", env.get_template("summary.md.j2").render(**context))
