@@ -471,7 +471,7 @@ def batch(
         raise PipelineError("--retries must be ≥ 0", exit_code=2)
     if scheduler and dask:
         raise PipelineError("give --scheduler or --dask, not both", exit_code=2)
-    recordings = state.discover(folder)
+    recordings = state.discover(folder, (settings.transcripts_dir, settings.summaries_dir))
     if not scheduler:  # workers × threads ≤ cores
         settings = replace(
             settings, threads=min(settings.threads, batch_mod.threads_per_worker(workers))

@@ -221,6 +221,26 @@ def test_batch_usage_errors_exit_2(tmp_path):
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.check
+def test_outputs_kept_inside_the_recordings_folder_are_not_recordings(tmp_path):
+    """`batch recordings --out recordings/transcripts`: the pipeline's own files there (each
+    run's audio.wav, the page's recording.opus) are not new recordings — before, the next batch
+    took them for some and failed on them (or, for a real audio.wav, processed it again)."""
+    own = [
+        tmp_path / "recordings" / "transcripts" / "talk-1a2b" / "audio.wav",
+        tmp_path / "recordings" / "summaries" / "talk-1a2b" / "recording.opus",
+    ]
+    for path in own:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"not decodable: if read as a recording, it fails")
+    where = ("--out", "recordings/transcripts", "--summaries", "recordings/summaries")
+    result = run_cli("batch", "recordings", *where, "-q", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert not log(tmp_path / "recordings")  # nothing was tried
+    listed = run_cli("status", *where, "--recordings", "recordings", "--json", cwd=tmp_path)
+    assert listed.code == 0 and json.loads(listed.stdout) == []
+
+
 def test_retry_backs_off_on_transient_failures_only():
     calls = []
 

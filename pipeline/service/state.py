@@ -29,16 +29,21 @@ STATE_NAME = "batch.sqlite"
 STAGE_NAMES = [s.name for s in STAGES]
 
 
-def discover(folder: Path) -> list[Path]:
-    """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted."""
+def discover(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Path]:
+    """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted.
+    Nothing inside the ``outputs`` folders counts: with the transcripts kept inside the
+    recordings folder, each run's ``audio.wav`` would otherwise be a new recording next time."""
     if not folder.is_dir():
         raise PipelineError("not a folder", folder, "give the folder of recordings", exit_code=2)
+    mine = [out.resolve() for out in outputs]
     found = []
     for path in folder.rglob("*"):
         relative = path.relative_to(folder).parts
         if any(part.startswith(".") for part in relative):
             continue
-        if path.suffix.lower() in MEDIA_SUFFIXES and path.is_file():
+        if path.suffix.lower() not in MEDIA_SUFFIXES or not path.is_file():
+            continue
+        if not any(path.resolve().is_relative_to(out) for out in mine):
             found.append(path)
     return sorted(found)
 
@@ -174,7 +179,7 @@ def status(transcripts: Path, summaries: Path, recordings: Path | None = None) -
                 row.state, row.error, row.failed_stage = state, error, stage
     names = {row.recording for row in by_id.values()}
     if recordings is not None and recordings.is_dir():
-        for path in discover(recordings):
+        for path in discover(recordings, (transcripts, summaries)):
             if str(path.absolute()) not in seen and path.name not in names:
                 extra.append(StatusRow(path.name, None, "new", [], list(STAGE_NAMES), None, 0.0))
     return sorted([*by_id.values(), *extra], key=lambda r: (r.recording, r.id or ""))
