@@ -1,10 +1,9 @@
 """Transcript writers: one small class per format, picked by ``WRITERS[fmt]``.
 
 TXT reads as a text: one paragraph per speaker turn, with its start time (a monologue in
-paragraphs of about a minute). SRT and WebVTT hold
-subtitle-sized cues (at most two lines of 42 characters and 7 seconds, broken at sentence or
-clause ends where possible) and go through the ``srt`` and ``webvtt-py`` libraries, so their
-syntax is theirs.
+paragraphs of about a minute). SRT and WebVTT hold subtitle-sized cues (at most two lines of 42
+characters and 7 seconds, broken at sentence or clause ends where possible) and go through the
+``srt`` and ``webvtt-py`` libraries, so their syntax is theirs.
 """
 
 from __future__ import annotations

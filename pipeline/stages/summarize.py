@@ -334,11 +334,11 @@ def abstract(
     points, attributed to their speakers (when no theme has that share, one paragraph of the
     talk's most central points; a theme's points come from named speakers, from anonymous ones by
     their label only when no named speaker made any). Extractive: only the connecting words are
-    not said in the talk. With ``p.llm``, a local language model may make
-    each theme's paragraph fluent (``rewrite``: kept only when it invents no number, name or
-    organisation; ``rewritten`` records what happened). Paragraphs are separated by a blank
-    line; the connecting words are in ``language`` (its catalog), the points as they were said
-    (a translated point with its original words)."""
+    not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
+    fluent (``rewrite``: kept only when it invents no number, name or organisation;
+    ``rewritten`` records what happened). Paragraphs are separated by a blank line; the
+    connecting words are in ``language`` (its catalog), the points as they were said (a
+    translated point with its original words)."""
     _ = translations(language).gettext
     main = [
         k
