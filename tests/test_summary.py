@@ -26,7 +26,7 @@ from pipeline.core.types import (
     TopicSpan,
 )
 from pipeline.outputs.handout import write_docx
-from pipeline.outputs.render import environment, render_index, render_summary
+from pipeline.outputs.render import environment, md_escape, render_index, render_summary
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
 from pipeline.stages.summarize import SummarizeParams, abstract, summarize
@@ -582,3 +582,36 @@ def test_questions_from_the_audience_are_not_the_anonymous_host_s():
         ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
         ("Speaker 3", "What does a testing facility cost?"),
     ]
+
+
+TRICKY = [
+    "C# and F#",
+    "Talk #",
+    "-Lewin lecture é",
+    "+ plus one",
+    "2024. A year of clusters",
+    "1) first, 2) second",
+    "# not a heading",
+    "a *b* _c_ `d` ~~e~~",
+    "[link](http://example.com) and ![img](x.png)",
+    "<script>alert(1)</script> &amp; &copy;",
+    "a | b",
+    "back\\slash \\",
+    "EU-Culture (Demo) 100%! {x}",
+]
+
+
+@pytest.mark.check
+@pytest.mark.parametrize("text", TRICKY)
+def test_markdown_shows_text_as_written_and_reads_plainly(text):
+    """Whatever a speaker, title or reviewer wrote shows as written where the templates put it
+    (a paragraph, a list item, a heading, a table cell) — and the Markdown itself stays readable:
+    hyphens, brackets and exclamation marks inside a sentence are not escaped ("EU\\-Culture
+    \\(Demo\\)" before), only what would be syntax."""
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    value = md_escape(text)
+    for block in (value, f"- {value}", f"# {value}", f"| a |\n|---|\n| {value} |"):
+        shown = html.unescape(re.sub(r"<[^>]+>", "", md.render(block))).strip()
+        assert shown.splitlines()[-1] == text, (block, md.render(block))
+    if text.startswith("EU-"):
+        assert value == text  # nothing in it is syntax

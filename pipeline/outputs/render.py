@@ -30,14 +30,18 @@ PALETTE = (
     "#e377c2",
     "#7f7f7f",
 )
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~#])")  # syntax wherever it stands (# closes a heading)
+_MD_LIST = re.compile(r"^(\d{1,9}[.)]|[-+])")  # a list marker at the line's start: "2024." "-"
 
 
 def md_escape(text: object) -> str:
-    """Text that Markdown shows as written: HTML and Markdown syntax characters are escaped."""
+    """Text that Markdown shows as written, on one line, wherever the templates put it (a
+    paragraph, a list item, a heading, a table cell): HTML characters as entities, Markdown
+    syntax escaped — and only syntax, so "EU-Culture (Demo) 100%!" stays as it reads."""
     value = str(text if text is not None else "")
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    value = _MD_INLINE.sub(r"\\\1", " ".join(value.split()))
+    return _MD_LIST.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], value)
 
 
 def _short_clock(seconds: float) -> str:
