@@ -68,6 +68,13 @@ def paragraphs(segments: list[Segment], longest: float = PARAGRAPH_SECONDS) -> l
     return out
 
 
+def paragraph_text(paragraph: list[Segment]) -> str:
+    """A paragraph as the TXT and the DOCX give it: ``[hh:mm:ss] Name: sentence. sentence.``"""
+    who = f"{paragraph[0].speaker}: " if paragraph[0].speaker else ""
+    text = " ".join(seg.text.strip() for seg in paragraph)
+    return f"[{clock(paragraph[0].start)[:8]}] {who}{text}"
+
+
 def figure_rows(figures: list[Figure]) -> list[Figure]:
     """The key figures one row per sentence: the figures of one sentence ("15 times 10 is about
     150 joules") joined in one row ("15 · 10 · about 150"), so the sentence is shown once."""
@@ -175,11 +182,7 @@ class TextWriter(Writer):
     extension = "txt"
 
     def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
-        blocks = []
-        for paragraph in paragraphs(transcript.segments):
-            who = f"{paragraph[0].speaker}: " if paragraph[0].speaker else ""
-            text = " ".join(seg.text.strip() for seg in paragraph)
-            blocks.append(f"[{clock(paragraph[0].start)[:8]}] {who}{text}")
+        blocks = [paragraph_text(p) for p in paragraphs(transcript.segments)]
         return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.store import atomic_path
-from .formats import clock, figure_rows, paragraphs
+from .formats import clock, figure_rows, paragraph_text, paragraphs
 from .locale import translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -100,10 +100,8 @@ def write_docx(
                 )
     if context["segments"]:
         doc.add_heading(_("Transcript"), 1)
-    for turn in paragraphs(context["segments"]):  # one per speaker turn (long ones cut)
-        who = f"{turn[0].speaker}: " if turn[0].speaker else ""
-        text = " ".join(seg.text.strip() for seg in turn)
-        doc.add_paragraph(_text(f"[{clock(turn[0].start)[:8]}] {who}{text}"))
+    for paragraph in paragraphs(context["segments"]):  # one per speaker turn (long ones cut)
+        doc.add_paragraph(_text(paragraph_text(paragraph)))
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
 
