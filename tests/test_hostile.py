@@ -116,6 +116,18 @@ def _generated(
     return make
 
 
+def _looped(name: str, piece: Callable[[Path, Path], list[str]], times: int):
+    """``piece`` played ``times`` times over, stream-copied (a long file without encoding it)."""
+
+    def make(work: Path, clip: Path) -> list[str]:
+        (source,) = piece(work, clip)
+        ffmpeg("-stream_loop", str(times - 1), "-i", source, "-c", "copy", str(work / name))
+        Path(source).unlink()
+        return [str(work / name)]
+
+    return make
+
+
 def _odd_name(work: Path, clip: Path) -> list[str]:
     target = speech(work, clip, "-Talk 'quoted' \"twice\" – Zürich 東京 #1.wav")
     return ["--", str(target.name)]
@@ -166,8 +178,10 @@ CASES = {
         _convert("loud.wav", "-af", "volume=30dB,alimiter=limit=1:level=false"), 0
     ),
     "3-hour file": Case(
-        _generated(
-            "three-hours.opus", "anullsrc=r=8000:cl=mono", 3 * 3600, "-c:a", "libopus", "-b:a", "6k"
+        _looped(
+            "three-hours.opus",
+            _generated("ten.opus", "anullsrc=r=8000:cl=mono", 600, "-c:a", "libopus", "-b:a", "6k"),
+            18,
         ),
         0,
     ),
@@ -239,6 +253,10 @@ def test_hostile_input(name, tmp_path, short_clip):
         for transcript in work.rglob("transcript.json"):
             json.loads(transcript.read_text())  # complete, never torn
         assert tree(work / "keep") == before
+    if name == "3-hour file":  # all of it read, none of it heard as words
+        transcript = json.loads(next(work.rglob("transcript.json")).read_text())
+        assert transcript["duration"] == pytest.approx(3 * 3600, abs=1)
+        assert transcript["segments"] == []
     if name == "HTML/JS in every sidecar field":
         html = next(work.rglob("summary.html")).read_text()
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
