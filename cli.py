@@ -109,12 +109,21 @@ def _progress(quiet: bool) -> Progress | None:
     )
 
 
+def _review_notes(result: RunResult) -> None:
+    """Corrections in review.yaml that found nothing: said even when quiet (a cron job's mail)."""
+    for note in result.review_notes:
+        err.print(
+            f"[yellow]review correction not applied:[/] {note}", highlight=False, soft_wrap=True
+        )
+
+
 def _report(result: RunResult, quiet: bool) -> None:
     for warning in result.warnings:  # even when quiet: the input itself is in doubt
         err.print(
             f"[yellow]warning:[/] {result.recording}: {warning}", highlight=False, soft_wrap=True
         )
     if quiet:
+        _review_notes(result)
         return
     table = Table(title=f"{result.rec_id}", title_justify="left")
     for column in ("stage", "status", "seconds"):
@@ -156,10 +165,7 @@ def _report(result: RunResult, quiet: bool) -> None:
         out.print(speakers)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
-    for note in result.review_notes:
-        err.print(
-            f"[yellow]review correction not applied:[/] {note}", highlight=False, soft_wrap=True
-        )
+    _review_notes(result)
     out.print(
         f"reviewer page: {result.summary_dir / 'summary.html'}", highlight=False, soft_wrap=True
     )

@@ -129,6 +129,9 @@ def test_rename_merge_text_fix_and_dropped_takeaway_reach_every_format(demo_run,
 
     again = run_cli("rerender", rec_id, cwd=workspace)
     assert set(stage_status(again.stdout).values()) == {"up to date"}
+    quiet = run_cli("rerender", rec_id, "-q", cwd=workspace)  # a cron job still hears of it
+    assert quiet.code == 0 and not quiet.stdout, quiet.stderr
+    assert "review correction not applied" in quiet.stderr and "9999" in quiet.stderr
 
     changed = run_cli(
         "run", str(demo_run_recording(workspace, rec_id)), "--model", "tiny.en", cwd=workspace
