@@ -250,8 +250,9 @@ def test_retry_backs_off_on_transient_failures_only():
             raise OSError("I/O hiccup")
         return "ok"
 
-    assert batch.retry(flaky, 2, 0.05, batch.is_transient) == ("ok", 3)
-    assert calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) * 0.9  # exponential
+    assert batch.retry(flaky, 2, 0.2, batch.is_transient) == ("ok", 3)
+    # 0.2 s, then 0.4 s (a sleep is never shorter; a loaded machine can make it longer)
+    assert 0.2 <= calls[1] - calls[0] < 0.4 <= calls[2] - calls[1]
     calls.clear()
     with pytest.raises(OSError):
         batch.retry(flaky, 1, 0.01, batch.is_transient)
@@ -279,9 +280,8 @@ def test_scheduled_run_script_never_overlaps(recordings, tmp_path):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.5)
-    started = time.monotonic()
     second = subprocess.run([str(script), *FAST], env=env, capture_output=True, timeout=60)
-    assert second.returncode == 0 and time.monotonic() - started < 10
+    assert second.returncode == 0 and first.poll() is None  # it did not wait for the first
     assert first.wait(timeout=900) == 0
     stages = ran(log(tmp_path))
     assert len(stages) == len(set(stages)) == 3 * PER_RECORDING

@@ -296,24 +296,21 @@ def test_output_paths_never_escape_whatever_the_name(tmp_path, short_clip):
 
 
 def test_rerun_of_a_finished_recording_loads_no_model(demo_run):
-    """A finished recording re-run: every stage skipped, in about a second, no model loaded."""
+    """A finished recording re-run: every stage skipped, no model loaded."""
     script = f"""
-import json, sys, time
+import json
 from pathlib import Path
 from pipeline.core.config import Settings
 from pipeline.core.runner import run
 from pipeline.models import diarization, text, weights
 from pipeline.stages import transcribe
-started = time.perf_counter()
 result = run(Path({str(demo_run_recording(demo_run))!r}), Settings(transcripts_dir=Path({str(demo_run.out_dir.parent)!r}), summaries_dir=Path({str(demo_run.summary_dir.parent)!r})))
-seconds = time.perf_counter() - started
 loaded = [f.__name__ for f in (weights.faster_whisper, transcribe._openai_model, diarization.segmentation, diarization.embedders, diarization.segmentation_checkpoint, text.spacy_pipeline, text.encoder, text.textrank) if f.cache_info().currsize]
-print(json.dumps({{"seconds": seconds, "loaded": loaded, "ran": [s.name for s in result.stages if s.ran]}}))
+print(json.dumps({{"loaded": loaded, "ran": [s.name for s in result.stages if s.ran]}}))
 """
     out = run_python(script)
     report = json.loads(out.strip().splitlines()[-1])
-    assert report["ran"] == [] and report["loaded"] == []
-    assert report["seconds"] < 2.0
+    assert report["ran"] == [] and report["loaded"] == []  # its time: bench/end_to_end.py
 
 
 def demo_run_recording(demo_run) -> Path:
