@@ -10,9 +10,10 @@ setup-test:
 demo: setup
 	.venv/bin/python cli.py demo
 
+# two worker processes, a test file each (its module fixtures made once); the slowest tests listed
 test: setup-test
 	.venv/bin/ruff check .
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n 2 --dist loadfile --durations=15
 
 # the fast tier for the inner loop (≤ 4 min): units, one end-to-end demo, the browser page
 check: setup-test
