@@ -191,6 +191,13 @@ def _option(
 # The processing options, defined once: `run`, `batch` and `demo` take all of them.
 PROCESSING = (
     _option(
+        "audio_track",
+        None,
+        int | None,
+        "Which audio track to transcribe, from 1 (default: the sidecar's, else the first).",
+        metavar="N",
+    ),
+    _option(
         "engine",
         "faster-whisper",
         str,
@@ -371,7 +378,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         )
     if o["beam_size"] < 1 or o["batch_size"] < 1 or o["threads"] < 0:
         raise PipelineError("--beam-size and --batch-size must be ≥ 1, --threads ≥ 1", exit_code=2)
-    for flag in ("num_speakers", "max_speakers", "min_speakers"):
+    for flag in ("audio_track", "num_speakers", "max_speakers", "min_speakers"):
         if o[flag] is not None and o[flag] < 1:
             raise PipelineError(f"--{flag.replace('_', '-')} must be ≥ 1", exit_code=2)
     if o["max_speakers"] is not None and o["max_speakers"] < o["min_speakers"]:
@@ -380,6 +387,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         if o[flag] is not None and not o[flag].exists():
             raise PipelineError(f"--{flag}: not found", o[flag], "check the path", exit_code=2)
     return Settings(
+        audio_track=o["audio_track"],
         engine=o["engine"],
         model=o["model"],
         language=o["language"].lower(),

@@ -43,6 +43,16 @@ def run_cli(*args: str, cwd: Path, timeout: float = 600, columns: int = 200) -> 
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def stage_status(stdout: str) -> dict[str, str]:
+    """Each stage's "ran" / "up to date" from the table `run` prints."""
+    status = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        if len(cells) == 3 and cells[1] in ("ran", "up to date"):
+            status[cells[0]] = cells[1]
+    return status
+
+
 def truth(files: demo.DemoFiles) -> dict:
     return json.loads(files.truth.read_text(encoding="utf-8"))
 

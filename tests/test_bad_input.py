@@ -12,7 +12,7 @@ from docx import Document
 
 from pipeline.tools import demo
 from pipeline.tools.evaluate import wer
-from tests.helpers import files_under, run_cli
+from tests.helpers import files_under, run_cli, stage_status
 
 
 def ffmpeg(*args: str) -> None:
@@ -158,6 +158,58 @@ def test_a_truncated_file_is_told_not_hidden(tmp_path, short_clip):
     assert f"Warning: {warnings[0]}" in page
     whole_run = run_cli("run", str(whole), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path)
     assert whole_run.code == 0 and whole_run.stderr.strip() == ""  # the whole file: no warning
+
+
+def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_for(
+    tmp_path, short_clip
+):
+    """A video with the room's (silent) sound on track 1 and the speech on track 2, shorter
+    than the video: the run names both tracks, --audio-track 2 (or the sidecar's
+    `audio_track: 2`) transcribes the speech, a track it does not have is a usage error."""
+    recording = tmp_path / "panel, two tracks.mkv"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=blue:s=160x120:r=5:d=30"),
+        *("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-i", str(short_clip)),
+        *("-map", "0:v", "-map", "1:a", "-map", "2:a", "-t", "30", "-c:v", "libx264"),
+        *("-c:a", "aac", "-metadata:s:a:0", "title=Room", "-metadata:s:a:1", "language=eng"),
+        *("-metadata:s:a:1", "title=Speaker <mic>"),
+        str(recording),
+    )
+    fast = ("--model", "tiny.en", "--no-diarize")
+    first = run_cli("run", str(recording), *fast, "-q", cwd=tmp_path)
+    assert first.code == 0, first.stderr
+    lines = [line for line in first.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning:"), first.stderr
+    assert "2 audio tracks (1: “Room”, 2 ch; 2: eng, “Speaker <mic>”, 1 ch)" in lines[0]
+    assert "transcribed track 1" in lines[0] and "--audio-track N" in lines[0]
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    assert json.loads((out / "transcript.json").read_text())["segments"] == []
+    page = (tmp_path / "summaries" / out.name / "summary.html").read_text()
+    assert "“Speaker &lt;mic&gt;”" in page  # the warning is on the page, escaped
+
+    second = run_cli("run", str(recording), *fast, "--audio-track", "2", cwd=tmp_path)
+    assert second.code == 0, second.stderr
+    assert set(stage_status(second.stdout).values()) == {"ran"}  # extract and all after it
+    assert "transcribed track 2" in second.stderr and "truncated" not in second.stderr
+    said = " ".join(
+        s["text"] for s in json.loads((out / "transcript.json").read_text())["segments"]
+    )
+    script = " ".join(line.text for line in (demo.SCRIPT[0], demo.SCRIPT[3]))
+    assert wer(script, said) < 0.4
+    audio = json.loads((out / "audio.json").read_text())
+    assert audio["announced"] == pytest.approx(audio["duration"], abs=0.1)  # the track's, not 30 s
+
+    recording.with_name("panel, two tracks.event.yaml").write_text("audio_track: 2\n")
+    sidecar = run_cli("run", str(recording), *fast, cwd=tmp_path)
+    assert sidecar.code == 0, sidecar.stderr
+    status = stage_status(sidecar.stdout)
+    assert status["extract"] == status["transcribe"] == "up to date"  # the same track
+
+    missing = run_cli("run", str(recording), *fast, "--audio-track", "3", cwd=tmp_path)
+    lines = [line for line in missing.stderr.splitlines() if line.strip()]
+    assert missing.code == 2 and len(lines) == 1, missing.stderr
+    assert "audio track 3: the recording has 2 audio tracks" in lines[0]
+    assert "give a number from 1 to 2" in lines[0]
 
 
 def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):

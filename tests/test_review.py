@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pipeline.outputs.formats import clock
-from tests.helpers import run_cli
+from tests.helpers import run_cli, stage_status
 
 NEW_NAME = "Dr. Glenda Q. Napier-Test"
 FIXED = "Our cluster mapped every hydrogen valley in Europe."
@@ -53,15 +53,6 @@ def everything(workspace: Path, rec_id: str) -> dict[str, str]:
     )
     texts["summary.pdf"] = " ".join(pdf.stdout.split())
     return texts
-
-
-def stage_status(stdout: str) -> dict[str, str]:
-    status = {}
-    for line in stdout.splitlines():
-        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
-        if len(cells) == 3 and cells[1] in ("ran", "up to date"):
-            status[cells[0]] = cells[1]
-    return status
 
 
 def test_review_file_is_created_with_instructions(demo_run):

@@ -25,6 +25,7 @@ def default_threads() -> int:
 class Settings:
     """Everything a run can be told; stages see only the parts that concern them."""
 
+    audio_track: int | None = None  # which audio track, from 1; None: the sidecar's, else 1
     engine: str = "faster-whisper"
     model: str = "base"
     language: str = "auto"

@@ -35,6 +35,7 @@ class Event(BaseModel):
     title: str = Field(default="", max_length=500)
     date: dt.date | None = None
     language: str | None = Field(default=None, pattern=r"^(auto|[a-z]{2,3})$")
+    audio_track: int | None = Field(default=None, ge=1, le=99)  # which audio track, from 1
     speakers: list[Speaker] = Field(default_factory=list, max_length=200)
     vocabulary: list[str] = Field(default_factory=list, max_length=500)
     slides: list[str] = Field(default_factory=list)

@@ -23,8 +23,25 @@ def _without_empty(value: Any, key: str) -> Any:
 
 
 @dataclass(frozen=True)
+class AudioTrack:
+    """One audio stream of a recording, as ffprobe tags it."""
+
+    duration: float
+    codec: str
+    channels: int
+    language: str = ""  # the container's tag (ISO 639-2, e.g. "eng", "deu"), if any
+    title: str = ""
+
+    def describe(self, number: int) -> str:
+        """``2: deu, “Interpretation”, 2 ch``."""
+        tags = [t for t in (self.language, f"“{self.title}”" if self.title else "") if t]
+        return f"{number}: {', '.join([*tags, f'{self.channels} ch'])}"
+
+
+@dataclass(frozen=True)
 class MediaInfo:
-    """What ffprobe says about an input recording."""
+    """What ffprobe says about an input recording (``duration`` … ``channels``: its first audio
+    track; ``tracks``: every one)."""
 
     path: Path
     format_name: str
@@ -33,6 +50,7 @@ class MediaInfo:
     sample_rate: int
     channels: int
     has_video: bool
+    tracks: tuple[AudioTrack, ...] = ()
 
 
 # --- extract --------------------------------------------------------------------------------

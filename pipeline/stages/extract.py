@@ -1,4 +1,4 @@
-"""The extract stage: probe a recording with ffprobe, pull its first audio stream out as 16 kHz
+"""The extract stage: probe a recording with ffprobe, pull one audio track out as 16 kHz
 mono 16-bit WAV with ffmpeg (never touching the video), and normalise the level with pydub. A
 recording that decodes to much less than its container announces is reported as truncated."""
 
@@ -20,7 +20,7 @@ from pydub.effects import normalize
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
-from ..core.types import Audio, MediaInfo
+from ..core.types import Audio, AudioTrack, MediaInfo
 
 SAMPLE_RATE = 16000
 MEDIA_SUFFIXES = frozenset(
@@ -53,6 +53,7 @@ class ExtractParams:
     headroom_db: float = 1.0  # peak level after normalisation, dB below full scale
     truncated_share: float = 0.9  # decoding less than this share of the announced duration …
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
+    audio_track: int = 1  # which of the recording's audio tracks, counted from 1
 
 
 def ffmpeg_name(path: Path) -> str:
@@ -65,6 +66,23 @@ def last_line(stderr: bytes | None) -> str:
         ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines() if ln.strip()
     ]
     return lines[-1] if lines else "no details"
+
+
+def _tag(stream: dict[str, Any], name: str) -> str:
+    return str(stream.get("tags", {}).get(name, ""))
+
+
+def _seconds(stream: dict[str, Any], whole: float) -> float:
+    """A stream's duration: ffprobe's, else Matroska's ``DURATION`` tag (``00:00:08.520…``),
+    else the container's."""
+    if stream.get("duration"):
+        return float(stream["duration"])
+    hours, _, rest = _tag(stream, "DURATION").partition(":")
+    minutes, _, seconds = rest.partition(":")
+    try:
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return whole
 
 
 def probe(path: Path) -> MediaInfo:
@@ -88,18 +106,28 @@ def probe(path: Path) -> MediaInfo:
         raise PipelineError(
             "no audio stream in this file", path, "export the recording with its sound track"
         )
-    stream = audio[0]
-    duration = float(stream.get("duration") or info.get("format", {}).get("duration") or 0.0)
-    if duration <= 0:
+    whole = float(info.get("format", {}).get("duration") or 0.0)
+    tracks = tuple(
+        AudioTrack(
+            duration=_seconds(s, whole),
+            codec=str(s.get("codec_name", "")),
+            channels=int(s.get("channels") or 0),
+            language=_tag(s, "language").replace("und", ""),  # "und": undetermined
+            title=_tag(s, "title"),
+        )
+        for s in audio
+    )
+    if tracks[0].duration <= 0:
         raise PipelineError("the audio has zero duration", path, "check the recording is complete")
     return MediaInfo(
         path=path,
         format_name=str(info.get("format", {}).get("format_name", "")),
-        duration=duration,
-        audio_codec=str(stream.get("codec_name", "")),
-        sample_rate=int(stream.get("sample_rate") or 0),
-        channels=int(stream.get("channels") or 0),
+        duration=tracks[0].duration,
+        audio_codec=tracks[0].codec,
+        sample_rate=int(audio[0].get("sample_rate") or 0),
+        channels=tracks[0].channels,
         has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
+        tracks=tracks,
     )
 
 
@@ -123,13 +151,44 @@ def run_with_progress(
     return process.wait(), stderr
 
 
+def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, str]:
+    """The audio track to transcribe (counted from 1) and, when the recording has several, a
+    warning naming them all; a number the recording does not have is a usage error."""
+    tracks = "; ".join(t.describe(i) for i, t in enumerate(info.tracks, 1))
+    if not 1 <= number <= len(info.tracks):
+        raise PipelineError(
+            f"audio track {number}: the recording has {len(info.tracks)} audio "
+            f"track{'s' if len(info.tracks) > 1 else ''} ({tracks})",
+            info.path,
+            f"give a number from 1 to {len(info.tracks)}",
+            exit_code=2,
+        )
+    if len(info.tracks) == 1:
+        return info.tracks[0], ""
+    return info.tracks[number - 1], (
+        f"{len(info.tracks)} audio tracks ({tracks}): transcribed track {number} — choose "
+        "another with --audio-track N or `audio_track:` in the event sidecar"
+    )
+
+
 def _run_ffmpeg(
-    info: MediaInfo, out: Path, sample_rate: int, on_progress: ProgressFn | None
+    info: MediaInfo,
+    out: Path,
+    sample_rate: int,
+    track: int,
+    duration: float,
+    on_progress: ProgressFn | None,
 ) -> None:
     stream = ffmpeg.input(ffmpeg_name(info.path)).output(
-        str(out), format="wav", acodec="pcm_s16le", ac=1, ar=sample_rate, vn=None, map="0:a:0"
+        str(out),
+        format="wav",
+        acodec="pcm_s16le",
+        ac=1,
+        ar=sample_rate,
+        vn=None,
+        map=f"0:a:{track - 1}",
     )
-    code, stderr = run_with_progress(stream, info.duration, on_progress)
+    code, stderr = run_with_progress(stream, duration, on_progress)
     if code != 0:
         raise PipelineError(
             f"ffmpeg could not decode the audio ({last_line(stderr)})",
@@ -155,13 +214,14 @@ def extract(
     info: MediaInfo, target: Path, params: ExtractParams, on_progress: ProgressFn | None = None
 ) -> Audio:
     """Write ``target``: 16 kHz mono 16-bit WAV, peak-normalised (silence stays silent)."""
+    track, several = choose_track(info, params.audio_track)
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=".extract-", suffix=".tmp", dir=target.parent) as work,
         atomic_path(target) as tmp,
     ):
         raw = Path(work) / "raw.wav"
-        _run_ffmpeg(info, raw, params.sample_rate, on_progress)
+        _run_ffmpeg(info, raw, params.sample_rate, params.audio_track, track.duration, on_progress)
         segment = AudioSegment.from_file(raw, format="wav")
         if len(segment) == 0:
             raise PipelineError(
@@ -170,13 +230,13 @@ def extract(
         gain = 0.0 if segment.max == 0 else -params.headroom_db - segment.max_dBFS
         normalize(segment, headroom=params.headroom_db).export(tmp, format="wav")
         duration = segment.duration_seconds
-    warning = truncation(duration, info.duration, params)
+    warnings = [truncation(duration, track.duration, params), several]
     return Audio(
         duration=round(duration, 3),
         sample_rate=params.sample_rate,
         gain_db=round(gain, 2),
-        announced=round(info.duration, 3),
-        warnings=[warning] if warning else [],
+        announced=round(track.duration, 3),
+        warnings=[w for w in warnings if w],
     )
 
 
@@ -216,6 +276,12 @@ class Extract(Stage):
     Params = ExtractParams
     reads_source = True
     libraries = ("ffmpeg-python", "pydub", "ffmpeg")
+
+    def params(self, ctx: Context) -> ExtractParams:
+        chosen = ctx.settings.audio_track or ctx.event.audio_track or 1
+        if ctx.info is not None:
+            choose_track(ctx.info, chosen)  # a track the recording lacks: refused before any work
+        return ExtractParams(audio_track=chosen)
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         return [ctx.out / "audio.wav", ctx.out / "audio.json"]
