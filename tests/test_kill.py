@@ -39,6 +39,7 @@ DETERMINISTIC = (
     "summary.json",
     "summary.md",
     "summary.html",
+    "recording.opus",  # encoded bit-exact
 )
 
 

@@ -306,6 +306,9 @@ def test_far_field_is_decided_from_the_recording(demo_run):
         assert np.array_equal(auto, forced)
 
 
+DOWNSTREAM_OF_DIARIZE = {"name", "export", "topics", "slides", "summarize"}
+
+
 def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run, tmp_path):
     shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
     settings = Settings(
@@ -317,7 +320,8 @@ def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run
     assert first["stages"]["diarize"]["far_field"] is False  # decided: near-field
     again = run(demo_files.recording, settings)
     ran = {s.name for s in again.stages if s.ran}
-    assert ran == {"diarize", "name", "export", "topics", "slides", "summarize"}
+    # those after diarization whose inputs it changed (slides reads topics and the transcript)
+    assert {"diarize", "name", "export"} <= ran <= {*DOWNSTREAM_OF_DIARIZE, "diarize"}
     manifest = json.loads((again.out_dir / "manifest.json").read_text())
     assert manifest["stages"]["diarize"]["hashed"]["params"]["far_field"] is True
     assert manifest["stages"]["diarize"]["far_field"] is True

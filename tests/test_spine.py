@@ -130,7 +130,8 @@ def test_manifest_records_inputs_settings_versions_timings(demo_files, demo_run)
     assert transcribe["params"]["model"] == "base"
     assert "Glenda Napier" in transcribe["params"]["prompt"]
     assert transcribe["models"]["whisper"].startswith("base md5 ")
-    assert transcribe["upstream"] == {"extract": manifest["stages"]["extract"]["key"]}
+    # what the stages before it wrote, not how: unchanged outputs stop a re-run there
+    assert transcribe["upstream"] == {"extract": manifest["stages"]["extract"]["produced"]}
     libraries = manifest["stages"]["extract"]["hashed"]["libraries"]
     assert libraries["ffmpeg"].startswith("ffmpeg version") and libraries["pydub"]
 
@@ -182,6 +183,20 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("summarize", True),
     ]
     assert stages["diarize"] == before["diarize"]
+
+    # a setting that changes no byte of a stage's output stops there (early cutoff)
+    tuned = Settings(
+        transcripts_dir=out,
+        summaries_dir=summaries,
+        model="tiny.en",
+        tuning={"extract": {"truncated_share": 0.8}},
+    )
+    cut = run(demo_files.recording, tuned)
+    assert [s.name for s in cut.stages if s.ran] == ["extract"]  # the same audio.wav
+    after = json.loads((out / again.rec_id / "manifest.json").read_text())["stages"]
+    assert after["extract"]["key"] != stages["extract"]["key"]
+    assert after["extract"]["produced"] == stages["extract"]["produced"]
+    assert after["transcribe"] == stages["transcribe"]
 
 
 def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_run, tmp_path):

@@ -198,9 +198,9 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
     assert row["state"] == "stale" and row["pending"] == ["topics", "slides", "summarize"]
     explained = status(ids, "--explain").stdout
     assert "topics: would run — code pipeline/stages/topics.py changed" in explained
-    assert (
-        "summarize: would run — upstream stage slides changed; upstream stage topics changed"
-        in explained
+    assert (  # whether it will: only if what topics writes changes
+        "summarize: would run — upstream stage slides runs first (and this one only if slides's "
+        "outputs change); upstream stage topics runs first" in explained
     )
     assert "name: up to date" in explained and "extract: up to date" in explained
 
@@ -221,7 +221,7 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
         for line in map(json.loads, log.read_text().splitlines())
         if line["status"] == "ran"
     ]
-    assert ran == ["topics", "slides", "summarize"]
+    assert ran == ["topics", "slides", "summarize"]  # min_score changed what topics wrote
     assert json.loads(status("--json").stdout)[0]["state"] == "done"
 
     # another package version: the stages it computes are stale, and say so (in-process)
@@ -235,7 +235,9 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
         state.Manifest.load(work / "transcripts" / ids / "manifest.json"), work / "summaries"
     )
     assert why["extract"] == [f'library pydub: "{real("pydub")}" → "9.9"']
-    assert why["transcribe"] == ["upstream stage extract changed"]
+    assert why["transcribe"] == [
+        "upstream stage extract runs first (and this one only if extract's outputs change)"
+    ]
 
 
 def test_status_explain_needs_an_id_and_a_known_one(tmp_path):

@@ -1,7 +1,9 @@
 """Runs the stages of one recording in order. A stage whose key (``pipeline.core.stage``) is the
 one recorded in ``manifest.json`` at its last successful run, and whose outputs exist, is skipped;
 the others run, write their outputs atomically and are recorded — exactly what was hashed with
-them. Results of skipped stages are read back only when a later stage needs them."""
+them, and a digest of what they wrote. After a stage has run, the keys of the stages after it are
+planned again from that digest, so outputs that came out the same stop the re-run there.
+Results of skipped stages are read back only when a later stage needs them."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .library import LibraryError
 from .review import ensure_template, load_review
-from .stage import Context, Planned, ProgressFn, Stage, plan
+from .stage import Context, Planned, ProgressFn, Stage, plan, produced
 from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
 from .types import MediaInfo, SpeakerInfo, Transcript
 
@@ -117,6 +119,7 @@ class _Book:
         self.duration = ctx.info.duration if ctx.info else 0.0
         self.outcomes: list[StageOutcome] = []
         self.running: dict[str, _Running] = {}
+        self.wrote = False  # a stage finished since the keys were last planned
 
     def skipped(self, name: str) -> None:
         self._outcome(StageOutcome(name, False, 0.0))
@@ -146,9 +149,11 @@ class _Book:
                 "threads": self.ctx.settings.threads,
                 "hashed": planned.hashed,
                 "outputs": [str(p) for p in outputs],
+                "produced": produced(outputs),
                 **facts,
             },
         )
+        self.wrote = True
         if self.progress is not None and running.task is not None:
             self.progress.update(running.task, completed=max(self.duration, 0.001))
         self._outcome(StageOutcome(running.name, True, seconds))
@@ -216,7 +221,8 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
     ``background`` stage runs in a worker thread while the loop goes on; it is waited for
     before a stage that needs it, and before the loop ends — also when a stage fails, so that
     finished work is recorded."""
-    plans = plan(ctx, stages)
+    recorded = book.manifest.data["stages"]
+    plans = plan(ctx, stages, recorded)
     results = Results(ctx, plans)
     waiting: dict[str, tuple[Planned, list[Path], Future[tuple[Any, float]]]] = {}
 
@@ -232,19 +238,22 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
 
     with ThreadPoolExecutor(1, thread_name_prefix="stage") as worker:
         try:
-            for name, planned in plans.items():
-                stage = planned.stage
-                if not planned.enabled:
+            for stage in stages:
+                name = stage.name
+                if not plans[name].enabled:
                     stage.discard(ctx)
                     continue
+                for need in stage.needs:
+                    if need in waiting:
+                        wait_for(need)
+                if book.wrote:  # the keys again, now that earlier stages wrote what they produced
+                    plans, book.wrote = plan(ctx, stages, recorded), False
+                planned = plans[name]
                 outputs = stage.outputs(ctx, planned.params)
                 entry = book.manifest.stage(name)
                 if entry and entry.get("key") == planned.key and all(p.exists() for p in outputs):
                     book.skipped(name)
                     continue
-                for need in stage.needs:
-                    if need in waiting:
-                        wait_for(need)
                 progress = book.start(name)
                 if stage.background:  # its inputs are read here, not in the worker
                     inputs = {need: results[need] for need in stage.needs}

@@ -4,7 +4,10 @@ A stage declares its name, the stages it needs, a frozen parameters dataclass ho
 that changes its output, its output files, ``run`` (compute), ``write`` (atomically) and ``load``
 (read a finished result back). Its key hashes exactly what its output depends on:
 
-- ``upstream``: the keys of the stages it needs (and the recording's sha256 where it reads it);
+- ``upstream``: a digest of what the stages it needs wrote (``produced``, recorded in the
+  manifest when they finished; the recording's sha256 where it reads it). A stage that must run
+  first is ``pending``: the stages after it are planned to run, and planned again once it has
+  written — if its outputs came out byte for byte the same, they stay up to date (early cutoff);
 - ``params``: its parameters, field by field;
 - ``code``: a fingerprint of its module and of every project module that module imports,
   normalised so that comments, docstrings and formatting do not count (``ast.dump``);
@@ -286,13 +289,39 @@ class Planned:
     key: str | None  # None: disabled
 
 
-def plan(ctx: Context, stages: Sequence[Stage]) -> dict[str, Planned]:
-    """Every stage's parameters and key, in pipeline order."""
+PENDING = "pending "  # an upstream stage that must run before this one's key is known
+
+
+def produced(outputs: Sequence[Path]) -> str:
+    """One digest of what a stage wrote: each output's name and bytes."""
+    parts = []
+    for path in outputs:
+        with path.open("rb") as file:
+            parts.append(f"{path.name}:{hashlib.file_digest(file, 'sha256').hexdigest()}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _upstream(planned: Planned, recorded: Mapping[str, Any] | None) -> str | None:
+    """What a stage after ``planned`` depends on: the digest of its outputs when it is done
+    with its current key, else ``pending <key>`` (None: disabled)."""
+    if planned.key is None:
+        return None
+    if recorded and recorded.get("key") == planned.key and recorded.get("produced"):
+        return str(recorded["produced"])
+    return f"{PENDING}{planned.key}"
+
+
+def plan(
+    ctx: Context, stages: Sequence[Stage], recorded: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Planned]:
+    """Every stage's parameters and key, in pipeline order; ``recorded``: the manifest's
+    entries (what finished stages produced)."""
     check_tuning(stages, ctx.settings.tuning)
+    recorded = recorded or {}
     planned: dict[str, Planned] = {}
     for stage in stages:
         params = tuned(stage, stage.params(ctx), ctx.settings.tuning)
-        upstream: dict[str, Any] = {n: planned[n].key for n in stage.needs}
+        upstream: dict[str, Any] = {n: _upstream(planned[n], recorded.get(n)) for n in stage.needs}
         if stage.reads_source:
             upstream["source"] = ctx.sha
         hashed = jsonable(
@@ -336,7 +365,12 @@ def explain(
         before, after = old.get("upstream", {}).get(name), new["upstream"].get(name)
         if before != after:
             what = "the recording" if name == "source" else f"upstream stage {name}"
-            reasons.append(f"{what} changed" if after is not None else f"{what} is gone")
+            if after is None:
+                reasons.append(f"{what} is gone")
+            elif str(after).startswith(PENDING):
+                reasons.append(f"{what} runs first (and this one only if {name}'s outputs change)")
+            else:
+                reasons.append(f"{what} changed")
     for part, label in (("params", "parameter"), ("models", "model"), ("libraries", "library")):
         was, now = old.get(part, {}), new[part]
         for name in sorted(set(was) | set(now)):

@@ -107,7 +107,7 @@ def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
             source["sha256"],
             manifest.path.parent.name,
         )
-        plans = plan(ctx, STAGES)
+        plans = plan(ctx, STAGES, manifest.data["stages"])
     except PipelineError as exc:
         return {"run": [f"cannot be checked: {exc}"]}
     return {

@@ -64,6 +64,10 @@ def render_opus(
             application="voip",
             compression_level=p.complexity,
             frame_duration=p.frame_ms,
+            # the same bytes every time (Ogg's stream serial is random otherwise), so a page
+            # whose audio is encoded again is not made again
+            fflags="+bitexact",
+            **{"flags:a": "+bitexact"},
         )
         code, stderr = run_with_progress(stream, duration, on_progress)
         if code != 0:
