@@ -212,6 +212,30 @@ def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_f
     assert "give a number from 1 to 2" in lines[0]
 
 
+def test_sound_that_starts_late_or_skips_keeps_the_video_s_timeline(tmp_path, short_clip):
+    """Sound starting 3 s into the video, and a 2-s hole in its timestamps 6 s later (a live
+    stream's dropout): the transcript's times are the video's, so subtitles stay in sync."""
+    recording = tmp_path / "late and gappy.mkv"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=blue:s=160x120:r=5:d=30"),
+        *("-itsoffset", "3", "-i", str(short_clip)),
+        *("-filter_complex", "[1:a]asetpts='if(gte(T,9),PTS+2/TB,PTS)'[a]"),
+        *("-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-c:a", "libopus"),
+        str(recording),
+    )
+    plain = tmp_path / "plain.wav"
+    shutil.copyfile(short_clip, plain)
+    for path in (recording, plain):
+        result = run_cli("run", str(path), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path)
+        assert result.code == 0 and not result.stderr.strip(), result.stderr
+    (late,) = (tmp_path / "transcripts").glob("late-and-gappy-*/audio.json")
+    (clip,) = (tmp_path / "transcripts").glob("plain-*/audio.json")
+    late_audio, clip_audio = (json.loads(p.read_text()) for p in (late, clip))
+    assert late_audio["duration"] == pytest.approx(clip_audio["duration"] + 5, abs=0.1)
+    said = json.loads(late.with_name("transcript.json").read_text())["segments"]
+    assert said and said[0]["start"] >= 1.5  # silence until 3 s: nothing heard before
+
+
 def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):
     """SIGKILL during transcription; the re-run skips extraction and leaves no temp files."""
     import os

@@ -187,6 +187,10 @@ def _run_ffmpeg(
         ar=sample_rate,
         vn=None,
         map=f"0:a:{track - 1}",
+        # on the recording's timeline: sound that starts after the video, or skips (a gap in
+        # its timestamps, as live streams have), is preceded or filled by silence, so transcript
+        # and subtitle times are the video's
+        af="aresample=async=1:first_pts=0",
     )
     code, stderr = run_with_progress(stream, duration, on_progress)
     if code != 0:
