@@ -210,6 +210,10 @@ def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_f
     assert missing.code == 2 and len(lines) == 1, missing.stderr
     assert "audio track 3: the recording has 2 audio tracks" in lines[0]
     assert "give a number from 1 to 2" in lines[0]
+    linked = run_cli("run", str(recording), *fast, "--media", "link", cwd=tmp_path)
+    lines = [line for line in linked.stderr.splitlines() if line.strip()]
+    assert linked.code == 2 and len(lines) == 1, linked.stderr  # it would play track 1
+    assert "but track 2 is transcribed" in lines[0] and "--media copy" in lines[0]
 
 
 def test_sound_that_starts_late_or_skips_keeps_the_video_s_timeline(tmp_path, short_clip):

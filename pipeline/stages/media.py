@@ -88,6 +88,15 @@ class Media(Stage):
     background = True  # ffmpeg encodes on one core while the next stages run (Python, mostly)
 
     def params(self, ctx: Context) -> MediaParams:
+        track = ctx.settings.audio_track or ctx.event.audio_track or 1
+        if ctx.settings.media == "link" and track != 1:
+            raise PipelineError(
+                f"--media link: the page would play the recording's first audio track, but "
+                f"track {track} is transcribed",
+                ctx.recording,
+                "use --media copy (the default): the page then plays the transcribed track",
+                exit_code=2,
+            )
         return MediaParams(mode=ctx.settings.media)
 
     def outputs(self, ctx: Context, params: MediaParams) -> list[Path]:
