@@ -95,6 +95,28 @@ def test_every_parameter_reruns_its_stage_and_those_after_it_and_nothing_before(
     assert checked >= 80  # every tuned constant is a parameter now
 
 
+def test_the_stages_after_one_depend_on_every_file_it_wrote_that_they_read(example):
+    """The summaries embed the slide thumbnails: a deck redrawn with the same words (slides.json
+    unchanged) must still make the summary again, so the thumbnails are part of what slides
+    produced."""
+    from pipeline.stages.slides import load_decks
+
+    make, _ = example
+    ctx = make()
+    base = plan(ctx, STAGES)
+    slides = base["slides"]
+    ctx.summary_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.summary_dir / "slides.json").write_text("{}")
+    keys = []
+    for width in (320, 240):  # the same pages drawn anew: other pixels, the same slides.json
+        load_decks(ctx.decks, ctx.summary_dir, width)
+        written = slides.stage.written(ctx, slides.params)
+        assert len(written) == 1 + len(demo.DECK)
+        recorded = {"slides": {"key": slides.key, "produced": stage_mod.produced(written)}}
+        keys.append(plan(ctx, STAGES, recorded)["summarize"].key)
+    assert keys[0] != keys[1]
+
+
 def test_unknown_stage_or_parameter_is_a_usage_error(example):
     make, settings = example
     for tuning in ({"diarise": {"threshold": 0.3}}, {"diarize": {"treshold": 0.3}}):

@@ -149,7 +149,7 @@ class _Book:
                 "threads": self.ctx.settings.threads,
                 "hashed": planned.hashed,
                 "outputs": [str(p) for p in outputs],
-                "produced": produced(outputs),
+                "produced": produced(planned.stage.written(self.ctx, planned.params)),
                 **facts,
             },
         )

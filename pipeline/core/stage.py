@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -65,6 +66,11 @@ class Context:
     library_dir: Path | None = None
     warnings: tuple[str, ...] = ()  # doubts about the run's inputs, told to the user
 
+    @property
+    def audio_track(self) -> int:
+        """The audio track transcribed, from 1: the option's, else the sidecar's, else the first."""
+        return self.settings.audio_track or self.event.audio_track or 1
+
 
 class Stage:
     """One step of the pipeline. Subclasses set the class attributes and implement the methods."""
@@ -92,6 +98,11 @@ class Stage:
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         raise NotImplementedError
+
+    def written(self, ctx: Context, params: Any) -> list[Path]:
+        """Every file of this stage that a later one reads, once it has run: what the stages
+        after it depend on (``produced``). Its outputs, unless it writes more."""
+        return self.outputs(ctx, params)
 
     def run(self, ctx: Context, params: Any, inputs: dict[str, Any], progress: ProgressFn) -> Any:
         raise NotImplementedError
@@ -292,10 +303,13 @@ class Planned:
 PENDING = "pending "  # an upstream stage that must run before this one's key is known
 
 
-def produced(outputs: Sequence[Path]) -> str:
-    """One digest of what a stage wrote: each output's name and bytes."""
+def produced(written: Sequence[Path]) -> str:
+    """One digest of what a stage wrote: each file's name and bytes (a link's target)."""
     parts = []
-    for path in outputs:
+    for path in written:
+        if path.is_symlink():
+            parts.append(f"{path.name}->{os.readlink(path)}")
+            continue
         with path.open("rb") as file:
             parts.append(f"{path.name}:{hashlib.file_digest(file, 'sha256').hexdigest()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

@@ -75,10 +75,12 @@ def _tag(stream: dict[str, Any], name: str) -> str:
 def _seconds(stream: dict[str, Any], whole: float) -> float:
     """A stream's duration: ffprobe's, else Matroska's ``DURATION`` tag (``00:00:08.520…``),
     else the container's."""
-    if stream.get("duration"):
-        return float(stream["duration"])
     hours, _, rest = _tag(stream, "DURATION").partition(":")
     minutes, _, seconds = rest.partition(":")
+    try:
+        return float(stream["duration"])
+    except (KeyError, ValueError):  # absent, or "N/A"
+        pass
     try:
         return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     except ValueError:
@@ -112,7 +114,7 @@ def probe(path: Path) -> MediaInfo:
             duration=_seconds(s, whole),
             codec=str(s.get("codec_name", "")),
             channels=int(s.get("channels") or 0),
-            language=_tag(s, "language").replace("und", ""),  # "und": undetermined
+            language="" if _tag(s, "language") == "und" else _tag(s, "language"),
             title=_tag(s, "title"),
         )
         for s in audio
@@ -282,10 +284,9 @@ class Extract(Stage):
     libraries = ("ffmpeg-python", "pydub", "ffmpeg")
 
     def params(self, ctx: Context) -> ExtractParams:
-        chosen = ctx.settings.audio_track or ctx.event.audio_track or 1
-        if ctx.info is not None:
-            choose_track(ctx.info, chosen)  # a track the recording lacks: refused before any work
-        return ExtractParams(audio_track=chosen)
+        if ctx.info is not None:  # a track the recording lacks: refused before any work
+            choose_track(ctx.info, ctx.audio_track)
+        return ExtractParams(audio_track=ctx.audio_track)
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         return [ctx.out / "audio.wav", ctx.out / "audio.json"]

@@ -88,11 +88,10 @@ class Media(Stage):
     background = True  # ffmpeg encodes on one core while the next stages run (Python, mostly)
 
     def params(self, ctx: Context) -> MediaParams:
-        track = ctx.settings.audio_track or ctx.event.audio_track or 1
-        if ctx.settings.media == "link" and track != 1:
+        if ctx.settings.media == "link" and ctx.audio_track != 1:
             raise PipelineError(
                 f"--media link: the page would play the recording's first audio track, but "
-                f"track {track} is transcribed",
+                f"track {ctx.audio_track} is transcribed",
                 ctx.recording,
                 "use --media copy (the default): the page then plays the transcribed track",
                 exit_code=2,

@@ -405,6 +405,10 @@ class Slides(Stage):
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         return [ctx.summary_dir / "slides.json"]
 
+    def written(self, ctx: Context, params: Any) -> list[Path]:
+        """Its thumbnails too: the summaries embed them."""
+        return [*self.outputs(ctx, params), *sorted((ctx.summary_dir / "slides").glob("*.png"))]
+
     def run(
         self, ctx: Context, params: SlidesParams, inputs: Mapping[str, Any], progress: ProgressFn
     ) -> SlideMap:
