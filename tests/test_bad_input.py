@@ -182,6 +182,7 @@ def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_f
     assert len(lines) == 1 and lines[0].startswith("warning:"), first.stderr
     assert "2 audio tracks (1: “Room”, 2 ch; 2: eng, “Speaker <mic>”, 1 ch)" in lines[0]
     assert "transcribed track 1" in lines[0] and "--audio-track N" in lines[0]
+    assert "track 1 is silent — is the speech on another?" in lines[0]
     (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
     assert json.loads((out / "transcript.json").read_text())["segments"] == []
     page = (tmp_path / "summaries" / out.name / "summary.html").read_text()
@@ -191,6 +192,7 @@ def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_f
     assert second.code == 0, second.stderr
     assert set(stage_status(second.stdout).values()) == {"ran"}  # extract and all after it
     assert "transcribed track 2" in second.stderr and "truncated" not in second.stderr
+    assert "silent" not in second.stderr
     said = " ".join(
         s["text"] for s in json.loads((out / "transcript.json").read_text())["segments"]
     )

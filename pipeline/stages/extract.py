@@ -54,6 +54,7 @@ class ExtractParams:
     truncated_share: float = 0.9  # decoding less than this share of the announced duration …
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
     audio_track: int = 1  # which of the recording's audio tracks, counted from 1
+    silent_dbfs: float = -50.0  # a track never louder than this is called silent (of several)
 
 
 def ffmpeg_name(path: Path) -> str:
@@ -236,6 +237,8 @@ def extract(
         gain = 0.0 if segment.max == 0 else -params.headroom_db - segment.max_dBFS
         normalize(segment, headroom=params.headroom_db).export(tmp, format="wav")
         duration = segment.duration_seconds
+    if several and segment.max_dBFS < params.silent_dbfs:
+        several += f"; track {params.audio_track} is silent — is the speech on another?"
     warnings = [truncation(duration, track.duration, params), several]
     return Audio(
         duration=round(duration, 3),
