@@ -17,6 +17,7 @@ import fnmatch
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +80,16 @@ class TopicConfig(BaseModel):
         return self.themes[label].title if label in self.themes else "Other topics"
 
 
+@cache
+def _parsed(text: str) -> Any:
+    """The YAML of a topics file, parsed once per process (every plan of a run reads it)."""
+    return yaml.safe_load(text)
+
+
 def load_topic_config(path: Path | None = None) -> TopicConfig:
     path = path or DEFAULT_TOPICS
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return TopicConfig.model_validate(data)
+        return TopicConfig.model_validate(_parsed(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"cannot read topic definitions ({' '.join(str(exc).split())})",
