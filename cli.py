@@ -173,7 +173,7 @@ def _report(result: RunResult, quiet: bool) -> None:
 
 Opt = typer.Option
 Quiet = Annotated[
-    bool, Opt("--quiet", "-q", metavar="", help="No progress or tables; errors only.")
+    bool, Opt("--quiet", "-q", metavar="", help="No progress or tables; warnings and errors only.")
 ]
 
 
