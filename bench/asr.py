@@ -73,6 +73,7 @@ def one(engine: str, model: str, batched: bool, threads: int, items: list[dict])
 
 def prepare(folder: Path, work: Path) -> list[dict]:
     from pipeline.core.event import load_event
+    from pipeline.core.probe import probe
     from pipeline.stages import extract as media
     from pipeline.tools import demo
 
@@ -84,7 +85,7 @@ def prepare(folder: Path, work: Path) -> list[dict]:
     )
     for name, reference in references.items():
         wav = work / f"{len(items)}.wav"
-        audio = media.extract(media.probe(folder / name), wav, media.ExtractParams())
+        audio = media.extract(probe(folder / name), wav, media.ExtractParams())
         items.append(
             {
                 "name": name,
@@ -94,7 +95,7 @@ def prepare(folder: Path, work: Path) -> list[dict]:
             }
         )
     files = demo.make_webinar(work / "demo")
-    audio = media.extract(media.probe(files.recording), work / "demo.wav", media.ExtractParams())
+    audio = media.extract(probe(files.recording), work / "demo.wav", media.ExtractParams())
     script = json.loads(files.truth.read_text())["script"]
     prompt = load_event(files.sidecar).prompt()  # as the pipeline does with a sidecar
     items.append(

@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="base")
     args = parser.parse_args()
-    from pipeline.stages import extract as media
+    from pipeline.core.probe import probe
     from pipeline.tools import demo
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,7 +41,7 @@ def main() -> None:
         for i in ROTATIONS:
             script = [*demo.SCRIPT[i:], *demo.SCRIPT[:i]]
             demo.make_webinar(folder, name=f"webinar {i + 1}", script=script)
-        audio = sum(media.probe(p).duration for p in sorted(folder.glob("*.mp4")))
+        audio = sum(probe(p).duration for p in sorted(folder.glob("*.mp4")))
         rows = []
         for label, extra in CONFIGS:
             work = Path(tmp) / label.split()[0]

@@ -41,8 +41,8 @@ def score(reference: list, hypothesis: list, end: float) -> dict:
 
 def one(wav: str, rttm: str, extra: dict) -> dict:
     """Child process: diarize one file, score it."""
+    from pipeline.core.wav import load_audio
     from pipeline.stages.diarize import DiarizeParams, diarize
-    from pipeline.stages.extract import load_audio
     from pipeline.tools.evaluate import read_rttm
 
     audio = load_audio(Path(wav))
@@ -107,8 +107,8 @@ def webinar(minutes: int, folder: str) -> dict:
 def voice_panel(spec: dict, folder: str) -> dict:
     """Child process: a panel of real voices, diarized with the event page's count as a hint
     (moderator and panelists listed; the audience is not)."""
+    from pipeline.core.wav import load_audio
     from pipeline.stages.diarize import DiarizeParams, diarize
-    from pipeline.stages.extract import load_audio
     from pipeline.tools import voices
     from pipeline.tools.evaluate import read_rttm
 

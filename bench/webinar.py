@@ -18,11 +18,12 @@ def long_script(minutes: float) -> list[demo.Line]:
 
 def make_long_webinar(folder: Path, minutes: int) -> tuple[demo.DemoFiles, Path]:
     """The webinar (mp4, sidecar, truth) and its 16 kHz WAV."""
+    from pipeline.core.probe import probe
     from pipeline.stages import extract as media
 
     files = demo.make_webinar(
         folder / f"w{minutes}", name=f"webinar-{minutes}min", script=long_script(minutes)
     )
     wav = folder / f"w{minutes}" / "audio16k.wav"
-    media.extract(media.probe(files.recording), wav, media.ExtractParams())
+    media.extract(probe(files.recording), wav, media.ExtractParams())
     return files, wav

@@ -10,13 +10,15 @@ import pytest
 import torch
 import whisper
 
+from pipeline.core.probe import probe
 from pipeline.core.store import read_json
 from pipeline.core.types import Segment, Transcript
+from pipeline.core.wav import load_audio
 from pipeline.models import onnx
 from pipeline.models import weights as models
 from pipeline.models.convert import read_ct2, to_openai_state
 from pipeline.stages import extract as media
-from pipeline.stages.extract import ExtractParams, load_audio
+from pipeline.stages.extract import ExtractParams
 from pipeline.stages.transcribe import TranscribeParams, clips, reread, transcribe, unheard
 from pipeline.tools.evaluate import wer
 
@@ -24,7 +26,7 @@ from pipeline.tools.evaluate import wer
 @pytest.fixture(scope="module")
 def clip_audio(short_clip, tmp_path_factory):
     target = tmp_path_factory.mktemp("a") / "audio.wav"
-    media.extract(media.probe(short_clip), target, ExtractParams())
+    media.extract(probe(short_clip), target, ExtractParams())
     return target
 
 

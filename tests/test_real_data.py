@@ -61,8 +61,8 @@ def reads_like_text(result) -> None:
 def test_real_meeting_audio_is_read_as_far_field():
     """AMI far-field meeting excerpts where the segmentation model is unsure of most speech are
     read as far-field, and that lowers their DER; the close-talk pyannote sample is not."""
+    from pipeline.core.wav import load_audio
     from pipeline.stages.diarize import DiarizeParams, diarize
-    from pipeline.stages.extract import load_audio
     from pipeline.tools.evaluate import der, read_rttm
 
     def score(name: str, far_field: bool | None) -> tuple[float, bool]:

@@ -12,13 +12,15 @@ import webvtt
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import PipelineError
+from pipeline.core.probe import probe
 from pipeline.core.runner import run
 from pipeline.core.types import Turn
+from pipeline.core.wav import load_audio
 from pipeline.models import diarization as networks
 from pipeline.stages import diarize as diarization
 from pipeline.stages import extract as media
 from pipeline.stages.diarize import DiarizeParams, diarize
-from pipeline.stages.extract import ExtractParams, load_audio
+from pipeline.stages.extract import ExtractParams
 from pipeline.tools import demo
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
 from tests.helpers import truth
@@ -126,7 +128,7 @@ def test_one_speaker_recording(tmp_path):
     script = [line for line in demo.SCRIPT if line.speaker == "glenda"]
     wav = tmp_path / "solo.wav"
     demo.synthesize(script, [glenda], wav)
-    media.extract(media.probe(wav), tmp_path / "a.wav", ExtractParams())
+    media.extract(probe(wav), tmp_path / "a.wav", ExtractParams())
     turns = diarize(load_audio(tmp_path / "a.wav"), DiarizeParams(hint=1)).turns
     assert turns and {t.speaker for t in turns} == {0}
     speech = sum(t.end - t.start for t in turns)
@@ -144,7 +146,7 @@ def test_two_similar_voices_are_told_apart_when_the_count_is_given(tmp_path):
     script = [demo.Line("a" if i % 2 == 0 else "b", "other", text) for i, text in enumerate(lines)]
     wav = tmp_path / "similar.wav"
     turns_true = demo.synthesize(script, [a, b], wav)
-    audio = media.extract(media.probe(wav), tmp_path / "a.wav", ExtractParams())
+    audio = media.extract(probe(wav), tmp_path / "a.wav", ExtractParams())
     turns = diarize(load_audio(tmp_path / "a.wav"), DiarizeParams(num_speakers=2)).turns
     reference = [(t.start, t.end, t.speaker) for t in turns_true]
     assert len({t.speaker for t in turns}) == 2

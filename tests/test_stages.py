@@ -179,6 +179,17 @@ def test_comments_docstrings_and_formatting_do_not_count_code_does(tmp_path):
     assert "pipeline/stages/topics.py" not in original
 
 
+def test_stages_that_read_the_wav_do_not_hold_the_extract_stages_code():
+    """A change to extract's code reaches the stages after it through the WAV it writes (early
+    cutoff), not through their fingerprints: they share the WAV reader and ffmpeg helpers, not
+    extract.py."""
+    for module in ("transcribe", "translate", "diarize", "media", "slides"):
+        held = code_fingerprint(f"pipeline.stages.{module}")
+        assert "pipeline/stages/extract.py" not in held, module
+    assert "pipeline/core/wav.py" in code_fingerprint("pipeline.stages.transcribe")
+    assert "pipeline/core/probe.py" in code_fingerprint("pipeline.stages.extract")
+
+
 def test_a_record_from_before_keys_were_explained_is_stale(example):
     make, _ = example
     planned = plan(make(), STAGES)["diarize"]

@@ -325,7 +325,7 @@ def test_the_page_audio_reports_its_progress_and_fails_cleanly(demo_run, tmp_pat
     """The Opus rendition tells how far it has got, in seconds of the recording, up to its
     end; a WAV ffmpeg cannot read fails with one clear error and leaves no file behind."""
     from pipeline.core.errors import PipelineError
-    from pipeline.stages.extract import probe
+    from pipeline.core.probe import probe
     from pipeline.stages.media import MediaParams, render_opus
 
     duration = demo_run.transcript.duration

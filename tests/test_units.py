@@ -171,7 +171,7 @@ def test_segment_without_words_is_kept():
 
 
 def test_paths_with_dashes_are_passed_as_file_urls(tmp_path):
-    from pipeline.stages.extract import ffmpeg_name
+    from pipeline.core.probe import ffmpeg_name
 
     name = ffmpeg_name(Path(tmp_path / "-i x:y.mp4"))
     assert name.startswith("file:/") and name.endswith("-i x:y.mp4")

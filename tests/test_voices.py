@@ -14,10 +14,10 @@ import pytest
 from pipeline.core.config import Settings
 from pipeline.core.runner import run
 from pipeline.core.types import Turn
+from pipeline.core.wav import load_audio
 from pipeline.stages import diarize as diarization
 from pipeline.stages import evidence
 from pipeline.stages.diarize import DiarizeParams, diarize
-from pipeline.stages.extract import load_audio
 from pipeline.tools import demo, voices
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
 from tests.helpers import SHARED_DATA, run_cli

@@ -27,7 +27,6 @@ from threadpoolctl import threadpool_limits
 from ..models import diarization
 from ..service import catalog
 from ..stages import STAGES
-from ..stages.extract import probe
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
 from . import library
@@ -35,6 +34,7 @@ from .config import Settings, settings_to_json
 from .errors import BusyError, PipelineError
 from .event import Event, find_sidecar, load_event
 from .library import LibraryError
+from .probe import probe
 from .review import ensure_template, load_review
 from .stage import Context, Planned, ProgressFn, Stage, plan, produced
 from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from ..core.config import settings_from_json
 from ..core.errors import PipelineError
 from ..core.event import Event, load_event
+from ..core.probe import MEDIA_SUFFIXES
 from ..core.runner import context
 from ..core.stage import explain, plan
 from ..core.store import Manifest
 from ..stages import STAGES
-from ..stages.extract import MEDIA_SUFFIXES
 
 if TYPE_CHECKING:
     from .batch import Outcome

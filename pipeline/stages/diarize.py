@@ -31,9 +31,9 @@ import numpy as np
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Diarization, Turn
+from ..core.wav import load_audio
 from ..models import diarization as networks
 from ..models.diarization import SR, WINDOW
-from .extract import load_audio
 
 SEGMENT_BATCH = 8  # windows per segmentation call (as fast as 32 here, a quarter of the memory)
 EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed

@@ -4,47 +4,22 @@ recording that decodes to much less than its container announces is reported as 
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
-import wave
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
-import numpy as np
 from pydub import AudioSegment
 from pydub.effects import normalize
 
 from ..core.errors import PipelineError
+from ..core.probe import ffmpeg_name, last_line, run_with_progress
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Audio, AudioTrack, MediaInfo
-
-SAMPLE_RATE = 16000
-MEDIA_SUFFIXES = frozenset(
-    [
-        ".mp4",
-        ".mkv",
-        ".webm",
-        ".mov",
-        ".avi",
-        ".m4v",
-        ".mp3",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".flac",
-        ".ogg",
-        ".oga",
-        ".opus",
-        ".wma",
-        ".mpg",
-        ".mpeg",
-        ".ts",
-    ]
-)
+from ..core.wav import SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -55,103 +30,6 @@ class ExtractParams:
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
     audio_track: int = 1  # which of the recording's audio tracks, counted from 1
     silent_dbfs: float = -50.0  # a track never louder than this is called silent (of several)
-
-
-def ffmpeg_name(path: Path) -> str:
-    """An absolute ``file:`` URL, so names like ``-x.mp4`` or ``a:b.mp4`` are never options/protocols."""
-    return "file:" + str(path.resolve())
-
-
-def last_line(stderr: bytes | None) -> str:
-    lines = [
-        ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines() if ln.strip()
-    ]
-    return lines[-1] if lines else "no details"
-
-
-def _tag(stream: dict[str, Any], name: str) -> str:
-    return str(stream.get("tags", {}).get(name, ""))
-
-
-def _seconds(stream: dict[str, Any], whole: float) -> float:
-    """A stream's duration: ffprobe's, else Matroska's ``DURATION`` tag (``00:00:08.520…``),
-    else the container's."""
-    hours, _, rest = _tag(stream, "DURATION").partition(":")
-    minutes, _, seconds = rest.partition(":")
-    try:
-        return float(stream["duration"])
-    except (KeyError, ValueError):  # absent, or "N/A"
-        pass
-    try:
-        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-    except ValueError:
-        return whole
-
-
-def probe(path: Path) -> MediaInfo:
-    """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
-    if not path.exists():
-        raise PipelineError("file not found", path, "check the path and the file name")
-    if not path.is_file():
-        raise PipelineError("not a file", path, "give the path of a recording, not a folder")
-    if path.stat().st_size == 0:
-        raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
-    try:
-        info = ffmpeg.probe(ffmpeg_name(path))
-    except ffmpeg.Error as exc:
-        raise PipelineError(
-            f"not a readable media file (ffprobe: {last_line(exc.stderr)})",
-            path,
-            "check it is an audio/video recording and not truncated; export or download it again",
-        ) from None
-    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
-    if not audio:
-        raise PipelineError(
-            "no audio stream in this file", path, "export the recording with its sound track"
-        )
-    whole = float(info.get("format", {}).get("duration") or 0.0)
-    tracks = tuple(
-        AudioTrack(
-            duration=_seconds(s, whole),
-            codec=str(s.get("codec_name", "")),
-            channels=int(s.get("channels") or 0),
-            language="" if _tag(s, "language") == "und" else _tag(s, "language"),
-            title=_tag(s, "title"),
-        )
-        for s in audio
-    )
-    if tracks[0].duration <= 0:
-        raise PipelineError("the audio has zero duration", path, "check the recording is complete")
-    return MediaInfo(
-        path=path,
-        format_name=str(info.get("format", {}).get("format_name", "")),
-        duration=tracks[0].duration,
-        audio_codec=tracks[0].codec,
-        sample_rate=int(audio[0].get("sample_rate") or 0),
-        channels=tracks[0].channels,
-        has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
-        tracks=tracks,
-    )
-
-
-def run_with_progress(
-    stream: Any, duration: float, on_progress: ProgressFn | None
-) -> tuple[int, bytes]:
-    """Run an ffmpeg-python output ``stream``, telling ``on_progress`` how many seconds of
-    output it has written (ffmpeg's ``-progress``, at most ``duration``); its exit code and
-    error output."""
-    process = (
-        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
-        .overwrite_output()
-        .run_async(pipe_stdout=True, pipe_stderr=True)
-    )
-    assert process.stdout is not None and process.stderr is not None
-    for raw in process.stdout:
-        key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-        if key == "out_time_us" and on_progress and value.isdigit():
-            on_progress(min(int(value) / 1e6, duration))
-    stderr = process.stderr.read()
-    return process.wait(), stderr
 
 
 def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, str]:
@@ -247,35 +125,6 @@ def extract(
         announced=round(track.duration, 3),
         warnings=[w for w in warnings if w],
     )
-
-
-@contextlib.contextmanager
-def open_wav(path: Path) -> Iterator[Any]:
-    """The extract stage's WAV, open for reading (anything else is refused)."""
-    with wave.open(str(path), "rb") as wav:
-        if wav.getframerate() != SAMPLE_RATE or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-            raise PipelineError("expected 16 kHz mono 16-bit WAV", path, "re-run the extract stage")
-        yield wav
-
-
-def read_samples(wav: Any, start: int, count: int) -> np.ndarray:
-    """``count`` samples from ``start`` as float32 in [-1, 1], read a minute at a time."""
-    wav.setpos(start)
-    audio = np.empty(count, dtype=np.float32)
-    done = 0
-    while done < count and (chunk := wav.readframes(min(SAMPLE_RATE * 60, count - done))):
-        samples = np.frombuffer(chunk, dtype=np.int16)
-        audio[done : done + len(samples)] = samples
-        done += len(samples)
-    audio = audio[:done]
-    audio *= 1 / 32768.0
-    return audio
-
-
-def load_audio(path: Path) -> np.ndarray:
-    """The extract stage's WAV as float32 samples in [-1, 1]."""
-    with open_wav(path) as wav:
-        return read_samples(wav, 0, wav.getnframes())
 
 
 class Extract(Stage):

@@ -19,10 +19,10 @@ from typing import Any
 import ffmpeg
 
 from ..core.errors import PipelineError
+from ..core.probe import ffmpeg_name, last_line, run_with_progress
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path
 from ..core.types import Player
-from .extract import ffmpeg_name, last_line, run_with_progress
 
 MODES = ("copy", "link", "none")
 _VIDEO = (".mp4", ".mkv", ".webm", ".mov", ".m4v", ".avi", ".mpg", ".mpeg", ".ts")

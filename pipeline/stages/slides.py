@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigError, PipelineError
+from ..core.probe import ffmpeg_name
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, file_sha256, read_json, slugify, write_json
 from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
 from ..models import text
-from .extract import ffmpeg_name
 
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
 

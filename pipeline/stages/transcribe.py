@@ -26,8 +26,8 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Word
+from ..core.wav import open_wav, read_samples
 from ..models import encoded, weights
-from .extract import open_wav, read_samples
 
 ENGINES = ("faster-whisper", "openai-whisper")
 SR = 16000

@@ -29,8 +29,8 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation
+from ..core.wav import load_audio
 from ..models import encoded, weights
-from .extract import load_audio
 from .transcribe import TranscribeParams, clips, read_clips, transcribe
 
 SR = 16000

@@ -1,0 +1,134 @@
+"""The recording as ffmpeg sees it: which files are recordings, ffprobe's facts about one (or a
+clear error), and running an ffmpeg command with progress. Shared by the stages that read the
+recording; not part of any one stage, so changing a stage does not change the others' code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from .errors import PipelineError
+from .types import AudioTrack, MediaInfo
+
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".mp4",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".m4v",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+    ]
+)
+
+
+def ffmpeg_name(path: Path) -> str:
+    """An absolute ``file:`` URL, so names like ``-x.mp4`` or ``a:b.mp4`` are never options/protocols."""
+    return "file:" + str(path.resolve())
+
+
+def last_line(stderr: bytes | None) -> str:
+    lines = [
+        ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines() if ln.strip()
+    ]
+    return lines[-1] if lines else "no details"
+
+
+def _tag(stream: dict[str, Any], name: str) -> str:
+    return str(stream.get("tags", {}).get(name, ""))
+
+
+def _seconds(stream: dict[str, Any], whole: float) -> float:
+    """A stream's duration: ffprobe's, else Matroska's ``DURATION`` tag (``00:00:08.520…``),
+    else the container's."""
+    hours, _, rest = _tag(stream, "DURATION").partition(":")
+    minutes, _, seconds = rest.partition(":")
+    try:
+        return float(stream["duration"])
+    except (KeyError, ValueError):  # absent, or "N/A"
+        pass
+    try:
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return whole
+
+
+def probe(path: Path) -> MediaInfo:
+    """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
+    if not path.exists():
+        raise PipelineError("file not found", path, "check the path and the file name")
+    if not path.is_file():
+        raise PipelineError("not a file", path, "give the path of a recording, not a folder")
+    if path.stat().st_size == 0:
+        raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
+    try:
+        info = ffmpeg.probe(ffmpeg_name(path))
+    except ffmpeg.Error as exc:
+        raise PipelineError(
+            f"not a readable media file (ffprobe: {last_line(exc.stderr)})",
+            path,
+            "check it is an audio/video recording and not truncated; export or download it again",
+        ) from None
+    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not audio:
+        raise PipelineError(
+            "no audio stream in this file", path, "export the recording with its sound track"
+        )
+    whole = float(info.get("format", {}).get("duration") or 0.0)
+    tracks = tuple(
+        AudioTrack(
+            duration=_seconds(s, whole),
+            codec=str(s.get("codec_name", "")),
+            channels=int(s.get("channels") or 0),
+            language="" if _tag(s, "language") == "und" else _tag(s, "language"),
+            title=_tag(s, "title"),
+        )
+        for s in audio
+    )
+    if tracks[0].duration <= 0:
+        raise PipelineError("the audio has zero duration", path, "check the recording is complete")
+    return MediaInfo(
+        path=path,
+        format_name=str(info.get("format", {}).get("format_name", "")),
+        duration=tracks[0].duration,
+        audio_codec=tracks[0].codec,
+        sample_rate=int(audio[0].get("sample_rate") or 0),
+        channels=tracks[0].channels,
+        has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
+        tracks=tracks,
+    )
+
+
+def run_with_progress(
+    stream: Any, duration: float, on_progress: Callable[[float], None] | None
+) -> tuple[int, bytes]:
+    """Run an ffmpeg-python output ``stream``, telling ``on_progress`` how many seconds of
+    output it has written (ffmpeg's ``-progress``, at most ``duration``); its exit code and
+    error output."""
+    process = (
+        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
+        .overwrite_output()
+        .run_async(pipe_stdout=True, pipe_stderr=True)
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for raw in process.stdout:
+        key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+        if key == "out_time_us" and on_progress and value.isdigit():
+            on_progress(min(int(value) / 1e6, duration))
+    stderr = process.stderr.read()
+    return process.wait(), stderr
