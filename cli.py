@@ -475,7 +475,14 @@ def batch(
         int, Opt(metavar="N", help="Extra tries after a transient failure (with backoff).")
     ] = 2,
     quiet: Annotated[
-        bool, Opt("--quiet", "-q", metavar="", help="For cron: no output; the JSON-lines log only.")
+        bool,
+        Opt(
+            "--quiet",
+            "-q",
+            metavar="",
+            help="For cron: no output when all is well; a new failure, or a warning about a "
+            "recording processed now, on stderr (cron mails it); the JSON-lines log.",
+        ),
     ] = False,
 ) -> None:
     """Process every recording in FOLDER that is new or stale (exactly its stale stages); skip
@@ -492,22 +499,21 @@ def batch(
         )
 
     def report(outcome: batch_mod.Outcome) -> None:
-        if quiet:
-            return
-        colour = {"done": "green", "failed": "red"}.get(outcome.status, "yellow")
-        ran = ", ".join(outcome.ran) or "nothing to do"
-        detail = outcome.error if outcome.status != "done" else ran
-        err.print(
-            f"[{colour}]{outcome.status:>9}[/] {Path(outcome.recording).name} — {detail}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        for warning in outcome.warnings:
+        name = Path(outcome.recording).name
+        # quiet (cron): only what someone should act on, and once — not a file that failed the
+        # same way last time, nor the warnings of a recording finished by an earlier run
+        news = outcome.status == "failed" and not outcome.repeated
+        if not quiet or news:
+            colour = {"done": "green", "failed": "red"}.get(outcome.status, "yellow")
+            ran = ", ".join(outcome.ran) or "nothing to do"
+            detail = outcome.error if outcome.status != "done" else ran
             err.print(
-                f"[yellow]warning:[/] {Path(outcome.recording).name}: {warning}",
+                f"[{colour}]{outcome.status:>9}[/] {name} — {detail}",
                 highlight=False,
                 soft_wrap=True,
             )
+        for warning in outcome.warnings if not quiet or outcome.ran else ():
+            err.print(f"[yellow]warning:[/] {name}: {warning}", highlight=False, soft_wrap=True)
 
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():

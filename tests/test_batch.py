@@ -91,6 +91,7 @@ def test_second_batch_does_nothing_and_a_renamed_file_is_not_redone(
     before = len(log(work))
     again = run_cli("batch", str(recordings), *FAST, "--quiet", cwd=work)
     assert again.code == 1 and again.stdout == ""  # the bad files are still bad; quiet is quiet
+    assert again.stderr == ""  # … and they failed just so before: nothing new to mail
     assert ran(log(work)[before:]) == []
     moved = tmp_path / "moved"
     shutil.copytree(recordings, moved)
@@ -239,6 +240,36 @@ def test_outputs_kept_inside_the_recordings_folder_are_not_recordings(tmp_path):
     assert not log(tmp_path / "recordings")  # nothing was tried
     listed = run_cli("status", *where, "--recordings", "recordings", "--json", cwd=tmp_path)
     assert listed.code == 0 and json.loads(listed.stdout) == []
+
+
+def test_quiet_batch_tells_cron_of_each_new_problem_once(tmp_path):
+    """`batch -q` (what cron runs): a file that fails, and a recording processed with a doubt about
+    its input, are said on stderr — cron mails any output — once: the next run, with nothing
+    new, says nothing (but still exits 1); a file that fails another way is said again. Matroska
+    audio (.mka) is a recording too."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    (folder / "broken.mp4").write_text("not a recording\n")
+    panel = folder / "panel.mka"  # a tone on track 1, silence on track 2: a warning
+    tracks = ("-f", "lavfi", "-i", "sine=f=300:d=4", "-f", "lavfi", "-i", "anullsrc=r=16000")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", *tracks, "-map", "0", "-map", "1", "-t", "4", str(panel)],
+        check=True,
+    )
+    command = ("batch", "recordings", *FAST, "--no-diarize", "-q")
+    first = run_cli(*command, cwd=tmp_path)
+    assert first.code == 1 and first.stdout == ""
+    said = first.stderr.splitlines()
+    assert len(said) == 2, said
+    assert "failed broken.mp4" in said[0] and "not a readable media file" in said[0]
+    assert said[1].startswith("warning: panel.mka: 2 audio tracks")
+    assert (tmp_path / "summaries").is_dir() and any((tmp_path / "summaries").iterdir())
+    second = run_cli(*command, cwd=tmp_path)
+    assert (second.code, second.stdout, second.stderr) == (1, "", "")
+    (folder / "broken.mp4").write_bytes(b"")
+    third = run_cli(*command, cwd=tmp_path)
+    assert third.code == 1 and "failed broken.mp4" in third.stderr and "empty" in third.stderr
+    assert "panel.mka" not in third.stderr
 
 
 def test_retry_backs_off_on_transient_failures_only():

@@ -13,28 +13,12 @@ import ffmpeg
 from .errors import PipelineError
 from .types import AudioTrack, MediaInfo
 
-MEDIA_SUFFIXES = frozenset(
-    [
-        ".mp4",
-        ".mkv",
-        ".webm",
-        ".mov",
-        ".avi",
-        ".m4v",
-        ".mp3",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".flac",
-        ".ogg",
-        ".oga",
-        ".opus",
-        ".wma",
-        ".mpg",
-        ".mpeg",
-        ".ts",
-    ]
-)
+# what `batch` takes for a recording (`run` takes any file ffmpeg reads)
+MEDIA_SUFFIXES = frozenset({
+    ".mp4", ".m4v", ".mov", ".mkv", ".mka", ".webm", ".avi", ".wmv", ".flv", ".3gp", ".mpg",
+    ".mpeg", ".ts", ".mts", ".m2ts", ".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".oga",
+    ".opus", ".wma", ".aif", ".aiff",
+})  # fmt: skip
 
 
 def ffmpeg_name(path: Path) -> str:

@@ -46,6 +46,7 @@ class Outcome:
     attempts: int = 1
     error: str = ""
     warnings: list[str] = field(default_factory=list)  # doubts about the input (e.g. truncated)
+    repeated: bool = False  # failed just as on the batch run before: nothing new to report
 
     @property
     def ran(self) -> list[str]:
@@ -217,7 +218,7 @@ def run_batch(
 
     def finished(outcome: Outcome) -> None:
         append_log(settings.transcripts_dir / LOG_NAME, outcome)
-        record(settings.transcripts_dir, outcome)
+        outcome.repeated = record(settings.transcripts_dir, outcome)
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

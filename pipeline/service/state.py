@@ -63,9 +63,14 @@ def state_db(transcripts: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def record(transcripts: Path, outcome: Outcome) -> None:
+def record(transcripts: Path, outcome: Outcome) -> bool:
+    """Keep ``outcome`` as the recording's last; whether it failed exactly as the last one had
+    (same stage, same error: nothing new to tell anyone)."""
     failed = next((s.name for s in outcome.stages if s.error), "open" if outcome.error else "")
     with state_db(transcripts) as db, db:
+        last = db.execute(
+            "SELECT status, stage, error FROM recordings WHERE path = ?", (outcome.recording,)
+        ).fetchone()
         db.execute(
             "INSERT OR REPLACE INTO recordings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -79,6 +84,7 @@ def record(transcripts: Path, outcome: Outcome) -> None:
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             ),
         )
+    return outcome.status == "failed" and last == ("failed", failed, outcome.error)
 
 
 def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
