@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.core.config import Settings
 from pipeline.core.runner import RunResult, run
@@ -34,3 +37,30 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("clip") / "clip.wav"
     demo.synthesize(script, demo.PEOPLE, path)
     return path
+
+
+DETECTED = ("es", "pl")  # their generated sidecar gives no language: Whisper must find it
+
+
+@pytest.fixture(scope="module")
+def talk(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[demo.DemoFiles, RunResult]]:
+    """A generated webinar in a language (de, fr, it, es, pl) through the pipeline with the
+    default settings, made on first use in a test file (each language costs about a minute, so
+    the files that need them run in parallel)."""
+
+    @cache
+    def make(language: str) -> tuple[demo.DemoFiles, RunResult]:
+        folder = tmp_path_factory.mktemp(f"talk-{language}")
+        files = demo.make_talk(folder / "recordings", language, f"webinar-{language}")
+        if language in DETECTED:
+            event = yaml.safe_load(files.sidecar.read_text(encoding="utf-8"))
+            del event["language"]
+            files.sidecar.write_text(yaml.safe_dump(event, allow_unicode=True), encoding="utf-8")
+        settings = Settings(
+            transcripts_dir=folder / "transcripts", summaries_dir=folder / "summaries"
+        )
+        return files, run(files.recording, settings)
+
+    return make
