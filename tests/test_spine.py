@@ -288,3 +288,26 @@ def test_long_recordings_are_transcribed_in_blocks_cut_at_pauses(demo_files, dem
     starts = [w.start for s in blockwise.segments for w in s.words]
     assert starts == sorted(starts) and starts[-1] > blocks[-1][0]  # later blocks are shifted
     assert [s.id for s in blockwise.segments] == list(range(len(blockwise.segments)))
+
+
+def test_levels_are_normalised_by_one_gain_over_the_whole_recording(tmp_path):
+    """The extract stage reads ffmpeg's WAV a minute at a time (memory flat however long the
+    recording): the peak of all minutes sets one gain, so a quiet first minute stays as much
+    quieter than a loud moment in the third as it was, and the loudest sample ends at the
+    headroom (−1 dBFS)."""
+    import subprocess
+
+    from pipeline.stages.extract import ExtractParams, extract
+
+    recording = tmp_path / "quiet, then loud.flac"
+    tone = "0.05*sin(2*PI*220*t)*(1+9*between(t,130,131))"  # × 10 for one second at 130 s
+    source = ("-f", "lavfi", "-i", f"aevalsrc='{tone}':s=16000:d=150")
+    subprocess.run(["ffmpeg", "-v", "error", *source, str(recording)], check=True)
+    audio = extract(probe(recording), tmp_path / "audio.wav", ExtractParams())
+    samples = load_audio(tmp_path / "audio.wav")
+    assert len(samples) == 150 * 16000 and audio.duration == 150.0
+    peak = 20 * np.log10(np.abs(samples).max())
+    assert -1.05 < peak < -0.95
+    first_minute = 20 * np.log10(np.abs(samples[: 60 * 16000]).max())
+    assert -21.1 < first_minute < -20.9  # 20 dB below the loud second, as in the recording
+    assert 4.9 < audio.gain_db < 5.1  # half full scale (−6 dBFS) brought to −1 dBFS

@@ -5,14 +5,15 @@ recording that decodes to much less than its container announces is reported as 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+import wave
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 from pydub import AudioSegment
-from pydub.effects import normalize
+from pydub.utils import db_to_float, ratio_to_db
 
 from ..core.errors import PipelineError
 from ..core.probe import ffmpeg_name, last_line, run_with_progress
@@ -95,6 +96,18 @@ def truncation(decoded: float, announced: float, params: ExtractParams) -> str:
     return ""
 
 
+def _minutes(path: Path) -> Iterator[AudioSegment]:
+    """ffmpeg's WAV a minute at a time as pydub segments: memory stays flat however long."""
+    with wave.open(str(path), "rb") as wav:
+        while data := wav.readframes(wav.getframerate() * 60):
+            yield AudioSegment(
+                data=data,
+                sample_width=wav.getsampwidth(),
+                frame_rate=wav.getframerate(),
+                channels=wav.getnchannels(),
+            )
+
+
 def extract(
     info: MediaInfo, target: Path, params: ExtractParams, on_progress: ProgressFn | None = None
 ) -> Audio:
@@ -107,15 +120,27 @@ def extract(
     ):
         raw = Path(work) / "raw.wav"
         _run_ffmpeg(info, raw, params.sample_rate, params.audio_track, track.duration, on_progress)
-        segment = AudioSegment.from_file(raw, format="wav")
-        if len(segment) == 0:
+        peak, frames = 0, 0
+        for chunk in _minutes(raw):
+            peak, frames = max(peak, chunk.max), frames + int(chunk.frame_count())
+        if frames == 0:
             raise PipelineError(
                 "the audio stream holds no samples", info.path, "check the recording"
             )
-        gain = 0.0 if segment.max == 0 else -params.headroom_db - segment.max_dBFS
-        normalize(segment, headroom=params.headroom_db).export(tmp, format="wav")
-        duration = segment.duration_seconds
-    if several and segment.max_dBFS < params.silent_dbfs:
+        full_scale = 2**15  # 16-bit: pydub's max_possible_amplitude
+        # pydub's normalize(), with the whole recording's peak, applied a minute at a time
+        gain = (
+            0.0 if peak == 0 else ratio_to_db(full_scale * db_to_float(-params.headroom_db) / peak)
+        )
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(params.sample_rate)
+            for chunk in _minutes(raw):
+                out.writeframesraw(chunk.apply_gain(gain).raw_data if gain else chunk.raw_data)
+        duration = frames / params.sample_rate
+    max_dbfs = ratio_to_db(peak, full_scale) if peak else -float("inf")
+    if several and max_dbfs < params.silent_dbfs:
         several += f"; track {params.audio_track} is silent — is the speech on another?"
     warnings = [truncation(duration, track.duration, params), several]
     return Audio(
