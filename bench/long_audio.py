@@ -33,9 +33,9 @@ if stage == "extract":
     from pipeline.stages.extract import ExtractParams, extract
     extract(probe(source), wav, ExtractParams())
 else:
-    from pipeline.core.wav import load_audio
+    from pipeline.core.wav import mapped_samples
     from pipeline.stages.diarize import DiarizeParams, diarize
-    diarize(load_audio(wav), DiarizeParams(), threads=2)
+    diarize(mapped_samples(wav), DiarizeParams(), threads=2)  # as the stage reads it
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_rss_mb()}))
 """
 

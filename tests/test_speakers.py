@@ -15,7 +15,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.probe import probe
 from pipeline.core.runner import run
 from pipeline.core.types import Turn
-from pipeline.core.wav import load_audio
+from pipeline.core.wav import load_audio, mapped_samples
 from pipeline.models import diarization as networks
 from pipeline.stages import diarize as diarization
 from pipeline.stages import extract as media
@@ -349,3 +349,26 @@ def test_bad_speaker_overrides_are_config_errors(tmp_path, bad):
     with pytest.raises(ConfigError) as info:
         load_overrides(path, Event())
     assert str(path) in str(info.value)
+
+
+def test_fbank_reads_the_mapped_wav_a_minute_at_a_time_and_gets_every_frame(demo_run):
+    """The diarize stage maps the WAV instead of loading it (a three-hour recording is 330 MB of
+    samples) and takes the features out of the extractor a minute at a time: the same frames as
+    one pass of the whole signal, in any number of parts."""
+    import kaldi_native_fbank as knf
+
+    wav = demo_run.out_dir / "audio.wav"
+    mapped = mapped_samples(wav)
+    assert isinstance(mapped, np.memmap) and mapped.dtype == np.int16
+    assert len(mapped) > 2 * 60 * 16000  # crosses minute boundaries
+    opts = knf.FbankOptions()
+    opts.frame_opts.dither = 0.0
+    opts.frame_opts.samp_freq = 16000
+    opts.mel_opts.num_bins = 80
+    whole = knf.OnlineFbank(opts)
+    whole.accept_waveform(16000, (load_audio(wav) * 32768.0).tolist())
+    whole.input_finished()
+    reference = np.array([whole.get_frame(i) for i in range(whole.num_frames_ready)])
+    for threads in (1, 2, 3):
+        assert np.array_equal(diarization.fbank(mapped, threads), reference), threads
+    assert np.array_equal(diarization.fbank(load_audio(wav), 2), reference)

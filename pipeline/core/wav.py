@@ -44,3 +44,21 @@ def load_audio(path: Path) -> np.ndarray:
     """The extract stage's WAV as float32 samples in [-1, 1]."""
     with open_wav(path) as wav:
         return read_samples(wav, 0, wav.getnframes())
+
+
+def mapped_samples(path: Path) -> np.ndarray:
+    """The extract stage's WAV as its 16-bit samples, memory-mapped: read from disk as they are
+    used, never all in memory at once (a three-hour recording is 330 MB of them)."""
+    from scipy.io import wavfile
+
+    with open_wav(path):  # refused unless it is what the extract stage writes
+        pass
+    return wavfile.read(path, mmap=True)[1]
+
+
+def as_float(samples: np.ndarray) -> np.ndarray:
+    """float32 in [-1, 1]: 16-bit samples scaled (a copy, as ``load_audio`` reads them), float
+    samples as they are."""
+    if samples.dtype == np.int16:
+        return samples.astype(np.float32) * np.float32(1 / 32768.0)
+    return samples

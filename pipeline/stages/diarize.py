@@ -31,7 +31,7 @@ import numpy as np
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Diarization, Turn
-from ..core.wav import load_audio
+from ..core.wav import as_float, mapped_samples
 from ..models import diarization as networks
 from ..models.diarization import SR, WINDOW
 
@@ -125,7 +125,7 @@ def segment(
     for i in range(0, len(starts), SEGMENT_BATCH):
         batch = np.stack(
             [
-                np.pad(audio[s : s + size], (0, max(0, size - len(audio[s : s + size]))))
+                np.pad(as_float(audio[s : s + size]), (0, max(0, size - len(audio[s : s + size]))))
                 for s in starts[i : i + SEGMENT_BATCH]
             ]
         )
@@ -162,19 +162,30 @@ def _decode(log_probs: np.ndarray, speech_prior: float) -> np.ndarray:
 def fbank(audio: np.ndarray, threads: int = 1) -> np.ndarray:
     """80-dim Kaldi fbank (25 ms frames, 10 ms hop), as CAM++ was trained on. Every frame is
     computed from its own samples, so the audio is cut at frame boundaries into ``threads``
-    parts computed side by side (the extractor releases the GIL); the result is the same."""
+    parts computed side by side (the extractor releases the GIL), each writing its frames
+    straight into the result; the result is the same."""
     from concurrent.futures import ThreadPoolExecutor
 
     hop, size = SR // 100, SR * 25 // 1000
     n_frames = 1 + (len(audio) - size) // hop if len(audio) >= size else 0
+    feats = np.empty((n_frames, 80), dtype=np.float32)
     bounds = np.linspace(0, n_frames, max(1, threads) + 1).round().astype(int)
-    parts = [audio[a * hop : (b - 1) * hop + size] for a, b in pairwise(bounds) if b > a]
+    parts = [(a, b) for a, b in pairwise(bounds) if b > a]
     with ThreadPoolExecutor(len(parts) or 1) as pool:
-        done = list(pool.map(_fbank_part, parts))
-    return np.concatenate(done) if done else np.zeros((0, 80), np.float32)
+        list(
+            pool.map(
+                lambda ab: _fbank_part(
+                    audio[ab[0] * hop : (ab[1] - 1) * hop + size], feats[ab[0] : ab[1]]
+                ),
+                parts,
+            )
+        )
+    return feats
 
 
-def _fbank_part(audio: np.ndarray) -> np.ndarray:
+def _fbank_part(audio: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` with the frames of ``audio``, a minute at a time, each minute's frames taken
+    out of the extractor as they are ready: memory stays flat however long the audio."""
     import kaldi_native_fbank as knf
 
     opts = knf.FbankOptions()
@@ -182,13 +193,16 @@ def _fbank_part(audio: np.ndarray) -> np.ndarray:
     opts.frame_opts.samp_freq = SR
     opts.mel_opts.num_bins = 80
     extractor = knf.OnlineFbank(opts)
-    for i in range(0, len(audio), SR * 60):  # minute by minute: memory stays flat
-        extractor.accept_waveform(SR, (audio[i : i + SR * 60] * 32768.0).tolist())
-    extractor.input_finished()
-    feats = np.empty((extractor.num_frames_ready, 80), dtype=np.float32)
-    for i in range(len(feats)):
-        feats[i] = extractor.get_frame(i)
-    return feats
+    done = 0
+    for i in range(0, len(audio), SR * 60):
+        extractor.accept_waveform(SR, as_float(audio[i : i + SR * 60]) * np.float32(32768.0))
+        if i + SR * 60 >= len(audio):
+            extractor.input_finished()
+        ready = extractor.num_frames_ready
+        for frame in range(done, ready):
+            out[frame] = extractor.get_frame(frame)  # a view into the extractor: copied here
+        extractor.pop(ready - done)
+        done = ready
 
 
 def _frame_times(n_frames: int, cfg: dict[str, Any]) -> np.ndarray:
@@ -692,7 +706,8 @@ class Diarize(Stage):
     ) -> Diarization:
         if not params.enabled:
             return Diarization([], False, np.zeros((0, 192), np.float32))
-        return diarize(load_audio(ctx.out / "audio.wav"), params, ctx.settings.threads, progress)
+        audio = mapped_samples(ctx.out / "audio.wav")
+        return diarize(audio, params, ctx.settings.threads, progress)
 
     def write(self, ctx: Context, params: Any, result: Diarization) -> None:
         with atomic_path(ctx.out / "voices.npy") as tmp, tmp.open("wb") as f:
