@@ -512,8 +512,9 @@ def batch(
                 highlight=False,
                 soft_wrap=True,
             )
-        for warning in outcome.warnings if not quiet or outcome.ran else ():
-            err.print(f"[yellow]warning:[/] {name}: {warning}", highlight=False, soft_wrap=True)
+        if not quiet or outcome.ran:
+            for warning in outcome.warnings:
+                err.print(f"[yellow]warning:[/] {name}: {warning}", highlight=False, soft_wrap=True)
 
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():

@@ -59,6 +59,8 @@ def mapped_samples(path: Path) -> np.ndarray:
 def as_float(samples: np.ndarray) -> np.ndarray:
     """float32 in [-1, 1]: 16-bit samples scaled (a copy, as ``load_audio`` reads them), float
     samples as they are."""
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) * np.float32(1 / 32768.0)
-    return samples
+    if samples.dtype != np.int16:
+        return samples
+    scaled = samples.astype(np.float32)
+    scaled *= 1 / 32768.0
+    return scaled

@@ -170,16 +170,10 @@ def fbank(audio: np.ndarray, threads: int = 1) -> np.ndarray:
     n_frames = 1 + (len(audio) - size) // hop if len(audio) >= size else 0
     feats = np.empty((n_frames, 80), dtype=np.float32)
     bounds = np.linspace(0, n_frames, max(1, threads) + 1).round().astype(int)
-    parts = [(a, b) for a, b in pairwise(bounds) if b > a]
-    with ThreadPoolExecutor(len(parts) or 1) as pool:
-        list(
-            pool.map(
-                lambda ab: _fbank_part(
-                    audio[ab[0] * hop : (ab[1] - 1) * hop + size], feats[ab[0] : ab[1]]
-                ),
-                parts,
-            )
-        )
+    parts = [(audio[a * hop : (b - 1) * hop + size], feats[a:b]) for a, b in pairwise(bounds)]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        for done in [pool.submit(_fbank_part, samples, out) for samples, out in parts if len(out)]:
+            done.result()
     return feats
 
 

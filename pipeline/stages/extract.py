@@ -22,6 +22,8 @@ from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Audio, AudioTrack, MediaInfo
 from ..core.wav import SAMPLE_RATE
 
+FULL_SCALE = 2**15  # of 16-bit samples (pydub's max_possible_amplitude)
+
 
 @dataclass(frozen=True)
 class ExtractParams:
@@ -127,19 +129,18 @@ def extract(
             raise PipelineError(
                 "the audio stream holds no samples", info.path, "check the recording"
             )
-        full_scale = 2**15  # 16-bit: pydub's max_possible_amplitude
         # pydub's normalize(), with the whole recording's peak, applied a minute at a time
         gain = (
-            0.0 if peak == 0 else ratio_to_db(full_scale * db_to_float(-params.headroom_db) / peak)
+            0.0 if peak == 0 else ratio_to_db(FULL_SCALE * db_to_float(-params.headroom_db) / peak)
         )
         with wave.open(str(tmp), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(params.sample_rate)
             for chunk in _minutes(raw):
-                out.writeframesraw(chunk.apply_gain(gain).raw_data if gain else chunk.raw_data)
+                out.writeframesraw(chunk.apply_gain(gain).raw_data)
         duration = frames / params.sample_rate
-    max_dbfs = ratio_to_db(peak, full_scale) if peak else -float("inf")
+    max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
     if several and max_dbfs < params.silent_dbfs:
         several += f"; track {params.audio_track} is silent — is the speech on another?"
     warnings = [truncation(duration, track.duration, params), several]
