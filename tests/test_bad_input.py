@@ -106,6 +106,10 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", str(recording))
     result = run_cli("run", str(recording), "--model", "tiny.en", "-q", cwd=tmp_path)
     assert result.code == 0, result.stderr
+    # a muted microphone is told, even when quiet: one line, on stderr (cron mails it)
+    said = result.stderr
+    assert said.startswith("warning: ") and "silence.mp3: the audio is silent" in said
+    assert "microphone muted" in said and len(said.splitlines()) == 1
     (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
     data = json.loads((out / "transcript.json").read_text())
     assert data["segments"] == [] and data["duration"] == pytest.approx(20, abs=0.1)
@@ -118,6 +122,7 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     assert "## Speakers" not in text and "## Timeline" not in text
     html = page.with_suffix(".html").read_text()
     assert 'id="speakers"' not in html and 'id="timeline"' not in html
+    assert "Warning: the audio is silent" in html
     headings = [
         p.text
         for p in Document(str(page.with_suffix(".docx"))).paragraphs

@@ -46,7 +46,7 @@ class Case:
 
     make: Callable[[Path, Path], list[str]]
     code: int
-    says: str = ""  # a phrase the error line must contain
+    says: str = ""  # a phrase the error line (or, at exit 0, the one warning line) must contain
     mount: str = ""  # mount a tmpfs over <work>/out with these options first
 
 
@@ -156,23 +156,30 @@ def _full_disk(work: Path, clip: Path) -> list[str]:
     return [str(long), "--out", str(work / "out")]
 
 
+NOTHING = "no speech was found"
 CASES = {
     "zero-byte file": Case(_zero, 1, "empty"),
     "text renamed .mp4": Case(_text_as_mp4, 1, "not a readable media file"),
     "truncated mp4": Case(_truncated(".mp4", ["-c:a", "aac"]), 1, "not a readable media file"),
-    "truncated mp3 (plays up to the cut)": Case(_truncated(".mp3", ["-c:a", "libmp3lame"]), 0),
+    "truncated mp3 (plays up to the cut)": Case(
+        _truncated(".mp3", ["-c:a", "libmp3lame"]), 0, "looks truncated"
+    ),
     "video without audio": Case(_video_only, 1, "no audio stream"),
     "6-channel audio": Case(
         _convert("surround.wav", "-af", "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0"), 0
     ),
     "8 kHz telephone audio": Case(_convert("phone.wav", "-ar", "8000", "-c:a", "pcm_mulaw"), 0),
     "96 kHz audio": Case(_convert("hires.flac", "-ar", "96000"), 0),
-    "0.2 s clip": Case(_generated("blip.wav", "sine=f=440:r=16000", 0.2), 0),
+    "0.2 s clip": Case(_generated("blip.wav", "sine=f=440:r=16000", 0.2), 0, NOTHING),
     "10 minutes of silence": Case(
-        _generated("silence.m4a", "anullsrc=r=16000:cl=mono", 600, "-c:a", "aac", "-b:a", "16k"), 0
+        _generated("silence.m4a", "anullsrc=r=16000:cl=mono", 600, "-c:a", "aac", "-b:a", "16k"),
+        0,
+        "the audio is silent",
     ),
     "music only": Case(
-        _generated("music.mp3", "sine=f=262:r=22050,volume=0.3,aecho=0.8:0.9:500:0.3", 20), 0
+        _generated("music.mp3", "sine=f=262:r=22050,volume=0.3,aecho=0.8:0.9:500:0.3", 20),
+        0,
+        NOTHING,
     ),
     "clipped, very loud": Case(
         _convert("loud.wav", "-af", "volume=30dB,alimiter=limit=1:level=false"), 0
@@ -184,6 +191,7 @@ CASES = {
             18,
         ),
         0,
+        "the audio is silent",
     ),
     "spaces, quotes, unicode, leading dash": Case(_odd_name, 0),
     "sidecar slides path with ../": Case(
@@ -246,6 +254,11 @@ def test_hostile_input(name, tmp_path, short_clip):
             assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
             assert case.says in lines[0], lines[0]
             assert " — " in lines[0]  # … what to do
+        elif case.says:  # processed, with the one doubt that a user must hear of
+            assert len(lines) == 1 and lines[0].startswith("warning:"), result.stderr
+            assert case.says in lines[0] and " — " in lines[0], lines[0]
+        else:
+            assert lines == [], result.stderr
         if case.code == 2:  # refused before any work: no reviewer file, no summary folder
             assert not list(work.rglob("review.yaml"))
         leftovers = [p for p in work.rglob("*") if p.name.endswith(".tmp")]

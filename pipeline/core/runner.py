@@ -40,6 +40,13 @@ from .stage import Context, Planned, ProgressFn, Stage, plan, produced
 from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
 from .types import MediaInfo, SpeakerInfo, Transcript
 
+# a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
+# why when it is one of those)
+NOTHING_HEARD = (
+    "no speech was found: the transcript and the summary are empty — check that this is the "
+    "recording you meant"
+)
+
 
 @dataclass(frozen=True)
 class StageOutcome:
@@ -457,7 +464,13 @@ def _finish(
     ]
     manifest.data["review"] = {"file": str(ctx.summary_dir / "review.yaml"), "not_applied": notes}
     manifest.save()
-    warnings = [*ctx.warnings, *results["extract"].warnings, *enrol(ctx, results)]
+    heard = results["export"].transcript.segments or results["extract"].warnings
+    warnings = [
+        *ctx.warnings,
+        *results["extract"].warnings,
+        *([] if heard else [NOTHING_HEARD]),
+        *enrol(ctx, results),
+    ]
     catalog.publish(ctx.settings.summaries_dir, ctx.rec_id, ctx.out, ctx.settings.templates_dir)
     export = results.plans["export"]
     outputs = [

@@ -32,7 +32,7 @@ class ExtractParams:
     truncated_share: float = 0.9  # decoding less than this share of the announced duration …
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
     audio_track: int = 1  # which of the recording's audio tracks, counted from 1
-    silent_dbfs: float = -50.0  # a track never louder than this is called silent (of several)
+    silent_dbfs: float = -50.0  # a track never louder than this is called silent
 
 
 def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, str]:
@@ -141,9 +141,15 @@ def extract(
                 out.writeframesraw(chunk.apply_gain(gain).raw_data)
         duration = frames / params.sample_rate
     max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
-    if several and max_dbfs < params.silent_dbfs:
+    silent = ""
+    if max_dbfs < params.silent_dbfs and several:
         several += f"; track {params.audio_track} is silent — is the speech on another?"
-    warnings = [truncation(duration, track.duration, params), several]
+    elif max_dbfs < params.silent_dbfs:
+        silent = (
+            f"the audio is silent (never louder than {params.silent_dbfs:g} dBFS) — was the "
+            "microphone muted, or another source recorded?"
+        )
+    warnings = [truncation(duration, track.duration, params), several, silent]
     return Audio(
         duration=round(duration, 3),
         sample_rate=params.sample_rate,
