@@ -5,10 +5,16 @@ each language's webinar takes about a minute to make and run)."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
-from tests.helpers import check_translated_webinar
+from tests.helpers import check_translated_webinar, run_cli
+
+GERMAN = (
+    "Guten Tag und herzlich willkommen zu unserem Webinar über die grüne Wende. Heute sprechen "
+    "wir über Cluster, Innovation und die Zukunft der Industrie in Europa."
+)
 
 
 @pytest.mark.parametrize("language", ("it", "es", "pl"))
@@ -24,3 +30,31 @@ def test_a_detected_language_is_recorded_as_detected(talk):
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["stages"]["transcribe"]["hashed"]["params"]["language"] == "auto"
     assert result.transcript.language == "es"
+
+
+def test_a_silent_start_does_not_decide_the_language(tmp_path):
+    """A recording that opens with a silent wait (a webinar's waiting room) longer than a block:
+    the language is the speech's, found in the first block that has any — before, the silent
+    block's guess held for the rest, and German speech came out as English words."""
+    speech = tmp_path / "talk.wav"
+    subprocess.run(["espeak-ng", "-v", "de", "-s", "150", "-w", str(speech), GERMAN], check=True)
+    recording = tmp_path / "late start.m4a"
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=50"),
+            *("-i", str(speech), "-filter_complex"),
+            "[1]aresample=16000[s];[0][s]concat=n=2:v=0:a=1",
+            *("-c:a", "aac", str(recording)),
+        ],
+        check=True,
+    )
+    result = run_cli(
+        "run", str(recording), "--no-diarize", "--summary-language", "same", "-q",
+        "--set", "transcribe.block_seconds=40", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    assert transcript["language"] == "de"
+    said = " ".join(s["text"] for s in transcript["segments"])
+    assert all(s["start"] >= 49 for s in transcript["segments"]) and said

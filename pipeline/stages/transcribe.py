@@ -486,7 +486,8 @@ def transcribe(
     translated_to: str = "",
 ) -> Transcript:
     """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``. A long
-    recording goes block by block; the language found in the first block holds for the rest.
+    recording goes block by block; the language found in the first block with speech holds for
+    the rest (blocks of a silent start — a waiting room — say nothing about it).
     ``translated_to``: the summary's language; a talk found to be in another keeps Whisper's
     encoder outputs for its translation (``models.encoded``)."""
     if opts.engine not in ENGINES:
@@ -498,18 +499,21 @@ def transcribe(
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         try:
-            parts.append((offset, run(audio, opts, threads, progress)))
+            part = run(audio, opts, threads, progress)
         except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
             raise PipelineError(
                 f"{opts.engine} failed with model '{opts.model}': "
                 f"{' '.join(str(exc).split())[:300]}",
                 fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
             ) from None
-        opts = replace(opts, language=parts[0][1].language)
-    first, (last_offset, last) = parts[0][1], parts[-1]
+        parts.append((offset, part))
+        if part.segments:
+            opts = replace(opts, language=part.language)
+    spoken = next((part for _, part in parts if part.segments), parts[0][1])
+    last_offset, last = parts[-1]
     segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
     return replace(
-        first,
+        spoken,
         duration=_round(last_offset + last.duration),
         segments=split_sentences(
             segments, opts.max_segment_seconds, opts.segment_pause, opts.abbreviations
