@@ -407,8 +407,14 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert "Speaker 1 added: “The ball comes back to my chin.”" in body
     on = abstract("Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p)
     opening, body = on.split("\n\n")  # themes only; nobody named: by label
-    assert opening == "Lecture was recorded; it was about green transition."
+    assert opening == "Lecture was recorded; it touched on green transition."  # 40 %: an aside
     assert body == "Green transition: Speaker 2 said that heat pumps cut emissions."
+    most = abstract("Lecture", "", {}, {"other": 0.4, "green": 0.6}, themes, takeaways, p)
+    assert most.startswith("Lecture was recorded; it was about green transition.\n\n")
+    aside = abstract(
+        "Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p, None, "de"
+    )
+    assert aside.startswith("Lecture wurde aufgezeichnet; am Rande ging es um Green transition.")
     named = abstract("Lecture", "", {"Speaker 3": "Ada"}, {"green": 1.0}, themes,
                      {"green": [points[2], replace(points[2], speaker="Speaker 3")]}, p)  # fmt: skip
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points

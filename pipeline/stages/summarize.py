@@ -329,7 +329,8 @@ def abstract(
     rewritten: dict[str, str] | None = None,
     language: str = "en",
 ) -> str:
-    """One opening sentence (title, date, who spoke, the themes), then a short paragraph per
+    """One opening sentence (title, date, who spoke, the themes — "touched on" when they hold
+    under half of the speaking time between them), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its most central content
     points, attributed to their speakers (when no theme has that share, one paragraph of the
     talk's most central points; a theme's points come from named speakers, from anonymous ones by
@@ -349,18 +350,24 @@ def abstract(
     event = (title or _("This recording")) + (f" ({date})" if date else "")
     about = _series([themes[k].lower() if language == "en" else themes[k] for k in main], language)
     values = {"event": event, "names": _series(named, language) if named else "", "themes": about}
-    if named:
+    # themes that hold under half of the speaking time between them were touched on, not the topic
+    aside = sum(share[k] for k in main) < 0.5
+    if named and main:
         opening = (
-            _("%(event)s brought together %(names)s; they spoke about %(themes)s.")
-            if main
-            else _("%(event)s brought together %(names)s.")
+            _("%(event)s brought together %(names)s; they touched on %(themes)s.")
+            if aside
+            else _("%(event)s brought together %(names)s; they spoke about %(themes)s.")
+        )
+    elif named:
+        opening = _("%(event)s brought together %(names)s.")
+    elif main:
+        opening = (
+            _("%(event)s was recorded; it touched on %(themes)s.")
+            if aside
+            else _("%(event)s was recorded; it was about %(themes)s.")
         )
     else:
-        opening = (
-            _("%(event)s was recorded; it was about %(themes)s.")
-            if main
-            else _("%(event)s was recorded.")
-        )
+        opening = _("%(event)s was recorded.")
     paragraphs = [opening % values]
     # a talk on none of the themes: its most central points all the same, anonymous speakers
     # by their label ("Speaker 1"), so that the abstract says what the talk was about
