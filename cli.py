@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import wraps
@@ -484,15 +485,27 @@ def batch(
             "recording processed now, on stderr (cron mails it); the JSON-lines log.",
         ),
     ] = False,
+    settle: Annotated[
+        float,
+        Opt(
+            metavar="N",
+            help="Leave files changed in the last N seconds for a later run: still being copied "
+            "in or recorded (0: take every file now).",
+        ),
+    ] = 60.0,
 ) -> None:
     """Process every recording in FOLDER that is new or stale (exactly its stale stages); skip
-    finished ones. Each stage is logged to `<out>/batch.jsonl`. Exit 0 when all succeeded, 1 when
-    some failed."""
+    finished ones, and files still being written. Each stage is logged to `<out>/batch.jsonl`.
+    Exit 0 when all succeeded, 1 when some failed."""
     if retries < 0:
         raise PipelineError("--retries must be ≥ 0", exit_code=2)
+    if settle < 0:
+        raise PipelineError("--settle must be ≥ 0", exit_code=2)
     if scheduler and dask:
         raise PipelineError("give --scheduler or --dask, not both", exit_code=2)
-    recordings = state.discover(folder, (settings.transcripts_dir, settings.summaries_dir))
+    found = state.discover(folder, (settings.transcripts_dir, settings.summaries_dir))
+    waiting = state.settling(found, settle, time.time())
+    recordings = [path for path in found if path not in waiting]
     if not scheduler:  # workers × threads ≤ cores
         settings = replace(
             settings, threads=min(settings.threads, batch_mod.threads_per_worker(workers))
@@ -516,6 +529,14 @@ def batch(
             for warning in outcome.warnings:
                 err.print(f"[yellow]warning:[/] {name}: {warning}", highlight=False, soft_wrap=True)
 
+    if not quiet:  # a normal moment for a scheduled run, nothing for cron to mail
+        for path, ago in waiting.items():
+            err.print(
+                f"[yellow]{'waiting':>9}[/] {path.name} — changed {max(ago, 0):.0f} s ago, still "
+                f"being written? Taken by a later run (or now, with --settle 0)",
+                highlight=False,
+                soft_wrap=True,
+            )
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():
         outcomes = batch_mod.run_batch(
@@ -533,8 +554,9 @@ def batch(
         done = sum(o.status == "done" for o in outcomes)
         out.print(
             f"{len(outcomes)} recordings: {done} done, {len(failed)} failed, "
-            f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate); "
-            f"log {settings.transcripts_dir / batch_mod.LOG_NAME}",
+            f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate)"
+            + (f", {len(waiting)} still being written" if waiting else "")
+            + f"; log {settings.transcripts_dir / batch_mod.LOG_NAME}",
             highlight=False,
         )
     if failed:

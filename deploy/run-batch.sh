@@ -6,6 +6,7 @@
 #
 # Never two at once: flock(1) holds transcripts/.batch.lock for the whole run; a run that finds
 # it held exits 0 at once (the running one will pick the new files up, or the next run will).
+# A file changed in the last minute (still being copied in or recorded) waits for a later run.
 # Output: nothing on success; a recording that fails (once, not again while it fails the same
 # way) or whose input is in doubt, on stderr, which cron mails; one JSON line per stage per
 # recording in transcripts/batch.jsonl; exit 1 when a recording failed (see `cli.py status`).

@@ -22,7 +22,7 @@ from tests.helpers import ROOT, run_cli
 
 PER_RECORDING = len(STAGES) - 1  # every stage but slides (the test recordings have no deck)
 
-FAST = ("--model", "tiny.en")
+FAST = ("--model", "tiny.en", "--settle", "0")  # files made a moment ago are taken at once
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +218,30 @@ def test_batch_usage_errors_exit_2(tmp_path):
     assert too_many.code == 2 and "cores" in too_many.stderr
     both = run_cli("batch", ".", "--dask", "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
     assert both.code == 2
-    for result in (missing, too_many, both):
+    negative = run_cli("batch", ".", "--settle", "-1", cwd=tmp_path)
+    assert negative.code == 2 and "--settle" in negative.stderr
+    for result in (missing, too_many, both, negative):
         assert "Traceback" not in result.stderr
+
+
+def test_a_file_still_being_written_is_left_for_a_later_run(tmp_path):
+    """A scheduled run meets a recording still being copied in (or recorded into the folder):
+    left for a later run — said without -q, nothing for cron to mail with it — and taken once it
+    has not changed for --settle seconds (default 60). Before, it was taken at once: a half-copied
+    file failed as unreadable, or, in a format that plays as it grows, became a short webinar."""
+    (tmp_path / "recordings").mkdir()
+    growing = tmp_path / "recordings" / "live.webm"
+    growing.write_bytes(b"\x1a\x45\xdf\xa3 the first bytes of a Matroska file")
+    quiet = run_cli("batch", "recordings", "-q", cwd=tmp_path)
+    assert (quiet.code, quiet.stdout, quiet.stderr) == (0, "", "")
+    told = run_cli("batch", "recordings", cwd=tmp_path)
+    assert told.code == 0 and "waiting live.webm — changed " in " ".join(told.stderr.split())
+    assert "--settle 0" in told.stderr and "1 still being written" in " ".join(told.stdout.split())
+    assert not log(tmp_path)  # nothing was tried
+    settled = time.time() - 61
+    os.utime(growing, (settled, settled))
+    taken = run_cli("batch", "recordings", "-q", cwd=tmp_path)
+    assert taken.code == 1 and "failed live.webm" in taken.stderr  # tried now (and refused)
 
 
 @pytest.mark.check
@@ -235,7 +257,7 @@ def test_outputs_kept_inside_the_recordings_folder_are_not_recordings(tmp_path):
         path.parent.mkdir(parents=True)
         path.write_bytes(b"not decodable: if read as a recording, it fails")
     where = ("--out", "recordings/transcripts", "--summaries", "recordings/summaries")
-    result = run_cli("batch", "recordings", *where, "-q", cwd=tmp_path)
+    result = run_cli("batch", "recordings", *where, "--settle", "0", "-q", cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert not log(tmp_path / "recordings")  # nothing was tried
     listed = run_cli("status", *where, "--recordings", "recordings", "--json", cwd=tmp_path)

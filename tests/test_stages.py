@@ -243,7 +243,16 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
 
     log = work / "transcripts" / "batch.jsonl"
     result = subprocess.run(
-        [*cli, "batch", str(demo_files.recording.parent), "--out", "transcripts", "-q"],
+        [
+            *cli,
+            "batch",
+            str(demo_files.recording.parent),
+            "--out",
+            "transcripts",
+            "-q",
+            "--settle",
+            "0",
+        ],
         cwd=work,
         capture_output=True,
         text=True,

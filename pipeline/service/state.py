@@ -48,6 +48,20 @@ def discover(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Path]:
     return sorted(found)
 
 
+def settling(recordings: list[Path], seconds: float, now: float) -> dict[Path, float]:
+    """The recordings changed less than ``seconds`` before ``now`` (or after it, by less), with
+    how long ago: still being copied in or recorded, so not to be taken yet — a half-copied file
+    is refused as unreadable, or, in a format that plays as it grows, processed as a short
+    recording of its own. A file that cannot be read is left to the run to report."""
+    waiting = {}
+    for path in recordings:
+        with contextlib.suppress(OSError):
+            ago = now - path.stat().st_mtime
+            if abs(ago) < seconds:
+                waiting[path] = ago
+    return waiting
+
+
 @contextlib.contextmanager
 def state_db(transcripts: Path) -> Iterator[sqlite3.Connection]:
     """The last outcome of every recording the batch has seen."""
