@@ -253,7 +253,7 @@ def test_the_printed_page_holds_each_turn_as_one_escaped_text_and_no_script():
 
 
 def test_the_figures_of_one_sentence_share_one_row_in_every_document(tmp_path):
-    """ "15 times 10 is about 150 joules" is one row of key figures ("15 · 10 · about 150"), not
+    """ "15 times 10 is about 150 joules" is one row of key figures ("15 · 10 · about 150 …"), not
     the same sentence three times — in the Markdown, the page and the DOCX; summary.json keeps
     every figure."""
     said = "15 times 10 is about 150 joules."
@@ -472,6 +472,25 @@ def test_a_figure_said_twice_in_one_sentence_is_listed_once():
     found = [(f.figure, f.start) for f in figures(items, None)]
     assert found.count(("half", 0.0)) == 1
     assert [t for t, start in found if start > 0] == ["40 percent", "40 percent"]  # two times
+
+
+def test_a_count_comes_with_what_it_counts():
+    """A key figure that is a bare count names what it counts when the noun follows closely
+    ("40 critical raw materials", before: "40"); other figures stay as spaCy found them."""
+    said = [
+        "Our cluster mapped 40 critical raw materials and found suppliers for 60% of them.",
+        "150 joules is enough to kill you.",
+        "We trained 1,200 engineers and opened 3 new test labs in Lyon since 2019.",
+        "Twelve of them already export.",
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
+        for i, t in enumerate(said)
+    ]
+    found = [f.figure for f in figures(items, None)]
+    assert found[:2] == ["40 critical raw materials", "60%"]
+    assert "150 joules" in found and "1,200 engineers" in found and "3 new test labs" in found
+    assert "2019" in found and "Twelve" in found  # a date; a count of nothing named after it
 
 
 @pytest.mark.parametrize(

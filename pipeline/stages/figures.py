@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,6 +22,7 @@ DATA = Path(__file__).parents[1] / "data" / "figures.yaml"
 LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
 # the entity recogniser has its own token vectors: the figures need nothing else
 NER_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+COUNTED_WITHIN = 4  # words between a count and the noun it counts, at most three
 _NUMBER_WORDS = re.compile(
     r"\d|\b(?:hundred|thousand|million|billion|percent|half|dozen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|ten|eleven|twelve|fifteen)\b",
@@ -51,13 +53,30 @@ def figures(
 
 
 def _entities(content: list[SentenceTopic]) -> Iterator[tuple[SentenceTopic, str, str]]:
-    """spaCy's percentages, amounts, quantities, counts and dates that hold a number."""
+    """spaCy's percentages, amounts, quantities, counts and dates that hold a number; a count
+    with what it counts ("40 critical raw materials", not "40")."""
     reader = text.nlp()
     docs = reader.pipe([it.sentence.text for it in content], disable=text.without(reader, NER_ONLY))
     for it, doc in zip(content, docs, strict=True):
+        if any(ent.label_ == "CARDINAL" for ent in doc.ents):
+            doc = reader(it.sentence.text)  # parsed, for the noun each count belongs to
         for ent in doc.ents:
             if ent.label_ in LABELS and _NUMBER_WORDS.search(ent.text):
-                yield it, ent.text, ent.label_
+                yield it, _counted(ent), ent.label_
+
+
+def _counted(ent: Any) -> str:
+    """A count with the noun it counts when that follows closely ("3 new test labs"); any other
+    entity as it is."""
+    head = ent.root.head
+    if (
+        ent.label_ == "CARDINAL"
+        and ent.root.dep_ == "nummod"
+        and head.pos_ == "NOUN"
+        and 0 <= head.i - ent.end < COUNTED_WITHIN
+    ):
+        return ent.doc[ent.start : head.i + 1].text
+    return ent.text
 
 
 def _digits(
