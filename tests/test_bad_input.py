@@ -320,3 +320,24 @@ def test_demo_generator_writes_consistent_truth(tmp_path):
     rttm = files.rttm.read_text().splitlines()
     assert [ln.split()[7] for ln in rttm] == ["marek", "glenda"]
     assert all(float(ln.split()[4]) > 1.0 for ln in rttm)
+
+
+def test_a_replaced_file_says_its_earlier_version_stays_apart(tmp_path, short_clip):
+    """A recording exported again under the same name (trimmed, re-encoded) is new content with
+    a new id: the earlier one's outputs and review edits stay under its own id. The new
+    version's first run says so, once (before: nothing, and the index showed both)."""
+    recording = tmp_path / "talk.wav"
+    shutil.copyfile(short_clip, recording)
+    args = ("run", str(recording), "--no-diarize", "--model", "tiny.en", "-q")
+    first = run_cli(*args, cwd=tmp_path)
+    assert (first.code, first.stderr) == (0, "")
+    (old,) = [p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    ffmpeg("-i", str(short_clip), "-t", "6", str(tmp_path / "trimmed.wav"))
+    (tmp_path / "trimmed.wav").replace(recording)
+    second = run_cli(*args, cwd=tmp_path)
+    assert second.code == 0 and len(second.stderr.splitlines()) == 1, second.stderr
+    said = " ".join(second.stderr.split())
+    assert said.startswith("warning: ") and f"held another recording before ({old})" in said
+    assert "review edits are not carried over" in said and "cli.py reindex" in said
+    again = run_cli(*args, cwd=tmp_path)  # said once: the new version is now finished
+    assert (again.code, again.stderr) == (0, "")

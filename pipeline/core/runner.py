@@ -302,15 +302,16 @@ def context(
     sha: str,
     rec_id: str,
     info: MediaInfo | None = None,
+    doubts: Sequence[str] = (),
 ) -> Context:
     """The context of one recording's stages: slide decks and review file read and checked (a
-    ConfigError names what is wrong)."""
+    ConfigError names what is wrong); ``doubts``: warnings about the recording found before."""
     summary_dir = settings.summaries_dir / rec_id
     decks = resolve_decks(settings.slides, event.slides, event_file)
     folder = settings.library or (
         (event_file.parent if event_file else Path.cwd()) / event.library if event.library else None
     )
-    known, warnings = None, []
+    known, warnings = None, list(doubts)
     if folder is not None:
         try:
             known = tuple(library.voices(folder, voice_model(), exclude=rec_id))
@@ -331,6 +332,16 @@ def context(
         library=known,
         library_dir=folder,
         warnings=tuple(warnings),
+    )
+
+
+def replaced(earlier: list[str], settings: Settings) -> str:
+    """The warning for a file that held other recordings before (``earlier``: their ids)."""
+    return (
+        f"this file held another recording before ({', '.join(earlier)}): its transcripts, "
+        "summary and review file stay under that id, and review edits are not carried over — copy "
+        f"those that still apply, then delete its folders in {settings.transcripts_dir} and "
+        f"{settings.summaries_dir} and run `cli.py reindex`"
     )
 
 
@@ -401,6 +412,8 @@ def run(
     sha = cached_sha256(recording, settings.transcripts_dir / HASH_CACHE)
     rec_id = workspace.recording_id(recording, sha)
     out = workspace.transcript_dir(rec_id)
+    # a new recording where another was run from the same file: the file was replaced
+    earlier = [] if out.is_dir() else workspace.earlier_versions(recording, rec_id)
     out.mkdir(parents=True, exist_ok=True)
     try:
         lock = FileLock(str(out / ".lock"), timeout=0)
@@ -412,7 +425,16 @@ def run(
     try:
         summary_dir = settings.summaries_dir / rec_id  # ours to clean: we hold the lock
         remove_stale_temps(out, summary_dir, summary_dir / "slides")
-        ctx = context(recording, settings, event_file, event, sha, rec_id, info)
+        ctx = context(
+            recording,
+            settings,
+            event_file,
+            event,
+            sha,
+            rec_id,
+            info,
+            [replaced(earlier, settings)] if earlier else [],
+        )
         ensure_template(summary_dir / "review.yaml", rec_id)  # the settings and slides are valid
         manifest = Manifest.load(out / "manifest.json")
         _describe(manifest, ctx)

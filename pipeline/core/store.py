@@ -129,6 +129,22 @@ class Workspace:
     def transcript_dir(self, rec_id: str) -> Path:
         return self.transcripts / rec_id
 
+    def earlier_versions(self, source: Path, rec_id: str) -> list[str]:
+        """The other recordings last run from the file at ``source``: what it held before it was
+        replaced (re-exported, trimmed), each kept under its own id."""
+        where = str(source.absolute())
+        found = []
+        for path in sorted(self.transcripts.glob("*/manifest.json")):
+            if path.parent.name == rec_id:
+                continue
+            try:
+                run = json.loads(path.read_text(encoding="utf-8")).get("run", {})
+            except (OSError, ValueError):
+                continue
+            if run.get("recording") == where:
+                found.append(path.parent.name)
+        return found
+
 
 @dataclass
 class Manifest:
