@@ -458,6 +458,14 @@ def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):
     assert "## Key figures" in md and "| **" in md.split("## Key figures", 1)[1]
 
 
+def content(said: list[str]) -> list[SentenceTopic]:
+    """Content sentences of speaker A, one every 10 s."""
+    return [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
+        for i, t in enumerate(said)
+    ]
+
+
 @pytest.mark.check
 def test_a_figure_said_twice_in_one_sentence_is_listed_once():
     said = [
@@ -465,15 +473,12 @@ def test_a_figure_said_twice_in_one_sentence_is_listed_once():
         "We cut costs by 40 percent.",
         "Later we cut them by 40 percent again.",
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
-        for i, t in enumerate(said)
-    ]
-    found = [(f.figure, f.start) for f in figures(items, None)]
+    found = [(f.figure, f.start) for f in figures(content(said), None)]
     assert found.count(("half", 0.0)) == 1
     assert [t for t, start in found if start > 0] == ["40 percent", "40 percent"]  # two times
 
 
+@pytest.mark.check
 def test_a_count_comes_with_what_it_counts():
     """A key figure that is a bare count names what it counts when the noun follows closely
     ("40 critical raw materials", before: "40"); other figures stay as spaCy found them."""
@@ -483,11 +488,7 @@ def test_a_count_comes_with_what_it_counts():
         "We trained 1,200 engineers and opened 3 new test labs in Lyon since 2019.",
         "Twelve of them already export.",
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
-        for i, t in enumerate(said)
-    ]
-    found = [f.figure for f in figures(items, None)]
+    found = [f.figure for f in figures(content(said), None)]
     assert found[:2] == ["40 critical raw materials", "60%"]
     assert "150 joules" in found and "1,200 engineers" in found and "3 new test labs" in found
     assert "2019" in found and "Twelve" in found  # a date; a count of nothing named after it

@@ -77,7 +77,8 @@ def paragraph_text(paragraph: list[Segment]) -> str:
 
 def figure_rows(figures: list[Figure]) -> list[Figure]:
     """The key figures one row per sentence: the figures of one sentence ("15 times 10 is about
-    150 joules") joined in one row ("15 · 10 · about 150"), so the sentence is shown once."""
+    150 joules") joined in one row ("15 · 10 · about 150 joules"), so the sentence is shown
+    once."""
     rows: list[Figure] = []
     for f in figures:
         if rows and (rows[-1].text, rows[-1].start) == (f.text, f.start):

@@ -142,7 +142,7 @@ def extract(
         duration = frames / params.sample_rate
     max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
     silent = ""
-    if max_dbfs < params.silent_dbfs and several:
+    if max_dbfs < params.silent_dbfs and several:  # said with the tracks it could be on instead
         several += f"; track {params.audio_track} is silent — is the speech on another?"
     elif max_dbfs < params.silent_dbfs:
         silent = (
