@@ -45,6 +45,10 @@ def test_sidecar_json_and_discovery(tmp_path):
         ("language: English", "field 'language'"),
         ("- a\n- b", "must be a mapping"),
         ("title: 3\nspeakers:\n  - name: ''", "field 'speakers.0.name'"),
+        (
+            "speakers:\n  - name: Ann Lee\n  - name: Bo Li\n  - name: ann  LEE",
+            "'ann  LEE' is listed twice (entries 1 and 3): list each person once",
+        ),
     ],
 )
 def test_sidecar_errors_name_the_field(tmp_path, text, expected):

@@ -46,6 +46,21 @@ class Event(BaseModel):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("speakers")
+    @classmethod
+    def _each_once(cls, speakers: list[Speaker]) -> list[Speaker]:
+        """A person listed twice (a copied line) would be two people of one name to the naming."""
+        first: dict[str, int] = {}
+        for i, speaker in enumerate(speakers, 1):
+            key = " ".join(speaker.name.casefold().split())
+            if key in first:
+                raise ValueError(
+                    f"'{speaker.name}' is listed twice (entries {first[key]} and {i}): "
+                    "list each person once"
+                )
+            first[key] = i
+        return speakers
+
     def prompt(self) -> str:
         """Words Whisper should expect: names, organisations, roles' acronyms, vocabulary."""
         parts = [self.title] if self.title else []
@@ -71,7 +86,8 @@ def _describe(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"unknown field '{where}' (allowed: {', '.join(Event.model_fields)})"
-    return f"field '{where}': {error['msg']}"
+    said = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    return f"field '{where}': {said}"
 
 
 def load_event(path: Path) -> Event:
