@@ -218,7 +218,9 @@ CASES = {
         0,
     ),
     "slides that are not a PDF": Case(_not_pdf, 2, "not a PDF"),
-    "a folder instead of a file": Case(lambda w, c: [str(w)], 1, "not a file"),
+    "a folder instead of a file": Case(
+        lambda w, c: [str(w)], 1, "not a file — give the path of a recording (for a folder of them"
+    ),
     "a file that does not exist": Case(lambda w, c: [str(w / "missing.mp4")], 1, "not found"),
     "read-only output folder": Case(_read_only, 2, "output folder", mount="ro,size=1m"),
     "full disk": Case(_full_disk, 1, "disk", mount="size=300k"),

@@ -57,7 +57,9 @@ def probe(path: Path) -> MediaInfo:
     if not path.exists():
         raise PipelineError("file not found", path, "check the path and the file name")
     if not path.is_file():
-        raise PipelineError("not a file", path, "give the path of a recording, not a folder")
+        raise PipelineError(
+            "not a file", path, "give the path of a recording (for a folder of them: cli.py batch)"
+        )
     if path.stat().st_size == 0:
         raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
     try:
