@@ -141,10 +141,10 @@ def extract(
                 out.writeframesraw(chunk.apply_gain(gain).raw_data)
         duration = frames / params.sample_rate
     max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
-    silent = ""
-    if max_dbfs < params.silent_dbfs and several:  # said with the tracks it could be on instead
+    quiet, silent = max_dbfs < params.silent_dbfs, ""
+    if quiet and several:  # said with the tracks the speech could be on instead
         several += f"; track {params.audio_track} is silent — is the speech on another?"
-    elif max_dbfs < params.silent_dbfs:
+    elif quiet:
         silent = (
             f"the audio is silent (never louder than {params.silent_dbfs:g} dBFS) — was the "
             "microphone muted, or another source recorded?"
