@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from pipeline.stages.transcribe import TranscribeParams, spoken_language
 from tests.helpers import check_translated_webinar, run_cli
 
 GERMAN = (
@@ -58,3 +59,49 @@ def test_a_silent_start_does_not_decide_the_language(tmp_path):
     assert transcript["language"] == "de"
     said = " ".join(s["text"] for s in transcript["segments"])
     assert all(s["start"] >= 49 for s in transcript["segments"]) and said
+
+
+ENGLISH_GREETING = (
+    "Hello everyone, and welcome. Good morning. We will start in a minute, thank you for joining "
+    "us today."
+)
+
+
+@pytest.fixture(scope="module")
+def greeted(tmp_path_factory):
+    """A short English greeting (7 s), then nearly three minutes of German."""
+    folder = tmp_path_factory.mktemp("greeted")
+    english, german = folder / "en.wav", folder / "de.wav"
+    subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "150", "-w", str(english), ENGLISH_GREETING],
+                   check=True)  # fmt: skip
+    subprocess.run(["espeak-ng", "-v", "de", "-s", "150", "-w", str(german), " ".join([GERMAN] * 15)],
+                   check=True)  # fmt: skip
+    recording = folder / "greeted.m4a"
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-i", str(english), "-i", str(german), "-filter_complex"),
+            "[0]aresample=16000[a];[1]aresample=16000[b];[a][b]concat=n=2:v=0:a=1",
+            *("-c:a", "aac", str(recording)),
+        ],
+        check=True,
+    )
+    return recording
+
+
+def test_a_greeting_in_another_language_does_not_decide(greeted, tmp_path):
+    """The first 30 s of speech open in English, but the talk is German: Whisper's guesses on
+    stretches spread over the recording, weighed by their speech, decide — before, the first
+    30 s did, and the German talk came out as Whisper's English translation of it."""
+    result = run_cli(
+        "run", str(greeted), "--no-diarize", "--summary-language", "same", "-q", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    assert transcript["language"] == "de"
+    assert 0.5 <= transcript["language_probability"] < 1.0  # a mixed recording, said so
+    late = " ".join(s["text"] for s in transcript["segments"] if s["start"] > 60).lower()
+    assert late.count(" und ") + late.count(" die ") >= 5  # German words, not a translation
+    # the other engine reads the same stretches the same way
+    language, _ = spoken_language(out / "audio.wav", TranscribeParams(engine="openai-whisper"))
+    assert language == "de"

@@ -31,6 +31,8 @@ from ..models import encoded, weights
 
 ENGINES = ("faster-whisper", "openai-whisper")
 SR = 16000
+WINDOW = 60.0  # seconds of audio per stretch the language is guessed on …
+MIN_SPEECH = 3.0  # … when it holds at least this much speech
 
 
 # Words ending in a full stop that do not end a sentence (compared in lower case, with the stop)
@@ -63,6 +65,9 @@ class TranscribeParams:
     reread: float = 3.0
     clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
     clip_pause: float = 2.0  # … a longer pause starts a new clip
+    # language "auto": Whisper's guess on the speech of this many minute-long stretches spread
+    # over the recording, weighted by their speech (one stretch: the first 30 s of speech decide)
+    language_windows: int = 3
 
 
 def _round(x: float) -> float:
@@ -478,6 +483,70 @@ def _shift(seg: Segment, offset: float) -> Segment:
     return replace(seg, start=_round(seg.start + offset), end=_round(seg.end + offset), words=words)
 
 
+def _speech_stretches(path: Path, count: int) -> Iterator[np.ndarray]:
+    """The speech (Silero VAD; at most 30 s) of up to ``count`` non-overlapping stretches of
+    ``WINDOW`` seconds spread evenly from the WAV's start to its end; a stretch with under
+    ``MIN_SPEECH`` seconds of speech is passed over."""
+    with open_wav(path) as wav:
+        total, span = wav.getnframes(), int(WINDOW * SR)
+        count = max(1, min(count, total // span))
+        for i in range(count):
+            start = (total - span) * i // (count - 1) if count > 1 else 0
+            audio = read_samples(wav, start, min(span, total - start))
+            regions = [audio[int(a * SR) : int(b * SR)] for a, b in _vad(audio)]
+            speech = np.concatenate(regions)[: 30 * SR] if regions else audio[:0]
+            if len(speech) >= MIN_SPEECH * SR:
+                yield speech
+
+
+def _language_scores(speech: np.ndarray, opts: TranscribeParams, threads: int) -> dict[str, float]:
+    """Whisper's probability of each language for up to 30 s of speech."""
+    if opts.engine == ENGINES[0]:
+        model = weights.faster_whisper(opts.model, opts.compute_type, threads)
+        return dict(model.detect_language(audio=speech)[2])
+    import torch
+    import whisper
+
+    torch.set_num_threads(threads)
+
+    model = _openai_model(opts.model)
+    _, probs = model.detect_language(
+        whisper.log_mel_spectrogram(whisper.pad_or_trim(speech), model.dims.n_mels)
+    )
+    return {k: float(v) for k, v in probs.items()}
+
+
+def spoken_language(
+    path: Path, opts: TranscribeParams, threads: int = 2
+) -> tuple[str, float] | None:
+    """(language, probability) of the recording's speech: Whisper's guesses on stretches spread
+    over it, each weighed by its seconds of speech — a short greeting in another language, or a
+    silent waiting room, at the start does not decide for the whole talk. None when no stretch
+    holds speech or the model knows only English."""
+    if opts.model.endswith(".en") or opts.language != "auto":
+        return None
+    totals: dict[str, float] = {}
+    for speech in _speech_stretches(path, opts.language_windows):
+        for language, p in _language_scores(speech, opts, threads).items():
+            totals[language] = totals.get(language, 0.0) + p * len(speech) / SR
+    if not totals:
+        return None
+    language = max(totals, key=totals.__getitem__)
+    return language, _round(totals[language] / sum(totals.values()))
+
+
+@contextlib.contextmanager
+def _engine_errors(opts: TranscribeParams) -> Iterator[None]:
+    """The engine's failures (not the WAV's) as one line saying what to do."""
+    try:
+        yield
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise PipelineError(
+            f"{opts.engine} failed with model '{opts.model}': {' '.join(str(exc).split())[:300]}",
+            fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
+        ) from None
+
+
 def transcribe(
     audio_path: Path,
     opts: TranscribeParams,
@@ -485,31 +554,31 @@ def transcribe(
     on_progress: ProgressFn | None = None,
     translated_to: str = "",
 ) -> Transcript:
-    """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``. A long
-    recording goes block by block; the language found in the first block with speech holds for
-    the rest (blocks of a silent start — a waiting room — say nothing about it).
-    ``translated_to``: the summary's language; a talk found to be in another keeps Whisper's
-    encoder outputs for its translation (``models.encoded``)."""
+    """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``, in the
+    language of ``spoken_language`` when it is to be detected. A long recording goes block by
+    block (should no stretch have held speech, the language found in the first block with speech
+    holds for the rest). ``translated_to``: the summary's language; a talk found to be in another
+    keeps Whisper's encoder outputs for its translation (``models.encoded``)."""
     if opts.engine not in ENGINES:
         raise PipelineError(
             f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
     run = partial(_faster, translated_to=translated_to) if opts.engine == ENGINES[0] else _openai
     parts: list[tuple[float, Transcript]] = []
+    with _engine_errors(opts):
+        found = spoken_language(audio_path, opts, threads)
+    if found:
+        opts = replace(opts, language=found[0])
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
-        try:
+        with _engine_errors(opts):
             part = run(audio, opts, threads, progress)
-        except (RuntimeError, ValueError, OSError) as exc:  # the engine's, not the WAV's
-            raise PipelineError(
-                f"{opts.engine} failed with model '{opts.model}': "
-                f"{' '.join(str(exc).split())[:300]}",
-                fix="check the model name; for a corrupt cache run `cli.py models prepare --force`",
-            ) from None
         parts.append((offset, part))
         if part.segments:
             opts = replace(opts, language=part.language)
     spoken = next((part for _, part in parts if part.segments), parts[0][1])
+    if found:
+        spoken = replace(spoken, language_probability=found[1])
     last_offset, last = parts[-1]
     segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
     return replace(
