@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import wave
 
+import numpy as np
 import pytest
 import yaml
 
@@ -20,6 +22,7 @@ from pipeline.core.event import Speaker
 from pipeline.core.language import DATA, naming, naming_languages
 from pipeline.core.runner import run
 from pipeline.core.types import Segment, Word
+from pipeline.core.wav import load_audio, spans_only
 from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
 from pipeline.stages.name import Utterance, name_speakers
@@ -211,6 +214,26 @@ def test_a_stretch_the_translation_skipped_is_read_again():
     assert missed(said, english(0, 2, 3, 4, 5), 5.0) == []  # 4 s of speech: too short a run
     assert ids(missed(said, english(0, 3), 3.0)) == [[1, 2], [4, 5]]  # never across a covered one
     assert ids(missed(said, [], 3.0)) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_the_re_read_takes_only_its_clips_from_the_recording(tmp_path):
+    """What the translation missed is read again from the recording's samples in those clips
+    alone (zeros elsewhere, never in memory) — the same samples as reading the whole WAV."""
+    samples = (np.random.default_rng(0).uniform(-0.5, 0.5, 16000 * 50) * 32767).astype(np.int16)
+    path = tmp_path / "audio.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(samples.tobytes())
+    whole = load_audio(path)
+    sparse = spans_only(path, [(2.0, 3.5), (10.25, 12.0), (48.0, 60.0)])  # the last runs past
+    assert sparse.dtype == whole.dtype and len(sparse) == len(whole)
+    for a, b in ((32000, 56000), (164000, 192000), (768000, len(whole))):
+        assert np.array_equal(sparse[a:b], whole[a:b]) and np.abs(sparse[a:b]).max() > 0.4
+    kept = np.zeros(len(whole), dtype=bool)
+    kept[32000:56000] = kept[164000:192000] = kept[768000:] = True
+    assert not sparse[~kept].any()
 
 
 def test_an_english_only_model_is_refused_for_another_language(tmp_path):

@@ -46,6 +46,19 @@ def load_audio(path: Path) -> np.ndarray:
         return read_samples(wav, 0, wav.getnframes())
 
 
+def spans_only(path: Path, spans: list[tuple[float, float]]) -> np.ndarray:
+    """The WAV as float32 samples in [-1, 1] where ``spans`` (seconds) lie and zeros elsewhere:
+    the zeros are pages the system never hands out until written, so only the spans take
+    memory — as much as a few clips need, however long the recording is."""
+    with open_wav(path) as wav:
+        audio = np.zeros(wav.getnframes(), dtype=np.float32)
+        for start, end in spans:
+            first = max(0, int(start * SAMPLE_RATE))
+            clip = read_samples(wav, first, max(0, min(len(audio), int(end * SAMPLE_RATE)) - first))
+            audio[first : first + len(clip)] = clip
+    return audio
+
+
 def mapped_samples(path: Path) -> np.ndarray:
     """The extract stage's WAV as its 16-bit samples, memory-mapped: read from disk as they are
     used, never all in memory at once (a three-hour recording is 330 MB of them)."""

@@ -29,7 +29,7 @@ from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation
-from ..core.wav import load_audio
+from ..core.wav import spans_only
 from ..models import encoded, weights
 from .transcribe import TranscribeParams, clips, read_clips, transcribe
 
@@ -144,7 +144,7 @@ class Translate(Stage):
             )
         wav, threads = ctx.out / "audio.wav", ctx.settings.threads
         english = transcribe(wav, params.reading(source), threads, progress).segments
-        encoded.forget()  # before the re-read loads the whole recording
+        encoded.forget()  # before the re-read
         again = missed(recognised.segments, english, params.refill)
         if again:
             more = [
@@ -154,7 +154,7 @@ class Translate(Stage):
                     ((s.start, s.end) for s in run), params.chunk_seconds, params.chunk_pause
                 )
             ]
-            english += translate(load_audio(wav), source, more, params, threads)
+            english += translate(spans_only(wav, more), source, more, params, threads)
             english = [
                 replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))
             ]
