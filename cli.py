@@ -29,13 +29,13 @@ from rich.table import Column, Table
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, describe_os_error
-from pipeline.core.runner import RunResult, run
 from pipeline.models import cache as model_cache
 from pipeline.models import diarization as networks
 from pipeline.models import text, weights
 from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
+from pipeline.service.runner import RunResult, run
 from pipeline.stages.media import MODES as MEDIA_MODES
 from pipeline.stages.rewrite import check_url
 from pipeline.stages.transcribe import ENGINES
@@ -511,7 +511,7 @@ def batch(
             settings, threads=min(settings.threads, batch_mod.threads_per_worker(workers))
         )
 
-    def report(outcome: batch_mod.Outcome) -> None:
+    def report(outcome: state.Outcome) -> None:
         name = Path(outcome.recording).name
         # quiet (cron): only what someone should act on, and once — not a file that failed the
         # same way last time, nor the warnings of a recording finished by an earlier run

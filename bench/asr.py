@@ -113,7 +113,7 @@ def prepare(folder: Path, work: Path) -> list[dict]:
 def language_child(language: str, folder: str) -> dict:
     """Child process: one generated webinar of ``language`` through the pipeline."""
     from pipeline.core.config import Settings
-    from pipeline.core.runner import run
+    from pipeline.service.runner import run
     from pipeline.tools import demo
     from pipeline.tools.evaluate import topic_agreement, wer
 

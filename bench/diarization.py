@@ -68,7 +68,7 @@ def webinar(minutes: int, folder: str) -> dict:
     from webinar import make_long_webinar
 
     from pipeline.core.config import Settings
-    from pipeline.core.runner import run
+    from pipeline.service.runner import run
     from pipeline.tools.evaluate import read_rttm, speaker_map, topic_agreement
 
     files, _ = make_long_webinar(Path(folder), minutes)
@@ -144,7 +144,7 @@ def similar_voices(folder: str, rotate: int) -> dict:
     from dataclasses import replace
 
     from pipeline.core.config import Settings
-    from pipeline.core.runner import run
+    from pipeline.service.runner import run
     from pipeline.tools import demo
     from pipeline.tools.evaluate import read_rttm, speaker_map
 

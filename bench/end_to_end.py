@@ -57,8 +57,8 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
     import time
 
     from pipeline.core.config import Settings
-    from pipeline.core.runner import run
     from pipeline.models import diarization, text, weights
+    from pipeline.service.runner import run
 
     settings = Settings(
         transcripts_dir=Path(out) / "transcripts", summaries_dir=Path(out) / "summaries", threads=2

@@ -86,7 +86,7 @@ def table(split: str, data: list[dict[str, str]]) -> tuple[list[str], float]:
 def real_recordings() -> list[str]:
     """The real recordings through the pipeline: how their sentences were read."""
     from pipeline.core.config import Settings
-    from pipeline.core.runner import run
+    from pipeline.service.runner import run
     from pipeline.stages.functions import function
     from pipeline.stages.topics import split_sentences
 

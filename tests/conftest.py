@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipeline.core.config import Settings
-from pipeline.core.runner import RunResult, run
+from pipeline.service.runner import RunResult, run
 from pipeline.tools import demo
 
 

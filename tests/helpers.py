@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.runner import RunResult
+from pipeline.service.runner import RunResult
 from pipeline.tools import demo
 from pipeline.tools.evaluate import topic_agreement, wer
 

@@ -316,7 +316,7 @@ def test_rerun_of_a_finished_recording_loads_no_model(demo_run):
 import json
 from pathlib import Path
 from pipeline.core.config import Settings
-from pipeline.core.runner import run
+from pipeline.service.runner import run
 from pipeline.models import diarization, text, weights
 from pipeline.stages import transcribe
 result = run(Path({str(demo_run_recording(demo_run))!r}), Settings(transcripts_dir=Path({str(demo_run.out_dir.parent)!r}), summaries_dir=Path({str(demo_run.summary_dir.parent)!r})))

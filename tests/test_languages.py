@@ -20,11 +20,11 @@ import yaml
 from pipeline.core.config import Settings
 from pipeline.core.event import Speaker
 from pipeline.core.language import DATA, naming, naming_languages
-from pipeline.core.runner import run
 from pipeline.core.types import Segment, Word
 from pipeline.core.wav import load_audio, spans_only
 from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
+from pipeline.service.runner import run
 from pipeline.stages.name import Utterance, name_speakers
 from pipeline.stages.transcribe import TranscribeParams, transcribe
 from pipeline.stages.translate import TranslateParams, missed

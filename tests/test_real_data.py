@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipeline.core.config import Settings
-from pipeline.core.runner import run
+from pipeline.service.runner import run
 from pipeline.tools.evaluate import wer
 from tests.helpers import SHARED_DATA
 

@@ -13,10 +13,10 @@ import webvtt
 from pipeline.core.config import Settings
 from pipeline.core.errors import PipelineError
 from pipeline.core.probe import probe
-from pipeline.core.runner import run
 from pipeline.core.types import Turn
 from pipeline.core.wav import load_audio, mapped_samples
 from pipeline.models import diarization as networks
+from pipeline.service.runner import run
 from pipeline.stages import diarize as diarization
 from pipeline.stages import extract as media
 from pipeline.stages.diarize import DiarizeParams, diarize

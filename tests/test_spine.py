@@ -16,10 +16,10 @@ import webvtt
 from pipeline.core.config import Settings
 from pipeline.core.errors import PipelineError
 from pipeline.core.probe import probe
-from pipeline.core.runner import StageOutcome, run
 from pipeline.core.types import Transcript
 from pipeline.core.wav import load_audio
 from pipeline.outputs.formats import clock
+from pipeline.service.runner import StageOutcome, run
 from pipeline.stages import transcribe as asr
 from pipeline.tools.evaluate import wer
 from tests.helpers import truth

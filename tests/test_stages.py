@@ -17,8 +17,8 @@ from pipeline.core import stage as stage_mod
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError
 from pipeline.core.event import load_event
-from pipeline.core.runner import context
 from pipeline.core.stage import code_fingerprint, explain, plan
+from pipeline.service.runner import context
 from pipeline.stages import STAGES
 from pipeline.tools import demo
 from tests.helpers import ROOT, run_cli

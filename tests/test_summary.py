@@ -14,7 +14,6 @@ from docx import Document
 from markdown_it import MarkdownIt
 
 from pipeline.core.config import Settings
-from pipeline.core.runner import run
 from pipeline.core.types import (
     Figure,
     Point,
@@ -27,6 +26,7 @@ from pipeline.core.types import (
 )
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, md_escape, render_index, render_summary
+from pipeline.service.runner import run
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
 from pipeline.stages.summarize import SummarizeParams, abstract, summarize

@@ -184,7 +184,7 @@ def test_paths_with_dashes_are_passed_as_file_urls(tmp_path):
 FRAGMENTED_HEAP = """
 import os
 import numpy as np
-from pipeline.core.runner import release_memory
+from pipeline.service.runner import release_memory
 
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from pipeline.core.config import Settings
-from pipeline.core.runner import run
 from pipeline.core.types import Turn
 from pipeline.core.wav import load_audio
+from pipeline.service.runner import run
 from pipeline.stages import diarize as diarization
 from pipeline.stages import evidence
 from pipeline.stages.diarize import DiarizeParams, diarize

@@ -41,7 +41,7 @@ from .review import Review
 from .types import MediaInfo
 
 ROOT = Path(__file__).resolve().parents[1]  # the pipeline package
-_MECHANISM = {"pipeline.core.stage", "pipeline.core.runner"}
+_MECHANISM = {"pipeline.core.stage", "pipeline.service.runner"}
 ProgressFn = Callable[[float], None]
 
 

@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +27,11 @@ from rich.progress import Progress
 
 from ..core.config import Settings, default_threads
 from ..core.errors import BusyError, PipelineError
-from ..core.runner import StageOutcome, run
 from ..core.store import HASH_CACHE, cached_sha256
-from .state import record
+from .runner import StageOutcome, run
+from .state import Outcome, record
 
 LOG_NAME = "batch.jsonl"
-
-
-@dataclass
-class Outcome:
-    """What became of one recording in a batch."""
-
-    recording: str
-    status: str  # done | failed | busy (another run has it) | duplicate (same content as another)
-    rec_id: str | None = None
-    stages: list[StageOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-    attempts: int = 1
-    error: str = ""
-    warnings: list[str] = field(default_factory=list)  # doubts about the input (e.g. truncated)
-    repeated: bool = False  # failed just as on the batch run before: nothing new to report
-
-    @property
-    def ran(self) -> list[str]:
-        return [s.name for s in self.stages if s.ran]
 
 
 def retry(

@@ -11,22 +11,38 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.config import settings_from_json
 from ..core.errors import PipelineError
 from ..core.event import Event, load_event
 from ..core.probe import MEDIA_SUFFIXES
-from ..core.runner import context
 from ..core.stage import explain, plan
 from ..core.store import Manifest
 from ..stages import STAGES
-
-if TYPE_CHECKING:
-    from .batch import Outcome
+from .runner import StageOutcome, context
 
 STATE_NAME = "batch.sqlite"
 STAGE_NAMES = [s.name for s in STAGES]
+
+
+@dataclass
+class Outcome:
+    """What became of one recording in a batch."""
+
+    recording: str
+    status: str  # done | failed | busy (another run has it) | duplicate (same content as another)
+    rec_id: str | None = None
+    stages: list[StageOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    attempts: int = 1
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)  # doubts about the input (e.g. truncated)
+    repeated: bool = False  # failed just as on the batch run before: nothing new to report
+
+    @property
+    def ran(self) -> list[str]:
+        return [s.name for s in self.stages if s.ran]
 
 
 def discover(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Path]:

@@ -24,21 +24,21 @@ from filelock import FileLock, Timeout
 from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
+from ..core import library
+from ..core.config import Settings, settings_to_json
+from ..core.errors import BusyError, PipelineError
+from ..core.event import Event, find_sidecar, load_event
+from ..core.library import LibraryError
+from ..core.probe import probe
+from ..core.review import ensure_template, load_review
+from ..core.stage import Context, Planned, ProgressFn, Stage, plan, produced
+from ..core.store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
+from ..core.types import MediaInfo, SpeakerInfo, Transcript
 from ..models import diarization
-from ..service import catalog
 from ..stages import STAGES
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
-from . import library
-from .config import Settings, settings_to_json
-from .errors import BusyError, PipelineError
-from .event import Event, find_sidecar, load_event
-from .library import LibraryError
-from .probe import probe
-from .review import ensure_template, load_review
-from .stage import Context, Planned, ProgressFn, Stage, plan, produced
-from .store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
-from .types import MediaInfo, SpeakerInfo, Transcript
+from . import catalog
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
 # why when it is one of those)
