@@ -103,5 +103,46 @@ def test_a_greeting_in_another_language_does_not_decide(greeted, tmp_path):
     late = " ".join(s["text"] for s in transcript["segments"] if s["start"] > 60).lower()
     assert late.count(" und ") + late.count(" die ") >= 5  # German words, not a translation
     # the other engine reads the same stretches the same way
-    language, _ = spoken_language(out / "audio.wav", TranscribeParams(engine="openai-whisper"))
-    assert language == "de"
+    spoken = spoken_language(out / "audio.wav", TranscribeParams(engine="openai-whisper"))
+    assert spoken and spoken.language == "de" and len(spoken.heard) == 2
+
+
+FRENCH = (
+    "Bonjour à tous et bienvenue à notre webinaire sur la transition numérique. Nous parlons "
+    "aujourd'hui des clusters, de l'innovation et de l'avenir de l'industrie en Europe."
+)
+ENGLISH = (
+    "Our cluster brings together small firms, universities and regions. Today we look at "
+    "hydrogen valleys, critical raw materials and the skills that industry will need."
+)
+
+
+def test_a_recording_that_changes_language_says_so(tmp_path):
+    """A bilingual webinar (English, then French): the transcript has one language, and the run
+    warns that the other part sounded like another, where, and how to get that one."""
+    parts = []
+    for voice, text in (("en-gb", ENGLISH), ("fr", FRENCH)):
+        parts.append(tmp_path / f"{voice}.wav")
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(parts[-1]),
+                        " ".join([text] * 9)], check=True)  # fmt: skip
+    recording = tmp_path / "bilingual.mp3"
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-i", str(parts[0]), "-i", str(parts[1])),
+            *("-filter_complex", "[0][1]concat=n=2:v=0:a=1", str(recording)),
+        ],
+        check=True,
+    )
+    result = run_cli(
+        "run", str(recording), "--no-diarize", "--summary-language", "same", "-q", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    said, other = ("en", "fr") if transcript["language"] == "en" else ("fr", "en")
+    assert transcript["language"] == said and {h["language"] for h in transcript["heard"]} == {
+        "en", "fr",
+    }  # fmt: skip
+    warning = " ".join(result.stderr.split())
+    assert "seems to change language" in warning and f"--language {other}" in warning
+    assert {"English", "French"} <= set(warning.replace("(", " ").split())

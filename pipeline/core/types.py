@@ -108,6 +108,16 @@ class Segment:
         return cls(**{**data, "words": [Word(**w) for w in data.get("words", [])]})
 
 
+@dataclass(frozen=True)
+class Heard:
+    """Whisper's language guess on one stretch of a recording's speech (seconds)."""
+
+    start: float
+    end: float
+    language: str
+    probability: float
+
+
 @dataclass
 class Transcript:
     """Speech recognition result; the same shape from every engine."""
@@ -118,6 +128,7 @@ class Transcript:
     engine: str
     model: str
     segments: list[Segment] = field(default_factory=list)
+    heard: list[Heard] = field(default_factory=list)  # the guesses the language came from
 
     @property
     def text(self) -> str:
@@ -133,7 +144,10 @@ class Transcript:
             raise ValueError(f"unsupported transcript schema_version {version!r}")
         segments = [Segment.from_dict(s) for s in data["segments"]]
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
-        return cls(**fields, engine=data["engine"], model=data["model"], segments=segments)
+        heard = [Heard(**h) for h in data.get("heard", [])]
+        return cls(
+            **fields, engine=data["engine"], model=data["model"], segments=segments, heard=heard
+        )
 
 
 @dataclass

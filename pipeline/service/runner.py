@@ -38,6 +38,7 @@ from ..models import diarization
 from ..stages import STAGES
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
+from ..stages.transcribe import language_doubt
 from . import catalog
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
@@ -491,6 +492,7 @@ def _finish(
         *ctx.warnings,
         *results["extract"].warnings,
         *([] if heard else [NOTHING_HEARD]),
+        *filter(None, [language_doubt(results["transcribe"])]),
         *enrol(ctx, results),
     ]
     catalog.publish(ctx.settings.summaries_dir, ctx.rec_id, ctx.out, ctx.settings.templates_dir)

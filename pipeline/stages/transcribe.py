@@ -25,9 +25,10 @@ import numpy as np
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
-from ..core.types import Segment, Transcript, Word
+from ..core.types import Heard, Segment, Transcript, Word
 from ..core.wav import open_wav, read_samples
 from ..models import encoded, weights
+from ..outputs.formats import clock
 
 ENGINES = ("faster-whisper", "openai-whisper")
 SR = 16000
@@ -483,10 +484,10 @@ def _shift(seg: Segment, offset: float) -> Segment:
     return replace(seg, start=_round(seg.start + offset), end=_round(seg.end + offset), words=words)
 
 
-def _speech_stretches(path: Path, count: int) -> Iterator[np.ndarray]:
-    """The speech (Silero VAD; at most 30 s) of up to ``count`` non-overlapping stretches of
-    ``WINDOW`` seconds spread evenly from the WAV's start to its end; a stretch with under
-    ``MIN_SPEECH`` seconds of speech is passed over."""
+def _speech_stretches(path: Path, count: int) -> Iterator[tuple[float, float, np.ndarray]]:
+    """(start, end, speech) of up to ``count`` non-overlapping stretches of ``WINDOW`` seconds
+    spread evenly from the WAV's start to its end: the speech (Silero VAD) in each, at most 30 s
+    of it; a stretch with under ``MIN_SPEECH`` seconds of speech is passed over."""
     with open_wav(path) as wav:
         total, span = wav.getnframes(), int(WINDOW * SR)
         count = max(1, min(count, total // span))
@@ -496,7 +497,7 @@ def _speech_stretches(path: Path, count: int) -> Iterator[np.ndarray]:
             regions = [audio[int(a * SR) : int(b * SR)] for a, b in _vad(audio)]
             speech = np.concatenate(regions)[: 30 * SR] if regions else audio[:0]
             if len(speech) >= MIN_SPEECH * SR:
-                yield speech
+                yield start / SR, (start + len(audio)) / SR, speech
 
 
 def _language_scores(speech: np.ndarray, opts: TranscribeParams, threads: int) -> dict[str, float]:
@@ -508,7 +509,6 @@ def _language_scores(speech: np.ndarray, opts: TranscribeParams, threads: int) -
     import whisper
 
     torch.set_num_threads(threads)
-
     model = _openai_model(opts.model)
     _, probs = model.detect_language(
         whisper.log_mel_spectrogram(whisper.pad_or_trim(speech), model.dims.n_mels)
@@ -516,23 +516,59 @@ def _language_scores(speech: np.ndarray, opts: TranscribeParams, threads: int) -
     return {k: float(v) for k, v in probs.items()}
 
 
-def spoken_language(
-    path: Path, opts: TranscribeParams, threads: int = 2
-) -> tuple[str, float] | None:
-    """(language, probability) of the recording's speech: Whisper's guesses on stretches spread
-    over it, each weighed by its seconds of speech — a short greeting in another language, or a
-    silent waiting room, at the start does not decide for the whole talk. None when no stretch
-    holds speech or the model knows only English."""
+@dataclass(frozen=True)
+class Spoken:
+    """The language of a recording's speech and the guesses it was weighed from."""
+
+    language: str
+    probability: float
+    heard: list[Heard]
+
+
+def spoken_language(path: Path, opts: TranscribeParams, threads: int = 2) -> Spoken | None:
+    """The language of the recording's speech: Whisper's guesses on stretches spread over it,
+    each weighed by its seconds of speech — a short greeting in another language, or a silent
+    waiting room, at the start does not decide for the whole talk. None when no stretch holds
+    speech or the model knows only English."""
     if opts.model.endswith(".en") or opts.language != "auto":
         return None
     totals: dict[str, float] = {}
-    for speech in _speech_stretches(path, opts.language_windows):
-        for language, p in _language_scores(speech, opts, threads).items():
+    heard: list[Heard] = []
+    for start, end, speech in _speech_stretches(path, opts.language_windows):
+        scores = _language_scores(speech, opts, threads)
+        for language, p in scores.items():
             totals[language] = totals.get(language, 0.0) + p * len(speech) / SR
+        top = max(scores, key=scores.__getitem__)
+        heard.append(Heard(_round(start), _round(end), top, _round(scores[top])))
     if not totals:
         return None
     language = max(totals, key=totals.__getitem__)
-    return language, _round(totals[language] / sum(totals.values()))
+    return Spoken(language, _round(totals[language] / sum(totals.values())), heard)
+
+
+def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
+    """A warning when a stretch of the recording sounded, with at least ``least`` probability,
+    like another language than the transcript's (a bilingual webinar): those parts may be
+    Whisper's rendering in the transcript's language. "" otherwise."""
+    other = [
+        h for h in transcript.heard if h.language != transcript.language and h.probability >= least
+    ]
+    if not other:
+        return ""
+    from babel import Locale
+
+    def name(code: str) -> str:
+        return Locale("en").languages.get(code, code)
+
+    where = ", ".join(
+        f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
+    )
+    said = name(transcript.language)
+    return (
+        f"the recording seems to change language ({where}); it was transcribed in {said} "
+        f"throughout, so those parts may be Whisper's {said} rendering of them — for a transcript "
+        f"in {name(other[0].language)}, run again with --language {other[0].language}"
+    )
 
 
 @contextlib.contextmanager
@@ -568,7 +604,7 @@ def transcribe(
     with _engine_errors(opts):
         found = spoken_language(audio_path, opts, threads)
     if found:
-        opts = replace(opts, language=found[0])
+        opts = replace(opts, language=found.language)
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         with _engine_errors(opts):
@@ -578,7 +614,7 @@ def transcribe(
             opts = replace(opts, language=part.language)
     spoken = next((part for _, part in parts if part.segments), parts[0][1])
     if found:
-        spoken = replace(spoken, language_probability=found[1])
+        spoken = replace(spoken, language_probability=found.probability, heard=found.heard)
     last_offset, last = parts[-1]
     segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
     return replace(
