@@ -146,3 +146,5 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
     warning = " ".join(result.stderr.split())
     assert "seems to change language" in warning and f"--language {other}" in warning
     assert {"English", "French"} <= set(warning.replace("(", " ").split())
+    (page,) = (tmp_path / "summaries").glob("*/summary.html")  # the reviewer reads it too
+    assert "seems to change language" in page.read_text(encoding="utf-8")

@@ -11,6 +11,9 @@ import io
 from functools import cache
 from pathlib import Path
 
+from ..core.types import Transcript
+from .formats import clock
+
 LOCALES = Path(__file__).parents[1] / "data" / "locale"
 
 
@@ -61,3 +64,29 @@ def percent(share: float, language: str) -> str:
     from babel.numbers import format_percent
 
     return format_percent(share, locale=language)
+
+
+def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
+    """A warning when a stretch of the recording sounded, with at least ``least`` probability,
+    like another language than the transcript's (a bilingual webinar): those parts may be
+    Whisper's rendering in the transcript's language. "" otherwise."""
+    other = [
+        h for h in transcript.heard if h.language != transcript.language and h.probability >= least
+    ]
+    if not other:
+        return ""
+
+    from babel import Locale
+
+    def name(code: str) -> str:
+        return Locale("en").languages.get(code, code)
+
+    where = ", ".join(
+        f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
+    )
+    said = name(transcript.language)
+    return (
+        f"the recording seems to change language ({where}); it was transcribed in {said} "
+        f"throughout, so those parts may be Whisper's {said} rendering of them — for a transcript "
+        f"in {name(other[0].language)}, run again with --language {other[0].language}"
+    )

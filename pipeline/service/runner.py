@@ -35,10 +35,10 @@ from ..core.stage import Context, Planned, ProgressFn, Stage, plan, produced
 from ..core.store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
 from ..core.types import MediaInfo, SpeakerInfo, Transcript
 from ..models import diarization
+from ..outputs.locale import language_doubt
 from ..stages import STAGES
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
-from ..stages.transcribe import language_doubt
 from . import catalog
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say

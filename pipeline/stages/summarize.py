@@ -34,7 +34,7 @@ from ..core.types import (
 from ..models import text
 from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
-from ..outputs.locale import long_date, page_date, page_language, translations
+from ..outputs.locale import language_doubt, long_date, page_date, page_language, translations
 from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
@@ -543,7 +543,7 @@ class Summarize(Stage):
             "segments": transcript.segments,
             "speakers_by_topic": speakers_by_topic(topics.spans),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
-            "warnings": inputs["extract"].warnings,
+            "warnings": [*inputs["extract"].warnings, *filter(None, [language_doubt(transcript)])],
             "source_lang": transcript.language,
         }
         templates = environment(ctx.settings.templates_dir, lang)

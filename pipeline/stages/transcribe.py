@@ -28,7 +28,6 @@ from ..core.store import read_json, write_json
 from ..core.types import Heard, Segment, Transcript, Word
 from ..core.wav import open_wav, read_samples
 from ..models import encoded, weights
-from ..outputs.formats import clock
 
 ENGINES = ("faster-whisper", "openai-whisper")
 SR = 16000
@@ -544,31 +543,6 @@ def spoken_language(path: Path, opts: TranscribeParams, threads: int = 2) -> Spo
         return None
     language = max(totals, key=totals.__getitem__)
     return Spoken(language, _round(totals[language] / sum(totals.values())), heard)
-
-
-def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
-    """A warning when a stretch of the recording sounded, with at least ``least`` probability,
-    like another language than the transcript's (a bilingual webinar): those parts may be
-    Whisper's rendering in the transcript's language. "" otherwise."""
-    other = [
-        h for h in transcript.heard if h.language != transcript.language and h.probability >= least
-    ]
-    if not other:
-        return ""
-    from babel import Locale
-
-    def name(code: str) -> str:
-        return Locale("en").languages.get(code, code)
-
-    where = ", ".join(
-        f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
-    )
-    said = name(transcript.language)
-    return (
-        f"the recording seems to change language ({where}); it was transcribed in {said} "
-        f"throughout, so those parts may be Whisper's {said} rendering of them — for a transcript "
-        f"in {name(other[0].language)}, run again with --language {other[0].language}"
-    )
 
 
 @contextlib.contextmanager
