@@ -107,6 +107,23 @@ def test_a_greeting_in_another_language_does_not_decide(greeted, tmp_path):
     assert spoken and spoken.language == "de" and len(spoken.heard) == 2
 
 
+def test_a_wrong_language_given_is_caught(greeted, tmp_path):
+    """A German talk given as English (a sidecar copied from another event): the transcript is
+    in the language given, as asked, and the run warns that it sounds like German throughout."""
+    german = greeted.parent / "de.wav"
+    result = run_cli(
+        "run", str(german), "--no-diarize", "--language", "en", "-q", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    assert transcript["language"] == "en" and transcript["language_probability"] == 1.0
+    assert len(transcript["heard"]) == 2 and {h["language"] for h in transcript["heard"]} == {"de"}
+    warning = " ".join(result.stderr.split())
+    assert "sounds like German, but was transcribed as English" in warning
+    assert "--language de" in warning
+
+
 FRENCH = (
     "Bonjour à tous et bienvenue à notre webinaire sur la transition numérique. Nous parlons "
     "aujourd'hui des clusters, de l'innovation et de l'avenir de l'industrie en Europe."

@@ -67,26 +67,32 @@ def percent(share: float, language: str) -> str:
 
 
 def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
-    """A warning when a stretch of the recording sounded, with at least ``least`` probability,
-    like another language than the transcript's (a bilingual webinar): those parts may be
-    Whisper's rendering in the transcript's language. "" otherwise."""
+    """A warning when stretches of the recording sounded, with at least ``least`` probability,
+    like another language than the transcript's: all of them (the language given was wrong),
+    or some (a bilingual webinar, whose other parts may be Whisper's rendering in the
+    transcript's language). "" otherwise."""
     other = [
         h for h in transcript.heard if h.language != transcript.language and h.probability >= least
     ]
     if not other:
         return ""
-
     from babel import Locale
 
     def name(code: str) -> str:
         return Locale("en").languages.get(code, code)
 
+    said, code = name(transcript.language), other[0].language
+    if len(other) == len(transcript.heard) and {h.language for h in other} == {code}:
+        return (
+            f"the recording sounds like {name(code)}, but was transcribed as {said}, the language "
+            f"it was given (--language, or the sidecar's `language:`) — if that is wrong, run "
+            f"again with --language {code}, or correct the sidecar"
+        )
     where = ", ".join(
         f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
     )
-    said = name(transcript.language)
     return (
         f"the recording seems to change language ({where}); it was transcribed in {said} "
         f"throughout, so those parts may be Whisper's {said} rendering of them — for a transcript "
-        f"in {name(other[0].language)}, run again with --language {other[0].language}"
+        f"in {name(code)}, run again with --language {code}"
     )

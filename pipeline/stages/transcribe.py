@@ -65,8 +65,9 @@ class TranscribeParams:
     reread: float = 3.0
     clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
     clip_pause: float = 2.0  # … a longer pause starts a new clip
-    # language "auto": Whisper's guess on the speech of this many minute-long stretches spread
-    # over the recording, weighted by their speech (one stretch: the first 30 s of speech decide)
+    # Whisper's language guess on the speech of this many minute-long stretches spread over the
+    # recording: weighed by their speech, they decide an "auto" language (one stretch: the first
+    # 30 s of speech decide) and check a given one (0: neither)
     language_windows: int = 3
 
 
@@ -527,9 +528,10 @@ class Spoken:
 def spoken_language(path: Path, opts: TranscribeParams, threads: int = 2) -> Spoken | None:
     """The language of the recording's speech: Whisper's guesses on stretches spread over it,
     each weighed by its seconds of speech — a short greeting in another language, or a silent
-    waiting room, at the start does not decide for the whole talk. None when no stretch holds
-    speech or the model knows only English."""
-    if opts.model.endswith(".en") or opts.language != "auto":
+    waiting room, at the start does not decide for the whole talk. Guessed also when the
+    language is given, to check it. None when no stretch holds speech, none is to be read or
+    the model knows only English."""
+    if opts.model.endswith(".en"):
         return None
     totals: dict[str, float] = {}
     heard: list[Heard] = []
@@ -577,7 +579,8 @@ def transcribe(
     parts: list[tuple[float, Transcript]] = []
     with _engine_errors(opts):
         found = spoken_language(audio_path, opts, threads)
-    if found:
+    detected = found is not None and opts.language == "auto"
+    if detected:
         opts = replace(opts, language=found.language)
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
@@ -588,7 +591,9 @@ def transcribe(
             opts = replace(opts, language=part.language)
     spoken = next((part for _, part in parts if part.segments), parts[0][1])
     if found:
-        spoken = replace(spoken, language_probability=found.probability, heard=found.heard)
+        spoken = replace(spoken, heard=found.heard)
+    if detected:
+        spoken = replace(spoken, language_probability=found.probability)
     last_offset, last = parts[-1]
     segments = [_shift(seg, offset) for offset, part in parts for seg in part.segments]
     return replace(

@@ -62,6 +62,7 @@ class TranslateParams:
             task="translate",
             no_repeat=self.no_repeat,
             reread=0.0,  # what the translation skipped is found by ``missed`` instead
+            language_windows=0,  # the language is the transcription's
         )
 
 
