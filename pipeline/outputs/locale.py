@@ -70,11 +70,12 @@ def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
     """A warning when stretches of the recording sounded, with at least ``least`` probability,
     like another language than the transcript's: all of them (the language given was wrong),
     or some (a bilingual webinar, whose other parts may be Whisper's rendering in the
-    transcript's language). "" otherwise."""
+    transcript's language). "" otherwise, and when no words were recognised (what the VAD took
+    for speech was not)."""
     other = [
         h for h in transcript.heard if h.language != transcript.language and h.probability >= least
     ]
-    if not other:
+    if not other or not transcript.segments:
         return ""
     from babel import Locale
 
