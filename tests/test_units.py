@@ -298,7 +298,8 @@ def test_a_monologue_reads_in_paragraphs_of_about_a_minute():
 
 def test_the_language_warning_says_which_case_it_is():
     """Stretches heard as another language: all of them — the language given was wrong; some —
-    the recording changes language; none, or no words at all — nothing to say."""
+    the recording changes language (read window by window, or in one language as given); none
+    above 0.5, or no words at all — nothing to say."""
     from pipeline.core.types import Heard
     from pipeline.outputs.locale import language_doubt
 
@@ -306,10 +307,14 @@ def test_the_language_warning_says_which_case_it_is():
     german = [Heard(0.0, 60.0, "de", 0.97), Heard(120.0, 180.0, "de", 0.91)]
     wrong = Transcript("en", 1.0, 180.0, "faster-whisper", "base", said, german)
     assert language_doubt(wrong).startswith("the recording sounds like German, but was transcribed")
-    mixed = Transcript("en", 0.6, 180.0, "faster-whisper", "base", said,
-                       [Heard(0.0, 60.0, "en", 0.99), german[1]])  # fmt: skip
-    assert "German around 00:02:00–00:03:00" in language_doubt(mixed)
-    assert "--language de" in language_doubt(mixed)
+    assert "--language de" in language_doubt(wrong)
+    both = [Heard(0.0, 60.0, "en", 0.99), german[1]]
+    given = Transcript("en", 1.0, 180.0, "faster-whisper", "base", said, both)
+    assert "German around 00:02:00–00:03:00" in language_doubt(given)
+    assert "--set transcribe.multilingual=true" in language_doubt(given)
+    mixed = Transcript("en", 0.6, 180.0, "faster-whisper", "base", said, both, mixed=True)
+    assert language_doubt(mixed).startswith("the recording changes language (German around")
+    assert "--set" not in language_doubt(mixed)
     unsure = Transcript("en", 0.6, 180.0, "faster-whisper", "base", said,
                         [Heard(0.0, 60.0, "en", 0.99), Heard(120.0, 180.0, "de", 0.45)])  # fmt: skip
     assert language_doubt(unsure) == ""

@@ -118,6 +118,12 @@ class Heard:
     probability: float
 
 
+def heard_otherwise(heard: list[Heard], language: str, least: float = 0.5) -> list[Heard]:
+    """The stretches Whisper heard, with at least ``least`` probability (faster-whisper's own
+    threshold for a detected language), as another language than ``language``."""
+    return [h for h in heard if h.language != language and h.probability >= least]
+
+
 @dataclass
 class Transcript:
     """Speech recognition result; the same shape from every engine."""
@@ -129,6 +135,7 @@ class Transcript:
     model: str
     segments: list[Segment] = field(default_factory=list)
     heard: list[Heard] = field(default_factory=list)  # the guesses the language came from
+    mixed: bool = False  # each window read in the language heard in it (a bilingual talk)
 
     @property
     def text(self) -> str:
@@ -146,7 +153,12 @@ class Transcript:
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
         heard = [Heard(**h) for h in data.get("heard", [])]
         return cls(
-            **fields, engine=data["engine"], model=data["model"], segments=segments, heard=heard
+            **fields,
+            engine=data["engine"],
+            model=data["model"],
+            segments=segments,
+            heard=heard,
+            mixed=data.get("mixed", False),
         )
 
 

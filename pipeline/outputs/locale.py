@@ -11,7 +11,7 @@ import io
 from functools import cache
 from pathlib import Path
 
-from ..core.types import Transcript
+from ..core.types import Transcript, heard_otherwise
 from .formats import clock
 
 LOCALES = Path(__file__).parents[1] / "data" / "locale"
@@ -66,15 +66,13 @@ def percent(share: float, language: str) -> str:
     return format_percent(share, locale=language)
 
 
-def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
-    """A warning when stretches of the recording sounded, with at least ``least`` probability,
-    like another language than the transcript's: all of them (the language given was wrong),
-    or some (a bilingual webinar, whose other parts may be Whisper's rendering in the
-    transcript's language). "" otherwise, and when no words were recognised (what the VAD took
-    for speech was not)."""
-    other = [
-        h for h in transcript.heard if h.language != transcript.language and h.probability >= least
-    ]
+def language_doubt(transcript: Transcript) -> str:
+    """A warning when stretches of the recording were heard as another language than the
+    transcript's: all of them (the language given was wrong), or some (a bilingual webinar: read
+    window by window in the language heard in each, or — the language given — in that one
+    throughout). "" otherwise, and when no words were recognised (what the VAD took for speech
+    was not)."""
+    other = heard_otherwise(transcript.heard, transcript.language)
     if not other or not transcript.segments:
         return ""
     from babel import Locale
@@ -92,8 +90,14 @@ def language_doubt(transcript: Transcript, least: float = 0.5) -> str:
     where = ", ".join(
         f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
     )
+    if transcript.mixed:
+        return (
+            f"the recording changes language ({where}): each 30-s window was transcribed in the "
+            f"language heard in it, and the summary reads the talk as {said}, the language of "
+            f"most of it — check the transcript where the language changes"
+        )
     return (
         f"the recording seems to change language ({where}); it was transcribed in {said} "
-        f"throughout, so those parts may be Whisper's {said} rendering of them — for a transcript "
-        f"in {name(code)}, run again with --language {code}"
+        f"throughout, so those parts may be Whisper's {said} rendering of them — for each part "
+        f"in its own language, run again with --set transcribe.multilingual=true"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import gzip
 import importlib
 import re
@@ -25,7 +26,7 @@ import numpy as np
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
-from ..core.types import Heard, Segment, Transcript, Word
+from ..core.types import Heard, Segment, Transcript, Word, heard_otherwise
 from ..core.wav import open_wav, read_samples
 from ..models import encoded, weights
 
@@ -69,6 +70,9 @@ class TranscribeParams:
     # recording: weighed by their speech, they decide an "auto" language (one stretch: the first
     # 30 s of speech decide) and check a given one (0: neither)
     language_windows: int = 3
+    # each 30-s window in the language Whisper hears in it (faster-whisper's ``multilingual``);
+    # also chosen, for a language to be detected, when a stretch is heard as another
+    multilingual: bool = False
 
 
 def _round(x: float) -> float:
@@ -78,17 +82,46 @@ def _round(x: float) -> float:
 # --- faster-whisper -------------------------------------------------------------------------
 
 
+class _Among:
+    """CTranslate2's Whisper, whose language detection chooses only among ``languages``."""
+
+    def __init__(self, whisper: Any, languages: Collection[str]) -> None:
+        self._whisper, self._tokens = whisper, {f"<|{code}|>" for code in languages}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._whisper, name)
+
+    def detect_language(self, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
+        return [
+            [guess for guess in guesses if guess[0] in self._tokens] or guesses
+            for guesses in self._whisper.detect_language(*args, **kwargs)
+        ]
+
+
+def _among(model: Any, languages: Collection[str]) -> Any:
+    """The faster-whisper model with its window-by-window language detection (``multilingual``)
+    held to ``languages`` — the ones heard in the recording: a window of a few seconds is
+    otherwise free to be heard as any language (a 4-s German tail came out in Hebrew letters).
+    A shallow copy: the weights are shared."""
+    held = copy.copy(model)
+    held.model = _Among(model.model, languages)
+    return held
+
+
 def _faster(
     audio: np.ndarray,
     opts: TranscribeParams,
     threads: int,
     on_progress: ProgressFn | None,
     translated_to: str = "",
+    among: Collection[str] = (),
 ) -> Transcript:
     from faster_whisper import BatchedInferencePipeline
 
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
     _check_language(opts.language, model.supported_languages)
+    if opts.multilingual and among:
+        model = _among(model, among)
     common = _decoding(opts, None if opts.language == "auto" else opts.language)
     if opts.batched:
         pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
@@ -122,6 +155,7 @@ def _decoding(opts: TranscribeParams, language: str | None) -> dict[str, Any]:
         "condition_on_previous_text": False,
         "initial_prompt": opts.prompt or None,
         "vad_filter": True,
+        "multilingual": opts.multilingual,
     }
 
 
@@ -567,21 +601,30 @@ def transcribe(
     translated_to: str = "",
 ) -> Transcript:
     """Recognise speech in a 16 kHz mono WAV with the engine and model of ``opts``, in the
-    language of ``spoken_language`` when it is to be detected. A long recording goes block by
-    block (should no stretch have held speech, the language found in the first block with speech
-    holds for the rest). ``translated_to``: the summary's language; a talk found to be in another
-    keeps Whisper's encoder outputs for its translation (``models.encoded``)."""
+    language of ``spoken_language`` when it is to be detected — and, when a stretch was heard as
+    another language (or ``multilingual`` is asked for), each 30-s window in the one of the
+    languages heard that Whisper hears in it. A long recording goes block by block (should no
+    stretch have held speech, the language found in the first block with speech holds for the
+    rest). ``translated_to``: the summary's language; a talk found to be in another keeps
+    Whisper's encoder outputs for its translation (``models.encoded``)."""
     if opts.engine not in ENGINES:
         raise PipelineError(
             f"unknown engine '{opts.engine}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
-    run = partial(_faster, translated_to=translated_to) if opts.engine == ENGINES[0] else _openai
     parts: list[tuple[float, Transcript]] = []
     with _engine_errors(opts):
         found = spoken_language(audio_path, opts, threads)
     detected = found is not None and opts.language == "auto"
     if detected:
-        opts = replace(opts, language=found.language)
+        changes = bool(heard_otherwise(found.heard, found.language))
+        opts = replace(opts, language=found.language, multilingual=opts.multilingual or changes)
+    heard = found.heard if found else []
+    among = {opts.language, *(h.language for h in heard_otherwise(heard, opts.language))}
+    run = (
+        partial(_faster, translated_to=translated_to, among=among if heard else ())
+        if opts.engine == ENGINES[0]
+        else _openai
+    )
     for offset, audio in audio_blocks(audio_path, opts.block_seconds, opts.cut_search):
         progress = (lambda t, at=offset: on_progress(at + t)) if on_progress else None
         with _engine_errors(opts):
@@ -590,8 +633,8 @@ def transcribe(
         if part.segments:
             opts = replace(opts, language=part.language)
     spoken = next((part for _, part in parts if part.segments), parts[0][1])
-    if found:
-        spoken = replace(spoken, heard=found.heard)
+    mixed = opts.multilingual and opts.engine == ENGINES[0]  # openai-whisper reads one language
+    spoken = replace(spoken, heard=heard, mixed=mixed)
     if detected:
         spoken = replace(spoken, language_probability=found.probability)
     last_offset, last = parts[-1]
