@@ -20,7 +20,7 @@ import yaml
 from pipeline.core.config import Settings
 from pipeline.core.event import Speaker
 from pipeline.core.language import DATA, naming, naming_languages
-from pipeline.core.types import Segment, Word
+from pipeline.core.types import Heard, Segment, Transcript, Word
 from pipeline.core.wav import load_audio, spans_only
 from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
@@ -75,6 +75,34 @@ def test_naming_phrases_never_take_a_lower_case_word_for_a_name():
         assert not say.introduces.search("and this is where i am going")
         assert not say.presents.search("and this is where i am going")
         assert not any(p.search("over to you all, thanks") for p in say.handoff)
+
+
+def test_a_talk_that_changes_language_is_named_in_each():
+    """A talk read window by window in English and German: the phrases of both say who speaks —
+    the English ones alone miss the German guest's introduction."""
+    people = [
+        Speaker(name="Marek Przeor", role="Moderator", org="DG GROW"),
+        Speaker(name="Katrin Vogel", role="Managerin", org="Cluster Energie Sachsen"),
+        Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),
+    ]
+    utterances = [
+        Utterance(0, 0.0, "Good morning, I am Marek Przeor and welcome to our webinar."),
+        Utterance(1, 6.0, "Guten Tag, ich bin Katrin Vogel vom Cluster Energie Sachsen."),
+        Utterance(1, 11.0, "Wir sprechen heute über Wasserstoff und Lieferketten."),
+        Utterance(0, 20.0, "Thank you, Katrin. Glenda, the floor is yours."),
+        Utterance(2, 25.0, "Thanks, Marek. I am Glenda Napier from Energy Cluster Denmark."),
+    ]
+    transcript = Transcript("en", 0.6, 30.0, "faster-whisper", "base", mixed=True,
+                            heard=[Heard(0.0, 30.0, "en", 0.9), Heard(0.0, 30.0, "de", 0.8)])  # fmt: skip
+    assert transcript.spoken == "en+de" and naming("en+de").language == "en+de"
+    names, evidence = name_speakers(utterances, people, 3, language=transcript.spoken)
+    assert {i: who.name for i, (who, _) in names.items()} == {
+        0: "Marek Przeor", 1: "Katrin Vogel", 2: "Glenda Napier",
+    }  # fmt: skip
+    introduced = {(e.speaker, e.person) for e in evidence if e.kind == "self-introduction"}
+    assert (1, "Katrin Vogel") in introduced
+    _, evidence = name_speakers(utterances, people, 3, language="en")
+    assert not [e for e in evidence if e.kind == "self-introduction" and e.speaker == 1]
 
 
 @pytest.mark.parametrize("language", ("de", "fr"))  # it, es, pl: test_languages_detected.py

@@ -22,7 +22,7 @@ NAME = rf"(?!{_WORDS}['’]s\b)({_WORDS})"
 class Naming:
     """One language's patterns around a name; group 1 of each is the name heard."""
 
-    language: str  # the language of the phrases (English when the talk's has no file)
+    language: str  # the language(s) of the phrases (English when the talk's has no file)
     intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
     introduces: re.Pattern[str]  # "I am Glenda …" (not "this is …")
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
@@ -42,9 +42,16 @@ def naming_languages() -> tuple[str, ...]:
 
 @cache
 def naming(language: str) -> Naming:
-    """The naming patterns of ``language`` (English when there are none for it)."""
-    language = language if language in naming_languages() else "en"
-    data = yaml.safe_load((DATA / f"naming-{language}.yaml").read_text(encoding="utf-8"))
+    """The naming patterns of ``language`` (English when there are none for it). Several
+    languages joined by "+" — a talk that changes language (``Transcript.spoken``) — give one
+    set matching the phrases of each."""
+    codes = dict.fromkeys(c if c in naming_languages() else "en" for c in language.split("+"))
+    data: dict[str, list[str]] = {}
+    for code in codes:
+        text = (DATA / f"naming-{code}.yaml").read_text(encoding="utf-8")
+        for key, phrases in yaml.safe_load(text).items():
+            data.setdefault(key, []).extend(p for p in phrases if p not in data[key])
+    language = "+".join(codes)
     intro, presentation = data["introduction"], data.get("presentation", [])
     start = r"(?:^|[.!?]\s+)"
     titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name

@@ -141,6 +141,19 @@ class Transcript:
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
+    @property
+    def spoken(self) -> str:
+        """The language of the words: the transcript's, or — read window by window — it and the
+        others heard, joined by "+" ("en+de")."""
+        if not self.mixed:
+            return self.language
+        return "+".join(
+            [
+                self.language,
+                *sorted({h.language for h in heard_otherwise(self.heard, self.language)}),
+            ]
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": TRANSCRIPT_SCHEMA_VERSION, **asdict(self)}
 

@@ -488,7 +488,7 @@ def resolve(
     def said(turns: list[Turn]) -> tuple[list[Said], list[tuple[Segment, int]]]:
         pieces = attribute(recognised.segments, turns, p.flicker_words)
         spoken = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces if spk >= 0]
-        return said_of(spoken, people, p, recognised.language), pieces
+        return said_of(spoken, people, p, recognised.spoken), pieces
 
     sentences, pieces = said(diarization.turns)
     resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
@@ -624,7 +624,7 @@ class Name(Stage):
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces]
         count = len({t.speaker for t in turns})
         names, evidence = name_speakers(
-            utterances, people, count, params, inputs["transcribe"].language
+            utterances, people, count, params, inputs["transcribe"].spoken
         )
         overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
         notes = resolution.notes()
