@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,15 @@ GERMAN = (
     "Guten Tag und herzlich willkommen zu unserem Webinar über die grüne Wende. Heute sprechen "
     "wir über Cluster, Innovation und die Zukunft der Industrie in Europa."
 )
+
+
+def transcribed(recording: Path, cwd: Path, *options: str) -> tuple[str, Path, dict]:
+    """``cli.py run RECORDING --no-diarize -q OPTIONS`` (it must succeed): its stderr, output
+    folder and transcript.json."""
+    result = run_cli("run", str(recording), "--no-diarize", "-q", *options, cwd=cwd)
+    assert result.code == 0, result.stderr
+    (out,) = [p for p in (cwd / "transcripts").iterdir() if p.is_dir()]
+    return result.stderr, out, json.loads((out / "transcript.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("language", ("it", "es", "pl"))
@@ -49,13 +59,9 @@ def test_a_silent_start_does_not_decide_the_language(tmp_path):
         ],
         check=True,
     )
-    result = run_cli(
-        "run", str(recording), "--no-diarize", "--summary-language", "same", "-q",
-        "--set", "transcribe.block_seconds=40", cwd=tmp_path,
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
-    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    _, _, transcript = transcribed(
+        recording, tmp_path, "--summary-language", "same", "--set", "transcribe.block_seconds=40"
+    )
     assert transcript["language"] == "de"
     said = " ".join(s["text"] for s in transcript["segments"])
     assert all(s["start"] >= 49 for s in transcript["segments"]) and said
@@ -92,12 +98,7 @@ def test_a_greeting_in_another_language_does_not_decide(greeted, tmp_path):
     """The first 30 s of speech open in English, but the talk is German: Whisper's guesses on
     stretches spread over the recording, weighed by their speech, decide — before, the first
     30 s did, and the German talk came out as Whisper's English translation of it."""
-    result = run_cli(
-        "run", str(greeted), "--no-diarize", "--summary-language", "same", "-q", cwd=tmp_path,
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
-    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    _, out, transcript = transcribed(greeted, tmp_path, "--summary-language", "same")
     assert transcript["language"] == "de"
     assert 0.4 < transcript["language_probability"] < 1.0  # a mixed recording, said so
     late = " ".join(s["text"] for s in transcript["segments"] if s["start"] > 60).lower()
@@ -111,15 +112,10 @@ def test_a_wrong_language_given_is_caught(greeted, tmp_path):
     """A German talk given as English (a sidecar copied from another event): the transcript is
     in the language given, as asked, and the run warns that it sounds like German throughout."""
     german = greeted.parent / "de.wav"
-    result = run_cli(
-        "run", str(german), "--no-diarize", "--language", "en", "-q", cwd=tmp_path,
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
-    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    stderr, _, transcript = transcribed(german, tmp_path, "--language", "en")
     assert transcript["language"] == "en" and transcript["language_probability"] == 1.0
     assert len(transcript["heard"]) == 2 and {h["language"] for h in transcript["heard"]} == {"de"}
-    warning = " ".join(result.stderr.split())
+    warning = " ".join(stderr.split())
     assert "sounds like German, but was transcribed as English" in warning
     assert "--language de" in warning
 
@@ -148,12 +144,7 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
         ],
         check=True,
     )
-    result = run_cli(
-        "run", str(recording), "--no-diarize", "--summary-language", "same", "-q", cwd=tmp_path,
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
-    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    stderr, _, transcript = transcribed(recording, tmp_path, "--summary-language", "same")
     assert {h["language"] for h in transcript["heard"]} == {"en", "de"} and transcript["mixed"]
     english = [s["text"] for s in transcript["segments"] if s["end"] < 60]
     german = [s["text"] for s in transcript["segments"] if s["start"] > 150]
@@ -163,7 +154,7 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
     # tail of this talk came out in Hebrew letters)
     said = "".join(s["text"] for s in transcript["segments"])
     assert all(ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2070 for c in said), said
-    warning = " ".join(result.stderr.split())
+    warning = " ".join(stderr.split())
     assert "the recording changes language" in warning
     assert "German around" in warning and "as English" in warning
     (page,) = (tmp_path / "summaries").glob("*/summary.html")  # the reviewer reads it too
