@@ -106,6 +106,7 @@ def test_a_greeting_in_another_language_does_not_decide(greeted, tmp_path):
     # the other engine reads the same stretches the same way
     spoken = spoken_language(out / "audio.wav", TranscribeParams(engine="openai-whisper"))
     assert spoken and spoken.language == "de" and len(spoken.heard) == 2
+    assert spoken_language(out / "audio.wav", TranscribeParams(language_windows=0)) is None
 
 
 def test_a_wrong_language_given_is_caught(greeted, tmp_path):

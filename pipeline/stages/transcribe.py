@@ -565,7 +565,7 @@ def spoken_language(path: Path, opts: TranscribeParams, threads: int = 2) -> Spo
     waiting room, at the start does not decide for the whole talk. Guessed also when the
     language is given, to check it. None when no stretch holds speech, none is to be read or
     the model knows only English."""
-    if opts.model.endswith(".en"):
+    if opts.model.endswith(".en") or opts.language_windows < 1:
         return None
     totals: dict[str, float] = {}
     heard: list[Heard] = []
