@@ -124,6 +124,11 @@ def heard_otherwise(heard: list[Heard], language: str, least: float = 0.5) -> li
     return [h for h in heard if h.language != language and h.probability >= least]
 
 
+def languages_heard(heard: list[Heard], language: str) -> list[str]:
+    """``language`` and, after it, the others the stretches were heard as (``heard_otherwise``)."""
+    return [language, *sorted({h.language for h in heard_otherwise(heard, language)})]
+
+
 @dataclass
 class Transcript:
     """Speech recognition result; the same shape from every engine."""
@@ -147,12 +152,7 @@ class Transcript:
         others heard, joined by "+" ("en+de")."""
         if not self.mixed:
             return self.language
-        return "+".join(
-            [
-                self.language,
-                *sorted({h.language for h in heard_otherwise(self.heard, self.language)}),
-            ]
-        )
+        return "+".join(languages_heard(self.heard, self.language))
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": TRANSCRIPT_SCHEMA_VERSION, **asdict(self)}

@@ -26,7 +26,7 @@ import numpy as np
 from ..core.errors import PipelineError
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
-from ..core.types import Heard, Segment, Transcript, Word, heard_otherwise
+from ..core.types import Heard, Segment, Transcript, Word, heard_otherwise, languages_heard
 from ..core.wav import open_wav, read_samples
 from ..models import encoded, weights
 
@@ -619,9 +619,9 @@ def transcribe(
         changes = bool(heard_otherwise(found.heard, found.language))
         opts = replace(opts, language=found.language, multilingual=opts.multilingual or changes)
     heard = found.heard if found else []
-    among = {opts.language, *(h.language for h in heard_otherwise(heard, opts.language))}
+    among = languages_heard(heard, opts.language) if heard else []
     run = (
-        partial(_faster, translated_to=translated_to, among=among if heard else ())
+        partial(_faster, translated_to=translated_to, among=among)
         if opts.engine == ENGINES[0]
         else _openai
     )
