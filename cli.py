@@ -29,6 +29,7 @@ from rich.table import Column, Table
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, describe_os_error
+from pipeline.core.language import language_code
 from pipeline.models import cache as model_cache
 from pipeline.models import diarization as networks
 from pipeline.models import text, weights
@@ -216,7 +217,8 @@ PROCESSING = (
         "language",
         "auto",
         str,
-        "'auto' (detect, or the sidecar's) or a language code such as en.",
+        "'auto' (detect, or the sidecar's), a language code such as en or de, or its name "
+        "(German, Deutsch).",
         metavar="CODE",
     ),
     _option(
@@ -357,7 +359,8 @@ def _tuning(pairs: list[str]) -> dict[str, dict[str, Any]]:
 def settings_from_options(options: dict[str, Any]) -> Settings:
     """The processing options as Settings, checked (a usage error exits 2)."""
     o = options
-    if o["model"].endswith(".en") and o["language"].lower() not in ("auto", "en"):
+    language = language_code(o["language"])
+    if o["model"].endswith(".en") and language not in ("auto", "en"):
         raise PipelineError(
             f"--model {o['model']} knows only English, but --language is {o['language']!r}",
             fix="use the multilingual model (--model base) for a talk in another language",
@@ -391,7 +394,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
         audio_track=o["audio_track"],
         engine=o["engine"],
         model=o["model"],
-        language=o["language"].lower(),
+        language=language,
         batched=not o["sequential"],
         beam_size=o["beam_size"],
         batch_size=o["batch_size"],

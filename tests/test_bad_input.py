@@ -315,6 +315,18 @@ def test_a_language_whisper_does_not_know_is_a_usage_error(tmp_path, short_clip,
     assert sidecar.code == 2 and "language 'xx'" in sidecar.stderr
 
 
+def test_a_language_given_by_its_name_is_transcribed_in_it(tmp_path, short_clip):
+    """`--language Deutsch` is German (before: refused as the unknown language 'deutsch')."""
+    recording = tmp_path / "talk.wav"
+    shutil.copyfile(short_clip, recording)
+    result = run_cli(
+        "run", "-q", "--no-diarize", "--language", "Deutsch", str(recording), cwd=tmp_path
+    )
+    assert result.code == 0, result.stderr
+    (transcript,) = (tmp_path / "transcripts").rglob("transcript.json")
+    assert json.loads(transcript.read_text())["language"] == "de"
+
+
 def test_demo_generator_writes_consistent_truth(tmp_path):
     files = demo.make_webinar(tmp_path, script=demo.SCRIPT[:2])
     rttm = files.rttm.read_text().splitlines()

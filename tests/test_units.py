@@ -12,6 +12,7 @@ import webvtt
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.event import find_sidecar, load_event
+from pipeline.core.language import language_code
 from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
@@ -38,11 +39,33 @@ def test_sidecar_json_and_discovery(tmp_path):
     assert load_event(found).slides == ["deck.pdf"]
 
 
+def test_a_language_is_given_by_code_or_by_name(tmp_path):
+    """Codes in any case and languages' names in English or in themselves (Babel's CLDR
+    names) give the code — on the command line and in the sidecar; before, "German" and "DE"
+    in a sidecar were refused and `--language German` reached the recogniser as 'german'."""
+    given = ("DE", " German ", "Deutsch", "français", "POLSKI", "Italian", "auto", "xx", "Elvish")
+    assert [language_code(v) for v in given] == [
+        "de",
+        "de",
+        "de",
+        "fr",
+        "pl",
+        "it",
+        "auto",
+        "xx",
+        "elvish",
+    ]
+    path = tmp_path / "talk.event.yaml"
+    for value in ("Deutsch", "DE"):
+        path.write_text(f"title: T\nlanguage: {value}\n")
+        assert load_event(path).language == "de"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("speakers: {name: x}", "field 'speakers'"),
-        ("language: English", "field 'language'"),
+        ("language: Elvish", "field 'language': 'Elvish' is neither a language code"),
         ("- a\n- b", "must be a mapping"),
         ("title: 3\nspeakers:\n  - name: ''", "field 'speakers.0.name'"),
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .language import language_code
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -34,12 +36,26 @@ class Event(BaseModel):
 
     title: str = Field(default="", max_length=500)
     date: dt.date | None = None
-    language: str | None = Field(default=None, pattern=r"^(auto|[a-z]{2,3})$")
+    language: str | None = None  # a code ("de"), a name ("German", "Deutsch") or "auto"
     audio_track: int | None = Field(default=None, ge=1, le=99)  # which audio track, from 1
     speakers: list[Speaker] = Field(default_factory=list, max_length=200)
     vocabulary: list[str] = Field(default_factory=list, max_length=500)
     slides: list[str] = Field(default_factory=list)
     library: str | None = Field(default=None, max_length=1000)  # voice library folder (opt-in)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _code(cls, value: Any) -> Any:
+        """ "DE", "German", "Deutsch" → "de"."""
+        if not isinstance(value, str):
+            return value
+        code = language_code(value)
+        if not re.fullmatch(r"auto|[a-z]{2,3}", code):
+            raise ValueError(
+                f"{value!r} is neither a language code (en, de, …), a language's name (German, "
+                "Deutsch) nor auto"
+            )
+        return code
 
     @field_validator("slides", mode="before")
     @classmethod

@@ -72,3 +72,33 @@ def naming(language: str) -> Naming:
         ),
         thanks=re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
     )
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Language names (casefolded) → two-letter code: each language's English name ("German")
+    and its own ("Deutsch"), from Babel's CLDR data."""
+    from babel import Locale, UnknownLocaleError
+
+    names: dict[str, str] = {}
+    for code, english in Locale("en").languages.items():
+        if len(code) != 2:  # Whisper's codes; not a regional variant ("de_AT")
+            continue
+        names.setdefault(english.casefold(), code)
+        try:
+            own = Locale(code).get_display_name(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if own:
+            names.setdefault(own.casefold(), code)
+    return names
+
+
+def language_code(value: str) -> str:
+    """The code of a language given by code in any case ("de", "DE") or by name in English or
+    in itself ("German", "Deutsch"); "auto" stays; anything else is returned as given
+    (lower-cased) for the recogniser to refuse with its list."""
+    bare = " ".join(value.split()).casefold()
+    if bare == "auto" or re.fullmatch(r"[a-z]{2,3}", bare):
+        return bare
+    return _names().get(bare, bare)

@@ -396,7 +396,8 @@ def _check_language(language: str, known: Collection[str]) -> None:
         raise PipelineError(
             f"the model does not know the language '{language}' (--language, or the sidecar's "
             "`language:`)",
-            fix="use auto (detect it) or a code such as en, de, fr, it, es, pl — with a "
+            fix="use auto (detect it), a code such as en, de, fr, it, es, pl or the language's "
+            "name (German, Deutsch) — with a "
             "multilingual model (--model base) for a talk not in English",
             exit_code=2,
         )
