@@ -101,6 +101,24 @@ def test_broken_yaml_sidecar_is_a_config_error(tmp_path, short_clip):
     )
 
 
+def test_warnings_on_a_german_page_are_german(tmp_path):
+    """A German talk summarised in German (`--summary-language same`): the page's warnings and
+    its no-speech line are in the page's language (before: English sentences on a German
+    page); the line on stderr stays English, as every message of the tool."""
+    recording = tmp_path / "stille.mp3"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", str(recording))
+    result = run_cli(
+        "run", "-q", "--language", "de", "--summary-language", "same", str(recording), cwd=tmp_path
+    )
+    assert result.code == 0, result.stderr
+    assert "the audio is silent (never louder than -50 dBFS)" in result.stderr
+    (page,) = (tmp_path / "summaries").glob("*/summary.html")
+    html = page.read_text()
+    assert "Der Ton ist stumm (nie lauter als -50 dBFS)" in html
+    assert "In dieser Aufnahme wurde keine Sprache gefunden." in html
+    assert "the audio is silent" not in html and "No speech was found" not in html
+
+
 def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     recording = tmp_path / "silence.mp3"
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", str(recording))

@@ -282,8 +282,9 @@ def test_an_english_only_model_is_refused_for_another_language(tmp_path):
 
 @pytest.mark.check
 def test_catalogs_translate_every_fixed_word():
-    """Babel extracts every message of the templates and of the code that writes documents; the
-    German and French catalogs translate each of them."""
+    """Babel extracts every message of the templates and of the code that writes documents (and
+    the warnings about the input they show: ``Notice``); the German and French catalogs
+    translate each of them."""
     from babel.messages.extract import extract_from_file
     from babel.messages.pofile import read_po
 
@@ -291,13 +292,17 @@ def test_catalogs_translate_every_fixed_word():
         *(ROOT / "pipeline/outputs/templates").glob("summary.*.j2"),
         ROOT / "pipeline/outputs/handout.py",
         ROOT / "pipeline/stages/summarize.py",
+        ROOT / "pipeline/outputs/locale.py",
+        ROOT / "pipeline/stages/extract.py",
     ]
+    keywords = {"_": None, "gettext": None, "Notice": (1,)}
     found = set()
     for path in sources:
         method = "jinja2.ext:babel_extract" if path.suffix == ".j2" else "python"
-        for _, message, _, _ in extract_from_file(method, str(path)):
+        for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
     assert {"Speakers", "Summary", "Unknown speaker", "and", "Original"} <= found
+    assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)
     assert {"de", "fr"} <= set(page_languages())
     for language in page_languages():
         po = ROOT / "pipeline/data/locale" / language / "LC_MESSAGES/messages.po"

@@ -342,3 +342,6 @@ def test_the_language_warning_says_which_case_it_is():
                         [Heard(0.0, 60.0, "en", 0.99), Heard(120.0, 180.0, "de", 0.45)])  # fmt: skip
     assert language_doubt(unsure) == ""
     assert language_doubt(Transcript("en", 1.0, 180.0, "faster-whisper", "base", [], german)) == ""
+    # in the page's language: its words, and the languages' names in it
+    assert language_doubt(wrong, "de").startswith("Die Aufnahme klingt nach Deutsch, wurde aber")
+    assert "allemand vers 00:02:00–00:03:00" in language_doubt(mixed, "fr")

@@ -56,6 +56,21 @@ class MediaInfo:
 # --- extract --------------------------------------------------------------------------------
 
 
+@dataclass
+class Notice:
+    """A warning about the input: its English words with ``%(name)s`` places (the message id
+    of the documents' catalogs, ``outputs.locale.notice``) and what fills them (a float is
+    written with one decimal)."""
+
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % {
+            k: f"{v:.1f}" if isinstance(v, float) else v for k, v in self.values.items()
+        }
+
+
 @dataclass(frozen=True)
 class Audio:
     """The extract stage's result (``audio.json`` beside ``audio.wav``): a normalised 16 kHz mono
@@ -65,14 +80,14 @@ class Audio:
     sample_rate: int
     gain_db: float
     announced: float  # seconds the container says it holds
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Audio:
-        return cls(**data)
+        return cls(**{**data, "warnings": [Notice(**w) for w in data.get("warnings", [])]})
 
 
 # --- transcribe -----------------------------------------------------------------------------

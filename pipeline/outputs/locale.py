@@ -11,7 +11,7 @@ import io
 from functools import cache
 from pathlib import Path
 
-from ..core.types import Transcript, heard_otherwise
+from ..core.types import Notice, Transcript, heard_otherwise
 from .formats import clock
 
 LOCALES = Path(__file__).parents[1] / "data" / "locale"
@@ -66,38 +66,54 @@ def percent(share: float, language: str) -> str:
     return format_percent(share, locale=language)
 
 
-def language_doubt(transcript: Transcript) -> str:
-    """A warning when stretches of the recording were heard as another language than the
-    transcript's: all of them (the language given was wrong), or some (a bilingual webinar: read
-    window by window in the language heard in each, or — the language given — in that one
-    throughout). "" otherwise, and when no words were recognised (what the VAD took for speech
-    was not)."""
+def notice(said: Notice, language: str) -> str:
+    """A warning about the input in ``language`` (its numbers written the language's way)."""
+    from babel.numbers import format_decimal
+
+    values = {
+        k: format_decimal(v, "0.0", locale=language) if isinstance(v, float) else v
+        for k, v in said.values.items()
+    }
+    return translations(language).gettext(said.message) % values
+
+
+def language_doubt(transcript: Transcript, language: str = "en") -> str:
+    """A warning, in ``language``, when stretches of the recording were heard as another
+    language than the transcript's: all of them (the language given was wrong), or some (a
+    bilingual webinar: read window by window in the language heard in each, or — the language
+    given — in that one throughout). "" otherwise, and when no words were recognised (what the
+    VAD took for speech was not)."""
     other = heard_otherwise(transcript.heard, transcript.language)
     if not other or not transcript.segments:
         return ""
     from babel import Locale
 
+    _ = translations(language).gettext
+    names = Locale(language).languages
+
     def name(code: str) -> str:
-        return Locale("en").languages.get(code, code)
+        return names.get(code, code)
 
     said, code = name(transcript.language), other[0].language
     if len(other) == len(transcript.heard) and {h.language for h in other} == {code}:
-        return (
-            f"the recording sounds like {name(code)}, but was transcribed as {said}, the language "
-            f"it was given (--language, or the sidecar's `language:`) — if that is wrong, run "
-            f"again with --language {code}, or correct the sidecar"
-        )
+        return _(
+            "the recording sounds like %(heard)s, but was transcribed as %(said)s, the language "
+            "it was given (--language, or the sidecar's `language:`) — if that is wrong, run "
+            "again with --language %(code)s, or correct the sidecar"
+        ) % {"heard": name(code), "said": said, "code": code}
     where = ", ".join(
-        f"{name(h.language)} around {clock(h.start)[:8]}–{clock(h.end)[:8]}" for h in other
+        _("%(language)s around %(start)s–%(end)s")
+        % {"language": name(h.language), "start": clock(h.start)[:8], "end": clock(h.end)[:8]}
+        for h in other
     )
     if transcript.mixed:
-        return (
-            f"the recording changes language ({where}): each 30-s window was transcribed in the "
-            f"language heard in it, and the summary reads the talk as {said}, the language of "
-            f"most of it — check the transcript where the language changes"
-        )
-    return (
-        f"the recording seems to change language ({where}); it was transcribed in {said} "
-        f"throughout, so those parts may be Whisper's {said} rendering of them — for each part "
-        f"in its own language, run again with --set transcribe.multilingual=true"
-    )
+        return _(
+            "the recording changes language (%(where)s): each 30-s window was transcribed in the "
+            "language heard in it, and the summary reads the talk as %(said)s, the language of "
+            "most of it — check the transcript where the language changes"
+        ) % {"where": where, "said": said}
+    return _(
+        "the recording seems to change language (%(where)s); it was transcribed in %(said)s "
+        "throughout, so those parts may be Whisper's %(said)s rendering of them — for each part "
+        "in its own language, run again with --set transcribe.multilingual=true"
+    ) % {"where": where, "said": said}

@@ -490,7 +490,7 @@ def _finish(
     heard = results["export"].transcript.segments or results["extract"].warnings
     warnings = [
         *ctx.warnings,
-        *results["extract"].warnings,
+        *map(str, results["extract"].warnings),
         *([] if heard else [NOTHING_HEARD]),
         *filter(None, [language_doubt(results["transcribe"])]),
         *enrol(ctx, results),

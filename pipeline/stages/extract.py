@@ -19,7 +19,7 @@ from ..core.errors import PipelineError
 from ..core.probe import ffmpeg_name, last_line, run_with_progress
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
-from ..core.types import Audio, AudioTrack, MediaInfo
+from ..core.types import Audio, AudioTrack, MediaInfo, Notice
 from ..core.wav import SAMPLE_RATE
 
 FULL_SCALE = 2**15  # of 16-bit samples (pydub's max_possible_amplitude)
@@ -35,7 +35,7 @@ class ExtractParams:
     silent_dbfs: float = -50.0  # a track never louder than this is called silent
 
 
-def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, str]:
+def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, Notice | None]:
     """The audio track to transcribe (counted from 1) and, when the recording has several, a
     warning naming them all; a number the recording does not have is a usage error."""
     tracks = "; ".join(t.describe(i) for i, t in enumerate(info.tracks, 1))
@@ -48,10 +48,11 @@ def choose_track(info: MediaInfo, number: int) -> tuple[AudioTrack, str]:
             exit_code=2,
         )
     if len(info.tracks) == 1:
-        return info.tracks[0], ""
-    return info.tracks[number - 1], (
-        f"{len(info.tracks)} audio tracks ({tracks}): transcribed track {number} — choose "
-        "another with --audio-track N or `audio_track:` in the event sidecar"
+        return info.tracks[0], None
+    return info.tracks[number - 1], Notice(
+        "%(count)s audio tracks (%(tracks)s): transcribed track %(track)s — choose another with "
+        "--audio-track N or `audio_track:` in the event sidecar",
+        {"count": len(info.tracks), "tracks": tracks, "track": number},
     )
 
 
@@ -85,17 +86,18 @@ def _run_ffmpeg(
         )
 
 
-def truncation(decoded: float, announced: float, params: ExtractParams) -> str:
-    """A warning when far less audio decoded than the container announced; else ""."""
+def truncation(decoded: float, announced: float, params: ExtractParams) -> Notice | None:
+    """A warning when far less audio decoded than the container announced."""
     if (
         decoded < params.truncated_share * announced
         and announced - decoded >= params.truncated_seconds
     ):
-        return (
-            f"decoded {decoded:.1f} s of the {announced:.1f} s announced: the file looks "
-            "truncated — download or export it again"
+        return Notice(
+            "decoded %(decoded)s s of the %(announced)s s announced: the file looks truncated — "
+            "download or export it again",
+            {"decoded": float(decoded), "announced": float(announced)},
         )
-    return ""
+    return None
 
 
 def _minutes(path: Path) -> Iterator[AudioSegment]:
@@ -141,13 +143,19 @@ def extract(
                 out.writeframesraw(chunk.apply_gain(gain).raw_data)
         duration = frames / params.sample_rate
     max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
-    quiet, silent = max_dbfs < params.silent_dbfs, ""
-    if quiet and several:  # said with the tracks the speech could be on instead
-        several += f"; track {params.audio_track} is silent — is the speech on another?"
-    elif quiet:
-        silent = (
-            f"the audio is silent (never louder than {params.silent_dbfs:g} dBFS) — was the "
-            "microphone muted, or another source recorded?"
+    silent = None
+    if max_dbfs < params.silent_dbfs and several:  # said with the tracks the speech may be on
+        several = Notice(
+            "%(count)s audio tracks (%(tracks)s): transcribed track %(track)s — choose another "
+            "with --audio-track N or `audio_track:` in the event sidecar; track %(track)s is "
+            "silent — is the speech on another?",
+            several.values,
+        )
+    elif max_dbfs < params.silent_dbfs:
+        silent = Notice(
+            "the audio is silent (never louder than %(dbfs)s dBFS) — was the microphone muted, "
+            "or another source recorded?",
+            {"dbfs": f"{params.silent_dbfs:g}"},
         )
     warnings = [truncation(duration, track.duration, params), several, silent]
     return Audio(
@@ -155,7 +163,7 @@ def extract(
         sample_rate=params.sample_rate,
         gain_db=round(gain, 2),
         announced=round(track.duration, 3),
-        warnings=[w for w in warnings if w],
+        warnings=[w for w in warnings if w is not None],
     )
 
 
@@ -188,4 +196,5 @@ class Extract(Stage):
         return Audio.from_dict(read_json(ctx.out / "audio.json"))
 
     def facts(self, result: Audio) -> dict[str, Any]:
-        return {"duration": result.duration, "gain_db": result.gain_db, "warnings": result.warnings}
+        warnings = [str(w) for w in result.warnings]
+        return {"duration": result.duration, "gain_db": result.gain_db, "warnings": warnings}

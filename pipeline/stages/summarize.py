@@ -34,7 +34,14 @@ from ..core.types import (
 from ..models import text
 from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
-from ..outputs.locale import language_doubt, long_date, page_date, page_language, translations
+from ..outputs.locale import (
+    language_doubt,
+    long_date,
+    notice,
+    page_date,
+    page_language,
+    translations,
+)
 from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
@@ -153,7 +160,8 @@ def summarize(
     items = list(items)
     originals = originals or {}
     if not items:
-        return Summary("No speech was found in this recording.", {}, {}, [], [], [])
+        nothing = translations(language).gettext("No speech was found in this recording.")
+        return Summary(nothing, {}, {}, [], [], [])
     vectors = sentence_vectors(tuple(it.sentence.text for it in items))
 
     def point(i: int) -> Point:
@@ -543,7 +551,10 @@ class Summarize(Stage):
             "segments": transcript.segments,
             "speakers_by_topic": speakers_by_topic(topics.spans),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
-            "warnings": [*inputs["extract"].warnings, *filter(None, [language_doubt(transcript)])],
+            "warnings": [
+                *(notice(w, lang) for w in inputs["extract"].warnings),
+                *filter(None, [language_doubt(transcript, lang)]),
+            ],
             "source_lang": transcript.language,
         }
         templates = environment(ctx.settings.templates_dir, lang)
