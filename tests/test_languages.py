@@ -175,6 +175,7 @@ def test_an_english_webinar_is_untouched_by_the_language_machinery(demo_run, dem
         "needed": False,
         "why": "the talk is in 'en'",
         "segments": [],
+        "only": [],
     }
     topics = json.loads((demo_run.summary_dir / "topics.json").read_text(encoding="utf-8"))
     assert "notes" not in topics

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import wave
 from pathlib import Path
 
 import pytest
@@ -129,9 +130,11 @@ ENGLISH = (
 
 def test_a_recording_that_changes_language_says_so(tmp_path):
     """A bilingual webinar (English, then German): each part is transcribed in its own language
-    (before, the German came out as Whisper's English rendering of it), and the run says where
-    the language changes. (German: espeak's French is heard as French with p 0.55 at one speed,
-    as Hungarian at another.)"""
+    (before, the German came out as Whisper's English rendering of it), the run says where
+    the language changes, and the summary (English) reads the German part in Whisper's English
+    translation and the English part as said (before, German sentences went through the
+    English topics and key phrases). (German: espeak's French is heard as French with p 0.55
+    at one speed, as Hungarian at another.)"""
     parts = []
     for voice, text in (("en-gb", ENGLISH), ("de", GERMAN)):
         parts.append(tmp_path / f"{voice}.wav")
@@ -145,8 +148,16 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
         ],
         check=True,
     )
-    stderr, _, transcript = transcribed(recording, tmp_path, "--summary-language", "same")
+    stderr, out, transcript = transcribed(recording, tmp_path)
     assert {h["language"] for h in transcript["heard"]} == {"en", "de"} and transcript["mixed"]
+    with wave.open(str(parts[0])) as first:
+        switch = first.getnframes() / first.getframerate()  # where the German starts (≈ 100 s)
+
+    def read_in(t: float) -> str:  # the language of the window run holding time t
+        (run,) = [w for w in transcript["windows"] if w["start"] <= t <= w["end"]]
+        return run["language"]
+
+    assert read_in(switch / 2) == "en" and read_in(switch + 60) == "de"
     english = [s["text"] for s in transcript["segments"] if s["end"] < 60]
     german = [s["text"] for s in transcript["segments"] if s["start"] > 150]
     assert " ".join(english).lower().count(" and ") >= 3 and " und " not in " ".join(english)
@@ -160,3 +171,13 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
     assert "German around" in warning and "as English" in warning
     (page,) = (tmp_path / "summaries").glob("*/summary.html")  # the reviewer reads it too
     assert "the recording changes language" in page.read_text(encoding="utf-8")
+    # only the German part is translated (30-s windows: it may start a little after the switch)
+    translation = json.loads((out / "translation.json").read_text(encoding="utf-8"))
+    assert translation["needed"] and translation["source"] == "de"
+    assert switch - 1 <= translation["only"][0][0] < switch + 30
+    topics = json.loads((page.parent / "topics.json").read_text(encoding="utf-8"))
+    early = [t["text"] for t in topics["sentences"] if t["end"] < switch - 30]
+    late = " ".join(t["text"] for t in topics["sentences"] if t["start"] > switch + 30).lower()
+    whole = " ".join(s["text"] for s in transcript["segments"])
+    assert early and all(text in whole for text in early)  # as said
+    assert late.count(" the ") + late.count(" and ") >= 3 and " und " not in late

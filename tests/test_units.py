@@ -345,3 +345,30 @@ def test_the_language_warning_says_which_case_it_is():
     # in the page's language: its words, and the languages' names in it
     assert language_doubt(wrong, "de").startswith("Die Aufnahme klingt nach Deutsch, wurde aber")
     assert "allemand vers 00:02:00–00:03:00" in language_doubt(mixed, "fr")
+
+
+def test_a_partial_translation_replaces_only_the_parts_translated():
+    """A talk that changes language: the segments inside the spans translated get the English
+    words said in them, the others stay as said; each segment's language is its window run's."""
+    from pipeline.core.types import Heard, Translation
+
+    said = [
+        Segment(0, 0.0, 4.0, "Our cluster grows.", [Word(0.0, 4.0, " Our cluster grows.", 0.9)]),
+        Segment(1, 5.0, 9.0, "Guten Tag.", [Word(5.0, 9.0, " Guten Tag.", 0.9)]),
+        Segment(2, 10.0, 14.0, "Die Wende.", [Word(10.0, 14.0, " Die Wende.", 0.9)]),
+    ]
+    windows = [Heard(0.0, 4.0, "en", 0.9), Heard(5.0, 14.0, "de", 0.95)]
+    talk = Transcript("en", 0.7, 15.0, "faster-whisper", "base", said, mixed=True, windows=windows)
+    assert [talk.language_of(s) for s in said] == ["en", "de", "de"]
+    english = [Segment(0, 5.0, 14.0, "Good day. The transition.",
+                       [Word(5.2, 8.0, " Good day.", 0.8), Word(10.5, 13.0, " The transition.", 0.8)])]  # fmt: skip
+    partial = Translation("de", "en", True, "", english, only=[(5.0, 14.0)])
+    assert [partial.translates(s) for s in said] == [False, True, True]
+    assert [s.text for s in partial.onto(said)] == [
+        "Our cluster grows.",
+        "Good day.",
+        "The transition.",
+    ]
+    whole = Translation("de", "en", True, "", english)  # no spans: the whole talk
+    assert [s.text for s in whole.onto(said)] == ["Good day.", "The transition."]
+    assert Translation.from_dict(partial.to_dict()).only == [(5.0, 14.0)]

@@ -156,6 +156,8 @@ class Transcript:
     segments: list[Segment] = field(default_factory=list)
     heard: list[Heard] = field(default_factory=list)  # the guesses the language came from
     mixed: bool = False  # each window read in the language heard in it (a bilingual talk)
+    # when mixed: the language each run of windows was transcribed in (their speech's times)
+    windows: list[Heard] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -169,6 +171,14 @@ class Transcript:
             return self.language
         return "+".join(languages_heard(self.heard, self.language))
 
+    def language_of(self, seg: Segment) -> str:
+        """The language ``seg`` was transcribed in: that of the run of windows nearest its
+        middle (the transcript's when it was not read window by window)."""
+        if not self.windows:
+            return self.language
+        mid = (seg.start + seg.end) / 2
+        return min(self.windows, key=lambda w: outside(w.start, w.end, mid)).language
+
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": TRANSCRIPT_SCHEMA_VERSION, **asdict(self)}
 
@@ -179,14 +189,14 @@ class Transcript:
             raise ValueError(f"unsupported transcript schema_version {version!r}")
         segments = [Segment.from_dict(s) for s in data["segments"]]
         fields = {k: data[k] for k in ("language", "language_probability", "duration")}
-        heard = [Heard(**h) for h in data.get("heard", [])]
         return cls(
             **fields,
             engine=data["engine"],
             model=data["model"],
             segments=segments,
-            heard=heard,
+            heard=[Heard(**h) for h in data.get("heard", [])],
             mixed=data.get("mixed", False),
+            windows=[Heard(**h) for h in data.get("windows", [])],
         )
 
 
@@ -195,31 +205,42 @@ class Translation:
     """The translate stage's result (``translation.json``): English segments with word times for
     a talk in another language, or why none was needed."""
 
-    source: str  # the talk's language
+    source: str  # the talk's language (of the parts translated, when ``only`` is given)
     target: str  # the summary's language
     needed: bool
     why: str = ""  # why there is no translation
     segments: list[Segment] = field(default_factory=list)
+    # the (start, end) spans translated, when only parts of a talk that changes language are in
+    # another language than the summary's (none: the whole talk)
+    only: list[tuple[float, float]] = field(default_factory=list)
+
+    def translates(self, seg: Segment) -> bool:
+        """Whether ``seg`` (the transcript's) is read in translation."""
+        mid = (seg.start + seg.end) / 2
+        return self.needed and (not self.only or any(a <= mid <= b for a, b in self.only))
 
     def onto(self, segments: list[Segment]) -> list[Segment]:
         """``segments`` (the transcript's) with their words replaced by the English words said
         in them: each English word goes to the segment holding its middle (the nearest one when
         none does). The ids, times and speakers stay; a segment no English word fell in is
-        left out."""
+        left out — one outside the parts translated (``only``) stays as it was."""
         if not self.needed or not segments:
             return list(segments)
-        starts = [seg.start for seg in segments]
+        todo = [seg for seg in segments if self.translates(seg)]
+        starts = [seg.start for seg in todo]
         english: dict[int, list[Word]] = {}
-        for word in (w for seg in self.segments for w in seg.words):
+        for word in (w for seg in self.segments for w in seg.words if todo):
             mid = (word.start + word.end) / 2
             at = max(bisect.bisect_right(starts, mid) - 1, 0)
-            near = [i for i in (at, at + 1) if i < len(segments)]
-            best = min(near, key=lambda i: outside(segments[i].start, segments[i].end, mid))
-            english.setdefault(best, []).append(word)
+            near = [i for i in (at, at + 1) if i < len(todo)]
+            best = min(near, key=lambda i: outside(todo[i].start, todo[i].end, mid))
+            english.setdefault(todo[best].id, []).append(word)
         out = []
-        for i, seg in enumerate(segments):
-            words = english.get(i, [])
-            if words:
+        for seg in segments:
+            words = english.get(seg.id, [])
+            if not self.translates(seg):
+                out.append(seg)
+            elif words:
                 text = "".join(w.word for w in words).strip()
                 out.append(Segment(seg.id, seg.start, seg.end, text, words, speaker=seg.speaker))
         return out
@@ -235,7 +256,8 @@ class Translation:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Translation:
         segments = [Segment.from_dict(s) for s in data["segments"]]
-        return cls(data["source"], data["target"], data["needed"], data["why"], segments)
+        only = [(a, b) for a, b in data.get("only", [])]
+        return cls(data["source"], data["target"], data["needed"], data["why"], segments, only)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ..core.types import Notice, Transcript, heard_otherwise
 from .formats import clock
 
 LOCALES = Path(__file__).parents[1] / "data" / "locale"
+MAX_PLACES = 4  # a warning names at most this many places where the language changes
 
 
 def page_languages() -> tuple[str, ...]:
@@ -81,8 +82,9 @@ def language_doubt(transcript: Transcript, language: str = "en") -> str:
     """A warning, in ``language``, when stretches of the recording were heard as another
     language than the transcript's: all of them (the language given was wrong), or some (a
     bilingual webinar: read window by window in the language heard in each, or — the language
-    given — in that one throughout). "" otherwise, and when no words were recognised (what the
-    VAD took for speech was not)."""
+    given — in that one throughout; read window by window, the places named are those of the
+    windows transcribed in another language). "" otherwise, and when no words were recognised
+    (what the VAD took for speech was not)."""
     other = heard_otherwise(transcript.heard, transcript.language)
     if not other or not transcript.segments:
         return ""
@@ -101,11 +103,13 @@ def language_doubt(transcript: Transcript, language: str = "en") -> str:
             "it was given (--language, or the sidecar's `language:`) — if that is wrong, run "
             "again with --language %(code)s, or correct the sidecar"
         ) % {"heard": name(code), "said": said, "code": code}
+    if transcript.mixed and transcript.windows:  # where each language was transcribed
+        other = [w for w in transcript.windows if w.language != transcript.language] or other
     where = ", ".join(
         _("%(language)s around %(start)s–%(end)s")
         % {"language": name(h.language), "start": clock(h.start)[:8], "end": clock(h.end)[:8]}
-        for h in other
-    )
+        for h in other[:MAX_PLACES]
+    ) + (", …" if len(other) > MAX_PLACES else "")
     if transcript.mixed:
         return _(
             "the recording changes language (%(where)s): each 30-s window was transcribed in the "

@@ -514,7 +514,7 @@ class Summarize(Stage):
         lang = page_language(reading)  # … and of the documents' fixed words
         gettext = translations(lang).gettext
         themes = {label: gettext(title) for label, title in topics.themes.items()}
-        originals = {seg.id: seg.text for seg in transcript.segments} if translation.needed else {}
+        originals = {seg.id: seg.text for seg in transcript.segments if translation.translates(seg)}
         report = Report()
         title = ctx.event.title or ctx.recording.stem
         listed = {p.name for p in ctx.event.speakers}

@@ -437,7 +437,11 @@ class Topics(Stage):
                 f"no packaged spaCy pipeline for '{language}': sentences cut by spaCy's "
                 "rule-based sentencizer, no lemmas"
             )
-        if translation.needed:
+        if translation.only:
+            notes.insert(
+                0, f"the parts in '{translation.source}' read in English, translated by Whisper"
+            )
+        elif translation.needed:
             notes.insert(0, f"read in English, translated from '{translation.source}' by Whisper")
         if translation.source != "en" and not any(
             t.lexicons.get(translation.source) for t in config.themes.values()

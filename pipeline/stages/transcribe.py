@@ -83,19 +83,23 @@ def _round(x: float) -> float:
 
 
 class _Among:
-    """CTranslate2's Whisper, whose language detection chooses only among ``languages``."""
+    """CTranslate2's Whisper, whose language detection chooses only among ``languages`` (among
+    all, when none are given), noting each choice."""
 
     def __init__(self, whisper: Any, languages: Collection[str]) -> None:
         self._whisper, self._tokens = whisper, {f"<|{code}|>" for code in languages}
+        self.chosen: list[tuple[str, float]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._whisper, name)
 
     def detect_language(self, *args: Any, **kwargs: Any) -> list[list[tuple[str, float]]]:
-        return [
+        held = [
             [guess for guess in guesses if guess[0] in self._tokens] or guesses
             for guesses in self._whisper.detect_language(*args, **kwargs)
         ]
+        self.chosen.extend(guesses[0] for guesses in held)
+        return held
 
 
 def _among(model: Any, languages: Collection[str]) -> Any:
@@ -106,6 +110,54 @@ def _among(model: Any, languages: Collection[str]) -> Any:
     held = copy.copy(model)
     held.model = _Among(model.model, languages)
     return held
+
+
+@cache
+def _listening() -> type:
+    """faster-whisper's batched decoding, window by window in the language detected in each
+    (``multilingual``), that keeps which language each segment was read in: ``noting(pieces)``
+    passes the decoded segments on and adds a ``windows`` entry (the segment's times, its
+    window's language) for each. Its model is ``_among``'s. (A class made on first use:
+    faster-whisper is imported only when a recording is transcribed.)"""
+    from faster_whisper import BatchedInferencePipeline
+
+    class Listening(BatchedInferencePipeline):
+        def __init__(self, model: Any) -> None:
+            super().__init__(model)
+            self.windows: list[Heard] = []
+            self._chosen: dict[int, tuple[str, float]] = {}  # by the window's ``seek``
+
+        def forward(self, features: Any, tokenizer: Any, chunks: Any, options: Any) -> Any:
+            among = self.model.model
+            among.chosen.clear()
+            out = super().forward(features, tokenizer, chunks, options)
+            for chunk, guess in zip(chunks, among.chosen, strict=False):
+                self._chosen[int(chunk["offset"] * self.model.frames_per_second)] = guess
+            return out
+
+        def noting(self, pieces: Iterable[Any]) -> Iterator[Any]:
+            for piece in pieces:
+                token, p = self._chosen.get(piece.seek, ("<|?|>", 0.0))
+                self.windows.append(
+                    Heard(_round(piece.start), _round(piece.end), token[2:-2], _round(p))
+                )
+                yield piece
+
+    return Listening
+
+
+def runs(windows: list[Heard]) -> list[Heard]:
+    """Consecutive stretches in one language joined (their probabilities weighed by time)."""
+    joined: list[Heard] = []
+    for w in windows:
+        last = joined[-1] if joined else None
+        if last is None or last.language != w.language:
+            joined.append(w)
+            continue
+        a, b = last.end - last.start, w.end - w.start
+        p = (last.probability * a + w.probability * b) / (a + b) if a + b else w.probability
+        joined[-1] = Heard(last.start, w.end, w.language, _round(p))
+    return joined
 
 
 def _faster(
@@ -120,20 +172,26 @@ def _faster(
 
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
     _check_language(opts.language, model.supported_languages)
-    if opts.multilingual and among:
+    if opts.multilingual:
         model = _among(model, among)
     common = _decoding(opts, None if opts.language == "auto" else opts.language)
+    windows: list[Heard] = []
     if opts.batched:
-        pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
-            audio, batch_size=opts.batch_size, **common
-        )
+        batched = _listening() if opts.multilingual else BatchedInferencePipeline
+        pipeline = batched(encoded.Remembering(model))
+        pieces, info = pipeline.transcribe(audio, batch_size=opts.batch_size, **common)
     else:
         pieces, info = model.transcribe(audio, **common)
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
+    if opts.batched and opts.multilingual:
+        pieces = pipeline.noting(pieces)
     segments = segments_of(pieces, on_progress)
+    if opts.batched and opts.multilingual:
+        windows = pipeline.windows
     if opts.batched and opts.reread:
-        segments = reread(model, audio, segments, opts, info.language)
+        segments, more = reread(model, audio, segments, opts, info.language)
+        windows = sorted(windows + more, key=lambda w: w.start)
     return Transcript(
         language=info.language,
         language_probability=_round(info.language_probability),
@@ -141,6 +199,7 @@ def _faster(
         engine="faster-whisper",
         model=opts.model,
         segments=segments,
+        windows=windows,
     )
 
 
@@ -161,22 +220,29 @@ def _decoding(opts: TranscribeParams, language: str | None) -> dict[str, Any]:
 
 def reread(
     model: Any, audio: np.ndarray, segments: list[Segment], opts: TranscribeParams, language: str
-) -> list[Segment]:
+) -> tuple[list[Segment], list[Heard]]:
     """``segments`` with the speech no recognised word covers read again. Batched decoding has
     no fallback when Whisper ends a window early: the rest of the window's speech (a whole
     speaker's turn, at times) is lost. Pauses of at least ``opts.reread`` seconds between
     words (or before the first, after the last) in which Silero VAD hears as much speech are
-    read again as clips of their own (``clips``)."""
+    read again as clips of their own (``clips``). Read window by window (``multilingual``,
+    the model ``_among``'s), also the language each clip was read in."""
     heard = unheard(audio, segments, opts.reread)
     if not heard:
-        return segments
-    again = read_clips(
-        model, audio, clips(heard, opts.clip_seconds, opts.clip_pause), opts, language
-    )
+        return segments, []
+    spans = clips(heard, opts.clip_seconds, opts.clip_pause)
+    if opts.multilingual:
+        model.model.chosen.clear()
+    again = read_clips(model, audio, spans, opts, language)
+    chosen = model.model.chosen if opts.multilingual else []
+    windows = [
+        Heard(_round(a), _round(b), token[2:-2], _round(p))
+        for (a, b), (token, p) in zip(spans, chosen, strict=False)
+    ]
     # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
     found = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
     ordered = sorted(segments + found, key=lambda s: s.start)
-    return [replace(s, id=i) for i, s in enumerate(ordered)]
+    return [replace(s, id=i) for i, s in enumerate(ordered)], windows
 
 
 def read_clips(
@@ -635,7 +701,12 @@ def transcribe(
             opts = replace(opts, language=part.language)
     spoken = next((part for _, part in parts if part.segments), parts[0][1])
     mixed = opts.multilingual and opts.engine == ENGINES[0]  # openai-whisper reads one language
-    spoken = replace(spoken, heard=heard, mixed=mixed)
+    windows = [
+        replace(w, start=_round(w.start + offset), end=_round(w.end + offset))
+        for offset, part in parts
+        for w in part.windows
+    ]
+    spoken = replace(spoken, heard=heard, mixed=mixed, windows=runs(windows))
     if detected:
         spoken = replace(spoken, language_probability=found.probability)
     last_offset, last = parts[-1]

@@ -81,6 +81,24 @@ def missed(segments: list[Segment], english: list[Segment], least: float) -> lis
     return [run for run in runs if sum(s.end - s.start for s in run) >= least]
 
 
+def parts_in_other_languages(
+    transcript: Transcript, target: str
+) -> list[tuple[str, list[Segment]]]:
+    """Runs of consecutive segments a talk that changes language was transcribed in another
+    language than ``target`` (``Transcript.language_of``), with that language."""
+    parts: list[tuple[str, list[Segment]]] = []
+    previous = target
+    for seg in transcript.segments:
+        language = transcript.language_of(seg)
+        if language != target:
+            if language == previous:
+                parts[-1][1].append(seg)
+            else:
+                parts.append((language, [seg]))
+        previous = language
+    return parts
+
+
 def translate(
     audio: np.ndarray,
     language: str,
@@ -133,10 +151,14 @@ class Translate(Stage):
             return Translation(
                 source, source, False, "a summary in the talk's language was asked for"
             )
-        if source == params.target:
+        foreign = parts_in_other_languages(recognised, params.target)
+        if source == params.target and not foreign:
             return Translation(source, params.target, False, f"the talk is in '{source}'")
         if not recognised.segments:
             return Translation(source, params.target, False, "no speech was recognised")
+        if not foreign:  # changes language, but every window was read in the summary's
+            why = f"every part was transcribed in '{params.target}'"
+            return Translation(params.target, params.target, False, why)
         if params.model.endswith(".en"):
             raise PipelineError(
                 f"the talk is in '{source}' but model '{params.model}' knows only English",
@@ -144,6 +166,8 @@ class Translate(Stage):
                 exit_code=2,
             )
         wav, threads = ctx.out / "audio.wav", ctx.settings.threads
+        if recognised.windows:  # a talk that changes language: its parts in other languages
+            return self._parts(wav, foreign, params, threads)
         english = transcribe(wav, params.reading(source), threads, progress).segments
         encoded.forget()  # before the re-read
         again = missed(recognised.segments, english, params.refill)
@@ -160,6 +184,23 @@ class Translate(Stage):
                 replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))
             ]
         return Translation(source, params.target, True, "", english)
+
+    @staticmethod
+    def _parts(
+        wav: Path, foreign: list[tuple[str, list[Segment]]], p: TranslateParams, threads: int
+    ) -> Translation:
+        """The parts of a talk that changes language that are not in the summary's language,
+        each read into English in the language it was transcribed in (clips of its segments);
+        the rest is read as it was said."""
+        english: list[Segment] = []
+        only: list[tuple[float, float]] = []
+        for language, run in foreign:
+            spans = clips(((s.start, s.end) for s in run), p.chunk_seconds, p.chunk_pause)
+            english += translate(spans_only(wav, spans), language, spans, p, threads)
+            only += spans
+        english = [replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))]
+        languages = "+".join(dict.fromkeys(language for language, _ in foreign))
+        return Translation(languages, p.target, True, "", english, sorted(only))
 
     def write(self, ctx: Context, params: Any, result: Translation) -> None:
         write_json(ctx.out / "translation.json", result.to_dict())
