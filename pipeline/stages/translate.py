@@ -166,7 +166,7 @@ class Translate(Stage):
                 exit_code=2,
             )
         wav, threads = ctx.out / "audio.wav", ctx.settings.threads
-        if recognised.windows:  # a talk that changes language: its parts in other languages
+        if source == params.target:  # it changes language: only its parts in other languages
             return self._parts(wav, foreign, params, threads)
         english = transcribe(wav, params.reading(source), threads, progress).segments
         encoded.forget()  # before the re-read
