@@ -26,6 +26,7 @@ from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
 from pipeline.service.runner import run
 from pipeline.stages.name import Utterance, name_speakers
+from pipeline.stages.topics import load_topic_config
 from pipeline.stages.transcribe import TranscribeParams, transcribe
 from pipeline.stages.translate import TranslateParams, missed
 from pipeline.tools import demo
@@ -113,9 +114,9 @@ def test_a_webinar_in_another_language(talk, language):
 def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
     """``--summary-language same``: no translation (no model loaded for it), the documents'
     fixed words and dates in German and French, the points as said."""
-    for language, heading, date in (
-        ("de", "Sprecherinnen und Sprecher", "15. Mai 2024"),
-        ("fr", "Intervenants", "15 mai 2024"),
+    for language, heading, date, other in (
+        ("de", "Sprecherinnen und Sprecher", "15. Mai 2024", "Andere Themen"),
+        ("fr", "Intervenants", "15 mai 2024", "Autres thèmes"),
     ):
         files, result = talk(language)
         work = tmp_path / language
@@ -136,6 +137,7 @@ def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
         folder = work / "summaries" / again.rec_id
         page = (folder / "summary.html").read_text(encoding="utf-8")
         assert f'<html lang="{language}">' in page and f"<h2>{heading}</h2>" in page
+        assert other in page and "Other topics" not in page  # the timeline's legend
         markdown = (folder / "summary.md").read_text(encoding="utf-8")
         assert date in markdown and "## Speakers" not in markdown
         assert "Original:" not in markdown  # nothing was translated
@@ -303,6 +305,8 @@ def test_catalogs_translate_every_fixed_word():
         for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
     assert {"Speakers", "Summary", "Unknown speaker", "and", "Original"} <= found
+    config = load_topic_config()  # the themes' titles, translated where they are shown
+    found |= {config.title(label) for label in config.labels}
     assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)
     assert {"de", "fr"} <= set(page_languages())
     for language in page_languages():
