@@ -372,3 +372,19 @@ def test_a_partial_translation_replaces_only_the_parts_translated():
     whole = Translation("de", "en", True, "", english)  # no spans: the whole talk
     assert [s.text for s in whole.onto(said)] == ["Good day.", "The transition."]
     assert Translation.from_dict(partial.to_dict()).only == [(5.0, 14.0)]
+    # the runs of segments to translate, each with its language; an interpreted webinar
+    # alternates: every run is a part of its own
+    from pipeline.stages.translate import parts_in_other_languages
+
+    assert [(lang, [s.id for s in run]) for lang, run in parts_in_other_languages(talk, "en")] == [
+        ("de", [1, 2])
+    ]
+    alternating = [
+        Heard(0.0, 4.0, "de", 0.9),
+        Heard(5.0, 9.0, "en", 0.9),
+        Heard(10.0, 14.0, "de", 0.9),
+    ]
+    talk.windows = alternating
+    parts = parts_in_other_languages(talk, "en")
+    assert [(lang, [s.id for s in run]) for lang, run in parts] == [("de", [0]), ("de", [2])]
+    assert parts_in_other_languages(talk, "de") == [("en", [said[1]])]

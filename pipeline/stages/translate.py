@@ -192,15 +192,19 @@ class Translate(Stage):
         """The parts of a talk that changes language that are not in the summary's language,
         each read into English in the language it was transcribed in (clips of its segments);
         the rest is read as it was said."""
-        english: list[Segment] = []
-        only: list[tuple[float, float]] = []
+        spans: dict[str, list[tuple[float, float]]] = {}
         for language, run in foreign:
-            spans = clips(((s.start, s.end) for s in run), p.chunk_seconds, p.chunk_pause)
-            english += translate(spans_only(wav, spans), language, spans, p, threads)
-            only += spans
+            cut = clips(((s.start, s.end) for s in run), p.chunk_seconds, p.chunk_pause)
+            spans.setdefault(language, []).extend(cut)
+        only = sorted(span for cut in spans.values() for span in cut)
+        audio = spans_only(wav, only)  # read once, whatever the number of parts
+        english = [
+            seg
+            for language, cut in spans.items()
+            for seg in translate(audio, language, cut, p, threads)
+        ]
         english = [replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))]
-        languages = "+".join(dict.fromkeys(language for language, _ in foreign))
-        return Translation(languages, p.target, True, "", english, sorted(only))
+        return Translation("+".join(spans), p.target, True, "", english, only)
 
     def write(self, ctx: Context, params: Any, result: Translation) -> None:
         write_json(ctx.out / "translation.json", result.to_dict())
