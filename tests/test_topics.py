@@ -230,3 +230,22 @@ def test_a_fragment_counts_for_as_long_as_it_was_said():
     assert topics.decide(timed, config)[0][:3] == ["resilience"] * 3
     assert np.allclose(topics.smooth(scores, topics.SMOOTHING, [3.0] * 4), plain)
     assert np.allclose(topics.smooth(scores, topics.SMOOTHING, [0.0] * 4), plain)
+
+
+def test_the_words_as_said_count_when_the_translation_loses_the_theme():
+    """A translated sentence whose English lost its theme ("Uncle, stay far from here." for a
+    sentence about artificial intelligence and digitalisation): MiniLM also reads the words as
+    said, and the stronger evidence counts (before, only the themes' lexicons of the talk's
+    language did — Dutch has none, so the words as said counted for nothing)."""
+    config = topics.load_topic_config()
+    english = ["Uncle, stay far from here."]
+    said = ["Kunstmatige intelligentie en digitalisering voor kleine bedrijven."]
+    digital = list(config.themes).index("digital")
+    alone = topics.score_texts(english, config).scores[0]
+    both = topics.score_texts(english, config, language="en", said=said, said_language="nl")
+    assert both.scores[0][digital] > alone[digital] + 0.05
+    assert int(np.argmax(both.scores[0])) == digital
+    # nothing said under a sentence (or the words are the sentence): the scores are its own
+    same = topics.score_texts(english, config, said=english, said_language="en").scores[0]
+    empty = topics.score_texts(english, config, said=[""], said_language="nl").scores[0]
+    assert np.allclose(same, alone) and np.allclose(empty, alone)

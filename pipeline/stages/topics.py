@@ -185,7 +185,9 @@ def score_texts(
 ) -> Scored:
     """Combined lexical + semantic score of every text for every theme, and driver tags.
     ``said``: for a translation, the words as said in ``said_language`` during each text; the
-    themes' lexicons of that language are read on them (the stronger lexical evidence counts)."""
+    themes' lexicons of that language are read on them, and MiniLM too (names, programmes and
+    cognates — "Innovation", "Digitalisierung" — survive a weak translation): for each, the
+    stronger evidence counts."""
     reader = nlp(language)
     docs = list(reader.pipe(texts, batch_size=64, disable=without(reader, LEMMAS_ONLY)))
     grams = [lemma_grams(d) for d in docs]
@@ -197,12 +199,21 @@ def score_texts(
     if said and any(own):
         lex = np.maximum(lex, pattern_scores(said_tokens(said, said_language), own))
     model = text.encoder()
-    sentences = sentence_vectors(tuple(texts))
     prototypes = [[t.description, *t.facets] for t in themes]
     flat = model.encode([d for group in prototypes for d in group], normalize_embeddings=True)
     owner = np.repeat(np.arange(len(themes)), [len(g) for g in prototypes])
-    similarity = sentences @ flat.T if len(texts) else np.zeros((0, len(flat)))
-    semantic = np.stack([similarity[:, owner == i].max(axis=1) for i in range(len(themes))], axis=1)
+
+    def closeness(read: Sequence[str]) -> np.ndarray:  # each text's best facet of each theme
+        similarity = (
+            sentence_vectors(tuple(read)) @ flat.T if len(read) else np.zeros((0, len(flat)))
+        )
+        return np.stack([similarity[:, owner == i].max(axis=1) for i in range(len(themes))], axis=1)
+
+    semantic = closeness(texts)
+    if said and list(said) != list(texts):  # (a text with nothing said under it: itself)
+        semantic = np.maximum(
+            semantic, closeness([o or t for o, t in zip(said, texts, strict=True)])
+        )
     combined = w_embed * semantic + w_lex * (1 - np.exp(-lex))
     drivers = [
         [name for name, lexicon in config.drivers.items() if lexicon_score(g, lexicon) >= 1.0]
