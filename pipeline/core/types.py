@@ -226,18 +226,18 @@ class Translation:
         left out — one outside the parts translated (``only``) stays as it was."""
         if not self.needed or not segments:
             return list(segments)
-        todo = [seg for seg in segments if self.translates(seg)]
-        starts = [seg.start for seg in todo]
+        todo = [i for i, seg in enumerate(segments) if self.translates(seg)]  # their places
+        starts = [segments[i].start for i in todo]
         english: dict[int, list[Word]] = {}
         for word in (w for seg in self.segments for w in seg.words if todo):
             mid = (word.start + word.end) / 2
             at = max(bisect.bisect_right(starts, mid) - 1, 0)
-            near = [i for i in (at, at + 1) if i < len(todo)]
-            best = min(near, key=lambda i: outside(todo[i].start, todo[i].end, mid))
-            english.setdefault(todo[best].id, []).append(word)
+            near = [todo[k] for k in (at, at + 1) if k < len(todo)]
+            best = min(near, key=lambda i: outside(segments[i].start, segments[i].end, mid))
+            english.setdefault(best, []).append(word)
         out = []
-        for seg in segments:
-            words = english.get(seg.id, [])
+        for i, seg in enumerate(segments):
+            words = english.get(i, [])
             if not self.translates(seg):
                 out.append(seg)
             elif words:

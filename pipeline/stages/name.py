@@ -211,7 +211,6 @@ def gather(
             hit = _lowercase_name(utt.text, m.end(), people, p.min_match)
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
-
         handed = (presented if i in guests else []) + [
             m for pattern in say.handoff for m in pattern.finditer(utt.text)
         ]

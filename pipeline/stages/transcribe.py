@@ -137,10 +137,11 @@ def _listening() -> type:
 
         def noting(self, pieces: Iterable[Any]) -> Iterator[Any]:
             for piece in pieces:
-                token, p = self._chosen.get(piece.seek, ("<|?|>", 0.0))
-                self.windows.append(
-                    Heard(_round(piece.start), _round(piece.end), token[2:-2], _round(p))
-                )
+                if piece.seek in self._chosen:
+                    token, p = self._chosen[piece.seek]
+                    self.windows.append(
+                        Heard(_round(piece.start), _round(piece.end), token[2:-2], _round(p))
+                    )
                 yield piece
 
     return Listening
@@ -175,20 +176,22 @@ def _faster(
     if opts.multilingual:
         model = _among(model, among)
     common = _decoding(opts, None if opts.language == "auto" else opts.language)
-    windows: list[Heard] = []
-    if opts.batched:
-        batched = _listening() if opts.multilingual else BatchedInferencePipeline
-        pipeline = batched(encoded.Remembering(model))
-        pieces, info = pipeline.transcribe(audio, batch_size=opts.batch_size, **common)
+    listening = (
+        _listening()(encoded.Remembering(model)) if opts.batched and opts.multilingual else None
+    )
+    if listening is not None:  # window by window: which language each was read in, kept
+        pieces, info = listening.transcribe(audio, batch_size=opts.batch_size, **common)
+        pieces = listening.noting(pieces)
+    elif opts.batched:
+        pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
+            audio, batch_size=opts.batch_size, **common
+        )
     else:
         pieces, info = model.transcribe(audio, **common)
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
-    if opts.batched and opts.multilingual:
-        pieces = pipeline.noting(pieces)
     segments = segments_of(pieces, on_progress)
-    if opts.batched and opts.multilingual:
-        windows = pipeline.windows
+    windows = listening.windows if listening is not None else []
     if opts.batched and opts.reread:
         segments, more = reread(model, audio, segments, opts, info.language)
         windows = sorted(windows + more, key=lambda w: w.start)
