@@ -388,6 +388,23 @@ def test_sentence_functions_in_other_languages():
         assert f1_score(truth, found, average="macro") >= 0.75, language
 
 
+def test_an_introduction_with_a_lower_case_name_is_no_point():
+    """Whisper wrote the French demo's guest as "Je suis nicola Lefèvre, Cap Digital Lyon.": the
+    capitalised-name pattern missed it, and the French page's abstract said "Nicolas Lefèvre a
+    déclaré : « Je suis nicola Lefèvre … »". With the event's names, a whole listed name after
+    an introduction phrase makes it an introduction, in any case; without them, or with words
+    that are not a listed name, nothing changes."""
+    names = ["Nicolas Lefèvre", "Glenda Napier"]
+    said = "Je suis nicola Lefèvre, Cap Digital Lyon."
+    assert function(said, "fr", names) == "introduction"
+    assert function(said, "fr") == "content"
+    assert function("Hi, i'm glenda napier from Energy Cluster Denmark.", "en", names) == (
+        "introduction"
+    )
+    for point in ("I am glad Glenda is here to share our results.", "I am happy to be here."):
+        assert function(point, "en", names) == function(point, "en") != "introduction"
+
+
 def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     """A lecture on physics (every theme under 10 %) is summed up by its most central points,
     its anonymous speaker by label; where a theme has its share, only themes are, by named

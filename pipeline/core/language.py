@@ -4,6 +4,7 @@ and which spaCy pipeline reads it. The phrases are data; this module only compil
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -102,3 +103,23 @@ def language_code(value: str) -> str:
     if bare == "auto" or re.fullmatch(r"[a-z]{2,3}", bare):
         return bare
     return _names().get(bare, bare)
+
+
+def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[int, float] | None:
+    """The listed name (its index, a 0–1 score) that the words opening ``text`` spell whole,
+    whatever their case — "nicola Lefèvre" for Nicolas Lefèvre: Whisper writes an unfamiliar
+    name in lower case at times, which the capitalised ``NAME`` does not read. The whole name
+    must match (rapidfuzz), not a first or last name alone: lower-case words after "I am" are
+    otherwise what people are ("happy to be here")."""
+    from rapidfuzz import fuzz, utils
+
+    words = re.findall(r"[\w'’\-]+", text)
+    best: tuple[int, float] | None = None
+    for i, name in enumerate(names):
+        n = len(name.split())
+        if len(words) < n:
+            continue
+        score = fuzz.ratio(" ".join(words[:n]), name, processor=utils.default_process) / 100
+        if score >= min_match / 100 and (best is None or score > best[1]):
+            best = (i, score)
+    return best

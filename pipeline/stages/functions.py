@@ -8,13 +8,14 @@ introductions and hand-offs by name count too. Measured on a labelled set of web
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from ..core.language import naming
+from ..core.language import naming, spelled_name
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
@@ -66,15 +67,18 @@ def phrases(language: str = "en") -> Phrases:
     )
 
 
-def function(text: str, language: str = "en") -> str:
+def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     """What the sentence does (one of ``FUNCTIONS``): a hand-off, an introduction, housekeeping,
-    a question, thanks or a greeting, in this order — else content."""
+    a question, thanks or a greeting, in this order — else content. ``names``: the event's
+    listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
     if say.introduces.search(said) or say.presents.match(_GREETED.sub("", said)):
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
+    if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
+        return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."
     if any(x.search(said) for x in p.introduction):
         return "introduction"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too

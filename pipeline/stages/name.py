@@ -32,7 +32,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import naming
+from ..core.language import naming, spelled_name
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -101,28 +101,6 @@ def _match(heard: str, people: list[Speaker], min_match: int) -> tuple[int, floa
             score = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
             if score >= min_match and (best is None or score / 100 > best[1]):
                 best = (i, score / 100)
-    return best
-
-
-def _lowercase_name(
-    text: str, after: int, people: list[Speaker], min_match: int
-) -> tuple[int, float] | None:
-    """The listed person whose *full* name the words after an introduction phrase (ending at
-    ``after``) spell in lower case ("je suis nicola Lefèvre", "i'm glenda napier" — Whisper
-    writes unfamiliar names so at times), with a 0–1 score; or None. The whole name must match,
-    not a first or last name alone: the lower-case words after "I am" are otherwise what people
-    are ("happy to be here")."""
-    from rapidfuzz import fuzz, utils
-
-    words = re.findall(r"[\w'’\-]+", text[after:])
-    best: tuple[int, float] | None = None
-    for i, person in enumerate(people):
-        n = len(person.name.split())
-        if len(words) < n or words[0][0].isupper():  # a capitalised name is read already
-            continue
-        score = fuzz.ratio(" ".join(words[:n]), person.name, processor=utils.default_process)
-        if score >= min_match and (best is None or score / 100 > best[1]):
-            best = (i, score / 100)
     return best
 
 
@@ -208,7 +186,7 @@ def gather(
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         for m in () if own else say.intro.finditer(utt.text):
-            hit = _lowercase_name(utt.text, m.end(), people, p.min_match)
+            hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
         handed = (presented if i in guests else []) + [

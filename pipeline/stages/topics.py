@@ -48,6 +48,7 @@ class TopicsParams:
     w_lex: float = 0.3  # … and of the lexical evidence
     smoothing: tuple[float, ...] = SMOOTHING
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
+    names: tuple[str, ...] = ()  # the event's listed people (an introduction names one)
 
 
 class Theme(BaseModel):
@@ -316,7 +317,7 @@ def classify(
     durations = [s.end - s.start for s in sentences]
     labels, confidence = decide(smooth(scored.scores, p.smoothing, durations), config)
     return [
-        SentenceTopic(s, lab, c, d, function(s.text, language))
+        SentenceTopic(s, lab, c, d, function(s.text, language, p.names))
         for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
     ]
 
@@ -348,12 +349,14 @@ def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> li
     return out
 
 
-def as_said(item: SentenceTopic, said: dict[int, str], language: str) -> SentenceTopic:
+def as_said(
+    item: SentenceTopic, said: dict[int, str], language: str, names: Sequence[str] = ()
+) -> SentenceTopic:
     """A translated content sentence whose original words introduce someone, hand over or thank
     (by the phrases of the talk's ``language``) takes that function instead."""
     if item.function != "content":
         return item
-    found = function(said.get(item.sentence.segment, ""), language)
+    found = function(said.get(item.sentence.segment, ""), language, names)
     return replace(item, function=found) if found in ("introduction", "handoff", "thanks") else item
 
 
@@ -420,7 +423,11 @@ class Topics(Stage):
 
     def params(self, ctx: Context) -> TopicsParams:
         config = load_topic_config(ctx.settings.topics_file)
-        return TopicsParams(config=config.model_dump(), fixes=tuple(ctx.review.part("topics")))
+        return TopicsParams(
+            config=config.model_dump(),
+            fixes=tuple(ctx.review.part("topics")),
+            names=tuple(s.name for s in ctx.event.speakers),
+        )
 
     def models(self, params: TopicsParams) -> dict[str, str]:
         return text.identity()
@@ -441,7 +448,7 @@ class Topics(Stage):
         sentences = classify(split, config, params, language, said, translation.source)
         if translation.needed:  # an introduction, hand-off or thanks shows best as it was said
             said_in = {seg.id: seg.text for seg in original}
-            sentences = [as_said(it, said_in, translation.source) for it in sentences]
+            sentences = [as_said(it, said_in, translation.source, params.names) for it in sentences]
         notes = []
         if not text.has_pipeline(language):
             notes.append(
