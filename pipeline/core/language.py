@@ -1,5 +1,6 @@
 """What the pipeline knows of each language: how people say who speaks (``data/naming-<lang>.yaml``)
-and which spaCy pipeline reads it. The phrases are data; this module only compiles them."""
+and which spaCy pipeline reads it; a language's code from its name ("Deutsch" → "de"); a listed
+name spelled in any case. The phrases are data; this module only compiles them."""
 
 from __future__ import annotations
 
