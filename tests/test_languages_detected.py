@@ -180,4 +180,5 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
     late = " ".join(t["text"] for t in topics["sentences"] if t["start"] > switch + 30).lower()
     whole = " ".join(s["text"] for s in transcript["segments"])
     assert early and all(text in whole for text in early)  # as said
-    assert late.count(" the ") + late.count(" and ") >= 3 and " und " not in late
+    english_words = late.count(" the ") + late.count(" and ")  # Whisper's English, with margin
+    assert english_words >= 3 and english_words > 2 * (late.count(" und ") + late.count(" die "))
