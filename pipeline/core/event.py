@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .language import language_code
+from .language import CODE, language_code
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -50,7 +49,7 @@ class Event(BaseModel):
         if not isinstance(value, str):
             return value
         code = language_code(value)
-        if not re.fullmatch(r"auto|[a-z]{2,3}", code):
+        if not CODE.fullmatch(code):
             raise ValueError(
                 f"{value!r} is neither a language code (en, de, …), a language's name (German, "
                 "Deutsch) nor auto"

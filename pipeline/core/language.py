@@ -76,6 +76,9 @@ def naming(language: str) -> Naming:
     )
 
 
+CODE = re.compile(r"auto|[a-z]{2,3}")  # the shape of a language as the pipeline keeps it
+
+
 @cache
 def _names() -> dict[str, str]:
     """Language names (casefolded) → two-letter code: each language's English name ("German")
@@ -101,7 +104,7 @@ def language_code(value: str) -> str:
     in itself ("German", "Deutsch"); "auto" stays; anything else is returned as given
     (lower-cased) for the recogniser to refuse with its list."""
     bare = " ".join(value.split()).casefold()
-    if bare == "auto" or re.fullmatch(r"[a-z]{2,3}", bare):
+    if CODE.fullmatch(bare):
         return bare
     return _names().get(bare, bare)
 

@@ -229,16 +229,17 @@ class Translation:
         todo = [i for i, seg in enumerate(segments) if self.translates(seg)]  # their places
         starts = [segments[i].start for i in todo]
         english: dict[int, list[Word]] = {}
-        for word in (w for seg in self.segments for w in seg.words if todo):
+        for word in (w for seg in self.segments for w in seg.words) if todo else ():
             mid = (word.start + word.end) / 2
             at = max(bisect.bisect_right(starts, mid) - 1, 0)
             near = [todo[k] for k in (at, at + 1) if k < len(todo)]
             best = min(near, key=lambda i: outside(segments[i].start, segments[i].end, mid))
             english.setdefault(best, []).append(word)
+        translated = set(todo)
         out = []
         for i, seg in enumerate(segments):
             words = english.get(i, [])
-            if not self.translates(seg):
+            if i not in translated:
                 out.append(seg)
             elif words:
                 text = "".join(w.word for w in words).strip()
