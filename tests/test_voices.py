@@ -281,6 +281,72 @@ def test_a_short_speaker_is_judged_by_all_its_speech_not_by_its_turns_voices(dem
     assert [t.speaker for t in kept if t.start <= a + 2.5 <= t.end] == [1]
 
 
+def _voiced_turns(
+    people: list[tuple[str, float, int]], rng_seed: int = 7
+) -> tuple[np.ndarray, list[Turn], list[str]]:
+    """Real speech of ``people`` as (person id, seconds a turn, speaker label) turns one after
+    another with 0.5-s pauses: the audio, the turns and whose each turn really is."""
+    import random
+
+    everyone = voices.people(VOICES)
+    speech = {pid: voices._Speech(everyone[pid], random.Random(rng_seed)) for pid, _, _ in people}
+    pieces, turns, truth, at = [], [], [], 0.0
+    for pid, seconds, label in people:
+        clip = speech[pid].take(seconds)
+        pieces += [clip, np.zeros(8000, np.float32)]
+        turns.append(Turn(round(at, 3), round(at + len(clip) / 16000, 3), label))
+        truth.append(pid)
+        at += len(clip) / 16000 + 0.5
+    return np.concatenate(pieces), turns, truth
+
+
+def _turn_voices(feats: np.ndarray, turns: list[Turn]) -> np.ndarray:
+    """Each turn's voice as the second look makes it: CAM++ on the middle 3 s of its frames."""
+    inputs = []
+    for t in turns:
+        x = feats[round(t.start * 100) : round(t.end * 100)]
+        inputs.append(diarization._middle(x - x.mean(axis=0), 3.0))
+    return diarization._embed_batched(inputs)
+
+
+@needs_voices
+def test_a_question_put_with_the_moderator_becomes_a_person_of_its_own():
+    """Real people: a moderator's ten short turns and an audience member's two turns (another
+    man, one utterance) given to one speaker — as the clustering does when a few windows of a
+    voice sit among many of another — and a panelist as a second speaker. The audience member's
+    turns become a speaker of their own; nobody else moves. With the moderator's own speech in
+    their place, nothing is split."""
+    everyone = voices.people(VOICES)
+    moderator, panelist = "p226", "2033"
+    guest = next(
+        pid
+        for pid in voices.audience(VOICES, "tune")
+        if everyone[pid].gender == everyone[moderator].gender
+    )
+    plan = []
+    for i in range(10):
+        plan += [(moderator, 4.0, 0), (panelist, 7.0, 1)]
+        if i in (3, 6):
+            plan.append((guest, 4.5, 0))
+    audio, turns, truth = _voiced_turns(plan)
+    feats = diarization.fbank(audio)
+    p = DiarizeParams()
+    split, _ = diarization.split_mixed(turns, _turn_voices(feats, turns), feats, p)
+    speaker = {t.start: t.speaker for t in split}
+    of = {
+        pid: {speaker[t.start] for t, who in zip(turns, truth, strict=True) if who == pid}
+        for pid in truth
+    }
+    assert of[moderator] == {0} and of[panelist] == {1}
+    assert len(of[guest]) == 1 and of[guest].isdisjoint({0, 1})
+
+    plan = [(moderator if who == guest else who, seconds, label) for who, seconds, label in plan]
+    audio, turns, _ = _voiced_turns(plan)
+    feats = diarization.fbank(audio)
+    same, _ = diarization.split_mixed(turns, _turn_voices(feats, turns), feats, p)
+    assert [t.speaker for t in same] == [t.speaker for t in turns]
+
+
 @needs_voices
 @pytest.mark.parametrize("pool", ["tune", "report"])
 def test_real_voices_panel_is_counted_exactly_with_a_low_der(pool, tmp_path):

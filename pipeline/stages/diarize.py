@@ -12,7 +12,9 @@
 4. every local speaker of a window mapped to a different global speaker (Hungarian), and the
    windows aggregated per frame: the expected number of speakers (0, 1 or 2) with the highest
    scores;
-5. a second look at every turn with enough clean speech of its own.
+5. a second look at every turn with enough clean speech of its own;
+6. a speaker whose turns carry two voices split in two, and a speaker with little speech that
+   sounds like another merged into them (or marked uncertain).
 
 The networks (``models.diarization``) run in ONNX Runtime. Words are given speakers by the name
 stage.
@@ -37,6 +39,7 @@ from ..models.diarization import SR, WINDOW
 
 SEGMENT_BATCH = 8  # windows per segmentation call (as fast as 32 here, a quarter of the memory)
 EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed
+PART_SECONDS = 30.0  # at most this much of a speaker's part is embedded at once (cost)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class DiarizeParams:
     refine_seconds: float = 0.5  # turns with this much clean speech get a second look (tune pool)
     refine_margin: float = 0.05  # how much closer another centroid must be to move a turn
     pooled_seconds: float = 0.5  # a speaker who said little: one voiceprint of all their speech
+    split_seconds: float = 2.5  # a part of a speaker this long, beyond fold_distance of the rest,
+    # is somebody else (tune pool, 100 panels)
     far_field_prior: float = 1.0  # logit bonus for speech in far-field audio (bench/results.md)
     far_field_unsure: float = (
         0.25  # share of unsure speech-like frames from which audio is far-field
@@ -517,6 +522,78 @@ def _voices_of(joined: list[Turn], parts: list[Turn], weighted: np.ndarray) -> n
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
+def _voice_of_all(
+    turns: list[Turn], talking: np.ndarray, feats: np.ndarray, p: DiarizeParams
+) -> np.ndarray:
+    """Feature frames for one voiceprint of all the speech of ``turns`` taken together: where
+    they talk alone, or all of it when that is under ``p.pooled_seconds``."""
+    spans = [slice(round(t.start * 100), round(t.end * 100)) for t in turns]
+    x = np.concatenate([feats[s][talking[s] == 1] for s in spans])
+    if len(x) < p.pooled_seconds * 100:
+        x = np.concatenate([feats[s] for s in spans])
+    return x - x.mean(axis=0) if len(x) else x
+
+
+def split_mixed(
+    turns: list[Turn], voices: np.ndarray, feats: np.ndarray, p: DiarizeParams, threads: int = 1
+) -> tuple[list[Turn], np.ndarray]:
+    """A speaker whose turns carry two voices is two people. Their turns' voices are split in
+    two groups (average linkage, cosine); when the smaller holds ≥ ``p.split_seconds`` of speech
+    and one voiceprint of all of it is at least ``p.fold_distance`` from the rest's voice (so
+    the splinter check would not fold it back), those turns are somebody else: the speaker
+    whose voice is within that distance of theirs, or a new one. This catches an audience
+    question the clustering put with the moderator (a few windows of one voice among many of
+    another); the splinter check then judges a new speaker like any other. Nothing is split
+    when the count is given or at its maximum."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    _, high = p.bounds()
+    count = len({t.speaker for t in turns})
+    if p.num_speakers or count >= high:
+        return turns, voices
+    talking = _talking(turns, len(feats))
+    length = np.array([t.end - t.start for t in turns])
+    voice = speaker_voices(turns, voices)
+    parts: list[tuple[int, np.ndarray]] = []  # (speaker, rows of the smaller group)
+    for speaker in sorted(voice):
+        rows = np.array(
+            [i for i, t in enumerate(turns) if t.speaker == speaker and voices[i].any()]
+        )
+        if len(rows) < 2:
+            continue
+        groups = fcluster(linkage(voices[rows], "average", "cosine"), 2, "maxclust")
+        if len(set(groups)) < 2:
+            continue
+        small = min((1, 2), key=lambda g: length[rows[groups == g]].sum())
+        if length[rows[groups == small]].sum() >= p.split_seconds:
+            parts.append((speaker, rows[groups == small]))
+    if not parts:
+        return turns, voices
+    inputs = [
+        _middle(_voice_of_all([turns[i] for i in part], talking, feats, p), PART_SECONDS)
+        for _, part in parts
+    ]
+    moved = list(turns)
+    for (speaker, part), emb in zip(parts, _embed_batched(inputs, threads), strict=True):
+        mine = set(part.tolist())
+        rest = [i for i, t in enumerate(turns) if t.speaker == speaker and i not in mine]
+        own = voices[rest] * length[rest, None]
+        rest_voice = own.sum(axis=0) / (np.linalg.norm(own.sum(axis=0)) + 1e-9)
+        if 1.0 - float(rest_voice @ emb) < p.fold_distance or count >= high:
+            continue
+        distance = {k: 1.0 - float(v @ emb) for k, v in voice.items() if k != speaker}
+        nearest = min(distance, key=lambda k: distance[k], default=None)
+        if nearest is not None and distance[nearest] < p.fold_distance:
+            target = nearest
+        else:
+            target, count = max(t.speaker for t in moved) + 1, count + 1
+        for i in part:
+            moved[i] = replace(turns[i], speaker=target)
+    joined = _merge_same_speaker(moved, p.min_gap)
+    weights = voices * length[:, None].astype(np.float32)
+    return joined, _voices_of(joined, moved, weights)
+
+
 def little(turns: list[Turn], p: DiarizeParams) -> tuple[dict[int, float], float]:
     """Each speaker's seconds of speech, and the amount under which a speaker said little (under
     ``p.splinter_seconds`` and under ``p.splinter_share`` of all speech)."""
@@ -543,12 +620,9 @@ def pooled_voices(
             rows.setdefault(turn.speaker, []).append(i)
     inputs, owners = [], []
     for speaker, mine in rows.items():
-        spans = [slice(round(turns[i].start * 100), round(turns[i].end * 100)) for i in mine]
-        x = np.concatenate([feats[s][talking[s] == 1] for s in spans])
-        if len(x) < p.pooled_seconds * 100:
-            x = np.concatenate([feats[s] for s in spans])
+        x = _voice_of_all([turns[i] for i in mine], talking, feats, p)
         if len(x) >= p.pooled_seconds * 100:
-            inputs.append(x - x.mean(axis=0))
+            inputs.append(x)
             owners.append(speaker)
     if not inputs:
         return voices
@@ -649,6 +723,7 @@ def diarize(
     labels, centroids = assign(embeddings, keys, trusted, p)
     active, step = reconstruct(activity, starts, keys, labels, len(audio))
     turns, voices = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
+    turns, voices = split_mixed(turns, voices, feats, p, threads)
     voices = pooled_voices(turns, voices, feats, p, threads)
     kept, uncertain = splinters(turns, voices, p)
     if len(kept) != len(turns):  # splinters joined their speaker: the voices of the new turns
