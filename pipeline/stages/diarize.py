@@ -577,8 +577,7 @@ def split_mixed(
     for (speaker, part), emb in zip(parts, _embed_batched(inputs, threads), strict=True):
         mine = set(part.tolist())
         rest = [i for i, t in enumerate(turns) if t.speaker == speaker and i not in mine]
-        own = voices[rest] * length[rest, None]
-        rest_voice = own.sum(axis=0) / (np.linalg.norm(own.sum(axis=0)) + 1e-9)
+        rest_voice = speaker_voices([turns[i] for i in rest], voices[rest])[speaker]
         if 1.0 - float(rest_voice @ emb) < p.fold_distance or count >= high:
             continue
         distance = {k: 1.0 - float(v @ emb) for k, v in voice.items() if k != speaker}
@@ -589,6 +588,8 @@ def split_mixed(
             target, count = max(t.speaker for t in moved) + 1, count + 1
         for i in part:
             moved[i] = replace(turns[i], speaker=target)
+    if moved == turns:
+        return turns, voices
     joined = _merge_same_speaker(moved, p.min_gap)
     weights = voices * length[:, None].astype(np.float32)
     return joined, _voices_of(joined, moved, weights)
