@@ -136,6 +136,8 @@ def _report(result: RunResult, quiet: bool) -> None:
     out.print(f"{len(result.transcript.segments)} segments, language {result.transcript.language}")
     if result.far_field:
         out.print("audio heard as far-field (room microphones): diarization listened harder")
+    if result.narrowband:
+        out.print("audio heard as telephone-band (nothing above 4 kHz): diarization listened harder")
     if result.speakers:
         notes = {
             s.id: "; ".join(([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes)

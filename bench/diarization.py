@@ -1,6 +1,7 @@
 """Diarization benchmark: DER (pyannote.metrics), speaker count, naming, RTF and peak memory.
 
     .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices [--panels N]]
+        [--telephone N]
         [--library]
 
 DIR holds ``X.wav`` + ``X.rttm`` pairs (default ``../shared/data/diar``: the pyannote sample
@@ -8,11 +9,12 @@ and AMI excerpts). ``--webinars`` adds generated demo webinars of the given leng
 (known turns and names) and reports naming accuracy too. ``--voices`` adds panels built from
 real voices (``../shared/data/voices``; ``--panels`` from the tune pool and as many from the
 held-out report pool, 10 each by default) and the espeak webinar whose five voices differ only
-by variant, through the whole pipeline (named by the words). ``--library`` measures the voice library on real voices:
-recognition of enrolled people and strangers wrongly named, against the threshold. DER is
-reported at collar 0 and 0.5 (pyannote's total width, i.e. ±0.25 s), ``skip_overlap=False``.
-Results go to bench/results.md; the last line is machine-readable: ``der=<mean DER, collar 0,
-over DIR>``.
+by variant, through the whole pipeline (named by the words). ``--telephone N`` runs the first N
+panels of each pool through a telephone line, with and without the narrowband prior.
+``--library`` measures the voice library on real voices: recognition of enrolled people and
+strangers wrongly named, against the threshold. DER is reported at collar 0 and 0.5
+(pyannote's total width, i.e. ±0.25 s), ``skip_overlap=False``. Results go to bench/results.md;
+the last line is machine-readable: ``der=<mean DER, collar 0, over DIR>``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def one(wav: str, rttm: str, extra: dict) -> dict:
         "found": len({t.speaker for t in found.turns}),
         "true": len({who for _, _, who in reference}),
         "far_field": found.far_field,
+        "narrowband": found.narrowband,
         "rtf": seconds / (len(audio) / 16000),
         "peak_rss_mb": peak_rss_mb(),
         "duration": len(audio) / 16000,
@@ -105,9 +108,17 @@ def webinar(minutes: int, folder: str) -> dict:
     }
 
 
-def voice_panel(spec: dict, folder: str) -> dict:
+def heard_as(r: dict) -> str:
+    """How the diarization heard a recording, for the table."""
+    field = "far-field" if r["far_field"] else "near-field"
+    return f"{field}, telephone band" if r["narrowband"] else field
+
+
+def voice_panel(spec: dict, folder: str, params: dict | None = None) -> dict:
     """Child process: a panel of real voices, diarized with the event page's count as a hint
-    (moderator and panelists listed; the audience is not)."""
+    (moderator and panelists listed; the audience is not); with ``spec["telephone"]`` heard
+    through a telephone line (``voices.telephone``), with ``params`` overriding the diarization's
+    defaults."""
     from pipeline.core.wav import load_audio
     from pipeline.stages.diarize import DiarizeParams, diarize
     from pipeline.tools import voices
@@ -122,10 +133,15 @@ def voice_panel(spec: dict, folder: str) -> dict:
         spec["guests"],
         spec["seed"],
     )
-    audio = load_audio(built.wav)
+    wav = built.wav
+    if spec.get("telephone"):
+        wav = voices.telephone(wav, wav.with_suffix(".telephone.wav"))
+    audio = load_audio(wav)
     reference = read_rttm(built.rttm)
     t0 = time.perf_counter()
-    found = diarize(audio, DiarizeParams(hint=1 + len(spec["panelists"])), threads=2)
+    found = diarize(
+        audio, DiarizeParams(hint=1 + len(spec["panelists"]), **(params or {})), threads=2
+    )
     seconds = time.perf_counter() - t0
     hypothesis = [(t.start, t.end, f"S{t.speaker}") for t in found.turns]
     return {
@@ -133,6 +149,7 @@ def voice_panel(spec: dict, folder: str) -> dict:
         "found": len({t.speaker for t in found.turns}),
         "true": len(built.people),
         "uncertain": len(found.uncertain),
+        "narrowband": found.narrowband,
         "rtf": seconds / (len(audio) / 16000),
         "duration": len(audio) / 16000,
     }
@@ -314,6 +331,51 @@ def voices_section(count: int) -> None:
     print("\n".join(lines))
 
 
+def telephone_section(count: int) -> None:
+    """``count`` real-voice panels of each pool through a telephone line, diarized as they are
+    (heard as telephone band: the narrowband prior) and with that prior off."""
+    from pipeline.tools import voices
+
+    lines = [
+        f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
+        "(as in Voices) through a telephone line, as a dial-in bridge records a call: 300–3400 Hz, "
+        "8 kHz G.711 µ-law and back to 16 kHz (`voices.telephone`, ffmpeg); the reference is "
+        "the clean panel's. Diarize stage alone, the event page's count as the hint. *As heard*: "
+        "read as telephone band, the segmentation's speech prior applies (`narrowband_prior`, "
+        "chosen on the tune pool) and the voices are taken where the model heard speech unaided; "
+        "*prior off*: `narrowband_prior=0`, the diarization of before.",
+        "",
+        "| pool | panels | heard as telephone band | DER collar 0.5, as heard | over 0.05 | exact count | DER collar 0.5, prior off | over 0.05 | exact count |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for pool in ("tune", "report"):
+            runs = {}
+            for label, params in (("heard", None), ("off", {"narrowband_prior": 0.0})):
+                runs[label] = [
+                    child(
+                        {
+                            "kind": "panel",
+                            "spec": {**spec, "telephone": True},
+                            "folder": tmp,
+                            "params": params,
+                        }
+                    )
+                    for spec in voices.panels(VOICES, pool, count)
+                ]
+            cells = [pool, str(count), f"{sum(r['narrowband'] for r in runs['heard'])}/{count}"]
+            for group in runs.values():
+                cells += [
+                    f"{sum(r['der0.5'] for r in group) / count:.3f}",
+                    str(sum(r["der0.5"] > 0.05 for r in group)),
+                    f"{sum(r['found'] == r['true'] for r in group)}/{count}",
+                ]
+            lines.append("| " + " | ".join(cells) + " |")
+            print(lines[-1], file=sys.stderr)
+    write_section("Telephone", "\n".join(lines))
+    print("\n".join(lines))
+
+
 def library_section() -> None:
     """The voice library's recognition and false names against the threshold, per pool."""
     r = child({"kind": "library"})
@@ -349,6 +411,9 @@ def main() -> None:
     parser.add_argument("--voices", action="store_true", help="real-voice panels, similar voices")
     parser.add_argument("--panels", type=int, default=10, help="real-voice panels per pool")
     parser.add_argument(
+        "--telephone", type=int, default=0, help="real-voice panels per pool through a phone line"
+    )
+    parser.add_argument(
         "--library", action="store_true", help="the voice library's threshold curve"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -358,7 +423,7 @@ def main() -> None:
         kind = spec.pop("kind", "file")
         result = {
             "webinar": lambda: webinar(spec["minutes"], spec["folder"]),
-            "panel": lambda: voice_panel(spec["spec"], spec["folder"]),
+            "panel": lambda: voice_panel(spec["spec"], spec["folder"], spec.get("params")),
             "similar": lambda: similar_voices(spec["folder"], spec["rotate"]),
             "library": library_curve,
             "file": lambda: one(spec["wav"], spec["rttm"], spec["extra"]),
@@ -367,9 +432,11 @@ def main() -> None:
         return
     if args.voices:
         voices_section(args.panels)
+    if args.telephone:
+        telephone_section(args.telephone)
     if args.library:
         library_section()
-    if args.voices or args.library:
+    if args.voices or args.telephone or args.library:
         return
 
     rows = []
@@ -390,7 +457,7 @@ def main() -> None:
     for name, r in rows:
         lines.append(
             f"| {name} | {r['duration']:.0f} | {r['der0']:.3f} | {r['der0.25']:.3f} | {r['der0.5']:.3f} | "
-            f"{r['found']} / {r['true']} | {'far-field' if r['far_field'] else 'near-field'} | "
+            f"{r['found']} / {r['true']} | {heard_as(r)} | "
             f"{r['rtf']:.3f} | {r['peak_rss_mb']:.0f} |"
         )
     ami = [r for name, r in rows if name != "sample"]

@@ -21,7 +21,7 @@ from pipeline.stages import diarize as diarization
 from pipeline.stages import extract as media
 from pipeline.stages.diarize import DiarizeParams, diarize
 from pipeline.stages.extract import ExtractParams
-from pipeline.tools import demo
+from pipeline.tools import demo, voices
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
 from tests.helpers import truth
 
@@ -174,7 +174,7 @@ def test_shared_embeddings_cut_the_embedding_work_and_keep_the_result(demo_run):
     audio = load_audio(demo_run.out_dir / "audio.wav")
     opts = DiarizeParams(hint=4)
     starts = diarization._window_starts(len(audio), opts.step)
-    activity, _ = diarization.segment(audio, starts, replace(opts, far_field=False))
+    activity = diarization.segment(audio, starts, replace(opts, far_field=False)).activity
     feats = diarization.fbank(audio)
     alone, keys, _ = diarization.embed(feats, starts, activity, replace(opts, reuse=1))
     shared, shared_keys, trusted = diarization.embed(feats, starts, activity, opts)
@@ -290,8 +290,8 @@ def test_far_field_prior_hears_quiet_distant_speech(demo_run):
         load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR], 0.01, 0.3, 0.002
     )
     starts = diarization._window_starts(len(audio), 5.0)
-    plain, _ = diarization.segment(audio, starts, DiarizeParams(far_field=False))
-    prior, _ = diarization.segment(audio, starts, DiarizeParams(far_field=True))
+    plain = diarization.segment(audio, starts, DiarizeParams(far_field=False)).activity
+    prior = diarization.segment(audio, starts, DiarizeParams(far_field=True)).activity
     assert plain.sum() > 0 and np.all(prior.max(axis=2) >= plain.max(axis=2))
     assert prior.sum() > 1.05 * plain.sum()
 
@@ -302,10 +302,32 @@ def test_far_field_is_decided_from_the_recording(demo_run):
     audio = load_audio(demo_run.out_dir / "audio.wav")[: 60 * diarization.SR]
     starts = diarization._window_starts(len(audio), 5.0)
     for signal, expected in ((audio, False), (distant(audio, 0.01, 0.3, 0.003), True)):
-        auto, far_field = diarization.segment(signal, starts, DiarizeParams(far_field=None))
-        assert far_field is expected
-        forced = diarization.segment(signal, starts, DiarizeParams(far_field=expected))[0]
-        assert np.array_equal(auto, forced)
+        auto = diarization.segment(signal, starts, DiarizeParams(far_field=None))
+        assert auto.far_field is expected and not auto.narrowband
+        forced = diarization.segment(signal, starts, DiarizeParams(far_field=expected))
+        assert np.array_equal(auto.activity, forced.activity)
+
+
+def test_telephone_band_audio_is_heard_as_such_and_listened_to_harder(demo_run, tmp_path):
+    """The demo through a telephone line (300–3400 Hz, 8 kHz µ-law, by ffmpeg): nothing left
+    above 4.5 kHz, so it is read as narrowband and the speech prior applies (more speech than
+    without it, in every frame heard before), while the voices are taken where the model heard
+    speech unaided; the demo as recorded is wideband and untouched."""
+    wav = demo_run.out_dir / "audio.wav"
+    line = load_audio(voices.telephone(wav, tmp_path / "line.wav"))[: 60 * diarization.SR]
+    audio = load_audio(wav)[: 60 * diarization.SR]
+    assert diarization.high_band_db(audio) > -10 and diarization.high_band_db(line) < -30
+    starts = diarization._window_starts(len(audio), 5.0)
+    plain = diarization.segment(audio, starts, DiarizeParams())
+    louder = diarization.segment(audio, starts, DiarizeParams(narrowband_prior=9.0))
+    assert not plain.narrowband and np.array_equal(plain.activity, louder.activity)
+    assert plain.voiced is plain.activity
+    heard = diarization.segment(line, starts, DiarizeParams())
+    assert heard.narrowband and not heard.far_field
+    unaided = diarization.segment(line, starts, DiarizeParams(narrowband_prior=0.0))
+    assert np.all(heard.activity.max(axis=2) >= unaided.activity.max(axis=2))
+    assert heard.activity.sum() > unaided.activity.sum()
+    assert np.array_equal(heard.voiced, unaided.activity)
 
 
 DOWNSTREAM_OF_DIARIZE = {"name", "export", "topics", "slides", "summarize"}

@@ -293,18 +293,21 @@ class Turn:
 @dataclass(frozen=True)
 class Diarization:
     """Who spoke when (``diarization.json``), whether the audio was heard as far-field (room
-    microphones), speakers marked uncertain (with why), and each turn's voice: a normalised
-    speaker embedding, zeros where the turn had too little clean speech (``voices.npy``)."""
+    microphones), speakers marked uncertain (with why), each turn's voice: a normalised
+    speaker embedding, zeros where the turn had too little clean speech (``voices.npy``), and
+    whether the audio was heard as telephone-band."""
 
     turns: list[Turn]
     far_field: bool
     voices: np.ndarray = field(default_factory=lambda: np.zeros((0, 192), np.float32))
     uncertain: dict[int, str] = field(default_factory=dict)
+    narrowband: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "turns": [[t.start, t.end, t.speaker] for t in self.turns],
             "far_field": self.far_field,
+            "narrowband": self.narrowband,
             "uncertain": {str(k): v for k, v in sorted(self.uncertain.items())},
         }
 
@@ -314,7 +317,7 @@ class Diarization:
         if voices is None:
             voices = np.zeros((len(turns), 192), np.float32)
         uncertain = {int(k): v for k, v in data.get("uncertain", {}).items()}
-        return cls(turns, data["far_field"], voices, uncertain)
+        return cls(turns, data["far_field"], voices, uncertain, data["narrowband"])
 
 
 # --- name -----------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ class RunResult:
     speakers: list[SpeakerInfo]
     summary_dir: Path
     far_field: bool  # the diarization read the audio as far-field (room microphones)
+    narrowband: bool  # … and as telephone-band (nothing above ≈ 4 kHz)
     stages: list[StageOutcome] = field(default_factory=list)
     review_notes: list[str] = field(default_factory=list)  # corrections that found nothing
     outputs: list[Path] = field(default_factory=list)  # the files a user reads
@@ -512,6 +513,7 @@ def _finish(
         results["name"].speakers,
         ctx.summary_dir,
         results["diarize"].far_field,
+        results["diarize"].narrowband,
         outcomes,
         notes,
         outputs,

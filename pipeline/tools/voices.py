@@ -227,6 +227,25 @@ def build(
     return files
 
 
+def telephone(source: Path, target: Path) -> Path:
+    """``source`` as a dial-in bridge records it: 300–3400 Hz, 8 kHz G.711 µ-law, back to 16 kHz
+    mono 16-bit WAV at ``target`` (ffmpeg both ways)."""
+    import tempfile
+
+    import ffmpeg
+
+    quiet = ("-nostdin", "-loglevel", "error")
+    with tempfile.TemporaryDirectory() as work, atomic_path(target) as tmp:
+        line = str(Path(work) / "line.wav")
+        ffmpeg.input(str(source)).output(
+            line, af="highpass=f=300,lowpass=f=3400", ar=8000, ac=1, acodec="pcm_mulaw"
+        ).global_args(*quiet).run(capture_stdout=True, capture_stderr=True)
+        ffmpeg.input(line).output(str(tmp), ar=SR, ac=1, acodec="pcm_s16le", f="wav").global_args(
+            *quiet
+        ).run(overwrite_output=True, capture_stdout=True, capture_stderr=True)
+    return target
+
+
 def panels(root: Path, pool: str, count: int = 3) -> list[dict]:
     """``count`` panel casts from a pool: each a moderator, four panelists and two audience
     members, different people and seeds per panel."""
