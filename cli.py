@@ -137,7 +137,9 @@ def _report(result: RunResult, quiet: bool) -> None:
     if result.far_field:
         out.print("audio heard as far-field (room microphones): diarization listened harder")
     if result.narrowband:
-        out.print("audio heard as telephone-band (nothing above 4 kHz): diarization listened harder")
+        out.print(
+            "audio heard as telephone-band (nothing above 4 kHz): diarization listened harder"
+        )
     if result.speakers:
         notes = {
             s.id: "; ".join(([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes)
