@@ -124,15 +124,7 @@ def voice_panel(spec: dict, folder: str, params: dict | None = None) -> dict:
     from pipeline.tools import voices
     from pipeline.tools.evaluate import read_rttm
 
-    built = voices.build(
-        VOICES,
-        Path(folder),
-        spec["name"],
-        spec["moderator"],
-        spec["panelists"],
-        spec["guests"],
-        spec["seed"],
-    )
+    built = voices.build_panel(VOICES, Path(folder), spec)
     wav = built.wav
     if spec.get("telephone"):
         wav = voices.telephone(wav, wav.with_suffix(".telephone.wav"))

@@ -353,16 +353,7 @@ def test_real_voices_panel_is_counted_exactly_with_a_low_der(pool, tmp_path):
     """A panel of real people (a moderator with short turns, four panelists, two audience
     questions, overlaps, levels of their own): every person found, DER ≤ 5 % (collar 0.5).
     The first panel of each pool (the report pool's people were never tuned on)."""
-    spec = voices.panels(VOICES, pool)[0]
-    built = voices.build(
-        VOICES,
-        tmp_path,
-        spec["name"],
-        spec["moderator"],
-        spec["panelists"],
-        spec["guests"],
-        spec["seed"],
-    )
+    built = voices.build_panel(VOICES, tmp_path, voices.panels(VOICES, pool)[0])
     audio = load_audio(built.wav)
     found = diarize(audio, DiarizeParams(hint=5), threads=2)
     hypothesis = [(t.start, t.end, f"S{t.speaker}") for t in found.turns]
@@ -376,16 +367,7 @@ def test_a_panel_recorded_through_a_telephone_line_is_still_counted_and_heard(po
     """The same kind of panel through a dial-in bridge (300–3400 Hz, 8 kHz µ-law): read as
     telephone band, everyone found at DER ≤ 5 %; without the narrowband prior the segmentation
     misses speech it now hears (DER higher by more than a point)."""
-    spec = voices.panels(VOICES, pool)[0]
-    built = voices.build(
-        VOICES,
-        tmp_path,
-        spec["name"],
-        spec["moderator"],
-        spec["panelists"],
-        spec["guests"],
-        spec["seed"],
-    )
+    built = voices.build_panel(VOICES, tmp_path, voices.panels(VOICES, pool)[0])
     audio = load_audio(voices.telephone(built.wav, tmp_path / "line.wav"))
     reference = read_rttm(built.rttm)
     scores = {}

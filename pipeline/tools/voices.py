@@ -227,6 +227,19 @@ def build(
     return files
 
 
+def build_panel(root: Path, folder: Path, spec: dict) -> VoiceWebinar:
+    """``build`` for one of ``panels``' casts."""
+    return build(
+        root,
+        folder,
+        spec["name"],
+        spec["moderator"],
+        spec["panelists"],
+        spec["guests"],
+        spec["seed"],
+    )
+
+
 def telephone(source: Path, target: Path) -> Path:
     """``source`` as a dial-in bridge records it: 300–3400 Hz, 8 kHz G.711 µ-law, back to 16 kHz
     mono 16-bit WAV at ``target`` (ffmpeg both ways)."""
