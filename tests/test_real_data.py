@@ -80,6 +80,37 @@ def test_real_meeting_audio_is_read_as_far_field():
         assert auto < score(name, False)[0]
 
 
+@pytest.mark.skipif(
+    not (SHARED_DATA / "diar" / "trn07.rttm").exists(), reason="../shared/data/diar not present"
+)
+def test_real_telephone_recordings_are_told_from_wideband_ones():
+    """The pyannote sample and the 8-kHz Harvard sentences carry nothing above 4 kHz: read as
+    telephone band; the AMI excerpts (room microphones) and the lecture (WebM/Opus) carry their
+    "s" sounds: wideband — each far from the −20 dB line."""
+    import ffmpeg
+    import numpy as np
+
+    from pipeline.stages.diarize import DiarizeParams, high_band_db
+
+    def heard(path):  # as the extract stage hands it on: 16 kHz mono 16-bit
+        out, _ = (
+            ffmpeg.input(str(path))
+            .output("pipe:", format="s16le", ac=1, ar=16000)
+            .run(capture_stdout=True, capture_stderr=True)
+        )
+        return np.frombuffer(out, np.int16)
+
+    line = DiarizeParams().narrowband_db
+    telephone = [SHARED_DATA / "diar" / "sample.wav", ASR / "OSR_us_000_0034_8k.wav"]
+    wideband = [
+        *sorted((SHARED_DATA / "diar").glob("trn0*.wav")),
+        *(SHARED_DATA / "media").glob("*.webm"),
+    ]
+    for path in [*telephone, *wideband]:
+        measured = high_band_db(heard(path))
+        assert (measured < line - 10) if path in telephone else (measured > line + 8), path
+
+
 def test_the_first_20000_bytes_of_jfk_are_told_to_be_truncated(tmp_path):
     """The issue's case: the header announces 11 s, far less decodes."""
     cut = tmp_path / "jfk.flac"
