@@ -260,6 +260,13 @@ def run_child(wav: Path, rttm: Path, extra: dict | None = None) -> dict:
     return child({"kind": "file", "wav": str(wav), "rttm": str(rttm), "extra": extra or {}})
 
 
+def _tally(group: list[dict]) -> tuple[float, int, int]:
+    """Panels' mean DER (collar 0.5), how many are over 5 %, how many counted exactly."""
+    mean = sum(r["der0.5"] for r in group) / len(group)
+    over = sum(r["der0.5"] > 0.05 for r in group)
+    return mean, over, sum(r["found"] == r["true"] for r in group)
+
+
 def voices_section(count: int) -> None:
     """``count`` real-voice panels of each pool (tune, report) and the similar-voices espeak
     webinar; the first ``SHOWN_PANELS`` of a pool get a row each, the rest a summary line."""
@@ -295,9 +302,7 @@ def voices_section(count: int) -> None:
             if count > SHOWN_PANELS:
                 summaries.append((f"{pool}, all {count}", group))
             for label, some in summaries:
-                mean = sum(r["der0.5"] for r in some) / len(some)
-                over = sum(r["der0.5"] > 0.05 for r in some)
-                exact = sum(r["found"] == r["true"] for r in some)
+                mean, over, exact = _tally(some)
                 lines.append(
                     f"| **{label}** | | | | **{mean:.3f}** ({over} over 0.05) | "
                     f"{exact}/{len(some)} exact | | |"
@@ -357,11 +362,8 @@ def telephone_section(count: int) -> None:
                 ]
             cells = [pool, str(count), f"{sum(r['narrowband'] for r in runs['heard'])}/{count}"]
             for group in runs.values():
-                cells += [
-                    f"{sum(r['der0.5'] for r in group) / count:.3f}",
-                    str(sum(r["der0.5"] > 0.05 for r in group)),
-                    f"{sum(r['found'] == r['true'] for r in group)}/{count}",
-                ]
+                mean, over, exact = _tally(group)
+                cells += [f"{mean:.3f}", str(over), f"{exact}/{count}"]
             lines.append("| " + " | ".join(cells) + " |")
             print(lines[-1], file=sys.stderr)
     write_section("Telephone", "\n".join(lines))

@@ -180,11 +180,12 @@ def high_band_db(audio: np.ndarray, size: int = 512) -> float:
     starts = np.linspace(0, len(audio) - size, min(BAND_FRAMES, len(audio) // size)).astype(int)
     frames = np.stack([as_float(audio[s : s + size]) for s in starts]) * np.hanning(size)
     power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    loud = power.sum(axis=1) >= 1e-3 * max(float(np.quantile(power.sum(axis=1), 0.99)), 1e-20)
+    energy = power.sum(axis=1)
+    loud = power[energy >= 1e-3 * max(float(np.quantile(energy, 0.99)), 1e-20)]
     freq = np.fft.rfftfreq(size, 1 / SR)
-    high = power[loud][:, (freq >= 4500) & (freq < 7500)].sum(axis=1)
-    low = power[loud][:, (freq >= 300) & (freq < 4000)].sum(axis=1)
-    ratio = float(np.quantile(high / np.maximum(low, 1e-20), 0.95)) if loud.any() else 1.0
+    high = loud[:, (freq >= 4500) & (freq < 7500)].sum(axis=1)
+    low = loud[:, (freq >= 300) & (freq < 4000)].sum(axis=1)
+    ratio = float(np.quantile(high / np.maximum(low, 1e-20), 0.95)) if len(loud) else 1.0
     return float(10 * np.log10(max(ratio, 1e-12)))
 
 
