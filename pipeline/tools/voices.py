@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import fftconvolve
 
 from ..core.store import atomic_path, atomic_write
 from ..outputs.formats import rttm_line
@@ -178,8 +180,11 @@ def build(
     panelists: list[str],
     guests: list[str],
     seed: int,
+    rooms: Mapping[str, np.ndarray] | None = None,
 ) -> VoiceWebinar:
-    """Write ``<name>.wav`` (16 kHz mono), ``<name>.rttm`` and ``<name>.truth.json``."""
+    """Write ``<name>.wav`` (16 kHz mono), ``<name>.rttm`` and ``<name>.truth.json``. ``rooms``
+    gives a person's room as heard by their microphone (an impulse response): their speech is
+    convolved with it, its tail rings on after the turn, the reference still marks the speech."""
     rng = random.Random(seed)
     everyone = people(root)
     cast = [moderator, *panelists, *guests]
@@ -196,13 +201,14 @@ def build(
             continue
         overlap = rng.random() < 0.2 and turns and turns[-1].speaker != speaker
         start = cursor - int(rng.uniform(0.2, 0.7) * SR) if overlap else cursor
-        pieces.append((start, audio.astype(np.float32)))
+        heard = fftconvolve(audio, rooms[speaker]) if rooms and speaker in rooms else audio
+        pieces.append((start, heard.astype(np.float32)))
         for a, b in _speech(audio):  # the reference marks speech, not the pauses inside a turn
             turns.append(
                 Turn(speaker, round((start + a) / SR, 3), round((start + b) / SR, 3), role)
             )
         cursor = start + len(audio) + int(rng.uniform(0.25, 1.2) * SR)
-    mix = np.zeros(cursor + SR, np.float32)
+    mix = np.zeros(max(cursor, *(s + len(a) for s, a in pieces)) + SR, np.float32)
     for start, audio in pieces:
         mix[start : start + len(audio)] += audio
     mix += np.random.default_rng(seed).normal(0, 1e-4, len(mix)).astype(np.float32)  # room tone
@@ -228,7 +234,8 @@ def build(
 
 
 def build_panel(root: Path, folder: Path, spec: dict) -> VoiceWebinar:
-    """``build`` for one of ``panels``' casts."""
+    """``build`` for one of ``panels``' casts; ``spec["room"]`` ("own" or "shared") puts its
+    people in reverberant rooms (``rooms``)."""
     return build(
         root,
         folder,
@@ -237,7 +244,56 @@ def build_panel(root: Path, folder: Path, spec: dict) -> VoiceWebinar:
         spec["panelists"],
         spec["guests"],
         spec["seed"],
+        rooms(spec, spec["room"]) if spec.get("room") else None,
     )
+
+
+def room_response(
+    rng: np.random.Generator,
+    rt60: float,
+    distance: float,
+    size: np.ndarray | None = None,
+    microphone: np.ndarray | None = None,
+) -> np.ndarray:
+    """The impulse response from a talker ``distance`` metres from a microphone in a shoebox
+    room whose reverberation time is ``rt60`` seconds (image-source method, pyroomacoustics;
+    Sabine's formula gives the walls' absorption), scaled to unit energy — the platform's gain
+    control sets the level. A random room and microphone place unless given."""
+    import pyroomacoustics as pra
+
+    if size is None:
+        size = np.array([rng.uniform(4, 8), rng.uniform(3, 6), rng.uniform(2.5, 3.2)])
+    if microphone is None:
+        microphone = size * [rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7), 0] + [0, 0, 0.8]
+    for _ in range(100):  # a mouth at seated height, inside the room, half a metre from walls
+        angle = rng.uniform(0, 2 * np.pi)
+        source = microphone + np.array([distance * np.cos(angle), distance * np.sin(angle), 0.4])
+        if np.all(source > 0.5) and np.all(source < size - 0.5):
+            break
+    else:  # no such place that far away: the nearest one inside
+        source = np.clip(source, 0.5, size - 0.5)
+    absorption, order = pra.inverse_sabine(rt60, size)
+    room = pra.ShoeBox(size, fs=SR, materials=pra.Material(absorption), max_order=order)
+    room.add_source(source)
+    room.add_microphone(microphone)
+    room.compute_rir()
+    response = np.asarray(room.rir[0][0], np.float64)
+    return response / np.linalg.norm(response)
+
+
+def rooms(spec: dict, layout: str) -> dict[str, np.ndarray]:
+    """Each person of a panel as their microphone hears them. ``own``: everyone at home or in
+    an office of their own (reverberation 0.2–0.8 s, 0.3–1.5 m from a laptop's microphone);
+    ``shared``: a hybrid meeting, everyone in one room (6–9 × 4–7 m, 0.4–0.8 s) 1–3 m from
+    one microphone on the table."""
+    rng = np.random.default_rng(spec["seed"])
+    cast = [spec["moderator"], *spec["panelists"], *spec["guests"]]
+    if layout == "own":
+        return {p: room_response(rng, rng.uniform(0.2, 0.8), rng.uniform(0.3, 1.5)) for p in cast}
+    size = np.array([rng.uniform(6, 9), rng.uniform(4, 7), 3.0])
+    microphone = size * [0.5, 0.5, 0] + [0, 0, 0.8]
+    rt60 = rng.uniform(0.4, 0.8)
+    return {p: room_response(rng, rt60, rng.uniform(1, 3), size, microphone) for p in cast}
 
 
 def telephone(source: Path, target: Path) -> Path:
