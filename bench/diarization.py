@@ -330,10 +330,22 @@ def voices_section(count: int) -> None:
     print("\n".join(lines))
 
 
+def _panels_as(
+    pool: str, count: int, folder: str, change: dict, params: dict | None = None
+) -> list[dict]:
+    """The first ``count`` panels of a pool, each with ``change`` to its spec (how it is
+    heard), diarized in a child process with ``params``."""
+    from pipeline.tools import voices
+
+    return [
+        child({"kind": "panel", "spec": {**spec, **change}, "folder": folder, "params": params})
+        for spec in voices.panels(VOICES, pool, count)
+    ]
+
+
 def telephone_section(count: int) -> None:
     """``count`` real-voice panels of each pool through a telephone line, diarized as they are
     (heard as telephone band: the narrowband prior) and with that prior off."""
-    from pipeline.tools import voices
 
     lines = [
         f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
@@ -351,17 +363,7 @@ def telephone_section(count: int) -> None:
         for pool in ("tune", "report"):
             runs = {}
             for label, params in (("heard", None), ("off", {"narrowband_prior": 0.0})):
-                runs[label] = [
-                    child(
-                        {
-                            "kind": "panel",
-                            "spec": {**spec, "telephone": True},
-                            "folder": tmp,
-                            "params": params,
-                        }
-                    )
-                    for spec in voices.panels(VOICES, pool, count)
-                ]
+                runs[label] = _panels_as(pool, count, tmp, {"telephone": True}, params)
             cells = [pool, str(count), f"{sum(r['narrowband'] for r in runs['heard'])}/{count}"]
             for group in runs.values():
                 mean, over, exact = _tally(group)
@@ -374,7 +376,6 @@ def telephone_section(count: int) -> None:
 
 def rooms_section(count: int) -> None:
     """``count`` real-voice panels of each pool with their people in reverberant rooms."""
-    from pipeline.tools import voices
 
     lines = [
         f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
@@ -392,10 +393,7 @@ def rooms_section(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for pool in ("tune", "report"):
             for layout, label in (("own", "own rooms"), ("shared", "shared room")):
-                group = [
-                    child({"kind": "panel", "spec": {**spec, "room": layout}, "folder": tmp})
-                    for spec in voices.panels(VOICES, pool, count)
-                ]
+                group = _panels_as(pool, count, tmp, {"room": layout})
                 mean, over, exact = _tally(group)
                 far = sum(r["far_field"] for r in group)
                 lines.append(
