@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import onnxruntime
@@ -96,6 +97,12 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
     (got,) = onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
     with torch.inference_mode():
         assert np.allclose(got, network(torch.from_numpy(x)).numpy(), atol=1e-6)
+    twin = tmp_path / "other-venv" / "weights.pt"  # the same package in another install
+    twin.parent.mkdir()
+    twin.write_bytes(b"first")
+    os.utime(twin, ns=(1, 1))
+    assert onnx.onnx_model("toy", twin, build) == path and len(builds) == 1
+    assert onnx.onnx_model("toy", weights, build) == path and len(builds) == 1
     weights.write_bytes(b"second")  # other weights (a reinstalled package)
     onnx.onnx_model("toy", weights, build)
     assert len(builds) == 2
@@ -103,7 +110,7 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
     (path.parent / ".toy.onnx.x1y2.tmp").write_bytes(b"half an export")  # a killed export's
     onnx.onnx_model("toy", weights, build)
     assert len(builds) == 3 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
-    assert sorted(p.name for p in path.parent.iterdir()) == [
+    assert sorted(p.name for p in path.parent.iterdir()) == [  # the digests live elsewhere
         "toy.onnx",
         "toy.onnx.lock",
         "toy.source",

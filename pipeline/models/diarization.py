@@ -15,7 +15,7 @@ import numpy as np
 from ..core.errors import PipelineError
 from ..core.store import atomic_write
 from . import onnx
-from .cache import stamp
+from .cache import digest
 
 SR = 16000
 WINDOW = 10.0  # seconds the segmentation model sees
@@ -69,7 +69,7 @@ def segmentation_layout() -> tuple[np.ndarray, dict[str, Any]]:
     target = onnx.onnx_path(SEGMENTATION[0]).with_suffix(".layout.json")
     try:
         data = json.loads(target.read_text())
-        if data["weights"] == stamp(weights):
+        if data["weights"] == digest(weights):
             return np.array(data["mapping"], np.float32), data["config"]
     except (OSError, ValueError, KeyError):
         pass
@@ -78,7 +78,7 @@ def segmentation_layout() -> tuple[np.ndarray, dict[str, Any]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(
         target,
-        json.dumps({"weights": stamp(weights), "mapping": mapping.tolist(), "config": config}),
+        json.dumps({"weights": digest(weights), "mapping": mapping.tolist(), "config": config}),
     )
     return mapping.astype(np.float32), config
 

@@ -12,7 +12,7 @@ from typing import Any
 from filelock import FileLock
 
 from ..core.store import atomic_path, atomic_write
-from .cache import cache_dir, stamp
+from .cache import cache_dir, digest, stamp
 
 ONNX_EXPORT = 1  # bump when the export settings below change: cached exports are redone
 
@@ -35,7 +35,7 @@ def onnx_model(
     CPU, same outputs to 1e-5 (see README, Performance)."""
     target = onnx_path(name)
     marker = target.with_suffix(".source")
-    source = f"{stamp(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
+    source = f"{digest(weights)}|torch {metadata.version('torch')}|export {ONNX_EXPORT}"
 
     def ready() -> bool:
         try:
