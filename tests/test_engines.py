@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import numpy as np
 import onnxruntime
@@ -115,6 +116,38 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
         "toy.onnx.lock",
         "toy.source",
     ]
+
+
+def test_a_read_only_prepared_cache_serves_another_install(tmp_path, monkeypatch):
+    """A cache prepared once (``models prepare`` by an administrator) and then mounted read-only
+    serves an install whose weights are the same bytes at another place: nothing is rebuilt,
+    and the digest it cannot remember does not stop the run."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("WEBINAR_PIPELINE_CACHE", str(cache))
+    weights = tmp_path / "admin" / "weights.pt"
+    weights.parent.mkdir()
+    weights.write_bytes(b"packaged weights")
+    builds = []
+
+    def build():
+        builds.append(1)
+        network = torch.nn.Linear(4, 2).eval()
+        return network, {"input": np.zeros((2, 4), np.float32)}, {"input": {0: "n"}}
+
+    path = onnx.onnx_model("toy", weights, build)
+    user = tmp_path / "user" / "weights.pt"
+    user.parent.mkdir()
+    user.write_bytes(b"packaged weights")
+    bound = subprocess.run(["mount", "--bind", str(cache), str(cache)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount here ({bound.stderr.decode().strip()})")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(cache)], check=True)
+        with pytest.raises(OSError):
+            (cache / "probe").write_text("x")  # read-only indeed, even for root
+        assert onnx.onnx_model("toy", user, build) == path and len(builds) == 1
+    finally:
+        subprocess.run(["umount", "-l", str(cache)], check=False)
 
 
 def test_converted_checkpoint_matches_the_ctranslate2_weights():

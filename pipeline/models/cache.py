@@ -43,6 +43,9 @@ def digest(path: Path) -> str:
         pass
     with path.open("rb") as f:
         value = hashlib.file_digest(f, "sha256").hexdigest()
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(memo, json.dumps({"path": str(path), "stamp": now, "sha256": value}))
+    try:  # remembered when the cache is writable; a read-only shared cache hashes each time
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(memo, json.dumps({"path": str(path), "stamp": now, "sha256": value}))
+    except OSError:
+        pass
     return value
