@@ -346,7 +346,6 @@ def _panels_as(
 def telephone_section(count: int) -> None:
     """``count`` real-voice panels of each pool through a telephone line, diarized as they are
     (heard as telephone band: the narrowband prior) and with that prior off."""
-
     lines = [
         f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
         "(as in Voices) through a telephone line, as a dial-in bridge records a call: 300–3400 Hz, "
@@ -376,7 +375,6 @@ def telephone_section(count: int) -> None:
 
 def rooms_section(count: int) -> None:
     """``count`` real-voice panels of each pool with their people in reverberant rooms."""
-
     lines = [
         f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
         "(as in Voices), every person's speech convolved with a room's impulse response "

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from pipeline.service.runner import RunResult
 from pipeline.tools import demo
@@ -15,6 +19,20 @@ from pipeline.tools.evaluate import topic_agreement, wer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@contextlib.contextmanager
+def mounted(target: Path, *args: str) -> Iterator[None]:
+    """``mount ARGS TARGET`` for the duration (the test is skipped where mounting is not
+    allowed), then a lazy unmount."""
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", *args, str(target)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount here ({done.stderr.decode().strip()})")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pipeline.stages import extract as media
 from pipeline.stages.extract import ExtractParams
 from pipeline.stages.transcribe import TranscribeParams, clips, reread, transcribe, unheard
 from pipeline.tools.evaluate import wer
+from tests.helpers import mounted
 
 
 @pytest.fixture(scope="module")
@@ -138,16 +139,11 @@ def test_a_read_only_prepared_cache_serves_another_install(tmp_path, monkeypatch
     user = tmp_path / "user" / "weights.pt"
     user.parent.mkdir()
     user.write_bytes(b"packaged weights")
-    bound = subprocess.run(["mount", "--bind", str(cache), str(cache)], capture_output=True)
-    if bound.returncode != 0:
-        pytest.skip(f"cannot bind-mount here ({bound.stderr.decode().strip()})")
-    try:
+    with mounted(cache, "--bind", str(cache)):
         subprocess.run(["mount", "-o", "remount,bind,ro", str(cache)], check=True)
         with pytest.raises(OSError):
             (cache / "probe").write_text("x")  # read-only indeed, even for root
         assert onnx.onnx_model("toy", user, build) == path and len(builds) == 1
-    finally:
-        subprocess.run(["umount", "-l", str(cache)], check=False)
 
 
 def test_converted_checkpoint_matches_the_ctranslate2_weights():

@@ -9,7 +9,7 @@ import hashlib
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,27 +17,13 @@ import pytest
 
 from pipeline.models import weights as models
 from pipeline.tools import demo
-from tests.helpers import ROOT, run_cli, run_python
+from tests.helpers import ROOT, mounted, run_cli, run_python
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *args], check=True)
-
-
-@contextlib.contextmanager
-def tmpfs(path: Path, options: str) -> Iterator[None]:
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()})")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @dataclass
@@ -244,7 +230,8 @@ def test_hostile_input(name, tmp_path, short_clip):
     bystander = work / "keep" / "other-webinar.txt"
     bystander.parent.mkdir()
     bystander.write_text("someone else's work\n")
-    with tmpfs(work / "out", case.mount) if case.mount else contextlib.nullcontext():
+    tmpfs = ("-t", "tmpfs", "-o", case.mount, "tmpfs")
+    with mounted(work / "out", *tmpfs) if case.mount else contextlib.nullcontext():
         args = case.make(work, short_clip)
         before = tree(work / "keep")
         extra = [] if "--model" in args else ["--model", "tiny.en"]

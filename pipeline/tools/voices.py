@@ -208,7 +208,7 @@ def build(
                 Turn(speaker, round((start + a) / SR, 3), round((start + b) / SR, 3), role)
             )
         cursor = start + len(audio) + int(rng.uniform(0.25, 1.2) * SR)
-    mix = np.zeros(max(cursor, *(s + len(a) for s, a in pieces)) + SR, np.float32)
+    mix = np.zeros(max([cursor, *(s + len(a) for s, a in pieces)]) + SR, np.float32)
     for start, audio in pieces:
         mix[start : start + len(audio)] += audio
     mix += np.random.default_rng(seed).normal(0, 1e-4, len(mix)).astype(np.float32)  # room tone
