@@ -29,7 +29,7 @@ from pipeline.outputs.render import environment, md_escape, render_index, render
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
-from pipeline.stages.summarize import SummarizeParams, abstract, summarize
+from pipeline.stages.summarize import SummarizeParams, abstract, reported, summarize
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -430,7 +430,7 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     points = [
         Point("Energy is conserved in a pendulum.", "Speaker 1", 10.0, "other"),
         Point("The ball comes back to my chin.", "Speaker 1", 40.0, "other"),
-        Point("Heat pumps cut emissions.", "Speaker 2", 70.0, "green"),
+        Point("Heat pumps reduce emissions.", "Speaker 2", 70.0, "green"),
     ]
     takeaways = {"other": points[:2], "green": points[2:]}
     p = SummarizeParams()
@@ -442,7 +442,7 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     on = abstract("Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p)
     opening, body = on.split("\n\n")  # themes only; nobody named: by label
     assert opening == "Lecture was recorded; it touched on green transition."  # 40 %: an aside
-    assert body == "Green transition: Speaker 2 said that heat pumps cut emissions."
+    assert body == "Green transition: Speaker 2 said that heat pumps reduce emissions."
     most = abstract("Lecture", "", {}, {"other": 0.4, "green": 0.6}, themes, takeaways, p)
     assert most.startswith("Lecture was recorded; it was about green transition.\n\n")
     aside = abstract(
@@ -452,6 +452,30 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     named = abstract("Lecture", "", {"Speaker 3": "Ada"}, {"green": 1.0}, themes,
                      {"green": [points[2], replace(points[2], speaker="Speaker 3")]}, p)  # fmt: skip
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
+
+
+@pytest.mark.parametrize(
+    ("point", "told"),
+    [
+        ("After the pandemic, supply chains broke and prices rose.", "that"),
+        ("There are three calls open until March.", "that"),
+        ("What matters is that clusters share data.", "that"),
+        ("For green projects, look at innovation funds and regional funding.", "quote"),
+        ("Diversify your suppliers early.", "quote"),
+        ("Stronger supply chains through shared procurement.", "quote"),
+        ("Artificial intelligence, data platforms, connectivity.", "quote"),
+        ("Very important for all of us: skills.", "quote"),
+    ],
+)
+def test_the_abstract_reports_statements_and_quotes_advice_and_fragments(point, told):
+    """The abstract's "X said that …" only before a statement with a subject; an advice or a
+    list without a verb is quoted (before: "Ada said that for green projects, look at …")."""
+    said, added = reported("Ada", point), reported("Ada", point, again=True)
+    if told == "that":
+        assert said == f"Ada said that {point[0].lower()}{point[1:]}"
+        assert added.startswith("Ada added that ")
+    else:
+        assert said == f"Ada said: “{point}”" and added == f"Ada added: “{point}”"
 
 
 def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):

@@ -49,6 +49,7 @@ from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
 
 OTHER = "other"
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}  # spaCy's English labels
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b|\b(?:we|us|our|ours|you|your)\b", re.I)
 _ENTITY_LABELS = ("ORG", "GPE", "LOC", "LAW", "EVENT", "PRODUCT", "NORP", "FAC")
 DOCUMENTS = ("json", "md", "html", "docx", "pdf")
@@ -312,18 +313,28 @@ def _series(names: list[str], language: str = "en") -> str:
 
 def reported(speaker: str, point: str, again: bool = False, language: str = "en") -> str:
     """``speaker`` said ``point``, in words that add nothing but the connection: "X said that
-    …" (the point's first letter lowered unless it starts a name or an acronym), or a quotation
-    when the point speaks in the first or second person ("we", "our", "you", …) — and always in
-    a language other than English."""
+    …" (the point's first letter lowered unless it starts a name or an acronym) when the point
+    is a statement with a subject; else a quotation — when it speaks in the first or second
+    person ("we", "our", "you", …), when it has no subject (an advice, "Look at the innovation
+    funds.", or a list without a verb, which "said that" would make ungrammatical), and always
+    in a language other than English."""
     _ = translations(language).gettext
-    if language != "en" or _FIRST_PERSON.search(point):
+    doc = None if language != "en" or _FIRST_PERSON.search(point) else text.nlp()(point)
+    if doc is None or not _statement(doc):
         said = _("%(speaker)s added: “%(point)s”") if again else _("%(speaker)s said: “%(point)s”")
         return said % {"speaker": speaker, "point": point}
-    first = text.nlp()(point)[0]
+    first = doc[0]
     proper = first.text.isupper() or first.pos_ == "PROPN"
     body = point if proper else point[:1].lower() + point[1:]
     said = _("%(speaker)s added that %(point)s") if again else _("%(speaker)s said that %(point)s")
     return said % {"speaker": speaker, "point": body}
+
+
+def _statement(doc: Any) -> bool:
+    """Whether a parsed point opens with a statement: its first sentence's root is a verb with a
+    subject (so "X said that …" reads)."""
+    root = next(doc.sents).root
+    return root.pos_ in {"VERB", "AUX"} and any(c.dep_ in _SUBJECTS for c in root.children)
 
 
 def abstract(
