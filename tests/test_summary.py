@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from markdown_it import MarkdownIt
+from markupsafe import escape
 
 from pipeline.core.config import Settings
 from pipeline.core.types import (
@@ -23,13 +24,20 @@ from pipeline.core.types import (
     SpeakerInfo,
     Summary,
     TopicSpan,
+    Word,
 )
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
-from pipeline.stages.summarize import SummarizeParams, abstract, reported, summarize
+from pipeline.stages.summarize import (
+    SummarizeParams,
+    abstract,
+    how_well_heard,
+    reported,
+    summarize,
+)
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT
 
@@ -619,6 +627,73 @@ def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
     assert [pt.start for pt in summary.takeaways["green"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["A"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["B"]] == [30.0]  # nothing whole: the fragment
+
+
+def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is_left():
+    """A takeaway is published as heard: a sentence whose words Whisper gave a low mean
+    probability (likely misheard — "Digital Europe, Problem Support, Skill Training, and Clusters
+    Cannot Light Againer with Univiricity.") is not quoted as a point, nor in the abstract,
+    while better-heard ones are left; with nothing else it still is, rather than nothing."""
+    said = [  # the first is the most central of the three (it shares the most words)
+        "Clusters help small companies with digital skills, testing and funding.",
+        "Clusters give small companies access to digital skills.",
+        "Small companies find funding for testing through clusters.",
+        "Our members cut their emissions by 30 percent since 2019.",
+    ]
+    probabilities = [[0.9, 0.3, 0.4, 0.5, 0.6, 0.4, 0.5, 0.6, 0.7, 0.4], [0.9] * 8, [0.8] * 8,
+                     [0.4, 0.5, 0.6, 0.5, 0.4, 0.6, 0.5, 0.7, 0.5, 0.6]]  # fmt: skip
+    segments = []
+    for i, (text, probs) in enumerate(zip(said, probabilities, strict=True)):
+        words = [
+            Word(10.0 * i + j * 0.5, 10.0 * i + j * 0.5 + 0.4, f" {w}", q)
+            for j, (w, q) in enumerate(zip(text.split(), probs, strict=False))
+        ]
+        segments.append(Segment(i, 10.0 * i, 10.0 * i + 5, text, words))
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), topic, 1.0, [], "content")
+        for i, (t, topic) in enumerate(zip(said, ["digital"] * 3 + ["green"], strict=True))
+    ]
+    heard = how_well_heard([it.sentence for it in items], segments)
+    bound = SummarizeParams().well_heard
+    assert heard[0] < bound <= min(heard[1], heard[2]) and heard[3] < bound
+    themes = {"digital": "Digital transition", "green": "Green transition"}
+    as_said = summarize(items, themes, set(), title="t")  # every sentence taken as well heard
+    assert as_said.takeaways["digital"][0].start == 0.0
+    p = replace(SummarizeParams(), per_topic=1, per_speaker=2)
+    clear = summarize(items, themes, set(), title="t", p=p, heard=heard)
+    assert [pt.start for pt in clear.takeaways["digital"]] != [0.0]
+    assert [pt.start for pt in clear.takeaways["green"]] == [30.0]  # nothing clearer on it
+    assert 0.0 not in [pt.start for pt in clear.by_speaker["A"]]
+    assert "testing and funding" not in clear.abstract
+    assert clear.takeaways["green"][0].unclear  # published, but marked for the reviewer
+    assert not any(pt.unclear for pt in clear.takeaways["digital"])
+    assert clear.figures and all(f.unclear for f in clear.figures)  # 30 percent, 2019
+    assert not any(f.unclear for f in as_said.figures)
+
+
+def test_the_page_marks_the_points_whisper_heard_poorly(demo_run):
+    """Every point taken although Whisper heard it poorly carries a note to check it against
+    the recording, on the page and in the Markdown; the others do not; the abstract quotes no
+    such point for a theme that had a clearer one."""
+    folder = summary_dir(demo_run)
+    data = json.loads((folder / "summary.json").read_text())
+    page = (folder / "summary.html").read_text()
+    markdown = (folder / "summary.md").read_text()
+    note = "heard unclearly — check it against the recording"
+    points = [
+        pt for pts in [*data["takeaways"].values(), *data["by_speaker"].values()] for pt in pts
+    ]
+    for pt in points:
+        lines = [x for x in markdown.splitlines() if x.startswith(f"- {pt['text']}")]
+        assert lines and all((note in x) == pt["unclear"] for x in lines), pt["text"]
+        item = re.search(re.escape(str(escape(pt["text"]))) + r"(.{0,120})", page)
+        assert item and (note in item.group(1)) == pt["unclear"], pt["text"]
+    for f in data["figures"]:
+        rows = [x for x in markdown.splitlines() if f"| {f['text']}" in x]
+        assert rows and all((note in x) == f["unclear"] for x in rows), f["text"]
+    for label, pts in data["takeaways"].items():
+        if any(not pt["unclear"] for pt in pts):
+            assert not any(pt["text"] in data["abstract"] for pt in pts if pt["unclear"]), label
 
 
 def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():

@@ -537,6 +537,7 @@ class Point:
     start: float
     topic: str
     original: str = ""  # the words as said, when ``text`` is their translation
+    unclear: bool = False  # Whisper heard its words poorly: to check against the recording
 
 
 @dataclass
@@ -549,6 +550,7 @@ class Figure:
     speaker: str | None
     start: float
     slide: str = ""  # the slide on screen then ("Slide 3"), if known
+    unclear: bool = False  # Whisper heard its sentence poorly: to check against the recording
 
 
 @dataclass

@@ -58,7 +58,13 @@ def write_docx(
             doc,
             [_(x) for x in ("Figure", "Said", "Who", "When", "Slide")],
             [
-                (f.figure, f.text, f.speaker or unknown, clock(f.start)[:8], f.slide)
+                (
+                    f.figure,
+                    f.text + _unclear(f, _),
+                    f.speaker or unknown,
+                    clock(f.start)[:8],
+                    f.slide,
+                )
                 for f in figure_rows(summary.figures)
             ],
         )
@@ -68,7 +74,7 @@ def write_docx(
             doc.add_paragraph(_text(f"{_('Slides')} {summary.slides_by_topic[topic]}"))
         for p in points:
             who = p.speaker or unknown
-            said = f"{p.text} — {who}, {clock(p.start)[:8]}"
+            said = f"{p.text}{_unclear(p, _)} — {who}, {clock(p.start)[:8]}"
             doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
     if summary.by_speaker:
         doc.add_heading(_("By speaker"), 1)
@@ -77,7 +83,7 @@ def write_docx(
         if speaker in summary.slides_by_speaker:
             doc.add_paragraph(_text(f"{_('Slides')} {summary.slides_by_speaker[speaker]}"))
         for p in points:
-            said = f"{p.text} ({clock(p.start)[:8]})"
+            said = f"{p.text}{_unclear(p, _)} ({clock(p.start)[:8]})"
             doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
     if summary.slides:
         doc.add_heading(_("Slides"), 1)
@@ -121,6 +127,13 @@ def _notes(speaker: Any, gettext: Any) -> str:
     """A speaker's notes, the reason they are uncertain first."""
     uncertain = [f"{gettext('Uncertain')}: {speaker.uncertain}"] if speaker.uncertain else []
     return "; ".join(uncertain + speaker.notes)
+
+
+def _unclear(point: Any, gettext: Any) -> str:
+    """ " (heard unclearly — …)" for a point or figure whose words Whisper heard poorly."""
+    return (
+        f" ({gettext('heard unclearly — check it against the recording')})" if point.unclear else ""
+    )
 
 
 def _original(point: Any, gettext: Any) -> str:

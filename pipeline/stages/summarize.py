@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,8 @@ from ..core.store import atomic_write, read_json, write_json
 from ..core.types import (
     Point,
     Published,
+    Segment,
+    Sentence,
     SentenceTopic,
     SlideMap,
     SlideView,
@@ -65,6 +67,8 @@ class SummarizeParams:
     pin: tuple[float, ...] = ()  # … and the sentences said at these times are pinned
     match_seconds: float = 1.5  # a pin finds the sentence said within this of its time
     min_words: int = 6  # shorter sentences are not takeaways
+    well_heard: float = 0.6  # points whose words Whisper heard with a lower mean probability
+    # come only after every better-heard one (bench/heard.py: chosen on the tune talks)
     mmr_lambda: float = 0.7  # relevance vs novelty
     duplicate: float = 0.85  # cosine above which two sentences say the same thing
     per_topic: int = 5  # takeaways per theme …
@@ -101,7 +105,12 @@ def mmr(
     return sorted(chosen)
 
 
-def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeParams) -> list[int]:
+def _pick(
+    items: list[SentenceTopic], vectors: np.ndarray, heard: np.ndarray, k: int, p: SummarizeParams
+) -> list[int]:
+    """Up to ``k`` central, mutually different points among ``items``; a point Whisper heard
+    poorly (``heard`` under ``p.well_heard``: likely misheard words) only when no well-heard
+    one is left."""
     usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
     # said to its end, as the transcript's sentences end — not cut at a pause or at a
     # translated segment's edge; a fragment ("… but I'm often a") only where nothing else is
@@ -112,7 +121,22 @@ def _pick(items: list[SentenceTopic], vectors: np.ndarray, k: int, p: SummarizeP
     sub = vectors[usable]
     centroid = sub.mean(axis=0)
     relevance = sub @ (centroid / (np.linalg.norm(centroid) + 1e-9))
+    relevance = relevance - 2.0 * (heard[usable] < p.well_heard)  # below every well-heard one
     return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate)]
+
+
+def how_well_heard(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> np.ndarray:
+    """Per sentence, the mean probability Whisper gave the words said in it (the words of its
+    transcript segment inside its time, or the whole segment's for a translated sentence that
+    holds none); 1 where no word probabilities are known."""
+    words = {seg.id: seg.words for seg in segments}
+    heard = np.ones(len(sentences), np.float32)
+    for i, s in enumerate(sentences):
+        said = words.get(s.segment, [])
+        inside = [w for w in said if s.start <= (w.start + w.end) / 2 <= s.end] or said
+        if inside:
+            heard[i] = float(np.mean([w.probability for w in inside]))
+    return heard
 
 
 def _is_point(item: SentenceTopic, min_words: int) -> bool:
@@ -149,6 +173,7 @@ def summarize(
     report: Report | None = None,
     language: str = "en",
     originals: dict[int, str] | None = None,
+    heard: Sequence[float] | None = None,
 ) -> Summary:
     """Everything the summary documents show, from the classified sentences (``themes``: label
     → title, in order) and, given the slide map, the slides with what was said on each and which
@@ -156,10 +181,12 @@ def summarize(
     (Energy Cluster Denmark)"); anonymous speakers only where nobody named spoke to a theme.
     ``language``: the sentences' language (key phrases and entities need the English pipeline;
     figures are read by the language's words); ``originals``: per segment id, the words as said
-    when the sentences are a translation."""
+    when the sentences are a translation; ``heard``: per sentence, how well Whisper heard it
+    (``how_well_heard``; all well when not given)."""
     p = p or SummarizeParams()
     items = list(items)
     originals = originals or {}
+    clear = np.ones(len(items), np.float32) if heard is None else np.asarray(heard, np.float32)
     if not items:
         nothing = translations(language).gettext("No speech was found in this recording.")
         return Summary(nothing, {}, {}, [], [], [])
@@ -173,19 +200,20 @@ def summarize(
             s.start,
             items[i].topic,
             originals.get(s.segment, ""),
+            bool(clear[i] < p.well_heard),
         )
 
     takeaways: dict[str, list[Point]] = {}
     for label in themes:
         idx = [i for i, it in enumerate(items) if it.topic == label]
         k = p.per_topic if label != OTHER else p.per_other
-        picked = _pick([items[i] for i in idx], vectors[idx], k, p)
+        picked = _pick([items[i] for i in idx], vectors[idx], clear[idx], k, p)
         if picked:
             takeaways[label] = [point(idx[j]) for j in picked]
     by_speaker: dict[str, list[Point]] = {}
     for speaker in dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker):
         idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker]
-        picked = _pick([items[i] for i in idx], vectors[idx], p.per_speaker, p)
+        picked = _pick([items[i] for i in idx], vectors[idx], clear[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
     questions = [point(i) for i in _asked(items, listed)]
@@ -206,7 +234,8 @@ def summarize(
         if english
         else ([], [])
     )
-    views = _slide_views(items, vectors, slides, point, p) if slides else []
+    views = _slide_views(items, vectors, clear, slides, point, p) if slides else []
+    poorly = {it.sentence.start for it, c in zip(items, clear, strict=True) if c < p.well_heard}
     takeaways = fix_takeaways(takeaways, items, p, report or Report(), language)
     rewritten: dict[str, str] = {}
     return Summary(
@@ -221,7 +250,7 @@ def summarize(
         views,
         _cite(views, items, lambda it: it.topic, p),
         _cite(views, items, lambda it: it.sentence.speaker, p),
-        figures(items, slides, language),
+        [replace(f, unclear=f.start in poorly) for f in figures(items, slides, language)],
         rewritten,
     )
 
@@ -229,6 +258,7 @@ def summarize(
 def _slide_views(
     items: list[SentenceTopic],
     vectors: np.ndarray,
+    heard: np.ndarray,
     slides: SlideMap,
     point: Callable[[int], Point],
     p: SummarizeParams,
@@ -244,7 +274,9 @@ def _slide_views(
             if any(a <= (it.sentence.start + it.sentence.end) / 2 < b for a, b in shown)
         ]
         picked = (
-            _pick([items[i] for i in inside], vectors[inside], p.per_slide, p) if inside else []
+            _pick([items[i] for i in inside], vectors[inside], heard[inside], p.per_slide, p)
+            if inside
+            else []
         )
         methods = Counter(s.method for s in page.shown)
         first_line = page.text.split(" - ")[0][:80] if page.text else ""
@@ -398,7 +430,8 @@ def abstract(
         anonymous = offtopic or not any(
             who.get(pt.speaker or "") for pt in takeaways.get(label, [])
         )
-        for point in takeaways.get(label, []):
+        # points heard clearly first (the rest only where the theme has nothing clearer)
+        for point in sorted(takeaways.get(label, []), key=lambda pt: pt.unclear):
             speaker = who.get(point.speaker or "") or (point.speaker if anonymous else None)
             repeated = point.speaker in spoken and not offtopic  # a theme: one point a speaker
             if not speaker or repeated or len(sentences) == p.abstract_points:
@@ -547,6 +580,7 @@ class Summarize(Stage):
             report,
             reading,
             originals,
+            how_well_heard([it.sentence for it in topics.sentences], transcript.segments),
         )
         context = {
             "title": title,

@@ -19,7 +19,7 @@ TimedLabel = tuple[float, float, str]  # (start, end, who or what)
 
 
 @cache
-def _normaliser(language: str = "en"):  # type: ignore[no-untyped-def]
+def normaliser(language: str = "en"):  # type: ignore[no-untyped-def]
     from whisper.normalizers import BasicTextNormalizer, EnglishTextNormalizer
 
     return EnglishTextNormalizer() if language == "en" else BasicTextNormalizer()
@@ -29,7 +29,7 @@ def wer(reference: str, hypothesis: str, language: str = "en") -> float:
     """WER of ``hypothesis`` against ``reference``, both normalised (numbers, spelling, case)."""
     import jiwer
 
-    normalise = _normaliser(language)
+    normalise = normaliser(language)
     ref, hyp = normalise(reference), normalise(hypothesis)
     if not ref.strip():
         return 0.0 if not hyp.strip() else 1.0
