@@ -639,9 +639,10 @@ def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is
         "Clusters give small companies access to digital skills.",
         "Small companies find funding for testing through clusters.",
         "Our members cut their emissions by 30 percent since 2019.",
+        "The Univiricity Institute in Berlin opened a new office for the members.",
     ]
     probabilities = [[0.9, 0.3, 0.4, 0.5, 0.6, 0.4, 0.5, 0.6, 0.7, 0.4], [0.9] * 8, [0.8] * 8,
-                     [0.4, 0.5, 0.6, 0.5, 0.4, 0.6, 0.5, 0.7, 0.5, 0.6]]  # fmt: skip
+                     [0.4, 0.5, 0.6, 0.5, 0.4, 0.6, 0.5, 0.7, 0.5, 0.6], [0.3] * 13]  # fmt: skip
     segments = []
     for i, (text, probs) in enumerate(zip(said, probabilities, strict=True)):
         words = [
@@ -651,11 +652,11 @@ def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is
         segments.append(Segment(i, 10.0 * i, 10.0 * i + 5, text, words))
     items = [
         SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), topic, 1.0, [], "content")
-        for i, (t, topic) in enumerate(zip(said, ["digital"] * 3 + ["green"], strict=True))
+        for i, (t, topic) in enumerate(zip(said, ["digital"] * 3 + ["green", "other"], strict=True))
     ]
     heard = how_well_heard([it.sentence for it in items], segments)
     bound = SummarizeParams().well_heard
-    assert heard[0] < bound <= min(heard[1], heard[2]) and heard[3] < bound
+    assert heard[0] < bound <= min(heard[1], heard[2]) and max(heard[3], heard[4]) < bound
     themes = {"digital": "Digital transition", "green": "Green transition"}
     as_said = summarize(items, themes, set(), title="t")  # every sentence taken as well heard
     assert as_said.takeaways["digital"][0].start == 0.0
@@ -669,6 +670,9 @@ def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is
     assert not any(pt.unclear for pt in clear.takeaways["digital"])
     assert clear.figures and all(f.unclear for f in clear.figures)  # 30 percent, 2019
     assert not any(f.unclear for f in as_said.figures)
+    # names and places only from what was heard clearly: a misheard name is no organisation
+    assert {"The Univiricity Institute", "Berlin"} <= {name for name, _, _ in as_said.entities}
+    assert not {"The Univiricity Institute", "Berlin"} & {name for name, _, _ in clear.entities}
 
 
 def test_the_page_marks_the_points_whisper_heard_poorly(demo_run):
@@ -688,6 +692,14 @@ def test_the_page_marks_the_points_whisper_heard_poorly(demo_run):
         assert lines and all((note in x) == pt["unclear"] for x in lines), pt["text"]
         item = re.search(re.escape(str(escape(pt["text"]))) + r"(.{0,120})", page)
         assert item and (note in item.group(1)) == pt["unclear"], pt["text"]
+    for view in data["slides"]:
+        for pt in view["points"]:
+            rows = [
+                x
+                for x in markdown.splitlines()
+                if x.endswith(f": {pt['text']}") or f": {pt['text']} " in x
+            ]
+            assert rows and all((note in x) == pt["unclear"] for x in rows), pt["text"]
     for f in data["figures"]:
         rows = [x for x in markdown.splitlines() if f"| {f['text']}" in x]
         assert rows and all((note in x) == f["unclear"] for x in rows), f["text"]

@@ -102,7 +102,8 @@ def write_docx(
             for p in view.points:
                 who = p.speaker or unknown
                 doc.add_paragraph(
-                    _text(f"{who}: {p.text} ({clock(p.start)[:8]})"), style="List Bullet"
+                    _text(f"{who}: {p.text}{_unclear(p, _)} ({clock(p.start)[:8]})"),
+                    style="List Bullet",
                 )
     if context["segments"]:
         doc.add_heading(_("Transcript"), 1)

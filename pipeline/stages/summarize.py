@@ -226,7 +226,13 @@ def summarize(
     total = sum(durations.values()) or 1.0
     share = {label: round(durations[label] / total, 3) for label in themes if durations[label]}
     english = language == "en"
-    said = [it for it in items if it.function == "content"] or items
+    # what was said, as heard: a misheard name is no programme ("Clusters Cannot Light Againer")
+    content = [i for i, it in enumerate(items) if it.function == "content"]
+    said = (
+        [items[i] for i in content if clear[i] >= p.well_heard]
+        or [items[i] for i in content]
+        or items
+    )
     phrases, entities = (
         _phrases_and_entities(
             " ".join(it.sentence.text for it in said), p.key_phrases, p.entities, listed
