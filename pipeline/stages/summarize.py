@@ -388,10 +388,11 @@ def abstract(
 ) -> str:
     """One opening sentence (title, date, who spoke, the themes — "touched on" when they hold
     under half of the speaking time between them), then a short paragraph per
-    theme with at least ``p.abstract_share`` of the speaking time: its most central content
-    points, attributed to their speakers (when no theme has that share, one paragraph of the
-    talk's most central points; a theme's points come from named speakers, from anonymous ones by
-    their label only when no named speaker made any). Extractive: only the connecting words are
+    theme with at least ``p.abstract_share`` of the speaking time: its takeaways (its most
+    central content points) in the order said, the clearly heard first, one per speaker,
+    attributed to their speakers (when no theme has that share, one paragraph of the talk's most
+    central points; a theme's points come from named speakers, from anonymous ones by their
+    label only when no named speaker made any). Extractive: only the connecting words are
     not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
     fluent (``rewrite``: kept only when it invents no number, name or organisation;
     ``rewritten`` records what happened). Paragraphs are separated by a blank line; the
