@@ -87,11 +87,18 @@ class SummarizeParams:
 
 
 def mmr(
-    vectors: np.ndarray, relevance: np.ndarray, k: int, lam: float = 0.7, duplicate: float = 0.85
+    vectors: np.ndarray,
+    relevance: np.ndarray,
+    k: int,
+    lam: float = 0.7,
+    duplicate: float = 0.85,
+    among: Sequence[int] | None = None,
+    chosen: Sequence[int] = (),
 ) -> list[int]:
-    """Indices of up to ``k`` relevant, mutually different rows (maximal marginal relevance)."""
-    chosen: list[int] = []
-    candidates = list(range(len(vectors)))
+    """Indices of up to ``k`` relevant, mutually different rows (maximal marginal relevance):
+    ``chosen`` and what is added to them from ``among`` (default: every row)."""
+    chosen = list(chosen)
+    candidates = list(range(len(vectors)) if among is None else among)
     while candidates and len(chosen) < k:
         if chosen:
             redundancy = (vectors[candidates] @ vectors[chosen].T).max(axis=1)
@@ -121,8 +128,10 @@ def _pick(
     sub = vectors[usable]
     centroid = sub.mean(axis=0)
     relevance = sub @ (centroid / (np.linalg.norm(centroid) + 1e-9))
-    relevance = relevance - 2.0 * (heard[usable] < p.well_heard)  # below every well-heard one
-    return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate)]
+    clear = heard[usable] >= p.well_heard
+    first = mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, np.flatnonzero(clear).tolist())
+    rest = np.flatnonzero(~clear).tolist()  # only where too few clearly heard ones were left
+    return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, rest, first)]
 
 
 def how_well_heard(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> np.ndarray:
