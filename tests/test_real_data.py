@@ -37,6 +37,11 @@ def test_real_lecture_in_webm_goes_through(tmp_path):
     reads_like_text(result)
     # one voice for 3 minutes: paragraphs of about a minute, not one block
     assert (result.out_dir / "transcript.txt").read_text().strip().count("\n\n") >= 2
+    # real speech, heard clearly (every sentence's mean word probability ≥ 0.81 here, the
+    # threshold 0.6): no point of the summary is set aside or marked as heard unclearly
+    summary = json.loads((result.summary_dir / "summary.json").read_text())
+    points = [pt for pts in summary["takeaways"].values() for pt in pts]
+    assert points and not any(pt["unclear"] for pt in points)
 
 
 def reads_like_text(result) -> None:
