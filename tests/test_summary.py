@@ -220,6 +220,25 @@ def _hostile_context() -> dict:
     }
 
 
+def test_every_place_a_point_is_shown_notes_that_it_was_heard_unclearly():
+    """A takeaway, a speaker's point and an audience question that Whisper heard poorly carry
+    the note in the Markdown and on the page (the questions had none before)."""
+    context = _hostile_context()
+    doubtful = replace(Point("Cluster sin nose sensors.", "Ada", 1.0, "green"), unclear=True)
+    context["summary"] = replace(
+        context["summary"],
+        takeaways={"green": [doubtful]},
+        by_speaker={"Ada": [doubtful]},
+        questions=[doubtful],
+    )
+    markdown, page = render_summary(context, environment())
+    note = "heard unclearly — check it against the recording"
+    assert markdown.count(note) == 3 and page.count(note) == 3
+    context["summary"] = replace(context["summary"], questions=[replace(doubtful, unclear=False)])
+    markdown, page = render_summary(context, environment())
+    assert markdown.count(note) == 2 and page.count(note) == 2
+
+
 @needs_chromium
 def test_html_and_markdown_injection_shows_as_text(browser, tmp_path):
     markdown, html = render_summary(_hostile_context(), environment())
@@ -676,8 +695,9 @@ def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is
 
 
 def test_the_page_marks_the_points_whisper_heard_poorly(demo_run):
-    """Every point taken although Whisper heard it poorly carries a note to check it against
-    the recording, on the page and in the Markdown; the others do not; the abstract quotes no
+    """Every point (and question from the audience) taken although Whisper heard it poorly
+    carries a note to check it against the recording, on the page and in the Markdown; the
+    others do not; the abstract quotes no
     such point for a theme that had a clearer one."""
     folder = summary_dir(demo_run)
     data = json.loads((folder / "summary.json").read_text())
@@ -686,7 +706,7 @@ def test_the_page_marks_the_points_whisper_heard_poorly(demo_run):
     note = "heard unclearly — check it against the recording"
     points = [
         pt for pts in [*data["takeaways"].values(), *data["by_speaker"].values()] for pt in pts
-    ]
+    ] + data["questions"]
     for pt in points:
         lines = [x for x in markdown.splitlines() if x.startswith(f"- {pt['text']}")]
         assert lines and all((note in x) == pt["unclear"] for x in lines), pt["text"]
