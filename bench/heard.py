@@ -57,15 +57,13 @@ def talk_rows(language: str, work: Path) -> list[tuple[float, float]]:
     transcript = result.transcript
     topics = TopicMap.from_dict(json.loads((result.summary_dir / "topics.json").read_text()))
     normalise = normaliser("en" if language == "similar" else language)
-    words = [(w, seg.id) for seg in transcript.segments for w in seg.words]
-    right: set[int] = set()  # ids of the words the script has
+    words = [w for seg in transcript.segments for w in seg.words]
+    right: set[int] = set()  # id() of every word the script has
     for turn in json.loads(files.truth.read_text())["turns"]:
         inside = [
-            i
-            for i, (w, _) in enumerate(words)
-            if turn["start"] - 0.5 <= (w.start + w.end) / 2 <= turn["end"] + 0.5
+            w for w in words if turn["start"] - 0.5 <= (w.start + w.end) / 2 <= turn["end"] + 0.5
         ]
-        said = [(i, token) for i in inside for token in normalise(words[i][0].word).split()]
+        said = [(id(w), token) for w in inside for token in normalise(w.word).split()]
         reference = normalise(turn["text"]).strip()
         if not said or not reference:
             continue
@@ -73,7 +71,6 @@ def talk_rows(language: str, work: Path) -> list[tuple[float, float]]:
         for chunk in aligned.alignments[0]:
             if chunk.type == "equal":
                 right.update(said[j][0] for j in range(chunk.hyp_start_idx, chunk.hyp_end_idx))
-    index = {id(w): i for i, (w, _) in enumerate(words)}
     segments: dict[int, Segment] = {seg.id: seg for seg in transcript.segments}
     p = SummarizeParams()
     points = [
@@ -88,7 +85,7 @@ def talk_rows(language: str, work: Path) -> list[tuple[float, float]]:
         inside = [w for w in said if sentence.start <= (w.start + w.end) / 2 <= sentence.end]
         inside = inside or said
         if inside:
-            wrong = sum(index[id(w)] not in right for w in inside) / len(inside)
+            wrong = sum(id(w) not in right for w in inside) / len(inside)
             rows.append((float(clear), wrong))
     return rows
 
