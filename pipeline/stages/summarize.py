@@ -113,11 +113,10 @@ def mmr(
 
 
 def _pick(
-    items: list[SentenceTopic], vectors: np.ndarray, heard: np.ndarray, k: int, p: SummarizeParams
+    items: list[SentenceTopic], vectors: np.ndarray, unclear: np.ndarray, k: int, p: SummarizeParams
 ) -> list[int]:
     """Up to ``k`` central, mutually different points among ``items``; a point Whisper heard
-    poorly (``heard`` under ``p.well_heard``: likely misheard words) only when no well-heard
-    one is left."""
+    poorly (``unclear``: likely misheard words) only when no clearly heard one is left."""
     usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
     # said to its end, as the transcript's sentences end — not cut at a pause or at a
     # translated segment's edge; a fragment ("… but I'm often a") only where nothing else is
@@ -128,9 +127,9 @@ def _pick(
     sub = vectors[usable]
     centroid = sub.mean(axis=0)
     relevance = sub @ (centroid / (np.linalg.norm(centroid) + 1e-9))
-    clear = heard[usable] >= p.well_heard
-    first = mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, np.flatnonzero(clear).tolist())
-    rest = np.flatnonzero(~clear).tolist()  # only where too few clearly heard ones were left
+    doubtful = unclear[usable]
+    first = mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, np.flatnonzero(~doubtful).tolist())
+    rest = np.flatnonzero(doubtful).tolist()  # only where too few clearly heard ones were left
     return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, rest, first)]
 
 
@@ -195,7 +194,8 @@ def summarize(
     p = p or SummarizeParams()
     items = list(items)
     originals = originals or {}
-    clear = np.ones(len(items), np.float32) if heard is None else np.asarray(heard, np.float32)
+    # heard poorly: likely misheard words (all heard well when no probabilities are given)
+    unclear = np.zeros(len(items), bool) if heard is None else np.asarray(heard) < p.well_heard
     if not items:
         nothing = translations(language).gettext("No speech was found in this recording.")
         return Summary(nothing, {}, {}, [], [], [])
@@ -209,20 +209,20 @@ def summarize(
             s.start,
             items[i].topic,
             originals.get(s.segment, ""),
-            bool(clear[i] < p.well_heard),
+            bool(unclear[i]),
         )
 
     takeaways: dict[str, list[Point]] = {}
     for label in themes:
         idx = [i for i, it in enumerate(items) if it.topic == label]
         k = p.per_topic if label != OTHER else p.per_other
-        picked = _pick([items[i] for i in idx], vectors[idx], clear[idx], k, p)
+        picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], k, p)
         if picked:
             takeaways[label] = [point(idx[j]) for j in picked]
     by_speaker: dict[str, list[Point]] = {}
     for speaker in dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker):
         idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker]
-        picked = _pick([items[i] for i in idx], vectors[idx], clear[idx], p.per_speaker, p)
+        picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
     questions = [point(i) for i in _asked(items, listed)]
@@ -237,11 +237,7 @@ def summarize(
     english = language == "en"
     # what was said, as heard: a misheard name is no programme ("Clusters Cannot Light Againer")
     content = [i for i, it in enumerate(items) if it.function == "content"]
-    said = (
-        [items[i] for i in content if clear[i] >= p.well_heard]
-        or [items[i] for i in content]
-        or items
-    )
+    said = [items[i] for i in content if not unclear[i]] or [items[i] for i in content] or items
     phrases, entities = (
         _phrases_and_entities(
             " ".join(it.sentence.text for it in said), p.key_phrases, p.entities, listed
@@ -249,8 +245,8 @@ def summarize(
         if english
         else ([], [])
     )
-    views = _slide_views(items, vectors, clear, slides, point, p) if slides else []
-    poorly = {it.sentence.start for it, c in zip(items, clear, strict=True) if c < p.well_heard}
+    views = _slide_views(items, vectors, unclear, slides, point, p) if slides else []
+    poorly = {it.sentence.start for it, u in zip(items, unclear, strict=True) if u}
     takeaways = fix_takeaways(takeaways, items, p, report or Report(), language)
     rewritten: dict[str, str] = {}
     return Summary(
@@ -273,7 +269,7 @@ def summarize(
 def _slide_views(
     items: list[SentenceTopic],
     vectors: np.ndarray,
-    heard: np.ndarray,
+    unclear: np.ndarray,
     slides: SlideMap,
     point: Callable[[int], Point],
     p: SummarizeParams,
@@ -289,7 +285,7 @@ def _slide_views(
             if any(a <= (it.sentence.start + it.sentence.end) / 2 < b for a, b in shown)
         ]
         picked = (
-            _pick([items[i] for i in inside], vectors[inside], heard[inside], p.per_slide, p)
+            _pick([items[i] for i in inside], vectors[inside], unclear[inside], p.per_slide, p)
             if inside
             else []
         )
