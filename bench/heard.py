@@ -41,7 +41,7 @@ def talk_rows(language: str, work: Path) -> list[tuple[float, float]]:
     from pipeline.core.config import Settings
     from pipeline.core.types import Segment, TopicMap
     from pipeline.service.runner import run
-    from pipeline.stages.summarize import SummarizeParams, how_well_heard
+    from pipeline.stages.summarize import SummarizeParams, how_well_heard, words_of
     from pipeline.tools import demo
     from pipeline.tools.evaluate import normaliser
 
@@ -81,10 +81,7 @@ def talk_rows(language: str, work: Path) -> list[tuple[float, float]]:
     heard = how_well_heard(points, transcript.segments)
     rows = []
     for sentence, clear in zip(points, heard, strict=True):
-        said = segments[sentence.segment].words
-        inside = [w for w in said if sentence.start <= (w.start + w.end) / 2 <= sentence.end]
-        inside = inside or said
-        if inside:
+        if inside := words_of(sentence, segments[sentence.segment].words):
             wrong = sum(id(w) not in right for w in inside) / len(inside)
             rows.append((float(clear), wrong))
     return rows

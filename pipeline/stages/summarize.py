@@ -32,6 +32,7 @@ from ..core.types import (
     SlideView,
     Summary,
     TopicSpan,
+    Word,
 )
 from ..models import text
 from ..models.text import sentence_vectors
@@ -140,11 +141,16 @@ def how_well_heard(sentences: Sequence[Sentence], segments: Sequence[Segment]) -
     words = {seg.id: seg.words for seg in segments}
     heard = np.ones(len(sentences), np.float32)
     for i, s in enumerate(sentences):
-        said = words.get(s.segment, [])
-        inside = [w for w in said if s.start <= (w.start + w.end) / 2 <= s.end] or said
-        if inside:
+        if inside := words_of(s, words.get(s.segment, [])):
             heard[i] = float(np.mean([w.probability for w in inside]))
     return heard
+
+
+def words_of(sentence: Sentence, said: Sequence[Word]) -> list[Word]:
+    """The words of ``said`` (its transcript segment's) said during ``sentence``; all of them
+    for a translated sentence that holds none."""
+    inside = [w for w in said if sentence.start <= (w.start + w.end) / 2 <= sentence.end]
+    return inside or list(said)
 
 
 def _is_point(item: SentenceTopic, min_words: int) -> bool:
