@@ -33,6 +33,7 @@ import numpy as np
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Diarization, Turn
+from ..core.voiceprints import speaker_voices
 from ..core.wav import as_float, mapped_samples
 from ..models import diarization as networks
 from ..models.diarization import SR, WINDOW
@@ -675,15 +676,6 @@ def pooled_voices(
     for speaker, emb in zip(owners, _embed_batched(inputs, threads), strict=True):
         out[rows[speaker]] = emb
     return out
-
-
-def speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarray]:
-    """Each speaker's voice: the normalised, length-weighted mean of their turns' voices."""
-    sums: dict[int, np.ndarray] = {}
-    for turn, voice in zip(turns, voices, strict=True):
-        if voice.any():
-            sums[turn.speaker] = sums.get(turn.speaker, 0) + voice * (turn.end - turn.start)
-    return {k: v / (np.linalg.norm(v) + 1e-9) for k, v in sums.items()}
 
 
 def splinters(

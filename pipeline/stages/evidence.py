@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..core.types import Turn
+from ..core.voiceprints import speaker_voices
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ def join(said: Sequence[Said], resolution: Resolution, max_distance: float) -> R
             claims.setdefault(s.speaker, set()).add(s.intro)
     for i, target in _handed_over(said):
         claims.setdefault(said[i].speaker, set()).add(target)
-    voice = _speaker_voices(resolution.turns, resolution.voices)
+    voice = speaker_voices(resolution.turns, resolution.voices)
     merged: dict[int, int] = {}
     for speaker, people in claims.items():
         if len(people) != 1:
@@ -290,14 +291,6 @@ def join(said: Sequence[Said], resolution: Resolution, max_distance: float) -> R
             replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns
         ]
     return resolution
-
-
-def _speaker_voices(turns: list[Turn], voices: np.ndarray) -> dict[int, np.ndarray]:
-    sums: dict[int, np.ndarray] = {}
-    for turn, voice in zip(turns, voices, strict=True):
-        if voice.any():
-            sums[turn.speaker] = sums.get(turn.speaker, 0) + voice * (turn.end - turn.start)
-    return {k: v / (np.linalg.norm(v) + 1e-9) for k, v in sums.items()}
 
 
 def renumber(resolution: Resolution) -> Resolution:
