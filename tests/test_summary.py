@@ -564,6 +564,30 @@ def test_a_figure_said_twice_in_one_sentence_is_listed_once():
 
 
 @pytest.mark.check
+def test_figures_restated_by_their_speaker_are_listed_where_first_said():
+    """A recap that says the same figures in nearly the same words (as Whisper heard them each
+    time) is one key figure, at its first time; the same words from someone else, or the same
+    figure in another statement, stay."""
+    said = [
+        "Our members cut their carbon emissions by 30%, since 2019 unveiled renewable energy together.",
+        "Our members cut their carbon emissions by 30% since 2019 and build renewable energy together.",
+        "Our exports grew by 30% since 2019.",
+        "Our members cut their carbon emissions by 30% since 2019 and build renewable energy together.",
+    ]
+    items = content(said)
+    items[3] = replace(items[3], sentence=replace(items[3].sentence, speaker="B"))
+    found = [(f.figure, f.start, f.speaker) for f in figures(items, None)]
+    assert found == [
+        ("30%", 0.0, "A"),
+        ("2019", 0.0, "A"),
+        ("30%", 20.0, "A"),
+        ("2019", 20.0, "A"),
+        ("30%", 30.0, "B"),
+        ("2019", 30.0, "B"),
+    ]
+
+
+@pytest.mark.check
 def test_a_count_comes_with_what_it_counts():
     """A key figure that is a bare count names what it counts when the noun follows closely
     ("40 critical raw materials", before: "40"); other figures stay as spaCy found them."""

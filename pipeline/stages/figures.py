@@ -30,6 +30,10 @@ _NUMBER_WORDS = re.compile(
 )
 # 40 · 2,5 · 1.000 · 15 000 (a space or a no-break space between groups of three) · 3.5
 _NUMBER = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+# a sentence this close (rapidfuzz ratio, 0–100) to an earlier one of the same speaker with the
+# same figures restates it (set a priori: restatements in the generated 60-min webinar's recaps
+# score 95–96, two different sentences sharing "40 percent" or "30% … 2019" 63–71)
+RESTATED = 85
 
 
 def figures(
@@ -37,7 +41,7 @@ def figures(
 ) -> list[Figure]:
     """Every figure said in content sentences (in ``language``), with its sentence, speaker,
     time and the slide then on screen. A figure said twice in one sentence ("in half, … in
-    half") is listed once."""
+    half") is listed once, and so are a speaker's figures restated in nearly the same words."""
     content = [it for it in items if it.function == "content"]
     said = _entities(content) if language == "en" else _digits(content, language)
     found: list[Figure] = []
@@ -49,7 +53,31 @@ def figures(
             at = _slide_at(slides, it.sentence.start) if slides else ""
             s = it.sentence
             found.append(Figure(figure, kind, clean(s.text, language), s.speaker, s.start, at))
-    return found
+    return _first_said(found)
+
+
+def _first_said(found: list[Figure]) -> list[Figure]:
+    """The figures without those of a sentence restating an earlier one of the same speaker —
+    the same figures in nearly the same words (a recap, a slide read out again): the first time
+    it was said stands for all."""
+    from rapidfuzz import fuzz, utils
+
+    sentences: dict[float, list[Figure]] = {}
+    for f in found:
+        sentences.setdefault(f.start, []).append(f)
+    kept: list[tuple[Figure, set[str]]] = []
+    out: list[Figure] = []
+    for group in sentences.values():
+        first, said = group[0], {f.figure.casefold() for f in group}
+        if not any(
+            earlier.speaker == first.speaker
+            and figures == said
+            and fuzz.ratio(earlier.text, first.text, processor=utils.default_process) >= RESTATED
+            for earlier, figures in kept
+        ):
+            kept.append((first, said))
+            out += group
+    return out
 
 
 def _entities(content: list[SentenceTopic]) -> Iterator[tuple[SentenceTopic, str, str]]:
