@@ -776,6 +776,35 @@ def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
 
 
 @pytest.mark.check
+def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
+    """A recap or a question asked twice (as Whisper heard it each time) is one point and one
+    question: the first time, or the first clearly heard; the same words from someone else are
+    theirs."""
+    said = [
+        ("Speaker 5", "How can a small cluster find funding for trading in digital skills?"),
+        ("Glenda Napier", "Clusters share data centres to save energy and money."),
+        ("Speaker 6", "Club Clusters show data centers to save energy and money."),
+        ("Glenda Napier", "Heat pumps in our member firms now run on offshore wind power."),
+        ("Speaker 5", "How can a small cluster find funding for training in digital skills?"),
+        ("Speaker 6", "Cloud clusters show data centers to save energy and money."),
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "other", 1.0, [], function(t))
+        for i, (who, t) in enumerate(said)
+    ]
+    summary = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t")
+    assert [(q.speaker, q.start) for q in summary.questions] == [("Speaker 5", 0.0)]
+    assert [p.start for p in summary.by_speaker["Speaker 6"]] == [20.0]
+    assert [p.start for p in summary.by_speaker["Glenda Napier"]] == [10.0, 30.0]
+    assert 50.0 not in {p.start for p in summary.takeaways["other"]}  # the restatement
+
+    # the first time heard poorly: the clearly heard restatement stands for it
+    heard = [0.9, 0.9, 0.3, 0.9, 0.9, 0.9]
+    clearer = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t", heard=heard)
+    assert [(p.start, p.unclear) for p in clearer.by_speaker["Speaker 6"]] == [(50.0, False)]
+
+
+@pytest.mark.check
 def test_questions_from_the_audience_are_not_the_anonymous_host_s():
     """A host nobody named hands the floor over and asks the panel questions: those are not the
     audience's. An audience member's question to a panelist by name ("Glenda, how …?") is."""

@@ -17,6 +17,7 @@ import yaml
 from ..core.types import Figure, SentenceTopic, SlideMap
 from ..models import text
 from .functions import clean
+from .restated import restates
 
 DATA = Path(__file__).parents[1] / "data" / "figures.yaml"
 LABELS = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL", "DATE")
@@ -30,10 +31,6 @@ _NUMBER_WORDS = re.compile(
 )
 # 40 · 2,5 · 1.000 · 15 000 (a space or a no-break space between groups of three) · 3.5
 _NUMBER = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-# a sentence this close (rapidfuzz ratio, 0–100) to an earlier one of the same speaker with the
-# same figures restates it (set a priori: restatements in the generated 60-min webinar's recaps
-# score 95–96, two different sentences sharing "40 percent" or "30% … 2019" 63–71)
-RESTATED = 85
 
 
 def figures(
@@ -60,8 +57,6 @@ def _first_said(found: list[Figure]) -> list[Figure]:
     """The figures without those of a sentence restating an earlier one of the same speaker —
     the same figures in nearly the same words (a recap, a slide read out again): the first time
     it was said stands for all."""
-    from rapidfuzz import fuzz, utils
-
     sentences: dict[float, list[Figure]] = {}
     for f in found:
         sentences.setdefault(f.start, []).append(f)
@@ -72,7 +67,7 @@ def _first_said(found: list[Figure]) -> list[Figure]:
         if not any(
             earlier.speaker == first.speaker
             and figures == said
-            and fuzz.ratio(earlier.text, first.text, processor=utils.default_process) >= RESTATED
+            and restates(earlier.text, first.text)
             for earlier, figures in kept
         ):
             kept.append((first, said))

@@ -48,6 +48,7 @@ from ..outputs.locale import (
 from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
+from .restated import restatements
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
 
@@ -206,6 +207,7 @@ def summarize(
         nothing = translations(language).gettext("No speech was found in this recording.")
         return Summary(nothing, {}, {}, [], [], [])
     vectors = sentence_vectors(tuple(it.sentence.text for it in items))
+    again = restatements(items, unclear)  # said again by the same speaker: one stands for all
 
     def point(i: int) -> Point:
         s = items[i].sentence
@@ -220,18 +222,18 @@ def summarize(
 
     takeaways: dict[str, list[Point]] = {}
     for label in themes:
-        idx = [i for i, it in enumerate(items) if it.topic == label]
+        idx = [i for i, it in enumerate(items) if it.topic == label and not again[i]]
         k = p.per_topic if label != OTHER else p.per_other
         picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], k, p)
         if picked:
             takeaways[label] = [point(idx[j]) for j in picked]
     by_speaker: dict[str, list[Point]] = {}
     for speaker in dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker):
-        idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker]
+        idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker and not again[i]]
         picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
-    questions = [point(i) for i in _asked(items, listed)]
+    questions = [point(i) for i in _asked(items, listed) if not again[i]]
 
     durations: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
