@@ -66,9 +66,9 @@ def _first_said(found: list[Figure]) -> list[Figure]:
         first, said = group[0], {f.figure.casefold() for f in group}
         if not any(
             earlier.speaker == first.speaker
-            and figures == said
+            and numbers == said
             and restates(earlier.text, first.text)
-            for earlier, figures in kept
+            for earlier, numbers in kept
         ):
             kept.append((first, said))
             out += group
