@@ -68,13 +68,14 @@ def one(wav: str, rttm: str, extra: dict) -> dict:
 
 
 def webinar(minutes: int, folder: str) -> dict:
-    """Child process: a generated webinar through the whole pipeline; DER, count, naming, and the
-    share of scripted speech time whose topic span has the scripted topic."""
+    """Child process: a generated webinar through the whole pipeline; DER, count, naming, WER
+    against the script, and the share of scripted speech time whose topic span has the scripted
+    topic."""
     from webinar import make_long_webinar
 
     from pipeline.core.config import Settings
     from pipeline.service.runner import run
-    from pipeline.tools.evaluate import read_rttm, speaker_map, topic_agreement
+    from pipeline.tools.evaluate import read_rttm, speaker_map, topic_agreement, wer
 
     files, _ = make_long_webinar(Path(folder), minutes)
     settings = Settings(
@@ -98,6 +99,7 @@ def webinar(minutes: int, folder: str) -> dict:
     duration = result.transcript.duration
     return {
         "topics": topic_agreement(truth["turns"], spans),
+        "wer": wer(" ".join(t["text"] for t in truth["turns"]), result.transcript.text),
         **score(reference, hypothesis, duration),
         "found": len({who for _, _, who in hypothesis}),
         "true": len({who for _, _, who in reference}),
@@ -509,11 +511,11 @@ def main() -> None:
             "Generated webinars through the whole pipeline (`bench/webinar.py`: the demo's five voices, "
             "four of them listed in the sidecar, one audience member never introduced; naming = true speakers "
             "whose words carry the right name, or stay anonymous; topics = share of scripted speech time "
-            "inside a span of the scripted topic):",
+            "inside a span of the scripted topic; WER against the script, whisper's normaliser):",
             "",
             "| webinar | DER collar 0 | DER collar 0.5 | speakers found / true | naming | diarize RTF | "
-            "topics | pipeline RTF | peak RSS MB |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "topics | WER | pipeline RTF | peak RSS MB |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         with tempfile.TemporaryDirectory() as tmp:
             for minutes in [int(m) for m in args.webinars.split(",") if m]:
@@ -521,7 +523,7 @@ def main() -> None:
                 lines.append(
                     f"| {minutes} min ({r['duration']:.0f} s) | {r['der0']:.3f} | {r['der0.5']:.3f} | "
                     f"{r['found']} / {r['true']} | {r['naming']} | {r['rtf']:.3f} | {r['topics']:.3f} | "
-                    f"{r['rtf_all']:.3f} | "
+                    f"{r['wer']:.3f} | {r['rtf_all']:.3f} | "
                     f"{r['peak_rss_mb']:.0f} |"
                 )
                 print(lines[-1], file=sys.stderr)

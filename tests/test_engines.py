@@ -21,7 +21,15 @@ from pipeline.models import weights as models
 from pipeline.models.convert import read_ct2, to_openai_state
 from pipeline.stages import extract as media
 from pipeline.stages.extract import ExtractParams
-from pipeline.stages.transcribe import TranscribeParams, clips, reread, transcribe, unheard
+from pipeline.stages.transcribe import (
+    TranscribeParams,
+    clips,
+    looping,
+    reread,
+    transcribe,
+    unheard,
+    unlooped,
+)
 from pipeline.tools.evaluate import wer
 from tests.helpers import mounted
 
@@ -191,3 +199,33 @@ def test_speech_the_batched_recogniser_skipped_is_read_again(demo_files, demo_ru
     assert [s.start for s in found] == sorted(s.start for s in found)
     again = " ".join(s.text for s in found if inside(s))
     assert wer(turn["text"], again, "en") < 0.5, again
+
+
+def test_a_window_caught_in_a_loop_is_read_again(demo_files, demo_run):
+    """Batched Whisper can repeat one sentence over the speech after it (the generated 10-min
+    webinar: one audience question four times over 20 s of answers). Put such a window over the
+    demo's longest scripted turn: it is found by its compression and read again alone, and the
+    turn's own words come back in its place."""
+    truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
+    turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
+
+    def inside(seg: Segment) -> bool:
+        return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
+
+    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    heard = [s for s in first if inside(s)]
+    opts = TranscribeParams(language="en")
+    assert heard and not looping(first, opts.loop_ratio)  # the sentences as heard pass
+    sentence = max(turn["text"].split(". "), key=len)
+    loop = Segment(id=99, start=heard[0].start, end=heard[-1].end, text=" ".join([sentence] * 4))
+    assert looping([loop], opts.loop_ratio) == [loop]
+    window = sorted([s for s in first if not inside(s)] + [loop], key=lambda s: s.start)
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    model = models.faster_whisper(opts.model, opts.compute_type, 2)
+    found = unlooped(model, audio, window, opts, "en")
+    assert loop.text not in [s.text for s in found] and not looping(found, opts.loop_ratio)
+    assert [s.id for s in found] == list(range(len(found)))
+    assert [s.start for s in found] == sorted(s.start for s in found)
+    again = " ".join(s.text for s in found if inside(s))
+    assert wer(turn["text"], again, "en") < 0.5, again
+    assert unlooped(model, audio, first, opts, "en") == first  # nothing looped: nothing read

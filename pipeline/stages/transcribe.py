@@ -66,6 +66,10 @@ class TranscribeParams:
     reread: float = 3.0
     clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
     clip_pause: float = 2.0  # … a longer pause starts a new clip
+    # a batched window whose text compresses more than this (gzip ratio: Whisper's own sign of a
+    # decoding loop, repeating one sentence over the speech after it) is read again alone, with
+    # Whisper's temperature fallback (0: never)
+    loop_ratio: float = 2.4
     # Whisper's language guess on the speech of this many minute-long stretches spread over the
     # recording: weighed by their speech, they decide an "auto" language (one stretch: the first
     # 30 s of speech decide) and check a given one (0: neither)
@@ -195,6 +199,8 @@ def _faster(
     if opts.batched and opts.reread:
         segments, more = reread(model, audio, segments, opts, info.language)
         windows = sorted(windows + more, key=lambda w: w.start)
+    if opts.batched and opts.loop_ratio:
+        segments = unlooped(model, audio, segments, opts, info.language)
     return Transcript(
         language=info.language,
         language_probability=_round(info.language_probability),
@@ -246,6 +252,40 @@ def reread(
     found = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
     ordered = sorted(segments + found, key=lambda s: s.start)
     return [replace(s, id=i) for i, s in enumerate(ordered)], windows
+
+
+def looping(segments: Iterable[Segment], ratio: float) -> list[Segment]:
+    """The segments whose text compresses by more than ``ratio`` (gzip): a decoding loop. Each
+    batched window is one segment, so this is Whisper's own test applied window by window."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    return [s for s in segments if s.text and get_compression_ratio(s.text) > ratio]
+
+
+def unlooped(
+    model: Any, audio: np.ndarray, segments: list[Segment], opts: TranscribeParams, language: str
+) -> list[Segment]:
+    """``segments`` with each window that fell into a loop read again. Batched decoding has no
+    fallback: a window can repeat one sentence over the speech that follows it (seen on the
+    generated webinars: one question four times over the next 20 s of answers). Such a window
+    (``looping``) is read again alone, sequentially, with Whisper's temperature fallback on
+    the same ratio; the sampling's seed is fixed, so a run repeats its result."""
+    loops = looping(segments, opts.loop_ratio)
+    if not loops:
+        return segments
+    import ctranslate2
+
+    ctranslate2.set_random_seed(0)
+    pieces, _ = model.transcribe(
+        audio,
+        clip_timestamps=[t for s in loops for t in (s.start, s.end)],
+        compression_ratio_threshold=opts.loop_ratio,
+        **{**_decoding(opts, language), "vad_filter": False},
+    )
+    looped = {s.id for s in loops}
+    kept = [s for s in segments if s.id not in looped]
+    ordered = sorted(kept + segments_of(pieces), key=lambda s: s.start)
+    return [replace(s, id=i) for i, s in enumerate(ordered)]
 
 
 def read_clips(
