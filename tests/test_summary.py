@@ -31,6 +31,7 @@ from pipeline.outputs.render import environment, md_escape, render_index, render
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
+from pipeline.stages.restated import title_cased
 from pipeline.stages.summarize import (
     SummarizeParams,
     abstract,
@@ -802,6 +803,22 @@ def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
     heard = [0.9, 0.9, 0.3, 0.9, 0.9, 0.9]
     clearer = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t", heard=heard)
     assert [(p.start, p.unclear) for p in clearer.by_speaker["Speaker 6"]] == [(50.0, False)]
+
+    # Whisper wrote the first time in title case: the restatement in plain case stands for it
+    variants = (
+        "Good Question, Digital Europe Programme Support Skills Training for Clusters.",
+        "Good question, the Digital Europe programme supports skills training for clusters.",
+    )
+    cased = [
+        SentenceTopic(
+            Sentence(40.0 * i, 40.0 * i + 5, "Carolina", t, i), "other", 1.0, [], "content"
+        )
+        for i, t in enumerate(variants)
+    ]
+    plain = summarize(cased, {"other": "Other topics"}, set(), title="t")
+    assert [p.start for p in plain.by_speaker["Carolina"]] == [40.0]
+    assert title_cased(cased[0].sentence.text) and not title_cased(cased[1].sentence.text)
+    assert not title_cased("I am Marek Przeor from DG GROW, and I lead the cluster policy team.")
 
 
 @pytest.mark.check

@@ -3,6 +3,7 @@ slide read out again, a question asked twice: the summary shows one of them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,9 +23,19 @@ def restates(earlier: str, later: str) -> bool:
     return fuzz.ratio(earlier, later, processor=utils.default_process) >= RESTATED
 
 
+def title_cased(text: str) -> bool:
+    """Whisper wrote the sentence in title case ("Good Question, Digital Europe Programme Support
+    Skills Training"), as it does for a whole window at times: at least three of the words of four
+    letters or more after the first, and at least 60 % of them, begin with a capital."""
+    words = [w for w in re.findall(r"[^\W\d_]+", text)[1:] if len(w) >= 4]
+    capitals = sum(w[0].isupper() for w in words)
+    return capitals >= 3 and capitals >= 0.6 * len(words)
+
+
 def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndarray:
     """Per sentence, whether it restates another sentence of the same speaker that stands for
-    both: the clearly heard one (``unclear``: heard poorly), else the earlier."""
+    both: the clearly heard one (``unclear``: heard poorly), else one not ``title_cased``, else
+    the earlier."""
     from rapidfuzz import fuzz, process, utils
 
     out = np.zeros(len(items), bool)
@@ -42,7 +53,8 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
             dtype=np.uint8,
         )
         standing: list[int] = []  # positions in idx, clearly heard ones first, each in time order
-        for j in sorted(range(len(idx)), key=lambda j: (unclear[idx[j]], j)):
+        cased = [title_cased(t) for t in texts]
+        for j in sorted(range(len(idx)), key=lambda j: (unclear[idx[j]], cased[j], j)):
             if close[j, standing].any():
                 out[idx[j]] = True
             else:
