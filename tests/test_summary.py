@@ -16,11 +16,15 @@ from markupsafe import escape
 
 from pipeline.core.config import Settings
 from pipeline.core.types import (
+    Deck,
     Figure,
+    Interval,
     Point,
     Segment,
     Sentence,
     SentenceTopic,
+    SlideMap,
+    SlidePage,
     SpeakerInfo,
     Summary,
     TopicSpan,
@@ -819,6 +823,28 @@ def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
     assert [p.start for p in plain.by_speaker["Carolina"]] == [40.0]
     assert title_cased(cased[0].sentence.text) and not title_cased(cased[1].sentence.text)
     assert not title_cased("I am Marek Przeor from DG GROW, and I lead the cluster policy team.")
+
+
+@pytest.mark.check
+def test_what_a_speaker_says_again_under_one_slide_is_one_point_of_that_slide():
+    """Two of Whisper's variants of one sentence said while one slide was up are one of the
+    slide's points — the other candidate, a different statement, gets the second place."""
+    said = [
+        "Club Clusters show data centers to save energy and money.",
+        "Our members cut their carbon emissions by thirty percent since 2019.",
+        "Cloud clusters show data centers to save energy and money.",
+    ]
+    items = [
+        SentenceTopic(
+            Sentence(10.0 * i, 10.0 * i + 5, "Speaker 6", t, i), "green", 1.0, [], "content"
+        )
+        for i, t in enumerate(said)
+    ]
+    page = SlidePage("deck", 1, "Questions", "slides/deck-001.png", [Interval(0, 40, "video", 1)])
+    slides = SlideMap([Deck("deck.pdf", "deck", 1)], [page], [])
+    summary = summarize(items, {"green": "Green transition"}, set(), title="t", slides=slides)
+    [view] = summary.slides
+    assert sorted(p.start for p in view.points) == [0.0, 10.0]
 
 
 @pytest.mark.check

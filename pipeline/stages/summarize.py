@@ -292,6 +292,9 @@ def _slide_views(
             for i, it in enumerate(items)
             if any(a <= (it.sentence.start + it.sentence.end) / 2 < b for a, b in shown)
         ]
+        # what a speaker said again while this slide was up is one candidate (Said again)
+        again = restatements([items[i] for i in inside], unclear[inside])
+        inside = [i for i, restated in zip(inside, again, strict=True) if not restated]
         picked = (
             _pick([items[i] for i in inside], vectors[inside], unclear[inside], p.per_slide, p)
             if inside
