@@ -780,6 +780,26 @@ def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
     assert not {text.lower() for text, _, _ in summary.entities} & names
 
 
+def test_key_phrases_in_nearly_the_same_words_are_listed_once():
+    """Whisper's two hearings of one phrase ("Club clusters", "Cloud clusters") are one key
+    phrase; a longer phrase that contains a shorter one is another."""
+    said = [
+        "Club clusters share data centres to save energy and money.",
+        "Our members build offshore wind farms and green hydrogen plants.",
+        "Cloud clusters share data centres to save energy and money.",
+        "Green hydrogen is the fuel of our heavy industry.",
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
+        for i, t in enumerate(said)
+    ]
+    phrases = {
+        p.lower() for p in summarize(items, {"other": "Other"}, set(), title="t").key_phrases
+    }
+    assert len(phrases & {"club clusters", "cloud clusters"}) == 1, phrases
+    assert {"green hydrogen plants", "offshore wind farms"} <= phrases
+
+
 @pytest.mark.check
 def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
     """A recap or a question asked twice (as Whisper heard it each time) is one point and one

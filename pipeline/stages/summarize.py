@@ -48,7 +48,7 @@ from ..outputs.locale import (
 from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
-from .restated import restatements
+from .restated import restatements, restates
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
 
@@ -340,13 +340,19 @@ def _phrases_and_entities(
     words: str, n_phrases: int, n_entities: int, people: Iterable[str] = ()
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
     """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER, leaving
-    out the listed ``people``'s names (full, first or last): the speaker table has them."""
+    out the listed ``people``'s names (full, first or last): the speaker table has them, and a
+    phrase in nearly the words of a higher-ranked one (Whisper's variants: "Club clusters",
+    "Cloud clusters")."""
     names = {n.lower() for person in people for n in (person, *person.split())}
     doc = text.textrank()(text.nlp()(words))
     phrases: list[str] = []
     for phrase in doc._.phrases:
         found = phrase.text.strip()
-        if len(found) > 3 and found.lower() not in names | {p.lower() for p in phrases}:
+        if (
+            len(found) > 3
+            and found.lower() not in names
+            and not any(restates(p, found) for p in phrases)
+        ):
             phrases.append(found)
         if len(phrases) == n_phrases:
             break
