@@ -548,10 +548,12 @@ def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):
     assert "## Key figures" in md and "| **" in md.split("## Key figures", 1)[1]
 
 
-def content(said: list[str]) -> list[SentenceTopic]:
-    """Content sentences of speaker A, one every 10 s."""
+def content(
+    said: list[str] | tuple[str, ...], who: str = "A", topic: str = "other", every: float = 10.0
+) -> list[SentenceTopic]:
+    """Content sentences of ``who`` on ``topic``, one every ``every`` seconds."""
     return [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
+        SentenceTopic(Sentence(every * i, every * i + 5, who, t, i), topic, 1.0, [], "content")
         for i, t in enumerate(said)
     ]
 
@@ -789,13 +791,8 @@ def test_key_phrases_in_nearly_the_same_words_are_listed_once():
         "Cloud clusters share data centres to save energy and money.",
         "Green hydrogen is the fuel of our heavy industry.",
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "other", 1.0, [], "content")
-        for i, t in enumerate(said)
-    ]
-    phrases = {
-        p.lower() for p in summarize(items, {"other": "Other"}, set(), title="t").key_phrases
-    }
+    summary = summarize(content(said), {"other": "Other"}, set(), title="t")
+    phrases = {p.lower() for p in summary.key_phrases}
     assert len(phrases & {"club clusters", "cloud clusters"}) == 1, phrases
     assert {"green hydrogen plants", "offshore wind farms"} <= phrases
 
@@ -833,12 +830,7 @@ def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
         "Good Question, Digital Europe Programme Support Skills Training for Clusters.",
         "Good question, the Digital Europe programme supports skills training for clusters.",
     )
-    cased = [
-        SentenceTopic(
-            Sentence(40.0 * i, 40.0 * i + 5, "Carolina", t, i), "other", 1.0, [], "content"
-        )
-        for i, t in enumerate(variants)
-    ]
+    cased = content(variants, "Carolina", every=40.0)
     plain = summarize(cased, {"other": "Other topics"}, set(), title="t")
     assert [p.start for p in plain.by_speaker["Carolina"]] == [40.0]
     assert title_cased(cased[0].sentence.text) and not title_cased(cased[1].sentence.text)
@@ -854,12 +846,7 @@ def test_what_a_speaker_says_again_under_one_slide_is_one_point_of_that_slide():
         "Our members cut their carbon emissions by thirty percent since 2019.",
         "Cloud clusters show data centers to save energy and money.",
     ]
-    items = [
-        SentenceTopic(
-            Sentence(10.0 * i, 10.0 * i + 5, "Speaker 6", t, i), "green", 1.0, [], "content"
-        )
-        for i, t in enumerate(said)
-    ]
+    items = content(said, "Speaker 6", "green")
     page = SlidePage("deck", 1, "Questions", "slides/deck-001.png", [Interval(0, 40, "video", 1)])
     slides = SlideMap([Deck("deck.pdf", "deck", 1)], [page], [])
     summary = summarize(items, {"green": "Green transition"}, set(), title="t", slides=slides)
