@@ -797,6 +797,32 @@ def test_key_phrases_in_nearly_the_same_words_are_listed_once():
     assert {"green hydrogen plants", "offshore wind farms"} <= phrases
 
 
+def test_no_organisation_is_made_of_whisper_s_title_case():
+    """Whisper wrote two sentences in title case: spaCy reads "Green Projects" and "Regional
+    Funding for Renewable Energy" as organisations, though the talk says each of their words in
+    lower case too. Those are not listed; a name in the same sentences that the talk never says in
+    lower case ("Digital Europe Programme") is, as are names in plainly cased sentences."""
+    said = [
+        "Good Question, Digital Europe Programme Support Skills Training, and Clusters Can Apply "
+        "Together with University.",
+        "And for Green Projects, Look at Innovation Fund, and at Regional Funding for Renewable "
+        "Energy.",
+        "Small clusters can apply together with a university for skills training.",
+        "For green projects, look at the Innovation Fund and at regional funding for renewable "
+        "energy.",
+        "Our members in Denmark build offshore wind farms.",
+    ]
+    summary = summarize(content(said), {"other": "Other"}, set(), title="t")
+    found = {name for name, _, _ in summary.entities}
+    assert {"Digital Europe Programme", "Denmark"} <= found, found
+    assert any("Innovation Fund" in name for name in found), found
+    assert not found & {
+        "Green Projects",
+        "Regional Funding for Renewable Energy",
+        "Clusters Can Apply Together with University",
+    }, found
+
+
 @pytest.mark.check
 def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
     """A recap or a question asked twice (as Whisper heard it each time) is one point and one

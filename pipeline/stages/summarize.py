@@ -48,7 +48,7 @@ from ..outputs.locale import (
 from ..outputs.render import environment, render_summary
 from .figures import figures
 from .functions import clean
-from .restated import restatements, restates
+from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
 
@@ -356,12 +356,24 @@ def _phrases_and_entities(
             phrases.append(found)
         if len(phrases) == n_phrases:
             break
+    lower = {t.text for t in doc if t.is_alpha and t.text.islower()}
     counts = Counter(
         (ent.text.strip(), ent.label_)
         for ent in doc.ents
-        if ent.label_ in _ENTITY_LABELS and ent.text.strip().lower() not in names
+        if ent.label_ in _ENTITY_LABELS
+        and ent.text.strip().lower() not in names
+        and not _cased_by_whisper(ent, lower)
     )
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
+
+
+def _cased_by_whisper(ent: Any, lower: set[str]) -> bool:
+    """An entity only Whisper's title case made: in a ``title_cased`` sentence, and every word
+    of it said in lower case elsewhere in the talk (``lower``) — "Green Projects", "Clusters Can
+    Apply Together with University". A name the talk never says in lower case stays ("Digital
+    Europe Programme"), as does one said in a plainly cased sentence."""
+    words = [t.lower_ for t in ent if t.is_alpha]
+    return bool(words) and title_cased(ent.sent.text) and all(w in lower for w in words)
 
 
 def _series(names: list[str], language: str = "en") -> str:
