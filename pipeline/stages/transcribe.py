@@ -250,8 +250,12 @@ def reread(
     ]
     # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
     found = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
-    ordered = sorted(segments + found, key=lambda s: s.start)
-    return [replace(s, id=i) for i, s in enumerate(ordered)], windows
+    return in_order(segments + found), windows
+
+
+def in_order(segments: Iterable[Segment]) -> list[Segment]:
+    """The segments by start time, numbered from 0 (after some were read again or added)."""
+    return [replace(s, id=i) for i, s in enumerate(sorted(segments, key=lambda s: s.start))]
 
 
 def looping(segments: Iterable[Segment], ratio: float) -> list[Segment]:
@@ -283,9 +287,7 @@ def unlooped(
         **{**_decoding(opts, language), "vad_filter": False},
     )
     looped = {s.id for s in loops}
-    kept = [s for s in segments if s.id not in looped]
-    ordered = sorted(kept + segments_of(pieces), key=lambda s: s.start)
-    return [replace(s, id=i) for i, s in enumerate(ordered)]
+    return in_order([s for s in segments if s.id not in looped] + segments_of(pieces))
 
 
 def read_clips(

@@ -19,7 +19,7 @@ language (``same``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Segment, Transcript, Translation
 from ..core.wav import spans_only
 from ..models import encoded, weights
-from .transcribe import TranscribeParams, clips, read_clips, transcribe
+from .transcribe import TranscribeParams, clips, in_order, read_clips, transcribe
 
 SR = 16000
 TARGETS = ("en", "same")
@@ -180,9 +180,7 @@ class Translate(Stage):
                 )
             ]
             english += translate(spans_only(wav, more), source, more, params, threads)
-            english = [
-                replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))
-            ]
+            english = in_order(english)
         return Translation(source, params.target, True, "", english)
 
     @staticmethod
@@ -203,7 +201,7 @@ class Translate(Stage):
             for language, cut in spans.items()
             for seg in translate(audio, language, cut, p, threads)
         ]
-        english = [replace(s, id=i) for i, s in enumerate(sorted(english, key=lambda s: s.start))]
+        english = in_order(english)
         return Translation("+".join(spans), p.target, True, "", english, only)
 
     def write(self, ctx: Context, params: Any, result: Translation) -> None:
