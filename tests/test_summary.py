@@ -558,6 +558,15 @@ def content(
     ]
 
 
+def spoken(said: list[tuple[str, str]]) -> list[SentenceTopic]:
+    """(speaker, sentence) pairs as sentences one every 10 s, each with the function the
+    sentence-function classifier gives it."""
+    return [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "other", 1.0, [], function(t))
+        for i, (who, t) in enumerate(said)
+    ]
+
+
 @pytest.mark.check
 def test_a_figure_said_twice_in_one_sentence_is_listed_once():
     said = [
@@ -836,10 +845,7 @@ def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
         ("Speaker 5", "How can a small cluster find funding for training in digital skills?"),
         ("Speaker 6", "Cloud clusters show data centers to save energy and money."),
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "other", 1.0, [], function(t))
-        for i, (who, t) in enumerate(said)
-    ]
+    items = spoken(said)
     summary = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t")
     assert [(q.speaker, q.start) for q in summary.questions] == [("Speaker 5", 0.0)]
     assert [p.start for p in summary.by_speaker["Speaker 6"]] == [20.0]
@@ -893,10 +899,7 @@ def test_questions_from_the_audience_are_not_the_anonymous_host_s():
         ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
         ("Speaker 3", "And what does a testing facility cost?"),
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "other", 1.0, [], function(t))
-        for i, (who, t) in enumerate(said)
-    ]
+    items = spoken(said)
     summary = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t")
     assert [(q.speaker, q.text) for q in summary.questions] == [
         ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
