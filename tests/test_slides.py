@@ -189,6 +189,47 @@ def test_page_ranges():
     assert page_ranges([("a", 1), ("b", 2), ("b", 3)]) == "a 1; b 2–3"
 
 
+def test_undecided_stretches_are_where_key_frames_leave_the_slide_open():
+    pages = [0] * 30 + [1] * 30 + [None] * 5 + [1] * 25  # the page each key frame shows, held
+    keys = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0]
+    ranges = slides.undecided(pages, keys, [44.0], step=1.0)
+    # the change shown at 30 happened after the key frame at 20; the big frame at 44 lies between
+    # the key frames at 40 and 50; no slide at 60-64 (from the key frame before); the tail
+    assert ranges == [(20, 30), (40, 65), (80, None)]
+    assert slides.undecided([2] * 10, [], [], step=1.0) == [(0, None)]  # no key frames: all
+
+
+def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):
+    deck = tmp_path / "deck.pdf"
+    demo.make_deck(deck)
+    silence = tmp_path / "silence.wav"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+         "anullsrc=r=16000:cl=mono", "-t", "200", str(silence)],
+        check=True,
+    )  # fmt: skip
+    # a 6-s detour to page 3 between two key frames that both show page 2 (one every 25 s)
+    shown = [(0, 0.0, 40.0), (1, 40.0, 90.0), (2, 90.0, 96.0), (1, 96.0, 160.0), (3, 160.0, 200.0)]
+    video = tmp_path / "share.mp4"
+    demo.mux_slides(silence, video, demo.render_pages(deck, tmp_path), shown)
+    pages = slides.load_decks([deck], tmp_path / "summary")
+    p = slides.SlidesParams()
+    keys, bursts = slides.key_frames(video)
+    assert 5 <= len(keys) <= 12 and bursts  # x264 ultrafast: no scene cuts, big frames instead
+    held = slides.match_frames(slides.sample_frames(video, keyframes=True), pages, p)
+    ranges = slides.undecided([page for _, page, _ in held], keys, bursts, 1.0)
+    decoded = sum((len(held) if b is None else b + 1) - a for a, b in ranges)
+    assert decoded < 0.6 * len(held)  # most of the video is not decoded frame by frame
+
+    first = slides.watch(video, pages, p, 200.0)
+    every = slides.match_frames(slides.sample_frames(video), pages, p)
+    assert [t for t, _, _ in first] == [t for t, _, _ in every]
+    changes = [a for _, a, _ in shown[1:]]
+    for (t, a, _), (_, b, _) in zip(first, every, strict=True):
+        assert a == b or min(abs(t - c) for c in changes) <= p.frame_interval
+    assert [s.page for s in slides.runs(first, 1.0, "video")] == [i for i, _, _ in shown]
+
+
 def test_viterbi_advances_skips_and_revisits():
     scores = np.array([[0.9, 0.1, 0.1], [0.1, 0.1, 0.9], [0.1, 0.1, 0.9], [0.1, 0.95, 0.1]])
     assert slides.viterbi(scores) == [0, 2, 2, 1]  # a skip forward, then a strong revisit

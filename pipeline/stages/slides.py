@@ -4,7 +4,9 @@ Decks are PDFs (pypdfium2: text layer and page images; image-only decks work too
 of timing, combined:
 1. the video track (a screen share): frames sampled every ``interval`` seconds by ffmpeg, a frame
    that barely differs from the previous one keeps its match (scene-change check), others are
-   matched to the rendered pages by perceptual hash (imagehash);
+   matched to the rendered pages by perceptual hash (imagehash). The key frames are read first;
+   only where two successive ones do not show the same slide is the video between them decoded
+   frame by frame (an HD screen share costs minutes an hour to decode whole);
 2. speech, where the video gives no match or there is no video: a monotonic alignment (Viterbi:
    slides advance in order, may be skipped, rarely go back) of slide text to transcript windows
    by sentence-embedding + TF-IDF similarity.
@@ -12,8 +14,10 @@ of timing, combined:
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,8 @@ from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
 from ..models import text
 
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
+FULL_DECODE = 0.8  # decode every frame when the stretches to decode are more of the video
+BURST = 0.25  # a frame this big against its key frame changes much of the picture
 
 
 @dataclass(frozen=True)
@@ -123,18 +129,32 @@ def prune_thumbnails(summary_dir: Path, keep: Sequence[Page]) -> None:
 
 
 def sample_frames(
-    video: Path, interval: float = 1.0, size: tuple[int, int] = (256, 144)
+    video: Path,
+    interval: float = 1.0,
+    size: tuple[int, int] = (256, 144),
+    start: float = 0.0,
+    duration: float | None = None,
+    keyframes: bool = False,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """(time, grey frame of ``size``) every ``interval`` seconds of the recording's first video
-    stream."""
+    stream, from ``start`` for ``duration`` seconds (or to the end). With ``keyframes`` only the
+    key frames are decoded (ffmpeg's demuxer drops the rest), each held until the next one."""
     import ffmpeg
 
     width, height = size
+    options: dict[str, Any] = {"ss": start} if start else {}
+    if duration is not None:
+        options["t"] = duration
+    if keyframes:
+        options["discard"] = "nokey"
     process = (
-        ffmpeg.input(ffmpeg_name(video))
-        .video.filter("fps", fps=1 / interval, start_time=0)
-        .filter("scale", width, height)
-        .output("pipe:", format="rawvideo", pix_fmt="gray")
+        ffmpeg.input(ffmpeg_name(video), **options)["v:0"]
+        .output(  # a simple filter graph: the demuxer honours -discard for it, not for -filter_complex
+            "pipe:",
+            vf=f"fps={1 / interval}:start_time=0,scale={width}:{height}",
+            format="rawvideo",
+            pix_fmt="gray",
+        )
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .run_async(pipe_stdout=True, pipe_stderr=True)
     )
@@ -144,7 +164,8 @@ def sample_frames(
             chunk = process.stdout.read(pixels)
             if len(chunk) < pixels:
                 break
-            yield index * interval, np.frombuffer(chunk, dtype=np.uint8).reshape(height, width)
+            frame = np.frombuffer(chunk, dtype=np.uint8).reshape(height, width)
+            yield start + index * interval, frame
             index += 1
     finally:
         process.stdout.close()
@@ -153,7 +174,7 @@ def sample_frames(
 
 
 def match_frames(
-    frames: Iterator[tuple[float, np.ndarray]],
+    frames: Iterable[tuple[float, np.ndarray]],
     pages: Sequence[Page],
     p: SlidesParams,
     on_progress: Callable[[float], None] | None = None,
@@ -166,6 +187,8 @@ def match_frames(
     out: list[tuple[float, int | None, float]] = []
     previous: np.ndarray | None = None
     for t, frame in frames:
+        if on_progress:
+            on_progress(t)
         if (
             previous is not None
             and out
@@ -182,6 +205,98 @@ def match_frames(
         else:
             out.append((t, None, 0.0))
     return out
+
+
+def key_frames(video: Path) -> tuple[list[float], list[float]]:
+    """The first video stream's key frames, and its other frames that change much of the
+    picture (a packet of at least ``BURST`` of the size of the key frame before it): their
+    times, from the packets alone (nothing decoded)."""
+    import ffmpeg
+
+    try:
+        found = ffmpeg.probe(
+            ffmpeg_name(video), select_streams="v:0", show_entries="packet=pts_time,size,flags"
+        )
+    except ffmpeg.Error:
+        return [], []
+    keys: list[float] = []
+    bursts: list[float] = []
+    key_size = 0
+    for packet in sorted(
+        (float(p["pts_time"]), int(p.get("size", 0)), "K" in p.get("flags", ""))
+        for p in found.get("packets", [])
+        if p.get("pts_time", "N/A") != "N/A"
+    ):
+        t, size, key = packet
+        if key:
+            keys.append(t)
+            key_size = size
+        elif keys and size >= BURST * key_size:
+            bursts.append(t)
+    return keys, bursts
+
+
+def undecided(
+    pages: Sequence[int | None], keys: Sequence[float], bursts: Sequence[float], step: float
+) -> list[tuple[int, int | None]]:
+    """Sample ranges ``[first, last]`` to decode frame by frame, given the page each key frame
+    shows held until the next (one per sample, every ``step`` seconds) and the times of the key
+    frames and of the frames between them that change much of the picture: wherever the page
+    changes or is none, from the key frame before the change to the sample that shows it; around
+    each such frame, from the key frame before it to the one after; and from the last key frame
+    to the end (``last`` None). Overlapping ranges are joined."""
+
+    def first_after(key: float) -> int:
+        return min(math.ceil(key / step), len(pages))
+
+    def held_before(i: int) -> int:  # the first sample after the key frame held before sample i
+        j = bisect.bisect_right(keys, (i + 0.5) * step) - 1  # the key frame shown at i
+        return first_after(keys[j - 1]) if j >= 1 else 0
+
+    ranges: list[tuple[int, int | None]] = [
+        (held_before(i), i)
+        for i in range(len(pages))
+        if pages[i] is None or (i and pages[i] != pages[i - 1])
+    ]
+    for t in bursts:
+        j = bisect.bisect_right(keys, t)  # the key frame after it
+        ranges.append((first_after(keys[j - 1]), first_after(keys[j]) if j < len(keys) else None))
+    ranges.append((first_after(keys[-1]) if keys else 0, None))
+    joined: list[tuple[int, int | None]] = []
+    for first, last in sorted(ranges, key=lambda r: r[0]):
+        if joined and (joined[-1][1] is None or first <= joined[-1][1] + 1):
+            start, end = joined[-1]
+            joined[-1] = (start, None if end is None or last is None else max(end, last))
+        else:
+            joined.append((first, last))
+    return joined
+
+
+def watch(
+    video: Path,
+    pages: Sequence[Page],
+    p: SlidesParams,
+    duration: float,
+    on_progress: Callable[[float], None] | None = None,
+) -> list[tuple[float, int | None, float]]:
+    """``match_frames`` over the whole video, decoding little of it: the key frames first, then
+    only the stretches ``undecided`` leaves open — or every frame, when those would be most of
+    the ``duration`` (seconds) anyway. Assumes that a slide two successive key frames show
+    stayed on screen between them unless a frame between them changes much of the picture."""
+    step = p.frame_interval
+    held = match_frames(sample_frames(video, step, p.frame_size, keyframes=True), pages, p)
+    ranges = undecided([page for _, page, _ in held], *key_frames(video), step)
+    total = max(len(held), math.ceil(duration / step))
+    if sum((total if b is None else b + 1) - a for a, b in ranges) > FULL_DECODE * total:
+        return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
+    found = {i: (i * step, page, confidence) for i, (_, page, confidence) in enumerate(held)}
+    for a, b in ranges:
+        frames = sample_frames(
+            video, step, p.frame_size, a * step, None if b is None else (b - a + 1) * step
+        )
+        for t, page, confidence in match_frames(frames, pages, p, on_progress):
+            found[round(t / step)] = (round(t / step) * step, page, confidence)
+    return [found[i] for i in sorted(found)]
 
 
 def runs(
@@ -416,10 +531,8 @@ class Slides(Stage):
         pages = load_decks(ctx.decks, ctx.summary_dir, params.thumb_width)
         video: list[Shown] = []
         if ctx.info is not None and ctx.info.has_video:
-            frames = sample_frames(ctx.recording, params.frame_interval, params.frame_size)
-            video = runs(
-                match_frames(frames, pages, params, progress), params.frame_interval, "video"
-            )
+            samples = watch(ctx.recording, pages, params, ctx.info.duration, progress)
+            video = runs(samples, params.frame_interval, "video")
         said = [it.sentence for it in inputs["topics"].sentences]
         shown = fix_slides(combine(video, align_speech(said, pages, params)), pages, params, report)
         prune_thumbnails(ctx.summary_dir, pages)
