@@ -230,6 +230,30 @@ def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):
     assert [s.page for s in slides.runs(first, 1.0, "video")] == [i for i, _, _ in shown]
 
 
+def test_a_video_whose_key_frames_show_no_slide_is_not_decoded_further(tmp_path, monkeypatch):
+    deck = tmp_path / "deck.pdf"
+    demo.make_deck(deck)
+    camera = tmp_path / "camera.mp4"  # moving pictures, a key frame every 10 s, no slide
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+         "testsrc2=size=640x360:rate=10", "-t", "120", "-c:v", "libx264", "-preset",
+         "ultrafast", "-g", "100", str(camera)],
+        check=True,
+    )  # fmt: skip
+    pages = slides.load_decks([deck], tmp_path / "summary")
+    reads = []
+    real = slides.sample_frames
+    monkeypatch.setattr(
+        slides, "sample_frames", lambda *a, **k: reads.append(k) or real(*a, **k)
+    )  # counts the reads; ffmpeg runs
+    found = slides.watch(camera, pages, slides.SlidesParams(), 120.0)
+    assert len(found) >= 110 and all(page is None for _, page, _ in found)
+    assert reads == [{"keyframes": True}]  # the key frames alone
+    reads.clear()
+    assert slides.watch(camera, pages, slides.SlidesParams(), 200.0)  # 80 s without key frames
+    assert len(reads) == 2 and not reads[1].get("keyframes")  # … so every frame is read
+
+
 def test_viterbi_advances_skips_and_revisits():
     scores = np.array([[0.9, 0.1, 0.1], [0.1, 0.1, 0.9], [0.1, 0.1, 0.9], [0.1, 0.95, 0.1]])
     assert slides.viterbi(scores) == [0, 2, 2, 1]  # a skip forward, then a strong revisit

@@ -35,6 +35,7 @@ from ..models import text
 MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
 FULL_DECODE = 0.8  # decode every frame when the stretches to decode are more of the video
 BURST = 0.25  # a frame this big against its key frame changes much of the picture
+UNSEEN = 30.0  # s: key frames at most this far apart that show no slide: the video shows none
 
 
 @dataclass(frozen=True)
@@ -282,10 +283,16 @@ def watch(
     """``match_frames`` over the whole video, decoding little of it: the key frames first, then
     only the stretches ``undecided`` leaves open — or every frame, when those would be most of
     the ``duration`` (seconds) anyway. Assumes that a slide two successive key frames show
-    stayed on screen between them unless a frame between them changes much of the picture."""
+    stayed on screen between them unless a frame between them changes much of the picture, and
+    that a video whose key frames, at most ``UNSEEN`` seconds apart, show no slide shows none (a
+    camera view; or a camera thumbnail over the slides, which defeats the match)."""
     step = p.frame_interval
     held = match_frames(sample_frames(video, step, p.frame_size, keyframes=True), pages, p)
-    ranges = undecided([page for _, page, _ in held], *key_frames(video), step)
+    keys, bursts = key_frames(video)
+    gaps = np.diff([0.0, *keys, duration]) if keys else [duration]
+    if all(page is None for _, page, _ in held) and max(gaps) <= UNSEEN:
+        return held
+    ranges = undecided([page for _, page, _ in held], keys, bursts, step)
     total = max(len(held), math.ceil(duration / step))
     if sum((total if b is None else b + 1) - a for a, b in ranges) > FULL_DECODE * total:
         return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
