@@ -281,28 +281,21 @@ def watch(
     on_progress: Callable[[float], None] | None = None,
 ) -> list[tuple[float, int | None, float]]:
     """``match_frames`` over the whole video, decoding little of it: the key frames first, then
-    only the stretches ``undecided`` leaves open — or every frame, when those (or already the
-    big frames' stretches) would be most of the ``duration`` (seconds) anyway. Assumes that a
-    slide two successive key frames show stayed on screen between them unless a frame between
-    them changes much of the picture, and that a video whose key frames, at most ``UNSEEN``
-    seconds apart, show no slide shows none (a camera view; or a camera thumbnail over the
-    slides, which defeats the match)."""
+    only the stretches ``undecided`` leaves open — or every frame, when those would be most of
+    the ``duration`` (seconds) anyway. Assumes that a slide two successive key frames show
+    stayed on screen between them unless a frame between them changes much of the picture, and
+    that a video whose key frames, at most ``UNSEEN`` seconds apart, show no slide shows none (a
+    camera view; or a camera thumbnail over the slides, which defeats the match)."""
     step = p.frame_interval
-    total = math.ceil(duration / step)
     keys, bursts = key_frames(video)
-
-    def every_frame() -> list[tuple[float, int | None, float]]:
-        return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
-
-    if _share(undecided([0] * total, keys, bursts, step), total) > FULL_DECODE:
-        return every_frame()  # slides change between most key frames
     held = match_frames(sample_frames(video, step, p.frame_size, keyframes=True), pages, p)
     gaps = np.diff([0.0, *keys, duration]) if keys else [duration]
     if all(page is None for _, page, _ in held) and max(gaps) <= UNSEEN:
         return held
     ranges = undecided([page for _, page, _ in held], keys, bursts, step)
-    if _share(ranges, max(len(held), total)) > FULL_DECODE:
-        return every_frame()
+    total = max(len(held), math.ceil(duration / step))
+    if sum((total if b is None else b + 1) - a for a, b in ranges) > FULL_DECODE * total:
+        return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
     found = {i: (i * step, page, confidence) for i, (_, page, confidence) in enumerate(held)}
     for a, b in ranges:
         frames = sample_frames(
@@ -311,11 +304,6 @@ def watch(
         for t, page, confidence in match_frames(frames, pages, p, on_progress):
             found[round(t / step)] = (round(t / step) * step, page, confidence)
     return [found[i] for i in sorted(found)]
-
-
-def _share(ranges: Sequence[tuple[int, int | None]], total: int) -> float:
-    """How much of ``total`` samples the ranges (``last`` None: to the end) cover."""
-    return sum((total if b is None else b + 1) - a for a, b in ranges) / max(total, 1)
 
 
 def runs(
