@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -252,6 +253,36 @@ def test_a_video_whose_key_frames_show_no_slide_is_not_decoded_further(tmp_path,
     reads.clear()
     assert slides.watch(camera, pages, slides.SlidesParams(), 200.0)  # 80 s without key frames
     assert len(reads) == 2 and not reads[1].get("keyframes")  # … so every frame is read
+
+
+def test_slides_under_a_camera_thumbnail_are_matched_by_their_other_quarters(tmp_path):
+    deck = tmp_path / "deck.pdf"
+    demo.make_deck(deck)
+    silence = tmp_path / "silence.wav"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+         "anullsrc=r=16000:cl=mono", "-t", "120", str(silence)],
+        check=True,
+    )  # fmt: skip
+    shown = [(0, 0.0, 40.0), (1, 40.0, 80.0), (3, 80.0, 120.0)]
+    share = tmp_path / "share.mp4"
+    demo.mux_slides(silence, share, demo.render_pages(deck, tmp_path), shown)
+    call = tmp_path / "call.mp4"  # a moving camera picture in the top right corner, as calls record
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(share), "-f", "lavfi", "-i",
+         "testsrc2=size=128x72:rate=10", "-filter_complex",
+         "[0:v][1:v]overlay=W-w-8:8:shortest=1,format=yuv420p", "-an", "-c:v", "libx264",
+         "-preset", "ultrafast", str(call)],
+        check=True,
+    )  # fmt: skip
+    pages = slides.load_decks([deck], tmp_path / "summary")
+    p = slides.SlidesParams()
+    whole = slides.match_frames(slides.sample_frames(call), pages, replace(p, tile_distance=-1))
+    assert all(page is None for _, page, _ in whole)  # the whole frame's hash does not see them
+    found = slides.runs(slides.watch(call, pages, p, 120.0), p.frame_interval, "video")
+    assert [s.page for s in found] == [i for i, _, _ in shown]
+    for s, (_, start, end) in zip(found, shown, strict=True):
+        assert abs(s.start - start) <= p.frame_interval and abs(s.end - end) <= p.frame_interval
 
 
 def test_viterbi_advances_skips_and_revisits():

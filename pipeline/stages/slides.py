@@ -47,6 +47,8 @@ class SlidesParams:
     frame_interval: float = 1.0  # seconds between sampled video frames
     frame_size: tuple[int, int] = (256, 144)  # frames are hashed at this size (grey)
     max_hash_distance: int = 10  # of 64 bits: above this a frame shows no slide of the decks
+    tile_distance: int = 9  # of 192 bits: the best three quarters of a frame match a page's …
+    tile_margin: int = 6  # … and no other page's come this close (a thumbnail over one quarter)
     same_frame: float = 1.5  # mean absolute grey difference under which a frame is "unchanged"
     speech_window: float = 12.0  # seconds of transcript per alignment window
     skip_penalty: float = 0.08  # per skipped slide …
@@ -65,6 +67,7 @@ class Page:
     text: str
     thumbnail: str  # path relative to the summary folder
     phash: str  # 64-bit perceptual hash, hex
+    quarters: str  # the perceptual hashes of its four quarters, hex, one after the other
 
     @property
     def key(self) -> str:
@@ -112,7 +115,14 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
                 with atomic_path(summary_dir / name) as tmp:
                     image.save(tmp, format="PNG", optimize=True)
                 pages.append(
-                    Page(slug, i + 1, " ".join(text.split()), name, str(imagehash.phash(image)))
+                    Page(
+                        slug,
+                        i + 1,
+                        " ".join(text.split()),
+                        name,
+                        str(imagehash.phash(image)),
+                        quarter_hashes(image),
+                    )
                 )
         except pdfium.PdfiumError as exc:
             raise PipelineError(f"damaged PDF deck ({exc})", path, "export it again") from None
@@ -174,17 +184,35 @@ def sample_frames(
         process.wait()
 
 
+def quarter_hashes(image: Any) -> str:
+    """The perceptual hashes of an image's four quarters (a PIL image), hex, one after the other."""
+    import imagehash
+
+    width, height = image.size
+    boxes = [
+        (x, y, x + width // 2, y + height // 2) for y in (0, height // 2) for x in (0, width // 2)
+    ]
+    return "".join(str(imagehash.phash(image.crop(box))) for box in boxes)
+
+
+def _bits(hexes: str) -> np.ndarray:
+    return np.array([int(b) for b in bin(int(hexes, 16))[2:].zfill(4 * len(hexes))])
+
+
 def match_frames(
     frames: Iterable[tuple[float, np.ndarray]],
     pages: Sequence[Page],
     p: SlidesParams,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[tuple[float, int | None, float]]:
-    """(time, page index or None, confidence) per sampled frame, by perceptual hash."""
+    """(time, page index or None, confidence) per sampled frame, by perceptual hash: of the
+    whole frame, else of its best three quarters (a camera thumbnail over one corner), when they
+    match one page clearly better than any other."""
     import imagehash
     from PIL import Image
 
-    hashes = np.array([[int(b) for b in bin(int(p.phash, 16))[2:].zfill(64)] for p in pages])
+    hashes = np.array([_bits(page.phash) for page in pages])
+    quarters = np.array([_bits(page.quarters).reshape(4, 64) for page in pages])
     out: list[tuple[float, int | None, float]] = []
     previous: np.ndarray | None = None
     for t, frame in frames:
@@ -198,13 +226,23 @@ def match_frames(
             out.append((t, out[-1][1], out[-1][2]))
             continue
         previous = frame.astype(np.int16)
-        bits = imagehash.phash(Image.fromarray(frame)).hash.flatten().astype(int)
+        image = Image.fromarray(frame)
+        bits = imagehash.phash(image).hash.flatten().astype(int)
         distance = np.abs(hashes - bits).sum(axis=1) if len(pages) else np.array([])
         best = int(np.argmin(distance)) if len(distance) else -1
         if best >= 0 and distance[best] <= p.max_hash_distance:
             out.append((t, best, round(1 - float(distance[best]) / 64, 3)))
-        else:
-            out.append((t, None, 0.0))
+            continue
+        if len(pages):
+            own = _bits(quarter_hashes(image)).reshape(4, 64)
+            apart = np.sort(np.abs(quarters - own).sum(axis=2), axis=1)[:, :3].sum(axis=1)
+            best, *other = np.argsort(apart)
+            if apart[best] <= p.tile_distance and all(
+                apart[o] - apart[best] >= p.tile_margin for o in other[:1]
+            ):
+                out.append((t, int(best), round(1 - float(apart[best]) / 192, 3)))
+                continue
+        out.append((t, None, 0.0))
     return out
 
 
