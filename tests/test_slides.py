@@ -200,20 +200,28 @@ def test_undecided_stretches_are_where_key_frames_leave_the_slide_open():
     assert slides.undecided([2] * 10, [], [], step=1.0) == [(0, None)]  # no key frames: all
 
 
-def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):
-    deck = tmp_path / "deck.pdf"
+def screen_share(
+    folder: Path, shown: list[tuple[int, float, float]]
+) -> tuple[Path, list[slides.Page]]:
+    """A silent screen-share video of the demo deck's pages at ``shown`` (x264 ultrafast, 10
+    frames/s: a key frame every 25 s), and the pages as the stage reads them."""
+    deck = folder / "deck.pdf"
     demo.make_deck(deck)
-    silence = tmp_path / "silence.wav"
+    silence = folder / "silence.wav"
     subprocess.run(
         ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-         "anullsrc=r=16000:cl=mono", "-t", "200", str(silence)],
+         "anullsrc=r=16000:cl=mono", "-t", f"{shown[-1][2]:g}", str(silence)],
         check=True,
     )  # fmt: skip
+    video = folder / "share.mp4"
+    demo.mux_slides(silence, video, demo.render_pages(deck, folder), shown)
+    return video, slides.load_decks([deck], folder / "summary")
+
+
+def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):
     # a 6-s detour to page 3 between two key frames that both show page 2 (one every 25 s)
     shown = [(0, 0.0, 40.0), (1, 40.0, 90.0), (2, 90.0, 96.0), (1, 96.0, 160.0), (3, 160.0, 200.0)]
-    video = tmp_path / "share.mp4"
-    demo.mux_slides(silence, video, demo.render_pages(deck, tmp_path), shown)
-    pages = slides.load_decks([deck], tmp_path / "summary")
+    video, pages = screen_share(tmp_path, shown)
     p = slides.SlidesParams()
     keys, bursts = slides.key_frames(video)
     assert 5 <= len(keys) <= 12 and bursts  # x264 ultrafast: no scene cuts, big frames instead
@@ -256,17 +264,8 @@ def test_a_video_whose_key_frames_show_no_slide_is_not_decoded_further(tmp_path,
 
 
 def test_slides_under_a_camera_thumbnail_are_matched_by_their_other_quarters(tmp_path):
-    deck = tmp_path / "deck.pdf"
-    demo.make_deck(deck)
-    silence = tmp_path / "silence.wav"
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-         "anullsrc=r=16000:cl=mono", "-t", "120", str(silence)],
-        check=True,
-    )  # fmt: skip
     shown = [(0, 0.0, 40.0), (1, 40.0, 80.0), (3, 80.0, 120.0)]
-    share = tmp_path / "share.mp4"
-    demo.mux_slides(silence, share, demo.render_pages(deck, tmp_path), shown)
+    share, pages = screen_share(tmp_path, shown)
     call = tmp_path / "call.mp4"  # a moving camera picture in the top right corner, as calls record
     subprocess.run(
         ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(share), "-f", "lavfi", "-i",
@@ -275,7 +274,6 @@ def test_slides_under_a_camera_thumbnail_are_matched_by_their_other_quarters(tmp
          "-preset", "ultrafast", str(call)],
         check=True,
     )  # fmt: skip
-    pages = slides.load_decks([deck], tmp_path / "summary")
     p = slides.SlidesParams()
     whole = slides.match_frames(slides.sample_frames(call), pages, replace(p, tile_distance=-1))
     assert all(page is None for _, page, _ in whole)  # the whole frame's hash does not see them
