@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from PIL import Image, ImageOps
 
 from pipeline.core.errors import PipelineError
 from pipeline.outputs.render import page_ranges
@@ -200,13 +201,9 @@ def test_undecided_stretches_are_where_key_frames_leave_the_slide_open():
     assert slides.undecided([2] * 10, [], [], step=1.0) == [(0, None)]  # no key frames: all
 
 
-def screen_share(
-    folder: Path, shown: list[tuple[int, float, float]]
-) -> tuple[Path, list[slides.Page]]:
-    """A silent screen-share video of the demo deck's pages at ``shown`` (x264 ultrafast, 10
-    frames/s: a key frame every 25 s), and the pages as the stage reads them."""
-    deck = folder / "deck.pdf"
-    demo.make_deck(deck)
+def silent_share(folder: Path, images: list[Path], shown: list[tuple[int, float, float]]) -> Path:
+    """A silent screen-share video showing ``images[i]`` at each ``shown`` (x264 ultrafast, 10
+    frames/s: a key frame every 25 s)."""
     silence = folder / "silence.wav"
     subprocess.run(
         ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -214,8 +211,41 @@ def screen_share(
         check=True,
     )  # fmt: skip
     video = folder / "share.mp4"
-    demo.mux_slides(silence, video, demo.render_pages(deck, folder), shown)
+    demo.mux_slides(silence, video, images, shown)
+    return video
+
+
+def screen_share(
+    folder: Path, shown: list[tuple[int, float, float]]
+) -> tuple[Path, list[slides.Page]]:
+    """A silent screen share of the demo deck's pages, and the pages as the stage reads them."""
+    deck = folder / "deck.pdf"
+    demo.make_deck(deck)
+    video = silent_share(folder, demo.render_pages(deck, folder), shown)
     return video, slides.load_decks([deck], folder / "summary")
+
+
+def test_a_four_by_three_deck_between_black_bars_is_matched(tmp_path):
+    wide = tmp_path / "wide.pdf"
+    demo.make_deck(wide)
+    pictures = [
+        Image.open(page).convert("RGB").crop((80, 0, 560, 360))  # 4:3 out of 16:9
+        for page in demo.render_pages(wide, tmp_path)
+    ]
+    deck = tmp_path / "four-by-three.pdf"  # an image-only deck of 4:3 pages
+    pictures[0].save(deck, save_all=True, append_images=pictures[1:])
+    on_screen = []  # each page centred on a 16:9 screen, black bars beside it
+    for i, picture in enumerate(pictures):
+        on_screen.append(tmp_path / f"screen-{i}.png")
+        ImageOps.pad(picture, (640, 360), color="black").save(on_screen[-1])
+    shown = [(0, 0.0, 30.0), (2, 30.0, 60.0), (5, 60.0, 90.0)]
+    video = silent_share(tmp_path, on_screen, shown)
+    pages = slides.load_decks([deck], tmp_path / "summary")
+    p = slides.SlidesParams()
+    found = slides.runs(slides.watch(video, pages, p, 90.0), p.frame_interval, "video")
+    assert [s.page for s in found] == [i for i, _, _ in shown]
+    for s, (_, start, end) in zip(found, shown, strict=True):
+        assert abs(s.start - start) <= p.frame_interval and abs(s.end - end) <= p.frame_interval
 
 
 def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):

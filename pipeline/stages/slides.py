@@ -67,7 +67,8 @@ class Page:
     text: str
     thumbnail: str  # path relative to the summary folder
     phash: str  # 64-bit perceptual hash, hex
-    quarters: str  # the perceptual hashes of its four quarters, hex, one after the other
+    boxed: str  # … of the page on a 16:9 screen (black bars beside a 4:3 page)
+    quarters: str  # the perceptual hashes of its four quarters on that screen, one after the other
 
     @property
     def key(self) -> str:
@@ -89,6 +90,7 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
     """Every page of every deck, thumbnails written to ``summary_dir/slides/``."""
     import imagehash
     import pypdfium2 as pdfium
+    from PIL import ImageOps
 
     pages: list[Page] = []
     for path in decks:
@@ -110,6 +112,7 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
                 page = pdf[i]
                 width = page.get_width() or 1.0
                 image = page.render(scale=thumb_width / width).to_pil().convert("RGB")
+                screen = ImageOps.pad(image, (thumb_width, thumb_width * 9 // 16), color="black")
                 text = page.get_textpage().get_text_bounded()
                 name = f"slides/{slug}-{i + 1:03d}.png"
                 with atomic_path(summary_dir / name) as tmp:
@@ -121,7 +124,8 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
                         " ".join(text.split()),
                         name,
                         str(imagehash.phash(image)),
-                        quarter_hashes(image),
+                        str(imagehash.phash(screen)),
+                        quarter_hashes(screen),
                     )
                 )
         except pdfium.PdfiumError as exc:
@@ -211,7 +215,7 @@ def match_frames(
     import imagehash
     from PIL import Image
 
-    hashes = np.array([_bits(page.phash) for page in pages])
+    hashes = np.array([[_bits(page.phash), _bits(page.boxed)] for page in pages])
     quarters = np.array([_bits(page.quarters).reshape(4, 64) for page in pages])
     out: list[tuple[float, int | None, float]] = []
     previous: np.ndarray | None = None
@@ -228,7 +232,7 @@ def match_frames(
         previous = frame.astype(np.int16)
         image = Image.fromarray(frame)
         bits = imagehash.phash(image).hash.flatten().astype(int)
-        distance = np.abs(hashes - bits).sum(axis=1) if len(pages) else np.array([])
+        distance = np.abs(hashes - bits).sum(axis=2).min(axis=1) if len(pages) else np.array([])
         best = int(np.argmin(distance)) if len(distance) else -1
         if best >= 0 and distance[best] <= p.max_hash_distance:
             out.append((t, best, round(1 - float(distance[best]) / 64, 3)))
@@ -282,8 +286,9 @@ def undecided(
     shows held until the next (one per sample, every ``step`` seconds) and the times of the key
     frames and of the frames between them that change much of the picture: wherever the page
     changes or is none, from the key frame before the change to the sample that shows it; around
-    each such frame, from the key frame before it to the one after; and from the last key frame
-    to the end (``last`` None). Overlapping ranges are joined."""
+    each such frame, from the key frame before it to the one after; and from the key frame held
+    at the last sample to the end (``last`` None; ffmpeg may stop holding before the last key
+    frame). Overlapping ranges are joined."""
 
     def first_after(key: float) -> int:
         return min(math.ceil(key / step), len(pages))
@@ -300,7 +305,8 @@ def undecided(
     for t in bursts:
         j = bisect.bisect_right(keys, t)  # the key frame after it
         ranges.append((first_after(keys[j - 1]), first_after(keys[j]) if j < len(keys) else None))
-    ranges.append((first_after(keys[-1]) if keys else 0, None))
+    last = bisect.bisect_right(keys, (len(pages) - 0.5) * step) - 1  # the key frame held last
+    ranges.append((first_after(keys[last]) if last >= 0 else 0, None))
     joined: list[tuple[int, int | None]] = []
     for first, last in sorted(ranges, key=lambda r: r[0]):
         if joined and (joined[-1][1] is None or first <= joined[-1][1] + 1):
