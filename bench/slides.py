@@ -95,11 +95,7 @@ def main() -> None:
         shown = schedule(len(pages), args.minutes * 60)
         for name, codec in VARIANTS.items():
             video = share(folder, shown, codec, inset="inset" in name)
-            keys = subprocess.run(
-                ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
-                 "packet=flags", "-of", "csv=p=0", str(video)],
-                capture_output=True, text=True, check=True,
-            ).stdout.count("K")  # fmt: skip
+            keys = len(slides.key_frames(video)[0])
             t0 = time.perf_counter()
             every = slides.match_frames(
                 slides.sample_frames(video, p.frame_interval, p.frame_size), pages, p

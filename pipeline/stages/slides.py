@@ -241,8 +241,8 @@ def match_frames(
             own = _bits(quarter_hashes(image)).reshape(4, 64)
             apart = np.sort(np.abs(quarters - own).sum(axis=2), axis=1)[:, :3].sum(axis=1)
             best, *other = np.argsort(apart)
-            if apart[best] <= p.tile_distance and all(
-                apart[o] - apart[best] >= p.tile_margin for o in other[:1]
+            if apart[best] <= p.tile_distance and (
+                not other or apart[other[0]] - apart[best] >= p.tile_margin
             ):
                 out.append((t, int(best), round(1 - float(apart[best]) / 192, 3)))
                 continue
@@ -293,8 +293,11 @@ def undecided(
     def first_after(key: float) -> int:
         return min(math.ceil(key / step), len(pages))
 
+    def shown_at(i: int) -> int:  # the key frame held at sample i (-1: none yet)
+        return bisect.bisect_right(keys, (i + 0.5) * step) - 1
+
     def held_before(i: int) -> int:  # the first sample after the key frame held before sample i
-        j = bisect.bisect_right(keys, (i + 0.5) * step) - 1  # the key frame shown at i
+        j = shown_at(i)
         return first_after(keys[j - 1]) if j >= 1 else 0
 
     ranges: list[tuple[int, int | None]] = [
@@ -305,7 +308,7 @@ def undecided(
     for t in bursts:
         j = bisect.bisect_right(keys, t)  # the key frame after it
         ranges.append((first_after(keys[j - 1]), first_after(keys[j]) if j < len(keys) else None))
-    last = bisect.bisect_right(keys, (len(pages) - 0.5) * step) - 1  # the key frame held last
+    last = shown_at(len(pages) - 1)
     ranges.append((first_after(keys[last]) if last >= 0 else 0, None))
     joined: list[tuple[int, int | None]] = []
     for first, last in sorted(ranges, key=lambda r: r[0]):
@@ -315,6 +318,11 @@ def undecided(
         else:
             joined.append((first, last))
     return joined
+
+
+def covered(ranges: Sequence[tuple[int, int | None]], total: int) -> int:
+    """How many of ``total`` samples the ``undecided`` ranges cover (``last`` None: to the end)."""
+    return sum((total if b is None else b + 1) - a for a, b in ranges)
 
 
 def watch(
@@ -338,7 +346,7 @@ def watch(
         return held
     ranges = undecided([page for _, page, _ in held], keys, bursts, step)
     total = max(len(held), math.ceil(duration / step))
-    if sum((total if b is None else b + 1) - a for a, b in ranges) > FULL_DECODE * total:
+    if covered(ranges, total) > FULL_DECODE * total:
         return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
     found = {i: (i * step, page, confidence) for i, (_, page, confidence) in enumerate(held)}
     for a, b in ranges:
