@@ -226,7 +226,7 @@ def test_onnx_networks_compute_what_the_torch_networks_compute(demo_run):
     network = networks.segmentation_checkpoint()[0]
     for n in (1, 3):
         windows = np.stack([audio[i * size : (i + 1) * size] for i in range(n)])[:, None, :]
-        (got,) = networks.segmentation(1).run(None, {"input": windows})
+        (got,) = networks.segmenters(1)[0].run(None, {"input": windows})
         with torch.inference_mode():
             want = network(torch.from_numpy(windows)).numpy()
         assert got.shape == want.shape == (n, 589, 7)

@@ -143,22 +143,39 @@ def segment(
     ``p.far_field=None`` decides from the recording (``far_field_share``). Telephone-band audio
     (``high_band_db`` under ``p.narrowband_db``) adds ``p.narrowband_prior`` instead when that
     is larger: without the sounds above 4 kHz the model hears much speech as silence."""
+    from concurrent.futures import ThreadPoolExecutor
+    from queue import SimpleQueue
+
     from scipy.special import log_softmax
 
-    session = networks.segmentation(threads)
+    sessions: SimpleQueue[Any] = SimpleQueue()
+    for session in networks.segmenters(threads):
+        sessions.put(session)
     size = int(WINDOW * SR)
-    out = []
-    for i in range(0, len(starts), SEGMENT_BATCH):
+
+    def run(i: int) -> np.ndarray:
         batch = np.stack(
             [
                 np.pad(as_float(audio[s : s + size]), (0, max(0, size - len(audio[s : s + size]))))
                 for s in starts[i : i + SEGMENT_BATCH]
             ]
         )
-        (logits,) = session.run(None, {"input": batch[:, None, :].astype(np.float32, copy=False)})
-        out.append(log_softmax(logits, axis=-1))
-        if on_progress:
-            on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
+        session = sessions.get()
+        try:
+            (logits,) = session.run(
+                None, {"input": batch[:, None, :].astype(np.float32, copy=False)}
+            )
+        finally:
+            sessions.put(session)
+        return log_softmax(logits, axis=-1)
+
+    out = []
+    firsts = range(0, len(starts), SEGMENT_BATCH)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for i, log_probs in zip(firsts, pool.map(run, firsts), strict=True):
+            out.append(log_probs)
+            if on_progress:
+                on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
     log_probs = np.concatenate(out)
     far_field = p.far_field
     if far_field is None:
