@@ -313,6 +313,31 @@ def test_slides_under_a_camera_thumbnail_are_matched_by_their_other_quarters(tmp
         assert abs(s.start - start) <= p.frame_interval and abs(s.end - end) <= p.frame_interval
 
 
+def test_slides_beside_camera_tiles_are_found_in_their_part_of_the_frame(tmp_path):
+    shown = [(0, 0.0, 40.0), (1, 40.0, 80.0), (3, 80.0, 120.0)]
+    share, pages = screen_share(tmp_path, shown)
+    call = tmp_path / "call.mp4"  # the share shrunk to the left, two camera tiles on the right
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(share), "-f", "lavfi", "-i",
+         "testsrc2=size=144x96:rate=10", "-f", "lavfi", "-i", "color=c=0x202020:s=640x360:r=10",
+         "-filter_complex",
+         "[0:v]scale=464:-2[slide];[2:v][slide]overlay=8:(H-h)/2:shortest=1[left];"
+         "[1:v]split[a][b];[left][a]overlay=W-w-8:60[one];[one][b]overlay=W-w-8:200,"
+         "format=yuv420p",
+         "-t", "120", "-an", "-c:v", "libx264", "-preset", "ultrafast", str(call)],
+        check=True,
+    )  # fmt: skip
+    p = slides.SlidesParams()
+    frames = list(slides.sample_frames(call))
+    assert all(page is None for _, page, _ in slides.match_frames(frames, pages, p))
+    box = slides.locate([frame for _, frame in frames[::10]], pages, p)
+    assert box is not None and box[0] <= 8 and 0.6 <= (box[2] - box[0]) / 256 <= 0.8
+    found = slides.runs(slides.watch(call, pages, p, 120.0), p.frame_interval, "video")
+    assert [s.page for s in found] == [i for i, _, _ in shown]
+    for s, (_, start, end) in zip(found, shown, strict=True):
+        assert abs(s.start - start) <= p.frame_interval and abs(s.end - end) <= p.frame_interval
+
+
 def test_viterbi_advances_skips_and_revisits():
     scores = np.array([[0.9, 0.1, 0.1], [0.1, 0.1, 0.9], [0.1, 0.1, 0.9], [0.1, 0.95, 0.1]])
     assert slides.viterbi(scores) == [0, 2, 2, 1]  # a skip forward, then a strong revisit

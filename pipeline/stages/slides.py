@@ -4,7 +4,9 @@ Decks are PDFs (pypdfium2: text layer and page images; image-only decks work too
 of timing, combined:
 1. the video track (a screen share): frames sampled every ``interval`` seconds by ffmpeg, a frame
    that barely differs from the previous one keeps its match (scene-change check), others are
-   matched to the rendered pages by perceptual hash (imagehash). The key frames are read first;
+   matched to the rendered pages by perceptual hash (imagehash): of the whole frame, of its
+   quarters, or of the part of the frame where a search of a few key frames found the slides
+   (cameras beside or under them). The key frames are read first;
    only where two successive ones do not show the same slide is the video between them decoded
    frame by frame (an HD screen share costs minutes an hour to decode whole);
 2. speech, where the video gives no match or there is no video: a monotonic alignment (Viterbi:
@@ -36,6 +38,10 @@ MAX_PAGES = 500  # a deck with more pages is refused (bounded time and memory)
 FULL_DECODE = 0.8  # decode every frame when the stretches to decode are more of the video
 BURST = 0.25  # a frame this big against its key frame changes much of the picture
 UNSEEN = 30.0  # s: key frames at most this far apart that show no slide: the video shows none
+LOCATE_FRAMES = 12  # key frames, spread over the video, searched for a slide that does not fill it
+SHRUNK = 0.5  # … down to this share of the frame's width (a side-by-side layout: ≈ 0.7)
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom in a sampled frame
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class SlidesParams:
     max_hash_distance: int = 10  # of 64 bits: above this a frame shows no slide of the decks
     tile_distance: int = 9  # of 192 bits: the best three quarters of a frame match a page's …
     tile_margin: int = 6  # … and no other page's come this close (a thumbnail over one quarter)
+    box_margin: int = 4  # of 64 bits: a page found in a part of the frame is this much nearer
+    # than any other (a layout with cameras beside or under the slide; bench/slides.py)
     same_frame: float = 1.5  # mean absolute grey difference under which a frame is "unchanged"
     speech_window: float = 12.0  # seconds of transcript per alignment window
     skip_penalty: float = 0.08  # per skipped slide …
@@ -69,6 +77,7 @@ class Page:
     phash: str  # 64-bit perceptual hash, hex
     boxed: str  # … of the page on a 16:9 screen (black bars beside a 4:3 page)
     quarters: str  # the perceptual hashes of its four quarters on that screen, one after the other
+    aspect: float  # width ÷ height
 
     @property
     def key(self) -> str:
@@ -126,6 +135,7 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
                         str(imagehash.phash(image)),
                         str(imagehash.phash(screen)),
                         quarter_hashes(screen),
+                        image.width / image.height,
                     )
                 )
         except pdfium.PdfiumError as exc:
@@ -208,10 +218,12 @@ def match_frames(
     pages: Sequence[Page],
     p: SlidesParams,
     on_progress: Callable[[float], None] | None = None,
+    box: Box | None = None,
 ) -> list[tuple[float, int | None, float]]:
     """(time, page index or None, confidence) per sampled frame, by perceptual hash: of the
     whole frame, else of its best three quarters (a camera thumbnail over one corner), when they
-    match one page clearly better than any other."""
+    match one page clearly better than any other, else of the ``box`` where ``locate`` found
+    the slides (cameras beside or under them)."""
     import imagehash
     from PIL import Image
 
@@ -246,8 +258,58 @@ def match_frames(
             ):
                 out.append((t, int(best), round(1 - float(apart[best]) / 192, 3)))
                 continue
+        if box is not None and len(pages):
+            bits = imagehash.phash(image.crop(box)).hash.flatten().astype(int)
+            distance = np.abs(hashes[:, 0] - bits).sum(axis=1)
+            best = int(np.argmin(distance))
+            if distance[best] <= p.max_hash_distance:
+                out.append((t, best, round(1 - float(distance[best]) / 64, 3)))
+                continue
         out.append((t, None, 0.0))
     return out
+
+
+def candidate_boxes(size: tuple[int, int], aspects: Iterable[float]) -> list[Box]:
+    """Where a slide that does not fill the frame may sit in a frame of ``size``: each page
+    shape from ``SHRUNK`` of the frame's width (or height) up to all of it, in steps of 2.5 %,
+    flush with either edge or centred, across and down (how call recorders lay out a shared
+    screen beside or above their camera tiles)."""
+    width, height = size
+    boxes: set[Box] = set()
+    for aspect in aspects:
+        for share in np.arange(SHRUNK, 1.0001, 0.025):
+            w = min(round(width * share), round(height * share * aspect))
+            h = round(w / aspect)
+            for x in {0, (width - w) // 2, width - w}:
+                for y in {0, (height - h) // 2, height - h}:
+                    boxes.add((x, y, x + w, y + h))
+    return sorted(boxes)
+
+
+def locate(frames: Sequence[np.ndarray], pages: Sequence[Page], p: SlidesParams) -> Box | None:
+    """The place of slides that do not fill the frame: the box of ``candidate_boxes`` in which
+    the most ``frames`` show a page (within ``p.max_hash_distance``, and ``p.box_margin`` nearer
+    than any other page), if that is at least two of them (one, if only one is given); None if
+    no box is."""
+    import imagehash
+    from PIL import Image
+
+    if not frames or not pages:
+        return None
+    height, width = frames[0].shape
+    hashes = np.array([_bits(page.phash) for page in pages])
+    found: dict[Box, list[int]] = {}
+    for frame in frames:
+        image = Image.fromarray(frame)
+        for box in candidate_boxes((width, height), {round(page.aspect, 2) for page in pages}):
+            bits = imagehash.phash(image.crop(box)).hash.flatten().astype(int)
+            first, *other = np.sort(np.abs(hashes - bits).sum(axis=1))
+            if first <= p.max_hash_distance and (not other or other[0] - first >= p.box_margin):
+                found.setdefault(box, []).append(int(first))
+    if not found:
+        return None
+    box = min(found, key=lambda b: (-len(found[b]), sum(found[b])))
+    return box if len(found[box]) >= min(2, len(frames)) else None
 
 
 def key_frames(video: Path) -> tuple[list[float], list[float]]:
@@ -337,25 +399,55 @@ def watch(
     the ``duration`` (seconds) anyway. Assumes that a slide two successive key frames show
     stayed on screen between them unless a frame between them changes much of the picture, and
     that a video whose key frames, at most ``UNSEEN`` seconds apart, show no slide shows none (a
-    camera view; or a camera thumbnail over the slides, which defeats the match)."""
+    camera view). Where key frames show no slide whole, ``LOCATE_FRAMES`` of them, spread over
+    the video, are searched for slides in a part of the frame (``locate``); the box found is
+    read in every frame after that."""
     step = p.frame_interval
     keys, bursts = key_frames(video)
-    held = match_frames(sample_frames(video, step, p.frame_size, keyframes=True), pages, p)
+    spread: list[tuple[float, np.ndarray]] = []
+    held = match_frames(
+        _keeping(
+            sample_frames(video, step, p.frame_size, keyframes=True),
+            max(step, duration / LOCATE_FRAMES),
+            spread,
+        ),
+        pages,
+        p,
+    )
+    unmatched = {round(t / step) for t, page, _ in held if page is None}
+    box = locate([frame for t, frame in spread if round(t / step) in unmatched], pages, p)
+    if box is not None:
+        held = match_frames(
+            sample_frames(video, step, p.frame_size, keyframes=True), pages, p, box=box
+        )
     gaps = np.diff([0.0, *keys, duration]) if keys else [duration]
     if all(page is None for _, page, _ in held) and max(gaps) <= UNSEEN:
         return held
     ranges = undecided([page for _, page, _ in held], keys, bursts, step)
     total = max(len(held), math.ceil(duration / step))
     if covered(ranges, total) > FULL_DECODE * total:
-        return match_frames(sample_frames(video, step, p.frame_size), pages, p, on_progress)
+        frames = sample_frames(video, step, p.frame_size)
+        return match_frames(frames, pages, p, on_progress, box)
     found = {i: (i * step, page, confidence) for i, (_, page, confidence) in enumerate(held)}
     for a, b in ranges:
         frames = sample_frames(
             video, step, p.frame_size, a * step, None if b is None else (b - a + 1) * step
         )
-        for t, page, confidence in match_frames(frames, pages, p, on_progress):
+        for t, page, confidence in match_frames(frames, pages, p, on_progress, box):
             found[round(t / step)] = (round(t / step) * step, page, confidence)
     return [found[i] for i in sorted(found)]
+
+
+def _keeping(
+    frames: Iterator[tuple[float, np.ndarray]], every: float, kept: list[tuple[float, np.ndarray]]
+) -> Iterator[tuple[float, np.ndarray]]:
+    """``frames`` passed on, one at least ``every`` seconds also appended to ``kept``."""
+    due = 0.0
+    for t, frame in frames:
+        if t >= due:
+            kept.append((t, frame))
+            due = t + every
+        yield t, frame
 
 
 def runs(
