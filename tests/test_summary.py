@@ -791,6 +791,26 @@ def test_key_phrases_and_entities_come_from_what_was_said_not_from_who_spoke():
     assert not {text.lower() for text, _, _ in summary.entities} & names
 
 
+def test_a_theme_said_in_capitals_is_no_organisation():
+    """spaCy reads "the Green Transition" and "the Digital Transition" as a place and an
+    organisation; they are the themes' titles, so not listed; real names beside them stay."""
+    said = [
+        "Clusters help small companies take part in the Green Transition.",
+        "The Digital Europe Programme supports skills training for the Digital Transition.",
+        "Energy Cluster Denmark works with Mobile Heights on offshore wind.",
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, "A", t, i), "green", 1.0, [], "content")
+        for i, t in enumerate(said)
+    ]
+    themes = {"green": "Green transition", "digital": "Digital transition", "other": "Other"}
+    plain = summarize(items, {"other": "Other topics"}, set(), title="t")
+    assert {"the Green Transition", "the Digital Transition"} <= {t for t, _, _ in plain.entities}
+    found = {text for text, _, _ in summarize(items, themes, set(), title="t").entities}
+    assert "Transition" not in " ".join(found)
+    assert {"Digital Europe Programme", "Mobile Heights"} <= found
+
+
 def test_key_phrases_in_nearly_the_same_words_are_listed_once():
     """Whisper's two hearings of one phrase ("Club clusters", "Cloud clusters") are one key
     phrase; a longer phrase that contains a shorter one is another."""

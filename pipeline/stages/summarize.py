@@ -248,7 +248,11 @@ def summarize(
     said = [items[i] for i in content if not unclear[i]] or [items[i] for i in content] or items
     phrases, entities = (
         _phrases_and_entities(
-            " ".join(it.sentence.text for it in said), p.key_phrases, p.entities, listed
+            " ".join(it.sentence.text for it in said),
+            p.key_phrases,
+            p.entities,
+            listed,
+            themes.values(),
         )
         if english
         else ([], [])
@@ -337,13 +341,19 @@ def _cite(
 
 
 def _phrases_and_entities(
-    words: str, n_phrases: int, n_entities: int, people: Iterable[str] = ()
+    words: str,
+    n_phrases: int,
+    n_entities: int,
+    people: Iterable[str] = (),
+    subjects: Iterable[str] = (),
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
     """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER, leaving
-    out the listed ``people``'s names (full, first or last): the speaker table has them, and a
+    out the listed ``people``'s names (full, first or last): the speaker table has them, a
     phrase in nearly the words of a higher-ranked one (Whisper's variants: "Club clusters",
-    "Cloud clusters")."""
+    "Cloud clusters"), and an entity that is one of the ``subjects`` (the themes' titles) in
+    capitals — "the Green Transition" is what the talk is about, not an organisation."""
     names = {n.lower() for person in people for n in (person, *person.split())}
+    themes = {" ".join(subject.lower().split()) for subject in subjects}
     doc = text.textrank()(text.nlp()(words))
     phrases: list[str] = []
     for phrase in doc._.phrases:
@@ -362,6 +372,7 @@ def _phrases_and_entities(
         for ent in doc.ents
         if ent.label_ in _ENTITY_LABELS
         and ent.text.strip().lower() not in names
+        and " ".join(t.lower_ for t in ent if not (t.is_stop or t.is_punct)) not in themes
         and not _cased_by_whisper(ent, lower)
     )
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
