@@ -85,7 +85,7 @@ def child_pipeline(recording: str, out: str, profile: bool) -> dict:
         f.__name__
         for f in (
             weights.faster_whisper,
-            diarization.segmentation,
+            diarization.segmenters,
             diarization.embedders,
             text.spacy_pipeline,
             text.encoder,

@@ -297,11 +297,12 @@ def locate(frames: Sequence[np.ndarray], pages: Sequence[Page], p: SlidesParams)
     if not frames or not pages:
         return None
     height, width = frames[0].shape
+    boxes = candidate_boxes((width, height), {round(page.aspect, 2) for page in pages})
     hashes = np.array([_bits(page.phash) for page in pages])
     found: dict[Box, list[int]] = {}
     for frame in frames:
         image = Image.fromarray(frame)
-        for box in candidate_boxes((width, height), {round(page.aspect, 2) for page in pages}):
+        for box in boxes:
             bits = imagehash.phash(image.crop(box)).hash.flatten().astype(int)
             first, *other = np.sort(np.abs(hashes - bits).sum(axis=1))
             if first <= p.max_hash_distance and (not other or other[0] - first >= p.box_margin):
