@@ -307,7 +307,7 @@ from pipeline.service.runner import run
 from pipeline.models import diarization, text, weights
 from pipeline.stages import transcribe
 result = run(Path({str(demo_run_recording(demo_run))!r}), Settings(transcripts_dir=Path({str(demo_run.out_dir.parent)!r}), summaries_dir=Path({str(demo_run.summary_dir.parent)!r})))
-loaded = [f.__name__ for f in (weights.faster_whisper, transcribe._openai_model, diarization.segmentation, diarization.embedders, diarization.segmentation_checkpoint, text.spacy_pipeline, text.encoder, text.textrank) if f.cache_info().currsize]
+loaded = [f.__name__ for f in (weights.faster_whisper, transcribe._openai_model, diarization.segmenters, diarization.embedders, diarization.segmentation_checkpoint, text.spacy_pipeline, text.encoder, text.textrank) if f.cache_info().currsize]
 print(json.dumps({{"loaded": loaded, "ran": [s.name for s in result.stages if s.ran]}}))
 """
     out = run_python(script)
