@@ -22,11 +22,11 @@ stage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ SEGMENT_BATCH = 8  # windows per segmentation call (as fast as 32 here, a quarte
 EMBED_BATCHES = 512  # local speakers gathered before their embeddings are computed
 PART_SECONDS = 30.0  # at most this much of a speaker's part is embedded at once (cost)
 BAND_FRAMES = 4000  # 32-ms frames spread over the recording to judge its bandwidth
+
+Job = TypeVar("Job")
 
 
 @dataclass(frozen=True)
@@ -143,39 +145,27 @@ def segment(
     ``p.far_field=None`` decides from the recording (``far_field_share``). Telephone-band audio
     (``high_band_db`` under ``p.narrowband_db``) adds ``p.narrowband_prior`` instead when that
     is larger: without the sounds above 4 kHz the model hears much speech as silence."""
-    from concurrent.futures import ThreadPoolExecutor
-    from queue import SimpleQueue
-
     from scipy.special import log_softmax
 
-    sessions: SimpleQueue[Any] = SimpleQueue()
-    for session in networks.segmenters(threads):
-        sessions.put(session)
     size = int(WINDOW * SR)
 
-    def run(i: int) -> np.ndarray:
+    def run(session: Any, i: int) -> np.ndarray:
         batch = np.stack(
             [
                 np.pad(as_float(audio[s : s + size]), (0, max(0, size - len(audio[s : s + size]))))
                 for s in starts[i : i + SEGMENT_BATCH]
             ]
         )
-        session = sessions.get()
-        try:
-            (logits,) = session.run(
-                None, {"input": batch[:, None, :].astype(np.float32, copy=False)}
-            )
-        finally:
-            sessions.put(session)
+        (logits,) = session.run(None, {"input": batch[:, None, :].astype(np.float32, copy=False)})
         return log_softmax(logits, axis=-1)
 
     out = []
     firsts = range(0, len(starts), SEGMENT_BATCH)
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        for i, log_probs in zip(firsts, pool.map(run, firsts), strict=True):
-            out.append(log_probs)
-            if on_progress:
-                on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
+    done = _side_by_side(networks.segmenters(threads), firsts, run)
+    for i, log_probs in zip(firsts, done, strict=True):
+        out.append(log_probs)
+        if on_progress:
+            on_progress(starts[min(i + SEGMENT_BATCH, len(starts)) - 1] / SR + WINDOW)
     log_probs = np.concatenate(out)
     far_field = p.far_field
     if far_field is None:
@@ -356,12 +346,33 @@ def _middle(x: np.ndarray, seconds: float) -> np.ndarray:
     return x[first : first + n].copy()
 
 
+def _side_by_side(
+    sessions: Sequence[Any], jobs: Iterable[Job], work: Callable[[Any, Job], np.ndarray]
+) -> Iterator[np.ndarray]:
+    """``work(session, job)`` for every job, in order, on single-threaded ONNX Runtime sessions
+    running side by side (one thread each; a job takes whichever session is free)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from queue import SimpleQueue
+
+    free: SimpleQueue[Any] = SimpleQueue()
+    for session in sessions:
+        free.put(session)
+
+    def one(job: Job) -> np.ndarray:
+        session = free.get()
+        try:
+            return work(session, job)
+        finally:
+            free.put(session)
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        yield from pool.map(one, jobs)
+
+
 def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 8) -> np.ndarray:
     """CAM++ embeddings, normalised; inputs of equal length run together (most windows of a
     webinar hold one speaker throughout, so their inputs are the same length), the batches
     shared out between ``threads`` single-threaded sessions working side by side."""
-    from concurrent.futures import ThreadPoolExecutor
-
     out = np.zeros((len(inputs), 192), np.float32)
     by_length: dict[int, list[int]] = {}
     for i, x in enumerate(inputs):
@@ -370,16 +381,15 @@ def _embed_batched(inputs: list[np.ndarray], threads: int = 1, batch: int = 8) -
         rows[j : j + batch] for rows in by_length.values() for j in range(0, len(rows), batch)
     ]
 
-    def work(session: Any, mine: list[list[int]]) -> None:
-        for chunk in mine:
-            x = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
-            (emb,) = session.run(None, {"input": x})
-            out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
+    def work(session: Any, chunk: list[int]) -> np.ndarray:
+        x = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
+        (emb,) = session.run(None, {"input": x})
+        return emb
 
-    sessions = networks.embedders(threads)
-    n = len(sessions)  # every n-th batch to each: each length group is shared out evenly
-    with ThreadPoolExecutor(n) as pool:
-        list(pool.map(work, sessions, [chunks[i::n] for i in range(n)]))
+    for chunk, emb in zip(
+        chunks, _side_by_side(networks.embedders(threads), chunks, work), strict=True
+    ):
+        out[chunk] = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
     return out
 
 
