@@ -213,6 +213,13 @@ def _bits(hexes: str) -> np.ndarray:
     return np.array([int(b) for b in bin(int(hexes, 16))[2:].zfill(4 * len(hexes))])
 
 
+def _phash_bits(image: Any) -> np.ndarray:
+    """The 64 bits of a PIL image's perceptual hash."""
+    import imagehash
+
+    return imagehash.phash(image).hash.flatten().astype(int)
+
+
 def match_frames(
     frames: Iterable[tuple[float, np.ndarray]],
     pages: Sequence[Page],
@@ -224,7 +231,6 @@ def match_frames(
     whole frame, else of its best three quarters (a camera thumbnail over one corner), when they
     match one page clearly better than any other, else of the ``box`` where ``locate`` found
     the slides (cameras beside or under them)."""
-    import imagehash
     from PIL import Image
 
     hashes = np.array([[_bits(page.phash), _bits(page.boxed)] for page in pages])
@@ -243,7 +249,7 @@ def match_frames(
             continue
         previous = frame.astype(np.int16)
         image = Image.fromarray(frame)
-        bits = imagehash.phash(image).hash.flatten().astype(int)
+        bits = _phash_bits(image)
         distance = np.abs(hashes - bits).sum(axis=2).min(axis=1) if len(pages) else np.array([])
         best = int(np.argmin(distance)) if len(distance) else -1
         if best >= 0 and distance[best] <= p.max_hash_distance:
@@ -259,7 +265,7 @@ def match_frames(
                 out.append((t, int(best), round(1 - float(apart[best]) / 192, 3)))
                 continue
         if box is not None and len(pages):
-            bits = imagehash.phash(image.crop(box)).hash.flatten().astype(int)
+            bits = _phash_bits(image.crop(box))
             distance = np.abs(hashes[:, 0] - bits).sum(axis=1)
             best = int(np.argmin(distance))
             if distance[best] <= p.max_hash_distance:
@@ -291,7 +297,6 @@ def locate(frames: Sequence[np.ndarray], pages: Sequence[Page], p: SlidesParams)
     the most ``frames`` show a page (within ``p.max_hash_distance``, and ``p.box_margin`` nearer
     than any other page), if that is at least two of them (one, if only one is given); None if
     no box is."""
-    import imagehash
     from PIL import Image
 
     if not frames or not pages:
@@ -303,7 +308,7 @@ def locate(frames: Sequence[np.ndarray], pages: Sequence[Page], p: SlidesParams)
     for frame in frames:
         image = Image.fromarray(frame)
         for box in boxes:
-            bits = imagehash.phash(image.crop(box)).hash.flatten().astype(int)
+            bits = _phash_bits(image.crop(box))
             first, *other = np.sort(np.abs(hashes - bits).sum(axis=1))
             if first <= p.max_hash_distance and (not other or other[0] - first >= p.box_margin):
                 found.setdefault(box, []).append(int(first))
