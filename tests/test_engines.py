@@ -229,3 +229,37 @@ def test_a_window_caught_in_a_loop_is_read_again(demo_files, demo_run):
     again = " ".join(s.text for s in found if inside(s))
     assert wer(turn["text"], again, "en") < 0.5, again
     assert unlooped(model, audio, first, opts, "en") == first  # nothing looped: nothing read
+
+
+def test_a_window_read_again_adds_no_words_where_the_next_window_has_them(demo_files, demo_run):
+    """A looping window's stretch can end inside the next window's first words (seen on the
+    generated 60-min webinar: "I'm going to see if I can..." added over the first second of the
+    next speaker's sentence, out of order in the transcript). Let the loop over the demo's
+    longest turn reach 2 s into the words after it: read again, the turn comes back, and no
+    word lands inside another segment's words."""
+    truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
+    turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
+
+    def inside(seg: Segment) -> bool:
+        return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
+
+    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    heard = [s for s in first if inside(s)]
+    after = next(s for s in first if s.start > heard[-1].end)
+    assert after.words[-1].end - after.words[0].start > 3  # the next turn is longer than 2 s
+    opts = TranscribeParams(language="en")
+    loop = Segment(id=99, start=heard[0].start, end=after.start + 2, text=heard[0].text * 6)
+    assert looping([loop], opts.loop_ratio) == [loop]
+    window = sorted([s for s in first if not inside(s)] + [loop], key=lambda s: s.start)
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    model = models.faster_whisper(opts.model, opts.compute_type, 2)
+    found = unlooped(model, audio, window, opts, "en")
+    assert (after.start, after.text) in [(s.start, s.text) for s in found]
+    again = " ".join(s.text for s in found if inside(s))
+    assert wer(turn["text"], again, "en") < 0.5, again
+    spans = [(s.words[0].start, s.words[-1].end) for s in found if s.words]
+    for i, seg in enumerate(found):
+        for w in seg.words:
+            t = (w.start + w.end) / 2
+            others = [j for j, (a, b) in enumerate(spans) if a < t < b and j != i]
+            assert not others, (w, seg.text, [found[j].text for j in others])

@@ -10,12 +10,13 @@ ending in a pause, so memory stays flat however long the recording is.
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import copy
 import gzip
 import importlib
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -250,7 +251,34 @@ def reread(
     ]
     # Whisper's own rule for a window without speech (its no-speech and log-prob thresholds)
     found = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
-    return in_order(segments + found), windows
+    return in_order(segments + outside(found, segments)), windows
+
+
+def outside(found: Iterable[Segment], kept: Sequence[Segment]) -> list[Segment]:
+    """The segments ``found`` by reading a stretch again, less their words inside a segment of
+    ``kept`` (its first word's start to its last word's end): a stretch's edge can reach into
+    the next window's words, which Whisper then hears cut off, as a sentence of its own ("I'm
+    going to see if I can..." over the first words of the next turn). A segment left without
+    words is dropped."""
+    spans = sorted(
+        (s.words[0].start, s.words[-1].end) if s.words else (s.start, s.end) for s in kept
+    )
+    starts = [a for a, _ in spans]
+    reach = np.maximum.accumulate([b for _, b in spans]) if spans else np.array([])
+
+    def heard(t: float) -> bool:
+        i = bisect.bisect_right(starts, t) - 1
+        return i >= 0 and reach[i] > t
+
+    out = []
+    for seg in found:
+        words = [w for w in seg.words or [seg] if not heard((w.start + w.end) / 2)]
+        if words and seg.words and len(words) < len(seg.words):
+            text = "".join(w.word for w in words).strip()
+            seg = replace(seg, start=words[0].start, end=words[-1].end, text=text, words=words)
+        if words:
+            out.append(seg)
+    return out
 
 
 def in_order(segments: Iterable[Segment]) -> list[Segment]:
@@ -287,7 +315,8 @@ def unlooped(
         **{**_decoding(opts, language), "vad_filter": False},
     )
     looped = {s.id for s in loops}
-    return in_order([s for s in segments if s.id not in looped] + segments_of(pieces))
+    kept = [s for s in segments if s.id not in looped]
+    return in_order(kept + outside(segments_of(pieces), kept))
 
 
 def read_clips(
