@@ -486,6 +486,22 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
 
 
+def test_the_abstract_adds_no_doubtful_point_to_a_theme_with_a_clear_one():
+    """A theme's paragraph publishes a point Whisper heard poorly only when it has nothing
+    clearer (seen on the 60-min webinar: Glenda's clear point, then "Susana Remotti added: “I'm
+    going to see if I can...”", a misheard fragment, because Susana had no point there yet)."""
+    themes = {"green": "Green transition"}
+    who = {"S1": "Glenda Napier", "S2": "Susana Remotti"}
+    clear = Point("Our members cut their emissions by 30 percent.", "S1", 22.0, "green")
+    doubtful = Point("I'm going to see if I can.", "S2", 503.0, "green", unclear=True)
+    p = SummarizeParams()
+    text = abstract("T", "", who, {"green": 1.0}, themes, {"green": [clear, doubtful]}, p)
+    assert "Glenda Napier said" in text
+    assert "Susana" not in text.split("\n\n")[1] and "going to see" not in text
+    alone = abstract("T", "", who, {"green": 1.0}, themes, {"green": [doubtful]}, p)
+    assert "Susana Remotti said: “I'm going to see if I can.”" in alone  # nothing clearer
+
+
 @pytest.mark.parametrize(
     ("point", "told"),
     [

@@ -434,7 +434,8 @@ def abstract(
     """One opening sentence (title, date, who spoke, the themes — "touched on" when they hold
     under half of the speaking time between them), then a short paragraph per
     theme with at least ``p.abstract_share`` of the speaking time: its takeaways (its most
-    central content points) in the order said, the clearly heard first, one per speaker,
+    central content points) in the order said, one per speaker, a point heard unclearly only
+    when the theme has no clearer one,
     attributed to their speakers (when no theme has that share, one paragraph of the talk's most
     central points; a theme's points come from named speakers, from anonymous ones by their
     label only when no named speaker made any). Extractive: only the connecting words are
@@ -486,7 +487,8 @@ def abstract(
         for point in sorted(takeaways.get(label, []), key=lambda pt: pt.unclear):
             speaker = who.get(point.speaker or "") or (point.speaker if anonymous else None)
             repeated = point.speaker in spoken and not offtopic  # a theme: one point a speaker
-            if not speaker or repeated or len(sentences) == p.abstract_points:
+            doubtful = point.unclear and bool(sentences)  # only where nothing clearer was said
+            if not speaker or repeated or doubtful or len(sentences) == p.abstract_points:
                 continue
             line = reported(speaker, point.text, bool(sentences), language)
             if point.original:  # a translation: the words as said beside it
