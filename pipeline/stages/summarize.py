@@ -367,15 +367,50 @@ def _phrases_and_entities(
         if len(phrases) == n_phrases:
             break
     lower = {t.text for t in doc if t.is_alpha and t.text.islower()}
-    counts = Counter(
-        (ent.text.strip(), ent.label_)
+    kept = [
+        ent
         for ent in doc.ents
         if ent.label_ in _ENTITY_LABELS
         and ent.text.strip().lower() not in names
         and " ".join(t.lower_ for t in ent if not (t.is_stop or t.is_punct)) not in themes
         and not _cased_by_whisper(ent, lower)
+    ]
+    # the words of a name said more often in another case than in the name's: a phrase that
+    # Whisper capitalised now and then ("Club Clusters", "Green Hydrogen", "Europe Program")
+    shapes = _shapes(doc, {_words(ent) for ent in kept})
+    counts = Counter(
+        (ent.text.strip(), ent.label_)
+        for ent in kept
+        if 2 * shapes[_words(ent)][_shape(ent)] >= shapes[_words(ent)].total()
     )
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
+
+
+def _words(span: Any) -> tuple[str, ...]:
+    return tuple(t.lower_ for t in span if not (t.is_punct or t.is_space))
+
+
+def _shape(span: Any) -> tuple[str, ...]:
+    """The words of ``span`` as written, a sentence's first in lower case (its capital says
+    nothing)."""
+    return tuple(
+        t.lower_ if t.is_sent_start else t.text for t in span if not (t.is_punct or t.is_space)
+    )
+
+
+def _shapes(doc: Any, phrases: set[tuple[str, ...]]) -> dict[tuple[str, ...], Counter]:
+    """For each of the ``phrases`` (words in lower case), how often ``doc`` writes it in each
+    way (``_shape``)."""
+    longest = max(map(len, phrases), default=0)
+    found: dict[tuple[str, ...], Counter] = {phrase: Counter() for phrase in phrases}
+    for sent in doc.sents:
+        said = [t for t in sent if not (t.is_punct or t.is_space)]
+        for i in range(len(said)):
+            for j in range(i + 1, min(i + longest, len(said)) + 1):
+                run = said[i:j]
+                if (key := tuple(t.lower_ for t in run)) in found:
+                    found[key][_shape(run)] += 1
+    return found
 
 
 def _cased_by_whisper(ent: Any, lower: set[str]) -> bool:
