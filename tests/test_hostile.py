@@ -210,6 +210,9 @@ CASES = {
     "a file that does not exist": Case(lambda w, c: [str(w / "missing.mp4")], 1, "not found"),
     "read-only output folder": Case(_read_only, 2, "output folder", mount="ro,size=1m"),
     "full disk": Case(_full_disk, 1, "disk", mount="size=300k"),
+    "disk full while ffmpeg writes the audio": Case(
+        _full_disk, 1, "disk is full", mount="size=700k"
+    ),
     "model folder with a corrupt model.bin": Case(_corrupt_model, 1, "model"),
 }
 

@@ -4,6 +4,8 @@ recording; not part of any one stage, so changing a stage does not change the ot
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,7 +107,8 @@ def run_with_progress(
 ) -> tuple[int, bytes]:
     """Run an ffmpeg-python output ``stream``, telling ``on_progress`` how many seconds of
     output it has written (ffmpeg's ``-progress``, at most ``duration``); its exit code and
-    error output."""
+    error output. A full disk is raised as the ``OSError`` it is (ffmpeg's failure to write is
+    not the input's fault)."""
     process = (
         stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
         .overwrite_output()
@@ -117,4 +120,8 @@ def run_with_progress(
         if key == "out_time_us" and on_progress and value.isdigit():
             on_progress(min(int(value) / 1e6, duration))
     stderr = process.stderr.read()
-    return process.wait(), stderr
+    code = process.wait()
+    full = os.strerror(errno.ENOSPC)  # ffmpeg and Python word it alike (the C library's words)
+    if code != 0 and full.encode() in stderr:
+        raise OSError(errno.ENOSPC, full)
+    return code, stderr
