@@ -119,6 +119,14 @@ def _odd_name(work: Path, clip: Path) -> list[str]:
     return ["--", str(target.name)]
 
 
+def _longest_name(work: Path, clip: Path) -> list[str]:
+    """A name of 255 bytes, the usual file system limit (a long title in a non-Latin script):
+    its sidecar's name would be over the limit, which is no sidecar, not an error."""
+    name = "Ä" * 124 + " ta.wav"  # 2 bytes each in UTF-8: 248 + 7
+    assert len(name.encode()) == 255
+    return [str(speech(work, clip, name))]
+
+
 def _not_pdf(work: Path, clip: Path) -> list[str]:
     (work / "deck.pdf").write_text("slides, honestly")
     return [str(speech(work, clip)), "--slides", str(work / "deck.pdf")]
@@ -180,6 +188,7 @@ CASES = {
         "the audio is silent",
     ),
     "spaces, quotes, unicode, leading dash": Case(_odd_name, 0),
+    "a name of 255 bytes": Case(_longest_name, 0),
     "sidecar slides path with ../": Case(
         lambda w, c: sidecar(w, c, "slides: ../../etc/passwd\n"), 2, "outside the sidecar"
     ),

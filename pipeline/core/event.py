@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +90,11 @@ class Event(BaseModel):
 
 
 def find_sidecar(recording: Path) -> Path | None:
-    """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``), if any."""
+    """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``), if any — none
+    where that name would be too long for the file system (a recording named near its limit)."""
     for suffix in SIDECAR_SUFFIXES:
         candidate = recording.with_name(recording.stem + suffix)
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # False, not an error, for a name over the limit
             return candidate
     return None
 
