@@ -127,6 +127,17 @@ def _longest_name(work: Path, clip: Path) -> list[str]:
     return [str(speech(work, clip, name))]
 
 
+def _locked_pdf(work: Path, clip: Path) -> list[str]:
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    deck = canvas.Canvas(str(work / "deck.pdf"), encrypt=StandardEncryption("secret"))
+    deck.drawString(100, 700, "Green transition")
+    deck.showPage()
+    deck.save()
+    return [str(speech(work, clip)), "--slides", str(work / "deck.pdf")]
+
+
 def _not_pdf(work: Path, clip: Path) -> list[str]:
     (work / "deck.pdf").write_text("slides, honestly")
     return [str(speech(work, clip)), "--slides", str(work / "deck.pdf")]
@@ -213,6 +224,7 @@ CASES = {
         0,
     ),
     "slides that are not a PDF": Case(_not_pdf, 2, "not a PDF"),
+    "a password-protected deck": Case(_locked_pdf, 1, "password-protected"),
     "a folder instead of a file": Case(
         lambda w, c: [str(w)], 1, "not a file — give the path of a recording (for a folder of them"
     ),

@@ -106,8 +106,13 @@ def load_decks(decks: Sequence[Path], summary_dir: Path, thumb_width: int = 320)
         try:
             pdf = pdfium.PdfDocument(str(path))
         except (pdfium.PdfiumError, OSError) as exc:
+            locked = getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD
             raise PipelineError(
-                f"not a readable PDF deck ({exc})", path, "give the slides as a PDF file"
+                "the PDF deck is password-protected"
+                if locked
+                else f"not a readable PDF deck ({exc})",
+                path,
+                "export it without a password" if locked else "give the slides as a PDF file",
             ) from None
         try:
             if len(pdf) > MAX_PAGES:
