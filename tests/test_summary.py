@@ -135,8 +135,14 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert 0 < rendition.stat().st_size < 40_000 / 8 * demo_run.transcript.duration  # ≤ 40 kbit/s
     page, problems, dialogs = open_page(browser, folder / "summary.html")
     assert problems == [] and dialogs == []
-    spans = page.locator("#timeline span")
+    spans = page.locator("#timeline span[data-t]")
     assert spans.count() >= 3 and spans.first.bounding_box()["width"] > 0
+    # each topic starts in the bar where it starts in the recording (the pauses between spans
+    # used to be left out, so every later span sat earlier: 10 % of the bar by the demo's end)
+    box = page.locator("#timeline").bounding_box()
+    for span in spans.all():
+        at = float(span.get_attribute("data-t")) / demo_run.transcript.duration
+        assert abs(span.bounding_box()["x"] - box["x"] - at * box["width"]) < 0.01 * box["width"]
     lines = page.locator("#transcript li")
     segments = demo_run.transcript.segments
     turns = [s for i, s in enumerate(segments) if i == 0 or s.speaker != segments[i - 1].speaker]

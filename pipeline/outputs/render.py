@@ -96,6 +96,25 @@ def _static(env: Environment, name: str) -> str:
     return source
 
 
+BAR_GAP = 5.0  # seconds: a pause at least this long is blank in the timeline bar (a pixel an hour)
+
+
+def bar(spans: Sequence[Any], duration: float) -> list[tuple[Any, float]]:
+    """The timeline bar's blocks, (topic span or None for a pause, width in % of ``duration``),
+    laid end to end so that each span starts where it starts in the recording: a pause shorter
+    than ``BAR_GAP`` belongs to the span after it, a longer one is a blank block."""
+    total = max(duration, 0.001)
+    blocks: list[tuple[Any, float]] = []
+    cursor = 0.0
+    for span in spans:
+        if span.start - cursor >= BAR_GAP:
+            blocks.append((None, 100 * (span.start - cursor) / total))
+            cursor = span.start
+        blocks.append((span, 100 * (span.end - cursor) / total))
+        cursor = span.end
+    return blocks
+
+
 def data_uri(path: Path) -> str:
     """A PNG as a data: URI (the reviewer page stays one self-contained file)."""
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
@@ -127,7 +146,7 @@ def render_summary(
         "js": Markup(js),
         "style_hash": _sha256(css),
         "script_hash": _sha256(js),
-        "total": max(context["duration"], 0.001),
+        "bar": bar(context["spans"], context["duration"]),
         "thumbs": {
             v.thumbnail: data_uri(folder / v.thumbnail)
             for v in context["summary"].slides
