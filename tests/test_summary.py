@@ -31,7 +31,7 @@ from pipeline.core.types import (
     Word,
 )
 from pipeline.outputs.handout import write_docx
-from pipeline.outputs.render import environment, md_escape, render_index, render_summary
+from pipeline.outputs.render import bar, environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
 from pipeline.stages.functions import function
@@ -125,6 +125,26 @@ def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_ru
     assert heard(asked, [q["text"] for q in data["questions"]])
     html = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
     assert "<table>" in html and "<script" not in html
+
+
+def test_the_timeline_bar_keeps_each_span_at_its_time():
+    """Blocks laid end to end start where their spans start: a short pause joins the span after
+    it, a long one (a break, a silent start) is blank; an overlapping span adds no width."""
+    spans = [
+        TopicSpan("green", 0.5, 10.0, [], 1.0, 1, {}),
+        TopicSpan("digital", 10.6, 20.0, [], 1.0, 1, {}),
+        TopicSpan("other", 40.0, 50.0, [], 1.0, 1, {}),
+        TopicSpan("green", 45.0, 48.0, [], 1.0, 1, {}),
+    ]
+    blocks = bar(spans, 100.0)
+    assert [(s and s.topic, round(w, 3)) for s, w in blocks] == [
+        ("green", 10.0),
+        ("digital", 10.0),
+        (None, 20.0),
+        ("other", 10.0),
+        ("green", 0.0),
+    ]
+    assert sum(w for _, w in blocks[:3]) == 40.0  # the span after the break starts at 40 %
 
 
 @needs_chromium

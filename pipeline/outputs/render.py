@@ -110,8 +110,8 @@ def bar(spans: Sequence[Any], duration: float) -> list[tuple[Any, float]]:
         if span.start - cursor >= BAR_GAP:
             blocks.append((None, 100 * (span.start - cursor) / total))
             cursor = span.start
-        blocks.append((span, 100 * (span.end - cursor) / total))
-        cursor = span.end
+        blocks.append((span, 100 * max(span.end - cursor, 0.0) / total))
+        cursor = max(cursor, span.end)
     return blocks
 
 
