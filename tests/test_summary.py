@@ -308,6 +308,10 @@ def test_the_printed_page_holds_each_turn_as_one_escaped_text_and_no_script():
     assert html.unescape(re.sub(r"<[^>]+>", "", on_page)) == PAYLOAD + " and <b>more</b>"
     assert "<script" not in printed and 'id="q"' not in printed
     assert "<script>" in page and 'id="q"' in page
+    # the speakers' colours, which the page's script sets, are written into the printed page
+    marked = re.findall(r'data-c="([^"]+)"( style="border-color:([^"]+)")?', printed)
+    assert marked and all(colour == given for colour, _, given in marked)
+    assert 'style="border-color' not in page  # the live page under its CSP: its script sets them
 
 
 def test_the_figures_of_one_sentence_share_one_row_in_every_document(tmp_path):
