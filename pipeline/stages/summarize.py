@@ -350,8 +350,9 @@ def _phrases_and_entities(
     """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER, leaving
     out the listed ``people``'s names (full, first or last): the speaker table has them, a
     phrase in nearly the words of a higher-ranked one (Whisper's variants: "Club clusters",
-    "Cloud clusters"), and an entity that is one of the ``subjects`` (the themes' titles) in
-    capitals — "the Green Transition" is what the talk is about, not an organisation."""
+    "Cloud clusters"), an entity that is one of the ``subjects`` (the themes' titles) in
+    capitals — "the Green Transition" is what the talk is about, not an organisation — and one
+    whose words the talk writes otherwise more often than as that name."""
     names = {n.lower() for person in people for n in (person, *person.split())}
     themes = {" ".join(subject.lower().split()) for subject in subjects}
     doc = text.textrank()(text.nlp()(words))
@@ -387,6 +388,7 @@ def _phrases_and_entities(
 
 
 def _words(span: Any) -> tuple[str, ...]:
+    """The words of a spaCy span, in lower case."""
     return tuple(t.lower_ for t in span if not (t.is_punct or t.is_space))
 
 
