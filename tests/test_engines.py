@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 
 import numpy as np
 import onnxruntime
@@ -175,17 +176,23 @@ def test_clips_join_close_spans_and_cut_long_ones():
     assert clips([], 28, 2) == []
 
 
-def test_speech_the_batched_recogniser_skipped_is_read_again(demo_files, demo_run):
-    """Batched Whisper can end a window early and lose the rest of its speech (a whole turn, at
-    times). Take the words of the longest scripted turn out of the demo's transcript: the pause
-    that leaves is heard to hold speech, and reading it again gives that turn's words back."""
+def _longest_turn(demo_files, demo_run) -> tuple[dict, Callable[[Segment], bool], list[Segment]]:
+    """The demo's longest scripted turn, whether a segment lies inside it, and the segments of
+    its transcript as first heard."""
     truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
     turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
 
     def inside(seg: Segment) -> bool:
         return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
 
-    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    return turn, inside, Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+
+
+def test_speech_the_batched_recogniser_skipped_is_read_again(demo_files, demo_run):
+    """Batched Whisper can end a window early and lose the rest of its speech (a whole turn, at
+    times). Take the words of the longest scripted turn out of the demo's transcript: the pause
+    that leaves is heard to hold speech, and reading it again gives that turn's words back."""
+    turn, inside, first = _longest_turn(demo_files, demo_run)
     kept = [s for s in first if not inside(s)]
     assert 0 < len(kept) < len(first)
     audio = load_audio(demo_run.out_dir / "audio.wav")
@@ -206,13 +213,7 @@ def test_a_window_caught_in_a_loop_is_read_again(demo_files, demo_run):
     webinar: one audience question four times over 20 s of answers). Put such a window over the
     demo's longest scripted turn: it is found by its compression and read again alone, and the
     turn's own words come back in its place."""
-    truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
-    turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
-
-    def inside(seg: Segment) -> bool:
-        return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
-
-    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    turn, inside, first = _longest_turn(demo_files, demo_run)
     heard = [s for s in first if inside(s)]
     opts = TranscribeParams(language="en")
     assert heard and not looping(first, opts.loop_ratio)  # the sentences as heard pass
@@ -237,13 +238,7 @@ def test_a_window_read_again_adds_no_words_where_the_next_window_has_them(demo_f
     next speaker's sentence, out of order in the transcript). Let the loop over the demo's
     longest turn reach 2 s into the words after it: read again, the turn comes back, and no
     word lands inside another segment's words."""
-    truth = json.loads(demo_files.truth.read_text(encoding="utf-8"))
-    turn = max(truth["turns"], key=lambda t: t["end"] - t["start"])
-
-    def inside(seg: Segment) -> bool:
-        return turn["start"] - 0.5 <= seg.start and seg.end <= turn["end"] + 0.5
-
-    first = Transcript.from_dict(read_json(demo_run.out_dir / "asr.json")).segments
+    turn, inside, first = _longest_turn(demo_files, demo_run)
     heard = [s for s in first if inside(s)]
     after = next(s for s in first if s.start > heard[-1].end)
     assert after.words[-1].end - after.words[0].start > 3  # the next turn is longer than 2 s
