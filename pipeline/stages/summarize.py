@@ -382,22 +382,25 @@ def _phrases_and_entities(
     counts = Counter(
         (ent.text.strip(), ent.label_)
         for ent in kept
-        if 2 * shapes[_words(ent)][_shape(ent)] >= shapes[_words(ent)].total()
+        if 2 * (written := shapes[_words(ent)])[_shape(ent)] >= written.total()
     )
     return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
 
 
+def _said(span: Any) -> list[Any]:
+    """The tokens of a spaCy span (or a list of tokens) that are words, not punctuation."""
+    return [t for t in span if not (t.is_punct or t.is_space)]
+
+
 def _words(span: Any) -> tuple[str, ...]:
     """The words of a spaCy span, in lower case."""
-    return tuple(t.lower_ for t in span if not (t.is_punct or t.is_space))
+    return tuple(t.lower_ for t in _said(span))
 
 
 def _shape(span: Any) -> tuple[str, ...]:
     """The words of ``span`` as written, a sentence's first in lower case (its capital says
     nothing)."""
-    return tuple(
-        t.lower_ if t.is_sent_start else t.text for t in span if not (t.is_punct or t.is_space)
-    )
+    return tuple(t.lower_ if t.is_sent_start else t.text for t in _said(span))
 
 
 def _shapes(doc: Any, phrases: set[tuple[str, ...]]) -> dict[tuple[str, ...], Counter]:
@@ -406,12 +409,11 @@ def _shapes(doc: Any, phrases: set[tuple[str, ...]]) -> dict[tuple[str, ...], Co
     longest = max(map(len, phrases), default=0)
     found: dict[tuple[str, ...], Counter] = {phrase: Counter() for phrase in phrases}
     for sent in doc.sents:
-        said = [t for t in sent if not (t.is_punct or t.is_space)]
+        said = _said(sent)
         for i in range(len(said)):
             for j in range(i + 1, min(i + longest, len(said)) + 1):
-                run = said[i:j]
-                if (key := tuple(t.lower_ for t in run)) in found:
-                    found[key][_shape(run)] += 1
+                if (key := _words(said[i:j])) in found:
+                    found[key][_shape(said[i:j])] += 1
     return found
 
 
