@@ -956,6 +956,29 @@ def test_what_a_speaker_says_again_in_nearly_the_same_words_is_shown_once():
 
 
 @pytest.mark.check
+def test_a_sentence_said_again_inside_a_longer_one_is_one_point_the_longer():
+    """Whisper splits a sentence said again in other places (the 60-min webinar's recaps): the
+    part heard alone is said again inside the whole, which stands for both; a short sentence that
+    shares only a few words with a longer one stays, and so does a fragment under four words."""
+    said = (
+        "We work on the digital transition.",
+        "Nimbusify your supply on early, because stockpile alone do not protect a supply chain.",
+        "Heat pumps in our member firms now run on offshore wind power.",
+        "We work on the digital transition, artificial intelligence, data platforms and"
+        " connectivity change how every factory works.",
+        "One more point on resilience, diversify your supply and early, because stockpile alone"
+        " do not protect a supply chain.",
+        "We work on the green transition with heat pumps and offshore wind.",
+        "Offshore wind.",
+    )
+    summary = summarize(content(said, "Carolina", "green"), {"green": "Green"}, set(), title="t")
+    starts = sorted(p.start for p in summary.takeaways["green"])
+    assert {30.0, 40.0} <= set(starts), starts  # the wholes
+    assert not {0.0, 10.0} & set(starts), starts  # their parts said before
+    assert 50.0 in starts, starts  # shares "We work on the … transition" only
+
+
+@pytest.mark.check
 def test_what_a_speaker_says_again_under_one_slide_is_one_point_of_that_slide():
     """Two of Whisper's variants of one sentence said while one slide was up are one of the
     slide's points — the other candidate, a different statement, gets the second place."""

@@ -14,6 +14,10 @@ from ..core.types import SentenceTopic
 # (set a priori: restatements in the generated 60-min webinar's recaps, as Whisper heard them
 # each time, score 95–96; two different sentences sharing "40 percent" or "30% … 2019" 63–71)
 RESTATED = 85
+# a sentence of at least this many words can be said again inside a longer one (Whisper splits
+# a sentence said again in other places); shorter fragments ("One more", "resilience.") are
+# inside many sentences by chance
+INSIDE_WORDS = 4
 
 
 def restates(earlier: str, later: str) -> bool:
@@ -35,7 +39,8 @@ def title_cased(text: str) -> bool:
 def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndarray:
     """Per sentence, whether it restates another sentence of the same speaker that stands for
     both: the clearly heard one (``unclear``: heard poorly), else one not ``title_cased``, else
-    the earlier."""
+    the earlier. A sentence said again inside a longer one (``inside``) restates it, unless
+    that one was heard less well."""
     from rapidfuzz import fuzz, process, utils
 
     out = np.zeros(len(items), bool)
@@ -52,11 +57,38 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
             score_cutoff=RESTATED,
             dtype=np.uint8,
         )
-        standing: list[int] = []  # positions in idx, clearly heard ones first, each in time order
         cased = [title_cased(t) for t in texts]
-        for j in sorted(range(len(idx)), key=lambda j: (unclear[idx[j]], cased[j], j)):
-            if close[j, standing].any():
+        rank = [(bool(unclear[i]), c) for i, c in zip(idx, cased, strict=True)]
+        within = inside(texts, close)
+        standing: list[int] = []  # positions in idx, clearly heard ones first, each in time order
+        for j in sorted(range(len(idx)), key=lambda j: (*rank[j], j)):
+            if close[j, standing].any() or any(rank[k] <= rank[j] for k in within[j]):
                 out[idx[j]] = True
             else:
                 standing.append(j)
     return out
+
+
+def inside(texts: Sequence[str], close: np.ndarray) -> list[list[int]]:
+    """Per text, the longer ones that say it again inside them and say more (rapidfuzz partial
+    ratio ≥ ``RESTATED``, case and punctuation ignored, where the two are not ``close`` as
+    wholes; only texts of ``INSIDE_WORDS`` words or more)."""
+    from rapidfuzz import fuzz, process, utils
+
+    partial = process.cdist(
+        texts,
+        texts,
+        scorer=fuzz.partial_ratio,
+        processor=utils.default_process,
+        score_cutoff=RESTATED,
+        dtype=np.uint8,
+    )
+    size = [len(utils.default_process(t)) for t in texts]
+    return [
+        [
+            k
+            for k in np.flatnonzero(partial[j]).tolist()
+            if size[k] > size[j] and not close[j, k] and len(texts[j].split()) >= INSIDE_WORDS
+        ]
+        for j in range(len(texts))
+    ]
