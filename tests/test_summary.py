@@ -892,6 +892,27 @@ def test_key_phrases_in_nearly_the_same_words_are_listed_once():
     assert {"green hydrogen plants", "offshore wind farms"} <= phrases
 
 
+def test_no_key_phrase_is_a_word_of_the_title_or_a_word_of_a_longer_phrase():
+    """The event's subject ("clusters", a word of its title) and a noun alone beside the longer
+    phrase it heads ("companies" beside "small companies") say nothing the page does not; a
+    word alone that no longer phrase holds stays ("hydrogen")."""
+    said = [
+        "Clusters help small companies take part in the green transition.",
+        "Small companies need clusters for skills, and clusters need companies.",
+        "Clusters give small companies access to testing facilities.",
+        "Hydrogen is the fuel of heavy industry, and hydrogen needs wind.",
+        "Companies and clusters share data centres.",
+    ]
+    items = content(said)
+    title = "Green, digital and resilient through clusters"
+    summary = summarize(items, {"other": "Other"}, set(), title=title)
+    phrases = {p.lower() for p in summary.key_phrases}
+    assert {"small companies", "hydrogen"} <= phrases, phrases
+    assert not phrases & {"clusters", "companies"}, phrases
+    untitled = {p.lower() for p in summarize(items, {"other": "Other"}, set(), "t").key_phrases}
+    assert "clusters" in untitled, untitled
+
+
 def test_no_organisation_is_made_of_whisper_s_title_case():
     """Whisper wrote two sentences in title case: spaCy reads "Green Projects" and "Regional
     Funding for Renewable Energy" as organisations, though the talk says each of their words in

@@ -253,6 +253,7 @@ def summarize(
             p.entities,
             listed,
             themes.values(),
+            title,
         )
         if english
         else ([], [])
@@ -346,26 +347,34 @@ def _phrases_and_entities(
     n_entities: int,
     people: Iterable[str] = (),
     subjects: Iterable[str] = (),
+    title: str = "",
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
     """Key phrases by TextRank (pytextrank on spaCy) and named entities by spaCy NER, leaving
     out the listed ``people``'s names (full, first or last): the speaker table has them, a
     phrase in nearly the words of a higher-ranked one (Whisper's variants: "Club clusters",
-    "Cloud clusters"), an entity that is one of the ``subjects`` (the themes' titles) in
+    "Cloud clusters"), a phrase made of words of the ``title`` and the ``subjects`` (the
+    themes' titles) and a word alone that a longer key phrase holds ("companies" beside "small
+    companies"): the page says those already; an entity that is one of the ``subjects`` in
     capitals — "the Green Transition" is what the talk is about, not an organisation — and one
     whose words the talk writes otherwise more often than as that name."""
     names = {n.lower() for person in people for n in (person, *person.split())}
     themes = {" ".join(subject.lower().split()) for subject in subjects}
     doc = text.textrank()(text.nlp()(words))
+    headed = set(re.findall(r"\w+", " ".join([title, *themes]).lower()))
     phrases: list[str] = []
+    shown: list[str] = []
     for phrase in doc._.phrases:
         found = phrase.text.strip()
         if (
             len(found) > 3
             and found.lower() not in names
+            and not set(re.findall(r"\w+", found.lower())) <= headed
             and not any(restates(p, found) for p in phrases)
         ):
             phrases.append(found)
-        if len(phrases) == n_phrases:
+            held = {w for p in phrases if " " in p for w in p.lower().split()}
+            shown = [p for p in phrases if " " in p or p.lower() not in held]
+        if len(shown) == n_phrases:
             break
     lower = {t.text for t in doc if t.is_alpha and t.text.islower()}
     kept = [
@@ -384,7 +393,7 @@ def _phrases_and_entities(
         for ent in kept
         if 2 * (written := shapes[_words(ent)])[_shape(ent)] >= written.total()
     )
-    return phrases, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
+    return shown, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
 
 
 def _said(span: Any) -> list[Any]:
