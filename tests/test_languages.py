@@ -73,7 +73,8 @@ def test_naming_and_function_phrases_are_all_text():
 def test_naming_phrases_never_take_a_lower_case_word_for_a_name():
     for language in naming_languages():
         say = naming(language)
-        assert not say.introduces.search("and this is where i am going")
+        assert not any(p.search("and this is where i am going") for p in say.introduces)
+        assert not any(p.search("so, here we are speaking") for p in say.introduces)
         assert not say.presents.search("and this is where i am going")
         assert not any(p.search("over to you all, thanks") for p in say.handoff)
 

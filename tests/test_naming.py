@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.core.event import Speaker
 from pipeline.core.types import Segment, Turn, Word
+from pipeline.stages.functions import function
 from pipeline.stages.name import Utterance, attribute, gather, name_speakers
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
@@ -60,6 +61,11 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, go ahead.",
         "Glenda, it's your turn.",
         "And what would you tell a cluster starting out, Glenda?",
+        "Glenda, the stage is yours.",
+        "Glenda, the floor is now yours.",
+        "So now I'm giving the floor to Glenda.",
+        "Now let's move on to Glenda Napier.",
+        "Next we have Glenda Napier from Energy Cluster Denmark.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -160,6 +166,39 @@ def test_people_presenting_themselves_in_turn_are_each_named():
         1: "Carolina Garcés",
         2: "Marek Przeor",
     }
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Hi everyone, Glenda here from Energy Cluster Denmark.",
+        "Hello all, Glenda Napier here.",
+        "Good morning. Glenda Napier speaking, from Energy Cluster Denmark.",
+        "Glenda here, CEO of Energy Cluster Denmark.",
+    ],
+)
+def test_a_name_then_here_or_speaking_introduces_the_speaker(said):
+    """ "Glenda here", "Glenda Napier speaking" — the way people name themselves on a call —
+    introduce the speaker as "I am Glenda" does."""
+    utts = [Utterance(0, 0.0, "Welcome, everyone."), Utterance(1, 3.0, said)]
+    assert ("self-introduction", 1, "Glenda Napier") in [
+        (e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)
+    ]
+    assert function(said) == "introduction"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "As Glenda here said, clusters need skills.",
+        "Glenda here has shown us the numbers.",
+        "I agree with what Glenda Napier said here.",
+        "We are all speaking about Glenda's project.",
+    ],
+)
+def test_a_name_mentioned_beside_here_introduces_nobody(said):
+    utts = [Utterance(0, 0.0, "Welcome, everyone."), Utterance(1, 3.0, said)]
+    assert not [e for e in gather(utts, PEOPLE) if e.kind == "self-introduction"]
 
 
 def test_names_with_an_apostrophe_are_still_names():

@@ -26,7 +26,7 @@ class Naming:
 
     language: str  # the language(s) of the phrases (English when the talk's has no file)
     intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
-    introduces: re.Pattern[str]  # "I am Glenda …" (not "this is …")
+    introduces: tuple[re.Pattern[str], ...]  # "I am Glenda …", "Glenda here" (not "this is …")
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     thanks: re.Pattern[str]  # "Thank you, Marek" opening a sentence
@@ -63,7 +63,14 @@ def naming(language: str) -> Naming:
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
-        introduces=re.compile(rf"\b{_any(intro)}\s+{name}"),
+        introduces=(
+            re.compile(rf"\b{_any(intro)}\s+{name}"),
+            *(
+                [re.compile(rf"(?:^|[.!?,]\s+){name}\s+{_any(data['introduction_after'])}")]
+                if data.get("introduction_after")
+                else []
+            ),
+        ),
         presents=re.compile(rf"\b{_any(presentation)}\s+{name}" if presentation else "(?!)"),
         handoff=(
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),

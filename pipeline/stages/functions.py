@@ -75,7 +75,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
-    if say.introduces.search(said) or say.presents.match(_GREETED.sub("", said)):
+    if any(x.search(said) for x in say.introduces) or say.presents.match(_GREETED.sub("", said)):
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
     if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
         return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."

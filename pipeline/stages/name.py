@@ -142,7 +142,7 @@ def _presented(
             continue
         turn = " ".join(runs[turn_of[i]])
         handed = set().union(*(named(h, turn) for h in say.handoff))
-        own = named(say.introduces, turn)
+        own = set().union(*(named(x, turn) for x in say.introduces))
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
         if presented & handed or own - presented or named(say.thanks, nxt) - presented:
             guests.add(i)
@@ -182,7 +182,10 @@ def gather(
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
-        own = [*say.introduces.finditer(utt.text), *(() if others else presented)]
+        own = [
+            *(m for x in say.introduces for m in x.finditer(utt.text)),
+            *(() if others else presented),
+        ]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         for m in () if own else say.intro.finditer(utt.text):
@@ -222,8 +225,7 @@ def said_of(
 
     guests, _ = _presented(utterances, people, p, language)
 
-    def handed(i: int, text: str) -> int | None:
-        patterns = (*say.handoff, say.presents) if i in guests else say.handoff
+    def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
 
     return [
@@ -231,8 +233,8 @@ def said_of(
             u.speaker,
             u.start,
             u.end,
-            intro=person(say.introduces, u.text),
-            handoff=handed(i, u.text),
+            intro=first(say.introduces, u.text),
+            handoff=first((*say.handoff, say.presents) if i in guests else say.handoff, u.text),
             thanks=person(say.thanks, u.text),
         )
         for i, u in enumerate(utterances)
