@@ -75,6 +75,15 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     ]
 
 
+def test_one_hand_off_said_two_ways_counts_once():
+    """ "Glenda, please go ahead." hands the floor over once, though two phrases match: one
+    hand-off alone (0.6) names nobody; before, the two added up to 1.2 and named the voice."""
+    utts = [Utterance(0, 0.0, "Glenda, please go ahead."), Utterance(1, 3.0, "Hello all.")]
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert [(e.kind, e.speaker, e.person) for e in evidence] == [("hand-off", 1, "Glenda Napier")]
+    assert names == {}
+
+
 @pytest.mark.parametrize(
     "said",
     [

@@ -200,8 +200,12 @@ def gather(
             for person, score in _org_mentions(utt.text, people):
                 if person not in guest:
                     add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
+        given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         for m in handed if nxt is not None else ():
-            add("hand-off", nxt.speaker, m.group(0), utt.start, match(m.group(1)))
+            hit = match(m.group(1))
+            if hit is not None and hit[0] not in given:
+                given.add(hit[0])
+                add("hand-off", nxt.speaker, m.group(0), utt.start, hit)
         m = say.thanks.match(utt.text)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
         if m and prev is not None:

@@ -315,6 +315,33 @@ def telephone(source: Path, target: Path) -> Path:
     return target
 
 
+# how call recorders and streaming sites keep a webinar's sound: ffmpeg encoder arguments
+CODECS = {
+    "Opus 16 kbit/s": ("ogg", {"c:a": "libopus", "b:a": "16k", "application": "voip"}),
+    "AAC 32 kbit/s": ("m4a", {"c:a": "aac", "b:a": "32k"}),
+}
+
+
+def lossy(source: Path, target: Path, codec: str) -> Path:
+    """``source`` encoded with one of ``CODECS`` and decoded back to 16 kHz mono 16-bit WAV at
+    ``target`` (ffmpeg both ways)."""
+    import tempfile
+
+    import ffmpeg
+
+    suffix, args = CODECS[codec]
+    quiet = ("-nostdin", "-loglevel", "error")
+    with tempfile.TemporaryDirectory() as work, atomic_path(target) as tmp:
+        kept = str(Path(work) / f"kept.{suffix}")
+        ffmpeg.input(str(source)).output(kept, **args).global_args(*quiet).run(
+            capture_stdout=True, capture_stderr=True
+        )
+        ffmpeg.input(kept).output(str(tmp), ar=SR, ac=1, acodec="pcm_s16le", f="wav").global_args(
+            *quiet
+        ).run(overwrite_output=True, capture_stdout=True, capture_stderr=True)
+    return target
+
+
 def panels(root: Path, pool: str, count: int = 3) -> list[dict]:
     """``count`` panel casts from a pool: each a moderator, four panelists and two audience
     members, different people and seeds per panel."""
