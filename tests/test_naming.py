@@ -93,6 +93,10 @@ def test_one_hand_off_said_two_ways_counts_once():
         "Great, thanks Carolina.",
         "Yes, thank you, Carolina.",
         "Thank you for that, Carolina.",
+        "Hi, thanks Carolina.",
+        "Hello, thank you, Carolina.",
+        "Yes, hello, thank you, Carolina.",
+        "Good morning and thank you, Carolina.",
     ],
 )
 def test_the_ways_hosts_thank_name_the_previous_speaker(said):

@@ -58,8 +58,8 @@ def naming(language: str) -> Naming:
     start = r"(?:^|[.!?]\s+)"
     titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name
     name = rf"(?:\b{_any(titles)}\.?\s+)?{NAME}" if titles else NAME
-    openers = data.get("openers", [])  # "Okay, thank you, Marek": a word before the thanks
-    opener = rf"(?:{_any(openers)}[,.!]?\s+)?" if openers else ""
+    openers = data.get("openers", [])  # "Okay, thank you, Marek": words before the thanks
+    opener = rf"(?:{_any(openers)}[,.!]?\s+){{0,2}}" if openers else ""
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
