@@ -416,17 +416,43 @@ def labelled() -> list[dict[str, str]]:
 
 def test_sentence_functions_on_the_labelled_set():
     """≥ 200 labelled webinar sentences (and the demo scripts'): macro-F1 ≥ 0.9, on the held-out
-    part too."""
+    part too; of the held-out ways of running a call ("Your microphone seems to be off."), the
+    rules alone read 9 of 20, the rules with the model 18 (15 asked: a margin for other CPUs)."""
     from sklearn.metrics import f1_score
 
-    from pipeline.stages.functions import FUNCTIONS, function
+    from pipeline.models.text import sentence_vectors
+    from pipeline.stages.functions import FUNCTIONS, function, functions
 
     rows = labelled()
     assert len(rows) >= 300 and {r["label"] for r in rows} == set(FUNCTIONS)
-    for split in ("dev", "test", "demo"):
+    for split in ("dev", "test", "demo", "calls"):
         part = [r for r in rows if r["split"] == split]
-        found = [function(r["text"]) for r in part]
-        assert f1_score([r["label"] for r in part], found, average="macro") >= 0.9, split
+        texts = [r["text"] for r in part]
+        found = functions(texts, sentence_vectors(tuple(texts)))
+        truth = [r["label"] for r in part]
+        if split == "calls":
+            assert sum(map(str.__eq__, truth, found)) >= 15, list(zip(texts, found, strict=True))
+            assert sum(map(str.__eq__, truth, map(function, texts))) <= 10  # the rules alone
+        else:
+            assert f1_score(truth, found, average="macro") >= 0.9, split
+
+
+def test_the_shipped_sentence_function_model_is_the_labelled_examples():
+    """``pipeline/data/functions-en.npz`` is what ``bench/functions.py --train`` makes of the
+    labelled examples as they are now (so it cannot lag behind them)."""
+    import numpy as np
+
+    from pipeline.models.text import sentence_vectors
+    from pipeline.stages.functions import model, train
+
+    examples = [r for r in labelled() if r["split"] in ("dev", "demo")]
+    fresh = train(
+        sentence_vectors(tuple(r["text"] for r in examples)), [r["label"] for r in examples]
+    )
+    shipped = model("en")
+    assert shipped is not None and shipped.classes == fresh.classes and shipped.c == fresh.c
+    assert np.allclose(shipped.coef, fresh.coef, rtol=1e-3, atol=1e-3)
+    assert np.allclose(shipped.intercept, fresh.intercept, rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize(

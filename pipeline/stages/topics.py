@@ -32,7 +32,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan, outside
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
-from .functions import function
+from .functions import function, functions
 
 DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
 OTHER = "other"
@@ -316,9 +316,10 @@ def classify(
     scored = score_texts(texts, config, p.w_embed, p.w_lex, language, said, said_language)
     durations = [s.end - s.start for s in sentences]
     labels, confidence = decide(smooth(scored.scores, p.smoothing, durations), config)
+    does = functions(texts, sentence_vectors(tuple(texts)), language, p.names)
     return [
-        SentenceTopic(s, lab, c, d, function(s.text, language, p.names))
-        for s, lab, c, d in zip(sentences, labels, confidence, scored.drivers, strict=True)
+        SentenceTopic(s, lab, c, d, f)
+        for s, lab, c, d, f in zip(sentences, labels, confidence, scored.drivers, does, strict=True)
     ]
 
 
@@ -419,7 +420,7 @@ class Topics(Stage):
     Params = TopicsParams
     needs = ("export", "translate")
     libraries = ("spacy", "onnxruntime", "tokenizers", "numpy")
-    data_files = ("data/functions-*.yaml", "data/naming-*.yaml")
+    data_files = ("data/functions-*.yaml", "data/functions-*.npz", "data/naming-*.yaml")
 
     def params(self, ctx: Context) -> TopicsParams:
         config = load_topic_config(ctx.settings.topics_file)
