@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import SHARED_DATA, machine, peak_rss_mb, write_section
@@ -378,6 +379,25 @@ def telephone_section(count: int) -> None:
     print("\n".join(lines))
 
 
+def _condition_rows(
+    count: int, conditions: list[tuple[str, dict]], extra: Callable[[list[dict]], str]
+) -> list[str]:
+    """A table row per pool and condition (its label, the ``spec`` change that makes it): the
+    first ``count`` panels' mean DER at collar 0.5, panels over 5 %, exact counts, ``extra``."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pool in ("tune", "report"):
+            for label, change in conditions:
+                group = _panels_as(pool, count, tmp, change)
+                mean, over, exact = _tally(group)
+                rows.append(
+                    f"| {pool} | {label} | {count} | {mean:.3f} | {over} | {exact}/{count} | "
+                    f"{extra(group)} |"
+                )
+                print(rows[-1], file=sys.stderr)
+    return rows
+
+
 def rooms_section(count: int) -> None:
     """``count`` real-voice panels of each pool with their people in reverberant rooms."""
     lines = [
@@ -393,17 +413,8 @@ def rooms_section(count: int) -> None:
         "| pool | rooms | panels | DER collar 0.5 | over 0.05 | exact count | heard as far-field |",
         "|---|---|---|---|---|---|---|",
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for pool in ("tune", "report"):
-            for layout, label in (("own", "own rooms"), ("shared", "shared room")):
-                group = _panels_as(pool, count, tmp, {"room": layout})
-                mean, over, exact = _tally(group)
-                far = sum(r["far_field"] for r in group)
-                lines.append(
-                    f"| {pool} | {label} | {count} | {mean:.3f} | {over} | {exact}/{count} | "
-                    f"{far}/{count} |"
-                )
-                print(lines[-1], file=sys.stderr)
+    rooms = [("own rooms", {"room": "own"}), ("shared room", {"room": "shared"})]
+    lines += _condition_rows(count, rooms, lambda g: f"{sum(r['far_field'] for r in g)}/{count}")
     write_section("Rooms", "\n".join(lines))
     print("\n".join(lines))
 
@@ -422,17 +433,8 @@ def codecs_section(count: int) -> None:
         "| pool | sound | panels | DER collar 0.5 | over 0.05 | exact count | uncertain |",
         "|---|---|---|---|---|---|---|",
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for pool in ("tune", "report"):
-            for codec in ("", *voices.CODECS):
-                group = _panels_as(pool, count, tmp, {"codec": codec})
-                mean, over, exact = _tally(group)
-                uncertain = sum(r["uncertain"] for r in group)
-                lines.append(
-                    f"| {pool} | {codec or 'as recorded (WAV)'} | {count} | {mean:.3f} | {over} | "
-                    f"{exact}/{count} | {uncertain} |"
-                )
-                print(lines[-1], file=sys.stderr)
+    sounds = [("as recorded (WAV)", {}), *((c, {"codec": c}) for c in voices.CODECS)]
+    lines += _condition_rows(count, sounds, lambda g: str(sum(r["uncertain"] for r in g)))
     write_section("Codecs", "\n".join(lines))
     print("\n".join(lines))
 

@@ -4,7 +4,7 @@ slide read out again, a question asked twice: the summary shows one of them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
     both: the clearly heard one (``unclear``: heard poorly), else one not ``title_cased``, else
     the earlier. A sentence said again inside a longer one (``inside``) restates it, unless
     that one was heard less well."""
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz
 
     out = np.zeros(len(items), bool)
     by_speaker: dict[str | None, list[int]] = {}
@@ -49,14 +49,7 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
         by_speaker.setdefault(it.sentence.speaker, []).append(i)
     for idx in by_speaker.values():
         texts = [items[i].sentence.text for i in idx]
-        close = process.cdist(
-            texts,
-            texts,
-            scorer=fuzz.ratio,
-            processor=utils.default_process,
-            score_cutoff=RESTATED,
-            dtype=np.uint8,
-        )
+        close = _alike(texts, fuzz.ratio)
         cased = [title_cased(t) for t in texts]
         rank = [(bool(unclear[i]), c) for i, c in zip(idx, cased, strict=True)]
         within = inside(texts, close)
@@ -73,16 +66,9 @@ def inside(texts: Sequence[str], close: np.ndarray) -> list[list[int]]:
     """Per text, the longer ones that say it again inside them and say more (rapidfuzz partial
     ratio ≥ ``RESTATED``, case and punctuation ignored, where the two are not ``close`` as
     wholes; only texts of ``INSIDE_WORDS`` words or more)."""
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz, utils
 
-    partial = process.cdist(
-        texts,
-        texts,
-        scorer=fuzz.partial_ratio,
-        processor=utils.default_process,
-        score_cutoff=RESTATED,
-        dtype=np.uint8,
-    )
+    partial = _alike(texts, fuzz.partial_ratio)
     size = [len(utils.default_process(t)) for t in texts]
     return [
         [
@@ -92,3 +78,18 @@ def inside(texts: Sequence[str], close: np.ndarray) -> list[list[int]]:
         ]
         for j in range(len(texts))
     ]
+
+
+def _alike(texts: Sequence[str], scorer: Callable[..., float]) -> np.ndarray:
+    """Which pairs of ``texts`` ``scorer`` (a rapidfuzz scorer, case and punctuation ignored)
+    finds ≥ ``RESTATED`` alike: non-zero where they are."""
+    from rapidfuzz import process, utils
+
+    return process.cdist(
+        texts,
+        texts,
+        scorer=scorer,
+        processor=utils.default_process,
+        score_cutoff=RESTATED,
+        dtype=np.uint8,
+    )
