@@ -29,7 +29,7 @@ class Naming:
     introduces: tuple[re.Pattern[str], ...]  # "I am Glenda …", "Glenda here" (not "this is …")
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
-    thanks: re.Pattern[str]  # "Thank you, Marek" opening a sentence
+    thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
 
 
 def _any(phrases: list[str]) -> str:
@@ -79,7 +79,14 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
         ),
-        thanks=re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
+        thanks=(
+            re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
+            *(
+                [re.compile(rf"^{opener}{name},?\s+{_any(data['thanks_after'])}\b")]
+                if data.get("thanks_after")
+                else []
+            ),
+        ),
     )
 
 

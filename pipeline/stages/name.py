@@ -144,7 +144,8 @@ def _presented(
         handed = set().union(*(named(h, turn) for h in say.handoff))
         own = set().union(*(named(x, turn) for x in say.introduces))
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
-        if presented & handed or own - presented or named(say.thanks, nxt) - presented:
+        thanked = set().union(*(named(x, nxt) for x in say.thanks))
+        if presented & handed or own - presented or thanked - presented:
             guests.add(i)
         elif len(named(say.presents, turn)) > 1:
             panel.add(i)
@@ -206,7 +207,7 @@ def gather(
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
                 add("hand-off", nxt.speaker, m.group(0), utt.start, hit)
-        m = say.thanks.match(utt.text)
+        m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
         if m and prev is not None:
             add("thanks", prev.speaker, m.group(0), utt.start, match(m.group(1)))
@@ -239,7 +240,7 @@ def said_of(
             u.end,
             intro=first(say.introduces, u.text),
             handoff=first((*say.handoff, say.presents) if i in guests else say.handoff, u.text),
-            thanks=person(say.thanks, u.text),
+            thanks=first(say.thanks, u.text),
         )
         for i, u in enumerate(utterances)
     ]
