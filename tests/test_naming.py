@@ -283,6 +283,15 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
     ]
 
 
+def test_greeting_a_guest_by_name_before_she_speaks_thanks_nobody():
+    """ "Carolina, thank you for joining us." welcomes her; the voice before is not Carolina."""
+    utts = [
+        Utterance(1, 0.0, "Good morning, everyone."),
+        Utterance(0, 3.0, "Carolina, thank you for joining us today."),
+    ]
+    assert not [e for e in gather(utts, PEOPLE) if e.kind == "thanks"]
+
+
 def test_welcoming_people_by_name_hands_nobody_the_floor():
     """An opening that welcomes the panel names people before any of them speaks."""
     utts = [
