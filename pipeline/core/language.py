@@ -60,6 +60,9 @@ def naming(language: str) -> Naming:
     name = rf"(?:\b{_any(titles)}\.?\s+)?{NAME}" if titles else NAME
     openers = data.get("openers", [])  # "Okay, thank you, Marek": words before the thanks
     opener = rf"(?:{_any(openers)}[,.!]?\s+){{0,2}}" if openers else ""
+    lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
+    softeners = data.get("question_softeners", [])  # "Marek, maybe you …?"
+    soft = rf"(?:{_any(softeners)},?\s+)?" if softeners else ""
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -76,13 +79,13 @@ def naming(language: str) -> Naming:
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{name}"),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
-            re.compile(rf"{start}{name},\s+[¿]?{_any(data['question_words'])}\b[^.!?]*\?"),
+            re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
         ),
         thanks=(
             re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
             *(
-                [re.compile(rf"^{opener}{name},?\s+{_any(data['thanks_after'])}\b")]
+                [re.compile(rf"^{lead}{name},?\s+{_any(data['thanks_after'])}\b")]
                 if data.get("thanks_after")
                 else []
             ),
