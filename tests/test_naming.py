@@ -285,6 +285,27 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
     ]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "As Glenda said earlier, clusters need skills.",
+        "Carolina and her team built a test bed.",
+        "We visited Glenda in Denmark last spring.",
+        "That's a great point, Glenda.",
+        "In Sweden, Carolina, we have the same problem.",
+        "We moved our production over to Sweden.",
+        "We will bring in new members next year.",
+        "The second speaker is not here yet.",
+    ],
+)
+def test_a_name_said_in_passing_is_no_evidence(said):
+    """A listed person mentioned, praised or addressed in passing is handed nothing, thanked for
+    nothing and introduces nobody (checked after the phrases of 2026-12-03 were added)."""
+    utts = [Utterance(0, 0.0, "We build wind farms."), Utterance(1, 3.0, said)]
+    utts.append(Utterance(0, 6.0, "Yes, indeed."))
+    assert gather(utts, [*PEOPLE, Speaker(name="Susana Remotti")]) == []
+
+
 def test_greeting_a_guest_by_name_before_she_speaks_thanks_nobody():
     """ "Carolina, thank you for joining us." welcomes her; the voice before is not Carolina."""
     utts = [
