@@ -296,6 +296,7 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "We moved our production over to Sweden.",
         "We will bring in new members next year.",
         "The second speaker is not here yet.",
+        "Thank you for joining us today, Carolina.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):
