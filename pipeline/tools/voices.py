@@ -16,6 +16,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.signal import fftconvolve
@@ -296,23 +297,30 @@ def rooms(spec: dict, layout: str) -> dict[str, np.ndarray]:
     return {p: room_response(rng, rt60, rng.uniform(1, 3), size, microphone) for p in cast}
 
 
-def telephone(source: Path, target: Path) -> Path:
-    """``source`` as a dial-in bridge records it: 300–3400 Hz, 8 kHz G.711 µ-law, back to 16 kHz
-    mono 16-bit WAV at ``target`` (ffmpeg both ways)."""
+def _round_trip(source: Path, target: Path, kept: str, **encode: Any) -> Path:
+    """``source`` written as the file ``kept`` with the ffmpeg output options ``encode``, then
+    decoded back to 16 kHz mono 16-bit WAV at ``target`` (written atomically)."""
     import tempfile
 
     import ffmpeg
 
     quiet = ("-nostdin", "-loglevel", "error")
     with tempfile.TemporaryDirectory() as work, atomic_path(target) as tmp:
-        line = str(Path(work) / "line.wav")
-        ffmpeg.input(str(source)).output(
-            line, af="highpass=f=300,lowpass=f=3400", ar=8000, ac=1, acodec="pcm_mulaw"
-        ).global_args(*quiet).run(capture_stdout=True, capture_stderr=True)
-        ffmpeg.input(line).output(str(tmp), ar=SR, ac=1, acodec="pcm_s16le", f="wav").global_args(
+        middle = str(Path(work) / kept)
+        ffmpeg.input(str(source)).output(middle, **encode).global_args(*quiet).run(
+            capture_stdout=True, capture_stderr=True
+        )
+        ffmpeg.input(middle).output(str(tmp), ar=SR, ac=1, acodec="pcm_s16le", f="wav").global_args(
             *quiet
         ).run(overwrite_output=True, capture_stdout=True, capture_stderr=True)
     return target
+
+
+def telephone(source: Path, target: Path) -> Path:
+    """``source`` as a dial-in bridge records it: 300–3400 Hz, 8 kHz G.711 µ-law, back to 16 kHz
+    mono 16-bit WAV at ``target`` (ffmpeg both ways)."""
+    line = {"af": "highpass=f=300,lowpass=f=3400", "ar": 8000, "ac": 1, "acodec": "pcm_mulaw"}
+    return _round_trip(source, target, "line.wav", **line)
 
 
 # how call recorders and streaming sites keep a webinar's sound: ffmpeg encoder arguments
@@ -325,21 +333,8 @@ CODECS = {
 def lossy(source: Path, target: Path, codec: str) -> Path:
     """``source`` encoded with one of ``CODECS`` and decoded back to 16 kHz mono 16-bit WAV at
     ``target`` (ffmpeg both ways)."""
-    import tempfile
-
-    import ffmpeg
-
     suffix, args = CODECS[codec]
-    quiet = ("-nostdin", "-loglevel", "error")
-    with tempfile.TemporaryDirectory() as work, atomic_path(target) as tmp:
-        kept = str(Path(work) / f"kept.{suffix}")
-        ffmpeg.input(str(source)).output(kept, **args).global_args(*quiet).run(
-            capture_stdout=True, capture_stderr=True
-        )
-        ffmpeg.input(kept).output(str(tmp), ar=SR, ac=1, acodec="pcm_s16le", f="wav").global_args(
-            *quiet
-        ).run(overwrite_output=True, capture_stdout=True, capture_stderr=True)
-    return target
+    return _round_trip(source, target, f"kept.{suffix}", **args)
 
 
 def panels(root: Path, pool: str, count: int = 3) -> list[dict]:
