@@ -221,10 +221,10 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): three
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): four
     sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), a fourth after those and only scored (*held-out*). This pins the figures of the
-    README (Speakers): dev 52 of 60, held-out 14 of 20, so a change that loses one shows."""
+    (*dev*), a fifth after those and only scored (*held-out*). This pins the figures of the
+    README (Speakers): dev 73 of 80, held-out 13 of 20, so a change that loses one shows."""
     import csv
 
     from tests.helpers import ROOT
@@ -243,7 +243,7 @@ def test_naming_phrasings_written_after_the_rules():
         found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
         part = "dev" if row["split"].startswith("dev") else row["split"]
         right[part] = right.get(part, 0) + ((row["kind"], 1, row["person"]) in found)
-    assert len(rows) == 80 and right["dev"] >= 52 and right["held-out"] >= 14, right
+    assert len(rows) == 100 and right["dev"] >= 73 and right["held-out"] >= 13, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -297,6 +297,9 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "We will bring in new members next year.",
         "The second speaker is not here yet.",
         "Thank you for joining us today, Carolina.",
+        "I'll ask Glenda about that later.",
+        "Thank you for the kind words about Glenda Napier.",
+        "Hi, it's great to have Carolina with us.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

@@ -63,6 +63,8 @@ def naming(language: str) -> Naming:
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
     softeners = data.get("question_softeners", [])  # "Marek, maybe you …?"
     soft = rf"(?:{_any(softeners)},?\s+)?" if softeners else ""
+    appositive = data.get("handoff_appositive", [])  # "… to our guest from Italy, Susana"
+    who = rf"(?:{_any(appositive)}\s+)?" if appositive else ""
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -77,7 +79,7 @@ def naming(language: str) -> Naming:
         presents=re.compile(rf"\b{_any(presentation)}\s+{name}" if presentation else "(?!)"),
         handoff=(
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
-            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{name}"),
+            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
