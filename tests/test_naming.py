@@ -28,6 +28,16 @@ def test_self_introduction_with_asr_misspelling_names_the_speaker():
     assert {e.kind for e in evidence} == {"self-introduction", "organisation"}
 
 
+def test_a_hand_off_to_a_misspelt_first_name_reads_the_surname():
+    """Whisper wrote "Suzanne Remoti" for Susana Remotti: neither the whole (78) nor the first
+    name (62) is close enough, the surname is (92)."""
+    people = [*PEOPLE, Speaker(name="Susana Remotti")]
+    utts = [Utterance(0, 0.0, "Over to you, Suzanne Remoti."), Utterance(1, 3.0, "Hello.")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("hand-off", 1, "Susana Remotti")
+    ]
+
+
 def test_a_contracted_introduction_names_the_speaker():
     utts = [Utterance(0, 0.0, "Hello everyone, my name's Carolina Garcés, from Mobile Heights.")]
     names, _ = name_speakers(utts, PEOPLE, 1)

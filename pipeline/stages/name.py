@@ -90,14 +90,18 @@ class Evidence:
 
 
 def _match(heard: str, people: list[Speaker], min_match: int) -> tuple[int, float] | None:
-    """The listed person a heard name refers to (full, first or last name), with a 0–1 score."""
+    """The listed person a heard name refers to (full, first or last name), with a 0–1 score:
+    the name as heard, its first two words, its first word or its last word against the full,
+    first and last listed names ("Suzanne Remoti": Whisper spells a first name its own way as
+    often as a surname)."""
     from rapidfuzz import fuzz, utils
 
     best: tuple[int, float] | None = None
     for i, person in enumerate(people):
         parts = person.name.split()
         forms = {person.name, parts[0], parts[-1]}
-        for candidate in (heard, " ".join(heard.split()[:2]), heard.split()[0]):
+        words = heard.split()
+        for candidate in (heard, " ".join(words[:2]), words[0], words[-1]):
             score = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
             if score >= min_match and (best is None or score / 100 > best[1]):
                 best = (i, score / 100)
