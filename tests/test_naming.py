@@ -231,10 +231,10 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): four
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): five
     sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), a fifth after those and only scored (*held-out*). This pins the figures of the
-    README (Speakers): dev 73 of 80, held-out 13 of 20, so a change that loses one shows."""
+    (*dev*), a sixth after those and only scored (*held-out*). This pins the figures of the
+    README (Speakers): dev 91 of 100, held-out 13 of 20, so a change that loses one shows."""
     import csv
 
     from tests.helpers import ROOT
@@ -253,7 +253,7 @@ def test_naming_phrasings_written_after_the_rules():
         found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
         part = "dev" if row["split"].startswith("dev") else row["split"]
         right[part] = right.get(part, 0) + ((row["kind"], 1, row["person"]) in found)
-    assert len(rows) == 100 and right["dev"] >= 73 and right["held-out"] >= 13, right
+    assert len(rows) == 120 and right["dev"] >= 91 and right["held-out"] >= 13, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -310,6 +310,8 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "I'll ask Glenda about that later.",
         "Thank you for the kind words about Glenda Napier.",
         "Hi, it's great to have Carolina with us.",
+        "Thanks to Glenda, we found the funding.",
+        "I'll leave it there, Glenda.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):
