@@ -66,9 +66,11 @@ def naming() -> list[str]:
     """The name stage's phrases on the written phrasings: read / all, per part and kind."""
     from pipeline.core.event import Speaker
     from pipeline.stages.name import Utterance, gather
+    from pipeline.tools.demo import PEOPLE
 
     data = rows(PHRASINGS)
-    people = [Speaker(name=n) for n in dict.fromkeys(r["person"] for r in data)]
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in PEOPLE if p.listed]
+    assert {r["person"] for r in data} <= {p.name for p in people}
     kinds = list(dict.fromkeys(r["kind"] for r in data))
     lines = [
         "| part | " + " | ".join(kinds) + " | all |",
@@ -205,8 +207,9 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev5` each scored first, then used to add phrases; `held-out` only scored): "
-        "the evidence read for the right person and voice.",
+        "`dev1`–`dev6` each scored first, then used to add phrases; `held-out` only scored), "
+        "with the demo's event page (names and organisations): the evidence read for the right "
+        "person and voice.",
         "",
         *naming(),
         "",

@@ -38,6 +38,21 @@ def test_a_hand_off_to_a_misspelt_first_name_reads_the_surname():
     ]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Hello everybody, Glenda Napier from Energy Cluster Denmark.",
+        "Glenda Napier, Energy Cluster Denmark, good morning, everyone.",
+        "Hi all, Marek Przeor, DG GROW, thanks for having me.",
+    ],
+)
+def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(said):
+    """No "I am": a name and the organisation the event page gives that person."""
+    utts = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, said)]
+    found = [(e.kind, e.speaker) for e in gather(utts, PEOPLE)]
+    assert found == [("self-introduction", 1)], found
+
+
 def test_a_contracted_introduction_names_the_speaker():
     utts = [Utterance(0, 0.0, "Hello everyone, my name's Carolina Garcés, from Mobile Heights.")]
     names, _ = name_speakers(utts, PEOPLE, 1)
@@ -231,15 +246,17 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): five
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): six
     sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), a sixth after those and only scored (*held-out*). This pins the figures of the
-    README (Speakers): dev 91 of 100, held-out 13 of 20, so a change that loses one shows."""
+    (*dev*), a seventh after those and only scored (*held-out*), all read with the demo's event
+    page. This pins the figures of the README (Speakers): dev 109 of 120, held-out 14 of 20, so
+    a change that loses one shows."""
     import csv
 
+    from pipeline.tools import demo
     from tests.helpers import ROOT
 
-    people = [*PEOPLE, Speaker(name="Susana Remotti", org="PROPLAST")]
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in demo.PEOPLE if p.listed]
     with (ROOT / "tests" / "data" / "naming_phrasings.tsv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader((x for x in f if not x.startswith("#")), delimiter="\t"))
     right: dict[str, int] = {}
@@ -253,7 +270,7 @@ def test_naming_phrasings_written_after_the_rules():
         found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
         part = "dev" if row["split"].startswith("dev") else row["split"]
         right[part] = right.get(part, 0) + ((row["kind"], 1, row["person"]) in found)
-    assert len(rows) == 120 and right["dev"] >= 91 and right["held-out"] >= 13, right
+    assert len(rows) == 140 and right["dev"] >= 109 and right["held-out"] >= 14, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -312,6 +329,10 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "Hi, it's great to have Carolina with us.",
         "Thanks to Glenda, we found the funding.",
         "I'll leave it there, Glenda.",
+        "Glenda Napier, Energy Cluster Denmark, is our first speaker.",
+        "Hello, Glenda Napier from Energy Cluster Denmark joins us today.",
+        "We worked with Glenda Napier from Energy Cluster Denmark last year.",
+        "Good morning, Glenda Napier from Mobile Heights.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

@@ -30,6 +30,9 @@ class Naming:
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
+    # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
+    with_org: re.Pattern[str] | None = None
+    presenting: re.Pattern[str] = re.compile("(?!)")  # "… is our first speaker": not oneself
 
 
 def _any(phrases: list[str]) -> str:
@@ -65,6 +68,15 @@ def naming(language: str) -> Naming:
     soft = rf"(?:{_any(softeners)},?\s+)?" if softeners else ""
     appositive = data.get("handoff_appositive", [])  # "… to our guest from Italy, Susana"
     who = rf"(?:{_any(appositive)}\s+)?" if appositive else ""
+    joiners, addressees = data.get("introduction_org"), data.get("addressees", ["(?!)"])
+    with_org = (
+        re.compile(
+            rf"^{opener}(?:{_any(addressees)}[,.!]?\s+)?{name}"
+            rf"(?:\s*,\s*|\s+{_any(joiners)}\s+)(?P<org>[^.!?]*)"
+        )
+        if joiners
+        else None
+    )
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -92,6 +104,8 @@ def naming(language: str) -> Naming:
                 else []
             ),
         ),
+        with_org=with_org,
+        presenting=re.compile(rf"^[\s,;:–-]*{_any(data.get('presenting', ['(?!)']))}\b"),
     )
 
 

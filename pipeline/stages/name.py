@@ -121,6 +121,18 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
     return found
 
 
+def _own_org(said: str, person: Speaker, presenting: re.Pattern[str]) -> bool:
+    """Whether ``said`` opens with ``person``'s own organisation (or its first part: "DG GROW"
+    of "DG GROW, European Commission") and goes on without presenting her."""
+    from rapidfuzz import fuzz, utils
+
+    for org in filter(None, (person.org, person.org.split(",")[0].strip())):
+        want, heard = utils.default_process(org), utils.default_process(said)
+        if len(want) >= 2 and fuzz.ratio(want, heard[: len(want)]) >= 90:
+            return not presenting.match(said[len(org) :])
+    return False
+
+
 def _presented(
     utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
 ) -> tuple[set[int], set[int]]:
@@ -193,6 +205,10 @@ def gather(
         ]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+        named = say.with_org.match(utt.text) if say.with_org and not own else None
+        hit = match(named.group(1)) if named else None
+        if named and hit and _own_org(named.group("org"), people[hit[0]], say.presenting):
+            add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
         for m in () if own else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
             heard = utt.text[m.start() :].split(",")[0][:80]
