@@ -51,6 +51,12 @@ def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(sai
     utts = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, said)]
     found = [(e.kind, e.speaker) for e in gather(utts, PEOPLE)]
     assert found == [("self-introduction", 1)], found
+    assert function(said, "en", [p.name for p in PEOPLE]) == "introduction"  # never a takeaway
+
+
+def test_a_listed_name_opening_a_point_leaves_it_content():
+    names = [p.name for p in PEOPLE]
+    assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"
 
 
 def test_a_contracted_introduction_names_the_speaker():
