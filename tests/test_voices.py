@@ -101,6 +101,28 @@ def test_guests_who_never_introduce_themselves_are_named_from_the_host_s_words(t
     assert all(mapped[k] == names[k] or mapped[k] not in listed for k in ("marek", *guests))
 
 
+UNPROMPTED_SCRIPT = (
+    demo.Line("marek", "other", "Good morning, and welcome to this EU Clusters Talk. I am Marek Przeor."),
+    demo.Line("glenda", "green", "Hello everybody, Glenda Napier from Energy Cluster Denmark. Our members build offshore wind farms, and they need engineers with new skills."),
+    demo.Line("marek", "other", "Thank you. Now the next talk."),
+    demo.Line("carolina", "digital", "Hi, it's Carolina Garcés from Mobile Heights. We help small firms use artificial intelligence and data platforms in their factories."),
+    demo.Line("marek", "other", "Thank you. And now the last talk."),
+    demo.Line("susana", "resilience", "Susana Remotti, PROPLAST Italy, good morning to all of you. When supply chains broke, our cluster mapped the raw materials of its members and found second suppliers."),
+    demo.Line("marek", "other", "Thank you all for joining. Goodbye."),
+)  # fmt: skip
+
+
+def test_guests_who_give_name_and_organisation_without_i_am_are_named(tmp_path):
+    """Each guest names herself without "I am": "Hello everybody, <name> from <organisation>",
+    "Hi, it's <name> …", "<name>, <organisation>, good morning"; the host hands over by no
+    name. The words name the guests — at least two of three, allowing for a name the recogniser
+    mishears — and nobody gets someone else's name."""
+    mapped, names = _who_is_who(tmp_path, "unprompted", UNPROMPTED_SCRIPT)
+    listed = set(names.values())
+    assert sum(mapped[k] == names[k] for k in ("glenda", "carolina", "susana")) >= 2, mapped
+    assert all(mapped[k] == names[k] or mapped[k] not in listed for k in names if k in mapped)
+
+
 PRESENTING_SCRIPT = (
     demo.Line("marek", "other", "Hi everyone, this is Marek Przeor from DG GROW, and welcome to this EU Clusters Talk."),
     demo.Line("marek", "other", "This is Glenda Napier, the CEO of Energy Cluster Denmark. Glenda, the floor is yours."),
