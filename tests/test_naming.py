@@ -44,6 +44,7 @@ def test_a_hand_off_to_a_misspelt_first_name_reads_the_surname():
         "Hello everybody, Glenda Napier from Energy Cluster Denmark.",
         "Glenda Napier, Energy Cluster Denmark, good morning, everyone.",
         "Hi all, Marek Przeor, DG GROW, thanks for having me.",
+        "Hello, Glenda Napier from Energy Cluster, good morning.",  # its leading words
     ],
 )
 def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(said):
@@ -252,10 +253,10 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): six
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): seven
     sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), a seventh after those and only scored (*held-out*), all read with the demo's event
-    page. This pins the figures of the README (Speakers): dev 109 of 120, held-out 14 of 20, so
+    (*dev*), an eighth after those and only scored (*held-out*), all read with the demo's event
+    page. This pins the figures of the README (Speakers): dev 125 of 140, held-out 13 of 20, so
     a change that loses one shows."""
     import csv
 
@@ -276,7 +277,7 @@ def test_naming_phrasings_written_after_the_rules():
         found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
         part = "dev" if row["split"].startswith("dev") else row["split"]
         right[part] = right.get(part, 0) + ((row["kind"], 1, row["person"]) in found)
-    assert len(rows) == 140 and right["dev"] >= 109 and right["held-out"] >= 14, right
+    assert len(rows) == 160 and right["dev"] >= 125 and right["held-out"] >= 13, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -339,6 +340,7 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "Hello, Glenda Napier from Energy Cluster Denmark joins us today.",
         "We worked with Glenda Napier from Energy Cluster Denmark last year.",
         "Good morning, Glenda Napier from Mobile Heights.",
+        "Good morning, Glenda Napier from Energyhub.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

@@ -121,14 +121,28 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
     return found
 
 
+def _org_forms(org: str) -> list[str]:
+    """An organisation as people say it, longest first: as the event page gives it, its part
+    before a comma ("DG GROW" of "DG GROW, European Commission") and that part's leading words
+    ("PROPLAST" of "PROPLAST Italy"; one word only of four letters or more)."""
+    words = org.split(",")[0].split()
+    shorter = [" ".join(words[:k]) for k in range(len(words) - 1, 0, -1)]
+    forms = [org.strip(), " ".join(words), *(f for f in shorter if " " in f or len(f) >= 4)]
+    return [f for f in dict.fromkeys(forms) if len(f) >= 2]
+
+
 def _own_org(said: str, person: Speaker, presenting: re.Pattern[str]) -> bool:
-    """Whether ``said`` opens with ``person``'s own organisation (or its first part: "DG GROW"
-    of "DG GROW, European Commission") and goes on without presenting her."""
+    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``) and goes on
+    without presenting her."""
     from rapidfuzz import fuzz, utils
 
-    for org in filter(None, (person.org, person.org.split(",")[0].strip())):
-        want, heard = utils.default_process(org), utils.default_process(said)
-        if len(want) >= 2 and fuzz.ratio(want, heard[: len(want)]) >= 90:
+    heard = utils.default_process(said)
+    for org in _org_forms(person.org):
+        want = utils.default_process(org)
+        if fuzz.ratio(want, heard[: len(want)]) >= 90 and heard[len(want) : len(want) + 1] in (
+            "",
+            " ",
+        ):
             return not presenting.match(said[len(org) :])
     return False
 
