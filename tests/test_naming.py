@@ -253,10 +253,10 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): seven
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): eight
     sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), an eighth after those and only scored (*held-out*), all read with the demo's event
-    page. This pins the figures of the README (Speakers): dev 125 of 140, held-out 13 of 20, so
+    (*dev*), a ninth after those and only scored (*held-out*), all read with the demo's event
+    page. This pins the figures of the README (Speakers): dev 143 of 160, held-out 13 of 20, so
     a change that loses one shows."""
     import csv
 
@@ -277,7 +277,7 @@ def test_naming_phrasings_written_after_the_rules():
         found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
         part = "dev" if row["split"].startswith("dev") else row["split"]
         right[part] = right.get(part, 0) + ((row["kind"], 1, row["person"]) in found)
-    assert len(rows) == 160 and right["dev"] >= 125 and right["held-out"] >= 13, right
+    assert len(rows) == 180 and right["dev"] >= 143 and right["held-out"] >= 13, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -341,6 +341,8 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "We worked with Glenda Napier from Energy Cluster Denmark last year.",
         "Good morning, Glenda Napier from Mobile Heights.",
         "Good morning, Glenda Napier from Energyhub.",
+        "We would like to welcome Glenda Napier to our network.",
+        "Glenda Napier from the European Commission visited us.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

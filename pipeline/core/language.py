@@ -69,10 +69,11 @@ def naming(language: str) -> Naming:
     appositive = data.get("handoff_appositive", [])  # "… to our guest from Italy, Susana"
     who = rf"(?:{_any(appositive)}\s+)?" if appositive else ""
     joiners, addressees = data.get("introduction_org"), data.get("addressees", ["(?!)"])
+    articles = data.get("org_articles", ["(?!)"])  # "from the European Commission"
     with_org = (
         re.compile(
             rf"^{opener}(?:{_any(addressees)}[,.!]?\s+)?{name}"
-            rf"(?:\s*,\s*|\s+{_any(joiners)}\s+)(?P<org>[^.!?]*)"
+            rf"(?:\s*,\s*|\s+{_any(joiners)}\s+)(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
         )
         if joiners
         else None

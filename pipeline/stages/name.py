@@ -123,11 +123,12 @@ def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
 
 def _org_forms(org: str) -> list[str]:
     """An organisation as people say it, longest first: as the event page gives it, its part
-    before a comma ("DG GROW" of "DG GROW, European Commission") and that part's leading words
+    between commas ("DG GROW", "European Commission") and the first part's leading words
     ("PROPLAST" of "PROPLAST Italy"; one word only of four letters or more)."""
-    words = org.split(",")[0].split()
+    parts = [part.strip() for part in org.split(",")]
+    words = parts[0].split()
     shorter = [" ".join(words[:k]) for k in range(len(words) - 1, 0, -1)]
-    forms = [org.strip(), " ".join(words), *(f for f in shorter if " " in f or len(f) >= 4)]
+    forms = [org.strip(), *parts, *(f for f in shorter if " " in f or len(f) >= 4)]
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
@@ -139,10 +140,8 @@ def _own_org(said: str, person: Speaker, presenting: re.Pattern[str]) -> bool:
     heard = utils.default_process(said)
     for org in _org_forms(person.org):
         want = utils.default_process(org)
-        if fuzz.ratio(want, heard[: len(want)]) >= 90 and heard[len(want) : len(want) + 1] in (
-            "",
-            " ",
-        ):
+        whole = heard[len(want) : len(want) + 1] in ("", " ")  # "Energy", not "Energyhub"
+        if whole and fuzz.ratio(want, heard[: len(want)]) >= 90:
             return not presenting.match(said[len(org) :])
     return False
 
