@@ -55,6 +55,44 @@ def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(sai
     assert function(said, "en", [p.name for p in PEOPLE]) == "introduction"  # never a takeaway
 
 
+@pytest.mark.parametrize(
+    ("language", "introduces", "presents"),
+    [
+        (
+            "de",
+            "Hallo zusammen, Glenda Napier von Energy Cluster Denmark.",
+            "Guten Morgen, Glenda Napier, Energy Cluster Denmark, ist unsere erste Rednerin.",
+        ),
+        (
+            "fr",
+            "Bonjour à tous, Glenda Napier de Energy Cluster Denmark.",
+            "Bonjour, Glenda Napier de Energy Cluster Denmark est avec nous.",
+        ),
+        (
+            "it",
+            "Buongiorno a tutti, Glenda Napier di Energy Cluster Denmark.",
+            "Glenda Napier di Energy Cluster Denmark è la prima relatrice.",
+        ),
+        (
+            "es",
+            "Hola a todos, Glenda Napier, de Energy Cluster Denmark.",
+            "Glenda Napier, de Energy Cluster Denmark, es nuestra primera ponente.",
+        ),
+        (
+            "pl",
+            "Dzień dobry wszystkim, Glenda Napier z Energy Cluster Denmark.",
+            "Glenda Napier z Energy Cluster Denmark jest naszą pierwszą prelegentką.",
+        ),
+    ],
+)
+def test_name_and_organisation_introduce_in_each_language(language, introduces, presents):
+    """The words around the name and organisation are the language's (``naming-<lang>.yaml``);
+    a host presenting the guest in the same words ("…, ist unsere erste Rednerin") names no one."""
+    for said, kinds in ((introduces, [("self-introduction", 1)]), (presents, [])):
+        utts = [Utterance(0, 0.0, "…"), Utterance(1, 3.0, said)]
+        assert [(e.kind, e.speaker) for e in gather(utts, PEOPLE, language=language)] == kinds
+
+
 def test_a_listed_name_opening_a_point_leaves_it_content():
     names = [p.name for p in PEOPLE]
     assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"

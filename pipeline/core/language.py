@@ -73,7 +73,8 @@ def naming(language: str) -> Naming:
     with_org = (
         re.compile(
             rf"^{opener}(?:{_any(addressees)}[,.!]?\s+)?{name}"
-            rf"(?:\s*,\s*|\s+{_any(joiners)}\s+)(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
+            rf"(?:\s*,\s*(?:{_any(joiners)}\s+)?|\s+{_any(joiners)}\s+)"
+            rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
         )
         if joiners
         else None
