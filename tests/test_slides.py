@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -383,3 +384,36 @@ def test_changed_or_removed_deck_leaves_no_stale_slides(tmp_path):
     assert not (out / "slides.json").exists()
     assert not list((out / "slides").glob("*.png"))
     assert "### Slide" not in (out / "summary.md").read_text(encoding="utf-8")
+
+
+def test_speech_is_read_only_where_it_can_add_a_slide():
+    """``uncovered`` says when video matches leave no second of the talk to speech: then
+    ``combine`` gives the same with the speech reading as without it (so it is skipped). Checked
+    on 2000 random layouts of video matches and speech intervals inside the talk."""
+    rng = np.random.default_rng(7)
+    skipped = 0
+    for _ in range(2000):
+        t0, t1 = 0.0, float(rng.uniform(5, 60))
+        marks = np.sort(rng.uniform(t0 - 2, t1 + 2, int(rng.integers(1, 8))))
+        marks = [t0 - 2, *map(float, marks), t1 + 2]  # runs of slides with holes of 0–1.5 s
+        holes = rng.uniform(0, 1.5, len(marks)) * (rng.random(len(marks)) < 0.5)
+        video = [
+            slides.Shown(i % 3, a + h, b, "video", 1.0)
+            for i, ((a, b), h) in enumerate(zip(pairwise(marks), holes, strict=False))
+            if a + h < b
+        ]
+        cuts = np.sort(rng.uniform(t0, t1, int(rng.integers(0, 5))))
+        bounds = [t0, *map(float, cuts), t1]
+        speech = [slides.Shown(1, a, b, "speech", 0.5) for a, b in pairwise(bounds)]
+        if not slides.uncovered(video, t0, t1):
+            skipped += 1
+            assert slides.combine(video, speech) == slides.combine(video, [])
+    assert 50 < skipped < 1950  # both cases were exercised
+
+
+def test_a_gap_of_a_second_in_the_video_is_left_to_speech():
+    video = [slides.Shown(0, 0.0, 10.0, "video", 1.0), slides.Shown(1, 11.5, 20.0, "video", 1.0)]
+    assert slides.uncovered(video, 0.0, 20.0)  # 10.0–11.5
+    assert not slides.uncovered(video, 0.0, 10.8)
+    assert slides.uncovered(video, 0.0, 21.0)  # the end
+    assert slides.uncovered([], 0.0, 1.0) and not slides.uncovered([], 0.0, 0.5)

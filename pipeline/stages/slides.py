@@ -567,6 +567,19 @@ def combine(video: Sequence[Shown], speech: Sequence[Shown]) -> list[Shown]:
     return sorted(out, key=lambda s: s.start)
 
 
+def uncovered(video: Sequence[Shown], start: float, end: float, least: float = 1.0) -> bool:
+    """Whether [start, end) holds ``least`` seconds in a row that no video match covers: the
+    only time speech can add a slide (``combine``); a talk shown whole needs no speech reading."""
+    t = start
+    for s in sorted(video, key=lambda s: s.start):
+        if min(s.start, end) - t >= least:
+            return True
+        t = max(t, s.end)
+        if t >= end:
+            return False
+    return end - t >= least
+
+
 def resolve_decks(given: Sequence[Path], listed: Sequence[str], sidecar: Path | None) -> list[Path]:
     """The decks to use: ``--slides`` paths, else the sidecar's ``slides:`` (relative to the
     sidecar, and never outside its folder). Each must be a PDF file."""
@@ -696,7 +709,9 @@ class Slides(Stage):
             samples = watch(ctx.recording, pages, params, ctx.info.duration, progress)
             video = runs(samples, params.frame_interval, "video")
         said = [it.sentence for it in inputs["topics"].sentences]
-        shown = fix_slides(combine(video, align_speech(said, pages, params)), pages, params, report)
+        gaps = bool(said) and uncovered(video, said[0].start, max(x.end for x in said))
+        speech = align_speech(said, pages, params) if gaps else []
+        shown = fix_slides(combine(video, speech), pages, params, report)
         prune_thumbnails(ctx.summary_dir, pages)
         result = slide_map(pages, shown, ctx.decks)
         result.review = asdict(report)
