@@ -65,12 +65,11 @@ def languages() -> list[str]:
 def naming() -> list[str]:
     """The name stage's phrases on the written phrasings: read / all, per part and kind."""
     from pipeline.core.event import Speaker
-    from pipeline.stages.name import Utterance, gather
     from pipeline.tools.demo import PEOPLE
+    from pipeline.tools.evaluate import phrasing_read
 
     data = rows(PHRASINGS)
     people = [Speaker(name=p.name, role=p.role, org=p.org) for p in PEOPLE if p.listed]
-    assert {r["person"] for r in data} <= {p.name for p in people}
     kinds = list(dict.fromkeys(r["kind"] for r in data))
     lines = [
         "| part | " + " | ".join(kinds) + " | all |",
@@ -79,14 +78,7 @@ def naming() -> list[str]:
     for part in dict.fromkeys(r["split"] for r in data):
         read: dict[str, list[bool]] = {k: [] for k in kinds}
         for r in (r for r in data if r["split"] == part):
-            if r["kind"] == "self-introduction":  # the sentence's own voice, after someone else
-                said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, r["text"])]
-            elif r["kind"] == "hand-off":  # the next voice
-                said = [Utterance(0, 0.0, r["text"]), Utterance(1, 3.0, "Hello.")]
-            else:  # thanks: the voice before
-                said = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 3.0, r["text"])]
-            found = {(e.kind, e.speaker, e.person) for e in gather(said, people)}
-            read[r["kind"]].append((r["kind"], 1, r["person"]) in found)
+            read[r["kind"]].append(phrasing_read(r["kind"], r["person"], r["text"], people))
         cells = [f"{sum(v)} of {len(v)}" for v in read.values()]
         every = [x for v in read.values() for x in v]
         lines.append(f"| {part} | " + " | ".join(cells) + f" | {sum(every)} of {len(every)} |")

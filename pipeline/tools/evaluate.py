@@ -5,7 +5,8 @@
 - diarization error rate with pyannote.metrics (``collar`` is pyannote's total width: 0.5 means
   ±0.25 s; ``skip_overlap=False``), over the whole recording;
 - which found speaker stands for each true one (most shared time);
-- topic agreement: the share of known-topic time inside a span of that topic.
+- topic agreement: the share of known-topic time inside a span of that topic;
+- naming evidence: whether a written phrasing is read for the right person and voice.
 """
 
 from __future__ import annotations
@@ -96,3 +97,19 @@ def topic_agreement(turns: list[dict], spans: list[dict]) -> float:
         if s["topic"] == t["topic"]
     )
     return matched / sum(t["end"] - t["start"] for t in turns)
+
+
+def phrasing_read(kind: str, person: str, text: str, people: Sequence[Any]) -> bool:
+    """Whether the name stage reads ``text`` as evidence of ``kind`` naming ``person`` for the
+    right voice: a self-introduction for its own voice (after someone else's), a hand-off for the
+    next voice, thanks for the voice before. ``people``: the event page's ``Speaker`` list."""
+    from pipeline.stages.name import Utterance, gather
+
+    if kind == "self-introduction":
+        said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, text)]
+    elif kind == "hand-off":
+        said = [Utterance(0, 0.0, text), Utterance(1, 3.0, "Hello.")]
+    else:
+        said = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 3.0, text)]
+    found = gather(said, list(people))
+    return any(e.kind == kind and e.speaker == 1 and e.person == person for e in found)
