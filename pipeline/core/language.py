@@ -31,8 +31,8 @@ class Naming:
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
-    with_org: re.Pattern[str] | None = None
-    presenting: re.Pattern[str] = re.compile("(?!)")  # "… is our first speaker": not oneself
+    with_org: re.Pattern[str]
+    presenting: re.Pattern[str]  # "… is our first speaker": not oneself
 
 
 def _any(phrases: list[str]) -> str:
@@ -57,6 +57,10 @@ def naming(language: str) -> Naming:
         for key, phrases in yaml.safe_load(text).items():
             data.setdefault(key, []).extend(p for p in phrases if p not in data[key])
     language = "+".join(codes)
+
+    def optional(key: str) -> list[str]:  # phrases a language may lack: then none ever match
+        return data.get(key) or ["(?!)"]
+
     intro, presentation = data["introduction"], data.get("presentation", [])
     start = r"(?:^|[.!?]\s+)"
     titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name
@@ -68,27 +72,20 @@ def naming(language: str) -> Naming:
     soft = rf"(?:{_any(softeners)},?\s+)?" if softeners else ""
     appositive = data.get("handoff_appositive", [])  # "… to our guest from Italy, Susana"
     who = rf"(?:{_any(appositive)}\s+)?" if appositive else ""
-    joiners, addressees = data.get("introduction_org"), data.get("addressees", ["(?!)"])
-    articles = data.get("org_articles", ["(?!)"])  # "from the European Commission"
-    with_org = (
-        re.compile(
-            rf"^{opener}(?:{_any(addressees)}[,.!]?\s+)?{name}"
-            rf"(?:\s*,\s*(?:{_any(joiners)}\s+)?|\s+{_any(joiners)}\s+)"
-            rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
-        )
-        if joiners
-        else None
+    joiners, articles = optional("introduction_org"), optional("org_articles")
+    with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
+        rf"^{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
+        rf"(?:\s*,\s*(?:{_any(joiners)}\s+)?|\s+{_any(joiners)}\s+)"
+        rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
+        if "introduction_org" in data
+        else "(?!)(?P<org>)"
     )
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
         introduces=(
             re.compile(rf"\b{_any(intro)}\s+{name}"),
-            *(
-                [re.compile(rf"(?:^|[.!?,]\s+){name}\s+{_any(data['introduction_after'])}")]
-                if data.get("introduction_after")
-                else []
-            ),
+            re.compile(rf"(?:^|[.!?,]\s+){name}\s+{_any(optional('introduction_after'))}"),
         ),
         presents=re.compile(rf"\b{_any(presentation)}\s+{name}" if presentation else "(?!)"),
         handoff=(
@@ -100,14 +97,10 @@ def naming(language: str) -> Naming:
         ),
         thanks=(
             re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
-            *(
-                [re.compile(rf"^{lead}{name},?\s+{_any(data['thanks_after'])}\b")]
-                if data.get("thanks_after")
-                else []
-            ),
+            re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
         with_org=with_org,
-        presenting=re.compile(rf"^[\s,;:–-]*{_any(data.get('presenting', ['(?!)']))}\b"),
+        presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
     )
 
 

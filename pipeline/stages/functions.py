@@ -89,7 +89,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
     if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
         return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."
-    named = say.with_org.match(text.strip()) if say.with_org and names else None
+    named = say.with_org.match(text.strip()) if names else None
     if named and named.group("org")[:1].isupper() and spelled_name(named.group(1), names):
         return "introduction"  # "Glenda Napier, Energy Cluster Denmark, good morning."
     if any(x.search(said) for x in p.introduction):

@@ -218,7 +218,7 @@ def gather(
         ]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        named = say.with_org.match(utt.text) if say.with_org and not own else None
+        named = None if own else say.with_org.match(utt.text)
         hit = match(named.group(1)) if named else None
         if named and hit and _own_org(named.group("org"), people[hit[0]], say.presenting):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
