@@ -59,19 +59,18 @@ def naming(language: str) -> Naming:
     language = "+".join(codes)
 
     def optional(key: str) -> list[str]:  # phrases a language may lack: then none ever match
+        # (an optional part built of them is then simply absent)
         return data.get(key) or ["(?!)"]
 
-    intro, presentation = data["introduction"], data.get("presentation", [])
+    intro = data["introduction"]
     start = r"(?:^|[.!?]\s+)"
-    titles = data.get("titles", [])  # "Mr. Przeor", "Herr Schmidt": the title is not the name
-    name = rf"(?:\b{_any(titles)}\.?\s+)?{NAME}" if titles else NAME
-    openers = data.get("openers", [])  # "Okay, thank you, Marek": words before the thanks
-    opener = rf"(?:{_any(openers)}[,.!]?\s+){{0,2}}" if openers else ""
+    # "Mr. Przeor", "Herr Schmidt": the title is not the name
+    name = rf"(?:\b{_any(optional('titles'))}\.?\s+)?{NAME}"
+    # "Okay, thank you, Marek": words before the thanks
+    opener = rf"(?:{_any(optional('openers'))}[,.!]?\s+){{0,2}}"
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
-    softeners = data.get("question_softeners", [])  # "Marek, maybe you …?"
-    soft = rf"(?:{_any(softeners)},?\s+)?" if softeners else ""
-    appositive = data.get("handoff_appositive", [])  # "… to our guest from Italy, Susana"
-    who = rf"(?:{_any(appositive)}\s+)?" if appositive else ""
+    soft = rf"(?:{_any(optional('question_softeners'))},?\s+)?"  # "Marek, maybe you …?"
+    who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"
     joiners, articles = optional("introduction_org"), optional("org_articles")
     with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
         rf"^{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
@@ -87,7 +86,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"\b{_any(intro)}\s+{name}"),
             re.compile(rf"(?:^|[.!?,]\s+){name}\s+{_any(optional('introduction_after'))}"),
         ),
-        presents=re.compile(rf"\b{_any(presentation)}\s+{name}" if presentation else "(?!)"),
+        presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
