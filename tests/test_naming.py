@@ -45,6 +45,8 @@ def test_a_hand_off_to_a_misspelt_first_name_reads_the_surname():
         "Glenda Napier, Energy Cluster Denmark, good morning, everyone.",
         "Hi all, Marek Przeor, DG GROW, thanks for having me.",
         "Hello, Glenda Napier from Energy Cluster, good morning.",  # its leading words
+        "Glenda Napier, CEO of Energy Cluster Denmark, nice to meet you all.",  # a role first
+        "Hi, Glenda Napier, head of projects at Energy Cluster Denmark.",
     ],
 )
 def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(said):
@@ -56,39 +58,48 @@ def test_ones_name_and_own_organisation_opening_a_sentence_introduce_oneself(sai
 
 
 @pytest.mark.parametrize(
-    ("language", "introduces", "presents"),
+    ("language", "introduces", "with_role", "presents"),
     [
         (
             "de",
             "Hallo zusammen, Glenda Napier von Energy Cluster Denmark.",
+            "Glenda Napier, Geschäftsführerin bei Energy Cluster Denmark, guten Morgen.",
             "Guten Morgen, Glenda Napier, Energy Cluster Denmark, ist unsere erste Rednerin.",
         ),
         (
             "fr",
             "Bonjour à tous, Glenda Napier de Energy Cluster Denmark.",
+            "Glenda Napier, directrice chez Energy Cluster Denmark, bonjour.",
             "Bonjour, Glenda Napier de Energy Cluster Denmark est avec nous.",
         ),
         (
             "it",
             "Buongiorno a tutti, Glenda Napier di Energy Cluster Denmark.",
+            "Glenda Napier, direttrice di Energy Cluster Denmark, buongiorno.",
             "Glenda Napier di Energy Cluster Denmark è la prima relatrice.",
         ),
         (
             "es",
             "Hola a todos, Glenda Napier, de Energy Cluster Denmark.",
+            "Glenda Napier, directora de Energy Cluster Denmark, buenos días.",
             "Glenda Napier, de Energy Cluster Denmark, es nuestra primera ponente.",
         ),
         (
             "pl",
             "Dzień dobry wszystkim, Glenda Napier z Energy Cluster Denmark.",
+            "Glenda Napier, dyrektorka w Energy Cluster Denmark, dzień dobry.",
             "Glenda Napier z Energy Cluster Denmark jest naszą pierwszą prelegentką.",
         ),
     ],
 )
-def test_name_and_organisation_introduce_in_each_language(language, introduces, presents):
-    """The words around the name and organisation are the language's (``naming-<lang>.yaml``);
-    a host presenting the guest in the same words ("…, ist unsere erste Rednerin") names no one."""
-    for said, kinds in ((introduces, [("self-introduction", 1)]), (presents, [])):
+def test_name_and_organisation_introduce_in_each_language(
+    language, introduces, with_role, presents
+):
+    """The words around the name and organisation are the language's (``naming-<lang>.yaml``),
+    a role between them too ("Geschäftsführerin bei …"); a host presenting the guest in the same
+    words ("…, ist unsere erste Rednerin") names no one."""
+    intro = [("self-introduction", 1)]
+    for said, kinds in ((introduces, intro), (with_role, intro), (presents, [])):
         utts = [Utterance(0, 0.0, "…"), Utterance(1, 3.0, said)]
         assert [(e.kind, e.speaker) for e in gather(utts, PEOPLE, language=language)] == kinds
 
@@ -96,6 +107,15 @@ def test_name_and_organisation_introduce_in_each_language(language, introduces, 
 def test_a_listed_name_opening_a_point_leaves_it_content():
     names = [p.name for p in PEOPLE]
     assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"
+
+
+@pytest.mark.parametrize(
+    "said", ["We go ahead with the plan.", "We will now take a ten-minute coffee break."]
+)
+def test_a_capitalised_pronoun_is_not_a_name(said):
+    """Whisper capitalises a sentence's first word: "We" before "go ahead" or "will now take" is
+    no one handed the floor (before, both read as hand-offs)."""
+    assert function(said, "en") != "handoff"
 
 
 def test_a_contracted_introduction_names_the_speaker():
@@ -139,6 +159,17 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "So I'll now pass the microphone to Glenda.",
         "Let's continue with Glenda Napier.",
         "Glenda, I'll give you the floor.",
+        "Glenda Napier will now tell us about the green transition.",
+        "Glenda, let's start with you.",
+        "Let's begin with Glenda Napier.",
+        "Our keynote speaker today is Glenda Napier.",
+        "And now, ladies and gentlemen, Glenda Napier.",
+        "Let me hand the word to Glenda Napier.",
+        "I would now like to invite Glenda Napier to present.",
+        "Now it's Glenda's turn.",
+        "Next in line is Glenda Napier.",
+        "Glenda Napier is up next with the green transition.",
+        "Glenda, you're next.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -172,6 +203,8 @@ def test_one_hand_off_said_two_ways_counts_once():
         "Good morning and thank you, Carolina.",
         "Thanks a million, Carolina.",
         "Carolina, thank you.",
+        "Carolina, many thanks for that.",
+        "That was great, thank you Carolina.",
     ],
 )
 def test_the_ways_hosts_thank_name_the_previous_speaker(said):
@@ -239,6 +272,20 @@ def test_a_host_presenting_the_panel_is_named_after_nobody_on_it(turn):
     assert not any(e.person in {"Glenda Napier", "Carolina Garcés"} for e in evidence)
 
 
+@pytest.mark.parametrize(
+    "announced",
+    ["Glenda Napier, Energy Cluster Denmark.", "Glenda Napier, CEO of Energy Cluster Denmark."],
+)
+def test_a_host_announcing_a_guest_by_name_and_organisation_is_not_her(announced):
+    """ "Glenda Napier, Energy Cluster Denmark." opening a sentence would be her own
+    introduction — not when the same turn hands her the floor: the host announced her."""
+    turn = [announced, "Glenda, the floor is yours."]
+    utts = [Utterance(0, 2.0 * n, said) for n, said in enumerate(turn)]
+    utts.append(Utterance(1, 8.0, "Thank you. Clusters help SMEs find partners abroad."))
+    evidence = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
+    assert evidence == [("hand-off", 1, "Glenda Napier")], evidence
+
+
 def test_people_presenting_themselves_in_turn_are_each_named():
     """A round of "this is …" presents each voice itself, and so does a presentation the next
     voice answers by thanking that very person."""
@@ -291,11 +338,11 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): eight
-    sets of twenty were written after the phrases of their day and then used to add phrases
-    (*dev*), a ninth after those and only scored (*held-out*), all read with the demo's event
-    page. This pins the figures of the README (Speakers): dev 143 of 160, held-out 13 of 20, so
-    a change that loses one shows."""
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): ten
+    sets of twenty were written before the phrases they were scored on and then used to add
+    phrases (*dev*), an eleventh before the last of those and only scored (*held-out*), all read
+    with the demo's event page. This pins the figures of the README (Speakers): dev 187 of 200,
+    held-out 16 of 20, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -310,7 +357,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 180 and right["dev"] >= 143 and right["held-out"] >= 13, right
+    assert len(rows) == 220 and right["dev"] >= 187 and right["held-out"] >= 16, right
 
 
 def test_names_with_an_apostrophe_are_still_names():
@@ -376,6 +423,14 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "Good morning, Glenda Napier from Energyhub.",
         "We would like to welcome Glenda Napier to our network.",
         "Glenda Napier from the European Commission visited us.",
+        "Glenda is next year's chair of the network.",
+        "Glenda is next to me in the studio.",
+        "Glenda will present the results next month.",
+        "It's Glenda's presentation that convinced us.",
+        "Let's start with Glenda's question.",
+        "Glenda Napier, our guest from Energy Cluster Denmark.",
+        "Glenda Napier, CEO of Energy Cluster Denmark, will open the session.",
+        "Glenda Napier, head of the board at Mobile Heights.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

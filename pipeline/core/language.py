@@ -33,6 +33,7 @@ class Naming:
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
+    role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
 
 
 def _any(phrases: list[str]) -> str:
@@ -64,8 +65,9 @@ def naming(language: str) -> Naming:
 
     intro = data["introduction"]
     start = r"(?:^|[.!?]\s+)"
-    # "Mr. Przeor", "Herr Schmidt": the title is not the name
-    name = rf"(?:\b{_any(optional('titles'))}\.?\s+)?{NAME}"
+    # "Mr. Przeor", "Herr Schmidt": the title is not the name; "We go ahead": nor is a pronoun
+    pronoun = rf"(?!{_any(optional('pronouns'))}\b)"
+    name = rf"(?:\b{_any(optional('titles'))}\.?\s+)?{pronoun}{NAME}"
     # "Okay, thank you, Marek": words before the thanks
     opener = rf"(?:{_any(optional('openers'))}[,.!]?\s+){{0,2}}"
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
@@ -93,13 +95,20 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
+            re.compile(
+                _any(optional("handoff_possessive")).replace("{name}'s", rf"({_WORDS})['’]s")
+            ),
         ),
         thanks=(
-            re.compile(rf"^{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
+            re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
         with_org=with_org,
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
+        role=re.compile(  # up to four words, not "our …" (a host presenting her), then "at"
+            rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
+            rf"{_any(optional('role_joiners'))}\s+(?:{_any(articles)}\s+)?"
+        ),
     )
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import naming, spelled_name
+from ..core.language import Naming, naming, spelled_name
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -132,18 +132,26 @@ def _org_forms(org: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
-def _own_org(said: str, person: Speaker, presenting: re.Pattern[str]) -> bool:
-    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``) and goes on
-    without presenting her."""
+def _own_org(said: str, person: Speaker, say: Naming) -> bool:
+    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or with a
+    role and then it ("project manager at Mobile Heights"), and goes on without presenting
+    her."""
     from rapidfuzz import fuzz, utils
 
-    heard = utils.default_process(said)
-    for org in _org_forms(person.org):
-        want = utils.default_process(org)
-        whole = heard[len(want) : len(want) + 1] in ("", " ")  # "Energy", not "Energyhub"
-        if whole and fuzz.ratio(want, heard[: len(want)]) >= 90:
-            return not presenting.match(said[len(org) :])
+    role = say.role.match(said)
+    for text in [said, *([said[role.end() :]] if role else [])]:
+        heard = utils.default_process(text)
+        for org in _org_forms(person.org):
+            want = utils.default_process(org)
+            whole = heard[len(want) : len(want) + 1] in ("", " ")  # "Energy", not "Energyhub"
+            if whole and fuzz.ratio(want, heard[: len(want)]) >= 90:
+                return not say.presenting.match(text[len(org) :])
     return False
+
+
+def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
+    """The texts of each run of one speaker's consecutive utterances (a turn)."""
+    return [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
 
 
 def _presented(
@@ -162,7 +170,7 @@ def _presented(
         found = (_match(m.group(1), people, p.min_match) for m in pattern.finditer(text))
         return {f[0] for f in found if f is not None}
 
-    runs = [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
+    runs = _runs_of(utterances)
     turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
     guests, panel = set(), set()
     for i, utt in enumerate(utterances):
@@ -208,6 +216,8 @@ def gather(
             )
 
     guests, panel = _presented(utterances, people, p, language)
+    runs = _runs_of(utterances)
+    turns = [" ".join(run) for run in runs for _ in run]  # the turn of each utterance
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
@@ -220,7 +230,10 @@ def gather(
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
         hit = match(named.group(1)) if named else None
-        if named and hit and _own_org(named.group("org"), people[hit[0]], say.presenting):
+        handing = (match(m.group(1)) for x in say.handoff for m in x.finditer(turns[i]))
+        if hit and any(h is not None and h[0] == hit[0] for h in handing):
+            named = None  # a host's "Glenda Napier, CEO of … Glenda, the floor is yours."
+        if named and hit and _own_org(named.group("org"), people[hit[0]], say):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
         for m in () if own else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
