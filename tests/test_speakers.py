@@ -121,6 +121,16 @@ def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):
     )
     assert len(result.speakers) >= 4
     assert all(s.name is None and s.label.startswith("Speaker ") for s in result.speakers)
+    # the names they gave themselves are kept for the reviewer (none of them is listed); tiny.en
+    # without the names in its prompt mishears most ("Glender Napier", "Mac B.R.S.I.O."), and a
+    # name spaCy does not read as a person's is not kept: at least one, and nothing but names
+    from rapidfuzz import fuzz
+
+    people = [p.name for p in demo.PEOPLE if p.listed]
+    heard = [s.heard_as for s in result.speakers if s.heard_as]
+    assert heard and all(max(fuzz.ratio(h, name) for name in people) >= 70 for h in heard), heard
+    page = (tmp_path / "summaries" / result.rec_id / "summary.html").read_text(encoding="utf-8")
+    assert page.count("introduced themself as") == len(heard)
 
 
 def test_one_speaker_recording(tmp_path):

@@ -339,6 +339,7 @@ class SpeakerInfo:
     evidence: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the evidence did (split, joined, …)
     uncertain: str = ""  # why this may be a part of another speaker, not a person of its own
+    heard_as: str = ""  # a name not on the event page that this speaker gave themself
 
     @property
     def index(self) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
@@ -38,6 +39,7 @@ from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
+from ..models.text import has_pipeline, identity, nlp
 from .evidence import Resolution, Said, join, renumber, split
 
 
@@ -290,6 +292,36 @@ def said_of(
         )
         for i, u in enumerate(utterances)
     ]
+
+
+def heard_names(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str = "en"
+) -> dict[int, tuple[str, float]]:
+    """The first name each speaker gives themself ("I'm Jan Kowalski", "my name is …", "… here")
+    that is no listed person's: {speaker: (the name, when said)}. spaCy's named-entity
+    recogniser must read at least two words of it as a person ("I am Project Manager at …" and
+    a title-cased "I am Digital Europe Programme Support" are not names); a language without a
+    packaged spaCy pipeline gives none."""
+    main = language.split("+")[0]
+    say = naming(language)
+    found: dict[int, tuple[str, float]] = {}
+    for utt in utterances:
+        if utt.speaker < 0 or utt.speaker in found:
+            continue
+        spans = [
+            m.span(1)
+            for x in say.introduces
+            for m in x.finditer(utt.text)
+            if _match(m.group(1), people, p.min_match) is None
+        ]
+        if not spans or not has_pipeline(main):
+            continue
+        for ent in nlp(main)(utt.text).ents:
+            inside = any(a <= ent.start_char and ent.end_char <= b for a, b in spans)
+            if ent.label_ in ("PERSON", "PER") and inside and len(ent.text.split()) >= 2:
+                found[utt.speaker] = (ent.text, utt.start)
+                break
+    return found
 
 
 def name_speakers(
@@ -642,7 +674,7 @@ class Name(Stage):
     name = "name"
     Params = NameParams
     needs = ("transcribe", "diarize")
-    libraries = ("rapidfuzz", "scipy")
+    libraries = ("rapidfuzz", "scipy", "spacy")
     data_files = ("data/naming-*.yaml",)
 
     def params(self, ctx: Context) -> NameParams:
@@ -664,6 +696,9 @@ class Name(Stage):
                 for v in ctx.library or ()
             ),
         )
+
+    def models(self, params: NameParams) -> dict[str, str]:
+        return {"spacy": identity()["spacy"]}  # reads names heard that are not listed
 
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         return [ctx.out / "speakers.json"]
@@ -694,6 +729,16 @@ class Name(Stage):
         named = Speakers(table, turns, pieces, asdict(report))
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
+        heard = heard_names(utterances, people, params, inputs["transcribe"].spoken)
+        for info in table:
+            if info.name is None and info.index in heard:
+                info.heard_as, at = heard[info.index]
+                when = time.strftime("%H:%M:%S", time.gmtime(at))
+                info.notes.append(
+                    f"introduced themself as “{info.heard_as}” ({when}), a name not on the event "
+                    f"page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
+                    "review.yaml"
+                )
         return named
 
     def write(self, ctx: Context, params: Any, result: Speakers) -> None:
