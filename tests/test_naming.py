@@ -186,6 +186,9 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Next in line is Glenda Napier.",
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
+        "And our final speaker for today is Glenda Napier.",
+        "Glenda, I'll hand back to you.",
+        "First up today is Glenda Napier.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -221,6 +224,7 @@ def test_one_hand_off_said_two_ways_counts_once():
         "Carolina, thank you.",
         "Carolina, many thanks for that.",
         "That was great, thank you Carolina.",
+        "Carolina, thanks so much for sharing that.",
     ],
 )
 def test_the_ways_hosts_thank_name_the_previous_speaker(said):
@@ -354,11 +358,11 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 
 def test_naming_phrasings_written_after_the_rules():
-    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``): ten
-    sets of twenty were written before the phrases they were scored on and then used to add
-    phrases (*dev*), an eleventh before the last of those and only scored (*held-out*), all read
-    with the demo's event page. This pins the figures of the README (Speakers): dev 187 of 200,
-    held-out 16 of 20, so a change that loses one shows."""
+    """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
+    eleven sets of twenty were scored under the phrases of their day and then used to add
+    phrases (*dev*), a twelfth, written before the last of those, only scored (*held-out*), all
+    read with the demo's event page. This pins the figures of the README (Speakers): dev 207 of
+    220, held-out 18 of 20, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -373,7 +377,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 220 and right["dev"] >= 187 and right["held-out"] >= 16, right
+    assert len(rows) == 240 and right["dev"] >= 207 and right["held-out"] >= 18, right
 
 
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
