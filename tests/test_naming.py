@@ -13,7 +13,9 @@ from pipeline.stages.name import (
     attribute,
     gather,
     heard_names,
+    mark_heard,
     name_speakers,
+    speaker_table,
 )
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
@@ -394,8 +396,21 @@ def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     ]
     heard = heard_names(utts, PEOPLE, NameParams())
     assert heard == {1: ("Peter Hansen", 5.0), 4: ("Anna Maria Rossi", 15.0)}
-    names, _ = name_speakers(utts, PEOPLE, 5)
+    names, evidence = name_speakers(utts, PEOPLE, 5)
     assert set(names) == {0}
+    # the speaker table keeps it for the reviewer: the name, and the line for review.yaml
+    pieces = [(Segment(i, u.start, u.start + 2, u.text), u.speaker) for i, u in enumerate(utts)]
+    table = speaker_table(pieces, names, evidence, {})
+    mark_heard(table, heard)
+    assert [(s.label, s.heard_as) for s in table] == [
+        ("Marek Przeor", ""),
+        ("Speaker 2", "Peter Hansen"),
+        ("Speaker 3", ""),
+        ("Speaker 4", ""),
+        ("Speaker 5", "Anna Maria Rossi"),
+    ]
+    assert "“S2: Peter Hansen” under speakers: in review.yaml" in table[1].notes[0]
+    assert "(00:00:05)" in table[1].notes[0]
 
 
 def test_names_with_an_apostrophe_are_still_names():

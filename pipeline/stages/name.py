@@ -324,6 +324,20 @@ def heard_names(
     return found
 
 
+def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) -> None:
+    """Keep on each speaker the words left anonymous the name they gave themself
+    (``heard_names``), with the line that would make it theirs in ``review.yaml``."""
+    for info in table:
+        if info.name is None and info.index in heard:
+            info.heard_as, at = heard[info.index]
+            when = time.strftime("%H:%M:%S", time.gmtime(at))
+            info.notes.append(
+                f"introduced themself as “{info.heard_as}” ({when}), a name not on the event "
+                f"page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
+                "review.yaml"
+            )
+
+
 def name_speakers(
     utterances: list[Utterance],
     people: list[Speaker],
@@ -729,16 +743,9 @@ class Name(Stage):
         named = Speakers(table, turns, pieces, asdict(report))
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
-        heard = heard_names(utterances, people, params, inputs["transcribe"].spoken)
-        for info in table:
-            if info.name is None and info.index in heard:
-                info.heard_as, at = heard[info.index]
-                when = time.strftime("%H:%M:%S", time.gmtime(at))
-                info.notes.append(
-                    f"introduced themself as “{info.heard_as}” ({when}), a name not on the event "
-                    f"page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
-                    "review.yaml"
-                )
+        anonymous = {info.index for info in table if info.name is None}
+        unnamed = [u for u in utterances if u.speaker in anonymous]
+        mark_heard(table, heard_names(unnamed, people, params, inputs["transcribe"].spoken))
         return named
 
     def write(self, ctx: Context, params: Any, result: Speakers) -> None:
