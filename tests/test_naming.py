@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pipeline.core.event import Speaker
-from pipeline.core.types import Segment, Turn, Word
+from pipeline.core.types import Diarization, Segment, Transcript, Turn, Word
 from pipeline.stages.functions import function
 from pipeline.stages.name import (
     NameParams,
@@ -15,7 +16,9 @@ from pipeline.stages.name import (
     heard_names,
     mark_heard,
     name_speakers,
+    resolve,
     speaker_table,
+    unlisted,
 )
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
@@ -586,3 +589,55 @@ def test_words_outside_any_turn_take_the_nearest_speaker():
     seg = Segment(0, 5.0, 6.0, "late words", _words([(5.0, 5.5, "late"), (5.5, 6.0, "words")]))
     pieces = attribute([seg], [Turn(0.0, 2.0, 0), Turn(2.5, 4.8, 1)])
     assert [spk for _, spk in pieces] == [1]
+
+
+def _talk(lines: list[tuple[float, str]]) -> Transcript:
+    """A transcript of one sentence per line (start, text), its words evenly in 4 s."""
+    segments = []
+    for i, (start, text) in enumerate(lines):
+        words = text.split()
+        step = 4.0 / len(words)
+        timed = [(start + k * step, start + (k + 1) * step, w) for k, w in enumerate(words)]
+        segments.append(Segment(i, start, start + 4.0, text, _words(timed)))
+    return Transcript("en", 1.0, lines[-1][0] + 4.0, "test", "test", segments)
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_two_people_not_on_the_page_introducing_themselves_in_one_voice_split_it(listed):
+    """Without an event page (or with one that lists neither), two names spaCy reads as people's,
+    each introducing themself in one voice cluster, are two people: the cluster is split as for
+    listed people (before, only listed people split a cluster). A listed person's cluster is not
+    split by an unlisted name heard in it: that is more likely her own name misheard."""
+    talk = _talk(
+        [
+            (0.0, "Hello, I am Marek Przeor, welcome."),
+            (5.0, "Hi, my name is Peter Hansen, from Aarhus."),
+            (10.0, "We build wind farms and solar parks together."),
+            (15.0, "Good morning, I am Anna Maria Rossi, from Torino."),
+            (20.0, "Our members make plastic parts for cars."),
+            (25.0, "I am Calyham Dawson and this is our last slide."),
+        ]
+    )
+    turns = [Turn(0.0, 4.0, 0), Turn(5.0, 24.0, 1), Turn(25.0, 29.0, 0)]
+    voices = np.tile(np.eye(192, dtype=np.float32)[:2], (2, 1))[:3]
+    people = PEOPLE if listed else []
+    strangers = unlisted(talk, people, NameParams())
+    assert [s.name for s in strangers] == [
+        *([] if listed else ["Marek Przeor"]),
+        "Peter Hansen",
+        "Anna Maria Rossi",
+        "Calyham Dawson",
+    ]
+    resolution, _ = resolve(
+        talk, Diarization(turns, False, voices), people, NameParams(), strangers
+    )
+
+    def at(time: float) -> int:
+        return next(t.speaker for t in resolution.turns if t.start <= time < t.end)
+
+    assert at(6.0) == at(11.0) != at(16.0) == at(21.0)  # Peter Hansen, then Anna Maria Rossi
+    # Marek's voice holds "I am Calyham Dawson": split only when Marek is not a listed person
+    assert (at(1.0) == at(26.0)) is listed
+    # without the strangers (as before), nothing but listed people could split a voice
+    before, _ = resolve(talk, Diarization(turns, False, voices), people, NameParams())
+    assert before.turns == turns

@@ -133,6 +133,23 @@ def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):
     assert page.count("introduced themself as") == len(heard)
 
 
+def test_without_an_event_page_the_names_said_still_tell_voices_apart(demo_files, tmp_path):
+    """The demo with no sidecar: no list bounds the count, and CAM++ hears two guests as one
+    voice (4 speakers, DER 0.25 at collar 0.5 before); each gives her name ("My name is Glenda
+    Napier", "I am Carolina …"), which spaCy reads as a person's — two people in one voice, so
+    it is split as for listed people (5 speakers, DER 0.06 here). Nobody is named (there is no
+    list); each keeps the name she gave, for the reviewer."""
+    recording = tmp_path / "talk.mp4"
+    shutil.copyfile(demo_files.recording, recording)
+    settings = Settings(transcripts_dir=tmp_path / "out", summaries_dir=tmp_path / "summaries")
+    result = run(recording, settings)
+    hypothesis = read_rttm(result.out_dir / "speakers.rttm")
+    assert len(result.speakers) == 5
+    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.15
+    assert all(s.name is None for s in result.speakers)
+    assert sum(bool(s.heard_as) for s in result.speakers) >= 2
+
+
 def test_one_speaker_recording(tmp_path):
     glenda = next(p for p in demo.PEOPLE if p.key == "glenda")
     script = [line for line in demo.SCRIPT if line.speaker == "glenda"]

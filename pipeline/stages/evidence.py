@@ -1,7 +1,8 @@
 """Evidence in the words about who speaks, used to correct the voice clusters before naming.
 
-- Two different listed people introducing themselves ("I am …", "my name is …") inside one voice
-  cluster is a contradiction: the cluster is split, every introduction staying with its person
+- Two different people introducing themselves ("I am …", "my name is …") inside one voice
+  cluster is a contradiction (people on the event page, or names spaCy reads as a person's —
+  the name stage's ``unlisted``): the cluster is split, every introduction staying with its person
   (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
   person who introduced themself nowhere but was handed the floor by name, just before a turn of
   another voice that introduces nobody, counts as introduced in that turn's cluster.
@@ -57,9 +58,9 @@ class Resolution:
             handed = sum(k in self.handed for k in group)
             intros = len(group) - handed
             why = (
-                f"{intros} listed people introduced themselves in it"
+                f"{intros} people introduced themselves in it by name"
                 if intros > 1
-                else "1 listed person introduced themself in it"
+                else "1 person introduced themself in it by name"
             )
             if handed:
                 why += (
@@ -132,7 +133,7 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
 def split(
     said: Sequence[Said], turns: list[Turn], voices: np.ndarray, turn_pause: float = 0.5
 ) -> Resolution:
-    """Split every voice cluster in which two or more listed people introduced themselves (or
+    """Split every voice cluster in which two or more people introduced themselves (or
     one did and another was handed the floor just before a turn of it, see ``handed``)."""
     introduced: dict[int, list[int]] = {}
     for s in said:

@@ -23,7 +23,7 @@ import bisect
 import hashlib
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
@@ -294,20 +294,16 @@ def said_of(
     ]
 
 
-def heard_names(
-    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str = "en"
-) -> dict[int, tuple[str, float]]:
-    """The first name each speaker gives themself ("I'm Jan Kowalski", "my name is …", "… here")
-    that is no listed person's: {speaker: (the name, when said)}. spaCy's named-entity
-    recogniser must read at least two words of it as a person ("I am Project Manager at …" and
-    a title-cased "I am Digital Europe Programme Support" are not names); a language without a
-    packaged spaCy pipeline gives none."""
+def _heard(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
+) -> Iterator[tuple[Utterance, str]]:
+    """Each (utterance, name) where someone gives a name that is no listed person's ("I'm Jan
+    Kowalski", "my name is …", "… here"): spaCy's named-entity recogniser must read at least two
+    words of it as a person ("I am Project Manager at …" and a title-cased "I am Digital Europe
+    Programme Support" are not names); a language without a packaged spaCy pipeline gives none."""
     main = language.split("+")[0]
     say = naming(language)
-    found: dict[int, tuple[str, float]] = {}
     for utt in utterances:
-        if utt.speaker < 0 or utt.speaker in found:
-            continue
         spans = [
             m.span(1)
             for x in say.introduces
@@ -319,8 +315,31 @@ def heard_names(
         for ent in nlp(main)(utt.text).ents:
             inside = any(a <= ent.start_char and ent.end_char <= b for a, b in spans)
             if ent.label_ in ("PERSON", "PER") and inside and len(ent.text.split()) >= 2:
-                found[utt.speaker] = (ent.text, utt.start)
+                yield utt, ent.text
                 break
+
+
+def heard_names(
+    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str = "en"
+) -> dict[int, tuple[str, float]]:
+    """The first name each speaker gives themself that is no listed person's (``_heard``):
+    {speaker: (the name, when said)}."""
+    found: dict[int, tuple[str, float]] = {}
+    for utt, name in _heard([u for u in utterances if u.speaker >= 0], people, p, language):
+        found.setdefault(utt.speaker, (name, utt.start))
+    return found
+
+
+def unlisted(recognised: Transcript, people: list[Speaker], p: NameParams) -> list[Speaker]:
+    """Everyone who gives a name that is not on the event page (``_heard``), once each — a name
+    heard again close to one already found ("Glenda Napia", "Glenda") is that person. Not to
+    name anyone (the event page is the list) but to tell voices apart: two of them, or one and
+    a listed person, introducing themselves in one voice cluster are two people."""
+    found: list[Speaker] = []
+    said = [Utterance(0, seg.start, seg.text) for seg in recognised.segments]
+    for _, name in _heard(said, people, p, recognised.spoken):
+        if _match(name, found, p.min_match) is None:
+            found.append(Speaker(name=name))
     return found
 
 
@@ -581,17 +600,37 @@ def merges(p: NameParams, known: set[int], report: Report) -> dict[int, int]:
     return out
 
 
+def _beside_listed(said: list[Said], listed: int) -> list[Said]:
+    """``said`` without the introductions of people not on the event page (indexes ≥ ``listed``)
+    in a voice cluster where a listed person introduced themself: there the unlisted name is
+    more likely that person's misheard ("I am Calyham Dawson" for Carolina Garcés) than another
+    voice."""
+    holders = {s.speaker for s in said if s.intro is not None and s.intro < listed}
+    stranger = [s.intro is not None and s.intro >= listed for s in said]
+    return [
+        replace(s, intro=None) if s.speaker in holders and alien else s
+        for s, alien in zip(said, stranger, strict=True)
+    ]
+
+
 def resolve(
-    recognised: Transcript, diarization: Diarization, people: list[Speaker], p: NameParams
+    recognised: Transcript,
+    diarization: Diarization,
+    people: list[Speaker],
+    p: NameParams,
+    strangers: Sequence[Speaker] = (),
 ) -> tuple[Resolution, list[tuple[Segment, int]]]:
     """The voice clusters corrected by the evidence in the words (``evidence``): split where
-    two listed people introduced themselves in one voice, joined where a hand-off and an
-    introduction say two voices are one person. Returns the turns and the attributed pieces."""
+    two people introduced themselves in one voice — listed ones, or ``strangers`` (``unlisted``)
+    where no listed person did —, joined where a hand-off and an introduction say two voices are
+    one person. Returns the turns and the attributed pieces."""
+    everyone = [*people, *strangers]
 
     def said(turns: list[Turn]) -> tuple[list[Said], list[tuple[Segment, int]]]:
         pieces = attribute(recognised.segments, turns, p.flicker_words)
         spoken = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces if spk >= 0]
-        return said_of(spoken, people, p, recognised.spoken), pieces
+        read = said_of(spoken, everyone, p, recognised.spoken)
+        return _beside_listed(read, len(people)), pieces
 
     sentences, pieces = said(diarization.turns)
     resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
@@ -723,7 +762,8 @@ class Name(Stage):
         report = Report()
         diarization = inputs["diarize"]
         people = [Speaker(**x) for x in params.people]
-        resolution, pieces = resolve(inputs["transcribe"], diarization, people, params)
+        strangers = unlisted(inputs["transcribe"], people, params)
+        resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
         merged = merges(params, {t.speaker for t in resolution.turns}, report)
         turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns]
         pieces = [(seg, merged.get(spk, spk)) for seg, spk in pieces]
