@@ -23,6 +23,7 @@ import typer
 import yaml
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -141,11 +142,6 @@ def _report(result: RunResult, quiet: bool) -> None:
             "audio heard as telephone-band (nothing above 4 kHz): diarization listened harder"
         )
     if result.speakers:
-        notes = {
-            s.id: "; ".join(([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes)
-            for s in result.speakers
-        }
-        noted = any(notes.values())
         # the role is in speakers.json and on the page: a narrow terminal keeps names whole
         speakers = Table(
             "id",
@@ -155,20 +151,21 @@ def _report(result: RunResult, quiet: bool) -> None:
             Column("turns", justify="right"),
             Column("named by", no_wrap=True),
             Column("confidence", justify="right"),
-            *(["notes"] if noted else []),
         )
         for s in result.speakers:
             speakers.add_row(
                 s.id,
-                s.label,
-                s.org,
+                escape(s.label),
+                escape(s.org),
                 f"{s.talk_time:.0f}",
                 str(s.turns),
                 s.named_by or "—",
                 f"{s.confidence:.2f}",
-                *([notes[s.id]] if noted else []),
             )
         out.print(speakers)
+        for s in result.speakers:  # below the table: a column of sentences wraps word by word
+            for note in ([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes:
+                out.print(f"  {s.id}: {note}", markup=False, highlight=False)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
     _review_notes(result)

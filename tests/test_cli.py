@@ -39,6 +39,14 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
         assert label in again.stdout
     status = run_cli("status", "--out", "tr", "--summaries", "su", cwd=tmp_path, columns=80)
     assert status.code == 0 and out.name in status.stdout  # the id whole: `status ID` takes it
+    # a name a reviewer typed is printed as typed, never read as the terminal's markup
+    guest = next(s["id"] for s in speakers if s["label"].startswith("Speaker"))
+    review = tmp_path / "su" / out.name / "review.yaml"
+    review.write_text(f'speakers:\n  {guest}: "Anna [bold]Rossi[/bold]"\n', encoding="utf-8")
+    renamed = run_cli("run", "--out", "tr", "--summaries", "su", "--model", "tiny.en",
+                      "rec/eu-clusters-talk-demo.mp4", cwd=tmp_path, columns=80)  # fmt: skip
+    assert renamed.code == 0, renamed.stderr
+    assert "Anna [bold]Rossi[/bold]" in renamed.stdout
 
 
 @pytest.mark.check
