@@ -23,9 +23,9 @@ import typer
 import yaml
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
+from rich.text import Text
 
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
@@ -59,8 +59,15 @@ speakers_app = typer.Typer(
     no_args_is_help=True, help="The voice library: who is in it; forget a person."
 )
 app.add_typer(speakers_app, name="speakers")
-err = Console(stderr=True)
-out = Console()
+# markup off: file names, errors and speakers' names are printed as they are ("talk [1].mp4");
+# a styled label goes through ``_tell``
+err = Console(stderr=True, markup=False)
+out = Console(markup=False)
+
+
+def _tell(console: Console, label: str, style: str, message: str) -> None:
+    """``label`` in ``style``, then ``message`` exactly as it is."""
+    console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,13 +80,11 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except (typer.Exit, typer.Abort):
             raise
         except PipelineError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            _tell(err, "error:", "bold red", str(exc))
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:  # a write that failed outside the places that explain it
             problem = describe_os_error(exc)
-            err.print(
-                f"[bold red]error:[/] {problem}", highlight=False, markup=True, soft_wrap=True
-            )
+            _tell(err, "error:", "bold red", str(problem))
             raise typer.Exit(problem.exit_code) from None
         except KeyboardInterrupt:
             err.print(
@@ -89,11 +94,12 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if os.environ.get("WEBINAR_PIPELINE_DEBUG"):
                 raise
-            err.print(
-                f"[bold red]error:[/] unexpected {type(exc).__name__}: {exc} — "
+            _tell(
+                err,
+                "error:",
+                "bold red",
+                f"unexpected {type(exc).__name__}: {exc} — "
                 "re-run with WEBINAR_PIPELINE_DEBUG=1 for a traceback and report it",
-                highlight=False,
-                soft_wrap=True,
             )
             raise typer.Exit(1) from None
 
@@ -115,16 +121,12 @@ def _progress(quiet: bool) -> Progress | None:
 def _review_notes(result: RunResult) -> None:
     """Corrections in review.yaml that found nothing: said even when quiet (a cron job's mail)."""
     for note in result.review_notes:
-        err.print(
-            f"[yellow]review correction not applied:[/] {note}", highlight=False, soft_wrap=True
-        )
+        _tell(err, "review correction not applied:", "yellow", note)
 
 
 def _report(result: RunResult, quiet: bool) -> None:
     for warning in result.warnings:  # even when quiet: the input itself is in doubt
-        err.print(
-            f"[yellow]warning:[/] {result.recording}: {warning}", highlight=False, soft_wrap=True
-        )
+        _tell(err, "warning:", "yellow", f"{result.recording}: {warning}")
     if quiet:
         _review_notes(result)
         return
@@ -155,8 +157,8 @@ def _report(result: RunResult, quiet: bool) -> None:
         for s in result.speakers:
             speakers.add_row(
                 s.id,
-                escape(s.label),
-                escape(s.org),
+                s.label,
+                s.org,
                 f"{s.talk_time:.0f}",
                 str(s.turns),
                 s.named_by or "—",
@@ -524,22 +526,19 @@ def batch(
             colour = {"done": "green", "failed": "red"}.get(outcome.status, "yellow")
             ran = ", ".join(outcome.ran) or "nothing to do"
             detail = outcome.error if outcome.status != "done" else ran
-            err.print(
-                f"[{colour}]{outcome.status:>9}[/] {name} — {detail}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            _tell(err, f"{outcome.status:>9}", colour, f"{name} — {detail}")
         if not quiet or outcome.ran:
             for warning in outcome.warnings:
-                err.print(f"[yellow]warning:[/] {name}: {warning}", highlight=False, soft_wrap=True)
+                _tell(err, "warning:", "yellow", f"{name}: {warning}")
 
     if not quiet:  # a normal moment for a scheduled run, nothing for cron to mail
         for path, ago in waiting.items():
-            err.print(
-                f"[yellow]{'waiting':>9}[/] {path.name} — changed {max(ago, 0):.0f} s ago, still "
-                f"being written? Taken by a later run (or now, with --settle 0)",
-                highlight=False,
-                soft_wrap=True,
+            _tell(
+                err,
+                f"{'waiting':>9}",
+                "yellow",
+                f"{path.name} — changed {max(ago, 0):.0f} s ago, still being written? Taken by "
+                "a later run (or now, with --settle 0)",
             )
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():
@@ -661,7 +660,7 @@ def stages_command() -> None:
 
     for stage in STAGES:
         needs = ", ".join(stage.needs) or "the recording"
-        out.print(f"[bold]{stage.name}[/] — needs {needs}", highlight=False)
+        _tell(out, stage.name, "bold", f"— needs {needs}")
         defaults = stage.Params()
         for f in fields(defaults):
             out.print(

@@ -49,7 +49,7 @@ def make_empty(path: Path) -> None:
 CASES = {
     "missing": (None, "file not found"),
     "zero-byte.mp4": (make_empty, "file is empty"),
-    "text.mp4": (make_text_as_mp4, "not a readable media file"),
+    "text [bold]notes.mp4": (make_text_as_mp4, "not a readable media file"),  # said as named
     "video-only.mp4": (make_video_without_audio, "no audio stream"),
     "truncated.mp4": ("truncated", "not a readable media file"),
 }
@@ -58,7 +58,7 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_recording_is_refused_with_one_clear_line(name, tmp_path, demo_files):
     maker, expected = CASES[name]
-    recording = tmp_path / ("missing.mp4" if maker is None else name)
+    recording = tmp_path / ("missing [red]talk.mp4" if maker is None else name)
     if maker == "truncated":
         make_truncated_mp4(recording, demo_files.recording)
     elif maker is not None:
