@@ -167,7 +167,7 @@ def _report(result: RunResult, quiet: bool) -> None:
         out.print(speakers)
         for s in result.speakers:  # below the table: a column of sentences wraps word by word
             for note in ([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes:
-                out.print(f"  {s.id}: {note}", markup=False, highlight=False)
+                out.print(f"  {s.id}: {note}", highlight=False)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)
     _review_notes(result)

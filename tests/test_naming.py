@@ -121,6 +121,15 @@ def test_a_listed_name_opening_a_point_leaves_it_content():
     assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"
 
 
+@pytest.mark.parametrize("said", ["Now it's glenda's turn.", "Over to you, glenda."])
+def test_a_name_handed_the_floor_is_capitalised_as_in_every_phrase(said):
+    """Names are capitalised words in every pattern (the phrases around them are not): the
+    possessive hand-off ("it's Carolina's turn") read "glenda's" too until its phrases and the
+    name were compiled apart."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hello, and good morning.")]
+    assert gather(utts, PEOPLE) == []
+
+
 @pytest.mark.parametrize(
     "said", ["We go ahead with the plan.", "We will now take a ten-minute coffee break."]
 )

@@ -95,8 +95,11 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
-            re.compile(
-                _any(optional("handoff_possessive")).replace("{name}'s", rf"({_WORDS})['’]s")
+            *(  # "it's Carolina's turn": the name capitalised, not "everyone's"
+                re.compile(f"{_any([before])}{pronoun}({_WORDS})['’]s{_any([after])}")
+                for before, _, after in (
+                    x.partition("{name}'s") for x in data.get("handoff_possessive", [])
+                )
             ),
         ),
         thanks=(
