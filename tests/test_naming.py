@@ -423,6 +423,11 @@ def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     ]
     assert "“S2: Peter Hansen” under speakers: in review.yaml" in table[1].notes[0]
     assert "(00:00:05)" in table[1].notes[0]
+    # in French by its packaged pipeline; in German there is none, so nothing is kept
+    said = [Utterance(0, 2.0, "Bonjour à tous, je suis Jean Dupont, de Cap Digital.")]
+    assert heard_names(said, PEOPLE, NameParams(), "fr") == {0: ("Jean Dupont", 2.0)}
+    said = [Utterance(0, 2.0, "Guten Tag, ich bin Jan Schmidt vom Cluster Sachsen.")]
+    assert heard_names(said, PEOPLE, NameParams(), "de") == {}
 
 
 def test_names_with_an_apostrophe_are_still_names():
