@@ -332,9 +332,10 @@ def heard_names(
 
 def unlisted(recognised: Transcript, people: list[Speaker], p: NameParams) -> list[Speaker]:
     """Everyone who gives a name that is not on the event page (``_heard``), once each — a name
-    heard again close to one already found ("Glenda Napia", "Glenda") is that person. Not to
-    name anyone (the event page is the list) but to tell voices apart: two of them, or one and
-    a listed person, introducing themselves in one voice cluster are two people."""
+    close to one already found ("Glenda Napia" after "Glenda Napier", or the same first or last
+    name) is that person. Not to name anyone (the event page is the list) but to tell voices
+    apart: two of them introducing themselves in one voice cluster are two people (``resolve``;
+    not where a listed person introduced themself too, ``_beside_listed``)."""
     found: list[Speaker] = []
     said = [Utterance(0, seg.start, seg.text) for seg in recognised.segments]
     for _, name in _heard(said, people, p, recognised.spoken):
@@ -344,8 +345,8 @@ def unlisted(recognised: Transcript, people: list[Speaker], p: NameParams) -> li
 
 
 def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) -> None:
-    """Keep on each speaker the words left anonymous the name they gave themself
-    (``heard_names``), with the line that would make it theirs in ``review.yaml``."""
+    """On each speaker the words left anonymous, keep the name they gave themself
+    (``heard_names``) and the line of ``review.yaml`` that would make it theirs."""
     for info in table:
         if info.name is None and info.index in heard:
             info.heard_as, at = heard[info.index]
