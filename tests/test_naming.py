@@ -192,6 +192,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda Napier will now tell us about the green transition.",
         "Glenda, let's start with you.",
         "Let's begin with Glenda Napier.",
+        "Let's get started with our first presentation, Glenda, please.",
         "Our keynote speaker today is Glenda Napier.",
         "And now, ladies and gentlemen, Glenda Napier.",
         "Let me hand the word to Glenda Napier.",
@@ -373,10 +374,10 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    eleven sets of twenty were scored under the phrases of their day and then used to add
-    phrases (*dev*), a twelfth, written before the last of those, only scored (*held-out*), all
-    read with the demo's event page. This pins the figures of the README (Speakers): dev 207 of
-    220, held-out 18 of 20, so a change that loses one shows."""
+    twelve sets of twenty were scored under the phrases of their day and then used to add
+    phrases (*dev*), a thirteenth, written before the last of those, only scored (*held-out*),
+    all read with the demo's event page. This pins the figures of the README (Speakers): dev 226
+    of 240, held-out 19 of 20, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -391,7 +392,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 240 and right["dev"] >= 207 and right["held-out"] >= 18, right
+    assert len(rows) == 260 and right["dev"] >= 226 and right["held-out"] >= 19, right
 
 
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
