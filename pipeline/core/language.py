@@ -35,6 +35,12 @@ class Naming:
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
     role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
 
+    def org_openings(self, text: str) -> list[str]:
+        """Where an organisation may open ``text``: at once, or after one's role ("project
+        manager at Mobile Heights")."""
+        role = self.role.match(text)
+        return [text, *([text[role.end() :]] if role else [])]
+
 
 def _any(phrases: list[str]) -> str:
     """The phrases as one case-insensitive group (the name after them stays case-sensitive)."""

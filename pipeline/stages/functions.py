@@ -90,10 +90,9 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
         return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."
     named = say.with_org.match(text.strip()) if names else None
-    org = named.group("org") if named else ""
-    role = say.role.match(org)  # "Carolina Garcés, project manager at Mobile Heights, …"
-    capital = org[:1].isupper() or (role is not None and org[role.end() :][:1].isupper())
-    if named and capital and spelled_name(named.group(1), names):
+    # the organisation capitalised, at once or after a role ("…, project manager at Mobile …")
+    capital = named and any(t[:1].isupper() for t in say.org_openings(named.group("org")))
+    if capital and spelled_name(named.group(1), names):
         return "introduction"  # "Glenda Napier, Energy Cluster Denmark, good morning."
     if any(x.search(said) for x in p.introduction):
         return "introduction"

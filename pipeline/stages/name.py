@@ -140,8 +140,7 @@ def _own_org(said: str, person: Speaker, say: Naming) -> bool:
     her."""
     from rapidfuzz import fuzz, utils
 
-    role = say.role.match(said)
-    for text in [said, *([said[role.end() :]] if role else [])]:
+    for text in say.org_openings(said):
         heard = utils.default_process(text)
         for org in _org_forms(person.org):
             want = utils.default_process(org)
@@ -149,6 +148,14 @@ def _own_org(said: str, person: Speaker, say: Naming) -> bool:
             if whole and fuzz.ratio(want, heard[: len(want)]) >= 90:
                 return not say.presenting.match(text[len(org) :])
     return False
+
+
+def _named(
+    patterns: Sequence[re.Pattern[str]], text: str, people: list[Speaker], min_match: int
+) -> set[int]:
+    """The listed people (indexes) that any of ``patterns`` names in ``text``."""
+    found = (_match(m.group(1), people, min_match) for x in patterns for m in x.finditer(text))
+    return {f[0] for f in found if f is not None}
 
 
 def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
@@ -168,25 +175,24 @@ def _presented(
     speaks next — nobody's own name, and no hand-off."""
     say = naming(language)
 
-    def named(pattern: re.Pattern[str], text: str) -> set[int]:
-        found = (_match(m.group(1), people, p.min_match) for m in pattern.finditer(text))
-        return {f[0] for f in found if f is not None}
+    def named(patterns: Sequence[re.Pattern[str]], text: str) -> set[int]:
+        return _named(patterns, text, people, p.min_match)
 
     runs = _runs_of(utterances)
     turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
     guests, panel = set(), set()
     for i, utt in enumerate(utterances):
-        presented = named(say.presents, utt.text)
+        presented = named([say.presents], utt.text)
         if not presented:
             continue
         turn = " ".join(runs[turn_of[i]])
-        handed = set().union(*(named(h, turn) for h in say.handoff))
-        own = set().union(*(named(x, turn) for x in say.introduces))
+        handed = named(say.handoff, turn)
+        own = named(say.introduces, turn)
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
-        thanked = set().union(*(named(x, nxt) for x in say.thanks))
+        thanked = named(say.thanks, nxt)
         if presented & handed or own - presented or thanked - presented:
             guests.add(i)
-        elif len(named(say.presents, turn)) > 1:
+        elif len(named([say.presents], turn)) > 1:
             panel.add(i)
     return guests, panel
 
@@ -232,8 +238,7 @@ def gather(
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
         hit = match(named.group(1)) if named else None
-        handing = (match(m.group(1)) for x in say.handoff for m in x.finditer(turns[i]))
-        if hit and any(h is not None and h[0] == hit[0] for h in handing):
+        if hit and hit[0] in _named(say.handoff, turns[i], people, p.min_match):
             named = None  # a host's "Glenda Napier, CEO of … Glenda, the floor is yours."
         if named and hit and _own_org(named.group("org"), people[hit[0]], say):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
@@ -607,10 +612,11 @@ def _beside_listed(said: list[Said], listed: int) -> list[Said]:
     more likely that person's misheard ("I am Calyham Dawson" for Carolina Garcés) than another
     voice."""
     holders = {s.speaker for s in said if s.intro is not None and s.intro < listed}
-    stranger = [s.intro is not None and s.intro >= listed for s in said]
     return [
-        replace(s, intro=None) if s.speaker in holders and alien else s
-        for s, alien in zip(said, stranger, strict=True)
+        replace(s, intro=None)
+        if s.speaker in holders and s.intro is not None and s.intro >= listed
+        else s
+        for s in said
     ]
 
 
