@@ -161,12 +161,12 @@ def test_comments_docstrings_and_formatting_do_not_count_code_does(tmp_path):
     cosmetic = (
         text.replace('"""The diarize stage:', '"""Reworded docstring. The diarize stage:', 1)
         .replace("def fbank(", "# a new comment\n\n\ndef fbank(", 1)
-        .replace("SEGMENT_BATCH = 8", "SEGMENT_BATCH = (8)  # same value, other formatting", 1)
+        .replace("SEGMENT_BATCH = 2", "SEGMENT_BATCH = (2)  # same value, other formatting", 1)
     )
     assert cosmetic != text
     source.write_text(cosmetic)
     assert fingerprint_in(package, module) == original
-    source.write_text(text.replace("SEGMENT_BATCH = 8", "SEGMENT_BATCH = 16", 1))
+    source.write_text(text.replace("SEGMENT_BATCH = 2", "SEGMENT_BATCH = 16", 1))
     edited = fingerprint_in(package, module)
     assert {p for p in original if edited[p] != original[p]} == {"pipeline/stages/diarize.py"}
     # a module the stage imports counts too; one it does not import does not
