@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -217,6 +218,28 @@ def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
         [*turns, splinter], np.vstack([voices_, np.zeros(192, np.float32)]), DiarizeParams()
     )
     assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
+
+
+def test_a_tail_too_short_for_a_voiceprint_joins_the_speaker_it_runs_on_from(demo_run):
+    """A quarter-second speaker with no voiceprint whose turn runs straight on from one
+    speaker's turn (the windows gave its tail a label of its own) is that speaker; one between
+    two speakers' turns, or on its own, stays a speaker marked uncertain."""
+    diarized = json.loads((demo_run.out_dir / "diarization.json").read_text())
+    turns = [Turn(*row) for row in diarized["turns"]]
+    voices_ = np.vstack([np.load(demo_run.out_dir / "voices.npy"), np.zeros(192, np.float32)])
+    p = DiarizeParams()
+    after = next(
+        (a, b) for a, b in pairwise(turns) if a.speaker != b.speaker and b.start - a.end > 0.6
+    )
+    tail = Turn(after[0].end, after[0].end + 0.25, 9)
+    kept, uncertain = diarization.splinters([*turns, tail], voices_, p)
+    assert 9 not in {t.speaker for t in kept} and 9 not in uncertain
+    assert [t.speaker for t in kept if t.start <= tail.end - 0.1 <= t.end] == [after[0].speaker]
+    between = Turn(after[0].end, after[1].start, 9)  # touches both
+    lonely = Turn(turns[-1].end + 600.0, turns[-1].end + 600.25, 9)
+    for piece in (between, lonely):
+        kept, uncertain = diarization.splinters([*turns, piece], voices_, p)
+        assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
 
 
 def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_run):

@@ -715,8 +715,9 @@ def splinters(
     all speech) whose voice is within ``p.fold_distance`` of another speaker's is that speaker
     (merged); within ``p.uncertain_distance`` it is kept but marked uncertain, with the reason.
     A short speaker who sounds like nobody else is a person who said little (a question from the
-    floor); one with no turn long enough for a voiceprint cannot be compared and is marked
-    uncertain."""
+    floor). One with no turn long enough for a voiceprint cannot be compared: when each of its
+    turns runs on from or into another speaker's, always the same one (a turn's tail the
+    windows gave to a speaker of its own), it is that speaker; otherwise it is marked uncertain."""
     talk, least = little(turns, p)
     voice = speaker_voices(turns, voices)
     merged: dict[int, int] = {}
@@ -726,6 +727,10 @@ def splinters(
         if talk[spk] >= least or not others:
             continue
         if spk not in voice:
+            joins = {_joined(merged, k) for k in _abutting(turns, spk, p.min_gap)} - {spk}
+            if len(joins) == 1:
+                merged[spk] = joins.pop()
+                continue
             uncertain[spk] = (
                 f"only {talk[spk]:.1f} s of speech, in turns too short to tell whose voice it is"
             )
@@ -741,9 +746,34 @@ def splinters(
             )
     if merged:
         turns = _merge_same_speaker(
-            [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in turns], p.min_gap
+            [replace(t, speaker=_joined(merged, t.speaker)) for t in turns], p.min_gap
         )
     return turns, uncertain
+
+
+def _joined(merged: dict[int, int], speaker: int) -> int:
+    """The speaker that ``speaker`` ends up in, following merges of merges."""
+    seen = {speaker}
+    while speaker in merged and merged[speaker] not in seen:
+        speaker = merged[speaker]
+        seen.add(speaker)
+    return speaker
+
+
+def _abutting(turns: list[Turn], speaker: int, gap: float) -> set[int]:
+    """The other speakers whose turns touch ``speaker``'s (overlapping, or under ``gap`` apart);
+    empty when one of ``speaker``'s turns touches nobody."""
+    found: set[int] = set()
+    for turn in (t for t in turns if t.speaker == speaker):
+        near = {
+            u.speaker
+            for u in turns
+            if u.speaker != speaker and u.start - gap < turn.end and turn.start < u.end + gap
+        }
+        if not near:
+            return set()
+        found |= near
+    return found
 
 
 def _merge_same_speaker(turns: list[Turn], min_gap: float) -> list[Turn]:
