@@ -117,15 +117,25 @@ def test_onnx_exports_are_built_once_and_redone_when_stale(tmp_path, monkeypatch
     weights.write_bytes(b"second")  # other weights (a reinstalled package)
     onnx.onnx_model("toy", weights, build)
     assert len(builds) == 2
+    monkeypatch.setattr(onnx, "export_code", lambda build: "other")  # the export's code changed
+    onnx.onnx_model("toy", weights, build)
+    assert len(builds) == 3
+    monkeypatch.undo()
+    monkeypatch.setenv("WEBINAR_PIPELINE_CACHE", str(tmp_path / "cache"))
+    onnx.onnx_model("toy", weights, build)
+    assert len(builds) == 4
     path.write_bytes(b"damaged")  # the export itself changed
     (path.parent / ".toy.onnx.x1y2.tmp").write_bytes(b"half an export")  # a killed export's
     onnx.onnx_model("toy", weights, build)
-    assert len(builds) == 3 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
+    assert len(builds) == 5 and onnxruntime.InferenceSession(str(path)).run(None, {"input": x})
     assert sorted(p.name for p in path.parent.iterdir()) == [  # the digests live elsewhere
         "toy.onnx",
         "toy.onnx.lock",
         "toy.source",
     ]
+    # the key holds the code of the module a project network's build comes from, not only this one's
+    build.__module__ = "pipeline.models.diarization"
+    assert onnx.export_code(build) != onnx.export_code(lambda: None)
 
 
 def test_a_read_only_prepared_cache_serves_another_install(tmp_path, monkeypatch):
