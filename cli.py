@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import wraps
@@ -59,15 +60,39 @@ speakers_app = typer.Typer(
     no_args_is_help=True, help="The voice library: who is in it; forget a person."
 )
 app.add_typer(speakers_app, name="speakers")
-# markup off: file names, errors and speakers' names are printed as they are ("talk [1].mp4");
-# a styled label goes through ``_tell``
-err = Console(stderr=True, markup=False)
-out = Console(markup=False)
+# bidirectional embeddings, overrides and isolates: they reorder how a terminal shows a line
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters (line breaks, escape sequences) and bidirectional
+    overrides written as escapes (``\\n``, ``\\x1b``, ``\\u202e``): a file, speaker or title
+    cannot recolour the terminal, move its cursor, reorder a line or break a one-line message."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(c) == "Cc" or c in _REORDERING
+        else c
+        for c in text
+    )
+
+
+class _Console(Console):
+    """A console that prints text as it is — no markup ("talk [1].mp4"), control characters
+    escaped (``_shown``); a styled label goes through ``_tell``."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(_shown(text), **kwargs)
+
+
+err = _Console(stderr=True, markup=False)
+out = _Console(markup=False)
 
 
 def _tell(console: Console, label: str, style: str, message: str) -> None:
-    """``label`` in ``style``, then ``message`` exactly as it is."""
-    console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+    """``label`` in ``style``, then ``message`` as it is (``_shown``)."""
+    console.print(
+        Text.assemble((label, style), " ", _shown(message)), highlight=False, soft_wrap=True
+    )
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -707,14 +732,14 @@ def search(
         err.print("no matches")
         raise typer.Exit(1)
     for h in hits:
-        out.print(
+        for line in (
             f"{h.title} ({h.date or 'no date'}) {clock(h.start)[:8]} "
-            f"{h.speaker or 'unknown speaker'} [{h.topic or '-'}]{' (summary)' if h.kind == 'summary' else ''}\n"
-            f"  {h.snippet}\n  {summaries_dir / h.link}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+            f"{h.speaker or 'unknown speaker'} [{h.topic or '-'}]"
+            f"{' (summary)' if h.kind == 'summary' else ''}",
+            f"  {h.snippet}",
+            f"  {summaries_dir / h.link}",
+        ):
+            out.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -796,10 +821,12 @@ def demo(
     else:
         files = demo_mod.make_talk(folder, talk)
     if not quiet:
-        out.print(
-            f"demo webinar: {files.recording}\n  sidecar {files.sidecar}\n  truth {files.truth}, {files.rttm}",
-            highlight=False,
-        )
+        for line in (
+            f"demo webinar: {files.recording}",
+            f"  sidecar {files.sidecar}",
+            f"  truth {files.truth}, {files.rttm}",
+        ):
+            out.print(line, highlight=False)
     if only_generate:
         return
     progress = _progress(quiet)

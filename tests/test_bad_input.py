@@ -50,6 +50,8 @@ CASES = {
     "missing": (None, "file not found"),
     "zero-byte.mp4": (make_empty, "file is empty"),
     "text [bold]notes.mp4": (make_text_as_mp4, "not a readable media file"),  # said as named
+    # a line break, a colour escape and a right-to-left override: shown as escapes, one line
+    "two\nlines \x1b[31mred\u202eevil.mp4": (make_text_as_mp4, "not a readable media file"),
     "video-only.mp4": (make_video_without_audio, "no audio stream"),
     "truncated.mp4": ("truncated", "not a readable media file"),
 }
@@ -67,9 +69,9 @@ def test_bad_recording_is_refused_with_one_clear_line(name, tmp_path, demo_files
     assert result.code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert (
-        expected in lines[0] and recording.name in lines[0] and " — " in lines[0]
-    )  # what, where, fix
+    said = "".join(repr(c)[1:-1] if c in "\n\x1b\u202e" else c for c in recording.name)
+    assert expected in lines[0] and said in lines[0] and " — " in lines[0]  # what, where, fix
+    assert not any(c in result.stderr for c in "\x1b\u202e")
     assert "Traceback" not in result.stderr + result.stdout
     assert files_under(tmp_path / "transcripts") == []
 
