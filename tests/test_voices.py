@@ -258,11 +258,13 @@ def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_
             key=lambda it: it[1].end - it[1].start,
         )
         a = longest.start
+        # half-second pauses around the splinter: a piece that runs straight on from its
+        # speaker's turn would join it without a voiceprint (the test before this one)
         pieces = [
             Turn(a, a + 1.0, source),
-            Turn(a + 1.0, a + 2.2, 9),
-            Turn(a + 2.5, a + 3.7, 9),
-            Turn(a + 3.7, longest.end, source),
+            Turn(a + 1.5, a + 2.7, 9),
+            Turn(a + 3.0, a + 4.2, 9),
+            Turn(a + 4.7, longest.end, source),
         ]
         cut = [*turns[:i], *pieces, *turns[i + 1 :]]
         voices_cut = np.vstack([voices_[:i], voices_[i], none, none, voices_[i], voices_[i + 1 :]])
@@ -272,7 +274,7 @@ def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_
         assert pooled[i + 1].any() and np.array_equal(pooled[i + 1], pooled[i + 2])
         kept, uncertain = diarization.splinters(cut, pooled, p)
         assert 9 not in {t.speaker for t in kept} and 9 not in uncertain
-        assert [t.speaker for t in kept if t.start <= a + 3.0 <= t.end] == [source]
+        assert [t.speaker for t in kept if t.start <= a + 3.5 <= t.end] == [source]
 
 
 def test_the_second_look_gives_a_short_turn_back_to_its_speaker(demo_run):
