@@ -232,6 +232,42 @@ def test_a_fragment_counts_for_as_long_as_it_was_said():
     assert np.allclose(topics.smooth(scores, topics.SMOOTHING, [0.0] * 4), plain)
 
 
+def test_greetings_and_hand_offs_do_not_pull_a_point_under_the_threshold():
+    """A point made between the host's thanks and the next hand-off (a translated talk where
+    the point scored just over the threshold) keeps its theme: sentences that carry no theme
+    are left out of the smoothing of those that do. They themselves are smoothed as before."""
+    config = load_topic_config()
+    # thanks, a resilience point, a hand-off, another point, thanks — equal durations
+    scores = np.array([[0, 0, 0.05], [0, 0, 0.33], [0.05, 0, 0.05], [0, 0, 0.3], [0, 0, 0.02]])
+    carries = [False, True, False, True, False]
+    plain = topics.smooth(scores, topics.SMOOTHING, [3.0] * 5)
+    themed = topics.smooth(scores, topics.SMOOTHING, [3.0] * 5, carries)
+    assert topics.decide(plain, config)[0][1::2] == ["other", "other"]
+    assert topics.decide(themed, config)[0][1::2] == ["resilience", "resilience"]
+    procedural = [i for i, c in enumerate(carries) if not c]
+    assert np.allclose(themed[procedural], plain[procedural])
+    assert np.allclose(topics.smooth(scores, topics.SMOOTHING, None, [True] * 5), plain)
+
+
+def test_what_a_translated_sentence_does_is_read_on_the_words_as_said():
+    """Whether a sentence can carry a theme (and so count in its neighbours' smoothing) is read
+    on the words as said when the talk is translated: Whisper's English of an Italian point
+    about the pandemic reads as housekeeping; the Italian is content. An English talk is read
+    on its own words."""
+    texts = [
+        "The pandemic has stopped, but the news is about the time and the press.",
+        "Chiara, please, tell us the resilience.",
+    ]
+    said = [
+        "Dopo la pandemia molte catene di approvvigionamento si sono interrotte.",
+        "Chiara, per favore, parlaci della resilienza.",
+    ]
+    names = ("Chiara Romano",)
+    does = ["housekeeping", "handoff"]  # how the sentence functions read the translation here
+    assert topics.themed(does, texts, said, "it", names) == [True, False]
+    assert topics.themed(does, texts) == [False, False]
+
+
 def test_the_words_as_said_count_when_the_translation_loses_the_theme():
     """A translated sentence whose English lost its theme ("Uncle, stay far from here." for a
     sentence about artificial intelligence and digitalisation): MiniLM also reads the words as

@@ -37,6 +37,7 @@ from .functions import function, functions
 DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
 OTHER = "other"
 SMOOTHING = (0.25, 0.5, 1.0, 0.5, 0.25)  # neighbour weights around a sentence (transcripts)
+THEMED = frozenset({"content", "question"})  # what a sentence does when it can carry a theme
 
 
 @dataclass(frozen=True)
@@ -246,11 +247,16 @@ def smooth(
     scores: np.ndarray,
     weights: Sequence[float] = SMOOTHING,
     durations: Sequence[float] | None = None,
+    carries: Sequence[bool] | None = None,
 ) -> np.ndarray:
     """Each row becomes the weighted mean of its neighbours (sentences in talk order). Given
     their ``durations``, a neighbour also counts for as long as it was said: a two-word
     fragment where a translated sentence crossed a segment ("out.") does not outweigh the
-    sentences around it. A row whose neighbours all last nothing keeps the plain mean."""
+    sentences around it. Given whether each row ``carries`` a theme (content, a question), a
+    row that does is smoothed over the neighbours that do: a greeting, an introduction, a
+    hand-off or housekeeping says nothing about the theme of the point made beside it (a row
+    that carries none is smoothed over all its neighbours, as before). A row whose neighbours
+    all count for nothing keeps the plain mean."""
     if len(scores) == 0:
         return scores
     half = len(weights) // 2
@@ -258,9 +264,14 @@ def smooth(
     kernel = np.asarray(weights, dtype=float)
     spans = np.ones(len(scores)) if durations is None else np.maximum(durations, 0.0)
     lasting = np.pad(spans, (half, half), mode="edge")
+    themed = np.ones(len(scores)) if carries is None else np.asarray(carries, dtype=float)
+    # padding repeats the edge rows, as the scores do
+    counted = np.pad(themed, (half, half), mode="edge")
     rows = []
     for i in range(len(scores)):
         w = kernel * lasting[i : i + len(kernel)]
+        if themed[i]:
+            w = w * np.where(np.arange(len(kernel)) == half, 1.0, counted[i : i + len(kernel)])
         w = w if w.sum() > 0 else kernel
         rows.append((padded[i : i + len(kernel)] * w[:, None]).sum(0) / w.sum())
     return np.stack(rows)
@@ -315,12 +326,28 @@ def classify(
     texts = [s.text for s in sentences]
     scored = score_texts(texts, config, p.w_embed, p.w_lex, language, said, said_language)
     durations = [s.end - s.start for s in sentences]
-    labels, confidence = decide(smooth(scored.scores, p.smoothing, durations), config)
     does = functions(texts, sentence_vectors(tuple(texts)), language, p.names)
+    carries = themed(does, texts, said, said_language, p.names)
+    labels, confidence = decide(smooth(scored.scores, p.smoothing, durations, carries), config)
     return [
         SentenceTopic(s, lab, c, d, f)
         for s, lab, c, d, f in zip(sentences, labels, confidence, scored.drivers, does, strict=True)
     ]
+
+
+def themed(
+    does: Sequence[str],
+    texts: Sequence[str],
+    said: Sequence[str] = (),
+    said_language: str = "",
+    names: Sequence[str] = (),
+) -> list[bool]:
+    """Whether each sentence can carry a theme (``THEMED``: content, a question), by what it
+    ``does``; a translated sentence by its words as ``said`` (the phrases of ``said_language``),
+    since a weak translation reads as anything ("Cut it out, you're too lazy" for a hand-off)."""
+    if not said or list(said) == list(texts):
+        return [d in THEMED for d in does]
+    return [function(words, said_language, names) in THEMED for words in said]
 
 
 def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> list[str]:
