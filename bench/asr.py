@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/asr.py [DIR] [--threads 2]
     .venv/bin/python bench/asr.py --languages [de,fr,it,es,pl]
+    .venv/bin/python bench/asr.py --talks bench/talks
 
 DIR holds audio files and ``references.json`` ({file name: reference text}); default
 ``../shared/data/asr``. The demo webinar (espeak voices) is added with its script as reference.
@@ -14,6 +15,10 @@ introduce themselves) through the whole pipeline, each in a fresh process: the l
 WER of the transcript in the talk's language (whisper's basic normaliser), speakers named,
 topic agreement with the script through the translation path, and the translate stage's time
 against the transcribe stage's. Section "Languages" of bench/results.md.
+
+``--talks DIR``: the same for the development talks written there (``dev-<lang>.yaml``: other
+people, scripts and voices), on which topic rules are chosen before the bench talks are read.
+Section "Dev talks".
 """
 
 from __future__ import annotations
@@ -110,15 +115,18 @@ def prepare(folder: Path, work: Path) -> list[dict]:
     return items
 
 
-def language_child(language: str, folder: str) -> dict:
-    """Child process: one generated webinar of ``language`` through the pipeline."""
+def language_child(language: str, folder: str, script: str = "") -> dict:
+    """Child process: one generated webinar of ``language`` (or the talk written in
+    ``script``) through the pipeline."""
     from pipeline.core.config import Settings
     from pipeline.service.runner import run
     from pipeline.tools import demo
     from pipeline.tools.evaluate import topic_agreement, wer
 
     work = Path(folder)
-    files = demo.make_talk(work / "recordings", language, f"webinar-{language}")
+    files = demo.make_talk(
+        work / "recordings", language, f"webinar-{language}", Path(script) if script else None
+    )
     started = time.perf_counter()
     result = run(files.recording, Settings(transcripts_dir=work / "t", summaries_dir=work / "s"))
     wall = time.perf_counter() - started
@@ -145,14 +153,20 @@ def language_child(language: str, folder: str) -> dict:
     }
 
 
-def languages(which: list[str], threads: int) -> None:
-    """Every language's generated webinar, each in a fresh process; a table in results.md."""
+def languages(which: list[str], threads: int, talks: Path | None = None) -> None:
+    """Every language's generated webinar, each in a fresh process; a table in results.md —
+    or, with ``talks``, the development talks written there (``dev-<lang>.yaml``), section
+    "Dev talks"."""
     rows = []
+    scripts = {p.stem.removeprefix("dev-"): p for p in talks.glob("dev-*.yaml")} if talks else {}
     with tempfile.TemporaryDirectory() as tmp:
-        for language in which:
+        for language in sorted(scripts) if talks else which:
+            spec = {"language": language, "folder": f"{tmp}/{language}"}
+            if talks:
+                spec["script"] = str(scripts[language].resolve())
             proc = subprocess.run(
                 [sys.executable, __file__, "--threads", str(threads), "--language-child",
-                 f"{language}:{tmp}/{language}"],
+                 json.dumps(spec)],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             r = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -167,7 +181,9 @@ def languages(which: list[str], threads: int) -> None:
             f"Run {dt.date.today()} on {machine()}, {threads} threads, the default settings "
             "(faster-whisper base int8, batched, beam 5, the translation greedy; summary in English). "
             "Generated webinars "
-            "(espeak-ng voices of each language; `pipeline/data/demo-<lang>.yaml`): four people, "
+            "(espeak-ng voices of each language; "
+            f"`{'bench/talks/dev-<lang>.yaml' if talks else 'pipeline/data/demo-<lang>.yaml'}`): "
+            "four people, "
             "each introduces themself, the moderator hands over by name; every sidecar gives the "
             "language (the tests leave it out for es and pl, to be detected). WER: jiwer after "
             "whisper's BasicTextNormalizer against the script. Topic agreement: share of scripted "
@@ -183,7 +199,7 @@ def languages(which: list[str], threads: int) -> None:
             *rows,
         ]
     )
-    write_section("Languages", body)
+    write_section("Dev talks" if talks else "Languages", body)
 
 
 def main() -> None:
@@ -192,13 +208,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--languages", nargs="?", const="de,fr,it,es,pl", default="")
+    parser.add_argument(
+        "--talks", type=Path, help="with --languages: the development talks of this folder"
+    )
     parser.add_argument("--language-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.language_child:
-        print(json.dumps(language_child(*args.language_child.split(":", 1))))
+        print(json.dumps(language_child(**json.loads(args.language_child))))
         return
-    if args.languages:
-        languages(args.languages.split(","), args.threads)
+    if args.languages or args.talks:
+        languages(args.languages.split(","), args.threads, args.talks)
         return
     if args.child:
         spec = json.loads(args.child)

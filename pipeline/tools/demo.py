@@ -476,7 +476,12 @@ def talk(language: str) -> Talk:
             fix=f"use one of: en, {', '.join(talk_languages())}",
             exit_code=2,
         )
-    data = yaml.safe_load((DATA / f"demo-{language}.yaml").read_text(encoding="utf-8"))
+    return read_talk(DATA / f"demo-{language}.yaml", language)
+
+
+def read_talk(path: Path, language: str) -> Talk:
+    """A talk written as ``data/demo-<lang>.yaml`` is (title, vocabulary, people, script)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Talk(
         language,
         data["title"],
@@ -548,10 +553,12 @@ def make_webinar(
     return files
 
 
-def make_talk(out_dir: Path, language: str, name: str = "") -> DemoFiles:
-    """The generated webinar of ``language`` (``talk``), written by ``make_webinar`` as
-    ``<name>.mp4`` (default ``eu-clusters-talk-demo-<language>``)."""
-    spec = talk(language)
+def make_talk(
+    out_dir: Path, language: str, name: str = "", script: Path | None = None
+) -> DemoFiles:
+    """The generated webinar of ``language`` (``talk``, or the talk written in ``script``),
+    written by ``make_webinar`` as ``<name>.mp4`` (default ``eu-clusters-talk-demo-<language>``)."""
+    spec = read_talk(script, language) if script else talk(language)
     return make_webinar(
         out_dir,
         name or f"eu-clusters-talk-demo-{language}",
