@@ -266,6 +266,8 @@ def test_what_a_translated_sentence_does_is_read_on_the_words_as_said():
     does = ["housekeeping", "handoff"]  # how the sentence functions read the translation here
     assert topics.themed(does, texts, said, "it", names) == [True, False]
     assert topics.themed(does, texts) == [False, False]
+    # a part said in English (not translated) and a sentence with nothing said under it
+    assert topics.themed(does, texts, [texts[0], ""], "it", names) == [False, False]
 
 
 def test_the_words_as_said_count_when_the_translation_loses_the_theme():

@@ -344,10 +344,15 @@ def themed(
 ) -> list[bool]:
     """Whether each sentence can carry a theme (``THEMED``: content, a question), by what it
     ``does``; a translated sentence by its words as ``said`` (the phrases of ``said_language``),
-    since a weak translation reads as anything ("Cut it out, you're too lazy" for a hand-off)."""
-    if not said or list(said) == list(texts):
+    since a weak translation reads as anything ("Cut it out, you're too lazy" for a hand-off).
+    A sentence said as it reads (a part not translated) or with nothing said under it: by what
+    it ``does``."""
+    if not said:
         return [d in THEMED for d in does]
-    return [function(words, said_language, names) in THEMED for words in said]
+    return [
+        (d if not words or words == text else function(words, said_language, names)) in THEMED
+        for d, text, words in zip(does, texts, said, strict=True)
+    ]
 
 
 def words_said(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> list[str]:
