@@ -264,13 +264,13 @@ def smooth(
     kernel = np.asarray(weights, dtype=float)
     spans = np.ones(len(scores)) if durations is None else np.maximum(durations, 0.0)
     lasting = np.pad(spans, (half, half), mode="edge")
-    themed = np.ones(len(scores)) if carries is None else np.asarray(carries, dtype=float)
+    points = np.ones(len(scores)) if carries is None else np.asarray(carries, dtype=float)
     # padding repeats the edge rows, as the scores do
-    counted = np.pad(themed, (half, half), mode="edge")
+    counted = np.pad(points, (half, half), mode="edge")
     rows = []
     for i in range(len(scores)):
         w = kernel * lasting[i : i + len(kernel)]
-        if themed[i]:
+        if points[i]:
             w = w * np.where(np.arange(len(kernel)) == half, 1.0, counted[i : i + len(kernel)])
         w = w if w.sum() > 0 else kernel
         rows.append((padded[i : i + len(kernel)] * w[:, None]).sum(0) / w.sum())
