@@ -80,9 +80,10 @@ def naming(language: str) -> Naming:
     soft = rf"(?:{_any(optional('question_softeners'))},?\s+)?"  # "Marek, maybe you …?"
     who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"
     joiners, articles = optional("introduction_org"), optional("org_articles")
+    gap = r"(?:\s+|(?<=['’]))"  # after "from", or straight after an elided "d'" (d'Energy …)
     with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
         rf"^{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
-        rf"(?:\s*,\s*(?:{_any(joiners)}\s+)?|\s+{_any(joiners)}\s+)"
+        rf"(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
         rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
         if "introduction_org" in data
         else "(?!)(?P<org>)"
@@ -116,7 +117,7 @@ def naming(language: str) -> Naming:
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         role=re.compile(  # up to four words, not "our …" (a host presenting her), then "at"
             rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
-            rf"{_any(optional('role_joiners'))}\s+(?:{_any(articles)}\s+)?"
+            rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
         ),
     )
 

@@ -99,17 +99,25 @@ def topic_agreement(turns: list[dict], spans: list[dict]) -> float:
     return matched / sum(t["end"] - t["start"] for t in turns)
 
 
-def phrasing_read(kind: str, person: str, text: str, people: Sequence[Any]) -> bool:
-    """Whether the name stage reads ``text`` as evidence of ``kind`` naming ``person`` for the
-    right voice: a self-introduction for its own voice (after someone else's), a hand-off for the
-    next voice, thanks for the voice before. ``people``: the event page's ``Speaker`` list."""
+def phrasing_read(
+    kind: str, person: str, text: str, people: Sequence[Any], language: str = "en"
+) -> bool:
+    """Whether the name stage reads ``text`` (said in ``language``) as evidence of ``kind``
+    naming ``person`` for the right voice: a self-introduction for its own voice (after someone
+    else's), a hand-off for the next voice, thanks for the voice before; kind ``none`` (a
+    mention, "As Glenda said"): no evidence of anyone. ``people``: the event page's ``Speaker``
+    list."""
     from pipeline.stages.name import Utterance, gather
 
     if kind == "self-introduction":
         said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, text)]
     elif kind == "hand-off":
         said = [Utterance(0, 0.0, text), Utterance(1, 3.0, "Hello.")]
+    elif kind == "none":
+        said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, text), Utterance(2, 6.0, "Hello.")]
     else:
         said = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 3.0, text)]
-    found = gather(said, list(people))
+    found = gather(said, list(people), language=language)
+    if kind == "none":
+        return all(e.kind == "organisation" for e in found)
     return any(e.kind == kind and e.speaker == 1 and e.person == person for e in found)
