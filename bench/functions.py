@@ -231,9 +231,10 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1` and `dev2` scored under the phrases of "
-        "before, 62 and 62 of 100, then used to add phrases; `held-out` written before dev2's "
-        "phrases and only scored) and mentions that are no evidence (`negative`: read as none):",
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev4` each scored under the phrases of "
+        "their day, then used to add phrases; `held-out` written before the last of those, "
+        "only scored: 77 of 100 under the phrases of before) and mentions that are no evidence "
+        "(`negative`: read as none):",
         "",
         *naming_languages(),
         "",

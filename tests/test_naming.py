@@ -397,11 +397,12 @@ def test_naming_phrasings_written_after_the_rules():
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank in de, fr, it, es, pl
-    (``tests/data/naming_phrasings_eu.tsv``): ``dev1`` and ``dev2`` were scored under the phrases
-    of before (62 and 62 of 100) and then used to add phrases; ``held-out``, written before
-    dev2's phrases, only scored (87 of 100); mentions of a listed person that are no evidence
-    ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …") read as none. Pins the
-    README's figures (Languages) per language, so a change that loses one shows."""
+    (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev4`` were each scored under the
+    phrases of their day and then used to add phrases; ``held-out``, written before the last
+    of those, only scored (92 of 100; 77 under the phrases of before); mentions of a listed
+    person that are no evidence ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés
+    …") read as none. Pins the README's figures (Languages) per language, so a change that
+    loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -413,16 +414,35 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         rows = list(csv.DictReader((x for x in f if not x.startswith("#")), delimiter="\t"))
     right: dict[tuple[str, str], int] = {}
     for row in rows:
-        key = (row["split"], row["language"])
+        part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
-        right[key] = right.get(key, 0) + read
-    assert len(rows) == 326, len(rows)
-    held_out = {"de": 16, "fr": 15, "it": 19, "es": 18, "pl": 19}
+        right[part, row["language"]] = right.get((part, row["language"]), 0) + read
+    assert len(rows) == 526, len(rows)
+    held_out = {"de": 17, "fr": 19, "it": 18, "es": 19, "pl": 19}
     for language, least in held_out.items():
-        assert right["dev1", language] + right["dev2", language] >= 39, (language, right)
+        assert right["dev", language] >= 78, (language, right)
         assert right["held-out", language] >= least, (language, right)
     negatives = [row for row in rows if row["split"] == "negative"]
     assert sum(right["negative", x] for x in held_out) == len(negatives), right
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Glenda, tell us about things at Energy Cluster Denmark."),
+        ("de", "Glenda, erzählen Sie uns doch von Energy Cluster Denmark."),
+        ("fr", "Carolina, parlez-nous de Mobile Heights."),
+        ("it", "Carolina, raccontaci di Mobile Heights."),
+        ("es", "Carolina, háblanos de Mobile Heights."),
+    ],
+)
+def test_a_host_asking_a_guest_about_her_organisation_is_not_her(language, said):
+    """A first name, a few words and her organisation ("Glenda, tell us about things at Energy
+    Cluster Denmark") read like "Glenda Napier, CEO of Energy Cluster Denmark": the host was
+    named after the guest she addressed. A role before the organisation counts only after a
+    whole name now."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gladly.")]
+    assert not [e for e in gather(utts, PEOPLE, language=language) if e.speaker == 0]
 
 
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():

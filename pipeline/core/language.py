@@ -47,6 +47,34 @@ def _any(phrases: list[str]) -> str:
     return "(?i:" + "|".join(f"(?:{p})" for p in phrases) + ")"
 
 
+# the phrase lists that may take a filler word between two of their words
+LOOSE = (
+    *("introduction", "introduction_after", "presentation"),
+    *("handoff_before", "handoff_after", "thanks", "thanks_after"),
+)
+
+
+def _loose(phrase: str, fillers: list[str]) -> str:
+    """``phrase`` with one of ``fillers`` allowed between any two of its words ("Sie haben
+    *jetzt* das Wort", "Tiene *ahora* la palabra"): each space outside a character class
+    becomes a space, optionally after a filler."""
+    gap = rf"(?:(?:\s+{_any(fillers)})?\s+)"
+    out, depth, escaped = [], 0, False
+    for char in phrase:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == " " and depth == 0:
+            char = gap
+        out.append(char)
+    return "".join(out)
+
+
 def naming_languages() -> tuple[str, ...]:
     """The languages with naming patterns."""
     return tuple(sorted(p.stem.removeprefix("naming-") for p in DATA.glob("naming-*.yaml")))
@@ -64,6 +92,8 @@ def naming(language: str) -> Naming:
         for key, phrases in yaml.safe_load(text).items():
             data.setdefault(key, []).extend(p for p in phrases if p not in data[key])
     language = "+".join(codes)
+    if fillers := data.get("fillers"):
+        data |= {key: [_loose(x, fillers) for x in data[key]] for key in LOOSE if key in data}
 
     def optional(key: str) -> list[str]:  # phrases a language may lack: then none ever match
         # (an optional part built of them is then simply absent)

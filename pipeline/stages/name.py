@@ -134,13 +134,13 @@ def _org_forms(org: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
-def _own_org(said: str, person: Speaker, say: Naming) -> bool:
-    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or with a
-    role and then it ("project manager at Mobile Heights"), and goes on without presenting
-    her."""
+def _own_org(said: str, person: Speaker, say: Naming, role: bool = True) -> bool:
+    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or — with
+    ``role`` — with a role and then it ("project manager at Mobile Heights"), and goes on
+    without presenting her."""
     from rapidfuzz import fuzz, utils
 
-    for text in say.org_openings(said):
+    for text in say.org_openings(said) if role else [said]:
         heard = utils.default_process(text)
         for org in _org_forms(person.org):
             want = utils.default_process(org)
@@ -240,7 +240,8 @@ def gather(
         hit = match(named.group(1)) if named else None
         if hit and hit[0] in _named(say.handoff, turns[i], people, p.min_match):
             named = None  # a host's "Glenda Napier, CEO of … Glenda, the floor is yours."
-        if named and hit and _own_org(named.group("org"), people[hit[0]], say):
+        whole = named is not None and len(named.group(1).split()) > 1
+        if named and hit and _own_org(named.group("org"), people[hit[0]], say, whole):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
         for m in () if own else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
