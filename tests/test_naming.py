@@ -434,13 +434,20 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("fr", "Carolina, parlez-nous de Mobile Heights."),
         ("it", "Carolina, raccontaci di Mobile Heights."),
         ("es", "Carolina, háblanos de Mobile Heights."),
+        ("en", "Glenda, at Energy Cluster Denmark, how do you train people?"),
+        ("en", "Carolina, Mobile Heights works with start-ups."),
+        ("de", "Glenda, bei Energy Cluster Denmark arbeiten Sie mit Start-ups, oder?"),
+        ("it", "Carolina, Mobile Heights lavora con le università?"),
     ],
 )
 def test_a_host_asking_a_guest_about_her_organisation_is_not_her(language, said):
     """A first name, a few words and her organisation ("Glenda, tell us about things at Energy
-    Cluster Denmark") read like "Glenda Napier, CEO of Energy Cluster Denmark": the host was
-    named after the guest she addressed. A role before the organisation counts only after a
-    whole name now."""
+    Cluster Denmark") read like "Glenda Napier, CEO of Energy Cluster Denmark", and a first
+    name and her organisation opening a question or a remark to her ("Glenda, at Energy
+    Cluster Denmark, how do you …?", "Carolina, Mobile Heights works with …") like "Hi, Glenda,
+    Energy Cluster Denmark.": the host was named after the guest she addressed. Now a role
+    before the organisation counts only after a whole name, a question introduces nobody, and
+    after a first name alone the organisation must end its clause."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gladly.")]
     assert not [e for e in gather(utts, PEOPLE, language=language) if e.speaker == 0]
 

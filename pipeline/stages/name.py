@@ -134,19 +134,24 @@ def _org_forms(org: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
-def _own_org(said: str, person: Speaker, say: Naming, role: bool = True) -> bool:
-    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or — with
-    ``role`` — with a role and then it ("project manager at Mobile Heights"), and goes on
-    without presenting her."""
+def _own_org(said: str, person: Speaker, say: Naming, whole_name: bool = True) -> bool:
+    """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or — after
+    a whole name — with a role and then it ("project manager at Mobile Heights"), and goes on
+    without presenting her. After a first name alone the organisation ends its clause ("Hi,
+    Glenda, Energy Cluster Denmark." — not a host's "Carolina, Mobile Heights works with
+    start-ups.")."""
     from rapidfuzz import fuzz, utils
 
-    for text in say.org_openings(said) if role else [said]:
+    for text in say.org_openings(said) if whole_name else [said]:
         heard = utils.default_process(text)
         for org in _org_forms(person.org):
             want = utils.default_process(org)
             whole = heard[len(want) : len(want) + 1] in ("", " ")  # "Energy", not "Energyhub"
             if whole and fuzz.ratio(want, heard[: len(want)]) >= 90:
-                return not say.presenting.match(text[len(org) :])
+                rest = text[len(org) :]
+                if not whole_name and not re.match(r"\s*(?:[,;:–-]|$)", rest):
+                    return False
+                return not say.presenting.match(rest)
     return False
 
 
@@ -240,6 +245,9 @@ def gather(
         hit = match(named.group(1)) if named else None
         if hit and hit[0] in _named(say.handoff, turns[i], people, p.min_match):
             named = None  # a host's "Glenda Napier, CEO of … Glenda, the floor is yours."
+        # a question names whom it asks ("Glenda, at Energy Cluster Denmark, how do you …?")
+        if named and utt.text[named.end() : named.end() + 1] == "?":
+            named = None
         whole = named is not None and len(named.group(1).split()) > 1
         if named and hit and _own_org(named.group("org"), people[hit[0]], say, whole):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
