@@ -452,6 +452,26 @@ def test_a_host_asking_a_guest_about_her_organisation_is_not_her(language, said)
     assert not [e for e in gather(utts, PEOPLE, language=language) if e.speaker == 0]
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "So, Carolina Garcés from Mobile Heights, welcome."),
+        ("en", "Glenda Napier, from Energy Cluster Denmark, welcome to the webinar."),
+        ("en", "Glenda Napier from Energy Cluster Denmark, great to have you."),
+        ("de", "Glenda Napier von Energy Cluster Denmark, herzlich willkommen!"),
+        ("fr", "Carolina Garcés, de Mobile Heights, bienvenue !"),
+        ("it", "Carolina Garcés di Mobile Heights, benvenuta."),
+        ("es", "Glenda Napier, de Energy Cluster Denmark, bienvenida."),
+    ],
+)
+def test_a_host_welcoming_a_guest_by_name_and_organisation_is_not_her(language, said):
+    """A guest's whole name and organisation, then a welcome: the host greets her, she does not
+    introduce herself ("Hi, Marek Przeor from the European Commission, good to see you all"
+    still does: tests/data/naming_phrasings.tsv)."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thank you.")]
+    assert not [e for e in gather(utts, PEOPLE, language=language) if e.speaker == 0]
+
+
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     """Someone not on the event page who says who they are is not named after it (the page is
     the list), but the name is kept for the reviewer; words after "I am" that spaCy does not
