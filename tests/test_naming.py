@@ -472,6 +472,31 @@ def test_a_host_welcoming_a_guest_by_name_and_organisation_is_not_her(language, 
     assert not [e for e in gather(utts, PEOPLE, language=language) if e.speaker == 0]
 
 
+HOST_LINES = [
+    "Before we start, a word about our speakers: Glenda Napier is the CEO of Energy Cluster Denmark.",
+    "We are very lucky to have Carolina Garcés with us, who works at Mobile Heights.",
+    "Glenda Napier has led Energy Cluster Denmark since 2019.",
+    "Carolina Garcés, Mobile Heights, and Glenda Napier, Energy Cluster Denmark, join us later.",
+    "Glenda Napier from Energy Cluster Denmark and Carolina Garcés from Mobile Heights.",
+    "Let me remind you that Glenda Napier from Energy Cluster Denmark will present after the break.",
+    "Carolina Garcés, project manager at Mobile Heights, wrote the report we discussed.",
+    "Glenda Napier, CEO of Energy Cluster Denmark, leads a cluster of 300 members.",
+    "I am Marek Przeor, and I will moderate today together with Carolina Garcés.",
+    "Thanks to the work of Glenda Napier, the cluster doubled in size.",
+]
+
+
+@pytest.mark.parametrize("said", HOST_LINES)
+def test_a_host_speaking_of_the_guests_is_none_of_them(said):
+    """A host lists the guests with their organisations, or says what one of them does ("…,
+    project manager at Mobile Heights, wrote the report"): no guest's name for the host (three
+    of these named the host after the guest before: a list, and a name, role and organisation
+    followed by a verb of the third person, read by spaCy)."""
+    utts = [Utterance(0, 0.0, "Hello all."), Utterance(1, 3.0, said), Utterance(2, 6.0, "Yes.")]
+    found = gather(utts, PEOPLE)
+    assert not [e for e in found if e.kind == "self-introduction" and e.person != "Marek Przeor"]
+
+
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     """Someone not on the event page who says who they are is not named after it (the page is
     the list), but the name is kept for the reviewer; words after "I am" that spaCy does not

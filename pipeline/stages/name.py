@@ -151,8 +151,33 @@ def _own_org(said: str, person: Speaker, say: Naming, whole_name: bool = True) -
                 rest = text[len(org) :]
                 if not whole_name and not re.match(r"\s*(?:[,;:–-]|$)", rest):
                     return False
-                return not say.presenting.match(rest)
+                return not (say.presenting.match(rest) or _spoken_of(rest, say.language))
     return False
+
+
+def _others_orgs(text: str, people: list[Speaker], me: int) -> bool:
+    """Whether ``text`` names the organisation of a listed person other than ``me`` (any of its
+    forms, ``_org_forms``, of four letters or more, as whole words)."""
+    return any(
+        re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE)
+        for i, person in enumerate(people)
+        if i != me
+        for form in _org_forms(person.org)
+        if len(form) >= 4
+    )
+
+
+def _spoken_of(rest: str, language: str) -> bool:
+    """Whether ``rest``, what follows a name and organisation, goes on with a verb of the third
+    person ("Carolina Garcés, project manager at Mobile Heights, *wrote* the report"): a host
+    speaking of her. Read by the language's spaCy pipeline (none: never)."""
+    main = language.split("+")[0]
+    words = rest.lstrip(" ,;:–-")
+    if not words or not has_pipeline(main):
+        return False
+    first = nlp(main)(words)[0]
+    third = first.tag_ in ("VBZ", "VBD") or first.morph.get("Person") == ["3"]
+    return first.pos_ in ("VERB", "AUX") and third
 
 
 def _named(
@@ -248,6 +273,8 @@ def gather(
         # a question names whom it asks ("Glenda, at Energy Cluster Denmark, how do you …?")
         if named and utt.text[named.end() : named.end() + 1] == "?":
             named = None
+        if named and hit and _others_orgs(named.group("org"), people, hit[0]):
+            named = None  # a list of guests: "Glenda Napier, Energy Cluster Denmark, and Susana …"
         whole = named is not None and len(named.group(1).split()) > 1
         if named and hit and _own_org(named.group("org"), people[hit[0]], say, whole):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
