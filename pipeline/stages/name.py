@@ -155,6 +155,30 @@ def _own_org(said: str, person: Speaker, say: Naming, whole_name: bool = True) -
     return False
 
 
+def _introduces_with_org(
+    named: re.Match[str],
+    person: int,
+    text: str,
+    turn: str,
+    people: list[Speaker],
+    say: Naming,
+    p: NameParams,
+) -> bool:
+    """Whether ``text``, opening with listed ``person``'s name and organisation (``named``, a
+    ``with_org`` match), is her introducing herself — not a host who hands her the floor in the
+    same ``turn`` ("Glenda Napier, CEO of … Glenda, the floor is yours."), asks her a question
+    ("Glenda, at Energy Cluster Denmark, how do you …?"), lists the guests ("…, and Susana
+    Remotti, PROPLAST") or speaks of her (``_own_org``)."""
+    if person in _named(say.handoff, turn, people, p.min_match):
+        return False
+    if text[named.end() : named.end() + 1] == "?" or _others_orgs(
+        named.group("org"), people, person
+    ):
+        return False
+    whole = len(named.group(1).split()) > 1
+    return _own_org(named.group("org"), people[person], say, whole)
+
+
 def _others_orgs(text: str, people: list[Speaker], me: int) -> bool:
     """Whether ``text`` names the organisation of a listed person other than ``me`` (any of its
     forms, ``_org_forms``, of four letters or more, as whole words)."""
@@ -268,15 +292,11 @@ def gather(
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
         hit = match(named.group(1)) if named else None
-        if hit and hit[0] in _named(say.handoff, turns[i], people, p.min_match):
-            named = None  # a host's "Glenda Napier, CEO of … Glenda, the floor is yours."
-        # a question names whom it asks ("Glenda, at Energy Cluster Denmark, how do you …?")
-        if named and utt.text[named.end() : named.end() + 1] == "?":
-            named = None
-        if named and hit and _others_orgs(named.group("org"), people, hit[0]):
-            named = None  # a list of guests: "Glenda Napier, Energy Cluster Denmark, and Susana …"
-        whole = named is not None and len(named.group(1).split()) > 1
-        if named and hit and _own_org(named.group("org"), people[hit[0]], say, whole):
+        if (
+            named
+            and hit
+            and _introduces_with_org(named, hit[0], utt.text, turns[i], people, say, p)
+        ):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
         for m in () if own else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
