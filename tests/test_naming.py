@@ -497,6 +497,27 @@ def test_a_host_speaking_of_the_guests_is_none_of_them(said):
     assert not [e for e in found if e.kind == "self-introduction" and e.person != "Marek Przeor"]
 
 
+def test_a_host_who_gave_her_name_earlier_presents_the_guests_with_this_is():
+    """A voice that said "I am Marek Przeor" in an earlier turn and now "And this is Glenda
+    Napier …" presents a guest: before, only the same turn counted, so the host had three names of
+    her own, stayed anonymous, and the guests got nothing; now the host is named and each
+    presentation hands the floor to the next voice."""
+    said = [
+        Utterance(0, 0.0, "Hello everyone, I am Marek Przeor from DG GROW, welcome."),
+        Utterance(1, 5.0, "Hello, happy to be here."),
+        Utterance(0, 9.0, "And this is Glenda Napier with the green side of things."),
+        Utterance(2, 14.0, "Good morning, clusters are key for the green transition."),
+        Utterance(0, 20.0, "Now this is Carolina Garcés, from Sweden."),
+        Utterance(1, 24.0, "Good morning to all of you."),
+    ]
+    found = {(e.kind, e.speaker, e.person) for e in gather(said, PEOPLE)}
+    assert ("hand-off", 2, "Glenda Napier") in found
+    assert ("hand-off", 1, "Carolina Garcés") in found
+    assert not [x for x in found if x[0] == "self-introduction" and x[2] != "Marek Przeor"]
+    names, _ = name_speakers(said, PEOPLE, 3)
+    assert names[0][0].name == "Marek Przeor"
+
+
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     """Someone not on the event page who says who they are is not named after it (the page is
     the list), but the name is kept for the reviewer; words after "I am" that spaCy does not

@@ -223,8 +223,9 @@ def _presented(
     """The utterances whose "this is NAME" presents others rather than the speaker: (guests —
     a presentation that hands NAME the floor, panel — a turn presenting several people).
     A guest: the same turn hands NAME the floor ("This is Glenda Napier … Glenda, the floor is
-    yours"), or introduces its speaker by another name ("I'm Marek Przeor. This is Glenda …"), or
-    the next voice opens by thanking someone else ("Thank you, Marek"). A panel: the turn presents
+    yours"), or the same voice introduces itself by another name anywhere ("I'm Marek Przeor. …
+    And this is Glenda …"), or the next voice opens by thanking someone else ("Thank you,
+    Marek"). A panel: the turn presents
     two people or more ("This is Glenda …, and this is Carolina …") and nothing says which of them
     speaks next — nobody's own name, and no hand-off."""
     say = naming(language)
@@ -241,7 +242,9 @@ def _presented(
             continue
         turn = " ".join(runs[turn_of[i]])
         handed = named(say.handoff, turn)
-        own = named(say.introduces, turn)
+        own = named(
+            say.introduces, " ".join(u.text for u in utterances if u.speaker == utt.speaker)
+        )
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
         thanked = named(say.thanks, nxt)
         if presented & handed or own - presented or thanked - presented:
