@@ -497,6 +497,25 @@ def test_a_host_speaking_of_the_guests_is_none_of_them(said):
     assert not [e for e in found if e.kind == "self-introduction" and e.person != "Marek Przeor"]
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Hi everyone, it's Glenda who will start today."),
+        ("en", "Glenda Napier, CEO of Energy Cluster Denmark, thank you for being with us."),
+        ("fr", "Bonjour à tous, c'est Glenda qui commence."),
+        ("it", "Qui è Glenda Napier che parla di energia."),
+    ],
+)
+def test_a_name_followed_by_who_is_someone_else_speaking_of_her(language, said):
+    """A name and then "who" — "It's Glenda *who* will start", "c'est Glenda *qui* commence",
+    "qui è Glenda Napier *che* parla …": the host speaks of a guest (``relatives:`` per language; not in German,
+    where "die"/"der" after a name is as often one's own apposition); and a whole name,
+    organisation and "thank you for being with us" is the host's welcome."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thank you.")]
+    found = gather(utts, PEOPLE, language=language)
+    assert not [e for e in found if e.kind == "self-introduction" and e.speaker == 0]
+
+
 def test_a_host_who_gave_her_name_earlier_presents_the_guests_with_this_is():
     """A voice that said "I am Marek Przeor" in an earlier turn and now "And this is Glenda
     Napier …" presents a guest: before, only the same turn counted, so the host had three names of

@@ -33,6 +33,7 @@ class Naming:
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
+    relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
     role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
 
     def org_openings(self, text: str) -> list[str]:
@@ -145,6 +146,7 @@ def naming(language: str) -> Naming:
         ),
         with_org=with_org,
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
+        relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
         role=re.compile(  # up to four words, not "our …" (a host presenting her), then "at"
             rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
             rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"

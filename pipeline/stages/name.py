@@ -287,9 +287,10 @@ def gather(
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
-        own = [
-            *(m for x in say.introduces for m in x.finditer(utt.text)),
-            *(() if others else presented),
+        own = [  # not "Hi everyone, it's Glenda who will start today."
+            m
+            for m in (*(m for x in say.introduces for m in x.finditer(utt.text)), *presented)
+            if not (m.re is say.presents and others) and not say.relative.match(utt.text, m.end())
         ]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
