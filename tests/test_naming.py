@@ -516,6 +516,33 @@ def test_a_name_followed_by_who_is_someone_else_speaking_of_her(language, said):
     assert not [e for e in found if e.kind == "self-introduction" and e.speaker == 0]
 
 
+@pytest.mark.parametrize(
+    ("language", "host", "guest"),
+    [
+        (
+            "en",
+            "Welcome. And this is Glenda Napier with the green side.",
+            "Thanks. I am Glenda Napier.",
+        ),
+        (
+            "fr",
+            "Bienvenue. Nous avons ici Glenda Napier, d'Energy Cluster Denmark.",
+            "Merci. Je suis Glenda Napier.",
+        ),
+    ],
+)
+def test_a_presentation_answered_by_the_next_voice_introducing_herself_is_a_guest(
+    language, host, guest
+):
+    """A host who never gave her own name presents a guest ("And this is Glenda Napier …",
+    "Nous avons ici Glenda Napier …") and the next voice says "I am Glenda Napier": before, the
+    presentation counted as the host's own, so the host was named Glenda and Glenda stayed
+    anonymous; now it hands the floor to the next voice."""
+    said = [Utterance(0, 0.0, host), Utterance(1, 6.0, guest), Utterance(0, 12.0, "Thank you.")]
+    names, _ = name_speakers(said, PEOPLE, 2, language=language)
+    assert {k: v[0].name for k, v in names.items()} == {1: "Glenda Napier"}
+
+
 def test_a_host_who_gave_her_name_earlier_presents_the_guests_with_this_is():
     """A voice that said "I am Marek Przeor" in an earlier turn and now "And this is Glenda
     Napier …" presents a guest: before, only the same turn counted, so the host had three names of

@@ -225,7 +225,7 @@ def _presented(
     A guest: the same turn hands NAME the floor ("This is Glenda Napier … Glenda, the floor is
     yours"), or the same voice introduces itself by another name anywhere ("I'm Marek Przeor. …
     And this is Glenda …"), or the next voice opens by thanking someone else ("Thank you,
-    Marek"). A panel: the turn presents
+    Marek") or introduces itself as NAME ("Thank you. I am Glenda Napier …"). A panel: the turn presents
     two people or more ("This is Glenda …, and this is Carolina …") and nothing says which of them
     speaks next — nobody's own name, and no hand-off."""
     say = naming(language)
@@ -247,7 +247,9 @@ def _presented(
         )
         nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
         thanked = named(say.thanks, nxt)
-        if presented & handed or own - presented or thanked - presented:
+        after = " ".join(runs[turn_of[i] + 1]) if turn_of[i] + 1 < len(runs) else ""
+        answered = named([*say.introduces, say.presents], after)  # "Thanks. I am Glenda …"
+        if presented & handed or own - presented or thanked - presented or presented & answered:
             guests.add(i)
         elif len(named([say.presents], turn)) > 1:
             panel.add(i)
