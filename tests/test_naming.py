@@ -501,6 +501,7 @@ def test_a_host_speaking_of_the_guests_is_none_of_them(said):
     ("language", "said"),
     [
         ("en", "Hi everyone, it's Glenda who will start today."),
+        ("en", "Hi everyone, it's Glenda Napier who will start today."),
         ("en", "Glenda Napier, CEO of Energy Cluster Denmark, thank you for being with us."),
         ("fr", "Bonjour à tous, c'est Glenda qui commence."),
         ("it", "Qui è Glenda Napier che parla di energia."),

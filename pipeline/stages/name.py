@@ -289,11 +289,10 @@ def gather(
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
-        own = [  # not "Hi everyone, it's Glenda who will start today."
-            m
-            for m in (*(m for x in say.introduces for m in x.finditer(utt.text)), *presented)
-            if not (m.re is say.presents and others) and not say.relative.match(utt.text, m.end())
-        ]
+        heard = [*(m for x in say.introduces for m in x.finditer(utt.text)), *presented]
+        # "Hi everyone, it's Glenda who will start today.": someone else speaks of her
+        spoken_of = [m for m in heard if say.relative.match(utt.text, m.end())]
+        own = [m for m in heard if not (m.re is say.presents and others) and m not in spoken_of]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
@@ -304,7 +303,7 @@ def gather(
             and _introduces_with_org(named, hit[0], utt.text, turns[i], people, say, p)
         ):
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
-        for m in () if own else say.intro.finditer(utt.text):
+        for m in () if own or spoken_of else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
