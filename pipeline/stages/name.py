@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def _org_forms(org: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
-def _own_org(said: str, person: Speaker, say: Naming, whole_name: bool = True) -> bool:
+def _own_org(said: str, person: Speaker, say: Naming, whole_name: bool) -> bool:
     """Whether ``said`` opens with ``person``'s own organisation (``_org_forms``), or — after
     a whole name — with a role and then it ("project manager at Mobile Heights"), and goes on
     without presenting her. After a first name alone the organisation ends its clause ("Hi,
@@ -233,6 +234,10 @@ def _presented(
     def named(patterns: Sequence[re.Pattern[str]], text: str) -> set[int]:
         return _named(patterns, text, people, p.min_match)
 
+    @cache
+    def own_names(speaker: int) -> set[int]:  # the names a voice gives as its own, anywhere
+        return named(say.introduces, " ".join(u.text for u in utterances if u.speaker == speaker))
+
     runs = _runs_of(utterances)
     turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
     guests, panel = set(), set()
@@ -242,13 +247,11 @@ def _presented(
             continue
         turn = " ".join(runs[turn_of[i]])
         handed = named(say.handoff, turn)
-        own = named(
-            say.introduces, " ".join(u.text for u in utterances if u.speaker == utt.speaker)
-        )
-        nxt = runs[turn_of[i] + 1][0] if turn_of[i] + 1 < len(runs) else ""
-        thanked = named(say.thanks, nxt)
-        after = " ".join(runs[turn_of[i] + 1]) if turn_of[i] + 1 < len(runs) else ""
-        answered = named([*say.introduces, say.presents], after)  # "Thanks. I am Glenda …"
+        own = own_names(utt.speaker)
+        following = runs[turn_of[i] + 1] if turn_of[i] + 1 < len(runs) else [""]
+        thanked = named(say.thanks, following[0])
+        # "Thanks. I am Glenda …"
+        answered = named([*say.introduces, say.presents], " ".join(following))
         if presented & handed or own - presented or thanked - presented or presented & answered:
             guests.add(i)
         elif len(named([say.presents], turn)) > 1:
@@ -289,10 +292,10 @@ def gather(
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
-        heard = [*(m for x in say.introduces for m in x.finditer(utt.text)), *presented]
+        claims = [*(m for x in say.introduces for m in x.finditer(utt.text)), *presented]
         # "Hi everyone, it's Glenda who will start today.": someone else speaks of her
-        spoken_of = [m for m in heard if say.relative.match(utt.text, m.end())]
-        own = [m for m in heard if not (m.re is say.presents and others) and m not in spoken_of]
+        spoken_of = [m for m in claims if say.relative.match(utt.text, m.end())]
+        own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
