@@ -3,6 +3,7 @@
     .venv/bin/python bench/asr.py [DIR] [--threads 2]
     .venv/bin/python bench/asr.py --languages [de,fr,it,es,pl]
     .venv/bin/python bench/asr.py --talks bench/talks
+    .venv/bin/python bench/asr.py --talks bench/talks/check
 
 DIR holds audio files and ``references.json`` ({file name: reference text}); default
 ``../shared/data/asr``. The demo webinar (espeak voices) is added with its script as reference.
@@ -16,9 +17,10 @@ WER of the transcript in the talk's language (whisper's basic normaliser), speak
 topic agreement with the script through the translation path, and the translate stage's time
 against the transcribe stage's. Section "Languages" of bench/results.md.
 
-``--talks DIR``: the same for the development talks written there (``dev-<lang>.yaml``: other
-people, scripts and voices), on which topic rules are chosen before the bench talks are read.
-Section "Dev talks".
+``--talks DIR``: the same for the talks written there as ``<kind>-<lang>.yaml`` (other people,
+scripts and voices), section "<Kind> talks": ``bench/talks/dev-*`` are the development talks, on
+which topic rules are chosen before the bench talks are read; ``bench/talks/check/check-*`` were
+written after the last rule and are only read.
 """
 
 from __future__ import annotations
@@ -155,10 +157,12 @@ def language_child(language: str, folder: str, script: str = "") -> dict:
 
 def languages(which: list[str], threads: int, talks: Path | None = None) -> None:
     """Every language's generated webinar, each in a fresh process; a table in results.md —
-    or, with ``talks``, the development talks written there (``dev-<lang>.yaml``), section
-    "Dev talks"."""
+    or, with ``talks``, the talks written there (``<kind>-<lang>.yaml``), section "<Kind> talks"."""
     rows = []
-    scripts = {p.stem.removeprefix("dev-"): p for p in talks.glob("dev-*.yaml")} if talks else {}
+    scripts = {p.stem.rpartition("-")[2]: p for p in talks.glob("*-*.yaml")} if talks else {}
+    kind = {p.stem.rpartition("-")[0] for p in scripts.values()}
+    if len(kind) > 1:
+        raise SystemExit(f"{talks}: talks of more than one kind ({', '.join(sorted(kind))})")
     with tempfile.TemporaryDirectory() as tmp:
         for language in sorted(scripts) if talks else which:
             spec = {"language": language, "folder": f"{tmp}/{language}"}
@@ -182,7 +186,7 @@ def languages(which: list[str], threads: int, talks: Path | None = None) -> None
             "(faster-whisper base int8, batched, beam 5, the translation greedy; summary in English). "
             "Generated webinars "
             "(espeak-ng voices of each language; "
-            f"`{'bench/talks/dev-<lang>.yaml' if talks else 'pipeline/data/demo-<lang>.yaml'}`): "
+            f"`{f'{talks}/{next(iter(kind))}-<lang>.yaml' if talks else 'pipeline/data/demo-<lang>.yaml'}`): "
             "four people, "
             "each introduces themself, the moderator hands over by name; every sidecar gives the "
             "language (the tests leave it out for es and pl, to be detected). WER: jiwer after "
@@ -199,7 +203,7 @@ def languages(which: list[str], threads: int, talks: Path | None = None) -> None
             *rows,
         ]
     )
-    write_section("Dev talks" if talks else "Languages", body)
+    write_section(f"{next(iter(kind)).title()} talks" if talks else "Languages", body)
 
 
 def main() -> None:
@@ -209,7 +213,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--languages", nargs="?", const="de,fr,it,es,pl", default="")
     parser.add_argument(
-        "--talks", type=Path, help="with --languages: the development talks of this folder"
+        "--talks", type=Path, help="the talks written in this folder (<kind>-<lang>.yaml)"
     )
     parser.add_argument("--language-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
