@@ -13,6 +13,7 @@ import pytest
 import torch
 import whisper
 
+from pipeline.core.event import load_event
 from pipeline.core.probe import probe
 from pipeline.core.store import read_json
 from pipeline.core.types import Segment, Transcript
@@ -25,12 +26,15 @@ from pipeline.stages.extract import ExtractParams
 from pipeline.stages.transcribe import (
     TranscribeParams,
     clips,
+    echo_share,
     looping,
     reread,
     transcribe,
+    unechoed,
     unheard,
     unlooped,
 )
+from pipeline.tools import demo
 from pipeline.tools.evaluate import wer
 from tests.helpers import mounted
 
@@ -268,3 +272,58 @@ def test_a_window_read_again_adds_no_words_where_the_next_window_has_them(demo_f
             t = (w.start + w.end) / 2
             others = [j for j, (a, b) in enumerate(spans) if a < t < b and j != i]
             assert not others, (w, seg.text, [found[j].text for j in others])
+
+
+def test_how_much_of_a_text_is_the_prompt_written_out():
+    """Runs of three or more of the prompt's words, in its order, case and punctuation aside."""
+    prompt = "Speakers: Glenda Napier, Energy Cluster Denmark; Marek Przeor, DG GROW. Terms: EU Clusters Talk"
+    assert (
+        echo_share(
+            "Energy Cluster Denmark, DG GROW. Terms: EU Clusters Talk, energy cluster denmark",
+            prompt,
+        )
+        == 1.0
+    )
+    # a sentence that names a speaker and her organisation is mostly its own words
+    said = "Glenda Napier leads Energy Cluster Denmark, where members share heat between factories."
+    assert 0 < echo_share(said, prompt) < 0.6
+    assert echo_share("Glenda Napier, DG GROW", prompt) == 0.0  # no run of three
+    assert echo_share("", prompt) == 0.0 and echo_share(said, "") == 0.0
+
+
+def test_a_window_that_wrote_out_the_prompt_is_read_again_without_it(demo_files, demo_run):
+    """Over speech it cannot hear, Whisper may write out its prompt (a generated French talk:
+    the sidecar's organisations over and over for 30 s). Put such a window over the demo's
+    longest turn: it is read again without the prompt and the turn's own words come back;
+    a transcript with no such window is left as it is."""
+    turn, inside, first = _longest_turn(demo_files, demo_run)
+    heard = [s for s in first if inside(s)]
+    opts = TranscribeParams(language="en", prompt=load_event(demo_files.sidecar).prompt())
+    assert heard and all(echo_share(s.text, opts.prompt) < opts.echo_share for s in first)
+    orgs = opts.prompt.split("Speakers: ")[1].split(". Terms")[0].replace(";", ",")
+    echo = Segment(id=99, start=heard[0].start, end=heard[-1].end, text=f"{orgs}, {orgs}")
+    assert echo_share(echo.text, opts.prompt) >= opts.echo_share
+    window = sorted([s for s in first if not inside(s)] + [echo], key=lambda s: s.start)
+    audio = load_audio(demo_run.out_dir / "audio.wav")
+    model = models.faster_whisper(opts.model, opts.compute_type, 2)
+    found = unechoed(model, audio, window, opts, "en")
+    assert echo.text not in [s.text for s in found]
+    assert all(echo_share(s.text, opts.prompt) < opts.echo_share for s in found)
+    assert [s.id for s in found] == list(range(len(found)))
+    again = " ".join(s.text for s in found if inside(s))
+    assert wer(turn["text"], again, "en") < 0.5, again
+    assert unechoed(model, audio, first, opts, "en") == first  # no echo: nothing read
+
+
+def test_a_programme_read_out_is_kept_though_it_is_the_prompt(tmp_path):
+    """A host who reads out the programme says the prompt's words: read again without the
+    prompt, the window is the prompt's words still, so it stands as heard."""
+    terms = "European Cluster Collaboration Platform, Energy Cluster Denmark, European Cluster Conference"
+    person = demo.Person("host", "Host", "", "", "en-us", 50, 150)
+    demo.synthesize([demo.Line("host", "other", f"{terms}.")], [person], tmp_path / "p.wav")
+    media.extract(probe(tmp_path / "p.wav"), tmp_path / "audio.wav", ExtractParams())
+    audio = load_audio(tmp_path / "audio.wav")
+    opts = TranscribeParams(language="en", prompt=f"Terms: {terms}")
+    window = [Segment(id=0, start=0.0, end=len(audio) / 16000, text=terms)]
+    model = models.faster_whisper(opts.model, opts.compute_type, 2)
+    assert unechoed(model, audio, window, opts, "en") == window

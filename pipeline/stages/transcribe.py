@@ -71,6 +71,10 @@ class TranscribeParams:
     # decoding loop, repeating one sentence over the speech after it) is read again alone, with
     # Whisper's temperature fallback (0: never)
     loop_ratio: float = 2.4
+    # a batched window whose words are mostly the prompt's (in runs of three or more in the
+    # prompt's order: Whisper writing out the prompt over speech it cannot hear) is read again
+    # without it; the new reading stands unless it is the prompt's words too (0: never)
+    echo_share: float = 0.6
     # Whisper's language guess on the speech of this many minute-long stretches spread over the
     # recording: weighed by their speech, they decide an "auto" language (one stretch: the first
     # 30 s of speech decide) and check a given one (0: neither)
@@ -200,6 +204,8 @@ def _faster(
     if opts.batched and opts.reread:
         segments, more = reread(model, audio, segments, opts, info.language)
         windows = sorted(windows + more, key=lambda w: w.start)
+    if opts.batched and opts.echo_share and opts.prompt:
+        segments = unechoed(model, audio, segments, opts, info.language)
     if opts.batched and opts.loop_ratio:
         segments = unlooped(model, audio, segments, opts, info.language)
     return Transcript(
@@ -292,6 +298,43 @@ def looping(segments: Iterable[Segment], ratio: float) -> list[Segment]:
     from faster_whisper.transcribe import get_compression_ratio
 
     return [s for s in segments if s.text and get_compression_ratio(s.text) > ratio]
+
+
+def echo_share(text: str, prompt: str, run: int = 3) -> float:
+    """The share of ``text``'s words (case and punctuation aside) that lie in a run of at least
+    ``run`` consecutive words found in the same order in ``prompt``."""
+    words, given = re.findall(r"\w+", text.lower()), re.findall(r"\w+", prompt.lower())
+    runs = {tuple(given[i : i + run]) for i in range(len(given) - run + 1)}
+    covered = [False] * len(words)
+    for i in range(len(words) - run + 1):
+        if tuple(words[i : i + run]) in runs:
+            covered[i : i + run] = [True] * run
+    return sum(covered) / len(words) if words else 0.0
+
+
+def unechoed(
+    model: Any, audio: np.ndarray, segments: list[Segment], opts: TranscribeParams, language: str
+) -> list[Segment]:
+    """``segments`` with each window that wrote out the prompt read again without it. Over
+    speech it cannot hear, Whisper may copy its prompt instead (seen on a generated French talk:
+    "Pôle Mer Bretagne, Cluster Numérique Lyon, Pôle Mer Bretagne …", the sidecar's organisations,
+    for 30 s of introductions). A window at least ``opts.echo_share`` made of the prompt's word
+    runs (``echo_share``) is read again with no prompt; that reading replaces it unless it is made
+    of the prompt's words as much (then they were said: a host reading out the programme). Where
+    the new reading finds no words, the window is dropped: the prompt was all there was."""
+    echoes = [s for s in segments if echo_share(s.text, opts.prompt) >= opts.echo_share]
+    if not echoes:
+        return segments
+    plain = replace(opts, prompt="")
+    again = read_clips(model, audio, [(s.start, s.end) for s in echoes], plain, language)
+    echoed = {s.id for s in echoes}
+    kept = [s for s in segments if s.id not in echoed]
+    again = outside(again, kept)
+    for echo in echoes:
+        inside = [s for s in again if echo.start <= (s.start + s.end) / 2 <= echo.end]
+        said = " ".join(s.text for s in inside)
+        kept += [echo] if inside and echo_share(said, opts.prompt) >= opts.echo_share else inside
+    return in_order(kept)
 
 
 def unlooped(
