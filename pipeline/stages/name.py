@@ -54,6 +54,9 @@ class NameParams:
     reviewed: tuple[str, ...] = ()  # every speaker id the review file mentions
     min_score: float = 0.9  # a self-introduction alone, or a hand-off plus a thanks, is enough
     min_match: int = 80  # rapidfuzz score (0–100) for a heard name to count as a listed name
+    # one word that sounds like a listed first or last name (Metaphone: "Eric" for Erik) and is
+    # at most 10 points under min_match counts, as sure as this: a self-introduction alone names
+    sounds_alike: float = 0.9
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "self-introduction": 1.0,
@@ -92,11 +95,22 @@ class Evidence:
     score: float
 
 
-def _match(heard: str, people: list[Speaker], min_match: int) -> tuple[int, float] | None:
+def _sounds_alike(a: str, b: str) -> bool:
+    """Whether two single names are the same sounds spelt two ways (Metaphone: "Eric" and
+    "Erik", "Steven" and "Stephen", "Philip" and "Filip") — the spelling Whisper chose."""
+    import jellyfish
+
+    code = jellyfish.metaphone(a)
+    return len(code) >= 2 and code == jellyfish.metaphone(b)
+
+
+def _match(heard: str, people: list[Speaker], p: NameParams) -> tuple[int, float] | None:
     """The listed person a heard name refers to (full, first or last name), with a 0–1 score:
     the name as heard, its first two words, its first word or its last word against the full,
     first and last listed names ("Suzanne Remoti": Whisper spells a first name its own way as
-    often as a surname)."""
+    often as a surname; at least ``p.min_match``). One word that sounds like a listed first or
+    last name and is at most 10 points short of that scores ``p.sounds_alike`` ("Eric" for
+    Erik: 75 points, the same sounds)."""
     from rapidfuzz import fuzz, utils
 
     best: tuple[int, float] | None = None
@@ -105,9 +119,17 @@ def _match(heard: str, people: list[Speaker], min_match: int) -> tuple[int, floa
         forms = {person.name, parts[0], parts[-1]}
         words = heard.split()
         for candidate in (heard, " ".join(words[:2]), words[0], words[-1]):
-            score = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
-            if score >= min_match and (best is None or score / 100 > best[1]):
-                best = (i, score / 100)
+            ratio = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
+            score = ratio / 100 if ratio >= p.min_match else 0.0
+            if score < p.sounds_alike and " " not in candidate:
+                alike = (
+                    fuzz.ratio(candidate, f, processor=utils.default_process) >= p.min_match - 10
+                    and _sounds_alike(candidate, f)
+                    for f in (parts[0], parts[-1])
+                )
+                score = p.sounds_alike if any(alike) else score
+            if score and (best is None or score > best[1]):
+                best = (i, score)
     return best
 
 
@@ -170,7 +192,7 @@ def _introduces_with_org(
     same ``turn`` ("Glenda Napier, CEO of … Glenda, the floor is yours."), asks her a question
     ("Glenda, at Energy Cluster Denmark, how do you …?"), lists the guests ("…, and Susana
     Remotti, PROPLAST") or speaks of her (``_own_org``)."""
-    if person in _named(say.handoff, turn, people, p.min_match):
+    if person in _named(say.handoff, turn, people, p):
         return False
     if text[named.end() : named.end() + 1] == "?" or _others_orgs(
         named.group("org"), people, person
@@ -206,10 +228,10 @@ def _spoken_of(rest: str, language: str) -> bool:
 
 
 def _named(
-    patterns: Sequence[re.Pattern[str]], text: str, people: list[Speaker], min_match: int
+    patterns: Sequence[re.Pattern[str]], text: str, people: list[Speaker], p: NameParams
 ) -> set[int]:
     """The listed people (indexes) that any of ``patterns`` names in ``text``."""
-    found = (_match(m.group(1), people, min_match) for x in patterns for m in x.finditer(text))
+    found = (_match(m.group(1), people, p) for x in patterns for m in x.finditer(text))
     return {f[0] for f in found if f is not None}
 
 
@@ -232,7 +254,7 @@ def _presented(
     say = naming(language)
 
     def named(patterns: Sequence[re.Pattern[str]], text: str) -> set[int]:
-        return _named(patterns, text, people, p.min_match)
+        return _named(patterns, text, people, p)
 
     @cache
     def own_names(speaker: int) -> set[int]:  # the names a voice gives as its own, anywhere
@@ -272,7 +294,7 @@ def gather(
     found: list[Evidence] = []
 
     def match(heard: str) -> tuple[int, float] | None:
-        return _match(heard, people, p.min_match)
+        return _match(heard, people, p)
 
     def add(
         kind: str, speaker: int, heard: str, time: float, match: tuple[int, float] | None
@@ -340,7 +362,7 @@ def said_of(
 
     def person(pattern: re.Pattern[str], text: str) -> int | None:
         for m in pattern.finditer(text):
-            found = _match(m.group(1), people, p.min_match)
+            found = _match(m.group(1), people, p)
             if found is not None:
                 return found[0]
         return None
@@ -377,7 +399,7 @@ def _heard(
             m.span(1)
             for x in say.introduces
             for m in x.finditer(utt.text)
-            if _match(m.group(1), people, p.min_match) is None
+            if _match(m.group(1), people, p) is None
         ]
         if not spans or not has_pipeline(main):
             continue
@@ -408,7 +430,7 @@ def unlisted(recognised: Transcript, people: list[Speaker], p: NameParams) -> li
     found: list[Speaker] = []
     said = [Utterance(0, seg.start, seg.text) for seg in recognised.segments]
     for _, name in _heard(said, people, p, recognised.spoken):
-        if _match(name, found, p.min_match) is None:
+        if _match(name, found, p) is None:
             found.append(Speaker(name=name))
     return found
 
@@ -798,7 +820,7 @@ class Name(Stage):
     name = "name"
     Params = NameParams
     needs = ("transcribe", "diarize")
-    libraries = ("rapidfuzz", "scipy", "spacy")
+    libraries = ("jellyfish", "rapidfuzz", "scipy", "spacy")
     data_files = ("data/naming-*.yaml",)
 
     def params(self, ctx: Context) -> NameParams:
