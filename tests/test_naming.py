@@ -423,6 +423,22 @@ def test_a_name_that_only_looks_like_a_listed_one_names_nobody(said, listed):
     assert not gather(utts, [Speaker(name=listed)])
 
 
+def test_names_in_any_script_are_matched_without_error():
+    """The event page may list names in any script; the sounds of a Latin-letter name are not
+    those of a Greek, Cyrillic or Chinese one (Metaphone reads Latin letters only), and a
+    misheard Latin spelling still counts for a Latin name with letters of its own (Łukasz)."""
+    people = [
+        Speaker(name="Δημήτρης Παπαδόπουλος"),
+        Speaker(name="Дмитрий Иванов"),
+        Speaker(name="李明"),
+        Speaker(name="Łukasz Wiśniewski"),
+    ]
+    utts = [Utterance(0, 0.0, "Hello, I am Dimitris."), Utterance(1, 3.0, "Hi all, Lukasz here.")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("self-introduction", 1, "Łukasz Wiśniewski")
+    ]
+
+
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twelve sets of twenty were scored under the phrases of their day and then used to add
