@@ -439,6 +439,59 @@ def test_names_in_any_script_are_matched_without_error():
     ]
 
 
+DECLINED = [
+    Speaker(name="Piotr Nowak"),
+    Speaker(name="Agnieszka Dąbrowska"),
+    Speaker(name="Marek Lewandowski"),
+    Speaker(name="Ewa Zielińska"),
+    Speaker(name="Glenda Napier"),
+]
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "person"),
+    [
+        ("Oddaję głos Piotrowi Nowakowi.", "hand-off", "Piotr Nowak"),  # dative
+        ("Przekazuję głos Agnieszce Dąbrowskiej.", "hand-off", "Agnieszka Dąbrowska"),
+        ("Oddaję głos Glendzie.", "hand-off", "Glenda Napier"),  # a foreign name declined
+        ("Kolej na Marka Lewandowskiego.", "hand-off", "Marek Lewandowski"),  # genitive
+        ("Poproszę teraz Ewę Zielińską.", "hand-off", "Ewa Zielińska"),  # accusative
+        ("Dziękuję, Ewo.", "thanks", "Ewa Zielińska"),  # vocative
+        ("Bardzo dziękuję, pani Ewo.", "thanks", "Ewa Zielińska"),
+        ("Dziękuję, panie Piotrze.", "thanks", "Piotr Nowak"),
+        ("Dziękuję, Marku.", "thanks", "Marek Lewandowski"),
+    ],
+)
+def test_a_declined_name_names_the_person_in_polish(said, kind, person):
+    """Polish declines names: the host hands the floor "Piotrowi Nowakowi" (to Piotr Nowak)
+    and thanks "Ewo" (Ewa). A long name declined stays within the 80-point bar, a short one
+    does not (Piotrowi Nowakowi 79, Ewo 67, Glendzie 71); the endings of the language's data
+    turned back into the nominative let it count."""
+    utts = [
+        Utterance(0, 0.0, "Tak, to wszystko z mojej strony."),
+        Utterance(2, 4.0, said),
+        Utterance(1, 8.0, "Dzień dobry wszystkim."),
+    ]
+    want = (kind, 1 if kind == "hand-off" else 0, person)
+    assert want in [(e.kind, e.speaker, e.person) for e in gather(utts, DECLINED, language="pl")]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Oddaję głos Państwu.",
+        "Dziękuję, Warszawo.",
+        "Zapraszam Komisję Europejską.",
+        "Kolej na Janinę Kowalską.",
+        "Dziękuję, Olu.",
+    ],
+)
+def test_a_declined_word_that_is_nobody_listed_names_nobody(said):
+    people = [*DECLINED, Speaker(name="Jan Kowalczyk"), Speaker(name="Olga Nowicka")]
+    utts = [Utterance(0, 0.0, "Tak."), Utterance(2, 4.0, said), Utterance(1, 8.0, "Dzień dobry.")]
+    assert not gather(utts, people, language="pl")
+
+
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twelve sets of twenty were scored under the phrases of their day and then used to add
@@ -466,7 +519,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank in de, fr, it, es, pl
     (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev4`` were each scored under the
     phrases of their day and then used to add phrases; ``held-out``, written before the last
-    of those, only scored (92 of 100; 77 under the phrases of before); mentions of a listed
+    of those, only scored (93 of 100; 77 under the phrases of before); mentions of a listed
     person that are no evidence ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés
     …") read as none. Pins the README's figures (Languages) per language, so a change that
     loses one shows."""
@@ -485,7 +538,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
     assert len(rows) == 528, len(rows)
-    held_out = {"de": 17, "fr": 19, "it": 18, "es": 19, "pl": 19}
+    held_out = {"de": 17, "fr": 19, "it": 18, "es": 19, "pl": 20}
     for language, least in held_out.items():
         assert right["dev", language] >= 78, (language, right)
         assert right["held-out", language] >= least, (language, right)

@@ -35,6 +35,8 @@ class Naming:
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
     relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
     role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
+    # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
+    inflections: tuple[tuple[str, str], ...] = ()
 
     def org_openings(self, text: str) -> list[str]:
         """Where an organisation may open ``text``: at once, or after one's role ("project
@@ -150,6 +152,10 @@ def naming(language: str) -> Naming:
         role=re.compile(  # up to four words, not "our …" (a host presenting her), then "at"
             rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
             rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
+        ),
+        inflections=tuple(
+            (ending, nominative)
+            for ending, _, nominative in (x.partition(":") for x in data.get("inflections", []))
         ),
     )
 

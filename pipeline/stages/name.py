@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
-from itertools import groupby
+from itertools import groupby, product
 from pathlib import Path
 from typing import Any
 
@@ -104,21 +104,44 @@ def _sounds_alike(a: str, b: str) -> bool:
     return len(code) >= 2 and code == jellyfish.metaphone(b)
 
 
-def _match(heard: str, people: list[Speaker], p: NameParams) -> tuple[int, float] | None:
+def _nominatives(text: str, inflections: Sequence[tuple[str, str]]) -> list[str]:
+    """``text`` as heard, and with each word's case ending turned back into the nominative's
+    where the language declines names ("Piotrowi Nowakowi" → "Piotr Nowak", "Piotrowi Nowak",
+    …; ``Naming.inflections``); a stem keeps two letters at least."""
+    options = [
+        [
+            word,
+            *(
+                word[: len(word) - len(ending)] + nominative
+                for ending, nominative in inflections
+                if word.lower().endswith(ending) and len(word) - len(ending) >= 2
+            ),
+        ]
+        for word in text.split()
+    ]
+    return [" ".join(words) for words in product(*options)]
+
+
+def _match(
+    heard: str, people: list[Speaker], p: NameParams, inflections: Sequence[tuple[str, str]] = ()
+) -> tuple[int, float] | None:
     """The listed person a heard name refers to (full, first or last name), with a 0–1 score:
     the name as heard, its first two words, its first word or its last word against the full,
     first and last listed names ("Suzanne Remoti": Whisper spells a first name its own way as
-    often as a surname; at least ``p.min_match``). One word that sounds like a listed first or
+    often as a surname; at least ``p.min_match``), each also in the nominative where the
+    language declines names (``_nominatives``). One word that sounds like a listed first or
     last name and is at most 10 points short of that scores ``p.sounds_alike`` ("Eric" for
     Erik: 75 points, the same sounds)."""
     from rapidfuzz import fuzz, utils
 
+    words = heard.split()
+    said = (heard, " ".join(words[:2]), words[0], words[-1])
+    candidates = [form for text in said for form in _nominatives(text, inflections)]
     best: tuple[int, float] | None = None
     for i, person in enumerate(people):
         parts = person.name.split()
         forms = {person.name, parts[0], parts[-1]}
-        words = heard.split()
-        for candidate in (heard, " ".join(words[:2]), words[0], words[-1]):
+        for candidate in candidates:
             ratio = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
             score = ratio / 100 if ratio >= p.min_match else 0.0
             if score < p.sounds_alike and " " not in candidate:
@@ -192,7 +215,7 @@ def _introduces_with_org(
     same ``turn`` ("Glenda Napier, CEO of … Glenda, the floor is yours."), asks her a question
     ("Glenda, at Energy Cluster Denmark, how do you …?"), lists the guests ("…, and Susana
     Remotti, PROPLAST") or speaks of her (``_own_org``)."""
-    if person in _named(say.handoff, turn, people, p):
+    if person in _named(say.handoff, turn, people, p, say.inflections):
         return False
     if text[named.end() : named.end() + 1] == "?" or _others_orgs(
         named.group("org"), people, person
@@ -228,10 +251,14 @@ def _spoken_of(rest: str, language: str) -> bool:
 
 
 def _named(
-    patterns: Sequence[re.Pattern[str]], text: str, people: list[Speaker], p: NameParams
+    patterns: Sequence[re.Pattern[str]],
+    text: str,
+    people: list[Speaker],
+    p: NameParams,
+    inflections: Sequence[tuple[str, str]] = (),
 ) -> set[int]:
     """The listed people (indexes) that any of ``patterns`` names in ``text``."""
-    found = (_match(m.group(1), people, p) for x in patterns for m in x.finditer(text))
+    found = (_match(m.group(1), people, p, inflections) for x in patterns for m in x.finditer(text))
     return {f[0] for f in found if f is not None}
 
 
@@ -254,7 +281,7 @@ def _presented(
     say = naming(language)
 
     def named(patterns: Sequence[re.Pattern[str]], text: str) -> set[int]:
-        return _named(patterns, text, people, p)
+        return _named(patterns, text, people, p, say.inflections)
 
     @cache
     def own_names(speaker: int) -> set[int]:  # the names a voice gives as its own, anywhere
@@ -294,7 +321,7 @@ def gather(
     found: list[Evidence] = []
 
     def match(heard: str) -> tuple[int, float] | None:
-        return _match(heard, people, p)
+        return _match(heard, people, p, say.inflections)
 
     def add(
         kind: str, speaker: int, heard: str, time: float, match: tuple[int, float] | None
@@ -362,7 +389,7 @@ def said_of(
 
     def person(pattern: re.Pattern[str], text: str) -> int | None:
         for m in pattern.finditer(text):
-            found = _match(m.group(1), people, p)
+            found = _match(m.group(1), people, p, say.inflections)
             if found is not None:
                 return found[0]
         return None
@@ -399,7 +426,7 @@ def _heard(
             m.span(1)
             for x in say.introduces
             for m in x.finditer(utt.text)
-            if _match(m.group(1), people, p) is None
+            if _match(m.group(1), people, p, say.inflections) is None
         ]
         if not spans or not has_pipeline(main):
             continue
