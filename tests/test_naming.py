@@ -492,6 +492,28 @@ def test_a_declined_word_that_is_nobody_listed_names_nobody(said):
     assert not gather(utts, people, language="pl")
 
 
+@pytest.mark.parametrize(
+    ("said", "introduces"),
+    [
+        ("Ich bin Glenda Napier sehr dankbar für diese Zahlen.", False),  # grateful to her
+        ("Ich bin Frau Napier dankbar für den Hinweis.", False),
+        ("Ich bin Glenda Napier letztes Jahr in Brüssel begegnet.", False),  # met her
+        ("Ich bin Glenda Napier vom Energy Cluster Denmark.", True),
+        ("Ich bin Glenda Napier, sehr dankbar für die Einladung.", True),
+        ("Ich bin Glenda Napier, und ich bin Ihnen sehr dankbar für die Einladung.", True),
+        ("Ich bin Glenda Napier vom Energy Cluster Denmark und sehr dankbar dafür.", True),
+    ],
+)
+def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces):
+    """German "ich bin" also opens a sentence about someone else: "Ich bin Glenda Napier sehr
+    dankbar" is grateful to her, and named the speaker Glenda before. The word that takes her
+    (dankbar, begegnet …) follows the name within four words, with no comma, "und" or "von"
+    between; after those, it is the speaker's own gratitude."""
+    utts = [Utterance(0, 0.0, "Guten Tag."), Utterance(1, 3.0, said)]
+    kinds = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language="de")]
+    assert (("self-introduction", 1, "Glenda Napier") in kinds) is introduces
+
+
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twelve sets of twenty were scored under the phrases of their day and then used to add
