@@ -372,13 +372,11 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
     assert not [e for e in gather(utts, PEOPLE) if e.kind == "self-introduction"]
 
 
-SPELT = [
-    Speaker(name="Erik Lindqvist"),
-    Speaker(name="Stephen Hughes"),
-    Speaker(name="Filip Nowak"),
-    Speaker(name="Sofia Rossi"),
-    Speaker(name="Marc Dubois"),
-]
+def _listed(*names: str) -> list[Speaker]:
+    return [Speaker(name=name) for name in names]
+
+
+SPELT = _listed("Erik Lindqvist", "Stephen Hughes", "Filip Nowak", "Sofia Rossi", "Marc Dubois")
 
 
 @pytest.mark.parametrize(
@@ -427,25 +425,16 @@ def test_names_in_any_script_are_matched_without_error():
     """The event page may list names in any script; the sounds of a Latin-letter name are not
     those of a Greek, Cyrillic or Chinese one (Metaphone reads Latin letters only), and a
     misheard Latin spelling still counts for a Latin name with letters of its own (Łukasz)."""
-    people = [
-        Speaker(name="Δημήτρης Παπαδόπουλος"),
-        Speaker(name="Дмитрий Иванов"),
-        Speaker(name="李明"),
-        Speaker(name="Łukasz Wiśniewski"),
-    ]
+    people = _listed("Δημήτρης Παπαδόπουλος", "Дмитрий Иванов", "李明", "Łukasz Wiśniewski")
     utts = [Utterance(0, 0.0, "Hello, I am Dimitris."), Utterance(1, 3.0, "Hi all, Lukasz here.")]
     assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
         ("self-introduction", 1, "Łukasz Wiśniewski")
     ]
 
 
-DECLINED = [
-    Speaker(name="Piotr Nowak"),
-    Speaker(name="Agnieszka Dąbrowska"),
-    Speaker(name="Marek Lewandowski"),
-    Speaker(name="Ewa Zielińska"),
-    Speaker(name="Glenda Napier"),
-]
+DECLINED = _listed(
+    "Piotr Nowak", "Agnieszka Dąbrowska", "Marek Lewandowski", "Ewa Zielińska", "Glenda Napier"
+)
 
 
 @pytest.mark.parametrize(
@@ -487,7 +476,7 @@ def test_a_declined_name_names_the_person_in_polish(said, kind, person):
     ],
 )
 def test_a_declined_word_that_is_nobody_listed_names_nobody(said):
-    people = [*DECLINED, Speaker(name="Jan Kowalczyk"), Speaker(name="Olga Nowicka")]
+    people = [*DECLINED, *_listed("Jan Kowalczyk", "Olga Nowicka")]
     utts = [Utterance(0, 0.0, "Tak."), Utterance(2, 4.0, said), Utterance(1, 8.0, "Dzień dobry.")]
     assert not gather(utts, people, language="pl")
 
