@@ -142,12 +142,12 @@ def _match(
         parts = person.name.split()
         forms = {person.name, parts[0], parts[-1]}
         for candidate in candidates:
-            ratio = max(fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms)
+            ratios = {f: fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms}
+            ratio = max(ratios.values())
             score = ratio / 100 if ratio >= p.min_match else 0.0
             if score < p.sounds_alike and " " not in candidate:
                 alike = (
-                    fuzz.ratio(candidate, f, processor=utils.default_process) >= p.min_match - 10
-                    and _sounds_alike(candidate, f)
+                    ratios[f] >= p.min_match - 10 and _sounds_alike(candidate, f)
                     for f in (parts[0], parts[-1])
                 )
                 score = p.sounds_alike if any(alike) else score
