@@ -198,6 +198,9 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Let me hand the word to Glenda Napier.",
         "I would now like to invite Glenda Napier to present.",
         "Now it's Glenda's turn.",
+        "And finally, Glenda Napier, chief executive of Energy Cluster Denmark.",
+        "Next, Glenda Napier, who leads Energy Cluster Denmark.",
+        "Last but not least, Glenda Napier.",
         "Next in line is Glenda Napier.",
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
@@ -772,6 +775,29 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
 
 
 @pytest.mark.parametrize(
+    ("language", "said", "handed"),
+    [
+        ("de", "Und zum Schluss, Marek Przeor, Leiter des Referats bei der GD GROW.", True),
+        ("de", "Zum Schluss, Marek Przeor hat die Zahlen gezeigt.", False),
+        ("fr", "Et enfin, Marek Przeor, chef d'unité à la DG GROW.", True),
+        ("fr", "Enfin, Marek Przeor a montré les chiffres.", False),
+        ("it", "E infine, Marek Przeor, responsabile della politica dei cluster.", True),
+        ("it", "Infine, Marek Przeor ha mostrato i dati.", False),
+        ("es", "Y por último, Marek Przeor, jefe de unidad en la DG GROW.", True),
+        ("es", "Por último, Marek Przeor presentó las cifras.", False),
+        ("pl", "Na koniec Marek Przeor, kierownik zespołu w DG GROW.", True),
+        ("pl", "Na koniec Marek Przeor pokazał dane.", False),
+    ],
+)
+def test_a_name_announced_with_who_they_are_hands_them_the_floor(language, said, handed):
+    """ "And finally, NAME, ROLE of ORG." hands NAME the floor in each language; the same
+    opening before a sentence about NAME hands nobody anything."""
+    utts = [Utterance(1, 0.0, "Hallo."), Utterance(0, 3.0, said), Utterance(1, 6.0, "Hallo.")]
+    found = [(e.kind, e.person) for e in gather(utts, PEOPLE, language=language)]
+    assert found == ([("hand-off", "Marek Przeor")] if handed else [])
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "As Glenda said earlier, clusters need skills.",
@@ -803,6 +829,9 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         "Glenda Napier, our guest from Energy Cluster Denmark.",
         "Glenda Napier, CEO of Energy Cluster Denmark, will open the session.",
         "Glenda Napier, head of the board at Mobile Heights.",
+        "Finally, Glenda Napier showed how clusters cut emissions.",
+        "And finally, Glenda Napier, our members want more.",
+        "Next, Glenda will send the slides.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import numpy as np
 import pytest
 
 from pipeline.core.config import Settings
-from pipeline.core.types import Turn
+from pipeline.core.event import Speaker
+from pipeline.core.types import Diarization, Turn
 from pipeline.core.wav import load_audio
 from pipeline.service.runner import run
 from pipeline.stages import diarize as diarization
 from pipeline.stages import evidence
 from pipeline.stages.diarize import DiarizeParams, diarize
+from pipeline.stages.name import NameParams, resolve
 from pipeline.tools import demo, voices
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
 from tests.helpers import SHARED_DATA, run_cli
@@ -175,6 +178,106 @@ def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voi
     # the turn after the hand-off opens with another listed person's introduction
     other = [*said[:2], evidence.Said(1, 5.5, 10.0, intro=3), *said[3:]]
     assert evidence.split(other, turns, voices_).handed == set()
+
+
+def test_a_hand_off_said_in_two_sentences_passes_the_floor_at_the_next_voice():
+    """ "Our first speaker is Pieter Claes." — a pause — "Pieter, please go ahead.": the floor
+    passes to Pieter when his voice starts, not at the host's second sentence (which, taken
+    for his, made his own turn the host's again)."""
+    host, pieter = 0, 1
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.5, 6.0, handoff=pieter),
+        evidence.Said(0, 6.7, 8.0, handoff=pieter),
+        evidence.Said(1, 8.5, 12.0),
+        evidence.Said(1, 12.0, 15.0),
+        evidence.Said(0, 15.6, 17.0, thanks=pieter),
+    ]
+    assert evidence.floor(said) == [host, host, host, pieter, pieter, host]
+    once = [said[0], said[2], *said[3:]]  # handed over in one sentence
+    assert evidence.floor(once) == [host, host, pieter, pieter, host]
+
+
+def test_hand_offs_to_two_people_before_turns_of_one_voice_split_it():
+    """Nobody introduces themself; the host hands the floor to Pieter, then to Thomas, and both
+    turns come out in one voice cluster (CAM++ merged two men): that cluster is split where the
+    floor changes hands, and the note says both were handed the floor. Two hand-offs to the
+    same person before turns of one voice split nothing."""
+    host, pieter, thomas = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=pieter),
+        evidence.Said(1, 5.5, 10.0),
+        evidence.Said(1, 10.0, 15.0),
+        evidence.Said(0, 15.5, 18.0, handoff=thomas),
+        evidence.Said(1, 18.5, 22.0),
+        evidence.Said(1, 22.0, 30.0),
+    ]
+    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 1), Turn(15.5, 18.0, 0), Turn(18.5, 30.0, 1)]
+    rng = np.random.default_rng(0)
+    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
+    voices_ = np.stack([host_voice, guest_voice, host_voice, guest_voice]).astype(np.float32)
+    resolved = evidence.split(said, turns, voices_)
+    speakers = [t.speaker for t in resolved.turns]
+    assert speakers[0] == speakers[2] and len(set(speakers)) == 3
+    assert {speakers[1], speakers[3]} == resolved.handed
+    notes = resolved.notes()
+    for one, other in ((speakers[1], speakers[3]), (speakers[3], speakers[1])):
+        assert notes[one] == [
+            f"split by evidence from one voice with S{other + 1}: "
+            "2 people were handed the floor by name just before turns of it"
+        ]
+    # both hand-offs to Pieter ("back to you, Pieter"): one person, one voice, nothing to split
+    again = [*said[:4], replace(said[4], handoff=pieter), *said[5:]]
+    assert [t.speaker for t in evidence.split(again, turns, voices_).turns] == [0, 1, 0, 1]
+
+
+HANDED_PEOPLE = (
+    demo.Person("helen", "Helen Brooks", "Moderator", "ECCP", "en-gb-x-rp+f3", 65, 150),
+    demo.Person("pieter", "Pieter Claes", "Programme Manager", "Flanders Make", "en-029+m2", 35, 140),
+    demo.Person("thomas", "Thomas Grant", "Chief Executive", "BioVale", "en-gb+m3", 45, 145),
+)  # fmt: skip
+HANDED_SCRIPT = (
+    demo.Line("helen", "other", "Hello and welcome, everybody. I'm Helen Brooks, and I will moderate today's discussion."),
+    demo.Line("helen", "other", "Our first speaker is Pieter Claes. Pieter, please go ahead."),
+    demo.Line("pieter", "digital", "Thanks a lot. In Flanders, our manufacturers put sensors on every production line and use machine learning to predict failures."),
+    demo.Line("helen", "other", "Thank you, Pieter. Thomas, over to you."),
+    demo.Line("thomas", "green", "Good afternoon. We turn farm waste into bio-based chemicals and packaging, which cuts emissions and keeps the value in the region."),
+    demo.Line("helen", "other", "Thank you, Thomas. Goodbye."),
+)  # fmt: skip
+
+
+def test_two_guests_heard_as_one_voice_are_split_by_the_hand_offs_to_them(tmp_path):
+    """Spoken: the host hands the floor to Pieter in two sentences ("Our first speaker is
+    Pieter Claes. Pieter, please go ahead."), then to Thomas; neither introduces himself. The
+    two men's voice clusters made one (as CAM++ merges two close voices): the hand-offs split
+    it again, each man's turn his own speaker, the note saying why. Before, one hand-off was
+    no evidence without an introduction in the cluster, and the floor passed to Pieter at the
+    host's second sentence, so his turn read as the host's."""
+    files = demo.make_webinar(tmp_path, "handed", HANDED_SCRIPT, HANDED_PEOPLE)
+    result = run(
+        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
+    )
+    heard = Diarization.from_dict(
+        json.loads((result.out_dir / "diarization.json").read_text()),
+        np.load(result.out_dir / "voices.npy"),
+    )
+    truth = read_rttm(files.rttm)
+    found = [(t.start, t.end, str(t.speaker)) for t in heard.turns]
+    cluster = {key: int(label) for key, label in speaker_map(truth, found).items()}
+    one = cluster["pieter"]
+    merged = replace(
+        heard,
+        turns=[replace(t, speaker=one if t.speaker == cluster["thomas"] else t.speaker) for t in heard.turns],
+    )  # fmt: skip
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in HANDED_PEOPLE]
+    resolution, _ = resolve(result.transcript, merged, people, NameParams())
+    after = [(t.start, t.end, str(t.speaker)) for t in resolution.turns]
+    got = speaker_map(truth, after)
+    assert len({got["helen"], got["pieter"], got["thomas"]}) == 3, got
+    notes = resolution.notes()
+    for key in ("pieter", "thomas"):
+        assert any("handed the floor by name" in n for n in notes[int(got[key])]), notes
 
 
 def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:
@@ -567,9 +670,8 @@ def test_real_people_enrolled_once_are_recognised_and_strangers_are_not(tmp_path
     (one recording), recognised from the other half (another); one-utterance readers who were
     never enrolled stay anonymous. The report pool: never used to choose the threshold."""
     from pipeline.core import library
-    from pipeline.core.event import Speaker
     from pipeline.core.types import SpeakerInfo
-    from pipeline.stages.name import NameParams, recognise
+    from pipeline.stages.name import recognise
 
     everyone = voices.people(VOICES)
 

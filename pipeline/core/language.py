@@ -114,6 +114,13 @@ def naming(language: str) -> Naming:
     who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"
     joiners, articles = optional("introduction_org"), optional("org_articles")
     gap = r"(?:\s+|(?<=['’]))"  # after "from", or straight after an elided "d'" (d'Energy …)
+    # after an announced name: the sentence's end, or who the person is ("…, chief executive of
+    # BioVale", "…, who leads …")
+    announced = (
+        rf"(?=\s*(?:[.!]|$)|\s*,\s+(?:{_any(optional('relatives'))}\b|"
+        rf"(?:{_any(optional('determiners'))}\s+)?(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
+        rf"{_any(optional('role_joiners'))}{gap}))"
+    )
     with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
         rf"^{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
         rf"(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
@@ -133,6 +140,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
+            re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
             *(  # "it's Carolina's turn": the name capitalised, not "everyone's"

@@ -5,7 +5,8 @@
   the name stage's ``unlisted``): the cluster is split, every introduction staying with its person
   (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
   person who introduced themself nowhere but was handed the floor by name, just before a turn of
-  another voice that introduces nobody, counts as introduced in that turn's cluster.
+  another voice that introduces nobody, counts as introduced in that turn's cluster (two such
+  people in one cluster split it too).
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -57,16 +58,22 @@ class Resolution:
         for group in self.splits:
             handed = sum(k in self.handed for k in group)
             intros = len(group) - handed
-            why = (
-                f"{intros} people introduced themselves in it by name"
-                if intros > 1
-                else "1 person introduced themself in it by name"
-            )
-            if handed:
-                why += (
-                    f" and {handed} more {'was' if handed == 1 else 'were'} handed the floor "
-                    "by name just before a turn of it"
+            parts = []
+            if intros:
+                parts.append(
+                    f"{intros} people introduced themselves in it by name"
+                    if intros > 1
+                    else "1 person introduced themself in it by name"
                 )
+            if handed:
+                parts.append(
+                    (f"{handed} more " if intros else f"{handed} people ")
+                    + ("was" if handed == 1 else "were")
+                    + " handed the floor by name just before "
+                    + ("a turn" if handed == 1 else "turns")
+                    + " of it"
+                )
+            why = " and ".join(parts)
             for speaker in group:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
                 out.setdefault(speaker, []).append(
@@ -83,7 +90,9 @@ class Resolution:
 def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     """Who holds the floor at each sentence (a listed person, or None when the words do not
     tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
-    ``turn_pause`` seconds."""
+    ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
+    hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
+    ahead.")."""
     turn_of = _turns(said, turn_pause)
     starts = [i == 0 or turn_of[i] != turn_of[i - 1] for i in range(len(said))]
     holder: int | None = None
@@ -91,9 +100,12 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     out: list[int | None] = []
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
-        if before is not None and before.handoff is not None and before.handoff != holder:
-            giver[before.handoff] = holder
-            holder = before.handoff
+        handed = before.handoff if before is not None else None
+        # the same voice handing the same person over again: the floor passes after that
+        again = handed is not None and s.handoff == handed and s.speaker == before.speaker
+        if handed is not None and handed != holder and not again:
+            giver[handed] = holder
+            holder = handed
         elif holder is not None and starts[i]:
             turn = _turn_at(said, turn_of, i)
             hosts = s.thanks == holder or any(
@@ -133,8 +145,9 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
 def split(
     said: Sequence[Said], turns: list[Turn], voices: np.ndarray, turn_pause: float = 0.5
 ) -> Resolution:
-    """Split every voice cluster in which two or more people introduced themselves (or
-    one did and another was handed the floor just before a turn of it, see ``handed``)."""
+    """Split every voice cluster in which two or more people introduced themselves, or were
+    handed the floor just before a turn of it without introducing themselves anywhere (see
+    ``handed``), or one of each."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
@@ -142,18 +155,18 @@ def split(
     only_handed = handed(said, turn_pause)
     resolution = Resolution(list(turns), voices, origin={t.speaker: t.speaker for t in turns})
     holders = floor(said, turn_pause)
-    for cluster, intros in introduced.items():
+    for cluster in dict.fromkeys([*introduced, *only_handed]):
+        intros = introduced.get(cluster, [])
         extra = [k for k in only_handed.get(cluster, []) if k not in intros]
         persons = intros + extra
         if len(persons) < 2:
             continue
         mine = [i for i, s in enumerate(said) if s.speaker == cluster]
-        person_of = _assign(
-            [said[i] for i in mine],
-            [holders[i] if holders[i] in persons else None for i in mine],
-            turns,
-            voices,
-        )
+        decoded = [holders[i] if holders[i] in persons else None for i in mine]
+        persons = [k for k in persons if k in decoded]  # each holds the floor in it somewhere
+        if len(persons) < 2:
+            continue
+        person_of = _assign([said[i] for i in mine], decoded, turns, voices)
         new_id = {persons[0]: cluster}
         for person in persons[1:]:
             new_id[person] = 1 + max(
