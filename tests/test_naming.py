@@ -533,7 +533,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank in de, fr, it, es, pl
     (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev4`` were each scored under the
     phrases of their day and then used to add phrases; ``held-out``, written before the last
-    of those, only scored (93 of 100; 77 under the phrases of before); mentions of a listed
+    of those, only scored (95 of 100; 77 under the phrases of before); mentions of a listed
     person that are no evidence ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés
     …") read as none. Pins the README's figures (Languages) per language, so a change that
     loses one shows."""
@@ -552,7 +552,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
     assert len(rows) == 528, len(rows)
-    held_out = {"de": 17, "fr": 19, "it": 18, "es": 19, "pl": 20}
+    held_out = {"de": 17, "fr": 20, "it": 18, "es": 20, "pl": 20}
     for language, least in held_out.items():
         assert right["dev", language] >= 78, (language, right)
         assert right["held-out", language] >= least, (language, right)
