@@ -201,6 +201,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "And finally, Glenda Napier, chief executive of Energy Cluster Denmark.",
         "Next, Glenda Napier, who leads Energy Cluster Denmark.",
         "Last but not least, Glenda Napier.",
+        "And now, Glenda Napier from Energy Cluster Denmark.",
         "Next in line is Glenda Napier.",
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
@@ -510,7 +511,7 @@ def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twelve sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), a thirteenth, written before the last of those, only scored (*held-out*),
-    all read with the demo's event page. This pins the figures of the README (Speakers): dev 226
+    all read with the demo's event page. This pins the figures of the README (Speakers): dev 227
     of 240, held-out 19 of 20, so a change that loses one shows."""
     import csv
 
@@ -526,7 +527,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 260 and right["dev"] >= 226 and right["held-out"] >= 19, right
+    assert len(rows) == 260 and right["dev"] >= 227 and right["held-out"] >= 19, right
 
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():

@@ -115,9 +115,9 @@ def naming(language: str) -> Naming:
     joiners, articles = optional("introduction_org"), optional("org_articles")
     gap = r"(?:\s+|(?<=['’]))"  # after "from", or straight after an elided "d'" (d'Energy …)
     # after an announced name: the sentence's end, or who the person is ("…, chief executive of
-    # BioVale", "…, who leads …")
+    # BioVale", "…, who leads …", "… from BioVale")
     announced = (
-        rf"(?=\s*(?:[.!]|$)|\s*,\s+(?:{_any(optional('relatives'))}\b|"
+        rf"(?=\s*(?:[.!]|$)|\s+{_any(joiners)}{gap}|\s*,\s+(?:{_any(optional('relatives'))}\b|"
         rf"(?:{_any(optional('determiners'))}\s+)?(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
         rf"{_any(optional('role_joiners'))}{gap}))"
     )
