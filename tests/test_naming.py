@@ -202,6 +202,8 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Next, Glenda Napier, who leads Energy Cluster Denmark.",
         "Last but not least, Glenda Napier.",
         "And now, Glenda Napier from Energy Cluster Denmark.",
+        "Glenda, maybe you can take that one.",
+        "Glenda, perhaps you could answer the question from the chat.",
         "Next in line is Glenda Napier.",
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
@@ -833,6 +835,7 @@ def test_a_name_announced_with_who_they_are_hands_them_the_floor(language, said,
         "Finally, Glenda Napier showed how clusters cut emissions.",
         "And finally, Glenda Napier, our members want more.",
         "Next, Glenda will send the slides.",
+        "Glenda, you can take the slides from our website.",
     ],
 )
 def test_a_name_said_in_passing_is_no_evidence(said):
