@@ -472,6 +472,31 @@ def test_a_hand_off_after_a_short_lead_in_is_a_hand_off(text, expected):
     assert function(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("en", "Someone in the chat asks, how do you keep young people in the region?", "question"),
+        ("en", "Anna wants to know in the chat: is there funding for training?", "question"),
+        ("en", "We have another question from the audience.", "housekeeping"),
+        ("en", "We have time for a question from the audience.", "housekeeping"),
+        ("en", "Please put your questions in the chat.", "housekeeping"),
+        ("de", "Jemand fragt im Chat, wie Sie Fachkräfte halten?", "question"),
+        ("de", "Wir haben noch eine Frage aus dem Publikum.", "housekeeping"),
+        ("fr", "Quelqu'un demande dans le chat comment vous trouvez des partenaires ?", "question"),
+        ("fr", "Nous avons une autre question du public.", "housekeeping"),
+        ("it", "Qualcuno chiede nella chat come trovate i partner?", "question"),
+        ("es", "Alguien pregunta en el chat cómo encuentran socios?", "question"),
+        ("pl", "Ktoś pyta na czacie, jak znaleźć partnerów?", "question"),
+    ],
+)
+def test_a_question_passed_on_from_the_chat_is_a_question(language, text, expected):
+    """Read out from the chat, a question is a question — not housekeeping for naming the
+    chat — and the words announcing one are housekeeping, not a point."""
+    from pipeline.stages.functions import function
+
+    assert function(text, language) == expected
+
+
 def test_sentence_functions_in_other_languages():
     """Twenty sentences per language (de, fr, it, es, pl), written after the rules and never
     used to change them: macro-F1 ≥ 0.75 in each (measured 0.80 to 1.0). Before, every
@@ -1060,6 +1085,37 @@ def test_questions_from_the_audience_are_not_the_anonymous_host_s():
     assert [(q.speaker, q.text) for q in summary.questions] == [
         ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
         ("Speaker 3", "What does a testing facility cost?"),
+    ]
+
+
+@pytest.mark.check
+def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
+    """Webinars take questions in the chat, and the moderator reads them out: "Someone in the
+    chat asks, how …?", or "We have a question from the audience." and the question after it.
+    Those are the audience's questions, though a listed person says them; the moderator's own
+    questions to the panel, and "We have time for one question from the audience." followed by
+    the moderator's "Who would like to start?", are not."""
+    said = [
+        ("Helen Brooks", "Welcome, everyone. Glenda, the floor is yours."),
+        ("Glenda Napier", "Our members build offshore wind farms in Denmark."),
+        ("Helen Brooks", "How do clusters keep their members engaged?"),
+        ("Glenda Napier", "They meet every month and share their test facilities."),
+        ("Helen Brooks", "Someone in the chat asks, how do you keep young people in the region?"),
+        ("Glenda Napier", "We pair every trainee with a local company for a year."),
+        ("Helen Brooks", "We have another question from the audience."),
+        ("Helen Brooks", "What does a testing facility cost?"),
+        ("Glenda Napier", "About two million euros, shared by forty companies."),
+        ("Helen Brooks", "We have time for one question from the audience."),
+        ("Helen Brooks", "Who would like to start?"),
+    ]
+    items = spoken(said)
+    assert items[4].function == "question"  # not housekeeping, though it names the chat
+    summary = summarize(
+        items, {"other": "Other topics"}, {"Helen Brooks", "Glenda Napier"}, title="t"
+    )
+    assert [(q.speaker, q.start) for q in summary.questions] == [
+        ("Helen Brooks", 40.0),
+        ("Helen Brooks", 70.0),
     ]
 
 

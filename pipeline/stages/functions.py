@@ -47,6 +47,8 @@ class Phrases:
     not_thanks: tuple[re.Pattern[str], ...]
     question_starts: tuple[re.Pattern[str], ...]
     thanks_max_words: int
+    relayed: tuple[re.Pattern[str], ...] = ()  # "Someone in the chat asks, …?"
+    not_relayed: tuple[re.Pattern[str], ...] = ()  # "We have time for a question from the …"
 
 
 @cache
@@ -74,7 +76,17 @@ def phrases(language: str = "en") -> Phrases:
         compiled("not_thanks"),
         compiled("question_starts"),
         int(data.get("thanks_max_words", 14)),
+        compiled("relayed"),
+        compiled("not_relayed"),
     )
+
+
+def relayed(text: str, language: str = "en") -> bool:
+    """Whether ``text`` passes on a question from the chat or the audience ("Someone in the chat
+    asks, how …?", "We have another question from the audience.")."""
+    p = phrases(language)
+    said = p.opener.sub("", text.strip())
+    return any(x.search(said) for x in p.relayed) and not any(x.search(said) for x in p.not_relayed)
 
 
 def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
@@ -96,6 +108,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "introduction"  # "Glenda Napier, Energy Cluster Denmark, good morning."
     if any(x.search(said) for x in p.introduction):
         return "introduction"
+    if relayed(said, language):  # a question from the chat read out, or the words before it
+        return "question" if said.endswith("?") else "housekeeping"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
         return "housekeeping"
     if said.endswith("?") or (

@@ -47,7 +47,7 @@ from ..outputs.locale import (
 )
 from ..outputs.render import environment, render_summary
 from .figures import figures
-from .functions import clean
+from .functions import clean, relayed
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
@@ -159,20 +159,28 @@ def _is_point(item: SentenceTopic, min_words: int) -> bool:
     return item.function == "content" and len(item.sentence.text.split()) >= min_words
 
 
-def _asked(items: Sequence[SentenceTopic], listed: set[str]) -> list[int]:
+def _asked(items: Sequence[SentenceTopic], listed: set[str], language: str = "en") -> list[int]:
     """The questions from the audience: asked by someone not on the event page and not hosting
     (a voice that hands the floor over twice or more is the moderator, named or not), addressed
-    to the panel or to one of them by name ("Glenda, how do you …?" reads as a hand-off)."""
+    to the panel or to one of them by name ("Glenda, how do you …?" reads as a hand-off); and
+    the ones the moderator or anyone reads out from the chat or the audience (``relayed``: in
+    the question itself, or in the same voice's sentence just before it)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
     panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
+
+    def passed_on(i: int) -> bool:
+        said = [items[i]] + ([items[i - 1]] if i else [])
+        same = [it for it in said if it.sentence.speaker == items[i].sentence.speaker]
+        return any(relayed(it.sentence.text, language) for it in same)
+
     return [
         i
         for i, it in enumerate(items)
-        if it.sentence.speaker not in panel
-        and (
+        if (
             it.function == "question"
             or (it.function == "handoff" and it.sentence.text.rstrip().endswith("?"))
         )
+        and (it.sentence.speaker not in panel or passed_on(i))
     ]
 
 
@@ -233,7 +241,7 @@ def summarize(
         picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
-    questions = [point(i) for i in _asked(items, listed) if not again[i]]
+    questions = [point(i) for i in _asked(items, listed, language) if not again[i]]
 
     durations: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
