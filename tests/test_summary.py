@@ -1119,6 +1119,26 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
     ]
 
 
+@pytest.mark.check
+def test_a_question_from_someone_who_introduces_themself_off_the_list_is_the_audience_s():
+    """An audience member unmutes: "Hi, this is Mark from Lisbon. How can …?" — and CAM++ hears
+    him as a panelist (a short voice merges into one of the same sex). The words say someone
+    not on the event page asks: the question is the audience's, under the name he gave. A
+    panelist's own question after her own introduction stays hers."""
+    said = [
+        ("Sarah O'Connell", "We have time for one question from the audience."),
+        ("Sarah O'Connell", "Please go ahead."),
+        ("Joanna Kowalczyk", "Hi, this is Mark from Lisbon."),
+        ("Joanna Kowalczyk", "How can a small cluster find partners in another region?"),
+        ("Joanna Kowalczyk", "Good question, Mark. Start with the partner search."),
+        ("Erik Lindqvist", "Hello, I'm Erik Lindqvist from the Nordic Health Hub."),
+        ("Erik Lindqvist", "How do we keep shared stocks of medical equipment?"),
+    ]
+    listed = {"Sarah O'Connell", "Joanna Kowalczyk", "Erik Lindqvist"}
+    summary = summarize(spoken(said), {"other": "Other topics"}, listed, title="t")
+    assert [(q.speaker, q.start) for q in summary.questions] == [("Mark", 30.0)]
+
+
 TRICKY = [
     "C# and F#",
     "Talk #",

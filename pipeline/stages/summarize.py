@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ..core.language import naming
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json, write_json
@@ -159,29 +160,61 @@ def _is_point(item: SentenceTopic, min_words: int) -> bool:
     return item.function == "content" and len(item.sentence.text.split()) >= min_words
 
 
-def _asked(items: Sequence[SentenceTopic], listed: set[str], language: str = "en") -> list[int]:
-    """The questions from the audience: asked by someone not on the event page and not hosting
-    (a voice that hands the floor over twice or more is the moderator, named or not), addressed
-    to the panel or to one of them by name ("Glenda, how do you …?" reads as a hand-off); and
-    the ones the moderator or anyone reads out from the chat or the audience (``relayed``: in
-    the question itself, or in the same voice's sentence just before it)."""
+def _stranger(text: str, listed: set[str], language: str) -> str | None:
+    """The name a sentence introduces its speaker by ("Hi, this is Mark from Lisbon.", "I'm
+    Anna Berg …") when no word of it sounds like a word of a listed name."""
+    from rapidfuzz import fuzz
+
+    say = naming(language)
+    said = text.strip()
+    found = [m for x in say.introduces for m in x.finditer(said)]
+    found += [m for m in [say.presents.match(re.sub(r"^\w+,\s+", "", said))] if m]
+    own = [w.lower() for name in listed for w in name.split()]
+    for m in found:
+        words = m.group(1).lower().split()
+        if not any(fuzz.ratio(w, o) >= 80 for w in words for o in own):
+            return m.group(1)
+    return None
+
+
+def _asked(
+    items: Sequence[SentenceTopic], listed: set[str], language: str = "en"
+) -> list[tuple[int, str | None]]:
+    """The questions from the audience, each with the name its asker gave when the voice is a
+    listed one's: asked by someone not on the event page and not hosting (a voice that hands
+    the floor over twice or more is the moderator, named or not), addressed to the panel or to
+    one of them by name ("Glenda, how do you …?" reads as a hand-off); the ones anyone reads out
+    from the chat or the audience (``relayed``: in the question itself, or in the same voice's
+    sentence just before it); and the ones asked, in a listed voice, by someone who has just
+    introduced themself under a name that is nobody's on the list (an audience member whose
+    short voice CAM++ merged into a panelist's)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
     panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
 
-    def passed_on(i: int) -> bool:
-        said = [items[i]] + ([items[i - 1]] if i else [])
-        same = [it for it in said if it.sentence.speaker == items[i].sentence.speaker]
-        return any(relayed(it.sentence.text, language) for it in same)
+    def before(i: int, n: int) -> list[SentenceTopic]:  # up to n sentences before, same voice
+        out: list[SentenceTopic] = []
+        for it in reversed(items[max(0, i - n) : i]):
+            if it.sentence.speaker != items[i].sentence.speaker:
+                break
+            out.append(it)
+        return out
 
-    return [
-        i
-        for i, it in enumerate(items)
-        if (
-            it.function == "question"
-            or (it.function == "handoff" and it.sentence.text.rstrip().endswith("?"))
-        )
-        and (it.sentence.speaker not in panel or passed_on(i))
-    ]
+    out: list[tuple[int, str | None]] = []
+    for i, it in enumerate(items):
+        text = it.sentence.text
+        if not (
+            it.function == "question" or (it.function == "handoff" and text.rstrip().endswith("?"))
+        ):
+            continue
+        read_out = any(relayed(x.sentence.text, language) for x in [it, *before(i, 1)])
+        if it.sentence.speaker not in panel or read_out:
+            out.append((i, None))
+        elif asker := next(
+            filter(None, (_stranger(x.sentence.text, listed, language) for x in before(i, 3))),
+            None,
+        ):
+            out.append((i, asker))
+    return out
 
 
 def summarize(
@@ -241,7 +274,11 @@ def summarize(
         picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p)
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
-    questions = [point(i) for i in _asked(items, listed, language) if not again[i]]
+    questions = [
+        replace(point(i), speaker=asker) if asker else point(i)
+        for i, asker in _asked(items, listed, language)
+        if not again[i]
+    ]
 
     durations: Counter[str] = Counter()
     drivers: Counter[str] = Counter()
