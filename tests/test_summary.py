@@ -567,6 +567,26 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
 
 
+def test_a_clear_point_by_someone_unnamed_beats_a_doubtful_one_by_a_named_speaker():
+    """A theme whose only named point was heard poorly ("Next in Amaia Etxeberria, please the
+    Basque Digital Innovation Hub.", a moderator's hand-off misheard into content) is summed
+    up by the clearly heard points of the unnamed speakers who made it, by label; before, the
+    abstract quoted the moderator's garbled line as the theme's point."""
+    themes = {"digital": "Digital transition"}
+    garbled = Point("Next in Amaia Etxeberria, please the Basque Digital Innovation Hub.",
+                    "Helen Brooks", 46.0, "digital", unclear=True)  # fmt: skip
+    clear = Point("We trained 400 operators last year in data analytics.", "Speaker 3", 35.0,
+                  "digital")  # fmt: skip
+    who = {"Helen Brooks": "Helen Brooks (ECCP)"}
+    p = SummarizeParams()
+    text = abstract("Talk", "", who, {"digital": 1.0}, themes, {"digital": [garbled, clear]}, p)
+    body = text.split("\n\n")[1]
+    assert body == f"Digital transition: Speaker 3 said: “{clear.text}”"
+    sure = replace(garbled, unclear=False)  # heard clearly, the named speaker's point stands
+    text = abstract("Talk", "", who, {"digital": 1.0}, themes, {"digital": [sure, clear]}, p)
+    assert "Helen Brooks (ECCP)" in text and "Speaker 3" not in text
+
+
 def test_the_abstract_adds_no_doubtful_point_to_a_theme_with_a_clear_one():
     """A theme's paragraph publishes a point Whisper heard poorly only when it has nothing
     clearer (seen on the 60-min webinar: Glenda's clear point, then "Susana Remotti added: “I'm

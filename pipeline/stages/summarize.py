@@ -531,7 +531,7 @@ def abstract(
     when the theme has no clearer one,
     attributed to their speakers (when no theme has that share, one paragraph of the talk's most
     central points; a theme's points come from named speakers, from anonymous ones by their
-    label only when no named speaker made any). Extractive: only the connecting words are
+    label only when no named speaker made a clearly heard one). Extractive: only the connecting words are
     not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
     fluent (``rewrite``: kept only when it invents no number, name or organisation;
     ``rewritten`` records what happened). Paragraphs are separated by a blank line; the
@@ -572,9 +572,10 @@ def abstract(
     for label in main or ([OTHER] if offtopic else []):
         sentences: list[str] = []
         spoken: set[str] = set()
-        # named speakers only, unless nobody named made the theme's points (then by label)
+        # named speakers only, unless nobody named made a clearly heard point on the theme
+        # (then by label: a clear point by anyone before a doubtful one by a named speaker)
         anonymous = offtopic or not any(
-            who.get(pt.speaker or "") for pt in takeaways.get(label, [])
+            who.get(pt.speaker or "") and not pt.unclear for pt in takeaways.get(label, [])
         )
         # points heard clearly first (the rest only where the theme has nothing clearer)
         for point in sorted(takeaways.get(label, []), key=lambda pt: pt.unclear):
