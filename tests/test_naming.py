@@ -219,6 +219,41 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     ]
 
 
+def test_the_only_listed_person_left_is_named_by_one_hand_off():
+    """A panel of three on the event page: the moderator introduces herself, Maria is handed
+    the floor and thanked, Callum is only asked a question by name ("Callum, do you see …?").
+    One hand-off (0.6) names nobody on its own, but Callum is the only person on the page left
+    unnamed and nothing else points at him or from that voice elsewhere: he is named, with the
+    evidence saying so. With two listed people left, the voice stays anonymous."""
+    utts = [
+        Utterance(0, 0.0, "Good morning, my name is Laura Bianchi."),
+        Utterance(0, 4.0, "Maria, let's start with you."),
+        Utterance(1, 7.0, "Thank you, Laura. In Saxony twelve companies produce electrolysers."),
+        Utterance(0, 15.0, "Thank you, Maria. Callum, do you see the same problem in Scotland?"),
+        Utterance(2, 20.0, "Yes and no. We have a lot of offshore wind."),
+        Utterance(0, 28.0, "Thank you both. Goodbye."),
+    ]
+    panel = _listed("Laura Bianchi", "Maria Schmidt", "Callum Reid")
+    names, evidence = name_speakers(utts, panel, 3)
+    assert {k: v[0].name for k, v in names.items()} == {
+        0: "Laura Bianchi",
+        1: "Maria Schmidt",
+        2: "Callum Reid",
+    }
+    assert names[2][1] < names[1][1]  # less sure than two pieces of evidence
+    [last] = [e for e in evidence if e.kind == "the only one left"]
+    assert (last.speaker, last.person) == (2, "Callum Reid")
+    pieces = [(Segment(i, u.start, u.start + 3, u.text), u.speaker) for i, u in enumerate(utts)]
+    table = speaker_table(pieces, names, evidence, {})
+    assert [n for info in table for n in info.notes] == [
+        "named as the only person on the event page left unnamed, on one piece of evidence "
+        "(check it)"
+    ]
+    assert table[2].notes and table[2].name == "Callum Reid"
+    names, evidence = name_speakers(utts, [*panel, *_listed("Anna Berg")], 3)
+    assert 2 not in names and not [e for e in evidence if e.kind == "the only one left"]
+
+
 def test_one_hand_off_said_two_ways_counts_once():
     """ "Glenda, please go ahead." hands the floor over once, though two phrases match: one
     hand-off alone (0.6) names nobody; before, the two added up to 1.2 and named the voice."""

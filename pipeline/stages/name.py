@@ -53,6 +53,8 @@ class NameParams:
     merges: dict[str, str] = field(default_factory=dict)  # reviewer: id → the id it is merged into
     reviewed: tuple[str, ...] = ()  # every speaker id the review file mentions
     min_score: float = 0.9  # a self-introduction alone, or a hand-off plus a thanks, is enough
+    # the only listed person left unnamed: one hand-off or thanks to them is enough (a priori)
+    last_score: float = 0.5
     min_match: int = 80  # rapidfuzz score (0–100) for a heard name to count as a listed name
     # one word that sounds like a listed first or last name (Metaphone: "Eric" for Erik) and is
     # at most 10 points under min_match counts, as sure as this: a self-introduction alone names
@@ -504,7 +506,30 @@ def name_speakers(
         share = scores[r, c] / total if total else 0.0
         if scores[r, c] >= p.min_score and share >= 0.5:
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
+    taken = {index[person.name] for person, _ in names.values()}
+    if last := _only_one_left(scores, taken, set(names), p.last_score):
+        r, c = last
+        names[r] = (people[c], round(float(min(1.0, scores[r, c] / 2)), 2))
+        first = min(e.time for e in evidence if e.speaker == r and e.person == people[c].name)
+        evidence.append(
+            Evidence("the only one left", r, people[c].name, "nobody else on the page", first, 0.0)
+        )
     return names, evidence
+
+
+def _only_one_left(
+    scores: np.ndarray, taken: set[int], named: set[int], least: float
+) -> tuple[int, int] | None:
+    """(speaker, person) when one person on the event page is left unnamed (``taken``: the
+    people named, ``named``: the voices) and one voice is left with evidence, all of it for
+    them (at least ``least``) and none of theirs elsewhere."""
+    left = [c for c in range(scores.shape[1]) if c not in taken]
+    waiting = [r for r in range(scores.shape[0]) if r not in named and scores[r].sum() > 0]
+    if len(left) != 1 or len(waiting) != 1:
+        return None
+    r, c = waiting[0], left[0]
+    alone = scores[r, c] == scores[r].sum() == scores[:, c].sum()
+    return (r, c) if alone and scores[r, c] >= least else None
 
 
 def speaker_table(
@@ -534,6 +559,11 @@ def speaker_table(
             if e.speaker == spk
         ]
         info.notes = list((notes or {}).get(spk, []))
+        if any(e["kind"] == "the only one left" for e in info.evidence):
+            info.notes.append(
+                "named as the only person on the event page left unnamed, on one piece of "
+                "evidence (check it)"
+            )
         chosen = overrides.get(info.id)
         if chosen is not None:
             person, info.named_by, info.confidence = chosen, "override", 1.0
