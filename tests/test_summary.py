@@ -500,7 +500,10 @@ def test_a_question_passed_on_from_the_chat_is_a_question(language, text, expect
 @pytest.mark.parametrize(
     ("language", "text"),
     [
-        ("en", "With me are Dr. Maria Schmidt, head of research at Silicon Saxony, and Callum Reid."),
+        (
+            "en",
+            "With me are Dr. Maria Schmidt, head of research at Silicon Saxony, and Callum Reid.",
+        ),
         ("en", "Joining us today are Glenda Napier and Carolina Garcés."),
         ("en", "Our panellists today are Glenda Napier, Carolina Garcés and Susana Remotti."),
         ("de", "Mit mir sind heute Heike Schmitt und Jonas Weber."),
