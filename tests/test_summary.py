@@ -1159,10 +1159,15 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
     summary = summarize(
         items, {"other": "Other topics"}, {"Helen Brooks", "Glenda Napier"}, title="t"
     )
-    assert [(q.speaker, q.start) for q in summary.questions] == [
-        ("Helen Brooks", 40.0),
-        ("Helen Brooks", 70.0),
+    assert [(q.speaker, q.start, q.read_out) for q in summary.questions] == [
+        ("Helen Brooks", 40.0, True),
+        ("Helen Brooks", 70.0, True),
     ]
+    context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
+    markdown, page = render_summary(context, environment())
+    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 2
+    german, _ = render_summary(context, environment(language="de"))
+    assert german.count("vorgelesen von Helen Brooks") == 2
 
 
 @pytest.mark.check

@@ -539,6 +539,7 @@ class Point:
     topic: str
     original: str = ""  # the words as said, when ``text`` is their translation
     unclear: bool = False  # Whisper heard its words poorly: to check against the recording
+    read_out: bool = False  # a question from the chat or the audience that ``speaker`` read out
 
 
 @dataclass

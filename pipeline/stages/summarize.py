@@ -179,9 +179,9 @@ def _stranger(text: str, listed: set[str], language: str) -> str | None:
 
 def _asked(
     items: Sequence[SentenceTopic], listed: set[str], language: str = "en"
-) -> list[tuple[int, str | None]]:
+) -> list[tuple[int, str | None, bool]]:
     """The questions from the audience, each with the name its asker gave when the voice is a
-    listed one's: asked by someone not on the event page and not hosting (a voice that hands
+    listed one's and whether the voice read it out: asked by someone not on the event page and not hosting (a voice that hands
     the floor over twice or more is the moderator, named or not), addressed to the panel or to
     one of them by name ("Glenda, how do you …?" reads as a hand-off); the ones anyone reads out
     from the chat or the audience (``relayed``: in the question itself, or in the same voice's
@@ -199,7 +199,7 @@ def _asked(
             out.append(it)
         return out
 
-    out: list[tuple[int, str | None]] = []
+    out: list[tuple[int, str | None, bool]] = []
     for i, it in enumerate(items):
         text = it.sentence.text
         if not (
@@ -208,12 +208,12 @@ def _asked(
             continue
         read_out = any(relayed(x.sentence.text, language) for x in [it, *before(i, 1)])
         if it.sentence.speaker not in panel or read_out:
-            out.append((i, None))
+            out.append((i, None, read_out))
         elif asker := next(
             filter(None, (_stranger(x.sentence.text, listed, language) for x in before(i, 3))),
             None,
         ):
-            out.append((i, asker))
+            out.append((i, asker, False))
     return out
 
 
@@ -275,8 +275,8 @@ def summarize(
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
     questions = [
-        replace(point(i), speaker=asker) if asker else point(i)
-        for i, asker in _asked(items, listed, language)
+        replace(point(i), speaker=asker or items[i].sentence.speaker, read_out=read_out)
+        for i, asker, read_out in _asked(items, listed, language)
         if not again[i]
     ]
 
