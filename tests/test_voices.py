@@ -147,6 +147,15 @@ def test_a_host_who_presents_the_guests_keeps_their_own_name(tmp_path):
     assert any(mapped[k] == names[k] for k in ("glenda", "susana"))
 
 
+def _host_and_guest_turns() -> tuple[list[Turn], np.ndarray]:
+    """A host's and one guest voice cluster's turns, taking turns (0–5, 5.5–15, 15.5–18,
+    18.5–30 s), and each turn's voice: two random unit vectors."""
+    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 1), Turn(15.5, 18.0, 0), Turn(18.5, 30.0, 1)]
+    rng = np.random.default_rng(0)
+    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
+    return turns, np.stack([host_voice, guest_voice, host_voice, guest_voice]).astype(np.float32)
+
+
 def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voice():
     """Two guests in one voice cluster, only the second introduces herself (the recogniser
     missed the first one's "me llamo"); the host handed the first one the floor by name just
@@ -163,10 +172,7 @@ def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voi
         evidence.Said(1, 18.5, 22.0, intro=maria),
         evidence.Said(1, 22.0, 30.0),
     ]
-    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 1), Turn(15.5, 18.0, 0), Turn(18.5, 30.0, 1)]
-    rng = np.random.default_rng(0)
-    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
-    voices_ = np.stack([host_voice, guest_voice, host_voice, guest_voice]).astype(np.float32)
+    turns, voices_ = _host_and_guest_turns()
     resolved = evidence.split(said, turns, voices_)
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] and len(set(speakers)) == 3
@@ -213,10 +219,7 @@ def test_hand_offs_to_two_people_before_turns_of_one_voice_split_it():
         evidence.Said(1, 18.5, 22.0),
         evidence.Said(1, 22.0, 30.0),
     ]
-    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 1), Turn(15.5, 18.0, 0), Turn(18.5, 30.0, 1)]
-    rng = np.random.default_rng(0)
-    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
-    voices_ = np.stack([host_voice, guest_voice, host_voice, guest_voice]).astype(np.float32)
+    turns, voices_ = _host_and_guest_turns()
     resolved = evidence.split(said, turns, voices_)
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] and len(set(speakers)) == 3
