@@ -181,13 +181,13 @@ def _asked(
     items: Sequence[SentenceTopic], listed: set[str], language: str = "en"
 ) -> list[tuple[int, str | None, bool]]:
     """The questions from the audience, each with the name its asker gave when the voice is a
-    listed one's and whether the voice read it out: asked by someone not on the event page and not hosting (a voice that hands
-    the floor over twice or more is the moderator, named or not), addressed to the panel or to
-    one of them by name ("Glenda, how do you …?" reads as a hand-off); the ones anyone reads out
-    from the chat or the audience (``relayed``: in the question itself, or in the same voice's
-    sentence just before it); and the ones asked, in a listed voice, by someone who has just
-    introduced themself under a name that is nobody's on the list (an audience member whose
-    short voice CAM++ merged into a panelist's)."""
+    listed one's, and whether that voice read it out: asked by someone not on the event page
+    and not hosting (a voice that hands the floor over twice or more is the moderator, named or
+    not), addressed to the panel or to one of them by name ("Glenda, how do you …?" reads as a
+    hand-off); the ones anyone reads out from the chat or the audience (``relayed``: in the
+    question itself, or in the same voice's sentence just before it); and the ones asked, in a
+    listed voice, by someone who has just introduced themself under a name that is nobody's on
+    the list (an audience member whose short voice CAM++ merged into a panelist's)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
     panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
 
@@ -201,10 +201,8 @@ def _asked(
 
     out: list[tuple[int, str | None, bool]] = []
     for i, it in enumerate(items):
-        text = it.sentence.text
-        if not (
-            it.function == "question" or (it.function == "handoff" and text.rstrip().endswith("?"))
-        ):
+        asks = it.function == "handoff" and it.sentence.text.rstrip().endswith("?")
+        if not (it.function == "question" or asks):
             continue
         read_out = any(relayed(x.sentence.text, language) for x in [it, *before(i, 1)])
         if it.sentence.speaker not in panel or read_out:
@@ -531,8 +529,8 @@ def abstract(
     when the theme has no clearer one,
     attributed to their speakers (when no theme has that share, one paragraph of the talk's most
     central points; a theme's points come from named speakers, from anonymous ones by their
-    label only when no named speaker made a clearly heard one). Extractive: only the connecting words are
-    not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
+    label only when no named speaker made a clearly heard one). Extractive: only the connecting
+    words are not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
     fluent (``rewrite``: kept only when it invents no number, name or organisation;
     ``rewritten`` records what happened). Paragraphs are separated by a blank line; the
     connecting words are in ``language`` (its catalog), the points as they were said (a
