@@ -47,6 +47,7 @@ class Phrases:
     not_thanks: tuple[re.Pattern[str], ...]
     question_starts: tuple[re.Pattern[str], ...]
     thanks_max_words: int
+    asked: tuple[re.Pattern[str], ...] = ()  # "My question is whether …": asks, with a full stop
     relayed: tuple[re.Pattern[str], ...] = ()  # "Someone in the chat asks, …?"
     not_relayed: tuple[re.Pattern[str], ...] = ()  # "We have time for a question from the …"
 
@@ -76,6 +77,7 @@ def phrases(language: str = "en") -> Phrases:
         compiled("not_thanks"),
         compiled("question_starts"),
         int(data.get("thanks_max_words", 14)),
+        compiled("asked"),
         compiled("relayed"),
         compiled("not_relayed"),
     )
@@ -112,7 +114,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "question" if said.endswith("?") else "housekeeping"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
         return "housekeeping"
-    if said.endswith("?") or (
+    if said.endswith("?") or any(x.search(said) for x in p.asked) or (
         any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!"))
     ):
         return "question"
