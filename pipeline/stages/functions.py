@@ -114,8 +114,10 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "question" if said.endswith("?") else "housekeeping"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
         return "housekeeping"
-    if said.endswith("?") or any(x.search(said) for x in p.asked) or (
-        any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!"))
+    if (
+        said.endswith("?")
+        or any(x.search(said) for x in p.asked)
+        or (any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!")))
     ):
         return "question"
     thanks = any(x.search(said) for x in p.thanks) and not any(x.search(said) for x in p.not_thanks)
