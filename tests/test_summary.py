@@ -1195,6 +1195,24 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
     assert german.count("vorgelesen von Helen Brooks") == 2
 
 
+def test_the_docx_lists_the_audience_s_questions(tmp_path):
+    """The Word handout has the questions from the audience too, as the Markdown and the page
+    do (it had none): who asked, or who read a question out, and when."""
+    context = _hostile_context()
+    asked = Point("How do you keep young people in the region?", "Speaker 5", 40.0, "other")
+    read = replace(asked, text="What does a testing facility cost?", speaker="Helen", start=70.0)
+    context["summary"] = replace(
+        context["summary"], questions=[asked, replace(read, read_out=True)]
+    )
+    write_docx(tmp_path / "s.docx", context, tmp_path)
+    texts = [p.text for p in Document(str(tmp_path / "s.docx")).paragraphs]
+    at = texts.index("Questions from the audience")
+    assert texts[at + 1 : at + 3] == [
+        "How do you keep young people in the region? — Speaker 5, 00:00:40",
+        "What does a testing facility cost? — read out by Helen, 00:01:10",
+    ]
+
+
 @pytest.mark.check
 def test_a_question_from_someone_who_introduces_themself_off_the_list_is_the_audience_s():
     """An audience member unmutes: "Hi, this is Mark from Lisbon. How can …?" — and CAM++ hears

@@ -85,6 +85,12 @@ def write_docx(
         for p in points:
             said = f"{p.text}{_unclear(p, _)} ({clock(p.start)[:8]})"
             doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
+    if summary.questions:
+        doc.add_heading(_("Questions from the audience"), 1)
+    for p in summary.questions:
+        who = _("read out by %(name)s") % {"name": p.speaker} if p.read_out else p.speaker
+        said = f"{p.text}{_unclear(p, _)} — {who or unknown}, {clock(p.start)[:8]}"
+        doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
     if summary.slides:
         doc.add_heading(_("Slides"), 1)
         for view in summary.slides:
