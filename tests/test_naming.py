@@ -254,6 +254,32 @@ def test_the_only_listed_person_left_is_named_by_one_hand_off():
     assert 2 not in names and not [e for e in evidence if e.kind == "the only one left"]
 
 
+def test_a_question_to_someone_absent_does_not_name_the_moderator_by_elimination():
+    """Glenda and Carolina are on the page; Carolina could not come. An audience member asks
+    her a question by name and the moderator — not on the page, handing the floor over all
+    along — answers in her place: that hand-off lands on the moderator, who must not become
+    Carolina as the only person left. A moderator thanked by name is another matter (the
+    Polish check talk's host: named so)."""
+    utts = [
+        Utterance(0, 0.0, "Welcome. Glenda, over to you."),
+        Utterance(1, 3.0, "Hello, my name is Glenda Napier, from Energy Cluster Denmark."),
+        Utterance(0, 9.0, "Thank you, Glenda. Let's take a question. Please go ahead."),
+        Utterance(2, 14.0, "Carolina, how do you train people in Sweden?"),
+        Utterance(0, 18.0, "Carolina could not join us, so I will answer for her."),
+        Utterance(0, 22.0, "Glenda, back to you for the last word."),
+    ]
+    people = _listed("Glenda Napier", "Carolina Garcés")
+    names, _ = name_speakers(utts, people, 3)
+    assert {k: v[0].name for k, v in names.items()} == {1: "Glenda Napier"}
+    thanked = [  # the moderator, handing over twice, thanked by name: named by elimination
+        *utts[:2],
+        Utterance(1, 8.0, "Thank you, Carolina, for the kind words."),
+        Utterance(0, 12.0, "Glenda, back to you for the last word."),
+    ]
+    names, _ = name_speakers(thanked, people, 2)
+    assert names[0][0].name == "Carolina Garcés"
+
+
 def test_one_hand_off_said_two_ways_counts_once():
     """ "Glenda, please go ahead." hands the floor over once, though two phrases match: one
     hand-off alone (0.6) names nobody; before, the two added up to 1.2 and named the voice."""

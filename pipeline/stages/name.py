@@ -507,7 +507,13 @@ def name_speakers(
         if scores[r, c] >= p.min_score and share >= 0.5:
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
     taken = {index[person.name] for person, _ in names.values()}
-    if last := _only_one_left(scores, taken, set(names), p.last_score):
+    # a moderator (handing the floor over twice or more) often speaks after a hand-off to
+    # someone else, answering for an absent guest: only thanks or an introduction count there
+    say = naming(language)
+    gives = [u.speaker for u in utterances if any(x.search(u.text) for x in say.handoff)]
+    hosts = {k for k in set(gives) if gives.count(k) >= 2}
+    weak = hosts - {e.speaker for e in evidence if e.kind != "hand-off"}
+    if last := _only_one_left(scores, taken, set(names) | weak, p.last_score):
         r, c = last
         names[r] = (people[c], round(float(min(1.0, scores[r, c] / 2)), 2))
         first = min(e.time for e in evidence if e.speaker == r and e.person == people[c].name)
@@ -521,8 +527,8 @@ def _only_one_left(
     scores: np.ndarray, taken: set[int], named: set[int], least: float
 ) -> tuple[int, int] | None:
     """(speaker, person) when one person on the event page is left unnamed (``taken``: the
-    people named, ``named``: the voices) and one voice is left with evidence, all of it for
-    them (at least ``least``) and none of theirs elsewhere."""
+    people named; ``named``: the voices named, or not to be named so) and one voice is left
+    with evidence, all of it for them (at least ``least``) and none of theirs elsewhere."""
     left = [c for c in range(scores.shape[1]) if c not in taken]
     waiting = [r for r in range(scores.shape[0]) if r not in named and scores[r].sum() > 0]
     if len(left) != 1 or len(waiting) != 1:
