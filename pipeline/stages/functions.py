@@ -29,7 +29,7 @@ DATA = Path(__file__).parents[1] / "data"
 REREAD = ("housekeeping", "thanks")
 LIKELY = 0.5
 C_GRID = (1.0, 4.0, 16.0, 64.0)  # regularisation tried in ``train`` (its own cross-validation)
-_GREETED = re.compile(r"^\w+,\s+")  # one word and a comma before it: "Hi, …", "Hallo, …"
+GREETED = re.compile(r"^\w+,\s+")  # one word and a comma before it: "Hi, …", "Hallo, …"
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)  # "the the"
 
 
@@ -99,7 +99,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
-    if any(x.search(said) for x in say.introduces) or say.presents.match(_GREETED.sub("", said)):
+    if any(x.search(said) for x in say.introduces) or say.presents.match(GREETED.sub("", said)):
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
     if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
         return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."

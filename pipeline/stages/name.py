@@ -77,6 +77,9 @@ class NameParams:
     enrol_confidence: float = 0.75  # named by evidence at least this sure: enrolled in the library
 
 
+LAST = "the only one left"  # the evidence kind of a name given by elimination
+
+
 @dataclass(frozen=True)
 class Utterance:
     """What the naming stage reads: who (anonymous index) said what, when."""
@@ -507,6 +510,8 @@ def name_speakers(
         if scores[r, c] >= p.min_score and share >= 0.5:
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
     taken = {index[person.name] for person, _ in names.values()}
+    if len(taken) != len(people) - 1:  # not one person left: no naming by elimination
+        return names, evidence
     # a moderator (handing the floor over twice or more) often speaks after a hand-off to
     # someone else, answering for an absent guest: only thanks or an introduction count there
     say = naming(language)
@@ -517,9 +522,7 @@ def name_speakers(
         r, c = last
         names[r] = (people[c], round(float(min(1.0, scores[r, c] / 2)), 2))
         first = min(e.time for e in evidence if e.speaker == r and e.person == people[c].name)
-        evidence.append(
-            Evidence("the only one left", r, people[c].name, "nobody else on the page", first, 0.0)
-        )
+        evidence.append(Evidence(LAST, r, people[c].name, "nobody else on the page", first, 0.0))
     return names, evidence
 
 
@@ -565,7 +568,7 @@ def speaker_table(
             if e.speaker == spk
         ]
         info.notes = list((notes or {}).get(spk, []))
-        if any(e["kind"] == "the only one left" for e in info.evidence):
+        if any(e["kind"] == LAST for e in info.evidence):
             info.notes.append(
                 "named as the only person on the event page left unnamed, on one piece of "
                 "evidence (check it)"

@@ -48,7 +48,7 @@ from ..outputs.locale import (
 )
 from ..outputs.render import environment, render_summary
 from .figures import figures
-from .functions import clean, relayed
+from .functions import GREETED, clean, relayed
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
@@ -168,7 +168,7 @@ def _stranger(text: str, listed: set[str], language: str) -> str | None:
     say = naming(language)
     said = text.strip()
     found = [m for x in say.introduces for m in x.finditer(said)]
-    found += [m for m in [say.presents.match(re.sub(r"^\w+,\s+", "", said))] if m]
+    found += [m for m in [say.presents.match(GREETED.sub("", said))] if m]
     own = [w.lower() for name in listed for w in name.split()]
     for m in found:
         words = m.group(1).lower().split()
