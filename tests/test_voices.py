@@ -17,7 +17,7 @@ from pipeline.core.config import Settings
 from pipeline.core.event import Speaker
 from pipeline.core.types import Diarization, Turn
 from pipeline.core.wav import load_audio
-from pipeline.service.runner import run
+from pipeline.service.runner import RunResult, run
 from pipeline.stages import diarize as diarization
 from pipeline.stages import evidence
 from pipeline.stages.diarize import DiarizeParams, diarize
@@ -235,6 +235,43 @@ def test_hand_offs_to_two_people_before_turns_of_one_voice_split_it():
     assert [t.speaker for t in evidence.split(again, turns, voices_).turns] == [0, 1, 0, 1]
 
 
+def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host():
+    """The host introduces herself, hands Piotr the floor, her voice goes on after a pause, and
+    she later opens a turn thanking Piotr: the turns between were Piotr's, come out in her
+    voice cluster (CAM++ merged them) — they are split off as his, the note saying why. Without
+    the thanks, or with her introduction or another hand-off between, the host may simply have
+    gone on talking: nothing is split."""
+    host, piotr = 0, 1
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=piotr),
+        evidence.Said(0, 5.6, 10.0),
+        evidence.Said(0, 10.0, 15.0),
+        evidence.Said(0, 15.6, 17.0, thanks=piotr),
+        evidence.Said(0, 17.0, 20.0),
+    ]
+    turns = [Turn(0.0, 5.0, 0), Turn(5.6, 15.0, 0), Turn(15.6, 20.0, 0)]
+    voice = np.random.default_rng(0).normal(size=192)
+    voices_ = np.tile(voice / np.linalg.norm(voice), (3, 1)).astype(np.float32)
+    resolved = evidence.split(said, turns, voices_)
+    speakers = [t.speaker for t in resolved.turns]
+    assert speakers[0] == speakers[2] != speakers[1], resolved.turns
+    assert resolved.handed == {speakers[1]}
+    assert "handed the floor by name" in resolved.notes()[speakers[1]][0]
+    unsplit = [0, 0, 0]
+    no_thanks = [*said[:4], replace(said[4], thanks=None), said[5]]
+    assert [t.speaker for t in evidence.split(no_thanks, turns, voices_).turns] == unsplit
+    for between in (
+        evidence.Said(0, 12.0, 15.0, intro=host),
+        evidence.Said(0, 12.0, 15.0, handoff=2),
+    ):
+        interrupted = [*said[:3], between, *said[4:]]
+        assert [t.speaker for t in evidence.split(interrupted, turns, voices_).turns] == unsplit
+    # the thanks inside the same turn (no pause before it): no new turn, no evidence
+    run_on = [*said[:4], replace(said[4], start=15.1), said[5]]
+    assert evidence.handed(run_on) == {}
+
+
 HANDED_PEOPLE = (
     demo.Person("helen", "Helen Brooks", "Moderator", "ECCP", "en-gb-x-rp+f3", 65, 150),
     demo.Person("pieter", "Pieter Claes", "Programme Manager", "Flanders Make", "en-029+m2", 35, 140),
@@ -250,37 +287,63 @@ HANDED_SCRIPT = (
 )  # fmt: skip
 
 
-def test_two_guests_heard_as_one_voice_are_split_by_the_hand_offs_to_them(tmp_path):
+@pytest.fixture(scope="module")
+def handed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, list, dict[str, int]]:
+    """``HANDED_SCRIPT`` through the pipeline: the result, the true turns and each person's
+    voice cluster as found."""
+    base = tmp_path_factory.mktemp("handed")
+    files = demo.make_webinar(base, "handed", HANDED_SCRIPT, HANDED_PEOPLE)
+    result = run(files.recording, Settings(transcripts_dir=base / "t", summaries_dir=base / "s"))
+    truth = read_rttm(files.rttm)
+    heard = _heard(result)
+    found = [(t.start, t.end, str(t.speaker)) for t in heard.turns]
+    return result, truth, {key: int(label) for key, label in speaker_map(truth, found).items()}
+
+
+def _heard(result: RunResult) -> Diarization:
+    return Diarization.from_dict(
+        json.loads((result.out_dir / "diarization.json").read_text()),
+        np.load(result.out_dir / "voices.npy"),
+    )
+
+
+def _resolved_with(handed_run, one: str, other: str):
+    """The handed talk's speakers as resolved when ``other``'s voice cluster is made ``one``'s
+    (as CAM++ merges two close voices), and who is who after it."""
+    result, truth, cluster = handed_run
+    heard = _heard(result)
+    merged = replace(
+        heard,
+        turns=[replace(t, speaker=cluster[one] if t.speaker == cluster[other] else t.speaker) for t in heard.turns],
+    )  # fmt: skip
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in HANDED_PEOPLE]
+    resolution, _ = resolve(result.transcript, merged, people, NameParams())
+    after = [(t.start, t.end, str(t.speaker)) for t in resolution.turns]
+    return resolution, speaker_map(truth, after)
+
+
+def test_two_guests_heard_as_one_voice_are_split_by_the_hand_offs_to_them(handed_run):
     """Spoken: the host hands the floor to Pieter in two sentences ("Our first speaker is
     Pieter Claes. Pieter, please go ahead."), then to Thomas; neither introduces himself. The
     two men's voice clusters made one (as CAM++ merges two close voices): the hand-offs split
     it again, each man's turn his own speaker, the note saying why. Before, one hand-off was
     no evidence without an introduction in the cluster, and the floor passed to Pieter at the
     host's second sentence, so his turn read as the host's."""
-    files = demo.make_webinar(tmp_path, "handed", HANDED_SCRIPT, HANDED_PEOPLE)
-    result = run(
-        files.recording, Settings(transcripts_dir=tmp_path / "t", summaries_dir=tmp_path / "s")
-    )
-    heard = Diarization.from_dict(
-        json.loads((result.out_dir / "diarization.json").read_text()),
-        np.load(result.out_dir / "voices.npy"),
-    )
-    truth = read_rttm(files.rttm)
-    found = [(t.start, t.end, str(t.speaker)) for t in heard.turns]
-    cluster = {key: int(label) for key, label in speaker_map(truth, found).items()}
-    one = cluster["pieter"]
-    merged = replace(
-        heard,
-        turns=[replace(t, speaker=one if t.speaker == cluster["thomas"] else t.speaker) for t in heard.turns],
-    )  # fmt: skip
-    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in HANDED_PEOPLE]
-    resolution, _ = resolve(result.transcript, merged, people, NameParams())
-    after = [(t.start, t.end, str(t.speaker)) for t in resolution.turns]
-    got = speaker_map(truth, after)
+    resolution, got = _resolved_with(handed_run, "pieter", "thomas")
     assert len({got["helen"], got["pieter"], got["thomas"]}) == 3, got
     notes = resolution.notes()
     for key in ("pieter", "thomas"):
         assert any("handed the floor by name" in n for n in notes[int(got[key])]), notes
+
+
+def test_a_guest_heard_in_the_hosts_voice_is_split_off_by_the_thanks_after_him(handed_run):
+    """Spoken: Pieter's voice cluster made the host's. She handed him the floor and, after his
+    turn, opens hers with "Thank you, Pieter.": his turn is split off the host's voice as his
+    own speaker, the host keeps hers. Before, a host's voice going on after a hand-off was
+    never evidence, and Pieter's words stayed the host's."""
+    resolution, got = _resolved_with(handed_run, "helen", "pieter")
+    assert len({got["helen"], got["pieter"], got["thomas"]}) == 3, got
+    assert any("handed the floor by name" in n for n in resolution.notes()[int(got["pieter"])])
 
 
 def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:

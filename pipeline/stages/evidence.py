@@ -6,7 +6,9 @@
   (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
   person who introduced themself nowhere but was handed the floor by name, just before a turn of
   another voice that introduces nobody, counts as introduced in that turn's cluster (two such
-  people in one cluster split it too).
+  people in one cluster split it too) — and so in the host's own cluster, when that voice hands
+  the person the floor, goes on after a pause and later opens a turn by thanking them by name,
+  no other voice between (the person's words came out in the host's voice).
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -184,15 +186,33 @@ def split(
     return resolution
 
 
+def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int, int]]:
+    """(the sentence after a hand-off, the person handed the floor) where that sentence opens a
+    new turn of the same voice, and that voice — no other between — later opens a turn by
+    thanking the person by name: "Piotr, over to you." … "Thank you, Piotr." """
+    for i in range(len(said) - 1):
+        target, voice = said[i].handoff, said[i].speaker
+        if target is None or turn_of[i + 1] == turn_of[i] or said[i + 1].speaker != voice:
+            continue
+        for j in range(i + 2, len(said)):
+            if said[j].speaker != voice or said[j].handoff is not None or said[j].intro is not None:
+                break
+            if said[j].thanks == target and turn_of[j] != turn_of[j - 1]:
+                yield i + 1, target
+                break
+
+
 def handed(said: Sequence[Said], turn_pause: float = 0.5) -> dict[int, list[int]]:
     """Voice cluster → the listed people handed the floor by name just before a turn of that
     cluster (another voice than the one handing over) in which nobody introduces themself, for
     people who introduced themselves nowhere. A host who goes on talking after a hand-off is in
-    the host's own cluster, so is never taken for the one handed the floor."""
+    the host's own cluster, so is not taken for the one handed the floor — unless that voice
+    thanks the person by name at the start of a later turn, no other voice between
+    (``_handed_back``)."""
     anywhere = {s.intro for s in said if s.intro is not None}
     turn_of = _turns(said, turn_pause)
     out: dict[int, list[int]] = {}
-    for i, target in _handed_over(said):
+    for i, target in [*_handed_over(said), *_handed_back(said, turn_of)]:
         cluster = said[i].speaker
         if target in anywhere or target in out.get(cluster, []):
             continue
