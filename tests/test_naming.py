@@ -210,6 +210,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "And our final speaker for today is Glenda Napier.",
         "Glenda, I'll hand back to you.",
         "First up today is Glenda Napier.",
+        "Next is Glenda Napier from Energy Cluster Denmark.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -896,6 +897,8 @@ def test_a_name_announced_with_who_they_are_hands_them_the_floor(language, said,
         "Finally, Glenda Napier showed how clusters cut emissions.",
         "And finally, Glenda Napier, our members want more.",
         "Next, Glenda will send the slides.",
+        "Next is Glenda's question about funding.",
+        "What comes next is Glenda Napier's new strategy.",
         "Glenda, you can take the slides from our website.",
     ],
 )
