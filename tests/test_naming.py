@@ -15,6 +15,7 @@ from pipeline.stages.name import (
     gather,
     heard_names,
     mark_heard,
+    mark_leads,
     name_speakers,
     resolve,
     speaker_table,
@@ -762,6 +763,35 @@ def test_a_host_who_gave_her_name_earlier_presents_the_guests_with_this_is():
     assert not [x for x in found if x[0] == "self-introduction" and x[2] != "Marek Przeor"]
     names, _ = name_speakers(said, PEOPLE, 3)
     assert names[0][0].name == "Marek Przeor"
+
+
+def test_evidence_too_weak_to_name_is_shown_to_the_reviewer():
+    """A guest handed the floor by name but never thanked by name nor introduced stays
+    anonymous (one hand-off is not enough), and the reviewer is told whom the words point to,
+    where, and the line of review.yaml that names them; not when that person is someone
+    else's name already."""
+    utts = [
+        Utterance(0, 0.0, "Welcome. I am Marek Przeor."),
+        Utterance(0, 3.0, "And finally, Glenda Napier, chief executive of Energy Cluster Denmark."),
+        Utterance(1, 66.0, "Thank you. Our members build wind farms."),
+        Utterance(0, 70.0, "Thank you all. Goodbye."),
+    ]
+
+    def table_of(said, count):
+        names, evidence = name_speakers(said, PEOPLE, count)
+        pieces = [(Segment(i, u.start, u.start + 2, u.text), u.speaker) for i, u in enumerate(said)]
+        table = speaker_table(pieces, names, evidence, {})
+        mark_leads(table)
+        return table
+
+    table = table_of(utts, 2)
+    assert [s.label for s in table] == ["Marek Przeor", "Speaker 2"]
+    assert table[0].notes == [] and len(table[1].notes) == 1
+    assert table[1].notes[0].startswith("the words point to Glenda Napier (hand-off")
+    assert "(00:00:03)" in table[1].notes[0]
+    assert "“S2: Glenda Napier” under speakers: in review.yaml" in table[1].notes[0]
+    table = table_of([*utts, Utterance(2, 80.0, "Hello, I am Glenda Napier.")], 3)
+    assert table[1].name is None and table[1].notes == []
 
 
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():

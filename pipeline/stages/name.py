@@ -481,6 +481,29 @@ def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) ->
             )
 
 
+def mark_leads(table: list[SpeakerInfo]) -> None:
+    """On each speaker left anonymous, the listed person nobody was named as whom their evidence
+    points to most (a hand-off to them, thanks after them — too little to name them), and the
+    line of ``review.yaml`` that would make it theirs."""
+    taken = {info.name for info in table if info.name}
+    for info in table:
+        leads: dict[str, list[dict[str, Any]]] = {}
+        for e in info.evidence:
+            if e["person"] not in taken:
+                leads.setdefault(e["person"], []).append(e)
+        if info.name is not None or not leads:
+            continue
+        person = max(leads, key=lambda k: sum(e["score"] for e in leads[k]))
+        heard = "; ".join(
+            f"{e['kind']} “{e['heard']}” ({time.strftime('%H:%M:%S', time.gmtime(e['time']))})"
+            for e in leads[person]
+        )
+        info.notes.append(
+            f"the words point to {person} ({heard}), too little to name them — if it is "
+            f"them, write “{info.id}: {person}” under speakers: in review.yaml"
+        )
+
+
 def name_speakers(
     utterances: list[Utterance],
     people: list[Speaker],
@@ -945,6 +968,7 @@ class Name(Stage):
         anonymous = {info.index for info in table if info.name is None}
         unnamed = [u for u in utterances if u.speaker in anonymous]
         mark_heard(table, heard_names(unnamed, people, params, inputs["transcribe"].spoken))
+        mark_leads(table)
         return named
 
     def write(self, ctx: Context, params: Any, result: Speakers) -> None:
