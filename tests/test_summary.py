@@ -558,11 +558,15 @@ def test_a_question_put_as_a_statement_is_a_question(language, text, expected):
         ("Do you see my presentation now?", "housekeeping"),
         ("Can you hear me now?", "housekeeping"),
         ("Can you see the difference between the two regions?", "question"),
+        ("Before we start, a few practical points.", "housekeeping"),
+        ("Before we started the cluster, companies worked alone.", "content"),
+        ("We made three practical points to the Commission.", "content"),
     ],
 )
 def test_a_speaker_checking_the_call_asks_no_question(text, expected):
     """A presenter's "Can you see my slides?" runs the call: on a probe talk it was listed among
-    the audience's questions, under the presenter."""
+    the audience's questions, under the presenter; the host's "Before we start, a few
+    practical points." was her first main point."""
     from pipeline.stages.functions import function
 
     assert function(text) == expected
