@@ -572,6 +572,22 @@ def test_a_speaker_checking_the_call_asks_no_question(text, expected):
     assert function(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm your moderator today, from the European Cluster Collaboration Platform.", "introduction"),
+        ("I am the host of this webinar.", "introduction"),
+        ("I'm hosting a delegation from Aarhus next week.", "content"),
+    ],
+)  # fmt: skip
+def test_a_moderator_saying_what_she_does_introduces_herself(text, expected):
+    """ "I'm your moderator today, from …" says who speaks: on a probe talk where the moderator
+    never gave her name it was her main point and the abstract's digital paragraph."""
+    from pipeline.stages.functions import function
+
+    assert function(text) == expected
+
+
 def test_sentence_functions_in_other_languages():
     """Twenty sentences per language (de, fr, it, es, pl), written after the rules and never
     used to change them: macro-F1 ≥ 0.75 in each (measured 0.80 to 1.0). Before, every
