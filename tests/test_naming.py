@@ -1028,6 +1028,50 @@ def test_one_word_flicker_does_not_split_a_sentence_but_a_real_change_does():
     assert [p.id for p, _ in pieces] == [0, 1] and pieces[1][0].start == 2.2
 
 
+def test_a_turn_edge_a_word_or_two_inside_a_sentence_moves_to_the_sentence_edge():
+    """The host's "So to sum up, …" with "So to" inside the guest's turn (its end heard late),
+    and the guest's last word inside the host's: the change of speaker moves to the sentence's
+    edge — before, the transcript gave "So to" to the guest and the host's point read "Sum up,
+    …". A short sentence of its own ("Yes, exactly.") keeps its speaker; two words each side
+    of a change stay split."""
+    words = _words(
+        [
+            (0.0, 0.4, "Most"),
+            (0.4, 0.8, "courses"),
+            (0.8, 1.2, "are"),
+            (1.2, 1.6, "free."),
+            (1.6, 1.8, "Yes,"),
+            (1.8, 2.0, "exactly."),
+            (2.3, 2.5, "So"),
+            (2.5, 2.7, "to"),
+            (2.7, 3.0, "sum"),
+            (3.0, 3.3, "up,"),
+            (3.3, 3.6, "skills"),
+            (3.6, 3.9, "matter."),
+        ]
+    )
+    sentences = [  # as the transcribe stage cuts them
+        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
+        for i, part in enumerate((words[:4], words[4:6], words[6:]))
+    ]
+    turns = [Turn(0.0, 1.55, 0), Turn(1.6, 2.05, 2), Turn(2.1, 2.72, 0), Turn(2.72, 3.9, 1)]
+    expected = [
+        ("Most courses are free.", 0),
+        ("Yes, exactly.", 2),
+        ("So to sum up, skills matter.", 1),
+    ]
+    assert [(p.text, spk) for p, spk in attribute(sentences, turns)] == expected
+    # sentences inside one segment (an engine's window) are read alike
+    host_late = [Turn(0.0, 2.72, 0), Turn(2.72, 3.9, 1)]
+    one = [Segment(0, 0.0, 3.9, "x", [*words[:4], *words[6:]])]
+    assert [(p.text, spk) for p, spk in attribute(one, host_late)] == [expected[0], expected[2]]
+    # the guest's last word heard in the host's turn
+    early = [Turn(0.0, 1.3, 0), Turn(1.3, 3.9, 1)]
+    assert [(p.text, spk) for p, spk in attribute(one, early)] == [expected[0], expected[2]]
+    two_and_two = [Turn(0.0, 0.8, 0), Turn(0.8, 3.9, 1)]
+    assert attribute(one, two_and_two)[0][0].text == "Most courses"
+
+
 def test_words_outside_any_turn_take_the_nearest_speaker():
     seg = Segment(0, 5.0, 6.0, "late words", _words([(5.0, 5.5, "late"), (5.5, 6.0, "words")]))
     pieces = attribute([seg], [Turn(0.0, 2.0, 0), Turn(2.5, 4.8, 1)])

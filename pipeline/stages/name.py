@@ -42,6 +42,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
 from .evidence import Resolution, Said, join, renumber, split
+from .transcribe import ends_sentence
 
 
 @dataclass(frozen=True)
@@ -714,11 +715,28 @@ def _smooth(labels: list[int], flicker_words: int) -> list[int]:
         out[first : first + length] = [label] * length
 
 
+def _snap(labels: list[int], words: list[Word], flicker_words: int) -> list[int]:
+    """Move a change of speaker to the sentence's edge when it falls at most ``flicker_words``
+    words inside it, into a longer run of the other speaker ("So to | sum up, skills are …"):
+    a turn's edge heard a word late or early, not two people sharing a sentence."""
+    out = list(labels)
+    cuts = [i for i in range(1, len(words)) if ends_sentence(words[i - 1].word)]
+    for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True):
+        runs = _runs(out[a:b])
+        if len(runs) > 1 and runs[0][2] <= flicker_words and runs[1][2] > runs[0][2]:
+            out[a : a + runs[0][2]] = [runs[1][0]] * runs[0][2]
+        runs = _runs(out[a:b])
+        if len(runs) > 1 and runs[-1][2] <= flicker_words and runs[-2][2] > runs[-1][2]:
+            out[b - runs[-1][2] : b] = [runs[-2][0]] * runs[-1][2]
+    return out
+
+
 def attribute(
     segments: list[Segment], turns: list[Turn], flicker_words: int = 2
 ) -> list[tuple[Segment, int]]:
     """Give every word a speaker and regroup: a segment is split where its speaker really
-    changes; each resulting piece carries one speaker (numbered as in ``turns``)."""
+    changes — not one or two words inside a sentence (``_smooth``, ``_snap``); each resulting
+    piece carries one speaker (numbered as in ``turns``)."""
     if not turns:
         return [(seg, -1) for seg in segments]
     starts = [t.start for t in turns]
@@ -727,8 +745,10 @@ def attribute(
         if not seg.words:
             pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
             continue
-        labels = _smooth(
-            [_speaker_at(w.start, w.end, turns, starts) for w in seg.words], flicker_words
+        labels = _snap(
+            _smooth([_speaker_at(w.start, w.end, turns, starts) for w in seg.words], flicker_words),
+            seg.words,
+            flicker_words,
         )
         cut = 0
         for i in range(1, len(labels) + 1):
