@@ -256,6 +256,39 @@ def test_the_only_listed_person_left_is_named_by_one_hand_off():
     assert 2 not in names and not [e for e in evidence if e.kind == "the only one left"]
 
 
+def test_the_people_left_and_the_voices_left_pair_up_by_elimination():
+    """A moderator who never gives her name (thanked once by a guest: "Thanks, Marta."), Lars
+    handed the floor and thanked, Elena only asked a question by name: two people left on the
+    page, two voices left, each voice's little evidence all for one of them — they are named
+    so, with a note to check it. A third listed person who never speaks, or both voices
+    pointing at one person, names nobody so."""
+    utts = [
+        Utterance(0, 0.0, "Hello everyone. I'm your moderator today. Lars, would you like to start?"),
+        Utterance(1, 6.0, "Thanks, Marta. Sweden will need twenty thousand battery workers."),
+        Utterance(0, 14.0, "Thank you, Lars. Elena, what does the Alliance do about skills?"),
+        Utterance(2, 20.0, "The Alliance runs an online academy for technicians."),
+        Utterance(0, 28.0, "Thank you both. Goodbye."),
+    ]  # fmt: skip
+    panel = _listed("Marta Kowalczyk", "Lars Eriksson", "Elena Popescu")
+    names, evidence = name_speakers(utts, panel, 3)
+    assert {k: v[0].name for k, v in names.items()} == {
+        0: "Marta Kowalczyk",
+        1: "Lars Eriksson",
+        2: "Elena Popescu",
+    }
+    paired = [(e.speaker, e.person) for e in evidence if e.kind == "paired by elimination"]
+    assert sorted(paired) == [(0, "Marta Kowalczyk"), (2, "Elena Popescu")]
+    pieces = [(Segment(i, u.start, u.start + 3, u.text), u.speaker) for i, u in enumerate(utts)]
+    table = speaker_table(pieces, names, evidence, {})
+    assert [bool(info.notes) for info in table] == [True, False, True]
+    assert "(check it)" in table[2].notes[0]
+    names, _ = name_speakers(utts, [*panel, *_listed("Anna Berg")], 3)
+    assert set(names) == {1}
+    both = [*utts[:2], Utterance(0, 14.0, "Thank you, Lars. Marta, what would you add?"), *utts[3:]]
+    names, _ = name_speakers(both, panel, 3)
+    assert set(names) == {1}
+
+
 def test_a_question_to_someone_absent_does_not_name_the_moderator_by_elimination():
     """Glenda and Carolina are on the page; Carolina could not come. An audience member asks
     her a question by name and the moderator — not on the page, handing the floor over all

@@ -79,6 +79,7 @@ class NameParams:
 
 
 LAST = "the only one left"  # the evidence kind of a name given by elimination
+PAIRED = "paired by elimination"  # … when several people and voices are left, one to one
 
 
 @dataclass(frozen=True)
@@ -534,7 +535,7 @@ def name_speakers(
         if scores[r, c] >= p.min_score and share >= 0.5:
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
     taken = {index[person.name] for person, _ in names.values()}
-    if len(taken) != len(people) - 1:  # not one person left: no naming by elimination
+    if len(taken) == len(people):  # nobody left: no naming by elimination
         return names, evidence
     # a moderator (handing the floor over twice or more) often speaks after a hand-off to
     # someone else, answering for an absent guest: only thanks or an introduction count there
@@ -542,27 +543,35 @@ def name_speakers(
     gives = [u.speaker for u in utterances if any(x.search(u.text) for x in say.handoff)]
     hosts = {k for k in set(gives) if gives.count(k) >= 2}
     weak = hosts - {e.speaker for e in evidence if e.kind != "hand-off"}
-    if last := _only_one_left(scores, taken, set(names) | weak, p.last_score):
-        r, c = last
+    pairs = _left_pair_up(scores, taken, set(names) | weak, p.last_score)
+    kind, heard = (LAST, "nobody else on the page") if len(pairs) == 1 else (PAIRED, "")
+    for r, c in pairs:
         names[r] = (people[c], round(float(min(1.0, scores[r, c] / 2)), 2))
         first = min(e.time for e in evidence if e.speaker == r and e.person == people[c].name)
-        evidence.append(Evidence(LAST, r, people[c].name, "nobody else on the page", first, 0.0))
+        others = ", ".join(people[k].name for _, k in pairs if k != c)
+        evidence.append(
+            Evidence(kind, r, people[c].name, heard or f"the others left: {others}", first, 0.0)
+        )
     return names, evidence
 
 
-def _only_one_left(
+def _left_pair_up(
     scores: np.ndarray, taken: set[int], named: set[int], least: float
-) -> tuple[int, int] | None:
-    """(speaker, person) when one person on the event page is left unnamed (``taken``: the
-    people named; ``named``: the voices named, or not to be named so) and one voice is left
-    with evidence, all of it for them (at least ``least``) and none of theirs elsewhere."""
+) -> list[tuple[int, int]]:
+    """(speaker, person) pairs when the people on the event page left unnamed (``taken``: the
+    people named; ``named``: the voices named, or not to be named so) and the voices left with
+    evidence are as many and pair up one to one: each voice's evidence all for one of them (at
+    least ``least``), none of that person's elsewhere. One left: the only one left."""
     left = [c for c in range(scores.shape[1]) if c not in taken]
     waiting = [r for r in range(scores.shape[0]) if r not in named and scores[r].sum() > 0]
-    if len(left) != 1 or len(waiting) != 1:
-        return None
-    r, c = waiting[0], left[0]
-    alone = scores[r, c] == scores[r].sum() == scores[:, c].sum()
-    return (r, c) if alone and scores[r, c] >= least else None
+    if not left or len(left) != len(waiting):
+        return []
+    pairs = [(r, int(np.argmax(scores[r]))) for r in waiting]
+    alone = all(
+        c in left and scores[r, c] == scores[r].sum() == scores[:, c].sum() >= least
+        for r, c in pairs
+    )
+    return pairs if alone and len({c for _, c in pairs}) == len(pairs) else []
 
 
 def speaker_table(
@@ -596,6 +605,11 @@ def speaker_table(
             info.notes.append(
                 "named as the only person on the event page left unnamed, on one piece of "
                 "evidence (check it)"
+            )
+        if any(e["kind"] == PAIRED for e in info.evidence):
+            info.notes.append(
+                "named by elimination: the people on the event page left unnamed and the voices "
+                "left with evidence pair up one to one, each on little evidence (check it)"
             )
         chosen = overrides.get(info.id)
         if chosen is not None:
