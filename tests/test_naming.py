@@ -212,6 +212,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, I'll hand back to you.",
         "First up today is Glenda Napier.",
         "Next is Glenda Napier from Energy Cluster Denmark.",
+        "Let me start with Glenda Napier, chief executive of Energy Cluster Denmark.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
