@@ -272,6 +272,81 @@ def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host()
     assert evidence.handed(run_on) == {}
 
 
+def test_a_turn_thanked_by_name_right_after_it_moves_to_that_persons_voice():
+    """The host (introduced in voice 0) hands over; her short turn before the guest's came out
+    in voice 1 (CAM++ put it with a similar voice), and the guest opens "Thank you, Nadia.":
+    the turn moves to the host when its voice is nearer hers than voice 1's other turns, and the
+    note says so. A turn whose voice is nearer its own cluster, one that introduces someone
+    else, or a person introduced in two voices, moves nothing."""
+    host, chloe, jan = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 4.0, intro=host),
+        evidence.Said(1, 5.0, 9.8),
+        evidence.Said(1, 10.0, 14.0, handoff=jan),
+        evidence.Said(2, 15.0, 20.0, thanks=host),
+        evidence.Said(1, 21.0, 30.0, intro=chloe),
+    ]
+    turns = [Turn(0.0, 4.0, 0), Turn(5.0, 14.0, 1), Turn(15.0, 20.0, 2), Turn(21.0, 30.0, 1)]
+    rng = np.random.default_rng(3)
+    host_voice, chloe_voice, jan_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(3, 192)))
+    near_host = host_voice + 0.3 * chloe_voice
+    near_host /= np.linalg.norm(near_host)
+    voices_ = np.stack([host_voice, near_host, jan_voice, chloe_voice]).astype(np.float32)
+
+    def moved(said_, voices):
+        resolution = evidence.Resolution(list(turns), voices)
+        return evidence.reclaim(said_, resolution, max_distance=0.6)
+
+    resolved = moved(said, voices_)
+    assert [t.speaker for t in resolved.turns] == [0, 0, 2, 1]
+    assert resolved.notes()[0] == [
+        "a turn at 00:00:05 moved to it by evidence: the next voice thanked them by name, and "
+        "its voice is nearer theirs than the voice it had been put with"
+    ]
+    kept = [0, 1, 2, 1]
+    own = voices_.copy()
+    own[1] = chloe_voice
+    assert [t.speaker for t in moved(said, own).turns] == kept
+    other = [said[0], replace(said[1], intro=jan), *said[2:]]
+    assert [t.speaker for t in moved(other, voices_).turns] == kept
+    twice = [*said, evidence.Said(2, 31.0, 33.0, intro=host)]
+    assert [t.speaker for t in moved(twice, voices_).turns] == kept
+
+
+def test_the_hosts_turn_heard_in_a_guests_voice_goes_back_to_the_host(demo_run, demo_files):
+    """Spoken: the demo's host turn "Thank you, Glenda. Carolina, over to you." put in Glenda's
+    voice cluster (as CAM++ can put a short turn with a similar voice); Carolina opens her turn
+    "Thanks, Marek.": the turn goes back to the host, whose voice it is, with the note."""
+    heard = _heard(demo_run)
+    truth = read_rttm(demo_files.rttm)
+    found = [(t.start, t.end, str(t.speaker)) for t in heard.turns]
+    cluster = {key: int(label) for key, label in speaker_map(truth, found).items()}
+    carolina = next(i for i, (_, _, who) in enumerate(truth) if who == "carolina")
+    start, end, who = truth[carolina - 1]
+    assert who == "marek"
+
+    def hosts(turn: Turn) -> bool:
+        return turn.speaker == cluster["marek"] and turn.start < end and start < turn.end
+
+    moved = [i for i, t in enumerate(heard.turns) if hosts(t)]
+    assert moved
+    merged = replace(
+        heard,
+        turns=[replace(t, speaker=cluster["glenda"]) if i in moved else t for i, t in enumerate(heard.turns)],
+    )  # fmt: skip
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in demo.PEOPLE if p.listed]
+    resolution, _ = resolve(demo_run.transcript, merged, people, NameParams())
+    after = [(t.start, t.end, str(t.speaker)) for t in resolution.turns]
+    got = speaker_map(truth, after)
+    back = {
+        t.speaker
+        for t in resolution.turns
+        if t.start < end and start < t.end and t.end - t.start > 0.5
+    }
+    assert back == {int(got["marek"])} and got["marek"] != got["glenda"], (back, got)
+    assert any("moved to it by evidence" in n for n in resolution.notes()[int(got["marek"])])
+
+
 HANDED_PEOPLE = (
     demo.Person("helen", "Helen Brooks", "Moderator", "ECCP", "en-gb-x-rp+f3", 65, 150),
     demo.Person("pieter", "Pieter Claes", "Programme Manager", "Flanders Make", "en-029+m2", 35, 140),

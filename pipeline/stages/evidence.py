@@ -12,6 +12,9 @@
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
+- A turn the next voice opens by thanking a person by name ("Thank you, Nadia.") is that
+  person's, when they introduced themself in another voice cluster and the turn's own voice is
+  nearer theirs than the rest of its cluster: it moves to them.
 Without evidence the voices alone decide. The floor is read from the words sentence by sentence:
 an introduction gives it to the speaker; the sentence after a hand-off belongs to its target;
 a new turn that thanks the floor holder, or hands the floor to someone else, belongs to whoever
@@ -21,6 +24,7 @@ handed the floor over before (the host); a new voice after a turn ends does too.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -53,6 +57,7 @@ class Resolution:
     joins: list[tuple[int, int]] = field(default_factory=list)  # (speaker, speaker joined into it)
     origin: dict[int, int] = field(default_factory=dict)  # speaker → the voice cluster it came from
     handed: set[int] = field(default_factory=set)  # split ones the words only handed the floor to
+    moved: list[tuple[int, float]] = field(default_factory=list)  # (speaker, start) of turns moved
 
     def notes(self) -> dict[int, list[str]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -85,6 +90,12 @@ class Resolution:
             out.setdefault(home, []).append(
                 "joined by evidence with another voice: handed the floor by name and "
                 "introduced under that name"
+            )
+        for speaker, start in self.moved:
+            when = time.strftime("%H:%M:%S", time.gmtime(start))
+            out.setdefault(speaker, []).append(
+                f"a turn at {when} moved to it by evidence: the next voice thanked them by name, "
+                "and its voice is nearer theirs than the voice it had been put with"
             )
         return out
 
@@ -327,6 +338,52 @@ def join(said: Sequence[Said], resolution: Resolution, max_distance: float) -> R
     return resolution
 
 
+def reclaim(said: Sequence[Said], resolution: Resolution, max_distance: float) -> Resolution:
+    """Move to a person's voice cluster the turn just before another voice opens by thanking
+    them by name, when they introduced themself in that one cluster only, nobody else
+    introduces themself in that turn, and its voice is within ``max_distance`` (cosine) of
+    theirs and nearer it than the rest of its own cluster (a short turn CAM++ put with a
+    similar voice)."""
+    homes: dict[int, set[int]] = {}
+    for s in said:
+        if s.intro is not None:
+            homes.setdefault(s.intro, set()).add(s.speaker)
+    turns = list(resolution.turns)
+    for j in range(1, len(said)):
+        person, before = said[j].thanks, said[j - 1]
+        found = homes.get(person, set())
+        if len(found) != 1 or said[j].speaker == before.speaker or before.speaker in found:
+            continue
+        (home,) = found
+        middle = (before.start + before.end) / 2
+        for k, t in enumerate(turns):
+            if t.speaker != before.speaker or not t.start <= middle <= t.end:
+                continue
+            inside = [x for x in said if x.speaker == t.speaker and t.start <= x.start < t.end]
+            if any(x.intro not in (None, person) for x in inside):
+                continue
+            if _nearer(turns, resolution.voices, k, home, max_distance):
+                turns[k] = replace(t, speaker=home)
+                resolution.moved.append((home, t.start))
+    resolution.turns = turns
+    return resolution
+
+
+def _nearer(turns: list[Turn], voices: np.ndarray, k: int, home: int, max_distance: float) -> bool:
+    """Whether turn ``k``'s voice is within ``max_distance`` of speaker ``home``'s and nearer it
+    than its own speaker's other turns."""
+    voice = voices[k]
+    if not voice.any():
+        return False
+    others = [i for i in range(len(turns)) if i != k]
+    centroids = speaker_voices([turns[i] for i in others], voices[others])
+    unit = voice / np.linalg.norm(voice)
+    to_home = 1 - float(unit @ centroids[home]) if home in centroids else 2.0
+    own = centroids.get(turns[k].speaker)
+    to_own = 1 - float(unit @ own) if own is not None else 2.0
+    return to_home <= max_distance and to_home < to_own
+
+
 def renumber(resolution: Resolution) -> Resolution:
     """Speakers numbered 0, 1, … by first appearance again (notes and origins follow)."""
     order: dict[int, int] = {}
@@ -339,4 +396,5 @@ def renumber(resolution: Resolution) -> Resolution:
         [(order[home], joined) for home, joined in resolution.joins if home in order],
         {order[k]: v for k, v in resolution.origin.items() if k in order},
         {order[k] for k in resolution.handed if k in order},
+        [(order[k], start) for k, start in resolution.moved if k in order],
     )

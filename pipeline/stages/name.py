@@ -41,7 +41,7 @@ from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
-from .evidence import Resolution, Said, join, renumber, split
+from .evidence import Resolution, Said, join, reclaim, renumber, split
 from .transcribe import ends_sentence
 
 
@@ -852,7 +852,10 @@ def resolve(
     resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
     if resolution.turns != diarization.turns:
         sentences, pieces = said(resolution.turns)
-    resolution = renumber(join(sentences, resolution, p.join_distance))
+    joined = join(sentences, resolution, p.join_distance)
+    if joined.joins:
+        sentences, pieces = said(joined.turns)
+    resolution = renumber(reclaim(sentences, joined, p.join_distance))
     if resolution.turns != diarization.turns:
         pieces = attribute(recognised.segments, resolution.turns, p.flicker_words)
     return resolution, pieces
