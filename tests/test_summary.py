@@ -1227,7 +1227,8 @@ def test_questions_from_the_audience_are_not_the_anonymous_host_s():
 def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
     """Webinars take questions in the chat, and the moderator reads them out: "Someone in the
     chat asks, how …?", or "We have a question from the audience." and the question after it.
-    Those are the audience's questions, though a listed person says them; the moderator's own
+    Those are the audience's questions, though a listed person says them — under the name they
+    are read out under, when one is said ("Maria from Lombardy asks …"); the moderator's own
     questions to the panel, and "We have time for one question from the audience." followed by
     the moderator's "Who would like to start?", are not."""
     said = [
@@ -1242,21 +1243,48 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Glenda Napier", "About two million euros, shared by forty companies."),
         ("Helen Brooks", "We have time for one question from the audience."),
         ("Helen Brooks", "Who would like to start?"),
+        ("Helen Brooks", "Very clear. Maria from Lombardy asks in the Q&A, are the courses free?"),
+        ("Glenda Napier", "Most of them are free for small firms."),
     ]
     items = spoken(said)
     assert items[4].function == "question"  # not housekeeping, though it names the chat
     summary = summarize(
         items, {"other": "Other topics"}, {"Helen Brooks", "Glenda Napier"}, title="t"
     )
-    assert [(q.speaker, q.start, q.read_out) for q in summary.questions] == [
-        ("Helen Brooks", 40.0, True),
-        ("Helen Brooks", 70.0, True),
+    assert [(q.speaker, q.start, q.read_out, q.asker) for q in summary.questions] == [
+        ("Helen Brooks", 40.0, True, ""),
+        ("Helen Brooks", 70.0, True, ""),
+        ("Helen Brooks", 110.0, True, "Maria"),
     ]
     context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
     markdown, page = render_summary(context, environment())
-    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 2
+    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 3
+    assert "— Maria, read out by Helen Brooks" in markdown
+    assert "— Maria, read out by Helen Brooks" in page
     german, _ = render_summary(context, environment(language="de"))
-    assert german.count("vorgelesen von Helen Brooks") == 2
+    assert german.count("vorgelesen von Helen Brooks") == 3
+    assert "Maria, vorgelesen von Helen Brooks" in german
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "asker"),
+    [
+        ("en", "We have a question from Jan: how big is the fund?", "Jan"),
+        ("en", "Someone in the chat asks, how do you keep young people?", None),
+        ("de", "Maria aus Bayern fragt, ob die Kurse kostenlos sind?", "Maria"),
+        ("fr", "Maria d'Angers demande si les cours sont gratuits ?", "Maria"),
+        ("it", "Maria da Milano chiede se i corsi sono gratuiti?", "Maria"),
+        ("es", "María de Sevilla pregunta si los cursos son gratuitos.", "María"),
+        ("pl", "Maria z Krakowa pyta, czy kursy są bezpłatne?", "Maria"),
+    ],
+)
+def test_the_name_a_question_is_read_out_under(language, text, asker):
+    """Who a question read out is from, in each language (written by translation, no speech);
+    "Someone in the chat" is nobody's name."""
+    from pipeline.core.language import naming
+
+    found = next((m.group(1) for x in naming(language).asker if (m := x.search(text))), None)
+    assert found == asker
 
 
 def test_the_docx_lists_the_audience_s_questions(tmp_path):
@@ -1265,15 +1293,18 @@ def test_the_docx_lists_the_audience_s_questions(tmp_path):
     context = _hostile_context()
     asked = Point("How do you keep young people in the region?", "Speaker 5", 40.0, "other")
     read = replace(asked, text="What does a testing facility cost?", speaker="Helen", start=70.0)
+    named = replace(read, text="Are the courses free?", start=80.0, asker="Maria")
     context["summary"] = replace(
-        context["summary"], questions=[asked, replace(read, read_out=True)]
+        context["summary"],
+        questions=[asked, replace(read, read_out=True), replace(named, read_out=True)],
     )
     write_docx(tmp_path / "s.docx", context, tmp_path)
     texts = [p.text for p in Document(str(tmp_path / "s.docx")).paragraphs]
     at = texts.index("Questions from the audience")
-    assert texts[at + 1 : at + 3] == [
+    assert texts[at + 1 : at + 4] == [
         "How do you keep young people in the region? — Speaker 5, 00:00:40",
         "What does a testing facility cost? — read out by Helen, 00:01:10",
+        "Are the courses free? — Maria, read out by Helen, 00:01:20",
     ]
 
 

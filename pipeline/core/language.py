@@ -37,6 +37,8 @@ class Naming:
     role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
+    # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
+    asker: tuple[re.Pattern[str], ...] = ()
 
     def org_openings(self, text: str) -> list[str]:
         """Where an organisation may open ``text``: at once, or after one's role ("project
@@ -164,6 +166,13 @@ def naming(language: str) -> Naming:
         inflections=tuple(
             (ending, nominative)
             for ending, _, nominative in (x.partition(":") for x in data.get("inflections", []))
+        ),
+        asker=(
+            re.compile(
+                rf"{name}(?:,?\s+{_any(optional('asker_from'))}\b\s*[^,.?!:]{{1,40}}?,?)?"
+                rf"\s+{_any(optional('asker_verbs'))}\b"
+            ),
+            re.compile(rf"\b{_any(optional('asker_before'))}\s+{name}"),
         ),
     )
 

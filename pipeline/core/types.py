@@ -540,6 +540,7 @@ class Point:
     original: str = ""  # the words as said, when ``text`` is their translation
     unclear: bool = False  # Whisper heard its words poorly: to check against the recording
     read_out: bool = False  # a question from the chat or the audience that ``speaker`` read out
+    asker: str = ""  # … and the name it was read out under ("Maria from Lombardy asks …")
 
 
 @dataclass

@@ -88,7 +88,7 @@ def write_docx(
     if summary.questions:
         doc.add_heading(_("Questions from the audience"), 1)
     for p in summary.questions:
-        who = _("read out by %(name)s") % {"name": p.speaker} if p.read_out else p.speaker
+        who = _read_out(p, _) if p.read_out else p.speaker
         said = f"{p.text}{_unclear(p, _)} — {who or unknown}, {clock(p.start)[:8]}"
         doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
     if summary.slides:
@@ -134,6 +134,16 @@ def _notes(speaker: Any, gettext: Any) -> str:
     """A speaker's notes, the reason they are uncertain first."""
     uncertain = [f"{gettext('Uncertain')}: {speaker.uncertain}"] if speaker.uncertain else []
     return "; ".join(uncertain + speaker.notes)
+
+
+def _read_out(point: Any, gettext: Any) -> str:
+    """ "read out by NAME", with the name it was read out under when one was said."""
+    if point.asker:
+        return gettext("%(asker)s, read out by %(name)s") % {
+            "asker": point.asker,
+            "name": point.speaker,
+        }
+    return gettext("read out by %(name)s") % {"name": point.speaker}
 
 
 def _unclear(point: Any, gettext: Any) -> str:

@@ -181,7 +181,8 @@ def _asked(
     items: Sequence[SentenceTopic], listed: set[str], language: str = "en"
 ) -> list[tuple[int, str | None, bool]]:
     """The questions from the audience, each with the name its asker gave when the voice is a
-    listed one's, and whether that voice read it out: asked by someone not on the event page
+    listed one's — or, read out, the name it was read out under — and whether that voice read
+    it out: asked by someone not on the event page
     and not hosting (a voice that hands the floor over twice or more is the moderator, named or
     not), addressed to the panel or to one of them by name ("Glenda, how do you …?" reads as a
     hand-off); the ones anyone reads out from the chat or the audience (``relayed``: in the
@@ -205,14 +206,24 @@ def _asked(
         if not (it.function == "question" or asks):
             continue
         read_out = any(relayed(x.sentence.text, language) for x in [it, *before(i, 1)])
-        if it.sentence.speaker not in panel or read_out:
-            out.append((i, None, read_out))
+        if read_out:
+            out.append((i, _read_out_for([it, *before(i, 1)], language), True))
+        elif it.sentence.speaker not in panel:
+            out.append((i, None, False))
         elif asker := next(
             filter(None, (_stranger(x.sentence.text, listed, language) for x in before(i, 3))),
             None,
         ):
             out.append((i, asker, False))
     return out
+
+
+def _read_out_for(items: Sequence[SentenceTopic], language: str) -> str | None:
+    """The name a question is read out under ("Maria from Lombardy asks …", "We have a
+    question from Jan:"), in the question or the sentence before it; None when not said."""
+    patterns = naming(language).asker
+    found = (x.search(it.sentence.text) for it in items for x in patterns)
+    return next((m.group(1) for m in found if m), None)
 
 
 def summarize(
@@ -273,7 +284,9 @@ def summarize(
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
     questions = [
-        replace(point(i), speaker=asker or items[i].sentence.speaker, read_out=read_out)
+        replace(point(i), speaker=asker or items[i].sentence.speaker)
+        if not read_out
+        else replace(point(i), read_out=True, asker=asker or "")
         for i, asker, read_out in _asked(items, listed, language)
         if not again[i]
     ]
