@@ -561,6 +561,7 @@ def test_a_question_put_as_a_statement_is_a_question(language, text, expected):
         ("Before we start, a few practical points.", "housekeeping"),
         ("Before we started the cluster, companies worked alone.", "content"),
         ("We made three practical points to the Commission.", "content"),
+        ("If I may add something to what Chloé said.", "housekeeping"),
     ],
 )
 def test_a_speaker_checking_the_call_asks_no_question(text, expected):

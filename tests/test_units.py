@@ -264,6 +264,8 @@ def test_a_point_loses_the_greeting_it_opened_with_but_not_its_words(said, point
 @pytest.mark.parametrize(
     ("language", "said", "point"),
     [
+        ("en", "If I may add something to what Chloé said, Galileo is ours.", "Galileo is ours"),
+        ("en", "If I may say so, the results are excellent.", "The results are"),
         ("de", "Also, wir haben 40 Prozent weniger Emissionen.", "Wir haben 40 Prozent"),
         (
             "de",
