@@ -1257,6 +1257,11 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", 70.0, True, ""),
         ("Helen Brooks", 110.0, True, "Maria"),
     ]
+    assert [q.text for q in summary.questions] == [  # without the words announcing them
+        "How do you keep young people in the region?",
+        "What does a testing facility cost?",
+        "Are the courses free?",
+    ]
     context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
     markdown, page = render_summary(context, environment())
     assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 3

@@ -91,6 +91,20 @@ def relayed(text: str, language: str = "en") -> bool:
     return any(x.search(said) for x in p.relayed) and not any(x.search(said) for x in p.not_relayed)
 
 
+def relayed_question(text: str, language: str = "en") -> str:
+    """The question a sentence passes on, without the words announcing it ("Maria from
+    Lombardy asks in the Q&A, are the courses free?" → "are the courses free?"); the sentence
+    as it is when no question of three words or more follows them."""
+    p = phrases(language)
+    said = p.opener.sub("", text.strip())
+    for pattern in p.relayed:
+        if found := pattern.search(said):
+            rest = said[found.end() :].lstrip(" ,:;–-")
+            if rest.endswith("?") and len(rest.split()) >= 3:
+                return rest
+    return text
+
+
 def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     """What the sentence does (one of ``FUNCTIONS``): a hand-off, an introduction, housekeeping,
     a question, thanks or a greeting, in this order — else content. ``names``: the event's

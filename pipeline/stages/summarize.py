@@ -48,7 +48,7 @@ from ..outputs.locale import (
 )
 from ..outputs.render import environment, render_summary
 from .figures import figures
-from .functions import GREETED, clean, relayed
+from .functions import GREETED, clean, relayed, relayed_question
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
@@ -286,7 +286,12 @@ def summarize(
     questions = [
         replace(point(i), speaker=asker or items[i].sentence.speaker)
         if not read_out
-        else replace(point(i), read_out=True, asker=asker or "")
+        else replace(
+            point(i),
+            text=clean(relayed_question(items[i].sentence.text, language), language),
+            read_out=True,
+            asker=asker or "",
+        )
         for i, asker, read_out in _asked(items, listed, language)
         if not again[i]
     ]
