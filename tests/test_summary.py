@@ -34,7 +34,7 @@ from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import bar, environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
-from pipeline.stages.functions import function
+from pipeline.stages.functions import clean, function
 from pipeline.stages.restated import title_cased
 from pipeline.stages.summarize import (
     SummarizeParams,
@@ -902,7 +902,8 @@ def test_key_figures_of_a_talk_summarised_in_its_own_language(language, said, ex
 
 
 def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
-    """A sentence cut at a pause or at a translated segment's edge ("… but I'm often a") is
+    """A sentence cut at a pause or at a translated segment's edge ("… but I'm often a"), or
+    the rest of one whose start another voice said ("the same explosives at the same time.") is
     not quoted as a point while the topic or speaker has whole sentences; with nothing else it
     still is, rather than nothing."""
     said = [
@@ -910,6 +911,7 @@ def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
         ("A", "The wind farms and solar parks of our members grow every year, and"),
         ("A", "Solar parks and wind farms need engineers with new skills!"),
         ("B", "Our cluster trains welders for the offshore wind farms of"),
+        ("A", "the wind farms and solar parks of our members need engineers and welders."),
     ]
     items = [
         SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
@@ -1291,6 +1293,29 @@ def test_the_name_a_question_is_read_out_under(language, text, asker):
 
     found = next((m.group(1) for x in naming(language).asker if (m := x.search(text))), None)
     assert found == asker
+
+
+@pytest.mark.parametrize(
+    ("said", "does", "question"),
+    [
+        ("Someone asks, how can small companies pay for the passport?", "question", "How can small companies pay for the passport?"),
+        ("Maria asks: how can a small company join?", "question", "How can a small company join?"),
+        ("Maria asks...", "housekeeping", None),
+        ("We have two questions in the chat.", "housekeeping", None),
+        ("Glenda, someone in the chat asks how you train people?", "question", "Glenda, someone in the chat asks how you train people?"),
+        ("The market asks for more.", "content", None),
+    ],
+)  # fmt: skip
+def test_a_question_announced_by_who_asks_it(said, does, question):
+    """A probe talk's moderator: "We have two questions in the chat. Maria asks... How can …?"
+    — the question was nobody's (the plural, and "Maria asks" alone, read as nothing), and
+    "Someone asks, how …?" was a hand-off. The question is shown without the words announcing
+    it when they end at a comma or a colon."""
+    from pipeline.stages.functions import relayed_question
+
+    assert function(said) == does
+    if question:
+        assert clean(relayed_question(said)) == question
 
 
 def test_the_docx_lists_the_audience_s_questions(tmp_path):

@@ -94,13 +94,16 @@ def relayed(text: str, language: str = "en") -> bool:
 def relayed_question(text: str, language: str = "en") -> str:
     """The question a sentence passes on, without the words announcing it ("Maria from
     Lombardy asks in the Q&A, are the courses free?" → "are the courses free?"); the sentence
-    as it is when no question of three words or more follows them."""
+    as it is unless a question of three words or more follows them after a comma or a colon
+    ("… asks how you train people?" stays whole)."""
     p = phrases(language)
     said = p.opener.sub("", text.strip())
     for pattern in p.relayed:
         if found := pattern.search(said):
-            rest = said[found.end() :].lstrip(" ,:;–-")
-            if rest.endswith("?") and len(rest.split()) >= 3:
+            after = said[found.end() :]
+            rest = after.lstrip(" ,:;–-")
+            quoted = any(c in ",:;–-" for c in after[: len(after) - len(rest)])
+            if quoted and rest.endswith("?") and len(rest.split()) >= 3:
                 return rest
     return text
 
@@ -111,6 +114,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
+    if relayed(said, language) and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
+        return "question"
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
     if any(x.search(said) for x in say.introduces) or say.presents.match(GREETED.sub("", said)):

@@ -121,9 +121,10 @@ def _pick(
     """Up to ``k`` central, mutually different points among ``items``; a point Whisper heard
     poorly (``unclear``: likely misheard words) only when no clearly heard one is left."""
     usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
-    # said to its end, as the transcript's sentences end — not cut at a pause or at a
-    # translated segment's edge; a fragment ("… but I'm often a") only where nothing else is
-    whole = [i for i in usable if ends_sentence(items[i].sentence.text.rsplit(None, 1)[-1])]
+    # said from its start to its end, as the transcript's sentences are — not cut at a pause, a
+    # translated segment's edge or a change of voice; a fragment ("… but I'm often a", "the
+    # same explosives at the same time.") only where nothing else is
+    whole = [i for i in usable if _whole(items[i].sentence.text)]
     usable = whole or usable
     if not usable:
         return []
@@ -134,6 +135,13 @@ def _pick(
     first = mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, np.flatnonzero(~doubtful).tolist())
     rest = np.flatnonzero(doubtful).tolist()  # only where too few clearly heard ones were left
     return [usable[i] for i in mmr(sub, relevance, k, p.mmr_lambda, p.duplicate, rest, first)]
+
+
+def _whole(text: str) -> bool:
+    """Whether ``text`` reads as a whole sentence: it ends as one, and does not open in lower
+    case (the rest of a sentence whose start another voice said)."""
+    first = next((c for c in text if c.isalnum()), "")
+    return ends_sentence(text.rsplit(None, 1)[-1]) and not first.islower()
 
 
 def how_well_heard(sentences: Sequence[Sentence], segments: Sequence[Segment]) -> np.ndarray:
