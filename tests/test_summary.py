@@ -1318,6 +1318,29 @@ def test_a_question_announced_by_who_asks_it(said, does, question):
         assert clean(relayed_question(said)) == question
 
 
+@pytest.mark.parametrize(
+    ("language", "announced", "said", "question"),
+    [
+        ("de", "Wir haben zwei Fragen aus dem Chat.", "Maria fragt: Wie kann ein kleines Unternehmen mitmachen?", "Wie kann ein kleines Unternehmen mitmachen?"),
+        ("fr", "Nous avons deux questions du chat.", "Maria demande : comment une petite entreprise peut-elle participer ?", "Comment une petite entreprise peut-elle participer ?"),
+        ("it", "Abbiamo due domande dalla chat.", "Maria chiede: come può partecipare una piccola impresa?", "Come può partecipare una piccola impresa?"),
+        ("es", "Tenemos dos preguntas del chat.", "María pregunta: ¿cómo puede participar una pyme?", "¿cómo puede participar una pyme?"),
+        ("pl", "Mamy dwa pytania z czatu.", "Maria pyta: jak mała firma może dołączyć?", "Jak mała firma może dołączyć?"),
+    ],
+)  # fmt: skip
+def test_a_question_announced_by_who_asks_it_in_other_languages(
+    language, announced, said, question
+):
+    """The English probe talk's "We have two questions in the chat. Maria asks: …?" in the
+    other languages (by translation, written sentences): the announcement runs the call, the
+    question is read out and shown without the words announcing it."""
+    from pipeline.stages.functions import relayed, relayed_question
+
+    assert function(announced, language) == "housekeeping" and relayed(announced, language)
+    assert function(said, language) == "question"
+    assert clean(relayed_question(said, language), language) == question
+
+
 def test_the_docx_lists_the_audience_s_questions(tmp_path):
     """The Word handout has the questions from the audience too, as the Markdown and the page
     do (it had none): who asked, or who read a question out, and when."""
