@@ -1324,7 +1324,7 @@ def test_a_question_announced_by_who_asks_it(said, does, question):
         ("de", "Wir haben zwei Fragen aus dem Chat.", "Maria fragt: Wie kann ein kleines Unternehmen mitmachen?", "Wie kann ein kleines Unternehmen mitmachen?"),
         ("fr", "Nous avons deux questions du chat.", "Maria demande : comment une petite entreprise peut-elle participer ?", "Comment une petite entreprise peut-elle participer ?"),
         ("it", "Abbiamo due domande dalla chat.", "Maria chiede: come può partecipare una piccola impresa?", "Come può partecipare una piccola impresa?"),
-        ("es", "Tenemos dos preguntas del chat.", "María pregunta: ¿cómo puede participar una pyme?", "¿cómo puede participar una pyme?"),
+        ("es", "Tenemos dos preguntas del chat.", "María pregunta: ¿cómo puede participar una pyme?", "¿Cómo puede participar una pyme?"),
         ("pl", "Mamy dwa pytania z czatu.", "Maria pyta: jak mała firma może dołączyć?", "Jak mała firma może dołączyć?"),
     ],
 )  # fmt: skip

@@ -151,7 +151,8 @@ def clean(text: str, language: str = "en") -> str:
     say = phrases(language)
     text = _REPEAT.sub(r"\1", say.fillers.sub("", text)).strip()
     text = say.leading.sub("", text).strip()
-    return text[:1].upper() + text[1:] if text else text
+    lead = len(text) - len(text.lstrip("¿¡\"'“‘«„ "))  # "¿cómo …?" → "¿Cómo …?"
+    return text[:lead] + text[lead : lead + 1].upper() + text[lead + 1 :]
 
 
 @dataclass(frozen=True)
