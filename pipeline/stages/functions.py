@@ -114,7 +114,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
-    if relayed(said, language) and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
+    announced = relayed(said, language)  # a question from the chat read out, or words before one
+    if announced and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
         return "question"
     if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
         return "handoff"
@@ -129,8 +130,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "introduction"  # "Glenda Napier, Energy Cluster Denmark, good morning."
     if any(x.search(said) for x in p.introduction):
         return "introduction"
-    if relayed(said, language):  # a question from the chat read out, or the words before it
-        return "question" if said.endswith("?") else "housekeeping"
+    if announced:  # "We have a question from the chat.": the words before one
+        return "housekeeping"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
         return "housekeeping"
     if (

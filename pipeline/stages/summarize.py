@@ -190,13 +190,13 @@ def _asked(
 ) -> list[tuple[int, str | None, bool]]:
     """The questions from the audience, each with the name its asker gave when the voice is a
     listed one's — or, read out, the name it was read out under — and whether that voice read
-    it out: asked by someone not on the event page
-    and not hosting (a voice that hands the floor over twice or more is the moderator, named or
-    not), addressed to the panel or to one of them by name ("Glenda, how do you …?" reads as a
-    hand-off); the ones anyone reads out from the chat or the audience (``relayed``: in the
-    question itself, or in the same voice's sentence just before it); and the ones asked, in a
-    listed voice, by someone who has just introduced themself under a name that is nobody's on
-    the list (an audience member whose short voice CAM++ merged into a panelist's)."""
+    it out: asked by someone not on the event page and not hosting (a voice that hands the
+    floor over twice or more is the moderator, named or not), addressed to the panel or to one
+    of them by name ("Glenda, how do you …?" reads as a hand-off); the ones anyone reads out
+    from the chat or the audience (``relayed``: in the question itself, or in the same voice's
+    sentence just before it); and the ones asked, in a listed voice, by someone who has just
+    introduced themself under a name that is nobody's on the list (an audience member whose
+    short voice CAM++ merged into a panelist's)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
     panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
 
