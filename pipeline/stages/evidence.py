@@ -24,7 +24,6 @@ handed the floor over before (the host); a new voice after a turn ends does too.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +31,7 @@ import numpy as np
 
 from ..core.types import Turn
 from ..core.voiceprints import speaker_voices
+from ..outputs.formats import clock
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,9 @@ class Resolution:
                 "introduced under that name"
             )
         for speaker, start in self.moved:
-            when = time.strftime("%H:%M:%S", time.gmtime(start))
             out.setdefault(speaker, []).append(
-                f"a turn at {when} moved to it by evidence: the next voice thanked them by name, "
-                "and its voice is nearer theirs than the voice it had been put with"
+                f"a turn at {clock(start)[:8]} moved to it by evidence: the next voice thanked "
+                "them by name, and its voice is nearer theirs than the voice it had been put with"
             )
         return out
 
