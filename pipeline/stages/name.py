@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
@@ -41,6 +40,7 @@ from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
+from ..outputs.formats import clock
 from .evidence import Resolution, Said, join, reclaim, renumber, split
 from .transcribe import ends_sentence
 
@@ -475,10 +475,9 @@ def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) ->
     for info in table:
         if info.name is None and info.index in heard:
             info.heard_as, at = heard[info.index]
-            when = time.strftime("%H:%M:%S", time.gmtime(at))
             info.notes.append(
-                f"introduced themself as “{info.heard_as}” ({when}), a name not on the event "
-                f"page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
+                f"introduced themself as “{info.heard_as}” ({clock(at)[:8]}), a name not on the "
+                f"event page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
                 "review.yaml"
             )
 
@@ -497,8 +496,7 @@ def mark_leads(table: list[SpeakerInfo]) -> None:
             continue
         person = max(leads, key=lambda k: sum(e["score"] for e in leads[k]))
         heard = "; ".join(
-            f"{e['kind']} “{e['heard']}” ({time.strftime('%H:%M:%S', time.gmtime(e['time']))})"
-            for e in leads[person]
+            f"{e['kind']} “{e['heard']}” ({clock(e['time'])[:8]})" for e in leads[person]
         )
         info.notes.append(
             f"the words point to {person} ({heard}), too little to name them — if it is "
