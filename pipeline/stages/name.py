@@ -849,12 +849,12 @@ def resolve(
     sentences, pieces = said(diarization.turns)
     resolution = split(sentences, diarization.turns, diarization.voices, p.turn_pause)
     if resolution.turns != diarization.turns:
-        sentences, pieces = said(resolution.turns)
+        sentences, _ = said(resolution.turns)
     joined = join(sentences, resolution, p.join_distance)
     if joined.joins:
-        sentences, pieces = said(joined.turns)
+        sentences, _ = said(joined.turns)
     resolution = renumber(reclaim(sentences, joined, p.join_distance))
-    if resolution.turns != diarization.turns:
+    if resolution.turns != diarization.turns:  # the pieces of the final, renumbered turns
         pieces = attribute(recognised.segments, resolution.turns, p.flicker_words)
     return resolution, pieces
 
