@@ -246,8 +246,7 @@ def test_the_only_listed_person_left_is_named_by_one_hand_off():
     assert names[2][1] < names[1][1]  # less sure than two pieces of evidence
     [last] = [e for e in evidence if e.kind == "the only one left"]
     assert (last.speaker, last.person) == (2, "Callum Reid")
-    pieces = [(Segment(i, u.start, u.start + 3, u.text), u.speaker) for i, u in enumerate(utts)]
-    table = speaker_table(pieces, names, evidence, {})
+    table = _table(utts, names, evidence)
     assert [n for info in table for n in info.notes] == [
         "named as the only person on the event page left unnamed, on one piece of evidence "
         "(check it)"
@@ -279,8 +278,7 @@ def test_the_people_left_and_the_voices_left_pair_up_by_elimination():
     }
     paired = [(e.speaker, e.person) for e in evidence if e.kind == "paired by elimination"]
     assert sorted(paired) == [(0, "Marta Kowalczyk"), (2, "Elena Popescu")]
-    pieces = [(Segment(i, u.start, u.start + 3, u.text), u.speaker) for i, u in enumerate(utts)]
-    table = speaker_table(pieces, names, evidence, {})
+    table = _table(utts, names, evidence)
     assert [bool(info.notes) for info in table] == [True, False, True]
     assert "(check it)" in table[2].notes[0]
     names, _ = name_speakers(utts, [*panel, *_listed("Anna Berg")], 3)
@@ -477,6 +475,12 @@ def test_a_name_mentioned_beside_here_introduces_nobody(said):
 
 def _listed(*names: str) -> list[Speaker]:
     return [Speaker(name=name) for name in names]
+
+
+def _table(utts: list[Utterance], names: dict, evidence: list) -> list:
+    """The speaker table of written utterances, each a 2-s segment of its speaker."""
+    pieces = [(Segment(i, u.start, u.start + 2, u.text), u.speaker) for i, u in enumerate(utts)]
+    return speaker_table(pieces, names, evidence, {})
 
 
 SPELT = _listed("Erik Lindqvist", "Stephen Hughes", "Filip Nowak", "Sofia Rossi", "Marc Dubois")
@@ -813,8 +817,7 @@ def test_evidence_too_weak_to_name_is_shown_to_the_reviewer():
 
     def table_of(said, count):
         names, evidence = name_speakers(said, PEOPLE, count)
-        pieces = [(Segment(i, u.start, u.start + 2, u.text), u.speaker) for i, u in enumerate(said)]
-        table = speaker_table(pieces, names, evidence, {})
+        table = _table(said, names, evidence)
         mark_leads(table)
         return table
 
@@ -845,8 +848,7 @@ def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     names, evidence = name_speakers(utts, PEOPLE, 5)
     assert set(names) == {0}
     # the speaker table keeps it for the reviewer: the name, and the line for review.yaml
-    pieces = [(Segment(i, u.start, u.start + 2, u.text), u.speaker) for i, u in enumerate(utts)]
-    table = speaker_table(pieces, names, evidence, {})
+    table = _table(utts, names, evidence)
     mark_heard(table, heard)
     assert [(s.label, s.heard_as) for s in table] == [
         ("Marek Przeor", ""),
