@@ -208,6 +208,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Next in line is Glenda Napier.",
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
+        "Glenda, your next.",  # as Whisper can write "you're"
         "And our final speaker for today is Glenda Napier.",
         "Glenda, I'll hand back to you.",
         "First up today is Glenda Napier.",
@@ -218,6 +219,23 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hello, and good morning.")]
     assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
+        ("hand-off", 1, "Glenda Napier")
+    ]
+
+
+def test_a_hand_off_the_hosts_own_voice_talks_on_after_names_nobody_later():
+    """The host hands Glenda the floor and her voice goes on for half a minute (Glenda's talk
+    heard in the host's voice) before another voice speaks: that voice is not Glenda for the
+    hand-off. A host's few seconds between ("Glenda, you're on mute.") do not stop it."""
+    utts = [
+        Utterance(0, 0.0, "Glenda, the floor is yours."),
+        Utterance(0, 3.0, "Thanks. In Denmark we build offshore wind farms with our members."),
+        Utterance(0, 30.0, "Our members also store the surplus as heat for the winter."),
+        Utterance(1, 35.0, "Good question, the regional government pays half of it."),
+    ]
+    assert [e.kind for e in gather(utts, PEOPLE)] == []
+    muted = [utts[0], Utterance(0, 4.0, "Glenda, you're on mute."), Utterance(1, 7.0, utts[3].text)]
+    assert [(e.kind, e.speaker, e.person) for e in gather(muted, PEOPLE)] == [
         ("hand-off", 1, "Glenda Napier")
     ]
 

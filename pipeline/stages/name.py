@@ -70,6 +70,9 @@ class NameParams:
     )
     flicker_words: int = 2  # a different speaker on at most this many words inside a sentence
     turn_pause: float = 0.5  # a pause this long inside one voice may be a change of speaker
+    # a hand-off names the next voice only if the hand-off's own voice talks on for less than
+    # this many seconds before it (else the person's words were heard in the host's voice)
+    handoff_reach: float = 20.0
     join_distance: float = 0.6  # voices further apart than this are not joined by evidence
     library: tuple[tuple[str, str], ...] = ()  # voice library: (name, digest of the voiceprint)
     recognise: float = 0.65  # similarity from which a library voice names a speaker (chosen on
@@ -375,7 +378,13 @@ def gather(
                 if person not in guest:
                     add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
-        for m in handed if nxt is not None else ():
+        talked_on = [
+            u.start for u in utterances[i + 1 :] if nxt is not None and u.start < nxt.start
+        ]
+        reached = (
+            nxt is not None and max(talked_on, default=utt.start) - utt.start <= p.handoff_reach
+        )
+        for m in handed if reached else ():
             hit = match(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
