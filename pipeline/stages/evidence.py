@@ -12,6 +12,9 @@
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
+- Inside a turn handed to a person, a later sentence thanking that person by name ("Thank you,
+  Lukas. Ana, you're next.") is not theirs: from it to the turn's end is the voice that handed
+  over (a short reply of the host's the voices ran on into the guest's turn).
 - A turn the next voice opens by thanking a person by name ("Thank you, Nadia.") is that
   person's, when they introduced themself in another voice cluster and the turn's own voice is
   nearer theirs than the rest of its cluster: it moves to them.
@@ -58,6 +61,7 @@ class Resolution:
     origin: dict[int, int] = field(default_factory=dict)  # speaker → the voice cluster it came from
     handed: set[int] = field(default_factory=set)  # split ones the words only handed the floor to
     moved: list[tuple[int, float]] = field(default_factory=list)  # (speaker, start) of turns moved
+    cut: list[float] = field(default_factory=list)  # starts of turns' ends given to the host
 
     def notes(self) -> dict[int, list[str]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -95,6 +99,13 @@ class Resolution:
             out.setdefault(speaker, []).append(
                 f"a turn at {clock(start)[:8]} moved to it by evidence: the next voice thanked "
                 "them by name, and its voice is nearer theirs than the voice it had been put with"
+            )
+        for start in self.cut:
+            turn = next(t for t in self.turns if t.start == start)
+            out.setdefault(turn.speaker, []).append(
+                f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
+                "evidence from another voice: they thank by name the person handed the floor "
+                "before them"
             )
         return out
 
@@ -154,18 +165,62 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
             yield i + 1, said[i].handoff
 
 
+def run_on(said: Sequence[Said], turns: list[Turn], voices: np.ndarray) -> Resolution:
+    """Give the voice that handed a person the floor the end of that person's turn from the
+    first later sentence of it that thanks them by name — the same voice from the hand-off on,
+    nobody else introduced and nobody handed the floor in between, nobody introduced after it in
+    the turn. Each part keeps the turn's voice."""
+    out, out_voices, cut = list(turns), list(voices), []
+    for i, target in _handed_over(said):
+        voice, host = said[i].speaker, said[i - 1].speaker
+        for j in range(i + 1, len(said)):
+            s = said[j]
+            if (
+                s.speaker != voice
+                or said[j - 1].handoff is not None
+                or s.intro not in (None, target)
+            ):
+                break
+            if s.thanks != target:
+                continue
+            middle = (s.start + s.end) / 2
+            k = next(
+                (k for k, t in enumerate(out) if t.speaker == voice and t.start < middle < t.end),
+                None,
+            )
+            if k is None:
+                break
+            turn = out[k]
+            rest = [x for x in said[j:] if x.speaker == voice and x.start < turn.end]
+            if all(x.intro is None for x in rest):
+                at = max(turn.start, round((said[j - 1].end + s.start) / 2, 3))
+                parts = [replace(turn, end=at)] if at > turn.start else []
+                out[k : k + 1] = [*parts, Turn(at, turn.end, host)]
+                out_voices[k : k + 1] = [out_voices[k]] * (len(parts) + 1)
+                cut.append(at)
+            break
+    stacked = np.array(out_voices, np.float32).reshape(len(out), voices.shape[1])
+    return Resolution(out, stacked, cut=cut)
+
+
 def split(
-    said: Sequence[Said], turns: list[Turn], voices: np.ndarray, turn_pause: float = 0.5
+    said: Sequence[Said],
+    turns: list[Turn],
+    voices: np.ndarray,
+    turn_pause: float = 0.5,
+    cut: Sequence[float] = (),
 ) -> Resolution:
     """Split every voice cluster in which two or more people introduced themselves, or were
     handed the floor just before a turn of it without introducing themselves anywhere (see
-    ``handed``), or one of each."""
+    ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
             introduced[s.speaker].append(s.intro)
     only_handed = handed(said, turn_pause)
-    resolution = Resolution(list(turns), voices, origin={t.speaker: t.speaker for t in turns})
+    resolution = Resolution(
+        list(turns), voices, origin={t.speaker: t.speaker for t in turns}, cut=list(cut)
+    )
     holders = floor(said, turn_pause)
     for cluster in dict.fromkeys([*introduced, *only_handed]):
         intros = introduced.get(cluster, [])
@@ -342,7 +397,7 @@ def reclaim(said: Sequence[Said], resolution: Resolution, max_distance: float) -
     them by name, when they introduced themself in that one cluster only, nobody else
     introduces themself in that turn, and its voice is within ``max_distance`` (cosine) of
     theirs and nearer it than the rest of its own cluster (a short turn CAM++ put with a
-    similar voice)."""
+    similar voice; a cluster of that one turn is a voice of its own and stays)."""
     homes: dict[int, set[int]] = {}
     for s in said:
         if s.intro is not None:
@@ -370,16 +425,18 @@ def reclaim(said: Sequence[Said], resolution: Resolution, max_distance: float) -
 
 def _nearer(turns: list[Turn], voices: np.ndarray, k: int, home: int, max_distance: float) -> bool:
     """Whether turn ``k``'s voice is within ``max_distance`` of speaker ``home``'s and nearer it
-    than its own speaker's other turns."""
+    than its own speaker's other turns (a turn that is its speaker's only one is a voice of its
+    own, not one put with another)."""
     voice = voices[k]
-    if not voice.any():
+    if not voice.any() or not any(
+        t.speaker == turns[k].speaker for t in turns[:k] + turns[k + 1 :]
+    ):
         return False
     others = [i for i in range(len(turns)) if i != k]
     centroids = speaker_voices([turns[i] for i in others], voices[others])
     unit = voice / np.linalg.norm(voice)
     to_home = 1 - float(unit @ centroids[home]) if home in centroids else 2.0
-    own = centroids.get(turns[k].speaker)
-    to_own = 1 - float(unit @ own) if own is not None else 2.0
+    to_own = 1 - float(unit @ centroids[turns[k].speaker])
     return to_home <= max_distance and to_home < to_own
 
 
@@ -396,4 +453,5 @@ def renumber(resolution: Resolution) -> Resolution:
         {order[k]: v for k, v in resolution.origin.items() if k in order},
         {order[k] for k in resolution.handed if k in order},
         [(order[k], start) for k, start in resolution.moved if k in order],
+        resolution.cut,
     )
