@@ -4,9 +4,10 @@ recordings of ../shared/data read through them.
 
     .venv/bin/python bench/functions.py [--train]
 
-``tests/data/sentence_functions.tsv`` has four parts: ``dev`` (used while writing the rules),
+``tests/data/sentence_functions.tsv`` has five parts: ``dev`` (used while writing the rules),
 ``demo`` (the demo scripts' sentences, also seen while writing them) — together the model's
-training examples — and ``test`` and ``calls`` (held out). ``--train`` first trains the model on
+training examples —, ``probes`` (what probe talks showed the rules missed, written with the
+rules for them; not the model's examples) and ``test`` and ``calls`` (held out). ``--train`` first trains the model on
 ``dev`` and ``demo`` and writes it to ``pipeline/data/functions-en.npz``. Results go to
 bench/results.md; the last line is ``macro_f1_test=…``.
 """
@@ -26,7 +27,7 @@ LABELLED = ROOT / "tests" / "data" / "sentence_functions.tsv"
 LABELLED_EU = ROOT / "tests" / "data" / "sentence_functions_eu.tsv"
 PHRASINGS = ROOT / "tests" / "data" / "naming_phrasings.tsv"
 PHRASINGS_EU = ROOT / "tests" / "data" / "naming_phrasings_eu.tsv"
-TRAINING = ("dev", "demo")  # the model's examples; the other parts are held out
+TRAINING = ("dev", "demo")  # the model's examples; the other parts are not
 
 
 def rows(path: Path = LABELLED) -> list[dict[str, str]]:
@@ -142,7 +143,9 @@ def table(split: str, data: list[dict[str, str]]) -> tuple[list[str], float]:
     alone = precision_recall_fscore_support(truth, rules, labels=said, zero_division=0)
     right = sum(t == x for t, x in zip(truth, found, strict=True))
     right_alone = sum(t == x for t, x in zip(truth, rules, strict=True))
-    seen = " (the model's training examples)" if split in TRAINING else " (held out)"
+    seen = {"probes": " (written with the rules for them; not the model's examples)"}.get(
+        split, " (the model's training examples)" if split in TRAINING else " (held out)"
+    )
     lines = [
         f"**{split}** ({len(data)} sentences{seen})",
         "",
@@ -205,13 +208,15 @@ def main() -> None:
         "(written for the project: varied ways people introduce themselves, hand over, thank, "
         "organise and make points in webinars). The rules were written against `dev` and `demo`; "
         "`test` was written before the rules and only scored; `calls` (how a call is run, and "
-        "content that looks like it) was written after the rules for those and only scored. All "
+        "content that looks like it) was written after the rules for those and only scored; `probes` "
+        "(what probe talks showed the rules missed) was written with the rules for it, and is "
+        "no training example of the model. All "
         "were written by one person, so real webinars will read lower. The tables are the rules "
         "with the model; each ends with the rules alone.",
         "",
     ]
     macros = {}
-    for split in ("dev", "demo", "test", "calls"):
+    for split in ("dev", "demo", "probes", "test", "calls"):
         lines, macros[split] = table(split, [r for r in data if r["split"] == split])
         body += lines
     body += [
