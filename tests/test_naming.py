@@ -209,6 +209,8 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda Napier is up next with the green transition.",
         "Glenda, you're next.",
         "Glenda, your next.",  # as Whisper can write "you're"
+        "Glenda, will you like to start?",  # as Whisper heard "would"
+        "Thanks, Marek, Glenda, can you hear us?",
         "And our final speaker for today is Glenda Napier.",
         "Glenda, I'll hand back to you.",
         "First up today is Glenda Napier.",
@@ -426,6 +428,24 @@ def test_a_host_presenting_the_panel_is_named_after_nobody_on_it(turn):
     assert not any(e.person in {"Glenda Napier", "Carolina Garcés"} for e in evidence)
 
 
+def test_a_colleague_of_the_same_organisation_gets_no_evidence_from_an_introduction():
+    """ "I'm Sara from the ECCP, and I'm joined by my colleague Jonas": the organisation is
+    evidence for Sara, who introduced herself, not for Jonas, who works there too (it had
+    kept Jonas from being named as the only one left). Said with no name, it is for both."""
+    people = [
+        Speaker(name="Sara Lindqvist", org="European Cluster Collaboration Platform"),
+        Speaker(name="Jonas Berg", org="European Cluster Collaboration Platform"),
+    ]
+    said = "I'm Sara Lindqvist from the European Cluster Collaboration Platform, and I'm joined by my colleague Jonas Berg."
+    utts = [Utterance(0, 0.0, said), Utterance(1, 8.0, "Hello, and good morning.")]
+    assert [(e.kind, e.person) for e in gather(utts, people)] == [
+        ("self-introduction", "Sara Lindqvist"),
+        ("organisation", "Sara Lindqvist"),
+    ]
+    unnamed = [Utterance(0, 0.0, "I am the CEO of the European Cluster Collaboration Platform.")]
+    assert [e.person for e in gather(unnamed, people)] == ["Sara Lindqvist", "Jonas Berg"]
+
+
 @pytest.mark.parametrize(
     "announced",
     ["Glenda Napier, Energy Cluster Denmark.", "Glenda Napier, CEO of Energy Cluster Denmark."],
@@ -465,6 +485,7 @@ def test_people_presenting_themselves_in_turn_are_each_named():
         "Good morning. Glenda Napier speaking, from Energy Cluster Denmark.",
         "Glenda here, CEO of Energy Cluster Denmark.",
         "Let me introduce myself: Glenda Napier, CEO of Energy Cluster Denmark.",
+        "Hi, Glenda Napier, here, from Energy Cluster Denmark.",  # as Whisper puts commas
     ],
 )
 def test_a_name_then_here_or_speaking_introduces_the_speaker(said):
@@ -484,6 +505,7 @@ def test_a_name_then_here_or_speaking_introduces_the_speaker(said):
         "Glenda here has shown us the numbers.",
         "I agree with what Glenda Napier said here.",
         "We are all speaking about Glenda's project.",
+        "Welcome, Glenda, here with us from Denmark.",
     ],
 )
 def test_a_name_mentioned_beside_here_introduces_nobody(said):

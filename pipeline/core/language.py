@@ -130,12 +130,15 @@ def naming(language: str) -> Naming:
         if "introduction_org" in data
         else "(?!)(?P<org>)"
     )
+    after = _any(optional("introduction_after"))
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
         introduces=(
             re.compile(rf"\b{_any(intro)}\s+{name}"),
-            re.compile(rf"(?:^|[.!?,]\s+){name}\s+{_any(optional('introduction_after'))}"),
+            re.compile(  # "Glenda here, …"; after a comma only where it ends the clause
+                rf"(?:^|[.!?,]\s+){name}(?:\s+{after}|,\s+{after}(?=\s*(?:[,.!;]|$)))"
+            ),
         ),
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(

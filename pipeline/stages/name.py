@@ -355,6 +355,7 @@ def gather(
         # "Hi everyone, it's Glenda who will start today.": someone else speaks of her
         spoken_of = [m for m in claims if say.relative.match(utt.text, m.end())]
         own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
+        selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         named = None if own else say.with_org.match(utt.text)
@@ -373,9 +374,9 @@ def gather(
             m for pattern in say.handoff for m in pattern.finditer(utt.text)
         ]
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
-        if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation
-            for person, score in _org_mentions(utt.text, people):
-                if person not in guest:
+        if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
+            for person, score in _org_mentions(utt.text, people):  # nor a colleague's
+                if person not in guest and (not selves or person in selves):
                     add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         talked_on = [
