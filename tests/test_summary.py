@@ -417,7 +417,8 @@ def labelled() -> list[dict[str, str]]:
 def test_sentence_functions_on_the_labelled_set():
     """≥ 200 labelled webinar sentences (and the demo scripts'): macro-F1 ≥ 0.9, on the held-out
     part too; of the held-out ways of running a call ("Your microphone seems to be off."), the
-    rules alone read 10 of 20, the rules with the model 18 (15 asked: a margin for other CPUs)."""
+    rules alone read 11 of 20 (9 when first scored; a rule each from two probe talks reads one
+    more), the rules with the model 18 (15 asked: a margin for other CPUs)."""
     from sklearn.metrics import f1_score
 
     from pipeline.models.text import sentence_vectors
@@ -432,7 +433,7 @@ def test_sentence_functions_on_the_labelled_set():
         truth = [r["label"] for r in part]
         if split == "calls":
             assert sum(map(str.__eq__, truth, found)) >= 15, list(zip(texts, found, strict=True))
-            assert sum(map(str.__eq__, truth, map(function, texts))) <= 10  # the rules alone
+            assert sum(map(str.__eq__, truth, map(function, texts))) <= 11  # the rules alone
         else:
             assert f1_score(truth, found, average="macro") >= 0.9, split
 
@@ -1248,6 +1249,9 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", "Who would like to start?"),
         ("Helen Brooks", "Very clear. Maria from Lombardy asks in the Q&A, are the courses free?"),
         ("Glenda Napier", "Most of them are free for small firms."),
+        ("Helen Brooks", "Yes, there is one from Jean in Brussels."),
+        ("Helen Brooks", "He asks, how do you keep trained workers in the region?"),
+        ("Glenda Napier", "Companies offer them contracts before the course ends."),
     ]
     items = spoken(said)
     assert items[4].function == "question"  # not housekeeping, though it names the chat
@@ -1258,19 +1262,21 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", 40.0, True, ""),
         ("Helen Brooks", 70.0, True, ""),
         ("Helen Brooks", 110.0, True, "Maria"),
+        ("Helen Brooks", 140.0, True, "Jean"),
     ]
     assert [q.text for q in summary.questions] == [  # without the words announcing them
         "How do you keep young people in the region?",
         "What does a testing facility cost?",
         "Are the courses free?",
+        "How do you keep trained workers in the region?",
     ]
     context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
     markdown, page = render_summary(context, environment())
-    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 3
+    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 4
     assert "— Maria, read out by Helen Brooks" in markdown
     assert "— Maria, read out by Helen Brooks" in page
     german, _ = render_summary(context, environment(language="de"))
-    assert german.count("vorgelesen von Helen Brooks") == 3
+    assert german.count("vorgelesen von Helen Brooks") == 4
     assert "Maria, vorgelesen von Helen Brooks" in german
 
 
@@ -1279,6 +1285,7 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
     [
         ("en", "We have a question from Jan: how big is the fund?", "Jan"),
         ("en", "Someone in the chat asks, how do you keep young people?", None),
+        ("en", "Yes, there is one from Jean in Brussels.", "Jean"),
         ("de", "Maria aus Bayern fragt, ob die Kurse kostenlos sind?", "Maria"),
         ("fr", "Maria d'Angers demande si les cours sont gratuits ?", "Maria"),
         ("it", "Maria da Milano chiede se i corsi sono gratuiti?", "Maria"),
