@@ -117,6 +117,40 @@ def test_name_and_organisation_introduce_in_each_language(
         assert [(e.kind, e.speaker) for e in gather(utts, PEOPLE, language=language)] == kinds
 
 
+CLUSTERS_ES = [
+    Speaker(name="Lucía Romero", org="Plataforma Europea de Colaboración de Clústeres"),
+    Speaker(name="Jorge Medina", org="Clúster Marítimo de Canarias"),
+    Speaker(name="Carmen Ortega", org="Clúster de la Madera de Navarra"),
+]
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        # the guests' organisations all open with "Clúster": a word they share names none of them
+        ("Carmen Ortega, gerente del Clúster de la Madera de Navarra.", ("self-introduction", 0)),
+        ("Jorge Medina, del Clúster de la Madera de Navarra.", None),  # another's organisation
+        ("Jorge, ¿quieres empezar tú?", ("hand-off", 1)),
+        ("Carmen, te toca a ti.", ("hand-off", 1)),
+        ("Carmen, ¿te gustaría añadir algo?", ("hand-off", 1)),
+        # Whisper ran the list of guests into the hand-off; "¿" opens the question mid-sentence
+        (
+            "Hoy nos acompañan Jorge Medina y Carmen Ortega, Jorge, ¿quién es empezar tú?",
+            ("hand-off", 1),
+        ),
+        ("Como dijo Carmen, esto nos toca a todos.", None),
+    ],
+)
+def test_spanish_introductions_and_hand_offs_of_a_probe_talk(said, expected):
+    """What a Spanish probe talk said (2026-12-04), written: "gerente del Clúster de la Madera"
+    names its speaker though every guest's organisation opens with "Clúster" (that shared word
+    was read as another's organisation) and the role is one word before a longer organisation;
+    "¿quieres empezar?", "te toca a ti" hand over."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hola.")]
+    found = [(e.kind, e.speaker) for e in gather(utts, CLUSTERS_ES, language="es")]
+    assert found == ([expected] if expected else []), found
+
+
 def test_a_listed_name_opening_a_point_leaves_it_content():
     names = [p.name for p in PEOPLE]
     assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"

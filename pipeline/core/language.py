@@ -34,7 +34,7 @@ class Naming:
     with_org: re.Pattern[str]
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
     relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
-    role: re.Pattern[str]  # "project manager at …": one's role, then the organisation
+    roles: tuple[re.Pattern[str], ...]  # "project manager at …": a role of 1, 2, 3 or 4 words
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
     # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
@@ -42,9 +42,10 @@ class Naming:
 
     def org_openings(self, text: str) -> list[str]:
         """Where an organisation may open ``text``: at once, or after one's role ("project
-        manager at Mobile Heights")."""
-        role = self.role.match(text)
-        return [text, *([text[role.end() :]] if role else [])]
+        manager at Mobile Heights", "gerente del Clúster de la Madera" — the role may be one
+        word or up to four, "head of digital at …")."""
+        ends = [m.end() for x in self.roles if (m := x.match(text))]
+        return [text, *dict.fromkeys(text[end:] for end in ends)]
 
 
 def _any(phrases: list[str]) -> str:
@@ -147,6 +148,8 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
+            # "…, y Pablo Serrano, Jorge, ¿quieres empezar?": "¿" opens the question mid-sentence
+            re.compile(rf"[,;:]\s+{name},\s+¿{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
             *(  # "it's Carolina's turn": the name capitalised, not "everyone's"
                 re.compile(f"{_any([before])}{pronoun}({_WORDS})['’]s{_any([after])}")
@@ -162,9 +165,12 @@ def naming(language: str) -> Naming:
         with_org=with_org,
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
-        role=re.compile(  # up to four words, not "our …" (a host presenting her), then "at"
-            rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
-            rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
+        roles=tuple(  # up to four words, not "our …" (a host presenting her), then "at"
+            re.compile(
+                rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{{k}}}[\w'’-]+\s+"
+                rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
+            )
+            for k in range(4)
         ),
         inflections=tuple(
             (ending, nominative)

@@ -237,13 +237,16 @@ def _introduces_with_org(
 
 def _others_orgs(text: str, people: list[Speaker], me: int) -> bool:
     """Whether ``text`` names the organisation of a listed person other than ``me`` (any of its
-    forms, ``_org_forms``, of four letters or more, as whole words)."""
+    forms, ``_org_forms``, of four letters or more, as whole words — not one ``me``'s own
+    organisation shares: "Clúster" of "Clúster Marítimo de Canarias" is also the start of
+    "Clúster de la Madera de Navarra")."""
+    mine = {form.casefold() for form in _org_forms(people[me].org)}
     return any(
         re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE)
         for i, person in enumerate(people)
         if i != me
         for form in _org_forms(person.org)
-        if len(form) >= 4
+        if len(form) >= 4 and form.casefold() not in mine
     )
 
 
