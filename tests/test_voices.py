@@ -479,6 +479,30 @@ def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:
     return sorted({who for _, _, who in reference})
 
 
+def test_two_speakers_who_sound_alike_as_a_whole_are_one():
+    """One person found as two clusters of long turns (the host of a probe talk: 16 s and 16 s,
+    their voices 0.17 apart) is one speaker, the nearest pair first and into the one who said
+    more, adjacent turns joined; voices 0.3 apart (people of the tune pool were ≥ 0.356) stay
+    two."""
+    rng = np.random.default_rng(5)
+    basis = np.linalg.qr(rng.normal(size=(192, 3)))[0].T
+    host, near, other = basis[0], basis[1], basis[2]
+
+    def at(distance: float) -> np.ndarray:  # a voice this cosine distance from the host's
+        return (1 - distance) * host + np.sqrt(1 - (1 - distance) ** 2) * near
+
+    turns = [Turn(0.0, 16.0, 0), Turn(16.1, 30.0, 1), Turn(30.1, 38.0, 2), Turn(38.02, 50.0, 1)]
+    voices_ = np.stack([host, other, at(0.17), other]).astype(np.float32)
+    p = DiarizeParams()
+    assert diarization.twins(turns, voices_, p) == [
+        Turn(0.0, 16.0, 0), Turn(16.1, 30.0, 1), Turn(30.1, 38.0, 0), Turn(38.02, 50.0, 1)
+    ]  # fmt: skip
+    longer = [*turns[:2], Turn(30.1, 60.0, 2)]
+    assert diarization.twins(longer, voices_[:3], p)[-1].speaker == 2  # into who said more
+    voices_[2] = at(0.3)
+    assert diarization.twins(turns, voices_, p) == turns
+
+
 def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
     """A short speaker (3 s) in a voice close to a long one's is that speaker; one at a middle
     distance is kept but marked uncertain; a short one who sounds like nobody stays a person; a

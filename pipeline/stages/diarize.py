@@ -13,8 +13,9 @@
    windows aggregated per frame: the expected number of speakers (0, 1 or 2) with the highest
    scores;
 5. a second look at every turn with enough clean speech of its own;
-6. a speaker whose turns carry two voices split in two, and a speaker with little speech that
-   sounds like another merged into them (or marked uncertain).
+6. a speaker whose turns carry two voices split in two, two speakers whose voices as a whole
+   sound alike joined, and a speaker with little speech that sounds like another merged into
+   them (or marked uncertain).
 
 The networks (``models.diarization``) run in ONNX Runtime. Words are given speakers by the name
 stage.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
+from itertools import combinations, pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,6 +72,10 @@ class DiarizeParams:
     max_clustered: int = 2000  # embeddings clustered at most (the rest follow the centroids)
     threshold: float = 0.4  # cosine distance at which clusters stop merging (dev00, dev01, sample)
     hint_threshold: float = 0.28  # how far splitting may go towards the event page's count
+    # speakers whose voices (turn-weighted means) are this close are one person, however much
+    # each said (tune pool of ../shared/data/voices: different people ≥ 0.356 apart, no person
+    # found as two; 0.25 set below that with a margin)
+    twin_distance: float = 0.25
     min_cluster: int = 3  # smaller clusters are splinters when they sound like a large one …
     fold_distance: float = 0.4  # … within this cosine distance of its voice
     splinter_seconds: float = 8.0  # a speaker with less speech than this (and than …
@@ -708,6 +713,30 @@ def pooled_voices(
     return out
 
 
+def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]:
+    """Speakers whose voices are within ``p.twin_distance`` of each other joined, the nearest
+    two first, into the one who said more (the clustering links windows, whose voices scatter
+    more than a speaker's whole: one person can come out as two clusters that sound alike)."""
+    merged: dict[int, int] = {}
+    talk = {
+        k: sum(t.end - t.start for t in turns if t.speaker == k) for k in {t.speaker for t in turns}
+    }
+    while True:
+        now = [replace(t, speaker=_joined(merged, t.speaker)) for t in turns]
+        voice = speaker_voices(now, voices)
+        pairs = [
+            (1.0 - float(voice[a] @ voice[b]), a, b) for a, b in combinations(sorted(voice), 2)
+        ]
+        near = min(pairs, default=None)
+        if near is None or near[0] >= p.twin_distance:
+            return _merge_same_speaker(now, p.min_gap) if merged else turns
+        _, a, b = near
+        small, big = sorted(
+            (a, b), key=lambda k: sum(talk[j] for j in talk if _joined(merged, j) == k)
+        )
+        merged[small] = big
+
+
 def splinters(
     turns: list[Turn], voices: np.ndarray, p: DiarizeParams
 ) -> tuple[list[Turn], dict[int, str]]:
@@ -824,6 +853,11 @@ def diarize(
     turns, voices = refine(to_turns(active, step, p, duration), feats, centroids, p, threads)
     turns, voices = split_mixed(turns, voices, feats, p, threads)
     voices = pooled_voices(turns, voices, feats, p, threads)
+    joined = twins(turns, voices, p)
+    if joined != turns:  # one voice for each joined turn
+        parts = [replace(t, speaker=kept_speaker(joined, t)) for t in turns]
+        weights = voices * np.array([[t.end - t.start] for t in turns], np.float32)
+        turns, voices = joined, _voices_of(joined, parts, weights)
     kept, uncertain = splinters(turns, voices, p)
     if len(kept) != len(turns):  # splinters joined their speaker: the voices of the new turns
         parts = [replace(t, speaker=kept_speaker(kept, t)) for t in turns]
