@@ -482,8 +482,8 @@ def reference_keys(reference: list[tuple[float, float, str]]) -> list[str]:
 def test_two_speakers_who_sound_alike_as_a_whole_are_one():
     """One person found as two clusters of long turns (the host of a probe talk: 16 s and 16 s,
     their voices 0.17 apart) is one speaker, the nearest pair first and into the one who said
-    more, adjacent turns joined; voices 0.3 apart (people of the tune pool were ≥ 0.356) stay
-    two."""
+    more; voices 0.3 apart (people of the tune pool were ≥ 0.356) stay two, and so do the two
+    when the count is given or the least count is three."""
     rng = np.random.default_rng(5)
     basis = np.linalg.qr(rng.normal(size=(192, 3)))[0].T
     host, near, other = basis[0], basis[1], basis[2]
@@ -499,6 +499,8 @@ def test_two_speakers_who_sound_alike_as_a_whole_are_one():
     ]  # fmt: skip
     longer = [*turns[:2], Turn(30.1, 60.0, 2)]
     assert diarization.twins(longer, voices_[:3], p)[-1].speaker == 2  # into who said more
+    given = [replace(p, num_speakers=3), replace(p, min_speakers=3)]
+    assert [diarization.twins(turns, voices_, q) for q in given] == [turns, turns]  # the count
     voices_[2] = at(0.3)
     assert diarization.twins(turns, voices_, p) == turns
 

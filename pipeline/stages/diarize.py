@@ -716,7 +716,10 @@ def pooled_voices(
 def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]:
     """Speakers whose voices are within ``p.twin_distance`` of each other joined, the nearest
     two first, into the one who said more (the clustering links windows, whose voices scatter
-    more than a speaker's whole: one person can come out as two clusters that sound alike)."""
+    more than a speaker's whole: one person can come out as two clusters that sound alike) —
+    never when the count is given, nor below ``p.min_speakers``."""
+    if p.num_speakers is not None:
+        return turns
     merged: dict[int, int] = {}
     talk = {
         k: sum(t.end - t.start for t in turns if t.speaker == k) for k in {t.speaker for t in turns}
@@ -728,7 +731,7 @@ def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]
             (1.0 - float(voice[a] @ voice[b]), a, b) for a, b in combinations(sorted(voice), 2)
         ]
         near = min(pairs, default=None)
-        if near is None or near[0] >= p.twin_distance:
+        if near is None or near[0] >= p.twin_distance or len(voice) <= p.min_speakers:
             return _merge_same_speaker(now, p.min_gap) if merged else turns
         _, a, b = near
         small, big = sorted(
