@@ -272,6 +272,36 @@ def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host()
     assert evidence.handed(run_on) == {}
 
 
+def test_a_guest_thanked_by_the_next_voice_after_turns_in_the_hosts_voice_is_split_off():
+    """ "Ravi, please." — and Ravi's talk comes out in the host's voice cluster; the next voice,
+    Nina's, opens "Thanks, Ravi.": the turns between were his (probe talk of 2026-12-04). Not
+    when the next voice thanks someone else, when the host's voice hands someone else the floor
+    before its last sentence, or when someone introduces themself between; a hand-off in the
+    last ("Nina, over to you." "Thanks, Ravi. I'm Nina …") is his own."""
+    host, ravi, nina = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=ravi),
+        evidence.Said(0, 5.6, 10.0),
+        evidence.Said(0, 10.0, 15.0),
+        evidence.Said(1, 15.6, 17.0, thanks=ravi),
+        evidence.Said(1, 17.0, 20.0),
+    ]
+    turns = [Turn(0.0, 5.0, 0), Turn(5.6, 15.0, 0), Turn(15.6, 20.0, 1)]
+    voices_ = np.eye(3, 192, dtype=np.float32)
+    assert evidence.handed(said) == {0: [ravi]}
+    speakers = [t.speaker for t in evidence.split(said, turns, voices_).turns]
+    assert speakers[0] != speakers[1] and speakers[2] == 1
+    to_nina = [*said[:3], replace(said[3], handoff=nina), replace(said[4], intro=nina), said[5]]
+    assert evidence.handed(to_nina) == {0: [ravi]}
+    for changed in (
+        [*said[:4], replace(said[4], thanks=host), said[5]],
+        [*said[:3], replace(said[3], handoff=nina), evidence.Said(0, 15.0, 15.4), *said[4:]],
+        [*said[:3], replace(said[3], intro=host), *said[4:]],
+    ):
+        assert evidence.handed(changed) == {}, changed
+
+
 def test_a_turn_thanked_by_name_right_after_it_moves_to_that_persons_voice():
     """The host (introduced in voice 0) hands over; her short turn before the guest's came out
     in voice 1 (CAM++ put it with a similar voice), and the guest opens "Thank you, Nadia.":

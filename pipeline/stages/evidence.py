@@ -254,13 +254,21 @@ def split(
 def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int, int]]:
     """(the sentence after a hand-off, the person handed the floor) where that sentence opens a
     new turn of the same voice, and that voice — no other between — later opens a turn by
-    thanking the person by name: "Piotr, over to you." … "Thank you, Piotr." """
+    thanking the person by name: "Piotr, over to you." … "Thank you, Piotr." — or the next
+    other voice opens by thanking them ("Ravi, please." … "Nina, over to you." "Thanks, Ravi."):
+    nobody introduced between, nobody else handed the floor but in its last sentence."""
     for i in range(len(said) - 1):
         target, voice = said[i].handoff, said[i].speaker
         if target is None or turn_of[i + 1] == turn_of[i] or said[i + 1].speaker != voice:
             continue
         for j in range(i + 2, len(said)):
-            if said[j].speaker != voice or said[j].handoff is not None or said[j].intro is not None:
+            if said[j].speaker != voice:
+                if said[j].thanks == target:
+                    yield i + 1, target
+                break
+            last = j + 1 == len(said) or said[j + 1].speaker != voice
+            handing = said[j].handoff is not None and not (last and said[j].handoff != target)
+            if said[j].intro is not None or handing:  # the last may hand over to the next
                 break
             if said[j].thanks == target and turn_of[j] != turn_of[j - 1]:
                 yield i + 1, target
