@@ -18,6 +18,7 @@ from pipeline.stages.name import (
     mark_leads,
     name_speakers,
     resolve,
+    said_of,
     speaker_table,
     unlisted,
 )
@@ -149,6 +150,25 @@ def test_spanish_introductions_and_hand_offs_of_a_probe_talk(said, expected):
     utts = [Utterance(0, 0.0, said), Utterance(1, 5.0, "Hola.")]
     found = [(e.kind, e.speaker) for e in gather(utts, CLUSTERS_ES, language="es")]
     assert found == ([expected] if expected else []), found
+
+
+def test_a_name_and_organisation_introduction_splits_a_voice_like_i_am():
+    """The evidence that corrects the voice clusters reads "Chiara Russo, presidente del Cluster
+    Tessile Biellese." as an introduction, as the naming does: an Italian probe talk had it in
+    the host's voice cluster beside "Sono Giulia Ferrara" — named by the words, yet never split
+    off. A host announcing her in the turn that hands her the floor introduces nobody."""
+    people = [
+        Speaker(name="Giulia Ferrara", org="Piattaforma Europea dei Cluster"),
+        Speaker(name="Chiara Russo", org="Cluster Tessile Biellese"),
+    ]
+    utts = [
+        Utterance(0, 0.0, "Sono Giulia Ferrara della Piattaforma Europea dei Cluster.", 3.0),
+        Utterance(0, 4.0, "Chiara Russo, presidente del Cluster Tessile Biellese.", 7.0),
+        Utterance(0, 8.0, "Le nostre aziende usano sensori su ogni telaio.", 11.0),
+    ]
+    assert [s.intro for s in said_of(utts, people, NameParams(), "it")] == [0, 1, None]
+    announced = [utts[0], Utterance(0, 4.0, utts[1].text + " Chiara, tocca a te.", 8.0)]
+    assert [s.intro for s in said_of(announced, people, NameParams(), "it")] == [0, None]
 
 
 def test_a_listed_name_opening_a_point_leaves_it_content():

@@ -415,16 +415,26 @@ def said_of(
         return None
 
     guests, _ = _presented(utterances, people, p, language)
+    turns = [" ".join(run) for run in _runs_of(utterances) for _ in run]
 
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
+
+    def with_org(i: int) -> int | None:  # "Chiara Russo, presidente del Cluster …" (``gather``)
+        named = say.with_org.match(utterances[i].text)
+        hit = _match(named.group(1), people, p, say.inflections) if named else None
+        if named and hit and _introduces_with_org(
+            named, hit[0], utterances[i].text, turns[i], people, say, p
+        ):
+            return hit[0]
+        return None
 
     return [
         Said(
             u.speaker,
             u.start,
             u.end,
-            intro=first(say.introduces, u.text),
+            intro=(lambda own: with_org(i) if own is None else own)(first(say.introduces, u.text)),
             handoff=first((*say.handoff, say.presents) if i in guests else say.handoff, u.text),
             thanks=first(say.thanks, u.text),
         )
