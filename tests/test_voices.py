@@ -235,22 +235,28 @@ def test_hand_offs_to_two_people_before_turns_of_one_voice_split_it():
     assert [t.speaker for t in evidence.split(again, turns, voices_).turns] == [0, 1, 0, 1]
 
 
+def _handed_talk(thanked_in: int) -> tuple[list[evidence.Said], list[Turn]]:
+    """The host (person 0, voice 0) introduces herself and hands person 1 the floor; her voice
+    goes on after a pause; then voice ``thanked_in`` opens a turn thanking person 1."""
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=0),
+        evidence.Said(0, 3.0, 5.0, handoff=1),
+        evidence.Said(0, 5.6, 10.0),
+        evidence.Said(0, 10.0, 15.0),
+        evidence.Said(thanked_in, 15.6, 17.0, thanks=1),
+        evidence.Said(thanked_in, 17.0, 20.0),
+    ]
+    return said, [Turn(0.0, 5.0, 0), Turn(5.6, 15.0, 0), Turn(15.6, 20.0, thanked_in)]
+
+
 def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host():
     """The host introduces herself, hands Piotr the floor, her voice goes on after a pause, and
     she later opens a turn thanking Piotr: the turns between were Piotr's, come out in her
     voice cluster (CAM++ merged them) — they are split off as his, the note saying why. Without
     the thanks, or with her introduction or another hand-off between, the host may simply have
     gone on talking: nothing is split."""
-    host, piotr = 0, 1
-    said = [
-        evidence.Said(0, 0.0, 3.0, intro=host),
-        evidence.Said(0, 3.0, 5.0, handoff=piotr),
-        evidence.Said(0, 5.6, 10.0),
-        evidence.Said(0, 10.0, 15.0),
-        evidence.Said(0, 15.6, 17.0, thanks=piotr),
-        evidence.Said(0, 17.0, 20.0),
-    ]
-    turns = [Turn(0.0, 5.0, 0), Turn(5.6, 15.0, 0), Turn(15.6, 20.0, 0)]
+    host = 0
+    said, turns = _handed_talk(thanked_in=0)
     voice = np.random.default_rng(0).normal(size=192)
     voices_ = np.tile(voice / np.linalg.norm(voice), (3, 1)).astype(np.float32)
     resolved = evidence.split(said, turns, voices_)
@@ -279,15 +285,7 @@ def test_a_guest_thanked_by_the_next_voice_after_turns_in_the_hosts_voice_is_spl
     before its last sentence, or when someone introduces themself between; a hand-off in the
     last ("Nina, over to you." "Thanks, Ravi. I'm Nina …") is his own."""
     host, ravi, nina = 0, 1, 2
-    said = [
-        evidence.Said(0, 0.0, 3.0, intro=host),
-        evidence.Said(0, 3.0, 5.0, handoff=ravi),
-        evidence.Said(0, 5.6, 10.0),
-        evidence.Said(0, 10.0, 15.0),
-        evidence.Said(1, 15.6, 17.0, thanks=ravi),
-        evidence.Said(1, 17.0, 20.0),
-    ]
-    turns = [Turn(0.0, 5.0, 0), Turn(5.6, 15.0, 0), Turn(15.6, 20.0, 1)]
+    said, turns = _handed_talk(thanked_in=1)
     voices_ = np.eye(3, 192, dtype=np.float32)
     assert evidence.handed(said) == {0: [ravi]}
     speakers = [t.speaker for t in evidence.split(said, turns, voices_).turns]
