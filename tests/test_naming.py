@@ -265,6 +265,10 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, your next.",  # as Whisper can write "you're"
         "Glenda, will you like to start?",  # as Whisper heard "would"
         "Thanks, Marek, Glenda, can you hear us?",
+        "Glenda, anything to add?",
+        "Glenda, anything from your side?",
+        "Same question to you, Glenda.",
+        "Glenda, the last word is yours.",
         "And our final speaker for today is Glenda Napier.",
         "Glenda, I'll hand back to you.",
         "First up today is Glenda Napier.",
