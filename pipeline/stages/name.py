@@ -420,21 +420,21 @@ def said_of(
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
 
-    def with_org(i: int) -> int | None:  # "Chiara Russo, presidente del Cluster …" (``gather``)
-        named = say.with_org.match(utterances[i].text)
+    def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
+        own = first(say.introduces, utterances[i].text)
+        named = say.with_org.match(utterances[i].text) if own is None else None
         hit = _match(named.group(1), people, p, say.inflections) if named else None
-        if named and hit and _introduces_with_org(
-            named, hit[0], utterances[i].text, turns[i], people, say, p
-        ):
+        text, turn = utterances[i].text, turns[i]
+        if named and hit and _introduces_with_org(named, hit[0], text, turn, people, say, p):
             return hit[0]
-        return None
+        return own
 
     return [
         Said(
             u.speaker,
             u.start,
             u.end,
-            intro=(lambda own: with_org(i) if own is None else own)(first(say.introduces, u.text)),
+            intro=intro(i),
             handoff=first((*say.handoff, say.presents) if i in guests else say.handoff, u.text),
             thanks=first(say.thanks, u.text),
         )
