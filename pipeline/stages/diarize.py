@@ -721,9 +721,6 @@ def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]
     if p.num_speakers is not None:
         return turns
     merged: dict[int, int] = {}
-    talk = {
-        k: sum(t.end - t.start for t in turns if t.speaker == k) for k in {t.speaker for t in turns}
-    }
     while True:
         now = [replace(t, speaker=_joined(merged, t.speaker)) for t in turns]
         voice = speaker_voices(now, voices)
@@ -734,9 +731,8 @@ def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]
         if near is None or near[0] >= p.twin_distance or len(voice) <= p.min_speakers:
             return _merge_same_speaker(now, p.min_gap) if merged else turns
         _, a, b = near
-        small, big = sorted(
-            (a, b), key=lambda k: sum(talk[j] for j in talk if _joined(merged, j) == k)
-        )
+        talk, _ = little(now, p)
+        small, big = sorted((a, b), key=talk.__getitem__)
         merged[small] = big
 
 
@@ -858,14 +854,10 @@ def diarize(
     voices = pooled_voices(turns, voices, feats, p, threads)
     joined = twins(turns, voices, p)
     if joined != turns:  # one voice for each joined turn
-        parts = [replace(t, speaker=kept_speaker(joined, t)) for t in turns]
-        weights = voices * np.array([[t.end - t.start] for t in turns], np.float32)
-        turns, voices = joined, _voices_of(joined, parts, weights)
+        turns, voices = joined, _kept_voices(joined, turns, voices)
     kept, uncertain = splinters(turns, voices, p)
     if len(kept) != len(turns):  # splinters joined their speaker: the voices of the new turns
-        parts = [replace(t, speaker=kept_speaker(kept, t)) for t in turns]
-        weights = voices * np.array([[t.end - t.start] for t in turns], np.float32)
-        voices = _voices_of(kept, parts, weights)
+        voices = _kept_voices(kept, turns, voices)
     order = _first_turn_order(kept)
     return Diarization(
         [replace(t, speaker=order[t.speaker]) for t in kept],
@@ -873,6 +865,15 @@ def diarize(
         voices,
         {order[k]: why for k, why in uncertain.items()},
         heard.narrowband,
+    )
+
+
+def _kept_voices(kept: list[Turn], turns: list[Turn], voices: np.ndarray) -> np.ndarray:
+    """The voice of each of ``kept``, the turns after some speakers were joined: the
+    length-weighted voices of the ``turns`` (with ``voices``) inside it."""
+    parts = [replace(t, speaker=kept_speaker(kept, t)) for t in turns]
+    return _voices_of(
+        kept, parts, voices * np.array([[t.end - t.start] for t in turns], np.float32)
     )
 
 

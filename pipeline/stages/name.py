@@ -235,6 +235,19 @@ def _introduces_with_org(
     return _own_org(named.group("org"), people[person], say, whole)
 
 
+def _org_introduction(
+    text: str, turn: str, people: list[Speaker], say: Naming, p: NameParams
+) -> tuple[re.Match[str], tuple[int, float]] | None:
+    """``text`` opening with a listed person's name and own organisation as her introducing
+    herself (``_introduces_with_org``; ``turn``: the text of its turn): the ``with_org`` match
+    and the person matched (index, score)."""
+    named = say.with_org.match(text)
+    hit = _match(named.group(1), people, p, say.inflections) if named else None
+    if named and hit and _introduces_with_org(named, hit[0], text, turn, people, say, p):
+        return named, hit
+    return None
+
+
 def _others_orgs(text: str, people: list[Speaker], me: int) -> bool:
     """Whether ``text`` names the organisation of a listed person other than ``me`` (any of its
     forms, ``_org_forms``, of four letters or more, as whole words — not one ``me``'s own
@@ -278,6 +291,11 @@ def _named(
 def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
     """The texts of each run of one speaker's consecutive utterances (a turn)."""
     return [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
+
+
+def _turn_texts(utterances: list[Utterance]) -> list[str]:
+    """The text of the turn (``_runs_of``) each utterance is part of."""
+    return [" ".join(run) for run in _runs_of(utterances) for _ in run]
 
 
 def _presented(
@@ -348,8 +366,7 @@ def gather(
             )
 
     guests, panel = _presented(utterances, people, p, language)
-    runs = _runs_of(utterances)
-    turns = [" ".join(run) for run in runs for _ in run]  # the turn of each utterance
+    turns = _turn_texts(utterances)
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
@@ -361,13 +378,9 @@ def gather(
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        named = None if own else say.with_org.match(utt.text)
-        hit = match(named.group(1)) if named else None
-        if (
-            named
-            and hit
-            and _introduces_with_org(named, hit[0], utt.text, turns[i], people, say, p)
-        ):
+        by_org = None if own else _org_introduction(utt.text, turns[i], people, say, p)
+        if by_org:
+            named, hit = by_org
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
         for m in () if own or spoken_of else say.intro.finditer(utt.text):
             hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
@@ -382,11 +395,13 @@ def gather(
                 if person not in guest and (not selves or person in selves):
                     add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
-        talked_on = [
-            u.start for u in utterances[i + 1 :] if nxt is not None and u.start < nxt.start
-        ]
         reached = (
-            nxt is not None and max(talked_on, default=utt.start) - utt.start <= p.handoff_reach
+            nxt is not None
+            and all(  # the hand-off's voice talked on briefly, if at all
+                u.start - utt.start <= p.handoff_reach
+                for u in utterances[i + 1 :]
+                if u.start < nxt.start
+            )
         )
         for m in handed if reached else ():
             hit = match(m.group(1))
@@ -415,19 +430,16 @@ def said_of(
         return None
 
     guests, _ = _presented(utterances, people, p, language)
-    turns = [" ".join(run) for run in _runs_of(utterances) for _ in run]
+    turns = _turn_texts(utterances)
 
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
 
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
-        own = first(say.introduces, utterances[i].text)
-        named = say.with_org.match(utterances[i].text) if own is None else None
-        hit = _match(named.group(1), people, p, say.inflections) if named else None
-        text, turn = utterances[i].text, turns[i]
-        if named and hit and _introduces_with_org(named, hit[0], text, turn, people, say, p):
-            return hit[0]
-        return own
+        text = utterances[i].text
+        own = first(say.introduces, text)
+        by_org = None if own is not None else _org_introduction(text, turns[i], people, say, p)
+        return by_org[1][0] if by_org else own
 
     return [
         Said(
