@@ -274,6 +274,10 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "First up today is Glenda Napier.",
         "Next is Glenda Napier from Energy Cluster Denmark.",
         "Let me start with Glenda Napier, chief executive of Energy Cluster Denmark.",
+        "Now Ms. Napier from Energy Cluster Denmark will tell us about the green transition.",
+        "A question for both of you: what comes next? Glenda first.",
+        "Glenda, you have been very patient. Please go ahead.",
+        "Glenda, you're joining us from Aarhus. The floor is yours.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -281,6 +285,30 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
         ("hand-off", 1, "Glenda Napier")
     ]
+
+
+def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
+    """The host's "Pavel, you have been very patient." then "Please go ahead." (a probe talk's host, two
+    sentences of one voice): the floor goes to Pavel — also in the evidence that corrects voice
+    clusters. Not to someone just thanked ("Glenda, thank you. Please go ahead."), nor across
+    another voice."""
+    people = [*PEOPLE, Speaker(name="Pavel Novak", org="Czech Textile Cluster")]
+    utts = [
+        Utterance(0, 0.0, "Thank you, Carolina."),
+        Utterance(0, 2.0, "Pavel, you have been very patient."),
+        Utterance(0, 4.5, "Please go ahead."),
+        Utterance(1, 6.0, "Thank you, Marek. When the borders closed, we had no cotton."),
+    ]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("hand-off", 1, "Pavel Novak"),
+        ("thanks", 0, "Marek Przeor"),
+    ]
+    assert [s.handoff for s in said_of(utts, people, NameParams())] == [None, None, 3, None]
+    thanked = [Utterance(0, 0.0, "Glenda, thank you. Please go ahead."), utts[3]]
+    assert [e.kind for e in gather(thanked, people)] == ["thanks"]
+    assert [s.handoff for s in said_of(thanked, people, NameParams())] == [None, None]
+    across = [Utterance(2, 0.0, "Pavel, you have been very patient."), *utts[2:]]
+    assert [e.kind for e in gather(across, people)] == ["thanks"]
 
 
 def test_a_hand_off_the_hosts_own_voice_talks_on_after_names_nobody_later():

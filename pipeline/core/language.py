@@ -29,6 +29,10 @@ class Naming:
     introduces: tuple[re.Pattern[str], ...]  # "I am Glenda …", "Glenda here" (not "this is …")
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
+    bare_handoff: re.Pattern[str]  # a sentence handing the floor to nobody named ("Go ahead.")
+    # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
+    # ahead."): that person is handed the floor (group 1)
+    addressed: re.Pattern[str]
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
@@ -143,7 +147,11 @@ def naming(language: str) -> Naming:
         ),
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
-            re.compile(rf"{name},?\s+{_any(data['handoff_after'])}"),
+            # "Glenda, over to you", "Ms. Claes from Flanders Smart Hub will now tell us …"
+            re.compile(
+                rf"{name}(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"
+                rf"{_any(data['handoff_after'])}"
+            ),
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
@@ -157,6 +165,10 @@ def naming(language: str) -> Naming:
                     x.partition("{name}'s") for x in data.get("handoff_possessive", [])
                 )
             ),
+        ),
+        bare_handoff=re.compile(rf"^{opener}{_any(data['handoff_after'])}\s*[.!]?$"),
+        addressed=re.compile(
+            rf"{start}{opener}{name},\s[^.!?]*[.!?]\s+{opener}{_any(data['handoff_after'])}\s*[.!]?$"
         ),
         thanks=(
             re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),

@@ -117,7 +117,11 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     announced = relayed(said, language)  # a question from the chat read out, or words before one
     if announced and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
         return "question"
-    if any(x.search(said) for x in say.handoff) or any(x.search(said) for x in p.handoff):
+    if (
+        any(x.search(said) for x in say.handoff)
+        or say.bare_handoff.match(said)  # "Please go ahead."
+        or any(x.search(said) for x in p.handoff)
+    ):
         return "handoff"
     if any(x.search(said) for x in say.introduces) or say.presents.match(GREETED.sub("", said)):
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")

@@ -298,6 +298,26 @@ def _turn_texts(utterances: list[Utterance]) -> list[str]:
     return [" ".join(run) for run in _runs_of(utterances) for _ in run]
 
 
+def _addressed(text: str, before: str | None, say: Naming) -> re.Match[str] | None:
+    """A hand-off naming nobody ("Please go ahead.") after a sentence that opens by addressing
+    someone, in ``text`` or in ``before`` (the same voice's utterance before it): "Pavel, you have
+    been very patient. Please go ahead." hands Pavel the floor (group 1) — unless that sentence
+    thanks him ("Glenda, thank you. Please go ahead." hands it to someone else)."""
+    said = f"{before} {text}" if before else text
+    m = say.addressed.search(said)
+    if m is None:
+        return None
+    sentence = re.split(r"(?<=[.!?])\s+", m.group(0).lstrip(".!? "), maxsplit=1)[0]
+    return None if any(x.search(sentence) for x in say.thanks) else m
+
+
+def _before(utterances: list[Utterance], i: int) -> str | None:
+    """The text of the utterance before the ``i``-th if the same voice said it."""
+    if i and utterances[i - 1].speaker == utterances[i].speaker:
+        return utterances[i - 1].text
+    return None
+
+
 def _presented(
     utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
 ) -> tuple[set[int], set[int]]:
@@ -389,6 +409,8 @@ def gather(
         handed = (presented if i in guests else []) + [
             m for pattern in say.handoff for m in pattern.finditer(utt.text)
         ]
+        if addressed := _addressed(utt.text, _before(utterances, i), say):
+            handed.append(addressed)
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
@@ -435,6 +457,13 @@ def said_of(
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
 
+    def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
+        text = utterances[i].text
+        found = first((*say.handoff, say.presents) if i in guests else say.handoff, text)
+        if found is None and (m := _addressed(text, _before(utterances, i), say)):
+            return person(say.addressed, m.group(0))
+        return found
+
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
         text = utterances[i].text
         own = first(say.introduces, text)
@@ -447,7 +476,7 @@ def said_of(
             u.start,
             u.end,
             intro=intro(i),
-            handoff=first((*say.handoff, say.presents) if i in guests else say.handoff, u.text),
+            handoff=handoff(i),
             thanks=first(say.thanks, u.text),
         )
         for i, u in enumerate(utterances)
