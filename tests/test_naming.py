@@ -288,7 +288,7 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
 
 
 def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
-    """The host's "Pavel, you have been very patient." then "Please go ahead." (a probe talk's host, two
+    """A probe talk's host: "Pavel, you have been very patient." then "Please go ahead." (two
     sentences of one voice): the floor goes to Pavel — also in the evidence that corrects voice
     clusters. Not to someone just thanked ("Glenda, thank you. Please go ahead."), nor across
     another voice."""
