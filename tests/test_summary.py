@@ -1252,6 +1252,9 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", "Yes, there is one from Jean in Brussels."),
         ("Helen Brooks", "He asks, how do you keep trained workers in the region?"),
         ("Glenda Napier", "Companies offer them contracts before the course ends."),
+        ("Helen Brooks", "We have a question from Tomas in the chat, he asks."),
+        ("Helen Brooks", "How can small companies afford this training?"),
+        ("Glenda Napier", "The cluster pays half of the fee."),
     ]
     items = spoken(said)
     assert items[4].function == "question"  # not housekeeping, though it names the chat
@@ -1263,20 +1266,22 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", 70.0, True, ""),
         ("Helen Brooks", 110.0, True, "Maria"),
         ("Helen Brooks", 140.0, True, "Jean"),
+        ("Helen Brooks", 170.0, True, "Tomas"),
     ]
     assert [q.text for q in summary.questions] == [  # without the words announcing them
         "How do you keep young people in the region?",
         "What does a testing facility cost?",
         "Are the courses free?",
         "How do you keep trained workers in the region?",
+        "How can small companies afford this training?",
     ]
     context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
     markdown, page = render_summary(context, environment())
-    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 4
+    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 5
     assert "— Maria, read out by Helen Brooks" in markdown
     assert "— Maria, read out by Helen Brooks" in page
     german, _ = render_summary(context, environment(language="de"))
-    assert german.count("vorgelesen von Helen Brooks") == 4
+    assert german.count("vorgelesen von Helen Brooks") == 5
     assert "Maria, vorgelesen von Helen Brooks" in german
 
 
