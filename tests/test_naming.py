@@ -278,6 +278,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "A question for both of you: what comes next? Glenda first.",
         "Glenda, you have been very patient. Please go ahead.",
         "Glenda, you're joining us from Aarhus. The floor is yours.",
+        "Glenda Napier is with us to respond. Glenda?",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -1118,6 +1119,8 @@ def test_welcoming_people_by_name_hands_nobody_the_floor():
         Utterance(1, 5.0, "Hello, and good morning."),
     ]
     assert gather(utts, PEOPLE) == []
+    # a name alone asked hands over ("Glenda?"), a question word alone does not
+    assert function("What?") == "question" and function("Glenda?") == "handoff"
 
 
 def test_no_evidence_means_no_names():

@@ -347,6 +347,43 @@ def test_a_turn_thanked_by_name_right_after_it_moves_to_that_persons_voice():
     assert [t.speaker for t in moved(alone, voices_).turns] == [0, 1, 2, 3]
 
 
+def test_a_handed_turns_first_words_heard_in_a_third_voice_go_to_that_turn():
+    """A probe talk: the host's "Karen?", then Karen's "Thanks, David." put with Helena's voice
+    (1.4 s, a diarization turn of its own) and the rest of her turn in her own voice straight
+    after: the hand-off went to Helena's voice, split it, and Karen was named on 1.4 s while her
+    talk stayed anonymous. The piece goes to the turn it opens, with a note. A longer piece, a
+    pause between, a piece that introduces someone, or a next turn no longer than the piece
+    moves nothing."""
+    host, helena, karen = 0, 1, 2
+    said = [
+        evidence.Said(1, 21.0, 50.0, intro=helena),
+        evidence.Said(0, 51.2, 57.0, thanks=helena),
+        evidence.Said(0, 57.4, 57.8, handoff=karen),
+        evidence.Said(1, 58.5, 59.8, thanks=host),
+        evidence.Said(2, 60.2, 61.7),
+        evidence.Said(2, 62.3, 68.9),
+    ]
+    turns = [Turn(21.0, 50.3, 1), Turn(51.0, 57.9, 0), Turn(58.6, 60.0, 1), Turn(60.0, 69.2, 2)]
+    moved, starts = evidence.edge(said, turns)
+    assert moved == [*turns[:2], Turn(58.6, 60.0, 2), turns[3]] and starts == [58.6]
+    resolved = evidence.Resolution(moved, np.eye(4, 192, dtype=np.float32), edges=starts)
+    assert resolved.notes() == {
+        2: [
+            "the words from 00:00:58 to 00:01:00 given to it by evidence from another voice: "
+            "they open its turn just after a hand-off"
+        ]
+    }
+    longer = [*turns[:2], Turn(57.9, 60.0, 1), turns[3]]
+    paused = [*turns[:3], Turn(60.4, 69.2, 2)]
+    for changed_said, changed_turns in (
+        (said, longer),
+        (said, paused),
+        ([*said[:3], replace(said[3], intro=helena), *said[4:]], turns),
+        ([*said[:4], replace(said[4], end=60.5)], [*turns[:3], Turn(60.0, 61.0, 2)]),
+    ):
+        assert evidence.edge(changed_said, changed_turns) == (changed_turns, [])
+
+
 def test_a_hosts_reply_run_on_into_the_guests_turn_is_cut_off_to_the_host():
     """The host hands Lukas the floor; his turn ends with "Thank you, Lukas. Ana, you're next."
     in the same voice (the host's short reply ran on into it): from the thanks on it is the

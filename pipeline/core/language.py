@@ -159,6 +159,8 @@ def naming(language: str) -> Naming:
             # "…, y Pablo Serrano, Jorge, ¿quieres empezar?": "¿" opens the question mid-sentence
             re.compile(rf"[,;:]\s+{name},\s+¿{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
+            # "… is with us to respond. Karen?" — not "What?"
+            re.compile(rf"{start}(?!{_any(data['question_words'])}\b){name}\s*\?"),
             *(  # "it's Carolina's turn": the name capitalised, not "everyone's"
                 re.compile(f"{_any([before])}{pronoun}({_WORDS})['’]s{_any([after])}")
                 for before, _, after in (

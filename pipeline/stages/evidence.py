@@ -12,6 +12,8 @@
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
+- After a hand-off, a short piece of another voice right before a longer turn of a third is
+  that turn's first words, put with the voice before (``edge``): it goes to the turn's voice.
 - Inside a turn handed to a person, a later sentence thanking that person by name ("Thank you,
   Lukas. Ana, you're next.") is not theirs: from it to the turn's end is the voice that handed
   over (a short reply of the host's the voices ran on into the guest's turn).
@@ -62,6 +64,7 @@ class Resolution:
     handed: set[int] = field(default_factory=set)  # split ones the words only handed the floor to
     moved: list[tuple[int, float]] = field(default_factory=list)  # (speaker, start) of turns moved
     cut: list[float] = field(default_factory=list)  # starts of turns' ends given to the host
+    edges: list[float] = field(default_factory=list)  # starts of turns' first words given on
 
     def notes(self) -> dict[int, list[str]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -99,6 +102,12 @@ class Resolution:
             out.setdefault(speaker, []).append(
                 f"a turn at {clock(start)[:8]} moved to it by evidence: the next voice thanked "
                 "them by name, and its voice is nearer theirs than the voice it had been put with"
+            )
+        for start in self.edges:
+            turn = next(t for t in self.turns if t.start == start)
+            out.setdefault(turn.speaker, []).append(
+                f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
+                "evidence from another voice: they open its turn just after a hand-off"
             )
         for start in self.cut:
             turn = next(t for t in self.turns if t.start == start)
@@ -165,6 +174,61 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
             yield i + 1, said[i].handoff
 
 
+def edge(
+    said: Sequence[Said],
+    turns: list[Turn],
+    turn_pause: float = 0.5,
+    touch: float = 0.3,
+    short: float = 2.0,
+) -> tuple[list[Turn], list[float]]:
+    """The first words of a turn handed to someone, heard in a third voice, given to that turn's
+    voice: after a hand-off, a diarization turn of another voice holding one sentence that
+    introduces nobody, shorter than ``short`` s, which a longer turn of yet another voice follows
+    within ``touch`` s ("Karen?" — "Thanks, David." put with Helena's voice — "What strikes me
+    …" in Karen's; the words' turns cut at pauses of ``turn_pause`` s), is that turn's start the
+    voices put with the speaker before. Returns the turns and the starts of those moved."""
+    out, moved = list(turns), []
+    turn_of = _turns(said, turn_pause)
+
+    def holding(s: Said) -> int | None:  # the diarization turn of the sentence's voice
+        middle = (s.start + s.end) / 2
+        return next(
+            (k for k, t in enumerate(out) if t.speaker == s.speaker and t.start < middle < t.end),
+            None,
+        )
+
+    for i, _target in _handed_over(said):
+        piece, host = said[i], said[i - 1].speaker
+        rest = _turn_at(said, turn_of, i + 1) if i + 1 < len(said) else []
+        if (
+            not rest
+            or rest[0].speaker in (piece.speaker, host)
+            or piece.intro is not None
+            or rest[0].intro not in (None, said[i - 1].handoff)
+        ):
+            continue
+        k, after = holding(piece), holding(rest[0])
+        if k is None or after is None:
+            continue
+        turn = out[k]
+        alone = not any(
+            x is not piece
+            and x.speaker == turn.speaker
+            and turn.start < x.end
+            and x.start < turn.end
+            for x in said
+        )
+        if (
+            alone
+            and turn.end - turn.start < short
+            and out[after].start - turn.end < touch
+            and rest[-1].end - rest[0].start > turn.end - turn.start
+        ):
+            out[k] = replace(turn, speaker=rest[0].speaker)
+            moved.append(turn.start)
+    return out, moved
+
+
 def run_on(said: Sequence[Said], turns: list[Turn], voices: np.ndarray) -> Resolution:
     """Give the voice that handed a person the floor the end of that person's turn from the
     first later sentence of it that thanks them by name — the same voice from the hand-off on,
@@ -209,17 +273,23 @@ def split(
     voices: np.ndarray,
     turn_pause: float = 0.5,
     cut: Sequence[float] = (),
+    edges: Sequence[float] = (),
 ) -> Resolution:
     """Split every voice cluster in which two or more people introduced themselves, or were
     handed the floor just before a turn of it without introducing themselves anywhere (see
-    ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host."""
+    ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host;
+    ``edges``: the turns' starts ``edge`` gave on."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
             introduced[s.speaker].append(s.intro)
     only_handed = handed(said, turn_pause)
     resolution = Resolution(
-        list(turns), voices, origin={t.speaker: t.speaker for t in turns}, cut=list(cut)
+        list(turns),
+        voices,
+        origin={t.speaker: t.speaker for t in turns},
+        cut=list(cut),
+        edges=list(edges),
     )
     holders = floor(said, turn_pause)
     for cluster in dict.fromkeys([*introduced, *only_handed]):
@@ -462,4 +532,5 @@ def renumber(resolution: Resolution) -> Resolution:
         {order[k] for k in resolution.handed if k in order},
         [(order[k], start) for k, start in resolution.moved if k in order],
         resolution.cut,
+        resolution.edges,
     )

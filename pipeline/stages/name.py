@@ -41,7 +41,7 @@ from ..core.store import read_json, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
 from ..outputs.formats import clock
-from .evidence import Resolution, Said, join, reclaim, renumber, run_on, split
+from .evidence import Resolution, Said, edge, join, reclaim, renumber, run_on, split
 from .transcribe import ends_sentence
 
 
@@ -911,10 +911,13 @@ def resolve(
         return _beside_listed(read, len(people)), pieces
 
     sentences, pieces = said(diarization.turns)
-    ran_on = run_on(sentences, diarization.turns, diarization.voices)
+    turns, edges = edge(sentences, diarization.turns, p.turn_pause)
+    if edges:
+        sentences, _ = said(turns)
+    ran_on = run_on(sentences, turns, diarization.voices)
     if ran_on.cut:
         sentences, _ = said(ran_on.turns)
-    resolution = split(sentences, ran_on.turns, ran_on.voices, p.turn_pause, ran_on.cut)
+    resolution = split(sentences, ran_on.turns, ran_on.voices, p.turn_pause, ran_on.cut, edges)
     if resolution.turns != diarization.turns:
         sentences, _ = said(resolution.turns)
     joined = join(sentences, resolution, p.join_distance)
