@@ -288,6 +288,28 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     ]
 
 
+def test_a_whole_name_beats_a_first_name_and_a_shared_first_name_names_nobody():
+    """Two Marias on the event page: "Maria Keller, the floor is yours." hands the floor to
+    Maria Keller (the first listed Maria took it before, by her first name alone), and "Thank
+    you, Maria." or "Maria, over to you." could be either — evidence for neither."""
+    people = [
+        Speaker(name="Maria Santos", org="ECCP"),
+        Speaker(name="Maria Keller", org="Silicon Saxony"),
+        Speaker(name="Jens Hoffmann", org="Maritime Cluster"),
+    ]
+    utts = [
+        Utterance(0, 0.0, "Hello, I'm Jens Hoffmann. Maria, over to you."),
+        Utterance(1, 5.0, "Thank you, Jens. We build chips."),
+        Utterance(0, 20.0, "Thank you, Maria. Maria Keller, the floor is yours."),
+        Utterance(2, 25.0, "Thanks. Our region trains people."),
+    ]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("self-introduction", 0, "Jens Hoffmann"),
+        ("thanks", 0, "Jens Hoffmann"),
+        ("hand-off", 2, "Maria Keller"),
+    ]
+
+
 def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     """A probe talk's host: "Pavel, you have been very patient." then "Please go ahead." (two
     sentences of one voice): the floor goes to Pavel — also in the evidence that corrects voice
@@ -1119,6 +1141,10 @@ def test_welcoming_people_by_name_hands_nobody_the_floor():
         Utterance(1, 5.0, "Hello, and good morning."),
     ]
     assert gather(utts, PEOPLE) == []
+    programme = (
+        "First, Glenda Napier will present her cluster, then Carolina will talk about skills."
+    )
+    assert gather([Utterance(0, 0.0, programme), utts[1]], PEOPLE) == []
     # a name alone asked hands over ("Glenda?"), a question word alone does not
     assert function("What?") == "question" and function("Glenda?") == "handoff"
 

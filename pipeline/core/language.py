@@ -60,7 +60,7 @@ def _any(phrases: list[str]) -> str:
 # the phrase lists that may take a filler word between two of their words
 LOOSE = (
     *("introduction", "introduction_after", "presentation"),
-    *("handoff_before", "handoff_after", "thanks", "thanks_after"),
+    *("handoff_before", "handoff_after", "handoff_announcing", "thanks", "thanks_after"),
 )
 
 
@@ -136,6 +136,7 @@ def naming(language: str) -> Naming:
         else "(?!)(?P<org>)"
     )
     after = _any(optional("introduction_after"))
+    org = rf"(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"  # "Glenda from …, over to you"
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -147,12 +148,12 @@ def naming(language: str) -> Naming:
         ),
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
-            # "Glenda, over to you", "Ms. Claes from Flanders Smart Hub will now tell us …"
-            re.compile(
-                rf"{name}(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"
-                rf"{_any(data['handoff_after'])}"
-            ),
+            re.compile(rf"{name}{org}{_any(data['handoff_after'])}"),  # "Glenda, over to you"
             re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
+            re.compile(
+                rf"{start}{opener}(?:{_any(optional('handoff_announced'))},?\s+)?{name}"
+                rf"{org}{_any(optional('handoff_announcing'))}"
+            ),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),

@@ -141,13 +141,15 @@ def _match(
     often as a surname; at least ``p.min_match``), each also in the nominative where the
     language declines names (``_nominatives``). One word that sounds like a listed first or
     last name and is at most 10 points short of that scores ``p.sounds_alike`` ("Eric" for
-    Erik: 75 points, the same sounds)."""
+    Erik: 75 points, the same sounds). More of the heard words matched beats a higher score
+    ("Maria Keller" is Maria Keller, not Maria Santos by her first name); two people matched
+    alike is no match ("Maria" when two are listed)."""
     from rapidfuzz import fuzz, utils
 
     words = heard.split()
     said = (heard, " ".join(words[:2]), words[0], words[-1])
     candidates = [form for text in said for form in _nominatives(text, inflections)]
-    best: tuple[int, float] | None = None
+    best: dict[int, tuple[int, float]] = {}  # person → (words matched, score)
     for i, person in enumerate(people):
         parts = person.name.split()
         forms = {person.name, parts[0], parts[-1]}
@@ -161,9 +163,13 @@ def _match(
                     for f in (parts[0], parts[-1])
                 )
                 score = p.sounds_alike if any(alike) else score
-            if score and (best is None or score > best[1]):
-                best = (i, score)
-    return best
+            if score:
+                best[i] = max(best.get(i, (0, 0.0)), (len(candidate.split()), score))
+    ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    person, (_, score) = ranked[0]
+    return person, score
 
 
 def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
