@@ -1055,6 +1055,23 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("es", "Tiene la palabra el señor Przeor."),
+        ("es", "Y ahora, la señora Napier, adelante."),
+        ("it", "Ascoltiamo il dottor Przeor."),
+        ("fr", "Écoutons maintenant le docteur Przeor."),
+    ],
+)
+def test_a_title_with_its_article_before_a_name_hands_over(language, said):
+    """A Spanish probe talk's "Tiene la palabra el señor García." handed the floor to nobody:
+    the article before the title kept the name from being read."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 4.0, "Hola.")]
+    found = [(e.kind, e.speaker) for e in gather(utts, PEOPLE, language=language)]
+    assert found == [("hand-off", 1)]
+
+
+@pytest.mark.parametrize(
     ("language", "said", "handed"),
     [
         ("de", "Und zum Schluss, Marek Przeor, Leiter des Referats bei der GD GROW.", True),

@@ -111,9 +111,11 @@ def naming(language: str) -> Naming:
 
     intro = data["introduction"]
     start = r"(?:^|[.!?]\s+)"
-    # "Mr. Przeor", "Herr Schmidt": the title is not the name; "We go ahead": nor is a pronoun
+    # "Mr. Przeor", "Herr Schmidt", "el señor García": the title (and its article) is not the
+    # name; "We go ahead": nor is a pronoun
     pronoun = rf"(?!{_any(optional('pronouns'))}\b)"
-    name = rf"(?:\b{_any(optional('titles'))}\.?\s+)?{pronoun}{NAME}"
+    article = rf"(?:{_any(optional('title_articles'))}\s+)?"
+    name = rf"(?:\b{article}{_any(optional('titles'))}\.?\s+)?{pronoun}{NAME}"
     # "Okay, thank you, Marek": words before the thanks
     opener = rf"(?:{_any(optional('openers'))}[,.!]?\s+){{0,2}}"
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
