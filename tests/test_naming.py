@@ -1061,11 +1061,16 @@ def test_titles_and_openers_around_a_name_in_each_language(language, said, kind)
         ("es", "Y ahora, la señora Napier, adelante."),
         ("it", "Ascoltiamo il dottor Przeor."),
         ("fr", "Écoutons maintenant le docteur Przeor."),
+        ("it", "Passo la parola alla dottoressa Napier."),
+        ("it", "Tocca al professor Przeor."),
+        ("es", "Le doy la palabra al señor Przeor."),
+        ("fr", "Je passe la parole au docteur Przeor."),
     ],
 )
 def test_a_title_with_its_article_before_a_name_hands_over(language, said):
     """A Spanish probe talk's "Tiene la palabra el señor García." handed the floor to nobody:
-    the article before the title kept the name from being read."""
+    the article before the title kept the name from being read — as did the article joined to
+    "a" / "à" ("alla dottoressa", "al señor", "au docteur")."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 4.0, "Hola.")]
     found = [(e.kind, e.speaker) for e in gather(utts, PEOPLE, language=language)]
     assert found == [("hand-off", 1)]
