@@ -75,10 +75,6 @@ class TranscribeParams:
     # prompt's order: Whisper writing out the prompt over speech it cannot hear) is read again
     # without it; the new reading stands unless it is the prompt's words too (0: never)
     echo_share: float = 0.6
-    # … and two or more words in a row that are all the prompt's, each heard with a probability
-    # under this, are read again without it: a name from the prompt over a "Goodbye." it could
-    # not hear ("Glenda Napier" at 0.001 and 0.029; 0: never)
-    echo_faint: float = 0.1
     # Whisper's language guess on the speech of this many minute-long stretches spread over the
     # recording: weighed by their speech, they decide an "auto" language (one stretch: the first
     # 30 s of speech decide) and check a given one (0: neither)
@@ -325,64 +321,20 @@ def unechoed(
     for 30 s of introductions). A window at least ``opts.echo_share`` made of the prompt's word
     runs (``echo_share``) is read again with no prompt; that reading replaces it unless it is made
     of the prompt's words as much (then they were said: a host reading out the programme). Where
-    the new reading finds no words, the window is dropped: the prompt was all there was. So too,
-    word by word, for two or more of the prompt's words in a row each heard with a probability
-    under ``opts.echo_faint`` (``faint_echoes``: "Glenda Napier" at 0.001 and 0.029 over "Thank
-    you all. Goodbye."): their stretch read again without the prompt replaces them, unless it
-    hears one of them again ("Energy Cluster Denmark" said, heard "and the cluster then mark")."""
+    the new reading finds no words, the window is dropped: the prompt was all there was."""
     echoes = [s for s in segments if echo_share(s.text, opts.prompt) >= opts.echo_share]
+    if not echoes:
+        return segments
     plain = replace(opts, prompt="")
-    kept = segments
-    if echoes:
-        again = read_clips(model, audio, [(s.start, s.end) for s in echoes], plain, language)
-        echoed = {s.id for s in echoes}
-        kept = [s for s in segments if s.id not in echoed]
-        again = outside(again, kept)
-        for echo in echoes:
-            inside = [s for s in again if echo.start <= (s.start + s.end) / 2 <= echo.end]
-            said = " ".join(s.text for s in inside)
-            kept += (
-                [echo] if inside and echo_share(said, opts.prompt) >= opts.echo_share else inside
-            )
-        kept = in_order(kept)
-    runs = [(s, a, b) for s in kept for a, b in faint_echoes(s, opts.prompt, opts.echo_faint)]
-    if not runs:
-        return kept
-    spans = [(s.words[a].start, s.words[b - 1].end) for s, a, b in runs]
-    again = read_clips(model, audio, spans, plain, language)
-    heard = [s for s in again if s.words and not (s.no_speech_prob > 0.6 and s.avg_logprob < -1)]
-    words = {s.id: list(s.words) for s, _, _ in runs}
-    for (seg, a, b), (start, end) in reversed(list(zip(runs, spans, strict=True))):
-        inside = [w for s in heard for w in s.words if start <= (w.start + w.end) / 2 <= end]
-        said = {x for w in inside for x in re.findall(r"\w+", w.word.lower())}
-        echoed = {x for w in seg.words[a:b] for x in re.findall(r"\w+", w.word.lower())}
-        if not echoed & said:  # a word of them heard again without the prompt: said, they stay
-            words[seg.id][a:b] = inside
-    return in_order(
-        replace(s, text="".join(w.word for w in words[s.id]).strip(), words=words[s.id])
-        if s.id in words
-        else s
-        for s in kept
-        if s.id not in words or words[s.id]
-    )
-
-
-def faint_echoes(segment: Segment, prompt: str, faint: float) -> list[tuple[int, int]]:
-    """(first, end) of each run of two or more of ``segment``'s words that are all the prompt's
-    words (case and punctuation aside), each heard with a probability under ``faint``."""
-    given = set(re.findall(r"\w+", prompt.lower()))
-    out: list[tuple[int, int]] = []
-    start: int | None = None
-    for i, w in enumerate([*segment.words, None]):
-        bare = re.findall(r"\w+", w.word.lower()) if w is not None else []
-        echo = w is not None and w.probability < faint and bool(bare) and set(bare) <= given
-        if echo and start is None:
-            start = i
-        elif not echo and start is not None:
-            if i - start >= 2:
-                out.append((start, i))
-            start = None
-    return out
+    again = read_clips(model, audio, [(s.start, s.end) for s in echoes], plain, language)
+    echoed = {s.id for s in echoes}
+    kept = [s for s in segments if s.id not in echoed]
+    again = outside(again, kept)
+    for echo in echoes:
+        inside = [s for s in again if echo.start <= (s.start + s.end) / 2 <= echo.end]
+        said = " ".join(s.text for s in inside)
+        kept += [echo] if inside and echo_share(said, opts.prompt) >= opts.echo_share else inside
+    return in_order(kept)
 
 
 def unlooped(
