@@ -438,6 +438,30 @@ def test_sentence_functions_on_the_labelled_set():
             assert f1_score(truth, found, average="macro") >= 0.9, split
 
 
+@pytest.mark.check
+def test_the_programme_naming_two_listed_people_is_housekeeping():
+    """A host's programme names the people of the event page and what they will do: not a
+    point of the green or digital transition. One listed person, or none, keeps it content."""
+    from pipeline.stages.functions import function
+
+    listed = ["Glenda Napier", "Carolina Garcés", "Marek Przeor"]
+    programme = (
+        "First, Glenda Napier will present the green transition, "
+        "then Carolina Garcés will talk about digital skills."
+    )
+    assert function(programme, "en", listed) == "housekeeping"
+    assert function("Glenda and Carolina will share their experience.", "en", listed) == (
+        "housekeeping"
+    )
+    assert function(programme) == "content"  # no event page: nobody known to be listed
+    for said in (
+        "Glenda Napier will present the green transition.",
+        "As Glenda said, clusters will need more engineers.",
+        "Our members will present the results next year.",
+    ):
+        assert function(said, "en", listed) == "content"
+
+
 def test_the_shipped_sentence_function_model_is_the_labelled_examples():
     """``pipeline/data/functions-en.npz`` is what ``bench/functions.py --train`` makes of the
     labelled examples as they are now (so it cannot lag behind them)."""

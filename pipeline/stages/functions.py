@@ -50,6 +50,7 @@ class Phrases:
     asked: tuple[re.Pattern[str], ...] = ()  # "My question is whether …": asks, with a full stop
     relayed: tuple[re.Pattern[str], ...] = ()  # "Someone in the chat asks, …?"
     not_relayed: tuple[re.Pattern[str], ...] = ()  # "We have time for a question from the …"
+    programme: tuple[re.Pattern[str], ...] = ()  # "… will present …" about two listed people
 
 
 @cache
@@ -80,6 +81,7 @@ def phrases(language: str = "en") -> Phrases:
         compiled("asked"),
         compiled("relayed"),
         compiled("not_relayed"),
+        compiled("programme"),
     )
 
 
@@ -136,6 +138,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "introduction"
     if announced:  # "We have a question from the chat.": the words before one
         return "housekeeping"
+    if _programme(said, p, names):
+        return "housekeeping"
     if any(x.search(said) for x in p.housekeeping):  # "Can you see my screen?" too
         return "housekeeping"
     if (
@@ -148,6 +152,18 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     if thanks and len(said.split()) <= p.thanks_max_words:
         return "thanks"
     return "content"
+
+
+def _programme(said: str, p: Phrases, names: Sequence[str]) -> bool:
+    """Whether the sentence is the session's programme: it names two or more of the event's
+    listed people (whole name, first or last name) and says what they will do ("First, Glenda
+    Napier will present …, then Carolina Garcés will talk about …")."""
+    named = sum(
+        any(re.search(rf"\b{re.escape(form)}\b", said) for form in {n, n.split()[0], n.split()[-1]})
+        for n in names
+        if n.strip()
+    )
+    return named >= 2 and any(x.search(said) for x in p.programme)
 
 
 def clean(text: str, language: str = "en") -> str:
