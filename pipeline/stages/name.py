@@ -467,7 +467,8 @@ def said_of(
         text = utterances[i].text
         found = first((*say.handoff, say.presents) if i in guests else say.handoff, text)
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
-            return person(say.addressed, m.group(0))
+            hit = _match(m.group(1), people, p, say.inflections)
+            return hit[0] if hit else None
         return found
 
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
