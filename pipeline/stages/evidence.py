@@ -104,13 +104,17 @@ class Resolution:
                 "them by name, and its voice is nearer theirs than the voice it had been put with"
             )
         for start in self.edges:
-            turn = next(t for t in self.turns if t.start == start)
+            turn = next((t for t in self.turns if t.start == start), None)
+            if turn is None:  # re-cut by a split since: no turn starts there any more
+                continue
             out.setdefault(turn.speaker, []).append(
                 f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
                 "evidence from another voice: they open its turn just after a hand-off"
             )
         for start in self.cut:
-            turn = next(t for t in self.turns if t.start == start)
+            turn = next((t for t in self.turns if t.start == start), None)
+            if turn is None:
+                continue
             out.setdefault(turn.speaker, []).append(
                 f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
                 "evidence from another voice: they thank by name the person handed the floor "
