@@ -139,6 +139,7 @@ def naming(language: str) -> Naming:
     )
     after = _any(optional("introduction_after"))
     org = rf"(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"  # "Glenda from …, over to you"
+    bare = rf"{opener}{_any(data['handoff_after'])}\s*[.!]?$"  # "Please go ahead." alone
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -171,10 +172,8 @@ def naming(language: str) -> Naming:
                 )
             ),
         ),
-        bare_handoff=re.compile(rf"^{opener}{_any(data['handoff_after'])}\s*[.!]?$"),
-        addressed=re.compile(
-            rf"{start}{opener}{name},\s[^.!?]*[.!?]\s+{opener}{_any(data['handoff_after'])}\s*[.!]?$"
-        ),
+        bare_handoff=re.compile(rf"^{bare}"),
+        addressed=re.compile(rf"{start}{opener}{name},\s[^.!?]*[.!?]\s+{bare}"),
         thanks=(
             re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),

@@ -103,22 +103,20 @@ class Resolution:
                 f"a turn at {clock(start)[:8]} moved to it by evidence: the next voice thanked "
                 "them by name, and its voice is nearer theirs than the voice it had been put with"
             )
-        for start in self.edges:
+        given = [
+            *((start, "they open its turn just after a hand-off") for start in self.edges),
+            *(
+                (start, "they thank by name the person handed the floor before them")
+                for start in self.cut
+            ),
+        ]
+        for start, why in given:
             turn = next((t for t in self.turns if t.start == start), None)
             if turn is None:  # re-cut by a split since: no turn starts there any more
                 continue
             out.setdefault(turn.speaker, []).append(
                 f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
-                "evidence from another voice: they open its turn just after a hand-off"
-            )
-        for start in self.cut:
-            turn = next((t for t in self.turns if t.start == start), None)
-            if turn is None:
-                continue
-            out.setdefault(turn.speaker, []).append(
-                f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
-                "evidence from another voice: they thank by name the person handed the floor "
-                "before them"
+                f"evidence from another voice: {why}"
             )
         return out
 
@@ -178,6 +176,15 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
             yield i + 1, said[i].handoff
 
 
+def _holding(turns: list[Turn], s: Said) -> int | None:
+    """The index of the diarization turn of the sentence's voice that holds its middle."""
+    middle = (s.start + s.end) / 2
+    return next(
+        (k for k, t in enumerate(turns) if t.speaker == s.speaker and t.start < middle < t.end),
+        None,
+    )
+
+
 def edge(
     said: Sequence[Said],
     turns: list[Turn],
@@ -193,14 +200,6 @@ def edge(
     voices put with the speaker before. Returns the turns and the starts of those moved."""
     out, moved = list(turns), []
     turn_of = _turns(said, turn_pause)
-
-    def holding(s: Said) -> int | None:  # the diarization turn of the sentence's voice
-        middle = (s.start + s.end) / 2
-        return next(
-            (k for k, t in enumerate(out) if t.speaker == s.speaker and t.start < middle < t.end),
-            None,
-        )
-
     for i, _target in _handed_over(said):
         piece, host = said[i], said[i - 1].speaker
         rest = _turn_at(said, turn_of, i + 1) if i + 1 < len(said) else []
@@ -211,7 +210,7 @@ def edge(
             or rest[0].intro not in (None, said[i - 1].handoff)
         ):
             continue
-        k, after = holding(piece), holding(rest[0])
+        k, after = _holding(out, piece), _holding(out, rest[0])
         if k is None or after is None:
             continue
         turn = out[k]
@@ -251,11 +250,7 @@ def run_on(said: Sequence[Said], turns: list[Turn], voices: np.ndarray) -> Resol
                 break
             if s.thanks != target:
                 continue
-            middle = (s.start + s.end) / 2
-            k = next(
-                (k for k, t in enumerate(out) if t.speaker == voice and t.start < middle < t.end),
-                None,
-            )
+            k = _holding(out, s)
             if k is None:
                 break
             turn = out[k]
