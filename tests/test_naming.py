@@ -334,6 +334,33 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     assert [e.kind for e in gather(across, people)] == ["thanks"]
 
 
+def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floor():
+    """A probe talk: "I'm Anna Berg from DG GROW, and with me today is my co-host Tom Reilly."
+    then Tom's "Hi everyone, great to be here." — nothing else named his voice but a guest's
+    thanks. The presentation hands him the floor when it ends the host's turn; not when she
+    talks on ("… Tom Reilly. Our first guest is …"), nor for two people, nor as her own name."""
+    people = [*PEOPLE, Speaker(name="Tom Reilly", org="ECCP")]
+    host = "I'm Marek Przeor from DG GROW, and with me today is my co-host Tom Reilly."
+    utts = [Utterance(0, 0.0, host), Utterance(1, 6.0, "Hi everyone, great to be here.")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("self-introduction", 0, "Marek Przeor"),
+        ("organisation", 0, "Marek Przeor"),
+        ("hand-off", 1, "Tom Reilly"),
+    ]
+    assert [s.handoff for s in said_of(utts, people, NameParams())] == [3, None]
+    for said in ("I'm joined today by Tom Reilly.", "Joining us today is Tom Reilly from ECCP."):
+        alone = [Utterance(0, 0.0, said), utts[1]]
+        assert [(e.kind, e.speaker, e.person) for e in gather(alone, people)] == [
+            ("hand-off", 1, "Tom Reilly")
+        ]
+    on = [utts[0], Utterance(0, 5.0, "Our first guest is Glenda Napier."), utts[1]]
+    assert [e.person for e in gather(on, people) if e.kind == "hand-off"] == ["Glenda Napier"]
+    assert [s.handoff for s in said_of(on, people, NameParams())] == [None, 0, None]
+    two = [Utterance(0, 0.0, "With me today are Tom Reilly and Glenda Napier."), utts[1]]
+    assert gather(two, people) == []
+    assert gather([Utterance(0, 0.0, "With me is Tom Reilly."), utts[1]], people)[0].speaker == 1
+
+
 def test_a_hand_off_the_hosts_own_voice_talks_on_after_names_nobody_later():
     """The host hands Glenda the floor and her voice goes on for half a minute (Glenda's talk
     heard in the host's voice) before another voice speaks: that voice is not Glenda for the
@@ -550,6 +577,7 @@ def test_a_colleague_of_the_same_organisation_gets_no_evidence_from_an_introduct
     assert [(e.kind, e.person) for e in gather(utts, people)] == [
         ("self-introduction", "Sara Lindqvist"),
         ("organisation", "Sara Lindqvist"),
+        ("hand-off", "Jonas Berg"),  # presented as her turn ends: the next voice is his
     ]
     unnamed = [Utterance(0, 0.0, "I am the CEO of the European Cluster Collaboration Platform.")]
     assert [e.person for e in gather(unnamed, people)] == ["Sara Lindqvist", "Jonas Berg"]

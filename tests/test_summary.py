@@ -1279,6 +1279,9 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", "We have a question from Tomas in the chat, he asks."),
         ("Helen Brooks", "How can small companies afford this training?"),
         ("Glenda Napier", "The cluster pays half of the fee."),
+        ("Helen Brooks", "We have a question from Maria in the chat."),
+        ("Helen Brooks", "She asks how clusters can finance such investments."),
+        ("Glenda Napier", "Mostly through regional funds and patient loans."),
     ]
     items = spoken(said)
     assert items[4].function == "question"  # not housekeeping, though it names the chat
@@ -1291,6 +1294,7 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         ("Helen Brooks", 110.0, True, "Maria"),
         ("Helen Brooks", 140.0, True, "Jean"),
         ("Helen Brooks", 170.0, True, "Tomas"),
+        ("Helen Brooks", 200.0, True, "Maria"),  # reported: "She asks how …"
     ]
     assert [q.text for q in summary.questions] == [  # without the words announcing them
         "How do you keep young people in the region?",
@@ -1298,14 +1302,15 @@ def test_a_question_from_the_chat_read_out_by_the_host_is_the_audience_s():
         "Are the courses free?",
         "How do you keep trained workers in the region?",
         "How can small companies afford this training?",
+        "She asks how clusters can finance such investments.",
     ]
     context = _hostile_context() | {"summary": replace(summary, questions=summary.questions)}
     markdown, page = render_summary(context, environment())
-    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 5
+    assert markdown.count("read out by Helen Brooks") == page.count("read out by Helen Brooks") == 6
     assert "— Maria, read out by Helen Brooks" in markdown
     assert "— Maria, read out by Helen Brooks" in page
     german, _ = render_summary(context, environment(language="de"))
-    assert german.count("vorgelesen von Helen Brooks") == 5
+    assert german.count("vorgelesen von Helen Brooks") == 6
     assert "Maria, vorgelesen von Helen Brooks" in german
 
 

@@ -30,6 +30,9 @@ class Naming:
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     bare_handoff: re.Pattern[str]  # a sentence handing the floor to nobody named ("Go ahead.")
+    # a host presenting one person ("… and with me today is my co-host Tom Reilly."): a hand-off
+    # when the sentence ends the host's turn
+    joined: re.Pattern[str]
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
@@ -60,7 +63,8 @@ def _any(phrases: list[str]) -> str:
 # the phrase lists that may take a filler word between two of their words
 LOOSE = (
     *("introduction", "introduction_after", "presentation"),
-    *("handoff_before", "handoff_after", "handoff_announcing", "thanks", "thanks_after"),
+    *("handoff_before", "handoff_after", "handoff_announcing", "handoff_joined"),
+    *("thanks", "thanks_after"),
 )
 
 
@@ -173,6 +177,12 @@ def naming(language: str) -> Naming:
             ),
         ),
         bare_handoff=re.compile(rf"^{bare}"),
+        # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
+        # and Glenda Napier"
+        joined=re.compile(
+            rf"\b{_any(optional('handoff_joined'))},?\s+{name}"
+            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+and\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
+        ),
         addressed=re.compile(rf"{start}{opener}{name},\s[^.!?]*[.!?]\s+{bare}"),
         thanks=(
             re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),

@@ -324,6 +324,11 @@ def _before(utterances: list[Utterance], i: int) -> str | None:
     return None
 
 
+def _ends_turn(utterances: list[Utterance], i: int) -> bool:
+    """Whether another voice speaks after the ``i``-th utterance."""
+    return i + 1 < len(utterances) and utterances[i + 1].speaker != utterances[i].speaker
+
+
 def _presented(
     utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
 ) -> tuple[set[int], set[int]]:
@@ -417,6 +422,8 @@ def gather(
         ]
         if addressed := _addressed(utt.text, _before(utterances, i), say):
             handed.append(addressed)
+        if _ends_turn(utterances, i):  # "…, and with me today is my co-host Tom Reilly."
+            handed.extend(say.joined.finditer(utt.text))
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
@@ -466,6 +473,8 @@ def said_of(
     def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
         text = utterances[i].text
         found = first((*say.handoff, say.presents) if i in guests else say.handoff, text)
+        if found is None and _ends_turn(utterances, i):
+            found = person(say.joined, text)
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
             hit = _match(m.group(1), people, p, say.inflections)
             return hit[0] if hit else None
