@@ -842,6 +842,34 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
 
 
 @pytest.mark.parametrize(
+    ("language", "said", "handed"),
+    [
+        ("de", "Wir beginnen mit Frau Napier vom Energy Cluster Denmark.", "Glenda Napier"),
+        ("de", "Beginnen wir heute mit Glenda Napier.", "Glenda Napier"),
+        ("de", "Den Anfang macht Carolina Garcés.", "Carolina Garcés"),
+        ("de", "Als Nächstes spricht Frau Garcés aus Malmö.", "Carolina Garcés"),
+        ("fr", "Nous commençons avec Madame Napier.", "Glenda Napier"),
+        ("fr", "On commence par Carolina Garcés.", "Carolina Garcés"),
+        ("it", "Iniziamo con la dottoressa Napier.", "Glenda Napier"),
+        ("it", "Cominciamo da Carolina Garcés.", "Carolina Garcés"),
+        ("es", "Empezamos con la señora Napier.", "Glenda Napier"),
+        ("pl", "Zaczniemy od pani Glendy Napier.", "Glenda Napier"),
+        ("pl", "Zacznijmy od pana Marka Przeora.", "Marek Przeor"),
+        ("de", "Wir beginnen mit einer kurzen Umfrage.", None),
+        ("es", "Empezamos con una pregunta sobre energía.", None),
+    ],
+)
+def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, handed):
+    """A German probe talk's host: "Wir beginnen mit Herrn Schneider vom Energiecluster
+    Niedersachsen." named nobody ("let's start with …" had no phrase but in English), nor did
+    "Als Nächstes spricht Frau Wolf …"; now a hand-off in each language — not "we start with a
+    short poll"."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
+    assert found == ([("hand-off", 1, handed)] if handed else []), found
+
+
+@pytest.mark.parametrize(
     ("language", "said"),
     [
         ("en", "Glenda, tell us about things at Energy Cluster Denmark."),
