@@ -870,6 +870,24 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
 
 
 @pytest.mark.parametrize(
+    ("said", "handed"),
+    [
+        ("Pani Glendo, zapraszam.", "Glenda Napier"),
+        ("Panie Marku, zapraszamy do wystąpienia.", "Marek Przeor"),
+        ("A teraz pani Carolina Garcés.", "Carolina Garcés"),
+        ("Pani Glendo, zapraszam na kawę.", None),
+    ],
+)
+def test_a_polish_host_inviting_a_person_by_name_hands_them_the_floor(said, handed):
+    """A Polish probe talk's host: "Pani Magdaleno, zapraszam." (the vocative, then "I invite")
+    and "A teraz pan Paweł Szymański, …" ("and now") — only "Zapraszam panią …" and "Teraz …"
+    were read; not an invitation to something else ("… zapraszam na kawę")."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Dzień dobry.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language="pl")]
+    assert found == ([("hand-off", 1, handed)] if handed else []), found
+
+
+@pytest.mark.parametrize(
     ("language", "said"),
     [
         ("en", "Glenda, tell us about things at Energy Cluster Denmark."),
