@@ -334,6 +334,42 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     assert [e.kind for e in gather(across, people)] == ["thanks"]
 
 
+@pytest.mark.parametrize(
+    ("said", "handed"),
+    [
+        ("Now I would like to welcome Carolina Garcés from Mobile Heights.", True),
+        ("I'm very happy to welcome Carolina Garcés.", True),
+        ("It is my pleasure to welcome Carolina Garcés.", True),
+        ("Let me welcome Carolina Garcés.", True),
+        ("I would like to welcome everyone to this webinar.", False),
+        ("Clusters welcome Carolina Garcés warmly.", False),
+    ],
+)
+def test_a_host_welcoming_a_person_hands_them_the_floor(said, handed):
+    """A probe talk: "Now I would like to welcome Beatriz Costa from the Porto Digital Hub."
+    named nobody (only "please welcome …" did) and was the host's digital-transition point."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thanks a lot, and hello everyone.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
+    assert found == ([("hand-off", 1, "Carolina Garcés")] if handed else []), found
+    assert (function(said) == "handoff") == handed
+
+
+@pytest.mark.parametrize(
+    ("said", "handed"),
+    [
+        ("My question is for Carolina.", "Carolina Garcés"),
+        ("A quick question for Glenda: how many welders did you train?", "Glenda Napier"),
+        ("The next question goes to Carolina.", "Carolina Garcés"),
+        ("I have a question for the Commission.", None),
+    ],
+)
+def test_a_question_put_to_a_person_hands_them_the_floor(said, handed):
+    """A probe talk's audience member: "My question is for Beatriz." — Beatriz answers next."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 4.0, "We follow every participant for a year.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
+    assert found == ([("hand-off", 1, handed)] if handed else []), found
+
+
 def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floor():
     """A probe talk: "I'm Anna Berg from DG GROW, and with me today is my co-host Tom Reilly."
     then Tom's "Hi everyone, great to be here." — nothing else named his voice but a guest's

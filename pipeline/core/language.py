@@ -33,6 +33,7 @@ class Naming:
     # a host presenting one person ("… and with me today is my co-host Tom Reilly."): a hand-off
     # when the sentence ends the host's turn
     joined: re.Pattern[str]
+    questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
@@ -63,7 +64,13 @@ def _any(phrases: list[str]) -> str:
 # the phrase lists that may take a filler word between two of their words
 LOOSE = (
     *("introduction", "introduction_after", "presentation"),
-    *("handoff_before", "handoff_after", "handoff_announcing", "handoff_joined"),
+    *(
+        "handoff_before",
+        "handoff_after",
+        "handoff_announcing",
+        "handoff_joined",
+        "handoff_question",
+    ),
     *("thanks", "thanks_after"),
 )
 
@@ -177,6 +184,7 @@ def naming(language: str) -> Naming:
             ),
         ),
         bare_handoff=re.compile(rf"^{bare}"),
+        questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
         # and Glenda Napier"
         joined=re.compile(

@@ -418,7 +418,7 @@ def gather(
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
         handed = (presented if i in guests else []) + [
-            m for pattern in say.handoff for m in pattern.finditer(utt.text)
+            m for pattern in (*say.handoff, say.questioned) for m in pattern.finditer(utt.text)
         ]
         if addressed := _addressed(utt.text, _before(utterances, i), say):
             handed.append(addressed)
@@ -472,7 +472,9 @@ def said_of(
 
     def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
         text = utterances[i].text
-        found = first((*say.handoff, say.presents) if i in guests else say.handoff, text)
+        found = first(
+            (*say.handoff, say.questioned, *([say.presents] if i in guests else [])), text
+        )
         if found is None and _ends_turn(utterances, i):
             found = person(say.joined, text)
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
