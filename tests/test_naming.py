@@ -888,6 +888,11 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("fr", "On commence par Carolina Garcés.", "Carolina Garcés"),
         ("it", "Iniziamo con la dottoressa Napier.", "Glenda Napier"),
         ("it", "Cominciamo da Carolina Garcés.", "Carolina Garcés"),
+        ("it", "Sentiamo subito Glenda Napier.", "Glenda Napier"),
+        ("it", "Infine diamo la parola a Carolina Garcés.", "Carolina Garcés"),
+        ("it", "Infine diamo la parola Carolina Garcés.", "Carolina Garcés"),  # "a" unheard
+        ("it", "Glenda, a te.", "Glenda Napier"),
+        ("it", "Glenda, a te piace il vento?", None),
         ("es", "Empezamos con la señora Napier.", "Glenda Napier"),
         ("pl", "Zaczniemy od pani Glendy Napier.", "Glenda Napier"),
         ("pl", "Zacznijmy od pana Marka Przeora.", "Marek Przeor"),
@@ -899,7 +904,8 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
     """A German probe talk's host: "Wir beginnen mit Herrn Schneider vom Energiecluster
     Niedersachsen." named nobody ("let's start with …" had no phrase but in English), nor did
     "Als Nächstes spricht Frau Wolf …"; now a hand-off in each language — not "we start with a
-    short poll"."""
+    short poll". An Italian one's "Sentiamo subito Marco Bianchi.", "Giulia, a te." and
+    "diamo la parola (a) Luca Ricci" (Whisper dropped the "a") too."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
     assert found == ([("hand-off", 1, handed)] if handed else []), found
