@@ -894,6 +894,10 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("it", "Glenda, a te.", "Glenda Napier"),
         ("it", "Glenda, a te piace il vento?", None),
         ("es", "Empezamos con la señora Napier.", "Glenda Napier"),
+        ("es", "Pasamos ahora a Carolina Garcés, de Mobile Heights.", "Carolina Garcés"),
+        ("es", "Vamos con Glenda Napier.", "Glenda Napier"),
+        ("es", "Glenda, cuando quieres.", "Glenda Napier"),  # Whisper's "quieres" for "quieras"
+        ("es", "Glenda, cuando quieres visitar Sevilla, avísanos.", None),
         ("pl", "Zaczniemy od pani Glendy Napier.", "Glenda Napier"),
         ("pl", "Zacznijmy od pana Marka Przeora.", "Marek Przeor"),
         ("de", "Wir beginnen mit einer kurzen Umfrage.", None),
@@ -905,7 +909,8 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
     Niedersachsen." named nobody ("let's start with …" had no phrase but in English), nor did
     "Als Nächstes spricht Frau Wolf …"; now a hand-off in each language — not "we start with a
     short poll". An Italian one's "Sentiamo subito Marco Bianchi.", "Giulia, a te." and
-    "diamo la parola (a) Luca Ricci" (Whisper dropped the "a") too."""
+    "diamo la parola (a) Luca Ricci" (Whisper dropped the "a") too, and a Spanish one's "Pasamos
+    ahora a Javier Castro, …" and "Laura, cuando quieres." (heard for "quieras")."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
     assert found == ([("hand-off", 1, handed)] if handed else []), found
