@@ -370,6 +370,28 @@ def test_a_question_put_to_a_person_hands_them_the_floor(said, handed):
     assert found == ([("hand-off", 1, handed)] if handed else []), found
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "handed"),
+    [
+        ("es", "Estupendo, escuchemos ahora a miedo romero.", "Diego Romero"),
+        ("en", "Let's move on to diego romero.", "Diego Romero"),
+        ("en", "Let's move on to the next topic.", None),
+        ("es", "Pasamos ahora a otro tema.", None),
+    ],
+)
+def test_a_hand_off_to_a_whole_name_heard_in_lower_case_counts(language, said, handed):
+    """A Spanish probe talk: "Escuchemos ahora a Diego Romero." heard "… a miedo romero." —
+    Whisper writes an unfamiliar name in lower case at times. After a hand-off phrase, a listed
+    person's whole name in any case hands them the floor, as after "I am" (``spelled_name``);
+    on that talk it split the third guest's turn off another guest's cluster."""
+    people = [*PEOPLE, Speaker(name="Diego Romero")]
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gracias.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, people, language=language)]
+    assert found == ([("hand-off", 1, handed)] if handed else []), found
+    expected = [3 if handed else None, None]
+    assert [s.handoff for s in said_of(utts, people, NameParams(), language)] == expected
+
+
 def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floor():
     """A probe talk: "I'm Anna Berg from DG GROW, and with me today is my co-host Tom Reilly."
     then Tom's "Hi everyone, great to be here." — nothing else named his voice but a guest's

@@ -34,6 +34,7 @@ class Naming:
     # when the sentence ends the host's turn
     joined: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
+    handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
@@ -184,6 +185,7 @@ def naming(language: str) -> Naming:
             ),
         ),
         bare_handoff=re.compile(rf"^{bare}"),
+        handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
         # and Glenda Napier"

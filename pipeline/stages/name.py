@@ -324,6 +324,19 @@ def _before(utterances: list[Utterance], i: int) -> str | None:
     return None
 
 
+def _spelled_handoff(
+    text: str, people: list[Speaker], p: NameParams, say: Naming
+) -> tuple[str, tuple[int, float]] | None:
+    """A hand-off phrase before a listed person's whole name in any case (what was heard, and
+    the person with the score): Whisper writes an unfamiliar name in lower case at times
+    ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_name``)."""
+    names = [q.name for q in people]
+    for m in say.handing.finditer(text):
+        if hit := spelled_name(text[m.end() :], names, p.min_match):
+            return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
+    return None
+
+
 def _ends_turn(utterances: list[Utterance], i: int) -> bool:
     """Whether another voice speaks after the ``i``-th utterance."""
     return i + 1 < len(utterances) and utterances[i + 1].speaker != utterances[i].speaker
@@ -443,6 +456,8 @@ def gather(
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
                 add("hand-off", nxt.speaker, m.group(0), utt.start, hit)
+        if reached and not given and (spelled := _spelled_handoff(utt.text, people, p, say)):
+            add("hand-off", nxt.speaker, spelled[0], utt.start, spelled[1])
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
         if m and prev is not None:
@@ -477,6 +492,8 @@ def said_of(
         )
         if found is None and _ends_turn(utterances, i):
             found = person(say.joined, text)
+        if found is None and (spelled := _spelled_handoff(text, people, p, say)):
+            found = spelled[1][0]
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
             hit = _match(m.group(1), people, p, say.inflections)
             return hit[0] if hit else None
