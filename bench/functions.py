@@ -228,7 +228,7 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev12` each scored first, then used to add phrases; `held-out` only scored), "
+        "`dev1`–`dev13` each scored first, then used to add phrases; `held-out` only scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice.",
         "",

@@ -332,6 +332,13 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     assert [s.handoff for s in said_of(thanked, people, NameParams())] == [None, None]
     across = [Utterance(2, 0.0, "Pavel, you have been very patient."), *utts[2:]]
     assert [e.kind for e in gather(across, people)] == ["thanks"]
+    # the same sentence's end after a comma, not after thanks to the one addressed
+    one = [Utterance(0, 0.0, "Pavel, I see you're unmuted, so please, go ahead."), utts[3]]
+    assert ("hand-off", 1, "Pavel Novak") in [
+        (e.kind, e.speaker, e.person) for e in gather(one, people)
+    ]
+    thanked = [Utterance(0, 0.0, "Glenda, thank you, please go ahead."), utts[3]]
+    assert [e.kind for e in gather(thanked, people)] == ["thanks"]
 
 
 @pytest.mark.parametrize(
@@ -847,10 +854,10 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twelve sets of twenty were scored under the phrases of their day and then used to add
-    phrases (*dev*), a thirteenth, written before the last of those, only scored (*held-out*),
-    all read with the demo's event page. This pins the figures of the README (Speakers): dev 227
-    of 240, held-out 19 of 20, so a change that loses one shows."""
+    thirteen sets of twenty were scored under the phrases of their day and then used to add
+    phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
+    with the demo's event page. This pins the figures of the README (Speakers): dev 245 of 260,
+    held-out 19 of 20, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -865,14 +872,14 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 260 and right["dev"] >= 227 and right["held-out"] >= 19, right
+    assert len(rows) == 280 and right["dev"] >= 245 and right["held-out"] >= 19, right
 
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank in de, fr, it, es, pl
     (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev4`` were each scored under the
     phrases of their day and then used to add phrases; ``held-out``, written before the last
-    of those, only scored (95 of 100; 77 under the phrases of before); mentions of a listed
+    of those, only scored (96 of 100; 77 under the phrases of before); mentions of a listed
     person that are no evidence ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés
     …") read as none. Pins the README's figures (Languages) per language, so a change that
     loses one shows."""
@@ -891,7 +898,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
     assert len(rows) == 528, len(rows)
-    held_out = {"de": 17, "fr": 20, "it": 18, "es": 20, "pl": 20}
+    held_out = {"de": 17, "fr": 20, "it": 19, "es": 20, "pl": 20}
     for language, least in held_out.items():
         assert right["dev", language] >= 78, (language, right)
         assert right["held-out", language] >= least, (language, right)

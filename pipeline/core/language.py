@@ -193,7 +193,8 @@ def naming(language: str) -> Naming:
             rf"\b{_any(optional('handoff_joined'))},?\s+{name}"
             rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+and\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
         ),
-        addressed=re.compile(rf"{start}{opener}{name},\s[^.!?]*[.!?]\s+{bare}"),
+        # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
+        addressed=re.compile(rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+{bare}"),
         thanks=(
             re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),

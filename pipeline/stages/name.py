@@ -306,15 +306,18 @@ def _turn_texts(utterances: list[Utterance]) -> list[str]:
 
 def _addressed(text: str, before: str | None, say: Naming) -> re.Match[str] | None:
     """A hand-off naming nobody ("Please go ahead.") after a sentence that opens by addressing
-    someone, in ``text`` or in ``before`` (the same voice's utterance before it): "Pavel, you have
-    been very patient. Please go ahead." hands Pavel the floor (group 1) — unless that sentence
-    thanks him ("Glenda, thank you. Please go ahead." hands it to someone else)."""
+    someone, in ``text`` or in ``before`` (the same voice's utterance before it), or ending that
+    sentence after a comma: "Pavel, you have been very patient. Please go ahead." and "Carolina,
+    I see you're unmuted, so please go ahead." hand the floor to the one addressed (group 1) —
+    unless that sentence thanks them ("Glenda, thank you. Please go ahead." hands it to someone
+    else)."""
     said = f"{before} {text}" if before else text
     m = say.addressed.search(said)
     if m is None:
         return None
     sentence = re.split(r"(?<=[.!?])\s+", m.group(0).lstrip(".!? "), maxsplit=1)[0]
-    return None if any(x.search(sentence) for x in say.thanks) else m
+    clause = ",".join(sentence.split(",")[:2])  # "Glenda, thank you, please go ahead."
+    return None if any(x.search(said) for said in (sentence, clause) for x in say.thanks) else m
 
 
 def _before(utterances: list[Utterance], i: int) -> str | None:
