@@ -426,6 +426,26 @@ def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floo
     assert gather([Utterance(0, 0.0, "With me is Tom Reilly."), utts[1]], people)[0].speaker == 1
 
 
+@pytest.mark.parametrize(
+    ("said", "handed"),
+    [
+        (["Glenda, let's start in Denmark.", "What is your cluster doing on raw materials?"], True),
+        (["Glenda, welcome.", "How do you train people?"], True),
+        (["Glenda, great point.", "Does anyone else have a question?"], False),
+        (["Glenda, thank you.", "What do you think, everyone?"], False),
+    ],
+)
+def test_a_question_to_you_after_addressing_someone_hands_them_the_floor(said, handed):
+    """A probe talk's host: "Mikko, let's start in Finland. What is your cluster doing on raw
+    materials?" — two sentences, the name in the first, the question to "you" in the second."""
+    utts = [Utterance(2, 0.0, "Hi.")]
+    utts += [Utterance(0, 1.0 + n, text) for n, text in enumerate(said)]
+    utts.append(Utterance(1, 9.0, "Thanks. We recycle batteries."))
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE) if e.kind == "hand-off"]
+    assert found == ([("hand-off", 1, "Glenda Napier")] if handed else []), found
+    assert [s.handoff for s in said_of(utts, PEOPLE, NameParams())][2] == (0 if handed else None)
+
+
 def test_a_hand_off_the_hosts_own_voice_talks_on_after_names_nobody_later():
     """The host hands Glenda the floor and her voice goes on for half a minute (Glenda's talk
     heard in the host's voice) before another voice speaks: that voice is not Glenda for the

@@ -194,7 +194,12 @@ def naming(language: str) -> Naming:
             rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+and\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
         ),
         # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
-        addressed=re.compile(rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+{bare}"),
+        # or a question to "you" that ends the turn ("Mikko, let's start in Finland. What is your
+        # cluster doing …?")
+        addressed=re.compile(
+            rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+(?:{bare}|{soft}"
+            rf"{_any(data['question_words'])}\b[^.!?]*\b{_any(optional('question_you'))}\b[^.!?]*\?$)"
+        ),
         thanks=(
             re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
