@@ -105,7 +105,7 @@ def naming_languages() -> list[str]:
             read = [
                 phrasing_read(r["kind"], r["person"], r["text"], people, language) for r in mine
             ]
-            cells.append(f"{sum(read)} of {len(read)}")
+            cells.append(f"{sum(read)} of {len(read)}" if mine else "—")
         lines.append(f"| {language} | " + " | ".join(cells) + " |")
     return lines
 
@@ -239,7 +239,7 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev4` each scored under the phrases of "
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev5` (`dev5` German only) each scored under the phrases of "
         "their day, then used to add phrases; `held-out` written before the last of those, "
         "only scored: 77 of 100 under the phrases of before) and mentions that are no evidence "
         "(`negative`: read as none):",
