@@ -43,7 +43,8 @@ class Naming:
     with_org: re.Pattern[str]
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
     relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
-    roles: tuple[re.Pattern[str], ...]  # "project manager at …": a role of 1, 2, 3 or 4 words
+    # "project manager at …": a role of 1, 2, 3 or 4 words; or one's own ("and I lead …")
+    roles: tuple[re.Pattern[str], ...]
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
     # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
@@ -52,7 +53,8 @@ class Naming:
     def org_openings(self, text: str) -> list[str]:
         """Where an organisation may open ``text``: at once, or after one's role ("project
         manager at Mobile Heights", "gerente del Clúster de la Madera" — the role may be one
-        word or up to four, "head of digital at …")."""
+        word or up to four, "head of digital at …") or what one does there ("and I lead …",
+        "je dirige …")."""
         ends = [m.end() for x in self.roles if (m := x.match(text))]
         return [text, *dict.fromkeys(text[end:] for end in ends)]
 
@@ -207,12 +209,16 @@ def naming(language: str) -> Naming:
         with_org=with_org,
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
-        roles=tuple(  # up to four words, not "our …" (a host presenting her), then "at"
-            re.compile(
-                rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{{k}}}[\w'’-]+\s+"
-                rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
-            )
-            for k in range(4)
+        roles=(
+            *(  # up to four words, not "our …" (a host presenting her), then "at"
+                re.compile(
+                    rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{{k}}}[\w'’-]+\s+"
+                    rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
+                )
+                for k in range(4)
+            ),
+            # "Carolina Garcés, and I work on internationalisation at Mobile Heights."
+            re.compile(rf"^{_any(optional('introduction_role'))}{gap}(?:{_any(articles)}\s+)?"),
         ),
         inflections=tuple(
             (ending, nominative)
