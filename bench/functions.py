@@ -231,7 +231,8 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev13` each scored first, then used to add phrases; `held-out` only scored), "
+        "`dev1`–`dev13` each scored first, then used to add phrases; `held-out` and, written "
+        "after every phrase, `held-out2` only scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice.",
         "",
@@ -240,8 +241,9 @@ def main() -> None:
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
         "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev5` each scored under the phrases of "
-        "their day, then used to add phrases; `held-out` written before the last of those, "
-        "only scored: 77 of 100 under the phrases of before) and mentions that are no evidence "
+        "their day, then used to add phrases; `held-out` written before the last of those and "
+        "`held-out2` after all of them, both only scored — `held-out` 77 of 100 under the phrases "
+        "of before) and mentions that are no evidence "
         "(`negative`: read as none):",
         "",
         *naming_languages(),
