@@ -423,6 +423,8 @@ def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floo
     assert [s.handoff for s in said_of(on, people, NameParams())] == [None, 0, None]
     two = [Utterance(0, 0.0, "With me today are Tom Reilly and Glenda Napier."), utts[1]]
     assert gather(two, people) == []
+    listed = "Nous accueillons aujourd'hui Glenda Napier, d'Energy Cluster Denmark et Tom Reilly."
+    assert gather([Utterance(0, 0.0, listed), utts[1]], people, language="fr") == []
     assert gather([Utterance(0, 0.0, "With me is Tom Reilly."), utts[1]], people)[0].speaker == 1
 
 

@@ -18,6 +18,7 @@ _WORDS = rf"[{_UPPER}][\w'’\-]+(?:\s+[{_UPPER}][\w'’\-]+){{0,3}}"
 # A name as Whisper writes it: one to four capitalised words ("Glenda Napier", "Łukasz Żak",
 # "Siobhán O'Brien") — not a possessive ("I'm Marek's deputy", "this is Glenda's point").
 NAME = rf"(?!{_WORDS}['’]s\b)({_WORDS})"
+AND = "(?:and|und|et|e|y|i|oraz)"  # "and" in the languages with naming phrases
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class Naming:
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     bare_handoff: re.Pattern[str]  # a sentence handing the floor to nobody named ("Go ahead.")
-    # a host presenting one person ("… and with me today is my co-host Tom Reilly."): a hand-off
-    # when the sentence ends the host's turn
+    # a host presenting or welcoming one person ("… and with me today is my co-host Tom
+    # Reilly.", "Nous accueillons maintenant …"): a hand-off when the sentence ends the host's turn
     joined: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
@@ -190,10 +191,11 @@ def naming(language: str) -> Naming:
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
-        # and Glenda Napier"
+        # and Glenda Napier", "… d'Energy Cluster Denmark et Carolina Garcés"
         joined=re.compile(
             rf"\b{_any(optional('handoff_joined'))},?\s+{name}"
-            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+and\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
+            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+{AND}\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
+            rf"(?![^.!?]*\s{AND}\s+[{_UPPER}])"  # nor one more person later in the sentence
         ),
         # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
         # or a question to "you" that ends the turn ("Mikko, let's start in Finland. What is your
