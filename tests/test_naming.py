@@ -345,6 +345,7 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     ("said", "handed"),
     [
         ("Now I would like to welcome Carolina Garcés from Mobile Heights.", True),
+        ("My guest today is Carolina Garcés, project manager at Mobile Heights.", True),
         ("I'm very happy to welcome Carolina Garcés.", True),
         ("It is my pleasure to welcome Carolina Garcés.", True),
         ("Let me welcome Carolina Garcés.", True),

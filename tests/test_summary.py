@@ -1421,6 +1421,19 @@ def test_a_question_from_someone_who_introduces_themself_off_the_list_is_the_aud
     listed = {"Sarah O'Connell", "Joanna Kowalczyk", "Erik Lindqvist"}
     summary = summarize(spoken(said), {"other": "Other topics"}, listed, title="t")
     assert [(q.speaker, q.start) for q in summary.questions] == [("Mark", 30.0)]
+    # a probe talk: the host hands the floor to Lea (not listed), whose voice CAM++ merged with
+    # the host's — the question after it is Lea's; a listed guest handed the floor is no asker
+    handed = [
+        ("Sarah O'Connell", "We have a question from Lea in Lyon."),
+        ("Sarah O'Connell", "Lea, go ahead."),
+        ("Sarah O'Connell", "Thank you."),
+        ("Sarah O'Connell", "How do you find the right partner cluster?"),
+        ("Joanna Kowalczyk", "We start on the matchmaking tool."),
+        ("Sarah O'Connell", "Erik, go ahead."),
+        ("Sarah O'Connell", "How do you share stocks?"),
+    ]
+    summary = summarize(spoken(handed), {"other": "Other topics"}, listed, title="t")
+    assert [(q.speaker, q.start, q.read_out) for q in summary.questions] == [("Lea", 30.0, False)]
 
 
 TRICKY = [

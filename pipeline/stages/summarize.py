@@ -170,12 +170,13 @@ def _is_point(item: SentenceTopic, min_words: int) -> bool:
 
 def _stranger(text: str, listed: set[str], language: str) -> str | None:
     """The name a sentence introduces its speaker by ("Hi, this is Mark from Lisbon.", "I'm
-    Anna Berg …") when no word of it sounds like a word of a listed name."""
+    Anna Berg …") or hands the floor to ("Lea, go ahead.": the host's voice then asking is
+    hers, merged) when no word of it sounds like a word of a listed name."""
     from rapidfuzz import fuzz
 
     say = naming(language)
     said = text.strip()
-    found = [m for x in say.introduces for m in x.finditer(said)]
+    found = [m for x in (*say.introduces, *say.handoff) for m in x.finditer(said)]
     found += [m for m in [say.presents.match(GREETED.sub("", said))] if m]
     own = [w.lower() for name in listed for w in name.split()]
     for m in found:
@@ -195,8 +196,8 @@ def _asked(
     of them by name ("Glenda, how do you …?" reads as a hand-off); the ones anyone reads out
     from the chat or the audience (``relayed``: in the question itself, or in the same voice's
     sentence just before it); and the ones asked, in a listed voice, by someone who has just
-    introduced themself under a name that is nobody's on the list (an audience member whose
-    short voice CAM++ merged into a panelist's)."""
+    introduced themself, or been handed the floor, under a name that is nobody's on the list
+    (an audience member whose short voice CAM++ merged into a panelist's)."""
     handoffs = Counter(it.sentence.speaker for it in items if it.function == "handoff")
     panel = listed | {speaker for speaker, n in handoffs.items() if n >= 2}
 
