@@ -5,7 +5,7 @@ name spelled in any case. The phrases are data; this module only compiles them."
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -267,6 +267,16 @@ def language_code(value: str) -> str:
     if CODE.fullmatch(bare):
         return bare
     return _names().get(bare, bare)
+
+
+def spelled_after(
+    pattern: re.Pattern[str], text: str, names: Sequence[str], min_match: int = 80
+) -> Iterator[tuple[re.Match[str], tuple[int, float]]]:
+    """Each match of ``pattern`` in ``text`` ("I am", "escuchemos ahora a") that a listed name
+    follows, spelled whole in any case (``spelled_name``), with that name's index and score."""
+    for m in pattern.finditer(text):
+        if hit := spelled_name(text[m.end() :], names, min_match):
+            yield m, hit
 
 
 def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[int, float] | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..core.language import naming, spelled_name
+from ..core.language import naming, spelled_after, spelled_name
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
@@ -127,7 +127,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "handoff"
     if any(x.search(said) for x in say.introduces) or say.presents.match(GREETED.sub("", said)):
         return "introduction"  # "I am …", or opening with "this is …" ("Hi, this is Marek")
-    if names and any(spelled_name(said[m.end() :], names) for m in say.intro.finditer(said)):
+    if names and any(spelled_after(say.intro, said, names)):
         return "introduction"  # "Je suis nicola Lefèvre, Cap Digital Lyon."
     named = say.with_org.match(text.strip()) if names else None
     # the organisation capitalised, at once or after a role ("…, project manager at Mobile …")

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import Naming, naming, spelled_name
+from ..core.language import Naming, naming, spelled_after
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -332,11 +332,9 @@ def _spelled_handoff(
 ) -> tuple[str, tuple[int, float]] | None:
     """A hand-off phrase before a listed person's whole name in any case (what was heard, and
     the person with the score): Whisper writes an unfamiliar name in lower case at times
-    ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_name``)."""
-    names = [q.name for q in people]
-    for m in say.handing.finditer(text):
-        if hit := spelled_name(text[m.end() :], names, p.min_match):
-            return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
+    ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)."""
+    for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
+        return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
 
 
@@ -414,6 +412,7 @@ def gather(
 
     guests, panel = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
+    names = [q.name for q in people]
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
@@ -429,8 +428,8 @@ def gather(
         if by_org:
             named, hit = by_org
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
-        for m in () if own or spoken_of else say.intro.finditer(utt.text):
-            hit = spelled_name(utt.text[m.end() :], [q.name for q in people], p.min_match)
+        spelled = () if own or spoken_of else spelled_after(say.intro, utt.text, names, p.min_match)
+        for m, hit in spelled:  # "I am nicola Lefèvre": a whole name written in lower case
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
         handed = (presented if i in guests else []) + [
