@@ -426,6 +426,13 @@ def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floo
     assert gather(two, people) == []
     listed = "Nous accueillons aujourd'hui Glenda Napier, d'Energy Cluster Denmark et Tom Reilly."
     assert gather([Utterance(0, 0.0, listed), utts[1]], people, language="fr") == []
+    # each language's "and" is its own (naming-<lang>.yaml `conjunctions`): Italian "ed"
+    both = "Accogliamo oggi Glenda Napier, di Energy Cluster Denmark, ed Elena Russo."
+    assert gather([Utterance(0, 0.0, both), utts[1]], people, language="it") == []
+    one = "Accogliamo oggi Glenda Napier, di Energy Cluster Denmark."
+    assert [e.person for e in gather([Utterance(0, 0.0, one), utts[1]], people, language="it")] == [
+        "Glenda Napier"
+    ]
     assert gather([Utterance(0, 0.0, "With me is Tom Reilly."), utts[1]], people)[0].speaker == 1
 
 

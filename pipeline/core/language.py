@@ -18,7 +18,6 @@ _WORDS = rf"[{_UPPER}][\w'’\-]+(?:\s+[{_UPPER}][\w'’\-]+){{0,3}}"
 # A name as Whisper writes it: one to four capitalised words ("Glenda Napier", "Łukasz Żak",
 # "Siobhán O'Brien") — not a possessive ("I'm Marek's deputy", "this is Glenda's point").
 NAME = rf"(?!{_WORDS}['’]s\b)({_WORDS})"
-AND = "(?:and|und|et|e|y|i|oraz)"  # "and" in the languages with naming phrases
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,7 @@ def naming(language: str) -> Naming:
     soft = rf"(?:{_any(optional('question_softeners'))},?\s+)?"  # "Marek, maybe you …?"
     who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"
     joiners, articles = optional("introduction_org"), optional("org_articles")
+    and_ = _any(optional("conjunctions"))  # "and" between two people
     gap = r"(?:\s+|(?<=['’]))"  # after "from", or straight after an elided "d'" (d'Energy …)
     # after an announced name: the sentence's end, or who the person is ("…, chief executive of
     # BioVale", "…, who leads …", "… from BioVale")
@@ -194,8 +194,8 @@ def naming(language: str) -> Naming:
         # and Glenda Napier", "… d'Energy Cluster Denmark et Carolina Garcés"
         joined=re.compile(
             rf"\b{_any(optional('handoff_joined'))},?\s+{name}"
-            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+{AND}\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
-            rf"(?![^.!?]*\s{AND}\s+[{_UPPER}])"  # nor one more person later in the sentence
+            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+{and_}\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
+            rf"(?![^.!?]*\s{and_}\s+[{_UPPER}])"  # nor one more person later in the sentence
         ),
         # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
         # or a question to "you" that ends the turn ("Mikko, let's start in Finland. What is your
