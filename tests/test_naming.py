@@ -592,6 +592,10 @@ def test_one_hand_off_said_two_ways_counts_once():
         "Carolina, many thanks for that.",
         "That was great, thank you Carolina.",
         "Carolina, thanks so much for sharing that.",
+        # phrasings written after the phrases (dev14/dev15 of naming_phrasings.tsv)
+        "A big thank you to Carolina.",
+        "I want to thank Carolina for her excellent presentation.",
+        "Carolina, many thanks, that was really helpful.",
     ],
 )
 def test_the_ways_hosts_thank_name_the_previous_speaker(said):
@@ -884,11 +888,12 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    thirteen sets of twenty were scored under the phrases of their day and then used to add
+    fifteen sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
-    with the demo's event page; a last one, written after all those phrases, only scored
-    (*held-out2*). This pins the figures of the README (Speakers): dev 248 of 260, held-out 19
-    of 20, held-out2 16 of 20, so a change that loses one shows."""
+    with the demo's event page; two more, each written after all the phrases of its day, only
+    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 290
+    of 300, held-out 19 of 20, held-out2 16 of 20, held-out3 15 of 20, so a change that loses
+    one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -903,8 +908,8 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 300 and right["dev"] >= 248 and right["held-out"] >= 19, right
-    assert right["held-out2"] >= 16, right
+    assert len(rows) == 360 and right["dev"] >= 290 and right["held-out"] >= 19, right
+    assert right["held-out2"] >= 16 and right["held-out3"] >= 15, right
 
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
@@ -1356,12 +1361,19 @@ def test_a_name_said_in_passing_is_no_evidence(said):
 
 
 def test_greeting_a_guest_by_name_before_she_speaks_thanks_nobody():
-    """ "Carolina, thank you for joining us." welcomes her; the voice before is not Carolina."""
+    """ "Carolina, thank you for joining us." welcomes her; the voice before is not Carolina —
+    nor after "Thanks Carolina for joining us." (``thanks_welcome``)."""
     utts = [
         Utterance(1, 0.0, "Good morning, everyone."),
         Utterance(0, 3.0, "Carolina, thank you for joining us today."),
     ]
     assert not [e for e in gather(utts, PEOPLE) if e.kind == "thanks"]
+    for said in (
+        "Thanks Carolina for joining us.",
+        "A big thank you to Carolina, who will now present.",
+    ):
+        utts[1] = Utterance(0, 3.0, said)
+        assert not [e for e in gather(utts, PEOPLE) if e.kind == "thanks"], said
 
 
 def test_welcoming_people_by_name_hands_nobody_the_floor():

@@ -145,8 +145,9 @@ def naming(language: str) -> Naming:
         rf"(?:{_any(optional('determiners'))}\s+)?(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
         rf"{_any(optional('role_joiners'))}{gap}))"
     )
+    thanked = rf"(?:{_any(data['thanks'])},?\s+{_WORDS},\s+)?"  # "Thanks Marek, and hi everyone, …"
     with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
-        rf"^{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
+        rf"^{thanked}{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
         rf"(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
         rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
         if "introduction_org" in data
@@ -205,19 +206,23 @@ def naming(language: str) -> Naming:
             rf"{_any(data['question_words'])}\b[^.!?]*\b{_any(optional('question_you'))}\b[^.!?]*\?$)"
         ),
         thanks=(
-            re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+{name}"),
+            re.compile(  # not "Thanks Carolina for joining us", said before she speaks
+                rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+(?>{name})"
+                rf"(?!,?\s+{_any(optional('thanks_welcome'))})"
+            ),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
         with_org=with_org,
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
         roles=(
-            *(  # up to four words, not "our …" (a host presenting her), then "at"
+            *(  # up to six words, not "our …" (a host presenting her), then "at" ("I'm team
+                # leader for cluster policy in DG GROW")
                 re.compile(
                     rf"^(?!{_any(optional('determiners'))}\b)(?:[\w'’-]+\s+){{{k}}}[\w'’-]+\s+"
                     rf"{_any(optional('role_joiners'))}{gap}(?:{_any(articles)}\s+)?"
                 )
-                for k in range(4)
+                for k in range(6)
             ),
             # "Carolina Garcés, and I work on internationalisation at Mobile Heights."
             re.compile(rf"^{_any(optional('introduction_role'))}{gap}(?:{_any(articles)}\s+)?"),
