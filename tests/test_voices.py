@@ -186,6 +186,50 @@ def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voi
     assert evidence.split(other, turns, voices_).handed == set()
 
 
+def test_a_guest_who_thanks_the_host_before_introducing_himself_keeps_those_words():
+    """A probe talk: two guests in one voice cluster; the host's hand-off to the second is not
+    understood ("Pioneer, the next part is yours."), and he opens "Thanks, Ines." then "I'm
+    Pieter Jansen …". Split by their introductions, the thanks went to the first guest, whose
+    voice its one second sounded closer to. The words say whose it is: the introduction later in
+    its turn; or, after a pause, one does not thank the host who holds the floor. A sentence
+    that says neither, after a pause, goes by its voice as before."""
+    host, chloe, pieter = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=chloe),
+        evidence.Said(1, 5.5, 10.0, intro=chloe),
+        evidence.Said(1, 10.0, 15.0),
+        evidence.Said(0, 15.5, 18.0),
+        evidence.Said(1, 18.5, 19.5, thanks=host),
+        evidence.Said(1, 19.6, 25.0, intro=pieter),
+        evidence.Said(1, 25.0, 30.0),
+    ]
+    rng = np.random.default_rng(0)
+    host_voice, chloe_voice, pieter_voice = (
+        v / np.linalg.norm(v) for v in rng.normal(size=(3, 192))
+    )
+    voices_ = np.stack([host_voice, chloe_voice, host_voice, chloe_voice, pieter_voice])
+
+    def speakers(said: list[evidence.Said], pause: float) -> list[int]:
+        turns = [
+            Turn(0.0, 5.0, 0),
+            Turn(5.5, 15.0, 1),
+            Turn(15.5, 18.0, 0),
+            Turn(18.5, 19.5, 1),
+            Turn(19.5 + pause, 30.0, 1),
+        ]
+        said = [*said[:6], replace(said[6], start=19.5 + pause), said[7]]
+        split = evidence.split(said, turns, voices_.astype(np.float32))
+        return [t.speaker for t in split.turns]
+
+    for pause in (0.1, 0.6):
+        found = speakers(said, pause)
+        assert len(set(found)) == 3 and found[1] != found[4], found
+        assert found[3] == found[4], (pause, found)
+    found = speakers([*said[:5], replace(said[5], thanks=None), *said[6:]], 0.6)
+    assert found[3] == found[1] != found[4], found
+
+
 def test_a_hand_off_said_in_two_sentences_passes_the_floor_at_the_next_voice():
     """ "Our first speaker is Pieter Claes." — a pause — "Pieter, please go ahead.": the floor
     passes to Pieter when his voice starts, not at the host's second sentence (which, taken

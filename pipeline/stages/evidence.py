@@ -126,7 +126,10 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
     ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
     hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
-    ahead.")."""
+    ahead."). A self-introduction holds the floor from its turn's start ("Thanks, Ines." then,
+    no pause, "I'm Pieter Jansen …") — and from a sentence of its voice before that which
+    thanks the one said to hold the floor there, who does not thank herself — back to a sentence
+    handing over or thanking that person."""
     turn_of = _turns(said, turn_pause)
     starts = [i == 0 or turn_of[i] != turn_of[i - 1] for i in range(len(said))]
     holder: int | None = None
@@ -149,6 +152,14 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
                 holder = giver.get(holder, holder)  # the host takes the floor back
         if s.intro is not None:
             holder = s.intro
+            for j in range(i - 1, -1, -1):  # the voice's words before it, no other between
+                x = said[j]
+                if x.speaker != s.speaker or x.intro is not None or x.handoff is not None:
+                    break
+                # in its turn, or thanking the one said to hold the floor (not oneself)
+                if x.thanks == s.intro or not (turn_of[j] == turn_of[i] or x.thanks == out[j]):
+                    break
+                out[j] = s.intro
         out.append(holder)
     return out
 
