@@ -891,9 +891,9 @@ def test_naming_phrasings_written_after_the_rules():
     fifteen sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
     with the demo's event page; two more, each written after all the phrases of its day, only
-    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 290
-    of 300, held-out 19 of 20, held-out2 16 of 20, held-out3 15 of 20, so a change that loses
-    one shows."""
+    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 291
+    of 300, held-out 19 of 20, held-out2 17 of 20 (16 untouched), held-out3 15 of 20, so a
+    change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -908,8 +908,8 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 360 and right["dev"] >= 290 and right["held-out"] >= 19, right
-    assert right["held-out2"] >= 16 and right["held-out3"] >= 15, right
+    assert len(rows) == 360 and right["dev"] >= 291 and right["held-out"] >= 19, right
+    assert right["held-out2"] >= 17 and right["held-out3"] >= 15, right
 
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
@@ -1358,6 +1358,19 @@ def test_a_name_said_in_passing_is_no_evidence(said):
     utts = [Utterance(0, 0.0, "We build wind farms."), Utterance(1, 3.0, said)]
     utts.append(Utterance(0, 6.0, "Yes, indeed."))
     assert gather(utts, [*PEOPLE, Speaker(name="Susana Remotti")]) == []
+
+
+@pytest.mark.parametrize(
+    "said", ["Carolina, the next part is yours.", "Carolina, the next ten minutes are yours."]
+)
+def test_a_part_of_the_programme_given_to_a_person_hands_them_the_floor(said):
+    """A probe talk's "Pioneer, the next part is yours." handed nobody the floor and was a
+    takeaway of the host's; "the floor / stage is yours" were the only such phrases."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thank you.")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
+        ("hand-off", 1, "Carolina Garcés")
+    ]
+    assert function(said) == "handoff"
 
 
 def test_greeting_a_guest_by_name_before_she_speaks_thanks_nobody():
