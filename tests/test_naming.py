@@ -439,6 +439,40 @@ def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floo
 @pytest.mark.parametrize(
     ("said", "handed"),
     [
+        (
+            "Ich freue mich sehr, heute Frau Glenda Napier vom Energy Cluster Denmark begrüßen zu dürfen.",
+            True,
+        ),
+        ("Ich freue mich, Glenda Napier begrüßen zu dürfen.", True),
+        ("Wir freuen uns, heute Glenda Napier von Energy Cluster Denmark bei uns zu haben.", True),
+        ("Ich begrüße ganz herzlich Glenda Napier.", True),
+        ("Es freut mich, nun Glenda Napier zu begrüßen.", True),
+        ("Ich freue mich, Glenda Napier und Susana Remotti begrüßen zu dürfen.", False),
+        ("Ich freue mich, dass Glenda Napier das Projekt leitet.", False),
+        ("Ich begrüße Sie herzlich zu unserem Webinar.", False),
+    ],
+)
+def test_a_german_host_welcoming_one_person_at_the_end_of_her_turn_hands_them_the_floor(
+    said, handed
+):
+    """A German probe talk: "Ich freue mich sehr, heute Herrn Thomas Krüger vom Logistiknetzwerk
+    Ruhr begrüßen zu dürfen." — the verb ends the sentence, after the name, and "vom" was no
+    word before one's organisation. Not two people, nor a sentence about her, nor everyone."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 6.0, "Vielen Dank.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language="de")]
+    assert found == ([("hand-off", 1, "Glenda Napier")] if handed else []), found
+    intro = [
+        Utterance(0, 0.0, "Willkommen."),
+        Utterance(1, 3.0, "Hallo zusammen, Glenda Napier vom Energy Cluster Denmark."),
+    ]
+    assert ("self-introduction", 1, "Glenda Napier") in [
+        (e.kind, e.speaker, e.person) for e in gather(intro, PEOPLE, language="de")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("said", "handed"),
+    [
         (["Glenda, let's start in Denmark.", "What is your cluster doing on raw materials?"], True),
         (["Glenda, welcome.", "How do you train people?"], True),
         (["Glenda, great point.", "Does anyone else have a question?"], False),

@@ -72,6 +72,7 @@ LOOSE = (
         "handoff_after",
         "handoff_announcing",
         "handoff_joined",
+        "handoff_joined_after",
         "handoff_question",
     ),
     *("thanks", "thanks_after"),
@@ -193,9 +194,10 @@ def naming(language: str) -> Naming:
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
         # and Glenda Napier", "… d'Energy Cluster Denmark et Carolina Garcés"
-        joined=re.compile(
+        joined=re.compile(  # … and the verb that ends the sentence, if any ("… begrüßen zu dürfen")
             rf"\b{_any(optional('handoff_joined'))},?\s+{name}"
-            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+{and_}\b)[^,.!?]){{1,60}})?(?=\s*(?:[.!;,]|$))"
+            rf"(?:,?\s+{_any(joiners)}{gap}(?:(?!\s+{and_}\b)[^,.!?]){{1,60}})?"
+            rf"(?:\s+{_any(optional('handoff_joined_after'))})?(?=\s*(?:[.!;,]|$))"
             rf"(?![^.!?]*\s{and_}\s+[{_UPPER}])"  # nor one more person later in the sentence
         ),
         # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
