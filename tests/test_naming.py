@@ -279,6 +279,10 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, you have been very patient. Please go ahead.",
         "Glenda, you're joining us from Aarhus. The floor is yours.",
         "Glenda Napier is with us to respond. Glenda?",
+        # written after the phrases (dev16 of naming_phrasings.tsv)
+        "Glenda, I see your hand is up, please.",
+        "Glenda, maybe a final word from the Commission side?",
+        "Glenda, I believe you have some slides for us.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -286,6 +290,28 @@ def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
     assert [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)] == [
         ("hand-off", 1, "Glenda Napier")
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "announced", "name"),
+    [
+        ("de", "Darf ich mich vorstellen?", "Carolina Garcés."),
+        ("en", "Let me introduce myself.", "Glenda Napier."),
+        ("fr", "Je me présente :", "Glenda Napier."),
+    ],
+)
+def test_an_introduction_announced_in_one_sentence_and_said_in_the_next(language, announced, name):
+    """ "Darf ich mich vorstellen? Susana Remotti." is two sentences in a transcript, as the
+    name stage reads it: the name alone was no introduction (the phrasings were scored as one
+    line until 2026-12-05, which hid it). Not when another voice said the first sentence."""
+    person = name.rstrip(".")
+    utts = [Utterance(0, 0.0, "Hello."), Utterance(1, 3.0, announced), Utterance(1, 5.0, name)]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
+    assert ("self-introduction", 1, person) in found, found
+    said = said_of(utts, PEOPLE, NameParams(), language)
+    assert [s.intro for s in said][2] == [q.name for q in PEOPLE].index(person)
+    other = [Utterance(0, 0.0, announced), Utterance(1, 3.0, name)]
+    assert not gather(other, PEOPLE, language=language)
 
 
 def test_a_whole_name_beats_a_first_name_and_a_shared_first_name_names_nobody():
@@ -922,11 +948,11 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    fifteen sets of twenty were scored under the phrases of their day and then used to add
+    sixteen sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
     with the demo's event page; two more, each written after all the phrases of its day, only
-    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 291
-    of 300, held-out 19 of 20, held-out2 17 of 20 (16 untouched), held-out3 15 of 20, so a
+    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 312
+    of 320, held-out 19 of 20, held-out2 17 of 20 (16 untouched), held-out3 15 of 20, so a
     change that loses one shows."""
     import csv
 
@@ -942,7 +968,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 360 and right["dev"] >= 291 and right["held-out"] >= 19, right
+    assert len(rows) == 380 and right["dev"] >= 312 and right["held-out"] >= 19, right
     assert right["held-out2"] >= 17 and right["held-out3"] >= 15, right
 
 

@@ -327,6 +327,16 @@ def _before(utterances: list[Utterance], i: int) -> str | None:
     return None
 
 
+def _introducing(utterances: list[Utterance], i: int, say: Naming) -> str:
+    """The ``i``-th utterance as an introduction reads it: after the same voice's sentence that
+    ends announcing one ("Darf ich mich vorstellen?", "Let me introduce myself."), that phrase
+    and the utterance ("… vorstellen Susana Remotti."), since the transcript cuts between them."""
+    text = utterances[i].text
+    before = _before(utterances, i)
+    ending = [m for m in say.intro.finditer(before or "") if not before[m.end() :].strip(" .:?!")]
+    return f"{ending[-1].group(0)} {text}" if ending else text
+
+
 def _spelled_handoff(
     text: str, people: list[Speaker], p: NameParams, say: Naming
 ) -> tuple[str, tuple[int, float]] | None:
@@ -417,9 +427,11 @@ def gather(
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
-        claims = [*(m for x in say.introduces for m in x.finditer(utt.text)), *presented]
+        reading = _introducing(utterances, i, say)
+        introduced = (m for x in say.introduces for m in x.finditer(reading))
+        claims = [*introduced, *presented]
         # "Hi everyone, it's Glenda who will start today.": someone else speaks of her
-        spoken_of = [m for m in claims if say.relative.match(utt.text, m.end())]
+        spoken_of = [m for m in claims if say.relative.match(m.string, m.end())]
         own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
@@ -503,7 +515,7 @@ def said_of(
 
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
         text = utterances[i].text
-        own = first(say.introduces, text)
+        own = first(say.introduces, _introducing(utterances, i, say))
         by_org = None if own is not None else _org_introduction(text, turns[i], people, say, p)
         return by_org[1][0] if by_org else own
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -106,17 +107,19 @@ def phrasing_read(
     naming ``person`` for the right voice: a self-introduction for its own voice (after someone
     else's), a hand-off for the next voice, thanks for the voice before; kind ``none`` (a
     mention, "As Glenda said"): no evidence of anyone. ``people``: the event page's ``Speaker``
-    list."""
+    list. ``text`` is read one sentence at a time, as the transcript gives them."""
     from pipeline.stages.name import Utterance, gather
 
-    if kind == "self-introduction":
-        said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, text)]
-    elif kind == "hand-off":
-        said = [Utterance(0, 0.0, text), Utterance(1, 3.0, "Hello.")]
-    elif kind == "none":
-        said = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, text), Utterance(2, 6.0, "Hello.")]
-    else:
-        said = [Utterance(1, 0.0, "That is all from me."), Utterance(0, 3.0, text)]
+    turns = {
+        "self-introduction": [(0, "Welcome."), (1, text)],
+        "hand-off": [(0, text), (1, "Hello.")],
+        "none": [(0, "Welcome."), (1, text), (2, "Hello.")],
+    }.get(kind, [(1, "That is all from me."), (0, text)])
+    said: list[Utterance] = []
+    for speaker, words in turns:  # each voice 3 s after the last sentence, 2 s a sentence
+        start = said[-1].start + 3.0 if said else 0.0
+        for k, part in enumerate(re.split(r"(?<=[.!?])\s+", words.strip())):
+            said.append(Utterance(speaker, start + 2.0 * k, part))
     found = gather(said, list(people), language=language)
     if kind == "none":
         return all(e.kind == "organisation" for e in found)
