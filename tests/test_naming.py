@@ -283,6 +283,8 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, I see your hand is up, please.",
         "Glenda, maybe a final word from the Commission side?",
         "Glenda, I believe you have some slides for us.",
+        "Glenda, it's over to you now.",  # dev17
+        "Glenda, I think you wanted to add something.",
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
@@ -948,11 +950,11 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    sixteen sets of twenty were scored under the phrases of their day and then used to add
+    seventeen sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
     with the demo's event page; two more, each written after all the phrases of its day, only
-    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 312
-    of 320, held-out 19 of 20, held-out2 17 of 20 (16 untouched), held-out3 15 of 20, so a
+    scored (*held-out2*, *held-out3*). This pins the figures of the README (Speakers): dev 332
+    of 340, held-out 19 of 20, held-out2 17 of 20 (16 untouched), held-out3 15 of 20, so a
     change that loses one shows."""
     import csv
 
@@ -968,7 +970,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 380 and right["dev"] >= 312 and right["held-out"] >= 19, right
+    assert len(rows) == 400 and right["dev"] >= 332 and right["held-out"] >= 19, right
     assert right["held-out2"] >= 17 and right["held-out3"] >= 15, right
 
 
