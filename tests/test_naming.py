@@ -316,6 +316,32 @@ def test_an_introduction_announced_in_one_sentence_and_said_in_the_next(language
     assert not gather(other, PEOPLE, language=language)
 
 
+@pytest.mark.parametrize(
+    ("announcing", "named", "alone"),
+    [
+        ("Our next speaker is...", "Glenda Napier from Energy Cluster Denmark.", True),
+        ("Please welcome...", "Glenda Napier, CEO of Energy Cluster Denmark.", True),
+        ("And now over to…", "Glenda Napier.", False),
+    ],
+)
+def test_a_hand_off_cut_into_two_sentences_is_no_introduction_of_the_host(announcing, named, alone):
+    """Whisper writes a host's pause as "..." and the transcript cuts there: "Our next speaker
+    is..." then "Glenda Napier from Energy Cluster Denmark." in the host's voice read as Glenda
+    introducing herself — in the host's voice, which the evidence would then split — and handed
+    nobody the floor. Read together they hand Glenda the floor; said by the next voice, a name
+    and organisation (``alone``) are still her own introduction."""
+    host = [Utterance(0, 0.0, "I'm Marek Przeor from DG GROW."), Utterance(0, 3.0, announcing)]
+    utts = [*host, Utterance(0, 5.0, named), Utterance(1, 8.0, "Thank you, Marek. Hello.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
+    assert ("hand-off", 1, "Glenda Napier") in found, found
+    assert not [x for x in found if x[0] == "self-introduction" and x[2] == "Glenda Napier"]
+    said = said_of(utts, PEOPLE, NameParams())
+    assert [(x.intro, x.handoff) for x in said][2] == (None, 0)
+    guest = [*host, Utterance(1, 5.0, named), Utterance(1, 8.0, "We work on wind power.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(guest, PEOPLE)]
+    assert (("self-introduction", 1, "Glenda Napier") in found) == alone, found
+
+
 def test_a_whole_name_beats_a_first_name_and_a_shared_first_name_names_nobody():
     """Two Marias on the event page: "Maria Keller, the floor is yours." hands the floor to
     Maria Keller (the first listed Maria took it before, by her first name alone), and "Thank

@@ -337,6 +337,17 @@ def _introducing(utterances: list[Utterance], i: int, say: Naming) -> str:
     return f"{ending[-1].group(0)} {text}" if ending else text
 
 
+def _announced(utterances: list[Utterance], i: int, say: Naming) -> str | None:
+    """The ``i``-th utterance as a hand-off reads it after the same voice's sentence that ends on
+    a hand-off phrase ("Our next speaker is...", "And now over to..."): that phrase and the
+    utterance ("Our next speaker is Glenda Napier from …") — None when there is no such sentence.
+    Read alone, a name and an organisation would be the host introducing herself as the guest."""
+    before = _before(utterances, i)
+    tail = (before or "").rstrip(" .:…,;-–") + " "
+    ending = [m for m in say.handing.finditer(tail) if m.end() == len(tail)]
+    return f"{ending[-1].group(0)}{utterances[i].text}" if ending else None
+
+
 def _spelled_handoff(
     text: str, people: list[Speaker], p: NameParams, say: Naming
 ) -> tuple[str, tuple[int, float]] | None:
@@ -436,7 +447,10 @@ def gather(
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
-        by_org = None if own else _org_introduction(utt.text, turns[i], people, say, p)
+        announced = _announced(utterances, i, say)
+        by_org = (
+            None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
+        )
         if by_org:
             named, hit = by_org
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
@@ -445,7 +459,9 @@ def gather(
             heard = utt.text[m.start() :].split(",")[0][:80]
             add("self-introduction", utt.speaker, heard, utt.start, hit)
         handed = (presented if i in guests else []) + [
-            m for pattern in (*say.handoff, say.questioned) for m in pattern.finditer(utt.text)
+            m
+            for pattern in (*say.handoff, say.questioned)
+            for m in pattern.finditer(announced or utt.text)
         ]
         if addressed := _addressed(utt.text, _before(utterances, i), say):
             handed.append(addressed)
@@ -502,7 +518,8 @@ def said_of(
     def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
         text = utterances[i].text
         found = first(
-            (*say.handoff, say.questioned, *([say.presents] if i in guests else [])), text
+            (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),
+            _announced(utterances, i, say) or text,
         )
         if found is None and _ends_turn(utterances, i):
             found = person(say.joined, text)
@@ -516,7 +533,9 @@ def said_of(
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
         text = utterances[i].text
         own = first(say.introduces, _introducing(utterances, i, say))
-        by_org = None if own is not None else _org_introduction(text, turns[i], people, say, p)
+        if own is not None or _announced(utterances, i, say):
+            return own
+        by_org = _org_introduction(text, turns[i], people, say, p)
         return by_org[1][0] if by_org else own
 
     return [
