@@ -342,6 +342,52 @@ def test_a_hand_off_cut_into_two_sentences_is_no_introduction_of_the_host(announ
     assert (("self-introduction", 1, "Glenda Napier") in found) == alone, found
 
 
+@pytest.mark.parametrize(
+    "listing",
+    [
+        [
+            "Today we have two speakers:",
+            "Glenda Napier, from Energy Cluster Denmark.",
+            "Carolina Garcés, from Mobile Heights.",
+        ],
+        [
+            "Our speakers today are Glenda Napier, CEO of Energy Cluster Denmark.",
+            "And Carolina Garcés from Mobile Heights.",
+        ],
+        [
+            "Let me introduce the panel.",
+            "Glenda Napier, CEO of Energy Cluster Denmark.",
+            "Carolina Garcés, Mobile Heights.",
+        ],
+    ],
+)
+def test_a_host_listing_the_panel_by_name_and_organisation_introduces_nobody(listing):
+    """ "I'm Marek Przeor from DG GROW." then, in the same turn, "And Carolina Garcés from
+    Mobile Heights.": the sentence opening with her name and own organisation was read as
+    Carolina introducing herself in the host's voice — two people's introductions in one voice,
+    which the evidence then splits. A turn that also names another listed person with her
+    organisation, not as its own voice's introduction, presents them. A guest's own "Hello all,
+    Carolina Garcés, Mobile Heights." after the host's turn still introduces her, and so does
+    one right after the host's own introduction in a merged voice (the test above)."""
+    host = ["I'm Marek Przeor from DG GROW.", *listing]
+    utts = [Utterance(0, 2.0 * k, said) for k, said in enumerate(host)]
+    utts += [Utterance(1, 20.0, "Thank you, Marek."), Utterance(1, 22.0, "We build wind farms.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
+    assert [x for x in found if x[0] == "self-introduction"] == [
+        ("self-introduction", 0, "Marek Przeor")
+    ], found
+    assert [x.intro for x in said_of(utts, PEOPLE, NameParams())] == [1] + [None] * (len(utts) - 1)
+    listed = [
+        Utterance(0, 0.0, "Glenda Napier, from Energy Cluster Denmark."),
+        Utterance(0, 2.0, "Carolina Garcés, from Mobile Heights."),
+    ]
+    assert not [e for e in gather([*listed, utts[-1]], PEOPLE) if e.kind == "self-introduction"]
+    guest = [*utts[:2], Utterance(1, 20.0, "Hello all, Carolina Garcés, Mobile Heights.")]
+    assert ("self-introduction", 1, "Carolina Garcés") in [
+        (e.kind, e.speaker, e.person) for e in gather(guest, PEOPLE)
+    ]
+
+
 def test_a_whole_name_beats_a_first_name_and_a_shared_first_name_names_nobody():
     """Two Marias on the event page: "Maria Keller, the floor is yours." hands the floor to
     Maria Keller (the first listed Maria took it before, by her first name alone), and "Thank

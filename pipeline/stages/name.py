@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import Naming, naming, spelled_after
+from ..core.language import NAME, Naming, naming, spelled_after
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -230,8 +230,13 @@ def _introduces_with_org(
     ``with_org`` match), is her introducing herself — not a host who hands her the floor in the
     same ``turn`` ("Glenda Napier, CEO of … Glenda, the floor is yours."), asks her a question
     ("Glenda, at Energy Cluster Denmark, how do you …?"), lists the guests ("…, and Susana
-    Remotti, PROPLAST") or speaks of her (``_own_org``)."""
+    Remotti, PROPLAST"; or in a turn that names another listed person with her organisation,
+    someone its voice does not introduce as itself: "Glenda Napier, Energy Cluster Denmark."
+    then "Carolina Garcés, Mobile Heights.") or speaks of her (``_own_org``)."""
     if person in _named(say.handoff, turn, people, p, say.inflections):
+        return False
+    selves = _named(say.introduces, turn, people, p, say.inflections)
+    if _said_with_orgs(turn, people, p, say) - selves - {person}:
         return False
     if text[named.end() : named.end() + 1] == "?" or _others_orgs(
         named.group("org"), people, person
@@ -239,6 +244,13 @@ def _introduces_with_org(
         return False
     whole = len(named.group(1).split()) > 1
     return _own_org(named.group("org"), people[person], say, whole)
+
+
+def _said_with_orgs(turn: str, people: list[Speaker], p: NameParams, say: Naming) -> set[int]:
+    """The listed people whose name and own organisation ``turn`` both says."""
+    orgs = {k for k, _ in _org_mentions(turn, people)}
+    named = (_match(m.group(1), people, p, say.inflections) for m in re.finditer(NAME, turn))
+    return orgs & {hit[0] for hit in named if hit is not None}
 
 
 def _org_introduction(
@@ -448,9 +460,7 @@ def gather(
         for m in own:
             add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
         announced = _announced(utterances, i, say)
-        by_org = (
-            None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
-        )
+        by_org = None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
         if by_org:
             named, hit = by_org
             add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
