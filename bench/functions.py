@@ -233,7 +233,8 @@ def main() -> None:
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
         "`dev1`–`dev17` each scored first, then used to add phrases — `dev14` and `dev15`, "
         "written together after every phrase before them, 19 and 14 of 20; `held-out` and, each "
-        "written after every phrase of its day, `held-out2` and `held-out3` only scored), "
+        "written after every phrase of its day, `held-out2`, `held-out3` and `held-out4` only "
+        "scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice.",
         "",
