@@ -344,8 +344,8 @@ def _introducing(utterances: list[Utterance], i: int, say: Naming) -> str:
     ends announcing one ("Darf ich mich vorstellen?", "Let me introduce myself."), that phrase
     and the utterance ("… vorstellen Susana Remotti."), since the transcript cuts between them."""
     text = utterances[i].text
-    before = _before(utterances, i)
-    ending = [m for m in say.intro.finditer(before or "") if not before[m.end() :].strip(" .:?!")]
+    before = _before(utterances, i) or ""
+    ending = [m for m in say.intro.finditer(before) if not before[m.end() :].strip(" .:?!")]
     return f"{ending[-1].group(0)} {text}" if ending else text
 
 
