@@ -521,6 +521,8 @@ def said_of(
 
     guests, _ = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
+    # "Our next speaker is..." then "Glenda Napier …": the hand-off the two sentences make
+    announced = [_announced(utterances, i, say) for i in range(len(utterances))]
 
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
@@ -529,7 +531,7 @@ def said_of(
         text = utterances[i].text
         found = first(
             (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),
-            _announced(utterances, i, say) or text,
+            announced[i] or text,
         )
         if found is None and _ends_turn(utterances, i):
             found = person(say.joined, text)
@@ -543,7 +545,7 @@ def said_of(
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
         text = utterances[i].text
         own = first(say.introduces, _introducing(utterances, i, say))
-        if own is not None or _announced(utterances, i, say):
+        if own is not None or announced[i]:
             return own
         by_org = _org_introduction(text, turns[i], people, say, p)
         return by_org[1][0] if by_org else own
