@@ -169,7 +169,10 @@ def naming(language: str) -> Naming:
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
             re.compile(rf"{name}{org}{_any(data['handoff_after'])}"),  # "Glenda, over to you"
-            re.compile(rf"\b{_any(data['handoff_before'])},?\s+{who}{name}"),
+            re.compile(  # not "… to Glenda, but she has dropped off"
+                rf"\b{_any(data['handoff_before'])},?\s+{who}(?>{name})"
+                rf"(?!,?\s+{_any(optional('handoff_withdrawn'))})"
+            ),
             re.compile(
                 rf"{start}{opener}(?:{_any(optional('handoff_announced'))},?\s+)?{name}"
                 rf"{org}{_any(optional('handoff_announcing'))}"
