@@ -426,7 +426,7 @@ def test_sentence_functions_on_the_labelled_set():
 
     rows = labelled()
     assert len(rows) >= 300 and {r["label"] for r in rows} == set(FUNCTIONS)
-    for split in ("dev", "test", "demo", "calls", "probes", "late"):
+    for split in ("dev", "test", "demo", "calls", "probes", "late", "absences", "absences-test"):
         part = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in part]
         found = functions(texts, sentence_vectors(tuple(texts)))
