@@ -1334,6 +1334,30 @@ def test_evidence_too_weak_to_name_is_shown_to_the_reviewer():
     assert table[1].name is None and table[1].notes == []
 
 
+def test_a_voice_the_words_give_two_people_equally_stays_anonymous():
+    """Two guests in one voice, neither introducing themself: each handed the floor and thanked
+    by name (1.1 each). Half the voice's evidence for each was enough to name it after whichever
+    came first in the list — a coin toss; now it stays anonymous, and the reviewer is told
+    whom the words point to, equally. One more piece of evidence for one of them names it."""
+    utts = [
+        Utterance(0, 0.0, "Welcome. I am Marek Przeor. Glenda, over to you."),
+        Utterance(1, 5.0, "Our members build wind farms."),
+        Utterance(0, 20.0, "Thank you, Glenda. Carolina, please go ahead."),
+        Utterance(1, 25.0, "We train people in digital skills."),
+        Utterance(0, 40.0, "Thank you, Carolina. Goodbye."),
+    ]
+    names, evidence = name_speakers(utts, PEOPLE, 2)
+    assert {k: v[0].name for k, v in names.items()} == {0: "Marek Przeor"}
+    table = _table(utts, names, evidence)
+    mark_leads(table)
+    [note] = table[1].notes
+    assert note.startswith("the words point to Glenda Napier (hand-off") and " equally" in note
+    assert "Carolina Garcés (hand-off" in note and "“S2: NAME”" in note
+    more = [*utts[:3], Utterance(1, 25.0, "I'm Carolina Garcés."), *utts[3:]]
+    names, _ = name_speakers(more, PEOPLE, 2)
+    assert names[1][0].name == "Carolina Garcés"
+
+
 def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     """Someone not on the event page who says who they are is not named after it (the page is
     the list), but the name is kept for the reviewer; words after "I am" that spaCy does not

@@ -629,7 +629,8 @@ def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) ->
 def mark_leads(table: list[SpeakerInfo]) -> None:
     """On each speaker left anonymous, the listed person nobody was named as whom their evidence
     points to most (a hand-off to them, thanks after them — too little to name them), and the
-    line of ``review.yaml`` that would make it theirs."""
+    line of ``review.yaml`` that would make it theirs; or the people it points to equally (the
+    voice may hold several of them)."""
     taken = {info.name for info in table if info.name}
     for info in table:
         leads: dict[str, list[dict[str, Any]]] = {}
@@ -638,14 +639,24 @@ def mark_leads(table: list[SpeakerInfo]) -> None:
                 leads.setdefault(e["person"], []).append(e)
         if info.name is not None or not leads:
             continue
-        person = max(leads, key=lambda k: sum(e["score"] for e in leads[k]))
-        heard = "; ".join(
-            f"{e['kind']} “{e['heard']}” ({clock(e['time'])[:8]})" for e in leads[person]
-        )
-        info.notes.append(
-            f"the words point to {person} ({heard}), too little to name them — if it is "
-            f"them, write “{info.id}: {person}” under speakers: in review.yaml"
-        )
+        sums = {k: round(sum(e["score"] for e in v), 3) for k, v in leads.items()}
+        top = [k for k in leads if sums[k] == max(sums.values())]
+        heard = [
+            f"{k} ("
+            + "; ".join(f"{e['kind']} “{e['heard']}” ({clock(e['time'])[:8]})" for e in leads[k])
+            + ")"
+            for k in top
+        ]
+        if len(top) > 1:
+            info.notes.append(
+                f"the words point to {' and '.join(heard)} equally: the voice may hold more than "
+                f"one of them — if it is one, write “{info.id}: NAME” under speakers: in review.yaml"
+            )
+        else:
+            info.notes.append(
+                f"the words point to {heard[0]}, too little to name them — if it is "
+                f"them, write “{info.id}: {top[0]}” under speakers: in review.yaml"
+            )
 
 
 def name_speakers(
@@ -674,7 +685,7 @@ def name_speakers(
         # claims on the name were settled by the assignment).
         total = scores[r].sum()
         share = scores[r, c] / total if total else 0.0
-        if scores[r, c] >= p.min_score and share >= 0.5:
+        if scores[r, c] >= p.min_score and share > 0.5:  # a tie names nobody (``_tied``)
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
     taken = {index[person.name] for person, _ in names.values()}
     if len(taken) == len(people):  # nobody left: no naming by elimination
