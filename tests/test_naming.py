@@ -1334,6 +1334,35 @@ def test_evidence_too_weak_to_name_is_shown_to_the_reviewer():
     assert table[1].name is None and table[1].notes == []
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Thank you, Glenda, the floor is yours."),
+        ("en", "Thanks Glenda, please go ahead."),
+        ("de", "Danke, Glenda, Sie haben das Wort."),
+        ("fr", "Merci, Glenda, vous avez la parole."),
+        ("es", "Gracias, Glenda, tienes la palabra."),
+        ("it", "Grazie, Glenda, a te la parola."),
+        ("pl", "Dziękuję, Glenda, oddaję ci głos."),
+    ],
+)
+def test_thanking_the_one_handed_the_floor_is_no_thanks_to_the_voice_before(language, said):
+    """A host thanking the person she hands the floor to, in the same sentence, welcomes the
+    next voice: that is a hand-off, not thanks for the voice before (which gave both voices the
+    same name). Thanking someone else there still counts."""
+    utts = [Utterance(1, 0.0, "Hello."), Utterance(0, 3.0, said), Utterance(2, 6.0, "Hello.")]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
+    assert found == [("hand-off", 2, "Glenda Napier")]
+    assert [(x.handoff, x.thanks) for x in said_of(utts, PEOPLE, NameParams(), language)] == [
+        (None, None),
+        (0, None),
+        (None, None),
+    ]
+    other = [*utts[:1], Utterance(0, 3.0, "Thank you, Carolina, and now over to Glenda.")]
+    found = {(e.kind, e.speaker, e.person) for e in gather([*other, utts[2]], PEOPLE)}
+    assert found == {("hand-off", 2, "Glenda Napier"), ("thanks", 1, "Carolina Garcés")}
+
+
 def test_a_voice_the_words_give_two_people_equally_stays_anonymous():
     """Two guests in one voice, neither introducing themself: each handed the floor and thanked
     by name (1.1 each). Half the voice's evidence for each was enough to name it after whichever

@@ -500,8 +500,10 @@ def gather(
             add("hand-off", nxt.speaker, spelled[0], utt.start, spelled[1])
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
-        if m and prev is not None:
-            add("thanks", prev.speaker, m.group(0), utt.start, match(m.group(1)))
+        thanked = match(m.group(1)) if m else None
+        # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
+        if thanked is not None and prev is not None and thanked[0] not in guest:
+            add("thanks", prev.speaker, m.group(0), utt.start, thanked)
     return found
 
 
@@ -550,14 +552,19 @@ def said_of(
         by_org = _org_introduction(text, turns[i], people, say, p)
         return by_org[1][0] if by_org else own
 
+    def thanks(i: int, handed: int | None) -> int | None:  # not the one handed the floor
+        thanked = first(say.thanks, utterances[i].text)
+        return None if thanked == handed else thanked
+
+    handed = [handoff(i) for i in range(len(utterances))]
     return [
         Said(
             u.speaker,
             u.start,
             u.end,
             intro=intro(i),
-            handoff=handoff(i),
-            thanks=first(say.thanks, u.text),
+            handoff=handed[i],
+            thanks=thanks(i, handed[i]),
         )
         for i, u in enumerate(utterances)
     ]
