@@ -691,8 +691,8 @@ def name_speakers(
         # Share of this speaker's own evidence that points at the person (other speakers'
         # claims on the name were settled by the assignment).
         total = scores[r].sum()
-        share = scores[r, c] / total if total else 0.0
-        if scores[r, c] >= p.min_score and share > 0.5:  # a tie names nobody (``_tied``)
+        share = round(scores[r, c] / total, 6) if total else 0.0
+        if scores[r, c] >= p.min_score and share > 0.5:  # a tie names nobody (``mark_leads``)
             names[int(r)] = (people[c], round(float(min(1.0, scores[r, c] / 2) * share), 2))
     taken = {index[person.name] for person, _ in names.values()}
     if len(taken) == len(people):  # nobody left: no naming by elimination
