@@ -1364,6 +1364,45 @@ def test_thanking_the_one_handed_the_floor_is_no_thanks_to_the_voice_before(lang
     assert found == {("hand-off", 2, "Glenda Napier"), ("thanks", 1, "Carolina Garcés")}
 
 
+@pytest.mark.parametrize(
+    ("host", "guest", "named"),
+    [
+        # a colleague standing in, who gives their own name and the absent guest's organisation
+        ("Next, please.", "Hello, my name is Marc Dubois and I work at Vitagora.", None),
+        # … even when the host did not know and handed the floor to the one on the page
+        ("Chloé, please go ahead.", "Hello, my name is Marc Dubois and I work at Vitagora.", None),
+        # an organisation alone is no reason to name by elimination
+        ("Next, please.", "Hello, I am from Vitagora.", None),
+        # with a hand-off to her, it is (the only one left)
+        ("Chloé, please go ahead.", "Hello, I am from Vitagora.", "Chloé Petit"),
+        # her own name misheard is still hers ("Chloe Pettit", 92 against Chloé Petit)
+        ("Next, please.", "Hello, my name is Chloe Pettit from Vitagora.", "Chloé Petit"),
+    ],
+)
+def test_a_colleague_standing_in_is_not_named_as_the_absent_guest(host, guest, named):
+    """A guest on the event page cannot come and a colleague from her organisation presents:
+    "My name is Marc Dubois and I work at Vitagora." gave the voice her organisation (0.5) and,
+    she being the only one left, her name by elimination. A name given that is no listed one and
+    far from hers (under 50, ``stranger_match``) makes the organisation his, and such a voice is
+    never named by elimination; nor is one only an organisation ties to her (the README's rule:
+    at least a hand-off or a thanks)."""
+    people = [
+        Speaker(name="Ines Moreau", org="European Cluster Collaboration Platform"),
+        Speaker(name="Lars Henriksen", org="Agro Food Park"),
+        Speaker(name="Chloé Petit", org="Vitagora"),
+    ]
+    utts = [
+        Utterance(0, 0.0, "Welcome, I'm Ines Moreau. Lars, over to you."),
+        Utterance(1, 6.0, "Thanks. I'm Lars Henriksen from Agro Food Park. We save energy."),
+        Utterance(0, 15.0, f"Thank you, Lars. {host}"),
+        Utterance(2, 18.0, f"{guest} We use data."),
+        Utterance(0, 30.0, "Thank you all."),
+    ]
+    names, _ = name_speakers(utts, people, 3)
+    assert names[0][0].name == "Ines Moreau" and names[1][0].name == "Lars Henriksen"
+    assert (names[2][0].name if 2 in names else None) == named
+
+
 def test_a_voice_the_words_give_two_people_equally_stays_anonymous():
     """Two guests in one voice, neither introducing themself: each handed the floor and thanked
     by name (1.1 each). Half the voice's evidence for each was enough to name it after whichever

@@ -57,6 +57,11 @@ class NameParams:
     # the only listed person left unnamed: one hand-off or thanks to them is enough (a priori)
     last_score: float = 0.5
     min_match: int = 80  # rapidfuzz score (0–100) for a heard name to count as a listed name
+    # a name given that is no listed one and scores under this against the listed person whose
+    # organisation the same sentence says is someone else ("My name is Marc Dubois, from
+    # Vitagora": a colleague): the organisation is no evidence for that person (a listed name
+    # misheard scores 60–89 here, "Klenta Nabia" for Glenda Napier; other people 18–40)
+    stranger_match: int = 50
     # one word that sounds like a listed first or last name (Metaphone: "Eric" for Erik) and is
     # at most 10 points under min_match counts, as sure as this: a self-introduction alone names
     sounds_alike: float = 0.9
@@ -306,6 +311,14 @@ def _named(
     return {f[0] for f in found if f is not None}
 
 
+def _stranger(heard: str, name: str, p: NameParams) -> bool:
+    """Whether ``heard``, a name given that is no listed one, is someone else than ``name``
+    rather than it misheard (``stranger_match``)."""
+    from rapidfuzz import fuzz, utils
+
+    return fuzz.ratio(heard, name, processor=utils.default_process) < p.stranger_match
+
+
 def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
     """The texts of each run of one speaker's consecutive utterances (a turn)."""
     return [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
@@ -446,6 +459,7 @@ def gather(
     guests, panel = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
     names = [q.name for q in people]
+    gave = {id(u): name for u, name in _heard(utterances, people, p, language)}  # not listed
     for i, utt in enumerate(utterances):
         nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
         presented = list(say.presents.finditer(utt.text))
@@ -480,7 +494,8 @@ def gather(
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
-                if person not in guest and (not selves or person in selves):
+                other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
+                if person not in guest and (not selves or person in selves) and not other:
                     add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         reached = (
@@ -703,7 +718,12 @@ def name_speakers(
     gives = [u.speaker for u in utterances if any(x.search(u.text) for x in say.handoff)]
     hosts = {k for k in set(gives) if gives.count(k) >= 2}
     weak = hosts - {e.speaker for e in evidence if e.kind != "hand-off"}
-    pairs = _left_pair_up(scores, taken, set(names) | weak, p.last_score)
+    # nor a voice only an organisation ties to the person (a colleague may stand in), nor one
+    # that gave a name of its own not on the page ("My name is Marc Dubois, from Vitagora")
+    told = {e.speaker for e in evidence if e.kind in ("hand-off", "thanks")}
+    untold = set(range(n_speakers)) - told
+    strangers = set(heard_names(utterances, people, p, language))
+    pairs = _left_pair_up(scores, taken, set(names) | weak | untold | strangers, p.last_score)
     kind, heard = (LAST, "nobody else on the page") if len(pairs) == 1 else (PAIRED, "")
     for r, c in pairs:
         names[r] = (people[c], round(float(min(1.0, scores[r, c] / 2)), 2))
