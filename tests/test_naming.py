@@ -1403,6 +1403,26 @@ def test_a_colleague_standing_in_is_not_named_as_the_absent_guest(host, guest, n
     assert (names[2][0].name if 2 in names else None) == named
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I am Glenda Napier's deputy.",
+        "I'm Carolina Garcés's colleague.",
+        "Over to Glenda Napier's deputy, Tom.",
+        "i'm glenda napier's deputy.",
+    ],
+)
+def test_a_listed_name_said_as_a_possessive_is_nobody(said):
+    """ "I am Glenda Napier's deputy." introduced Glenda: the capitalised name refuses a
+    possessive, but the reading that takes a whole listed name in any case (for names Whisper
+    writes in lower case) did not. The name itself still reads, in any case."""
+    utts = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, said), Utterance(2, 6.0, "Hello.")]
+    assert [e.kind for e in gather(utts, PEOPLE)] in ([], ["organisation"])
+    own = said.replace("'s deputy", "").replace("'s colleague", "").replace(" deputy, Tom", "")
+    kinds = {e.kind for e in gather([*utts[:1], Utterance(1, 3.0, own), utts[2]], PEOPLE)}
+    assert kinds & {"self-introduction", "hand-off"}, own
+
+
 def test_a_voice_the_words_give_two_people_equally_stays_anonymous():
     """Two guests in one voice, neither introducing themself: each handed the floor and thanked
     by name (1.1 each). Half the voice's evidence for each was enough to name it after whichever

@@ -294,14 +294,15 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
     whatever their case — "nicola Lefèvre" for Nicolas Lefèvre: Whisper writes an unfamiliar
     name in lower case at times, which the capitalised ``NAME`` does not read. The whole name
     must match (rapidfuzz), not a first or last name alone: lower-case words after "I am" are
-    otherwise what people are ("happy to be here")."""
+    otherwise what people are ("happy to be here"); nor a possessive ("I am Glenda Napier's
+    deputy")."""
     from rapidfuzz import fuzz, utils
 
     words = re.findall(r"[\w'’\-]+", text)
     best: tuple[int, float] | None = None
     for i, name in enumerate(names):
         n = len(name.split())
-        if len(words) < n:
+        if len(words) < n or re.search(r"['’]s$", words[n - 1]):
             continue
         score = fuzz.ratio(" ".join(words[:n]), name, processor=utils.default_process) / 100
         if score >= min_match / 100 and (best is None or score > best[1]):
