@@ -60,7 +60,7 @@ class NameParams:
     # a name given that is no listed one and scores under this against the listed person whose
     # organisation the same sentence says is someone else ("My name is Marc Dubois, from
     # Vitagora": a colleague): the organisation is no evidence for that person (a listed name
-    # misheard scores 60–89 here, "Klenta Nabia" for Glenda Napier; other people 18–40)
+    # misheard scores 60–92 here, "Klenta Nabia" for Glenda Napier 64; other people 18–40)
     stranger_match: int = 50
     # one word that sounds like a listed first or last name (Metaphone: "Eric" for Erik) and is
     # at most 10 points under min_match counts, as sure as this: a self-introduction alone names
