@@ -1423,6 +1423,53 @@ def test_a_listed_name_said_as_a_possessive_is_nobody(said):
     assert kinds & {"self-introduction", "hand-off"}, own
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "heard"),
+    [
+        ("de", "Mein Name ist Jonas Richter, ich vertrete heute meine Kollegin.", "Jonas Richter"),
+        ("it", "Mi chiamo Paolo Rossi e sostituisco la mia collega.", "Paolo Rossi"),
+        ("es", "Me llamo Paolo Rossi y sustituyo a mi compañera.", "Paolo Rossi"),
+        ("pl", "Nazywam się Jan Kowalski i zastępuję koleżankę.", "Jan Kowalski"),
+        ("de", "Mein Name ist Projektleiterin beim Kunststoff-Cluster.", None),
+        ("de", "Mein Name ist Sabine Lang.", None),
+    ],
+)
+def test_a_name_not_on_the_page_is_heard_without_a_spacy_pipeline(language, said, heard):
+    """German, Italian, Spanish and Polish have no packaged spaCy pipeline, so a name given that
+    is not on the event page was never kept — and a colleague standing in ("Mein Name ist Jonas
+    Richter, ich vertrete heute meine Kollegin Sabine Lang vom Kunststoff-Cluster.") gave his
+    voice her organisation. Two words or more after a phrase always followed by one's own name
+    ("Mein Name ist", "Mi chiamo") are a name now; one word is not, nor a listed name."""
+    people = [Speaker(name="Sabine Lang", org="Kunststoff-Cluster")]
+    utts = [Utterance(0, 0.0, said)]
+    assert heard_names(utts, people, NameParams(), language) == ({0: (heard, 0.0)} if heard else {})
+
+
+def test_a_stand_in_in_german_is_not_named_as_the_absent_guest():
+    """The German probe talk's stand-in, written out: his organisation is no evidence for the
+    absent guest, and his voice is not named after her by elimination."""
+    people = [
+        Speaker(name="Julia Becker", org="Cluster Nanotechnologie"),
+        Speaker(name="Thomas Krüger", org="Logistiknetzwerk Ruhr"),
+        Speaker(name="Sabine Lang", org="Kunststoff-Cluster"),
+    ]
+    utts = [
+        Utterance(0, 0.0, "Willkommen, mein Name ist Julia Becker. Herr Krüger, bitte."),
+        Utterance(1, 6.0, "Danke. Mein Name ist Thomas Krüger. Wir bauen Lager."),
+        Utterance(0, 15.0, "Danke schön. Bitte, weiter."),
+        Utterance(
+            2,
+            18.0,
+            "Danke. Mein Name ist Jonas Richter, ich vertrete heute meine Kollegin Sabine Lang "
+            "vom Kunststoff-Cluster.",
+        ),
+        Utterance(0, 30.0, "Tschüss."),
+    ]
+    names, evidence = name_speakers(utts, people, 3, language="de")
+    assert {k: v[0].name for k, v in names.items()} == {0: "Julia Becker", 1: "Thomas Krüger"}
+    assert not [e for e in evidence if e.speaker == 2]
+
+
 def test_a_voice_the_words_give_two_people_equally_stays_anonymous():
     """Two guests in one voice, neither introducing themself: each handed the floor and thanked
     by name (1.1 each). Half the voice's evidence for each was enough to name it after whichever

@@ -27,6 +27,7 @@ class Naming:
     language: str  # the language(s) of the phrases (English when the talk's has no file)
     intro: re.Pattern[str]  # "I am", "my name is" (with or without a name after it)
     introduces: tuple[re.Pattern[str], ...]  # "I am Glenda …", "Glenda here" (not "this is …")
+    named: re.Pattern[str]  # "my name is …", "Mein Name ist …": always one's own name after it
     presents: re.Pattern[str]  # "this is Marek …": oneself, or a guest the host presents
     handoff: tuple[re.Pattern[str], ...]  # "Carolina, over to you", "What do you think, Marek?"
     bare_handoff: re.Pattern[str]  # a sentence handing the floor to nobody named ("Go ahead.")
@@ -166,6 +167,7 @@ def naming(language: str) -> Naming:
                 rf"(?:^|[.!?,]\s+){name}(?:\s+{after}|,\s+{after}(?=\s*(?:[,.!;]|$)))"
             ),
         ),
+        named=re.compile(rf"\b{_any(optional('introduction_name'))}\s+{name}"),
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
             re.compile(rf"{name}{org}{_any(data['handoff_after'])}"),  # "Glenda, over to you"

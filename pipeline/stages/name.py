@@ -591,17 +591,25 @@ def _heard(
     """Each (utterance, name) where someone gives a name that is no listed person's ("I'm Jan
     Kowalski", "my name is …", "… here"): spaCy's named-entity recogniser must read at least two
     words of it as a person ("I am Project Manager at …" and a title-cased "I am Digital Europe
-    Programme Support" are not names); a language without a packaged spaCy pipeline gives none."""
+    Programme Support" are not names). A language without a packaged spaCy pipeline gives the
+    names of two words or more after a phrase always followed by one's name ("Mein Name ist
+    Jonas Richter"; ``Naming.named``)."""
     main = language.split("+")[0]
     say = naming(language)
     for utt in utterances:
+        if not has_pipeline(main):
+            given = (m.group(1) for m in say.named.finditer(utt.text))
+            unknown = [x for x in given if _match(x, people, p, say.inflections) is None]
+            if name := next((x for x in unknown if len(x.split()) >= 2), None):
+                yield utt, name
+            continue
         spans = [
             m.span(1)
             for x in say.introduces
             for m in x.finditer(utt.text)
             if _match(m.group(1), people, p, say.inflections) is None
         ]
-        if not spans or not has_pipeline(main):
+        if not spans:
             continue
         for ent in nlp(main)(utt.text).ents:
             inside = any(a <= ent.start_char and ent.end_char <= b for a, b in spans)
