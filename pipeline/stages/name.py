@@ -670,7 +670,8 @@ def mark_leads(table: list[SpeakerInfo]) -> None:
         if info.name is not None or not leads:
             continue
         sums = {k: round(sum(e["score"] for e in v), 3) for k, v in leads.items()}
-        top = [k for k in leads if sums[k] == max(sums.values())]
+        most = max(sums.values())
+        top = [k for k in leads if sums[k] == most]
         heard = [
             f"{k} ("
             + "; ".join(f"{e['kind']} “{e['heard']}” ({clock(e['time'])[:8]})" for e in leads[k])
