@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -107,8 +106,10 @@ def phrasing_read(
     naming ``person`` for the right voice: a self-introduction for its own voice (after someone
     else's), a hand-off for the next voice, thanks for the voice before; kind ``none`` (a
     mention, "As Glenda said"): no evidence of anyone. ``people``: the event page's ``Speaker``
-    list. ``text`` is read one sentence at a time, as the transcript gives them."""
+    list. ``text`` is read one sentence at a time, cut where the transcript cuts (not after
+    "Mr." or "Dr.")."""
     from pipeline.stages.name import Utterance, gather
+    from pipeline.stages.transcribe import ends_sentence
 
     turns = {
         "self-introduction": [(0, "Welcome."), (1, text)],
@@ -118,8 +119,10 @@ def phrasing_read(
     said: list[Utterance] = []
     for speaker, words in turns:  # each voice 3 s after the last sentence, 2 s a sentence
         start = said[-1].start + 3.0 if said else 0.0
-        for k, part in enumerate(re.split(r"(?<=[.!?])\s+", words.strip())):
-            said.append(Utterance(speaker, start + 2.0 * k, part))
+        cuts = [k + 1 for k, w in enumerate(words.split()) if ends_sentence(w)]
+        for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, None], strict=True)):
+            if part := " ".join(words.split()[a:b]):
+                said.append(Utterance(speaker, start + 2.0 * k, part))
     found = gather(said, list(people), language=language)
     if kind == "none":
         return all(e.kind == "organisation" for e in found)
