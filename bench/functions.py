@@ -245,11 +245,12 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev18` each scored first, then used to add phrases — `dev14` and `dev15`, "
-        "written together after every phrase before them, 19 and 14 of 20, `dev18` 16 of 20; "
-        "`held-out` and, each written after every phrase of its day, `held-out2` … `held-out5` "
-        "only scored; mentions of a listed person that are no evidence, `none`: `negative` and "
-        "`negative-dev` scored first (40 of 40, 14 of 15), then used, `negative-held-out` only "
+        "`dev1`–`dev19` each scored first, then used to add phrases — `dev14` and `dev15`, "
+        "written together after every phrase before them, 19 and 14 of 20, `dev18` 16 of 20, "
+        "`dev19` 15 of 20; `held-out` and, each written after every phrase of its day, "
+        "`held-out2` … `held-out6` only scored; mentions of a listed person that are no "
+        "evidence, `none`: `negative`, `negative-dev` and `negative-dev2` scored first (40 of 40, "
+        "14 of 15, 14 of 15), then used, `negative-held-out` and `negative-held-out2` only "
         "scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice, or none.",
@@ -262,7 +263,8 @@ def main() -> None:
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after all of them, both only scored — `held-out` 77 of 100 under the phrases "
         "of before) and mentions that are no evidence "
-        "(`negative`; `negative2`, scored first — 28 of 30 — then used: read as none):",
+        "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "
+        "used: read as none):",
         "",
         *naming_languages(),
         "",

@@ -441,6 +441,45 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     assert [e.kind for e in gather(thanked, people)] == ["thanks"]
 
 
+def test_a_hand_off_after_a_sound_check_goes_to_the_name_addressed():
+    """ "Susana, I think you're on mute." then "Okay, now we can hear you, please go ahead.": a
+    short clause before the hand-off (dev19 of naming_phrasings.tsv) — not another name's
+    ("Glenda, great point. Carolina, please go ahead." hands the floor to Carolina alone)."""
+    next_voice = Utterance(1, 6.0, "Thank you. When the borders closed, we had no plastics.")
+    utts = [
+        Utterance(0, 0.0, "Susana, I think you're on mute."),
+        Utterance(0, 2.0, "Okay, now we can hear you, please go ahead."),
+        next_voice,
+    ]
+    people = [*PEOPLE, Speaker(name="Susana Remotti", org="PROPLAST")]
+    assert [(e.kind, e.speaker, e.person) for e in gather(utts, people)] == [
+        ("hand-off", 1, "Susana Remotti")
+    ]
+    other = [Utterance(0, 0.0, "Glenda, great point. Carolina, please go ahead."), next_voice]
+    assert [(e.kind, e.speaker, e.person) for e in gather(other, people)] == [
+        ("hand-off", 1, "Carolina Garcés")
+    ]
+
+
+def test_a_hand_off_the_same_voice_puts_off_is_none():
+    """ "Carolina, can you hear me? No? We'll try again later." then another guest speaks: no
+    hand-off to Carolina, neither for naming nor for the evidence that corrects voice clusters
+    (``handoff_postponed``, each language); a hand-off after it stands."""
+    later = [
+        Utterance(0, 0.0, "Carolina, can you hear me?"),
+        Utterance(0, 2.0, "No?"),
+        Utterance(0, 4.0, "We'll try again later."),
+        Utterance(1, 6.0, "Hello everyone, shall I start?"),
+    ]
+    assert gather(later, PEOPLE) == []
+    assert [s.handoff for s in said_of(later, PEOPLE, NameParams())] == [None] * 4
+    then = [*later[:3], Utterance(0, 5.0, "Glenda, over to you then."), later[3]]
+    assert [(e.kind, e.speaker, e.person) for e in gather(then, PEOPLE)] == [
+        ("hand-off", 1, "Glenda Napier")
+    ]
+    assert [s.handoff for s in said_of(then, PEOPLE, NameParams())] == [None, None, None, 0, None]
+
+
 @pytest.mark.parametrize(
     ("said", "handed"),
     [
@@ -1022,15 +1061,17 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    eighteen sets of twenty were scored under the phrases of their day and then used to add
+    nineteen sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last twelfth's, only scored (*held-out*), all read
-    with the demo's event page; four more, each written after all the phrases of its day, only
-    scored (*held-out2* … *held-out5*); mentions of a listed person that are no
-    evidence ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today") read as none
-    (*negative*, *negative-dev*; *negative-held-out* only scored). This pins the figures of the
-    README (Speakers): dev 352 of 360, held-out 19 of 20, held-out2 17 of 20 (16 untouched),
-    held-out3 15 of 20, held-out4 18 of 20, held-out5 19 of 20, negative 40 of 40, negative-dev
-    15 of 15, negative-held-out 12 of 15, so a change that loses one shows."""
+    with the demo's event page; five more, each written after all the phrases of its day, only
+    scored (*held-out2* … *held-out6*); mentions of a listed person that are no
+    evidence ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina,
+    can you hear me? No? We'll try again later.") read as none (*negative*, *negative-dev*,
+    *negative-dev2*; *negative-held-out*, *negative-held-out2* only scored). This pins the
+    figures of the README (Speakers): dev 370 of 380, held-out 19 of 20, held-out2 17 of 20 (16
+    untouched), held-out3 15 of 20, held-out4 18 of 20, held-out5 19 of 20, held-out6 16 of 20,
+    negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-held-out 12 of
+    15, negative-held-out2 15 of 15, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -1045,11 +1086,13 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 530 and right["dev"] >= 352 and right["held-out"] >= 19, right
+    assert len(rows) == 600 and right["dev"] >= 370 and right["held-out"] >= 19, right
     assert right["held-out2"] >= 17 and right["held-out3"] >= 15, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 19, right
+    assert right["held-out6"] >= 16, right
     assert right["negative"] == 40 and right["negative-dev"] == 15, right
-    assert right["negative-held-out"] >= 12, right
+    assert right["negative-dev2"] == 15, right
+    assert right["negative-held-out"] >= 12 and right["negative-held-out2"] >= 15, right
 
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
@@ -1058,8 +1101,9 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     phrases of their day and then used to add phrases; ``held-out``, written before the last
     five of those, only scored (77 of 100 under the phrases of its day; 97 now); ``held-out2``,
     written after dev5's phrases, only scored; mentions of a listed person that are no evidence
-    ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", and in ``negative2``
-    "Volevo passare la parola a Glenda, ma si è disconnessa.") read as none. Pins the README's
+    ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
+    "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
+    głos. Glenda? Spróbujemy później.") read as none. Pins the README's
     figures (Languages) per language, so a change that loses one shows."""
     import csv
 
@@ -1075,14 +1119,14 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 818, len(rows)
+    assert len(rows) == 833, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 18, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
     for language, least in held_out.items():
         assert right["dev", language] >= 111, (language, right)
         assert right["held-out", language] >= least, (language, right)
         assert right["held-out2", language] >= later[language], (language, right)
-    for part in ("negative", "negative2"):
+    for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]
         assert sum(right[part, x] for x in held_out) == len(negatives), (part, right)
 

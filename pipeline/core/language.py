@@ -39,6 +39,9 @@ class Naming:
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
+    # said after a hand-off by the same voice before anyone else speaks: it did not happen
+    # ("Carolina, can you hear me? No? We'll try again later.")
+    postponed: re.Pattern[str]
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
@@ -158,6 +161,7 @@ def naming(language: str) -> Naming:
     after = _any(optional("introduction_after"))
     org = rf"(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"  # "Glenda from …, over to you"
     bare = rf"{opener}{_any(data['handoff_after'])}\s*[.!]?$"  # "Please go ahead." alone
+    clause = rf"(?:(?!{_WORDS},)[\w'’]+(?:\s+[\w'’]+){{1,6}},\s+)?"  # "now we can hear you, "
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -205,13 +209,15 @@ def naming(language: str) -> Naming:
             rf"(?:\s+{_any(optional('handoff_joined_after'))})?(?=\s*(?:[.!;,]|$))"
             rf"(?![^.!?]*\s{and_}\s+[{_UPPER}])"  # nor one more person later in the sentence
         ),
-        # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead.")
-        # or a question to "you" that ends the turn ("Mikko, let's start in Finland. What is your
-        # cluster doing …?")
+        # … or the same sentence's end ("Carolina, I see you're unmuted, so please go ahead."),
+        # a short clause before it ("Okay, now we can hear you, please go ahead." — not another
+        # name: "Glenda, great point. Carolina, please go ahead.") or a question to "you" that
+        # ends the turn ("Mikko, let's start in Finland. What is your cluster doing …?")
         addressed=re.compile(
-            rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+(?:{bare}|{soft}"
+            rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+(?:{opener}{clause}{bare}|{soft}"
             rf"{_any(data['question_words'])}\b[^.!?]*\b{_any(optional('question_you'))}\b[^.!?]*\?$)"
         ),
+        postponed=re.compile(rf"\b{_any(optional('handoff_postponed'))}\b"),
         thanks=(
             re.compile(  # not "Thanks Carolina for joining us", said before she speaks
                 rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+(?>{name})"

@@ -384,6 +384,17 @@ def _spelled_handoff(
     return None
 
 
+def _put_off(utterances: list[Utterance], i: int, say: Naming) -> bool:
+    """Whether the voice of the ``i``-th utterance, before another speaks, says the hand-off
+    did not happen ("Carolina, can you hear me? No? We'll try again later.")."""
+    for u in utterances[i + 1 :]:
+        if u.speaker != utterances[i].speaker:
+            return False
+        if say.postponed.search(u.text):
+            return True
+    return False
+
+
 def _ends_turn(utterances: list[Utterance], i: int) -> bool:
     """Whether another voice speaks after the ``i``-th utterance."""
     return i + 1 < len(utterances) and utterances[i + 1].speaker != utterances[i].speaker
@@ -505,6 +516,7 @@ def gather(
                 for u in utterances[i + 1 :]
                 if u.start < nxt.start
             )
+            and not _put_off(utterances, i, say)
         )
         for m in handed if reached else ():
             hit = match(m.group(1))
@@ -546,6 +558,8 @@ def said_of(
 
     def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
         text = utterances[i].text
+        if _put_off(utterances, i, say):
+            return None
         found = first(
             (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),
             announced[i] or text,
