@@ -186,6 +186,46 @@ def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voi
     assert evidence.split(other, turns, voices_).handed == set()
 
 
+def test_a_hand_off_to_the_one_said_to_hold_the_floor_passes_it_to_the_next_voice():
+    """A probe talk: "Lucia, can you hear us? No? We'll come back to the later." (Whisper's
+    "the" for "her": the put-off not read), then Jan handed the floor and thanked, then "Lucia,
+    please go ahead." and her turn: the words held Lucia as the floor's holder already, so at
+    her voice the host was taken to take the floor back, Lucia held it nowhere in the three
+    guests' one voice cluster, and splitting that cluster stopped the run with a KeyError. Now
+    her turn is hers, and the cluster is split in three."""
+    host, tomas, jan, lucia = 0, 1, 2, 3
+    said = [
+        evidence.Said(0, 0.0, 2.0, intro=host),
+        evidence.Said(0, 2.2, 4.0, handoff=tomas),
+        evidence.Said(1, 5.0, 9.0),
+        evidence.Said(1, 9.2, 12.0),
+        evidence.Said(0, 13.0, 14.0, thanks=tomas),
+        evidence.Said(0, 14.2, 15.0, handoff=lucia),
+        evidence.Said(0, 15.2, 16.0),
+        evidence.Said(0, 16.2, 17.0, handoff=jan),
+        evidence.Said(1, 18.0, 22.0),
+        evidence.Said(0, 23.0, 24.0, thanks=jan),
+        evidence.Said(0, 24.2, 25.0, handoff=lucia),
+        evidence.Said(1, 26.0, 30.0),
+        evidence.Said(0, 31.0, 32.0, thanks=lucia),
+    ]
+    assert evidence.floor(said)[11] == lucia
+    turns = [
+        Turn(0.0, 4.1, 0),
+        Turn(5.0, 12.0, 1),
+        Turn(13.0, 17.0, 0),
+        Turn(18.0, 22.0, 1),
+        Turn(23.0, 25.0, 0),
+        Turn(26.0, 30.0, 1),
+        Turn(31.0, 32.0, 0),
+    ]
+    rng = np.random.default_rng(0)
+    voices_ = rng.normal(size=(len(turns), 192)).astype(np.float32)
+    resolved = evidence.split(said, turns, voices_)
+    guests = [t.speaker for t in resolved.turns if t.speaker != 0]
+    assert len(set(guests)) == 3 and resolved.handed == set(guests), resolved
+
+
 def test_a_guest_who_thanks_the_host_before_introducing_himself_keeps_those_words():
     """A probe talk: two guests in one voice cluster; the host's hand-off to the second is not
     understood ("Pioneer, the next part is yours."), and he opens "Thanks, Ines." then "I'm

@@ -140,8 +140,11 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
         handed = before.handoff if before is not None else None
         # the same voice handing the same person over again: the floor passes after that
         again = handed is not None and s.handoff == handed and s.speaker == before.speaker
-        if handed is not None and handed != holder and not again:
-            giver[handed] = holder
+        # another voice right after a hand-off to the one said to hold the floor already (an
+        # earlier hand-off to her that did not happen): she takes it, not the host
+        if handed is not None and not again and (handed != holder or before.speaker != s.speaker):
+            if handed != holder:
+                giver[handed] = holder
             holder = handed
         elif holder is not None and starts[i]:
             turn = _turn_at(said, turn_of, i)
@@ -311,6 +314,7 @@ def split(
         mine = [i for i, s in enumerate(said) if s.speaker == cluster]
         decoded = [holders[i] if holders[i] in persons else None for i in mine]
         persons = [k for k in persons if k in decoded]  # each holds the floor in it somewhere
+        extra = [k for k in extra if k in persons]
         if len(persons) < 2:
             continue
         person_of = _assign([said[i] for i in mine], decoded, turns, voices)
