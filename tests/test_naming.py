@@ -478,6 +478,11 @@ def test_a_hand_off_the_same_voice_puts_off_is_none():
         ("hand-off", 1, "Glenda Napier")
     ]
     assert [s.handoff for s in said_of(then, PEOPLE, NameParams())] == [None, None, None, 0, None]
+    # a probe talk's Whisper wrote "her" as "the"; a topic left for later is no put-off
+    misheard = [later[0], Utterance(0, 2.0, "We'll come back to the later."), later[3]]
+    assert gather(misheard, PEOPLE) == []
+    this = [later[0], Utterance(0, 2.0, "We'll come back to this later."), later[3]]
+    assert [e.kind for e in gather(this, PEOPLE)] == ["hand-off"]
 
 
 @pytest.mark.parametrize(
