@@ -418,7 +418,8 @@ def test_sentence_functions_on_the_labelled_set():
     """≥ 200 labelled webinar sentences (and the demo scripts'): macro-F1 ≥ 0.9, on the held-out
     part too; of the held-out ways of running a call ("Your microphone seems to be off."), the
     rules alone read 11 of 20 (9 when first scored; a rule each from two probe talks reads one
-    more), the rules with the model 18 (15 asked: a margin for other CPUs)."""
+    more), the rules with the model 18 (15 asked: a margin for other CPUs); of a sound check
+    and a connection lost, written after the rules for them, 11 of 12 (10 asked)."""
     from sklearn.metrics import f1_score
 
     from pipeline.models.text import sentence_vectors
@@ -426,7 +427,8 @@ def test_sentence_functions_on_the_labelled_set():
 
     rows = labelled()
     assert len(rows) >= 300 and {r["label"] for r in rows} == set(FUNCTIONS)
-    for split in ("dev", "test", "demo", "calls", "probes", "late", "absences", "absences-test"):
+    splits = ("dev", "test", "demo", "calls", "probes", "late", "absences", "absences-test")
+    for split in (*splits, "sound"):
         part = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in part]
         found = functions(texts, sentence_vectors(tuple(texts)))
@@ -434,8 +436,31 @@ def test_sentence_functions_on_the_labelled_set():
         if split == "calls":
             assert sum(map(str.__eq__, truth, found)) >= 15, list(zip(texts, found, strict=True))
             assert sum(map(str.__eq__, truth, map(function, texts))) <= 11  # the rules alone
+        elif split == "sound":
+            assert sum(map(str.__eq__, truth, found)) >= 10, list(zip(texts, found, strict=True))
         else:
             assert f1_score(truth, found, average="macro") >= 0.9, split
+
+
+@pytest.mark.check
+def test_a_listed_name_and_organisation_with_a_few_words_around_them_is_no_point():
+    """A probe talk's guest said "Hej from Sweden, Tomas Berg from Nordic Wood Cluster." —
+    Whisper wrote "Hedge from Sweden, …" — and the abstract's Green paragraph quoted it: a
+    listed person's whole name and an organisation after it, with at most four other words, is
+    an introduction (or a host presenting her), wherever in the sentence. More words, or no
+    event page, leave it content."""
+    from pipeline.stages.functions import function
+
+    listed = ["Tomas Berg", "Lucia Ferrante"]
+    for said in (
+        "Hedge from Sweden, Tomas Berg from Nordic Wood Cluster.",
+        "You can hear everybody Lucia Ferrante from the Lombardy Plastics Cluster.",
+    ):
+        assert function(said, "en", listed) == "introduction", said
+        assert function(said) == "content", said
+    visited = "Last year we visited Tomas Berg from Nordic Wood Cluster to see their sawmills."
+    assert function(visited, "en", listed) == "content"
+    assert function("Lucia, I think we can hear you now.", "en", listed) == "housekeeping"
 
 
 @pytest.mark.check

@@ -45,6 +45,8 @@ class Naming:
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
+    # a name, then an organisation (anywhere): "…, Tomas Berg from Nordic Wood Cluster."
+    named_org: re.Pattern[str]
     presenting: re.Pattern[str]  # "… is our first speaker": not oneself
     relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
     # "project manager at …": a role of 1, 2, 3 or 4 words; or one's own ("and I lead …")
@@ -226,6 +228,10 @@ def naming(language: str) -> Naming:
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
         with_org=with_org,
+        named_org=re.compile(
+            rf"{name}(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
+            rf"(?:{_any(articles)}\s+)?{_WORDS}"
+        ),
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
         roles=(

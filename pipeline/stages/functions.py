@@ -30,6 +30,9 @@ REREAD = ("housekeeping", "thanks")
 LIKELY = 0.5
 C_GRID = (1.0, 4.0, 16.0, 64.0)  # regularisation tried in ``train`` (its own cross-validation)
 GREETED = re.compile(r"^\w+,\s+")  # one word and a comma before it: "Hi, …", "Hallo, …"
+# a sentence of a listed name, an organisation and at most this many other words is no point
+# (set a priori: a greeting and where from, "Hej from Sweden, …")
+AROUND_NAME = 4
 _REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)  # "the the"
 
 
@@ -151,7 +154,21 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     thanks = any(x.search(said) for x in p.thanks) and not any(x.search(said) for x in p.not_thanks)
     if thanks and len(said.split()) <= p.thanks_max_words:
         return "thanks"
+    if names and _named_with_org(said, say.named_org, names):
+        return "introduction"  # "Hedge from Sweden, Tomas Berg from Nordic Wood Cluster."
     return "content"
+
+
+def _named_with_org(said: str, named_org: re.Pattern[str], names: Sequence[str]) -> bool:
+    """Whether the sentence is little more than a listed person's whole name and an
+    organisation after it, wherever it opens (Whisper's "Hedge from Sweden, Tomas Berg from
+    Nordic Wood Cluster." for "Hej from Sweden, …"): her introduction, or a host presenting
+    her — not a point."""
+    return any(
+        spelled_name(m.group(1), names)
+        and len(said.split()) - len(m.group(0).split()) <= AROUND_NAME
+        for m in named_org.finditer(said)
+    )
 
 
 def _programme(said: str, p: Phrases, names: Sequence[str]) -> bool:
