@@ -226,6 +226,24 @@ def test_a_hand_off_to_the_one_said_to_hold_the_floor_passes_it_to_the_next_voic
     assert len(set(guests)) == 3 and resolved.handed == set(guests), resolved
 
 
+def test_evidence_survives_turns_without_a_voiceprint():
+    """Found by feeding the evidence chain random sentences (``edge`` … ``renumber``, six
+    thousand cases): a turn thanked for by the next voice, whose speaker's other turns are all
+    too short for a voiceprint (all zeros), stopped ``reclaim`` with a KeyError. Such a turn is
+    its speaker's only voice: it stays."""
+    said = [
+        evidence.Said(0, 0.0, 2.0, intro=0),
+        evidence.Said(1, 3.0, 5.0),
+        evidence.Said(2, 6.0, 8.0, thanks=0),
+        evidence.Said(1, 9.0, 10.0),
+    ]
+    turns = [Turn(0.0, 2.1, 0), Turn(2.9, 5.1, 1), Turn(5.9, 8.1, 2), Turn(8.9, 10.1, 1)]
+    rng = np.random.default_rng(0)
+    voices_ = np.vstack([rng.normal(size=(3, 192)), np.zeros((1, 192))]).astype(np.float32)
+    resolution = evidence.Resolution(list(turns), voices_)
+    assert evidence.reclaim(said, resolution, max_distance=2.0).turns == turns
+
+
 def test_a_guest_who_thanks_the_host_before_introducing_himself_keeps_those_words():
     """A probe talk: two guests in one voice cluster; the host's hand-off to the second is not
     understood ("Pioneer, the next part is yours."), and he opens "Thanks, Ines." then "I'm

@@ -517,15 +517,13 @@ def reclaim(said: Sequence[Said], resolution: Resolution, max_distance: float) -
 
 def _nearer(turns: list[Turn], voices: np.ndarray, k: int, home: int, max_distance: float) -> bool:
     """Whether turn ``k``'s voice is within ``max_distance`` of speaker ``home``'s and nearer it
-    than its own speaker's other turns (a turn that is its speaker's only one is a voice of its
-    own, not one put with another)."""
+    than its own speaker's other turns (a turn that is its speaker's only one with a voiceprint
+    is a voice of its own, not one put with another)."""
     voice = voices[k]
-    if not voice.any() or not any(
-        t.speaker == turns[k].speaker for t in turns[:k] + turns[k + 1 :]
-    ):
-        return False
     others = [i for i in range(len(turns)) if i != k]
     centroids = speaker_voices([turns[i] for i in others], voices[others])
+    if not voice.any() or turns[k].speaker not in centroids:
+        return False
     unit = voice / np.linalg.norm(voice)
     to_home = 1 - float(unit @ centroids[home]) if home in centroids else 2.0
     to_own = 1 - float(unit @ centroids[turns[k].speaker])
