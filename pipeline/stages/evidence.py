@@ -4,8 +4,9 @@
   cluster is a contradiction (people on the event page, or names spaCy reads as a person's —
   the name stage's ``unlisted``): the cluster is split, every introduction staying with its person
   (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
-  person who introduced themself nowhere but was handed the floor by name, just before a turn of
-  another voice that introduces nobody, counts as introduced in that turn's cluster (two such
+  person who introduced themself nowhere but was handed the floor by name just before a turn of
+  another voice that introduces nobody, or thanked by name by the next voice just after one,
+  counts as introduced in that turn's cluster (two such
   people in one cluster split it too) — and so in the host's own cluster, when that voice hands
   the person the floor, goes on after a pause and later opens a turn by thanking them by name,
   no other voice between (the person's words came out in the host's voice).
@@ -61,7 +62,7 @@ class Resolution:
     splits: list[tuple[int, ...]] = field(default_factory=list)  # speakers split from one voice
     joins: list[tuple[int, int]] = field(default_factory=list)  # (speaker, speaker joined into it)
     origin: dict[int, int] = field(default_factory=dict)  # speaker → the voice cluster it came from
-    handed: set[int] = field(default_factory=set)  # split ones the words only handed the floor to
+    handed: set[int] = field(default_factory=set)  # split ones the words only handed or thanked
     moved: list[tuple[int, float]] = field(default_factory=list)  # (speaker, start) of turns moved
     cut: list[float] = field(default_factory=list)  # starts of turns' ends given to the host
     edges: list[float] = field(default_factory=list)  # starts of turns' first words given on
@@ -83,7 +84,7 @@ class Resolution:
                 parts.append(
                     (f"{handed} more " if intros else f"{handed} people ")
                     + ("was" if handed == 1 else "were")
-                    + " handed the floor by name just before "
+                    + " handed the floor or thanked by name around "
                     + ("a turn" if handed == 1 else "turns")
                     + " of it"
                 )
@@ -126,7 +127,9 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
     ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
     hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
-    ahead."). A self-introduction holds the floor from its turn's start ("Thanks, Ines." then,
+    ahead."). Another voice opening by thanking someone by name gives them the turn just
+    before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the
+    floor from its turn's start ("Thanks, Ines." then,
     no pause, "I'm Pieter Jansen …") — and from a sentence of its voice before that which
     thanks the one said to hold the floor there, who does not thank herself — back to a sentence
     handing over or thanking that person."""
@@ -153,6 +156,8 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
+        if (first := _thanked_turn(said, turn_of, i)) is not None:
+            out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked
         if s.intro is not None:
             holder = s.intro
             for j in range(i - 1, -1, -1):  # the voice's words before it, no other between
@@ -289,8 +294,8 @@ def split(
     edges: Sequence[float] = (),
 ) -> Resolution:
     """Split every voice cluster in which two or more people introduced themselves, or were
-    handed the floor just before a turn of it without introducing themselves anywhere (see
-    ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host;
+    handed the floor just before a turn of it, or thanked just after one, without introducing
+    themselves anywhere (see ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host;
     ``edges``: the turns' starts ``edge`` gave on."""
     introduced: dict[int, list[int]] = {}
     for s in said:
@@ -359,17 +364,42 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
                 break
 
 
+def _thanked_turn(said: Sequence[Said], turn_of: list[int], k: int) -> int | None:
+    """The first sentence of the turn just before sentence ``k`` when ``k`` is another voice's,
+    opening by thanking someone by name ("Thank you, Felix."): the turn was theirs — unless
+    someone introduces themself in it, or it hands the floor to someone else but in its last
+    sentence (a host handing over; "Nina, over to you." then "Thanks, Ravi." is Ravi's own)."""
+    target = said[k].thanks
+    if target is None or not k or said[k].speaker == said[k - 1].speaker:
+        return None
+    first = turn_of.index(turn_of[k - 1])
+    turn = said[first:k]
+    if any(x.intro is not None for x in turn):
+        return None
+    if any(x.handoff not in (None, target) for x in turn[:-1]):
+        return None
+    return first
+
+
+def _thanked_after(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int, int]]:
+    """(the first sentence of a turn, the person thanked just after it: ``_thanked_turn``)."""
+    for k in range(1, len(said)):
+        if (first := _thanked_turn(said, turn_of, k)) is not None:
+            yield first, said[k].thanks
+
+
 def handed(said: Sequence[Said], turn_pause: float = 0.5) -> dict[int, list[int]]:
     """Voice cluster → the listed people handed the floor by name just before a turn of that
-    cluster (another voice than the one handing over) in which nobody introduces themself, for
-    people who introduced themselves nowhere. A host who goes on talking after a hand-off is in
-    the host's own cluster, so is not taken for the one handed the floor — unless that voice
-    thanks the person by name at the start of a later turn, no other voice between
-    (``_handed_back``)."""
+    cluster (another voice than the one handing over), or thanked by name by the next voice
+    just after one (``_thanked_after``), in which nobody introduces themself, for people who
+    introduced themselves nowhere. A host who goes on talking after a hand-off is in the host's
+    own cluster, so is not taken for the one handed the floor — unless that voice thanks the
+    person by name at the start of a later turn, no other voice between (``_handed_back``)."""
     anywhere = {s.intro for s in said if s.intro is not None}
     turn_of = _turns(said, turn_pause)
     out: dict[int, list[int]] = {}
-    for i, target in [*_handed_over(said), *_handed_back(said, turn_of)]:
+    named = [*_handed_over(said), *_handed_back(said, turn_of), *_thanked_after(said, turn_of)]
+    for i, target in named:
         cluster = said[i].speaker
         if target in anywhere or target in out.get(cluster, []):
             continue
