@@ -285,6 +285,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Glenda, I believe you have some slides for us.",
         "Glenda, it's over to you now.",  # dev17
         "Glenda, I think you wanted to add something.",
+        "Great. Glenda, same question to you.",  # a probe talk of the thirty-fifth session
     ],
 )
 def test_the_ways_hosts_hand_over_name_the_next_speaker(said):
