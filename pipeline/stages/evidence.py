@@ -6,10 +6,10 @@
   (cannot-link) and the rest of the cluster's sentences following who holds the floor. A listed
   person who introduced themself nowhere but was handed the floor by name just before a turn of
   another voice that introduces nobody, or thanked by name by the next voice just after one,
-  counts as introduced in that turn's cluster (two such
-  people in one cluster split it too) — and so in the host's own cluster, when that voice hands
-  the person the floor, goes on after a pause and later opens a turn by thanking them by name,
-  no other voice between (the person's words came out in the host's voice).
+  counts as introduced in that turn's cluster (two such people in one cluster split it too) —
+  and so in the host's own cluster, when that voice hands the person the floor, goes on after a
+  pause and later opens a turn by thanking them by name, no other voice between (the person's
+  words came out in the host's voice).
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -128,11 +128,10 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
     hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
     ahead."). Another voice opening by thanking someone by name gives them the turn just
-    before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the
-    floor from its turn's start ("Thanks, Ines." then,
-    no pause, "I'm Pieter Jansen …") — and from a sentence of its voice before that which
-    thanks the one said to hold the floor there, who does not thank herself — back to a sentence
-    handing over or thanking that person."""
+    before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the floor from
+    its turn's start ("Thanks, Ines." then, no pause, "I'm Pieter Jansen …") — and from a
+    sentence of its voice before that which thanks the one said to hold the floor there, who
+    does not thank herself — back to a sentence handing over or thanking that person."""
     turn_of = _turns(said, turn_pause)
     starts = [i == 0 or turn_of[i] != turn_of[i - 1] for i in range(len(said))]
     holder: int | None = None
@@ -295,8 +294,8 @@ def split(
 ) -> Resolution:
     """Split every voice cluster in which two or more people introduced themselves, or were
     handed the floor just before a turn of it, or thanked just after one, without introducing
-    themselves anywhere (see ``handed``), or one of each. ``cut``: the turns' ends ``run_on`` gave to the host;
-    ``edges``: the turns' starts ``edge`` gave on."""
+    themselves anywhere (see ``handed``), or one of each. ``cut``: the turns' ends ``run_on``
+    gave to the host; ``edges``: the turns' starts ``edge`` gave on."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
