@@ -442,6 +442,37 @@ def test_a_hand_off_naming_nobody_goes_to_the_name_addressed_just_before():
     assert [e.kind for e in gather(thanked, people)] == ["thanks"]
 
 
+@pytest.mark.parametrize(
+    ("language", "host", "guest", "thanks"),
+    [
+        (
+            "en",
+            ["I am Marek Przeor.", "Glenda, the floor is yours.", "Glenda, can you hear us?"],
+            "Thank you, Marek. I am Carolina Garcés from Mobile Heights.",
+            "Thank you, Glenda.",
+        ),
+        (
+            "de",
+            ["Ich bin Marek Przeor.", "Frau Napier, Sie haben das Wort.", "Frau Napier, bitte."],
+            "Vielen Dank, Herr Przeor. Ich bin Carolina Garcés von Mobile Heights.",
+            "Vielen Dank, Frau Napier.",
+        ),
+    ],
+)
+def test_a_hand_off_or_thanks_the_turn_itself_contradicts_is_dropped(language, host, guest, thanks):
+    """A German probe talk: the host called a guest twice ("Frau Fischer, Sie haben das Wort.
+    Frau Fischer?"), then — her put-off misheard — the next voice said "Ich bin Peter Hansen
+    …", and the host later thanked Frau Fischer deep in a long turn: two hand-offs and a thanks
+    (1.7) outweighed his own introduction (1.5), and his voice was named after her. A hand-off or
+    thanks for a person is dropped when the turn it is about introduces someone else."""
+    utts = [Utterance(0, 2.0 * k, said) for k, said in enumerate(host)]
+    utts += [Utterance(1, 7.0, part) for part in guest.split(". ", 1)]
+    utts += [Utterance(1, 10.0, "Clusters connect start-ups."), Utterance(0, 13.0, thanks)]
+    names, evidence = name_speakers(utts, PEOPLE, 2, language=language)
+    assert names[1][0].name == "Carolina Garcés", evidence
+    assert not any(e.person == "Glenda Napier" for e in evidence), evidence
+
+
 def test_a_hand_off_after_a_sound_check_goes_to_the_name_addressed():
     """ "Susana, I think you're on mute." then "Okay, now we can hear you, please go ahead.": a
     short clause before the hand-off (dev19 of naming_phrasings.tsv) — not another name's
@@ -814,7 +845,8 @@ def test_a_possessive_is_not_a_name(said):
 def test_a_host_presenting_a_guest_is_not_named_as_the_guest(turns):
     """ "This is Glenda Napier" by a host presenting her hands her the floor: before, the host
     took her name as a self-introduction."""
-    utts = [Utterance(0, 0.0, turns[0]), Utterance(1, 8.0, turns[-1] + " Clusters help SMEs.")]
+    opening = turns[1] if len(turns) > 1 else "Hello."
+    utts = [Utterance(0, 0.0, turns[0]), Utterance(1, 8.0, opening + " Clusters help SMEs.")]
     names, evidence = name_speakers(utts, PEOPLE, 2)
     assert ("hand-off", 1, "Glenda Napier") in [(e.kind, e.speaker, e.person) for e in evidence]
     assert names.get(0, (Speaker(name="nobody"),))[0].name != "Glenda Napier"

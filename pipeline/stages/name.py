@@ -447,18 +447,21 @@ def gather(
     p: NameParams | None = None,
     language: str = "en",
 ) -> list[Evidence]:
-    """Every piece of naming evidence in the transcript (said in ``language``)."""
+    """Every piece of naming evidence in the transcript (said in ``language``). A hand-off or
+    thanks for a person is dropped when the turn it is about introduces someone else ("Frau
+    Fischer, Sie haben das Wort." — then "Ich bin Peter Hansen …": the floor went elsewhere)."""
     p = p or NameParams()
     say = naming(language)
     weights = p.weights
     found: list[Evidence] = []
+    run_of = [n for n, (_, run) in enumerate(groupby(utterances, lambda u: u.speaker)) for _ in run]
+    about: list[int] = []  # the turn (run of one voice) each piece of evidence is about
 
     def match(heard: str) -> tuple[int, float] | None:
         return _match(heard, people, p, say.inflections)
 
-    def add(
-        kind: str, speaker: int, heard: str, time: float, match: tuple[int, float] | None
-    ) -> None:
+    def add(kind: str, at: int, heard: str, time: float, match: tuple[int, float] | None) -> None:
+        speaker = utterances[at].speaker  # the voice of the ``at``-th utterance
         if match is not None and speaker >= 0:
             person, score = match
             found.append(
@@ -466,13 +469,16 @@ def gather(
                     kind, speaker, people[person].name, heard, time, round(weights[kind] * score, 3)
                 )
             )
+            about.append(run_of[at])
 
     guests, panel = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
     names = [q.name for q in people]
     gave = {id(u): name for u, name in _heard(utterances, people, p, language)}  # not listed
     for i, utt in enumerate(utterances):
-        nxt = next((u for u in utterances[i + 1 :] if u.speaker != utt.speaker), None)
+        later = (k for k in range(i + 1, len(utterances)) if utterances[k].speaker != utt.speaker)
+        after = next(later, None)
+        nxt = None if after is None else utterances[after]
         presented = list(say.presents.finditer(utt.text))
         others = i in guests or i in panel
         reading = _introducing(utterances, i, say)
@@ -483,16 +489,16 @@ def gather(
         own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
-            add("self-introduction", utt.speaker, m.group(0), utt.start, match(m.group(1)))
+            add("self-introduction", i, m.group(0), utt.start, match(m.group(1)))
         announced = _announced(utterances, i, say)
         by_org = None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
         if by_org:
             named, hit = by_org
-            add("self-introduction", utt.speaker, named.group(0)[:80], utt.start, hit)
+            add("self-introduction", i, named.group(0)[:80], utt.start, hit)
         spelled = () if own or spoken_of else spelled_after(say.intro, utt.text, names, p.min_match)
         for m, hit in spelled:  # "I am nicola Lefèvre": a whole name written in lower case
             heard = utt.text[m.start() :].split(",")[0][:80]
-            add("self-introduction", utt.speaker, heard, utt.start, hit)
+            add("self-introduction", i, heard, utt.start, hit)
         handed = (presented if i in guests else []) + [
             m
             for pattern in (*say.handoff, say.questioned)
@@ -507,7 +513,7 @@ def gather(
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
                 other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
                 if person not in guest and (not selves or person in selves) and not other:
-                    add("organisation", utt.speaker, people[person].org, utt.start, (person, score))
+                    add("organisation", i, people[person].org, utt.start, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         reached = (
             nxt is not None
@@ -522,16 +528,25 @@ def gather(
             hit = match(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
-                add("hand-off", nxt.speaker, m.group(0), utt.start, hit)
+                add("hand-off", after, m.group(0), utt.start, hit)
         if reached and not given and (spelled := _spelled_handoff(utt.text, people, p, say)):
-            add("hand-off", nxt.speaker, spelled[0], utt.start, spelled[1])
+            add("hand-off", after, spelled[0], utt.start, spelled[1])
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
-        prev = next((u for u in reversed(utterances[:i]) if u.speaker != utt.speaker), None)
+        earlier = (k for k in range(i - 1, -1, -1) if utterances[k].speaker != utt.speaker)
+        before = next(earlier, None)
         thanked = match(m.group(1)) if m else None
         # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
-        if thanked is not None and prev is not None and thanked[0] not in guest:
-            add("thanks", prev.speaker, m.group(0), utt.start, thanked)
-    return found
+        if thanked is not None and before is not None and thanked[0] not in guest:
+            add("thanks", before, m.group(0), utt.start, thanked)
+    introduced: dict[int, set[str]] = {}  # turn → the people introducing themselves in it
+    for e, turn in zip(found, about, strict=True):
+        if e.kind == "self-introduction":
+            introduced.setdefault(turn, set()).add(e.person)
+    return [
+        e
+        for e, turn in zip(found, about, strict=True)
+        if e.kind not in ("hand-off", "thanks") or e.person in introduced.get(turn, {e.person})
+    ]
 
 
 def said_of(
