@@ -153,10 +153,13 @@ def naming(language: str) -> Naming:
         rf"{_any(optional('role_joiners'))}{gap}))"
     )
     thanked = rf"(?:{_any(data['thanks'])},?\s+{_WORDS},\s+)?"  # "Thanks Marek, and hi everyone, …"
+    # between a name and an organisation: a comma or "from", "at" … (and "the")
+    joined = (
+        rf"(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})(?:{_any(articles)}\s+)?"
+    )
     with_org = re.compile(  # "Hello all, Glenda Napier from (the) …"; a language without it: none
-        rf"^{thanked}{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}"
-        rf"(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
-        rf"(?:{_any(articles)}\s+)?(?P<org>[^.!?]*)"
+        rf"^{thanked}{opener}(?:{_any(optional('addressees'))}[,.!]?\s+)?{name}{joined}"
+        rf"(?P<org>[^.!?]*)"
         if "introduction_org" in data
         else "(?!)(?P<org>)"
     )
@@ -228,10 +231,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
         with_org=with_org,
-        named_org=re.compile(
-            rf"{name}(?:\s*,\s*(?:{_any(joiners)}{gap})?|\s+{_any(joiners)}{gap})"
-            rf"(?:{_any(articles)}\s+)?{_WORDS}"
-        ),
+        named_org=re.compile(rf"{name}{joined}{_WORDS}"),
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
         relative=re.compile(rf"[\s,]*{_any(optional('relatives'))}\b"),
         roles=(

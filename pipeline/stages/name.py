@@ -324,6 +324,11 @@ def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
     return [[u.text for u in run] for _, run in groupby(utterances, key=lambda u: u.speaker)]
 
 
+def _turn_of(utterances: list[Utterance]) -> list[int]:
+    """The number of the turn (``_runs_of``) each utterance is part of."""
+    return [n for n, run in enumerate(_runs_of(utterances)) for _ in run]
+
+
 def _turn_texts(utterances: list[Utterance]) -> list[str]:
     """The text of the turn (``_runs_of``) each utterance is part of."""
     return [" ".join(run) for run in _runs_of(utterances) for _ in run]
@@ -384,15 +389,16 @@ def _spelled_handoff(
     return None
 
 
-def _put_off(utterances: list[Utterance], i: int, say: Naming) -> bool:
-    """Whether the voice of the ``i``-th utterance, before another speaks, says the hand-off
-    did not happen ("Carolina, can you hear me? No? We'll try again later.")."""
-    for u in utterances[i + 1 :]:
-        if u.speaker != utterances[i].speaker:
-            return False
-        if say.postponed.search(u.text):
-            return True
-    return False
+def _put_off(utterances: list[Utterance], say: Naming) -> list[bool]:
+    """For each utterance, whether its voice, later in its turn (before another speaks), says
+    a hand-off did not happen ("Carolina, can you hear me? No? We'll try again later.")."""
+    out, later = [False] * len(utterances), False
+    for i in reversed(range(len(utterances))):
+        if _ends_turn(utterances, i):
+            later = False
+        out[i] = later
+        later = later or bool(say.postponed.search(utterances[i].text))
+    return out
 
 
 def _ends_turn(utterances: list[Utterance], i: int) -> bool:
@@ -421,7 +427,7 @@ def _presented(
         return named(say.introduces, " ".join(u.text for u in utterances if u.speaker == speaker))
 
     runs = _runs_of(utterances)
-    turn_of = [n for n, run in enumerate(runs) for _ in run]  # the run of each utterance
+    turn_of = _turn_of(utterances)
     guests, panel = set(), set()
     for i, utt in enumerate(utterances):
         presented = named([say.presents], utt.text)
@@ -454,7 +460,7 @@ def gather(
     say = naming(language)
     weights = p.weights
     found: list[Evidence] = []
-    run_of = [n for n, (_, run) in enumerate(groupby(utterances, lambda u: u.speaker)) for _ in run]
+    run_of = _turn_of(utterances)
     about: list[int] = []  # the turn (run of one voice) each piece of evidence is about
 
     def match(heard: str) -> tuple[int, float] | None:
@@ -475,6 +481,7 @@ def gather(
     turns = _turn_texts(utterances)
     names = [q.name for q in people]
     gave = {id(u): name for u, name in _heard(utterances, people, p, language)}  # not listed
+    put_off = _put_off(utterances, say)
     for i, utt in enumerate(utterances):
         later = (k for k in range(i + 1, len(utterances)) if utterances[k].speaker != utt.speaker)
         after = next(later, None)
@@ -522,7 +529,7 @@ def gather(
                 for u in utterances[i + 1 :]
                 if u.start < nxt.start
             )
-            and not _put_off(utterances, i, say)
+            and not put_off[i]
         )
         for m in handed if reached else ():
             hit = match(m.group(1))
@@ -571,9 +578,11 @@ def said_of(
     def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
         return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
 
+    put_off = _put_off(utterances, say)
+
     def handoff(i: int) -> int | None:  # "Pavel, …. Please go ahead." too (``gather``)
         text = utterances[i].text
-        if _put_off(utterances, i, say):
+        if put_off[i]:
             return None
         found = first(
             (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),

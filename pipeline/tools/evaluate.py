@@ -119,9 +119,10 @@ def phrasing_read(
     said: list[Utterance] = []
     for speaker, words in turns:  # each voice 3 s after the last sentence, 2 s a sentence
         start = said[-1].start + 3.0 if said else 0.0
-        cuts = [k + 1 for k, w in enumerate(words.split()) if ends_sentence(w)]
+        split = words.split()
+        cuts = [k + 1 for k, w in enumerate(split) if ends_sentence(w)]
         for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, None], strict=True)):
-            if part := " ".join(words.split()[a:b]):
+            if part := " ".join(split[a:b]):
                 said.append(Utterance(speaker, start + 2.0 * k, part))
     found = gather(said, list(people), language=language)
     if kind == "none":
