@@ -371,7 +371,9 @@ def _thanked_turn(said: Sequence[Said], turn_of: list[int], k: int) -> int | Non
     target = said[k].thanks
     if target is None or not k or said[k].speaker == said[k - 1].speaker:
         return None
-    first = turn_of.index(turn_of[k - 1])
+    first = k - 1
+    while first and turn_of[first - 1] == turn_of[k - 1]:
+        first -= 1
     turn = said[first:k]
     if any(x.intro is not None for x in turn):
         return None
