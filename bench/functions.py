@@ -250,15 +250,15 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev22` each scored first, then used to add phrases — `dev14` and `dev15`, "
+        "`dev1`–`dev24` each scored first, then used to add phrases — `dev14` and `dev15`, "
         "written together after every phrase before them, 19 and 14 of 20, `dev18` 16 of 20, "
         "`dev19` 15 of 20, `dev20` 13 of 20, `dev21` 17 of 20, `dev22` 12 of 20 (written as a "
-        "held-out set, but five of its twenty reworded earlier held-out misses); `held-out` and, "
-        "each written after every phrase of its day, `held-out2` … `held-out7` and `held-out9` "
-        "only scored; mentions of a listed person that are no evidence, `none`: `negative`, "
-        "`negative-dev`, `negative-dev2` and `negative-dev3` scored first (40 of 40, 14 of 15, "
-        "14 of 15, 8 of 8), then used, `negative-held-out`, `negative-held-out2` and "
-        "`negative-held-out3` only scored), "
+        "held-out set, but five of its twenty reworded earlier held-out misses), `dev23` and "
+        "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20; "
+        "`held-out` and, each written after every phrase of its day, `held-out2` … `held-out8` "
+        "only scored; mentions of a listed person that are no evidence, `none`: `negative` and "
+        "`negative-dev` … `negative-dev4` scored first (40 of 40, 14 of 15, 14 of 15, 8 of 8, "
+        "7 of 8), then used, `negative-held-out` … `negative-held-out3` only scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice, or none.",
         "",

@@ -36,6 +36,8 @@ class Naming:
     joined: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
+    # said right after the name handed the floor: it does not happen ("…, but she has left")
+    withdrawn: re.Pattern[str]
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
@@ -166,6 +168,7 @@ def naming(language: str) -> Naming:
     after = _any(optional("introduction_after"))
     org = rf"(?:,?\s+{_any(joiners)}{gap}[^,.!?]{{1,50}}?)?,?\s+"  # "Glenda from …, over to you"
     bare = rf"{opener}{_any(data['handoff_after'])}\s*[.!]?$"  # "Please go ahead." alone
+    withdrawn = rf",?\s+{_any(optional('handoff_withdrawn'))}"  # "…, but she has left"
     clause = rf"(?:(?!{_WORDS},)[\w'’]+(?:\s+[\w'’]+){{1,6}},\s+)?"  # "now we can hear you, "
     return Naming(
         language,
@@ -182,7 +185,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"{name}{org}{_any(data['handoff_after'])}"),  # "Glenda, over to you"
             re.compile(  # not "… to Glenda, but she has dropped off"
                 rf"\b{_any(data['handoff_before'])},?\s+{who}(?>{name})"
-                rf"(?!,?\s+{_any(optional('handoff_withdrawn'))})"
+                rf"(?!{withdrawn})"
             ),
             re.compile(
                 rf"{start}{opener}(?:{_any(optional('handoff_announced'))},?\s+)?{name}"
@@ -205,6 +208,7 @@ def naming(language: str) -> Naming:
         ),
         bare_handoff=re.compile(rf"^{bare}"),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
+        withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly
         # and Glenda Napier", "… d'Energy Cluster Denmark et Carolina Garcés"
@@ -219,7 +223,7 @@ def naming(language: str) -> Naming:
         # name: "Glenda, great point. Carolina, please go ahead.") or a question to "you" that
         # ends the turn ("Mikko, let's start in Finland. What is your cluster doing …?")
         addressed=re.compile(
-            rf"{start}{opener}{name},\s[^.!?]*(?:[.!?]|,)\s+(?:{opener}{clause}{bare}|{soft}"
+            rf"{start}{opener}{name},\s[^.!?]*(?:[.!?:]|,)\s+(?:{opener}{clause}{bare}|{soft}"
             rf"{_any(data['question_words'])}\b[^.!?]*\b{_any(optional('question_you'))}\b[^.!?]*\?$)"
         ),
         postponed=re.compile(rf"\b{_any(optional('handoff_postponed'))}\b"),

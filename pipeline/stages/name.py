@@ -383,9 +383,13 @@ def _spelled_handoff(
 ) -> tuple[str, tuple[int, float]] | None:
     """A hand-off phrase before a listed person's whole name in any case (what was heard, and
     the person with the score): Whisper writes an unfamiliar name in lower case at times
-    ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)."""
+    ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)
+    — not one the words right after the name withdraw ("… after the coffee break")."""
     for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
-        return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
+        words = list(re.finditer(r"[\w'’\-]+", text[m.end() :]))
+        end = m.end() + words[len(people[hit[0]].name.split()) - 1].end()
+        if not say.withdrawn.match(text, end):
+            return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
 
 
