@@ -1965,3 +1965,37 @@ def test_two_people_not_on_the_page_introducing_themselves_in_one_voice_split_it
     # without the strangers (as before), nothing but listed people could split a voice
     before, _ = resolve(talk, Diarization(turns, False, voices), people, NameParams())
     assert before.turns == turns
+
+
+@pytest.mark.parametrize(
+    ("said", "handed", "does"),
+    [
+        # Whisper's "baton"
+        (
+            "First, let me pass the button to Mette Larsen from the Danish Food Cluster.",
+            3,
+            "handoff",
+        ),
+        ("Mette, the same question for the Danish Food Cluster.", 3, "handoff"),
+        ("Mette, same question for your cluster.", 3, "handoff"),
+        ("The same question for the region was asked twice.", None, "content"),
+        # put off by the words after the name: the host's programme, not a hand-off
+        (
+            "We're going to hear from Mette Larsen after the first presentation.",
+            None,
+            "housekeeping",
+        ),
+        ("We'll hear from Mette later.", None, "housekeeping"),
+    ],
+)
+def test_what_a_probe_talks_host_said_before_two_guests_in_one_voice(said, handed, does):
+    """A probe talk (2026-12-05): the host said "We're going to hear from Mette Larsen after the
+    first presentation. First, let me pass the baton to Jan Kováč …" (Whisper: "the button"),
+    CAM++ put both guests in one voice, and Jan's turn was named Mette Larsen — the only hand-off
+    read was the one put off; her "same question for the Danish Food Cluster" was a point of the
+    host's. Each sentence now reads as what it does, and hands the floor to whom it says."""
+    people = [*PEOPLE, Speaker(name="Mette Larsen", org="Danish Food Cluster")]
+    utts = [Utterance(0, 0.0, said), Utterance(1, 4.0, "Thanks. Our food companies need people.")]
+    first = said_of(utts, people, NameParams())[0]
+    assert first.handoff == handed
+    assert function(said, "en", [p.name for p in people]) == does

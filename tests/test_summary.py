@@ -1500,3 +1500,24 @@ def test_markdown_shows_text_as_written_and_reads_plainly(text):
         assert shown.splitlines()[-1] == text, (block, md.render(block))
     if text.startswith("EU-"):
         assert value == text  # nothing in it is syntax
+
+
+@pytest.mark.parametrize(
+    ("said", "point"),
+    [
+        (
+            "Thanks, Inês Carvalho, our food companies need people who can cut energy use.",
+            "Our food companies need people who can cut energy use.",
+        ),
+        ("Thank you very much, Jan. We built ten plants.", "We built ten plants."),
+        ("Thank you, our members agree.", "Our members agree."),
+        # thanks that carry the point stay
+        ("Thanks to the Pact for Skills, we retrained 400 workers.", None),
+        ("Thank you for asking: we retrained 400 workers.", None),
+    ],
+)
+def test_a_point_loses_the_thanks_it_opens_with(said, point):
+    """A probe talk's guest: "Thanks, Inês, our food companies need …" — Whisper ran her thanks
+    into her point, and the abstract quoted it so. A point loses thanks to someone (a capitalised
+    name) before a comma; not "thanks to" what made it possible, nor "thank you for …"."""
+    assert clean(said) == (point or said)
