@@ -297,6 +297,9 @@ def language_code(value: str) -> str:
     return _names().get(bare, bare)
 
 
+_SPELLED_WORD = re.compile(r"[\w'’\-]+")  # a word of a name spelled in any case
+
+
 def spelled_after(
     pattern: re.Pattern[str], text: str, names: Sequence[str], min_match: int = 80
 ) -> Iterator[tuple[re.Match[str], tuple[int, float]]]:
@@ -316,7 +319,7 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
     deputy")."""
     from rapidfuzz import fuzz, utils
 
-    words = re.findall(r"[\w'’\-]+", text)
+    words = _SPELLED_WORD.findall(text)
     best: tuple[int, float] | None = None
     for i, name in enumerate(names):
         n = len(name.split())
@@ -326,3 +329,9 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
         if score >= min_match / 100 and (best is None or score > best[1]):
             best = (i, score)
     return best
+
+
+def spelled_end(text: str, start: int, name: str) -> int:
+    """Where in ``text`` the words of ``name`` that ``spelled_name`` read from ``start`` end."""
+    words = list(_SPELLED_WORD.finditer(text, start))
+    return words[len(name.split()) - 1].end()

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import NAME, Naming, naming, spelled_after
+from ..core.language import NAME, Naming, naming, spelled_after, spelled_end
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -386,9 +386,7 @@ def _spelled_handoff(
     ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)
     — not one the words right after the name withdraw ("… after the coffee break")."""
     for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
-        words = list(re.finditer(r"[\w'’\-]+", text[m.end() :]))
-        end = m.end() + words[len(people[hit[0]].name.split()) - 1].end()
-        if not say.withdrawn.match(text, end):
+        if not say.withdrawn.match(text, spelled_end(text, m.end(), people[hit[0]].name)):
             return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
 
