@@ -17,10 +17,52 @@ from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
 from pipeline.stages.functions import clean
-from pipeline.stages.transcribe import split_sentences
+from pipeline.stages.transcribe import outside, split_sentences
 from tests.helpers import ROOT, run_python
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
+
+
+def test_words_read_again_never_reach_into_the_words_kept():
+    """A stretch read again keeps only its words outside the kept segments' words: one inside is
+    dropped, one Whisper stretched over the next segment's first word (an AMD EPYC's reading of
+    the demo: a cut-off "I" from 67.9 s to 69.7 s over "I'll" at 68.83 s) ends where that
+    segment starts, one that began in the segment before starts where it ends."""
+
+    def w(start: float, end: float, text: str) -> Word:
+        return Word(start, end, text, 0.9)
+
+    kept = [
+        Segment(0, 60.0, 64.0, "Before.", words=[w(60.0, 61.0, " Before"), w(62.0, 64.0, ".")]),
+        Segment(
+            1,
+            68.8,
+            72.0,
+            "I'll listen.",
+            words=[w(68.83, 69.17, " I'll"), w(69.2, 72.0, " listen.")],
+        ),
+    ]
+    found = [
+        Segment(
+            0,
+            63.8,
+            69.7,
+            "Tail then I",
+            words=[w(63.8, 64.6, " Tail"), w(65.0, 66.0, " then"), w(67.9, 69.7, " I")],
+        ),
+        Segment(1, 69.0, 71.0, "listen", words=[w(69.5, 70.5, " listen")]),
+    ]
+    (only,) = outside(found, kept)
+    assert [(x.start, x.end, x.word) for x in only.words] == [
+        (64.0, 64.6, " Tail"),
+        (65.0, 66.0, " then"),
+        (67.9, 68.83, " I"),
+    ]
+    assert (only.start, only.end, only.text) == (64.0, 68.83, "Tail then I")
+    every = [x for s in [*kept, only] for x in s.words]
+    for x in every:  # no word's middle inside another segment's words
+        mid = (x.start + x.end) / 2
+        assert sum(s.words[0].start < mid < s.words[-1].end for s in [*kept, only]) == 1
 
 
 def test_example_sidecar_of_the_seed_event_is_valid():

@@ -264,22 +264,33 @@ def outside(found: Iterable[Segment], kept: Sequence[Segment]) -> list[Segment]:
     """The segments ``found`` by reading a stretch again, less their words inside a segment of
     ``kept`` (its first word's start to its last word's end): a stretch's edge can reach into
     the next window's words, which Whisper then hears cut off, as a sentence of its own ("I'm
-    going to see if I can..." over the first words of the next turn). A segment left without
-    words is dropped."""
+    going to see if I can..." over the first words of the next turn). A word left that still
+    reaches into a kept segment (Whisper can stretch a cut-off word over the next one's start)
+    ends where that segment starts, or begins where it ends. A segment left without words is
+    dropped."""
     spans = sorted(
         (s.words[0].start, s.words[-1].end) if s.words else (s.start, s.end) for s in kept
     )
     starts = [a for a, _ in spans]
     reach = np.maximum.accumulate([b for _, b in spans]) if spans else np.array([])
 
-    def heard(t: float) -> bool:
-        i = bisect.bisect_right(starts, t) - 1
-        return i >= 0 and reach[i] > t
+    def trimmed(w: Word) -> Word | None:
+        mid = (w.start + w.end) / 2
+        i = bisect.bisect_right(starts, mid)  # the kept spans starting before the word's middle
+        if i and reach[i - 1] > mid:
+            return None  # heard in a kept segment
+        start = max(w.start, float(reach[i - 1])) if i else w.start
+        end = min(w.end, starts[i]) if i < len(starts) else w.end
+        return w if (start, end) == (w.start, w.end) else replace(w, start=start, end=end)
 
     out = []
     for seg in found:
-        words = [w for w in seg.words or [seg] if not heard((w.start + w.end) / 2)]
-        if words and seg.words and len(words) < len(seg.words):
+        if not seg.words:  # a segment without words: its middle decides
+            if trimmed(Word(seg.start, seg.end, seg.text, 0.0)):
+                out.append(seg)
+            continue
+        words = [t for w in seg.words if (t := trimmed(w))]
+        if words and words != seg.words:
             text = "".join(w.word for w in words).strip()
             seg = replace(seg, start=words[0].start, end=words[-1].end, text=text, words=words)
         if words:
