@@ -464,9 +464,36 @@ def test_a_listed_name_and_organisation_with_a_few_words_around_them_is_no_point
 
 
 @pytest.mark.check
+def test_a_sentence_about_a_listed_person_is_no_point_of_the_speaker():
+    """A probe talk's host read a guest's biography ("Dr. Elena Rossi holds a PhD …") and the
+    abstract's Green paragraph said the host said it: a sentence opening with a listed person's
+    whole name (a title before it or not, Whisper's spelling too: "Coen" for Koen) and a verb
+    is her presentation, or a retelling of what she said — in any language. "… and I" after the
+    name, a comma (speaking to her), a possessive, or no event page leave it content."""
+    from pipeline.stages.functions import function
+
+    listed = ["Elena Rossi", "Koen Peeters", "Julia Hoffmann"]
+    for said, language in (
+        ("Dr. Elena Rossi holds a PhD in chemistry and has led her cluster since 2015.", "en"),
+        ("Coen Peeters comes from Flanders, as Elena said.", "en"),
+        ("So Elena Rossi showed us that plastics can be made from plant waste.", "en"),
+        ("Frau Julia Hoffmann leitet seit zehn Jahren das Energie Cluster Nord.", "de"),
+    ):
+        assert function(said, language, listed) == "introduction", said
+        assert function(said, language) == "content", said
+    for said in (
+        "Koen Peeters and I have worked together on this for years.",
+        "Elena Rossi's cluster has three hundred members.",
+        "Elena has a background in chemistry.",  # a first name alone: too often a reply to her
+        "Elena Rossi, as you said, the crops come first.",
+    ):
+        assert function(said, "en", listed) == "content", said
+
+
+@pytest.mark.check
 def test_the_programme_naming_two_listed_people_is_housekeeping():
     """A host's programme names the people of the event page and what they will do: not a
-    point of the green or digital transition. One listed person, or none, keeps it content."""
+    point of the green or digital transition. One listed person, or none, is no programme."""
     from pipeline.stages.functions import function
 
     listed = ["Glenda Napier", "Carolina Garcés", "Marek Przeor"]
@@ -480,11 +507,14 @@ def test_the_programme_naming_two_listed_people_is_housekeeping():
     )
     assert function(programme) == "content"  # no event page: nobody known to be listed
     for said in (
-        "Glenda Napier will present the green transition.",
         "As Glenda said, clusters will need more engineers.",
         "Our members will present the results next year.",
     ):
         assert function(said, "en", listed) == "content"
+    # one listed person is no programme; a sentence about her is her presentation
+    assert function("Glenda Napier will present the green transition.", "en", listed) == (
+        "introduction"
+    )
 
 
 def test_the_shipped_sentence_function_model_is_the_labelled_examples():

@@ -53,6 +53,8 @@ class Naming:
     relative: re.Pattern[str]  # "(it's Glenda) who will start": someone else speaks of her
     # "project manager at …": a role of 1, 2, 3 or 4 words; or one's own ("and I lead …")
     roles: tuple[re.Pattern[str], ...]
+    lead_in: re.Pattern[str]  # what opens a sentence before a name: "So, Dr. …", "Und Frau …"
+    linked: re.Pattern[str]  # a conjunction right after a name: "Koen Peeters and I …"
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
     # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
@@ -250,6 +252,8 @@ def naming(language: str) -> Naming:
             # "Carolina Garcés, and I work on internationalisation at Mobile Heights."
             re.compile(rf"^{_any(optional('introduction_role'))}{gap}(?:{_any(articles)}\s+)?"),
         ),
+        lead_in=re.compile(rf"^{opener}(?:{article}{_any(optional('titles'))}\.?\s+)?"),
+        linked=re.compile(rf"\s*,?\s*{and_}\b"),
         inflections=tuple(
             (ending, nominative)
             for ending, _, nominative in (x.partition(":") for x in data.get("inflections", []))

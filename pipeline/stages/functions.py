@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..core.language import naming, spelled_after, spelled_name
+from ..core.language import Naming, naming, spelled_after, spelled_end, spelled_name
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
@@ -156,6 +156,8 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         return "thanks"
     if names and _named_with_org(said, say.named_org, names):
         return "introduction"  # "Hedge from Sweden, Tomas Berg from Nordic Wood Cluster."
+    if names and _spoken_of(said, say, names):
+        return "introduction"  # "Dr. Elena Rossi holds a PhD …": a host presenting her
     return "content"
 
 
@@ -169,6 +171,19 @@ def _named_with_org(said: str, named_org: re.Pattern[str], names: Sequence[str])
         and len(said.split()) - len(m.group(0).split()) <= AROUND_NAME
         for m in named_org.finditer(said)
     )
+
+
+def _spoken_of(said: str, say: Naming, names: Sequence[str]) -> bool:
+    """Whether the sentence opens with a listed person's whole name, a title before it or not,
+    and a verb straight after it: a host presenting her ("Dr. Elena Rossi holds a PhD in
+    chemistry and has led …") or retelling what she said ("Glenda Napier showed us that …") —
+    no point of the speaker's own. Not her name and a comma ("Glenda Napier, as you said, …"
+    speaks to her), nor "Koen Peeters and I have worked …", about both."""
+    text = say.lead_in.sub("", said, count=1)
+    if not (hit := spelled_name(text, names)):
+        return False
+    rest = text[spelled_end(text, 0, names[hit[0]]) :]
+    return bool(re.match(r"\s+\w", rest)) and not say.linked.match(rest)
 
 
 def _programme(said: str, p: Phrases, names: Sequence[str]) -> bool:
