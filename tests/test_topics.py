@@ -249,6 +249,25 @@ def test_greetings_and_hand_offs_do_not_pull_a_point_under_the_threshold():
     assert np.allclose(topics.smooth(scores, topics.SMOOTHING, None, [True] * 5), plain)
 
 
+def test_a_neighbour_said_by_another_voice_counts_less():
+    """A probe talk's digital answer ("… dashboards that predict when a machine will fail.")
+    came out resilience: the host's question on supply chains and the next guest's answer
+    after it outweighed it (here: pulled it under the margin). Neighbours said by another voice count a quarter
+    (``across_speakers``, chosen on the development talks; README, Benchmarks → Topics); with
+    one voice, or no speakers known, nothing changes."""
+    config = load_topic_config()
+    # a guest's two digital points, then the host's question and an answer on resilience
+    scores = np.array([[0, 0.3, 0], [0, 0.28, 0.1], [0, 0, 0.45], [0, 0, 0.4], [0, 0, 0.35]])
+    voices = ["S2", "S2", "S1", "S3", "S3"]
+    plain = topics.smooth(scores, topics.SMOOTHING, [4.0] * 5)
+    apart = topics.smooth(scores, topics.SMOOTHING, [4.0] * 5, None, voices, 0.25)
+    assert topics.decide(plain, config)[0][:2] == ["digital", "other"]
+    assert topics.decide(apart, config)[0] == ["digital"] * 2 + ["resilience"] * 3
+    one = topics.smooth(scores, topics.SMOOTHING, [4.0] * 5, None, ["S1"] * 5, 0.25)
+    assert np.allclose(one, plain)
+    assert topics.TopicsParams().across_speakers == 0.25
+
+
 def test_what_a_translated_sentence_does_is_read_on_the_words_as_said():
     """Whether a sentence can carry a theme (and so count in its neighbours' smoothing) is read
     on the words as said when the talk is translated: Whisper's English of an Italian point

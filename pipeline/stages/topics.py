@@ -48,6 +48,7 @@ class TopicsParams:
     w_embed: float = 0.7  # weight of the semantic evidence (see bench/topics.py) …
     w_lex: float = 0.3  # … and of the lexical evidence
     smoothing: tuple[float, ...] = SMOOTHING
+    across_speakers: float = 0.25  # how much a neighbour said by another voice counts
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
     names: tuple[str, ...] = ()  # the event's listed people (an introduction names one)
 
@@ -248,6 +249,8 @@ def smooth(
     weights: Sequence[float] = SMOOTHING,
     durations: Sequence[float] | None = None,
     carries: Sequence[bool] | None = None,
+    speakers: Sequence[str | None] | None = None,
+    across: float = 1.0,
 ) -> np.ndarray:
     """Each row becomes the weighted mean of its neighbours (sentences in talk order). Given
     their ``durations``, a neighbour also counts for as long as it was said: a two-word
@@ -255,8 +258,10 @@ def smooth(
     sentences around it. Given whether each row ``carries`` a theme (content, a question), a
     row that does is smoothed over the neighbours that do: a greeting, an introduction, a
     hand-off or housekeeping says nothing about the theme of the point made beside it (a row
-    that carries none is smoothed over all its neighbours, as before). A row whose neighbours
-    all count for nothing keeps the plain mean."""
+    that carries none is smoothed over all its neighbours, as before). Given who said each row
+    (``speakers``), a neighbour said by another voice counts ``across`` times as much: a guest's
+    last point and the host's next question are most often about different themes. A row
+    whose neighbours all count for nothing keeps the plain mean."""
     if len(scores) == 0:
         return scores
     half = len(weights) // 2
@@ -267,9 +272,13 @@ def smooth(
     points = np.ones(len(scores)) if carries is None else np.asarray(carries, dtype=float)
     # padding repeats the edge rows, as the scores do
     counted = np.pad(points, (half, half), mode="edge")
+    voices = np.pad(
+        np.asarray(speakers or [None] * len(scores), dtype=object), (half, half), mode="edge"
+    )
     rows = []
     for i in range(len(scores)):
         w = kernel * lasting[i : i + len(kernel)]
+        w = w * np.where(voices[i : i + len(kernel)] == voices[i + half], 1.0, across)
         if points[i]:
             w = w * np.where(np.arange(len(kernel)) == half, 1.0, counted[i : i + len(kernel)])
         w = w if w.sum() > 0 else kernel
@@ -328,7 +337,9 @@ def classify(
     durations = [s.end - s.start for s in sentences]
     does = functions(texts, sentence_vectors(tuple(texts)), language, p.names)
     carries = themed(does, texts, said, said_language, p.names)
-    labels, confidence = decide(smooth(scored.scores, p.smoothing, durations, carries), config)
+    speakers = [s.speaker for s in sentences]
+    smoothed = smooth(scored.scores, p.smoothing, durations, carries, speakers, p.across_speakers)
+    labels, confidence = decide(smoothed, config)
     return [
         SentenceTopic(s, lab, c, d, f)
         for s, lab, c, d, f in zip(sentences, labels, confidence, scored.drivers, does, strict=True)
