@@ -250,15 +250,16 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev24` each scored first, then used to add phrases — `dev14` and `dev15`, "
+        "`dev1`–`dev25` each scored first, then used to add phrases — `dev14` and `dev15`, "
         "written together after every phrase before them, 19 and 14 of 20, `dev18` 16 of 20, "
         "`dev19` 15 of 20, `dev20` 13 of 20, `dev21` 17 of 20, `dev22` 12 of 20 (written as a "
         "held-out set, but five of its twenty reworded earlier held-out misses), `dev23` and "
-        "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20; "
-        "`held-out` and, each written after every phrase of its day, `held-out2` … `held-out8` "
-        "only scored; mentions of a listed person that are no evidence, `none`: `negative` and "
-        "`negative-dev` … `negative-dev4` scored first (40 of 40, 14 of 15, 14 of 15, 8 of 8, "
-        "7 of 8), then used, `negative-held-out` … `negative-held-out3` only scored), "
+        "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20, "
+        "`dev25` 14 of 20; `held-out` and, each written after every phrase of its day, "
+        "`held-out2` … `held-out9` only scored (`held-out9` 19 of 20, then 20 with `dev25`'s "
+        "phrases); mentions of a listed person that are no evidence, `none`: `negative` and "
+        "`negative-dev` … `negative-dev5` scored first (40 of 40, 14 of 15, 14 of 15, 8 of 8, "
+        "7 of 8, 3 of 3), then used, `negative-held-out` … `negative-held-out4` only scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice, or none.",
         "",
