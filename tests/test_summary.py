@@ -491,6 +491,28 @@ def test_a_sentence_about_a_listed_person_is_no_point_of_the_speaker():
 
 
 @pytest.mark.check
+def test_a_host_going_on_about_the_guest_she_presents_makes_no_point():
+    """A probe talk's host read a guest's biography over two sentences — "Bram de Jong directs
+    the Northern Netherlands Hydrogen Valley. He has worked on energy projects for twenty
+    years." — and the abstract's Green paragraph opened "Sofia Lindqvist said that he has worked
+    on energy projects for 20 years.": a sentence opening with "he" or "she" right after an
+    introduction goes on with it. After a point, or opening otherwise, it stays content."""
+    from pipeline.stages.functions import function, presenting_on
+
+    listed = ["Sofia Lindqvist", "Bram de Jong"]
+    texts = [
+        "Bram de Jong directs the Northern Netherlands Hydrogen Valley.",
+        "He has worked on energy projects for twenty years.",
+        "And she chaired the board of the valley.",
+        "Our valley produces green hydrogen from offshore wind.",
+        "He says that buses already run on it.",
+        "Hydrogen buses already run in Groningen.",
+    ]
+    found = presenting_on([function(t, "en", listed) for t in texts], texts)
+    assert found == ["introduction"] * 3 + ["content"] * 3
+
+
+@pytest.mark.check
 def test_the_programme_naming_two_listed_people_is_housekeeping():
     """A host's programme names the people of the event page and what they will do: not a
     point of the green or digital transition. One listed person, or none, is no programme."""

@@ -55,6 +55,7 @@ class Naming:
     roles: tuple[re.Pattern[str], ...]
     lead_in: re.Pattern[str]  # what opens a sentence before a name: "So, Dr. …", "Und Frau …"
     linked: re.Pattern[str]  # a conjunction right after a name: "Koen Peeters and I …"
+    third_person: re.Pattern[str]  # "He has worked …" opening a sentence: someone spoken of
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
     # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
@@ -254,6 +255,7 @@ def naming(language: str) -> Naming:
         ),
         lead_in=re.compile(rf"^{opener}(?:{article}{_any(optional('titles'))}\.?\s+)?"),
         linked=re.compile(rf"\s*,?\s*{and_}\b"),
+        third_person=re.compile(rf"^{opener}{_any(optional('third_person'))}\b"),
         inflections=tuple(
             (ending, nominative)
             for ending, _, nominative in (x.partition(":") for x in data.get("inflections", []))

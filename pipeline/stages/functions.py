@@ -161,6 +161,19 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     return "content"
 
 
+def presenting_on(found: Sequence[str], texts: Sequence[str], language: str = "en") -> list[str]:
+    """``found`` (each sentence's ``function``, in talk order) with content opening with a
+    third-person pronoun right after an introduction read as one too: a host going on about
+    the guest she presents ("Bram de Jong directs the valley. He has worked on energy projects
+    for twenty years."), not a point of her own."""
+    third = naming(language).third_person
+    out = list(found)
+    for i in range(1, len(out)):
+        if out[i] == "content" and out[i - 1] == "introduction" and third.match(texts[i]):
+            out[i] = "introduction"
+    return out
+
+
 def _named_with_org(said: str, named_org: re.Pattern[str], names: Sequence[str]) -> bool:
     """Whether the sentence is little more than a listed person's whole name and an
     organisation after it, wherever it opens (Whisper's "Hedge from Sweden, Tomas Berg from
@@ -270,7 +283,7 @@ def functions(
     """``function`` of each sentence; where that is content, the ``model`` of ``language`` (on
     the sentence's MiniLM vector, ``vectors``) reads one of ``REREAD`` when it finds it
     ``LIKELY``."""
-    found = [function(t, language, names) for t in texts]
+    found = presenting_on([function(t, language, names) for t in texts], texts, language)
     learnt = model(language)
     if learnt is None or not len(found):
         return found
