@@ -267,7 +267,7 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev6` each scored under the phrases of "
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev7` each scored under the phrases of "
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after all of them, both only scored — `held-out` 77 of 100 under the phrases "
         "of before) and mentions that are no evidence "
