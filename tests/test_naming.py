@@ -1105,17 +1105,17 @@ def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twenty-five sets of twenty were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last sixteenth's, only scored (*held-out*), all
-    read with the demo's event page; eight more, each written after all the phrases of its day,
-    only scored (*held-out2* … *held-out9*); mentions of a listed person that are no evidence
+    read with the demo's event page; nine more, each written after all the phrases of its day,
+    only scored (*held-out2* … *held-out10*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev5*;
     *negative-held-out* … *negative-held-out4* only scored). This pins the figures of the README
     (Speakers): dev 492 of 500, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
     15 of 20, held-out4 18 of 20, held-out5 20 of 20, held-out6 18 of 20, held-out7 18 of 20,
-    held-out8 18 of 20, held-out9 20 of 20 (19 when scored), negative 40 of 40, negative-dev 15
-    of 15, negative-dev2 15 of 15, negative-dev3 8 of 8, negative-dev4 8 of 8, negative-dev5 3
-    of 3, negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
-    negative-held-out4 7 of 7, so a change that loses one shows."""
+    held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 17 of 20, negative 40
+    of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8, negative-dev4 8
+    of 8, negative-dev5 3 of 3, negative-held-out 13 of 15, negative-held-out2 15 of 15,
+    negative-held-out3 7 of 7, negative-held-out4 7 of 7, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -1130,11 +1130,12 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 813 and right["dev"] >= 492 and right["held-out"] >= 19, right
+    assert len(rows) == 833 and right["dev"] >= 492 and right["held-out"] >= 19, right
     assert right["held-out2"] >= 18 and right["held-out3"] >= 15, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
     assert right["held-out8"] >= 18 and right["held-out9"] >= 20, right
+    assert right["held-out10"] >= 17, right
     assert right["negative"] == 40 and right["negative-dev"] == 15, right
     assert right["negative-dev2"] == 15 and right["negative-dev3"] == 8, right
     assert right["negative-dev4"] == 8 and right["negative-dev5"] == 3, right
