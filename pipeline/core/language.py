@@ -54,7 +54,9 @@ class Naming:
     # "project manager at …": a role of 1, 2, 3 or 4 words; or one's own ("and I lead …")
     roles: tuple[re.Pattern[str], ...]
     lead_in: re.Pattern[str]  # what opens a sentence before a name: "So, Dr. …", "Und Frau …"
-    linked: re.Pattern[str]  # a conjunction right after a name: "Koen Peeters and I …"
+    # a word straight after a name, not a conjunction: "Elena Rossi holds …", not "Koen Peeters
+    # and I …" nor "Glenda Napier, as you said, …"
+    goes_on: re.Pattern[str]
     third_person: re.Pattern[str]  # "He has worked …" opening a sentence: someone spoken of
     # (case ending, nominative ending) of a language that declines names ("owi", ""): Piotrowi
     inflections: tuple[tuple[str, str], ...] = ()
@@ -254,7 +256,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"^{_any(optional('introduction_role'))}{gap}(?:{_any(articles)}\s+)?"),
         ),
         lead_in=re.compile(rf"^{opener}(?:{article}{_any(optional('titles'))}\.?\s+)?"),
-        linked=re.compile(rf"\s*,?\s*{and_}\b"),
+        goes_on=re.compile(rf"\s+(?!{and_}\b)\w"),
         third_person=re.compile(rf"^{opener}{_any(optional('third_person'))}\b"),
         inflections=tuple(
             (ending, nominative)

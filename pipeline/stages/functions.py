@@ -195,8 +195,7 @@ def _spoken_of(said: str, say: Naming, names: Sequence[str]) -> bool:
     text = say.lead_in.sub("", said, count=1)
     if not (hit := spelled_name(text, names)):
         return False
-    rest = text[spelled_end(text, 0, names[hit[0]]) :]
-    return bool(re.match(r"\s+\w", rest)) and not say.linked.match(rest)
+    return bool(say.goes_on.match(text, spelled_end(text, 0, names[hit[0]])))
 
 
 def _programme(said: str, p: Phrases, names: Sequence[str]) -> bool:
