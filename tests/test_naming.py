@@ -565,6 +565,8 @@ def test_a_question_put_to_a_person_hands_them_the_floor(said, handed):
         ("en", "We're going to hear from Diego Romero after the coffee break.", None),
         ("en", "Let's move on to diego romero later.", None),
         ("en", "Let's move on to diego romero, but he has just left the call.", None),
+        # "Glenda later" is close enough to "Glenda Napier": what follows "Glenda" withdraws
+        ("en", "We will hear from Glenda later in the afternoon.", None),
     ],
 )
 def test_a_hand_off_to_a_whole_name_heard_in_lower_case_counts(language, said, handed):
@@ -1117,7 +1119,7 @@ def test_naming_phrasings_written_after_the_rules():
     negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8, negative-dev4 8 of 8,
     negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-held-out 13 of 15,
     negative-held-out2 15 of 15, negative-held-out3 7 of 7, negative-held-out4 7 of 7,
-    negative-held-out5 4 of 5, negative-held-out6 5 of 5, so a change that loses one shows."""
+    negative-held-out5 5 of 5 (4 when scored), negative-held-out6 5 of 5, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -1143,7 +1145,7 @@ def test_naming_phrasings_written_after_the_rules():
     assert right["negative-dev2"] == 15 and right["negative-dev3"] == 8, right
     assert right["negative-dev4"] == 8 and right["negative-dev5"] == 3, right
     assert right["negative-dev6"] == 5 and right["negative-dev7"] == 5, right
-    assert right["negative-held-out5"] >= 4, right
+    assert right["negative-held-out5"] >= 5, right
     assert right["negative-held-out"] >= 13 and right["negative-held-out2"] >= 15, right
     assert right["negative-held-out3"] >= 7 and right["negative-held-out4"] >= 7, right
 

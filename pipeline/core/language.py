@@ -341,5 +341,11 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
 
 def spelled_end(text: str, start: int, name: str) -> int:
     """Where in ``text`` the words of ``name`` that ``spelled_name`` read from ``start`` end."""
+    return spelled_ends(text, start, name)[-1]
+
+
+def spelled_ends(text: str, start: int, name: str) -> list[int]:
+    """Where in ``text`` each of the words of ``name`` that ``spelled_name`` read from
+    ``start`` ends ("Glenda later" read as Glenda Napier: after "Glenda", after "later")."""
     words = list(_SPELLED_WORD.finditer(text, start))
-    return words[len(name.split()) - 1].end()
+    return [w.end() for w in words[: len(name.split())]]

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import NAME, Naming, naming, spelled_after, spelled_end
+from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -384,9 +384,12 @@ def _spelled_handoff(
     """A hand-off phrase before a listed person's whole name in any case (what was heard, and
     the person with the score): Whisper writes an unfamiliar name in lower case at times
     ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)
-    — not one the words right after the name withdraw ("… after the coffee break")."""
+    — not one the words right after the name withdraw ("… after the coffee break"), nor
+    those after a word of it: "We will hear from Glenda later." spells "Glenda Napier" closely
+    enough, but "later" is what follows her name."""
     for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
-        if not say.withdrawn.match(text, spelled_end(text, m.end(), people[hit[0]].name)):
+        ends = spelled_ends(text, m.end(), people[hit[0]].name)
+        if not any(say.withdrawn.match(text, end) for end in ends):
             return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
 
