@@ -380,6 +380,33 @@ def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host()
     assert evidence.handed(run_on) == {}
 
 
+def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_from_the_host():
+    """A probe talk: "Up next, Marco Bianchi …" — Marco's answer came out in the host's voice
+    cluster (CAM++ heard one voice) — then "Marco, I guess you have a final message …?" in it
+    and his reply. Nobody hands the floor to themself: the question is the host's, the turns
+    between and the reply after it are Marco's. Not when the sentence right after the first
+    hand-off hands him the floor again ("Up next, Marco." "Marco, please go ahead.": both the
+    host's), nor within one turn."""
+    host, marco = 0, 1
+    said, turns = _handed_talk(thanked_in=0)
+    asked = [*said[:4], replace(said[4], thanks=None, handoff=marco), said[5]]
+    voice = np.random.default_rng(0).normal(size=192)
+    voices_ = np.tile(voice / np.linalg.norm(voice), (3, 1)).astype(np.float32)
+    assert evidence.handed(asked) == {0: [marco]}
+    assert evidence.floor(asked) == [host, host, marco, marco, host, marco]
+    resolved = evidence.split(asked, turns, voices_)
+    assert [(t.start, t.speaker) for t in resolved.turns] == [
+        (0.0, 0),
+        (5.6, 1),
+        (15.6, 0),
+        (17.0, 1),
+    ], resolved.turns
+    twice = [*said[:2], replace(said[2], handoff=marco), said[3], *asked[4:]]
+    assert evidence.handed(twice) == {}
+    same_turn = [*asked[:4], replace(asked[4], start=15.1), asked[5]]
+    assert evidence.handed(same_turn) == {}
+
+
 def test_a_guest_thanked_by_the_next_voice_after_turns_in_the_hosts_voice_is_split_off():
     """ "Ravi, please." — and Ravi's talk comes out in the host's voice cluster; the next voice,
     Nina's, opens "Thanks, Ravi.": the turns between were his (probe talk of 2026-12-04). Not

@@ -8,8 +8,9 @@
   another voice that introduces nobody, or thanked by name by the next voice just after one,
   counts as introduced in that turn's cluster (two such people in one cluster split it too) —
   and so in the host's own cluster, when that voice hands the person the floor, goes on after a
-  pause and later opens a turn by thanking them by name, no other voice between (the person's
-  words came out in the host's voice).
+  pause and later opens a turn by thanking them by name, or by handing them the floor again (a
+  question to the one who spoke), no other voice between (the person's words came out in the
+  host's voice).
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -148,10 +149,14 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             if handed != holder:
                 giver[handed] = holder
             holder = handed
-        elif holder is not None and starts[i]:
+        elif holder is not None and (starts[i] or s.handoff == holder):
             turn = _turn_at(said, turn_of, i)
-            hosts = s.thanks == holder or any(
-                x.handoff is not None and x.handoff != holder for x in turn
+            # nobody hands the floor to themself: "Marco, one more question …?" in the voice
+            # Marco's words came out in is the host asking him
+            hosts = (
+                s.thanks == holder
+                or s.handoff == holder
+                or any(x.handoff is not None and x.handoff != holder for x in turn)
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
@@ -342,9 +347,11 @@ def split(
 def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int, int]]:
     """(the sentence after a hand-off, the person handed the floor) where that sentence opens a
     new turn of the same voice, and that voice — no other between — later opens a turn by
-    thanking the person by name: "Piotr, over to you." … "Thank you, Piotr." — or the next
-    other voice opens by thanking them ("Ravi, please." … "Nina, over to you." "Thanks, Ravi."):
-    nobody introduced between, nobody else handed the floor but in its last sentence."""
+    thanking the person by name: "Piotr, over to you." … "Thank you, Piotr." — or by handing
+    them the floor again, a sentence or more after the first ("Up next, Marco." … "Marco, one
+    more question: …?": the host asking the one who spoke) — or the next other voice opens by
+    thanking them ("Ravi, please." … "Nina, over to you." "Thanks, Ravi."): nobody introduced
+    between, nobody else handed the floor but in its last sentence."""
     for i in range(len(said) - 1):
         target, voice = said[i].handoff, said[i].speaker
         if target is None or turn_of[i + 1] == turn_of[i] or said[i + 1].speaker != voice:
@@ -354,13 +361,15 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
                 if said[j].thanks == target:
                     yield i + 1, target
                 break
-            last = j + 1 == len(said) or said[j + 1].speaker != voice
-            handing = said[j].handoff is not None and not (last and said[j].handoff != target)
-            if said[j].intro is not None or handing:  # the last may hand over to the next
+            if said[j].intro is not None:
                 break
-            if said[j].thanks == target and turn_of[j] != turn_of[j - 1]:
+            asked = said[j].handoff == target and said[i + 1].handoff is None
+            if turn_of[j] != turn_of[j - 1] and (said[j].thanks == target or asked):
                 yield i + 1, target
                 break
+            last = j + 1 == len(said) or said[j + 1].speaker != voice
+            if said[j].handoff is not None and not (last and said[j].handoff != target):
+                break  # another hand-off; the last may hand over to the next
 
 
 def _thanked_turn(said: Sequence[Said], turn_of: list[int], k: int) -> int | None:
