@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.core.event import Speaker
 from pipeline.core.types import Diarization, Segment, Transcript, Turn, Word
+from pipeline.stages.evidence import floor
 from pipeline.stages.functions import function
 from pipeline.stages.name import (
     NameParams,
@@ -580,6 +581,45 @@ def test_a_hand_off_to_a_whole_name_heard_in_lower_case_counts(language, said, h
     assert found == ([("hand-off", 1, handed)] if handed else []), found
     expected = [3 if handed else None, None]
     assert [s.handoff for s in said_of(utts, people, NameParams(), language)] == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "ends_turn", "handed"),
+    [
+        ("Glenda Napier.", True, "Glenda Napier"),
+        ("Glenda.", True, "Glenda Napier"),
+        ("Glenda Napier.", False, None),  # the host talks on: no hand-off
+        ("Thank you, Mr. Przeor.", True, None),  # thanks, not a call
+        ("Glenda Napier and Carolina Garcés.", True, None),
+    ],
+)
+def test_a_name_alone_ending_a_turn_hands_that_person_the_floor(said, ends_turn, handed):
+    """Two probe talks: Whisper, prompted with the event's names, wrote the host's "Jonas,
+    bitte." and "Rasa, over to you." as the whole name, "Jonas Weber." — a sentence that is
+    nothing but a listed name, ending the host's turn, calls that person."""
+    after = [Utterance(1, 4.0, "We grow wind energy.")] if ends_turn else []
+    utts = [Utterance(0, 0.0, "Welcome to the talk."), Utterance(0, 2.0, said), *after]
+    found = [(e.kind, e.person) for e in gather(utts, PEOPLE) if e.kind == "hand-off"]
+    assert found == ([("hand-off", handed)] if handed else []), found
+    handoffs = [s.handoff for s in said_of(utts, PEOPLE, NameParams())]
+    assert handoffs[1] == (None if handed is None else 0), handoffs
+
+
+def test_a_sentence_said_to_a_person_by_name_is_not_theirs():
+    """A probe talk's sound check: "Marco Bianchi, the floor is yours." "Marco, I think you
+    are still on mute." "Marco, can you hear us now?" — then Marco. Nobody speaks to themself
+    by name: the second sentence is the host's, the floor passes after it (it had gone to
+    Marco, so the host's words were his)."""
+    utts = [
+        Utterance(0, 0.0, "I am Marek Przeor from DG GROW."),
+        Utterance(0, 2.0, "Glenda Napier, the floor is yours."),
+        Utterance(0, 5.0, "Glenda, I think you are still on mute."),
+        Utterance(0, 8.0, "Glenda, can you hear us now?"),
+        Utterance(1, 11.0, "Yes, sorry. We build wind farms with our members."),
+    ]
+    said = said_of(utts, PEOPLE, NameParams())
+    assert [s.addressed for s in said] == [None, 0, 0, 0, None]
+    assert floor(said) == [1, 1, 1, 1, 0]
 
 
 def test_a_host_presenting_one_person_at_the_end_of_her_turn_hands_them_the_floor():

@@ -385,8 +385,8 @@ def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_fro
     cluster (CAM++ heard one voice) — then "Marco, I guess you have a final message …?" in it
     and his reply. Nobody hands the floor to themself: the question is the host's, the turns
     between and the reply after it are Marco's. Not when the sentence right after the first
-    hand-off hands him the floor again ("Up next, Marco." "Marco, please go ahead.": both the
-    host's), nor within one turn."""
+    hand-off hands him the floor again or speaks to him ("Up next, Marco." "Marco, please go
+    ahead." or "Marco, you're still on mute.": the host's), nor within one turn."""
     host, marco = 0, 1
     said, turns = _handed_talk(thanked_in=0)
     asked = [*said[:4], replace(said[4], thanks=None, handoff=marco), said[5]]
@@ -403,6 +403,8 @@ def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_fro
     ], resolved.turns
     twice = [*said[:2], replace(said[2], handoff=marco), said[3], *asked[4:]]
     assert evidence.handed(twice) == {}
+    muted = [*said[:2], replace(said[2], addressed=marco), said[3], *asked[4:]]
+    assert evidence.handed(muted) == {}  # "Marco, you're still on mute." — the host's
     same_turn = [*asked[:4], replace(asked[4], start=15.1), asked[5]]
     assert evidence.handed(same_turn) == {}
 

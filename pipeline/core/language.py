@@ -34,6 +34,13 @@ class Naming:
     # a host presenting or welcoming one person ("… and with me today is my co-host Tom
     # Reilly.", "Nous accueillons maintenant …"): a hand-off when the sentence ends the host's turn
     joined: re.Pattern[str]
+    # a sentence that is nothing but a name ("Jonas Weber."): a hand-off when it ends the turn
+    # (Whisper, prompted with the event's names, wrote "Jonas, bitte." and "Rasa, over to you."
+    # as the whole name)
+    called: re.Pattern[str]
+    # a sentence opening with a name and a comma ("Marco, I think you're still on mute."): said
+    # to that person (group 1), so not by them
+    vocative: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
     # said right after the name handed the floor: it does not happen ("…, but she has left")
@@ -212,6 +219,8 @@ def naming(language: str) -> Naming:
             ),
         ),
         bare_handoff=re.compile(rf"^{bare}"),
+        called=re.compile(rf"^{name}\s*[.!]?$"),
+        vocative=re.compile(rf"^{opener}{name},"),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),

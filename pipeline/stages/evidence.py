@@ -25,7 +25,9 @@
 Without evidence the voices alone decide. The floor is read from the words sentence by sentence:
 an introduction gives it to the speaker; the sentence after a hand-off belongs to its target;
 a new turn that thanks the floor holder, or hands the floor to someone else, belongs to whoever
-handed the floor over before (the host); a new voice after a turn ends does too.
+handed the floor over before (the host); a new voice after a turn ends does too; a sentence
+handing the floor to its holder or said to them by name ("Marco, you're still on mute.") is
+the host's — nobody speaks to themself by name.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Said:
     intro: int | None = None  # introduces themself as …
     handoff: int | None = None  # hands the floor to …
     thanks: int | None = None  # opens by thanking …
+    addressed: int | None = None  # opens with the name of … and a comma: said to them
 
 
 @dataclass
@@ -141,22 +144,25 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
         handed = before.handoff if before is not None else None
-        # the same voice handing the same person over again: the floor passes after that
-        again = handed is not None and s.handoff == handed and s.speaker == before.speaker
+        # the same voice handing the same person over again, or speaking to them ("Marco, you
+        # are still on mute."): the floor passes after that
+        again = (
+            handed is not None
+            and s.speaker == before.speaker
+            and handed in (s.handoff, s.addressed)
+        )
         # another voice right after a hand-off to the one said to hold the floor already (an
         # earlier hand-off to her that did not happen): she takes it, not the host
         if handed is not None and not again and (handed != holder or before.speaker != s.speaker):
             if handed != holder:
                 giver[handed] = holder
             holder = handed
-        elif holder is not None and (starts[i] or s.handoff == holder):
+        elif holder is not None and (starts[i] or holder in (s.handoff, s.addressed)):
             turn = _turn_at(said, turn_of, i)
-            # nobody hands the floor to themself: "Marco, one more question …?" in the voice
-            # Marco's words came out in is the host asking him
-            hosts = (
-                s.thanks == holder
-                or s.handoff == holder
-                or any(x.handoff is not None and x.handoff != holder for x in turn)
+            # nobody hands the floor to themself, nor speaks to themself by name: "Marco, one
+            # more question …?" in the voice Marco's words came out in is the host asking him
+            hosts = holder in (s.thanks, s.handoff, s.addressed) or any(
+                x.handoff is not None and x.handoff != holder for x in turn
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
@@ -363,7 +369,10 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
                 break
             if said[j].intro is not None:
                 break
-            asked = said[j].handoff == target and said[i + 1].handoff is None
+            # not when the sentence after the hand-off is still the host's: handing over again,
+            # or said to the guest ("Marco, you're on mute.")
+            first = said[i + 1]
+            asked = said[j].handoff == target and target not in (first.handoff, first.addressed)
             if turn_of[j] != turn_of[j - 1] and (said[j].thanks == target or asked):
                 yield i + 1, target
                 break

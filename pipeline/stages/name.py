@@ -519,7 +519,7 @@ def gather(
         if addressed := _addressed(utt.text, _before(utterances, i), say):
             handed.append(addressed)
         if _ends_turn(utterances, i):  # "…, and with me today is my co-host Tom Reilly."
-            handed.extend(say.joined.finditer(utt.text))
+            handed.extend(m for x in (say.joined, say.called) for m in x.finditer(utt.text))
         guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
@@ -594,7 +594,7 @@ def said_of(
             announced[i] or text,
         )
         if found is None and _ends_turn(utterances, i):
-            found = person(say.joined, text)
+            found = first((say.joined, say.called), text)
         if found is None and (spelled := _spelled_handoff(text, people, p, say)):
             found = spelled[1][0]
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
@@ -623,6 +623,7 @@ def said_of(
             intro=intro(i),
             handoff=handed[i],
             thanks=thanks(i, handed[i]),
+            addressed=person(say.vocative, u.text),
         )
         for i, u in enumerate(utterances)
     ]
