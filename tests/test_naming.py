@@ -546,10 +546,14 @@ def test_a_host_welcoming_a_person_hands_them_the_floor(said, handed):
         ("A quick question for Glenda: how many welders did you train?", "Glenda Napier"),
         ("The next question goes to Carolina.", "Carolina Garcés"),
         ("I have a question for the Commission.", None),
+        ("Glenda, one more question for you.", "Glenda Napier"),
+        ("Carolina, another question to you: is it free?", "Carolina Garcés"),
+        ("One more question for you all.", None),
     ],
 )
 def test_a_question_put_to_a_person_hands_them_the_floor(said, handed):
-    """A probe talk's audience member: "My question is for Beatriz." — Beatriz answers next."""
+    """A probe talk's audience member: "My question is for Beatriz." — Beatriz answers next;
+    a probe talk's host: "Sven, one more question for you." handed the floor to nobody."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 4.0, "We follow every participant for a year.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE)]
     assert found == ([("hand-off", 1, handed)] if handed else []), found
