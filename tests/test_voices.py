@@ -380,6 +380,27 @@ def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host()
     assert evidence.handed(run_on) == {}
 
 
+def test_a_question_in_the_same_breath_as_a_hand_off_is_the_hosts():
+    """A probe talk, four espeak voices in one cluster: "Sven, let's start with you. What
+    skills do food companies lack?" — the floor had passed to Sven at the question. A question
+    the voice goes on to without a pause is the host's; the floor passes after it. Not a
+    statement (the old rule: "Over to Sven." "Thanks, Anna, …" may run on), nor a question
+    after a pause ("Can you see my slides?": the guest's)."""
+    host, sven = 0, 1
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.0, 5.0, handoff=sven),
+        evidence.Said(0, 5.2, 7.0, question=True),
+        evidence.Said(0, 8.0, 12.0),
+        evidence.Said(0, 12.2, 15.0),
+    ]
+    assert evidence.floor(said) == [host, host, host, sven, sven]
+    statement = [*said[:2], replace(said[2], question=False), *said[3:]]
+    assert evidence.floor(statement) == [host, host, sven, sven, sven]
+    paused = [*said[:2], replace(said[2], start=5.6), *said[3:]]
+    assert evidence.floor(paused) == [host, host, sven, sven, sven]
+
+
 def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_from_the_host():
     """A probe talk: "Up next, Marco Bianchi …" — Marco's answer came out in the host's voice
     cluster (CAM++ heard one voice) — then "Marco, I guess you have a final message …?" in it

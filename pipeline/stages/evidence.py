@@ -54,6 +54,7 @@ class Said:
     handoff: int | None = None  # hands the floor to …
     thanks: int | None = None  # opens by thanking …
     addressed: int | None = None  # opens with the name of … and a comma: said to them
+    question: bool = False  # ends with a question mark
 
 
 @dataclass
@@ -131,7 +132,9 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     tell), read in order. Sentences form turns, cut where the voice changes or after a pause of
     ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
     hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
-    ahead."). Another voice opening by thanking someone by name gives them the turn just
+    ahead."), speaks to them by name ("Marco, you are still on mute.") or asks a question in
+    the same breath ("Sven, let's start with you. What skills do you lack?"): then after it.
+    Another voice opening by thanking someone by name gives them the turn just
     before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the floor from
     its turn's start ("Thanks, Ines." then, no pause, "I'm Pieter Jansen …") — and from a
     sentence of its voice before that which thanks the one said to hold the floor there, who
@@ -141,15 +144,17 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     holder: int | None = None
     giver: dict[int, int | None] = {}
     out: list[int | None] = []
+    pending: int | None = None  # the person handed the floor that has not passed yet
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
-        handed = before.handoff if before is not None else None
+        handed = pending
         # the same voice handing the same person over again, or speaking to them ("Marco, you
-        # are still on mute."): the floor passes after that
+        # are still on mute."), or asking them in the same breath ("Sven, let's start with
+        # you. What skills do food companies lack?"): the floor passes after that
         again = (
             handed is not None
             and s.speaker == before.speaker
-            and handed in (s.handoff, s.addressed)
+            and (handed in (s.handoff, s.addressed) or (s.question and not starts[i]))
         )
         # another voice right after a hand-off to the one said to hold the floor already (an
         # earlier hand-off to her that did not happen): she takes it, not the host
@@ -166,6 +171,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
+        pending = s.handoff if s.handoff is not None else handed if again else None
         if (first := _thanked_turn(said, turn_of, i)) is not None:
             out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked
         if s.intro is not None:

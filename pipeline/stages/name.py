@@ -624,6 +624,7 @@ def said_of(
             handoff=handed[i],
             thanks=thanks(i, handed[i]),
             addressed=person(say.vocative, u.text),
+            question=u.text.rstrip().endswith("?"),
         )
         for i, u in enumerate(utterances)
     ]
