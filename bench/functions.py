@@ -256,13 +256,13 @@ def main() -> None:
         "held-out set, but five of its twenty reworded earlier held-out misses), `dev23` and "
         "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20, "
         "`dev25` 14 of 20, `dev26` 6 of 20, `dev27` 8 of 20; `held-out` and, each written after "
-        "every phrase of its day, `held-out2` … `held-out12` only scored (`held-out9` 19 of 20, "
+        "every phrase of its day, `held-out2` … `held-out13` only scored (`held-out9` 19 of 20, "
         "then 20 with `dev25`'s phrases; `held-out10`, after them, 17 of 20, then 20 with "
         "`dev26`'s; `held-out11`, after those, 16 of 20, then 20 with `dev27`'s; `held-out12`, "
-        "after those, 19 of 20); mentions of a listed person that are no evidence, `none`: "
+        "after those, 19 of 20; `held-out13`, after the session's last phrases, 19 of 20); mentions of a listed person that are no evidence, `none`: "
         "`negative` and `negative-dev` … `negative-dev7` scored first (40 of 40, 14 of 15, 14 of "
         "15, 8 of 8, 7 of 8, 3 of 3, 5 of 5, 5 of 5), then used, `negative-held-out` … "
-        "`negative-held-out6` only scored), "
+        "`negative-held-out7` only scored), "
         "with the demo's event page (names and organisations): the evidence read for the right "
         "person and voice, or none.",
         "",
