@@ -368,6 +368,9 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
         target, voice = said[i].handoff, said[i].speaker
         if target is None or turn_of[i + 1] == turn_of[i] or said[i + 1].speaker != voice:
             continue
+        # asked again counts unless the sentence after the hand-off is still the host's:
+        # handing over again, or said to the guest ("Marco, you're on mute.")
+        host_goes_on = target in (said[i + 1].handoff, said[i + 1].addressed)
         for j in range(i + 2, len(said)):
             if said[j].speaker != voice:
                 if said[j].thanks == target:
@@ -375,10 +378,7 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
                 break
             if said[j].intro is not None:
                 break
-            # not when the sentence after the hand-off is still the host's: handing over again,
-            # or said to the guest ("Marco, you're on mute.")
-            first = said[i + 1]
-            asked = said[j].handoff == target and target not in (first.handoff, first.addressed)
+            asked = said[j].handoff == target and not host_goes_on
             if turn_of[j] != turn_of[j - 1] and (said[j].thanks == target or asked):
                 yield i + 1, target
                 break
