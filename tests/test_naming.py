@@ -1248,6 +1248,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("it", "Sentiamo subito Glenda Napier.", "Glenda Napier"),
         ("it", "Infine diamo la parola a Carolina Garcés.", "Carolina Garcés"),
         ("it", "Infine diamo la parola Carolina Garcés.", "Carolina Garcés"),  # "a" unheard
+        ("it", "Ora la parola Carolina Garcés, di Mobile Heights.", "Carolina Garcés"),  # the same
         ("it", "Glenda, a te.", "Glenda Napier"),
         ("it", "Glenda, a te piace il vento?", None),
         ("es", "Empezamos con la señora Napier.", "Glenda Napier"),
@@ -1266,7 +1267,8 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
     Niedersachsen." named nobody ("let's start with …" had no phrase but in English), nor did
     "Als Nächstes spricht Frau Wolf …"; now a hand-off in each language — not "we start with a
     short poll". An Italian one's "Sentiamo subito Marco Bianchi.", "Giulia, a te." and
-    "diamo la parola (a) Luca Ricci" (Whisper dropped the "a") too, and a Spanish one's "Pasamos
+    "diamo la parola (a) Luca Ricci" and "Ora la parola (a) Luca Moretti" (Whisper dropped the
+    "a") too, and a Spanish one's "Pasamos
     ahora a Javier Castro, …" and "Laura, cuando quieres." (heard for "quieras")."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
