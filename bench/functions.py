@@ -163,6 +163,13 @@ def table(split: str, data: list[dict[str, str]]) -> tuple[list[str], float]:
         "sound": " (a sound check, a connection lost, and content like it: written after the "
         "rules a probe talk's sound check gave, only scored — 10 of 12 under the rules of before; "
         "not the model's examples)",
+        "endings": " (a speaker ending a turn or handing over to a colleague, and content like "
+        "it: written after every rule, scored first — 10 of 12 — then used to add rules; not "
+        "the model's examples)",
+        "endings2": " (`endings-test`'s misses in other words: scored first — 6 of 12 — then "
+        "used to add rules)",
+        "endings-test": " (written with `endings`, only scored: 7 of 12; then `endings2`, "
+        "written on its misses, gave rules for them — no longer independent)",
     }.get(split, " (the model's training examples)" if split in TRAINING else " (held out)")
     lines = [
         f"**{split}** ({len(data)} sentences{seen})",
@@ -231,13 +238,19 @@ def main() -> None:
         "no training example of the model; `late` was written after every rule, scored, then used; "
         "so was `absences` (who cannot come and who comes instead), written with `absences-test`, "
         "which was only scored; `sound` (a sound check, a connection lost) was written after the "
-        "rules for it and only scored. All "
+        "rules for it and only scored; `endings` (a speaker ending a turn, handing over to a "
+        "colleague) was scored first, then used, `endings-test`, written with it, only scored "
+        "(7 of 12), then `endings2` (its misses in other words) scored first and used — "
+        "`endings-test` is no longer independent. All "
         "were written by one person, so real webinars will read lower. The tables are the rules "
         "with the model; each ends with the rules alone.",
         "",
     ]
     macros = {}
-    parts = ("dev", "demo", "probes", "late", "absences", "test", "calls", "absences-test", "sound")
+    parts = (
+        *("dev", "demo", "probes", "late", "absences", "endings", "endings2"),
+        *("test", "calls", "absences-test", "sound", "endings-test"),
+    )
     for split in parts:
         lines, macros[split] = table(split, [r for r in data if r["split"] == split])
         body += lines

@@ -246,6 +246,7 @@ def test_hand_off_and_thanks_name_the_next_and_previous_speakers():
         "Let's continue with Glenda Napier.",
         "Glenda, I'll give you the floor.",
         "Glenda Napier will now tell us about the green transition.",
+        "My colleague Glenda Napier will now explain how this works for energy companies.",
         "Glenda, let's start with you.",
         "Let's begin with Glenda Napier.",
         "Let's get started with our first presentation, Glenda, please.",

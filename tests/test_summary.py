@@ -419,7 +419,10 @@ def test_sentence_functions_on_the_labelled_set():
     part too; of the held-out ways of running a call ("Your microphone seems to be off."), the
     rules alone read 11 of 20 (9 when first scored; a rule each from two probe talks reads one
     more), the rules with the model 18 (15 asked: a margin for other CPUs); of a sound check
-    and a connection lost, written after the rules for them, 11 of 12 (10 asked)."""
+    and a connection lost, written after the rules for them, 11 of 12 (10 asked); of a speaker
+    ending a turn or handing over to a colleague (``endings-test``: 7 of 12 when scored, 11 with
+    the rules of ``endings`` and ``endings2`` and "will now explain" as a hand-off), 10 asked — "Over to my colleague." and "Before I
+    hand back, one last figure: …" fail on the old rules."""
     from sklearn.metrics import f1_score
 
     from pipeline.models.text import sentence_vectors
@@ -428,7 +431,7 @@ def test_sentence_functions_on_the_labelled_set():
     rows = labelled()
     assert len(rows) >= 300 and {r["label"] for r in rows} == set(FUNCTIONS)
     splits = ("dev", "test", "demo", "calls", "probes", "late", "absences", "absences-test")
-    for split in (*splits, "sound"):
+    for split in (*splits, "endings", "endings2", "sound", "endings-test"):
         part = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in part]
         found = functions(texts, sentence_vectors(tuple(texts)))
@@ -436,7 +439,7 @@ def test_sentence_functions_on_the_labelled_set():
         if split == "calls":
             assert sum(map(str.__eq__, truth, found)) >= 15, list(zip(texts, found, strict=True))
             assert sum(map(str.__eq__, truth, map(function, texts))) <= 11  # the rules alone
-        elif split == "sound":
+        elif split in ("sound", "endings-test"):
             assert sum(map(str.__eq__, truth, found)) >= 10, list(zip(texts, found, strict=True))
         else:
             assert f1_score(truth, found, average="macro") >= 0.9, split
