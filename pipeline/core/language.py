@@ -101,9 +101,11 @@ LOOSE = (
 
 def _loose(phrase: str, fillers: list[str]) -> str:
     """``phrase`` with one of ``fillers`` allowed between any two of its words ("Sie haben
-    *jetzt* das Wort", "Tiene *ahora* la palabra"): each space outside a character class
-    becomes a space, optionally after a filler."""
-    gap = rf"(?:(?:\s+{_any(fillers)})?\s+)"
+    *jetzt* das Wort", "Tiene *ahora* la palabra") and after its last ("Thanks *again*,
+    Carolina", "I'd like to invite *now* …"): each space outside a character class becomes a
+    space, optionally after a filler."""
+    filler = rf"(?:\s+{_any(fillers)}\b)"
+    gap = rf"(?:{filler}?\s+)"
     out, depth, escaped = [], 0, False
     for char in phrase:
         if escaped:
@@ -117,7 +119,7 @@ def _loose(phrase: str, fillers: list[str]) -> str:
         elif char == " " and depth == 0:
             char = gap
         out.append(char)
-    return "".join(out)
+    return f"(?:{''.join(out)}){filler}?"
 
 
 def naming_languages() -> tuple[str, ...]:
