@@ -1261,6 +1261,9 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("es", "Glenda, cuando quieres visitar Sevilla, avísanos.", None),
         ("pl", "Zaczniemy od pani Glendy Napier.", "Glenda Napier"),
         ("pl", "Zacznijmy od pana Marka Przeora.", "Marek Przeor"),
+        ("pl", "Carolino, teraz ty.", "Carolina Garcés"),  # "now you"
+        ("pl", "Glenda, teraz pani.", "Glenda Napier"),
+        ("pl", "Teraz ty masz rację, Carolino.", None),
         ("de", "Wir beginnen mit einer kurzen Umfrage.", None),
         ("es", "Empezamos con una pregunta sobre energía.", None),
     ],
@@ -1272,7 +1275,8 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
     short poll". An Italian one's "Sentiamo subito Marco Bianchi.", "Giulia, a te." and
     "diamo la parola (a) Luca Ricci" and "Ora la parola (a) Luca Moretti" (Whisper dropped the
     "a") too, and a Spanish one's "Pasamos
-    ahora a Javier Castro, …" and "Laura, cuando quieres." (heard for "quieras")."""
+    ahora a Javier Castro, …" and "Laura, cuando quieres." (heard for "quieras"); a Polish
+    one's "Joanno, teraz ty." ("now you")."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
     assert found == ([("hand-off", 1, handed)] if handed else []), found

@@ -401,6 +401,25 @@ def test_a_question_in_the_same_breath_as_a_hand_off_is_the_hosts():
     assert evidence.floor(paused) == [host, host, sven, sven, sven]
 
 
+def test_a_guest_who_took_the_floor_by_introducing_herself_gives_it_back_to_the_host():
+    """A Polish probe talk, four espeak voices in one cluster: the host's hand-off to Grzegorz
+    was misheard, so he took the floor only by introducing himself; the host's thanks to him
+    was misheard too, and her "Joanno, teraz ty." was given to him — nobody had handed him the
+    floor, so it had no one to go back to. A self-introduction takes the floor from whoever
+    held it, who gets it back when a new turn hands it on: the hand-off is the host's."""
+    host, grzegorz, joanna = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.2, 6.0),  # "Poza je głos panu Cedodowi …": no hand-off heard
+        evidence.Said(0, 7.0, 9.0, intro=grzegorz),
+        evidence.Said(0, 9.2, 14.0),
+        evidence.Said(0, 15.0, 16.0),  # "Pania Cedodzu.": the thanks misheard
+        evidence.Said(0, 16.2, 17.5, handoff=joanna, addressed=joanna),
+        evidence.Said(0, 18.5, 22.0, intro=joanna),
+    ]
+    assert evidence.floor(said) == [host, host, grzegorz, grzegorz, host, host, joanna]
+
+
 def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_from_the_host():
     """A probe talk: "Up next, Marco Bianchi …" — Marco's answer came out in the host's voice
     cluster (CAM++ heard one voice) — then "Marco, I guess you have a final message …?" in it

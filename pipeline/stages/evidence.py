@@ -138,7 +138,8 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the floor from
     its turn's start ("Thanks, Ines." then, no pause, "I'm Pieter Jansen …") — and from a
     sentence of its voice before that which thanks the one said to hold the floor there, who
-    does not thank herself — back to a sentence handing over or thanking that person."""
+    does not thank herself — back to a sentence handing over or thanking that person; whoever
+    held the floor before it (the host) takes it back as after a hand-off."""
     turn_of = _turns(said, turn_pause)
     starts = [i == 0 or turn_of[i] != turn_of[i - 1] for i in range(len(said))]
     holder: int | None = None
@@ -175,6 +176,8 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
         if (first := _thanked_turn(said, turn_of, i)) is not None:
             out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked
         if s.intro is not None:
+            if holder is not None and holder != s.intro:  # taken from someone: the host
+                giver.setdefault(s.intro, giver.get(holder, holder))
             holder = s.intro
             for j in range(i - 1, -1, -1):  # the voice's words before it, no other between
                 x = said[j]
