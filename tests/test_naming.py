@@ -320,6 +320,30 @@ def test_an_introduction_announced_in_one_sentence_and_said_in_the_next(language
 
 
 @pytest.mark.parametrize(
+    ("language", "said", "colleague"),
+    [
+        ("en", "Over to my colleague Glenda.", True),
+        ("en", "Over to you, Glenda.", False),
+        ("en", "I'll hand over to your colleague Glenda.", False),
+        ("de", "Meine Kollegin Glenda Napier erklärt jetzt unser Projekt.", True),
+        ("fr", "Je passe la parole à ma collègue Glenda Napier.", True),
+        ("it", "Passo la parola alla mia collega Glenda Napier.", True),
+        ("es", "Le paso la palabra a mi compañera Glenda Napier.", True),
+        ("pl", "Oddaję głos mojej koleżance Glendzie Napier.", True),
+        ("en", "My colleague Glenda wrote the report.", False),  # no hand-off
+    ],
+)
+def test_a_hand_off_to_ones_colleague_is_marked_as_the_floor_holders(language, said, colleague):
+    """A guest handing over to her colleague ("Over to my colleague Jon.") holds the floor as
+    she says it: the hand-off is marked so (``Said.colleague``), in each language — not "your
+    colleague", nor a colleague named without a hand-off."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thank you.")]
+    first = said_of(utts, PEOPLE, NameParams(), language)[0]
+    assert (first.handoff is not None) == (colleague or said.startswith("Over to you"))
+    assert first.colleague == colleague
+
+
+@pytest.mark.parametrize(
     ("announcing", "named", "alone"),
     [
         ("Our next speaker is...", "Glenda Napier from Energy Cluster Denmark.", True),
@@ -1244,6 +1268,9 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         ("de", "Beginnen wir heute mit Glenda Napier.", "Glenda Napier"),
         ("de", "Den Anfang macht Carolina Garcés.", "Carolina Garcés"),
         ("de", "Als Nächstes spricht Frau Garcés aus Malmö.", "Carolina Garcés"),
+        ("de", "Frau Napier, die sind dran.", "Glenda Napier"),  # Whisper's "die" for "Sie"
+        ("de", "Mein Kollege Marek Przeor erklärt jetzt unser Projekt.", "Marek Przeor"),
+        ("de", "Glenda Napier erklärt, warum das wichtig ist.", None),
         ("fr", "Nous commençons avec Madame Napier.", "Glenda Napier"),
         ("fr", "On commence par Carolina Garcés.", "Carolina Garcés"),
         ("it", "Iniziamo con la dottoressa Napier.", "Glenda Napier"),
@@ -1276,7 +1303,8 @@ def test_a_host_starting_with_a_person_hands_them_the_floor(language, said, hand
     "diamo la parola (a) Luca Ricci" and "Ora la parola (a) Luca Moretti" (Whisper dropped the
     "a") too, and a Spanish one's "Pasamos
     ahora a Javier Castro, …" and "Laura, cuando quieres." (heard for "quieras"); a Polish
-    one's "Joanno, teraz ty." ("now you")."""
+    one's "Joanno, teraz ty." ("now you"); two German ones' "Frau Vogel, Sie sind dran."
+    (heard "die sind dran") and "Mein Kollege Lukas Hofmann erklärt jetzt unser Projekt."."""
     utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Gern.")]
     found = [(e.kind, e.speaker, e.person) for e in gather(utts, PEOPLE, language=language)]
     assert found == ([("hand-off", 1, handed)] if handed else []), found

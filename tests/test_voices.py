@@ -596,6 +596,33 @@ def test_a_handed_turns_first_words_heard_in_a_third_voice_go_to_that_turn():
         assert evidence.edge(changed_said, changed_turns) == (changed_turns, [])
 
 
+def test_a_guest_handing_over_to_her_colleague_is_no_host():
+    """A probe talk: the host hands Kadri the floor; Kadri ends with "Over to my colleague
+    Jon."; Jon's turn came out in the host's voice, and the host's "Thanks again, Jon." ran on
+    in it. A hand-off to one's colleague is the floor holder's, not the host's: the floor goes
+    from Jon back to the host who gave it to Kadri, and the words from the thanks on stay in the
+    turn's voice (the host's) instead of going to Kadri's — so it was before (3 of 8 turns right
+    in that talk, now 5). The same words without "my colleague" are a host's hand-off, as before."""
+    host, kadri, jon = 0, 1, 2
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.2, 5.0, handoff=kadri),
+        evidence.Said(1, 6.0, 12.0),
+        evidence.Said(1, 12.2, 14.0, handoff=jon, colleague=True),
+        evidence.Said(0, 15.0, 16.0, thanks=kadri),  # Jon: "Thanks, Kadri."
+        evidence.Said(0, 16.2, 22.0),
+        evidence.Said(0, 23.0, 24.0, thanks=jon),  # the host: "Thanks again, Jon."
+        evidence.Said(0, 24.2, 26.0),
+    ]
+    turns = [Turn(0.0, 5.0, 0), Turn(6.0, 14.0, 1), Turn(15.0, 26.0, 0)]
+    voices_ = np.eye(3, 192, dtype=np.float32)
+    assert evidence.floor(said) == [host, host, kadri, kadri, jon, jon, host, host]
+    assert evidence.run_on(said, turns, voices_).turns == turns
+    by_host = [*said[:3], replace(said[3], colleague=False), *said[4:]]
+    assert evidence.floor(by_host)[6:] == [kadri, kadri]
+    assert evidence.run_on(by_host, turns, voices_).turns[-1] == Turn(22.5, 26.0, 1)
+
+
 def test_a_hosts_reply_run_on_into_the_guests_turn_is_cut_off_to_the_host():
     """The host hands Lukas the floor; his turn ends with "Thank you, Lukas. Ana, you're next."
     in the same voice (the host's short reply ran on into it): from the thanks on it is the

@@ -41,6 +41,9 @@ class Naming:
     # a sentence opening with a name and a comma ("Marco, I think you're still on mute."): said
     # to that person (group 1), so not by them
     vocative: re.Pattern[str]
+    # one's colleague named ("Mein Kollege Lukas Hofmann erklärt jetzt …"): a hand-off with it is
+    # the one who holds the floor handing it on, not the host
+    colleague: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
     # said right after the name handed the floor: it does not happen ("…, but she has left")
@@ -223,6 +226,7 @@ def naming(language: str) -> Naming:
         bare_handoff=re.compile(rf"^{bare}"),
         called=re.compile(rf"^{name}\s*[.!]?$"),
         vocative=re.compile(rf"^{opener}{name},"),
+        colleague=re.compile(rf"\b{_any(optional('colleagues'))}\b"),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),

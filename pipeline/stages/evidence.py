@@ -55,6 +55,7 @@ class Said:
     thanks: int | None = None  # opens by thanking …
     addressed: int | None = None  # opens with the name of … and a comma: said to them
     question: bool = False  # ends with a question mark
+    colleague: bool = False  # its hand-off is to the speaker's colleague: said by the floor holder
 
 
 @dataclass
@@ -146,6 +147,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     giver: dict[int, int | None] = {}
     out: list[int | None] = []
     pending: int | None = None  # the person handed the floor that has not passed yet
+    by_holder = False  # that hand-off was to the holder's colleague: the holder's own
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
         handed = pending
@@ -160,19 +162,20 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
         # another voice right after a hand-off to the one said to hold the floor already (an
         # earlier hand-off to her that did not happen): she takes it, not the host
         if handed is not None and not again and (handed != holder or before.speaker != s.speaker):
-            if handed != holder:
-                giver[handed] = holder
+            if handed != holder:  # a colleague's: the floor goes back to whoever gave it
+                giver[handed] = giver.get(holder, holder) if by_holder else holder
             holder = handed
         elif holder is not None and (starts[i] or holder in (s.handoff, s.addressed)):
             turn = _turn_at(said, turn_of, i)
             # nobody hands the floor to themself, nor speaks to themself by name: "Marco, one
             # more question …?" in the voice Marco's words came out in is the host asking him
             hosts = holder in (s.thanks, s.handoff, s.addressed) or any(
-                x.handoff is not None and x.handoff != holder for x in turn
+                x.handoff is not None and x.handoff != holder and not x.colleague for x in turn
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
         pending = s.handoff if s.handoff is not None else handed if again else None
+        by_holder = s.colleague if s.handoff is not None else by_holder and again
         if (first := _thanked_turn(said, turn_of, i)) is not None:
             out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked
         if s.intro is not None:
@@ -274,10 +277,13 @@ def run_on(said: Sequence[Said], turns: list[Turn], voices: np.ndarray) -> Resol
     """Give the voice that handed a person the floor the end of that person's turn from the
     first later sentence of it that thanks them by name — the same voice from the hand-off on,
     nobody else introduced and nobody handed the floor in between, nobody introduced after it in
-    the turn. Each part keeps the turn's voice."""
+    the turn. Not after a hand-off to the hander's colleague: the hander is no host. Each part
+    keeps the turn's voice."""
     out, out_voices, cut = list(turns), list(voices), []
     for i, target in _handed_over(said):
         voice, host = said[i].speaker, said[i - 1].speaker
+        if said[i - 1].colleague:
+            continue
         for j in range(i + 1, len(said)):
             s = said[j]
             if (
@@ -386,6 +392,8 @@ def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int
                 yield i + 1, target
                 break
             last = j + 1 == len(said) or said[j + 1].speaker != voice
+            if said[j].colleague:  # the guest handing on to her colleague: still hers
+                continue
             if said[j].handoff is not None and not (last and said[j].handoff != target):
                 break  # another hand-off; the last may hand over to the next
 

@@ -625,6 +625,7 @@ def said_of(
             thanks=thanks(i, handed[i]),
             addressed=person(say.vocative, u.text),
             question=u.text.rstrip().endswith("?"),
+            colleague=handed[i] is not None and bool(say.colleague.search(u.text)),
         )
         for i, u in enumerate(utterances)
     ]
