@@ -288,7 +288,8 @@ def main() -> None:
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after dev5's, both only scored — `held-out` 77 of 100 under the phrases "
         "of before; `held-out3`, after dev7's, 34 of 40 when scored, then 40 with dev8's "
-        "phrases) and mentions that are no evidence "
+        "phrases; `held-out4`, after the thirty-ninth session's, only scored) and mentions that "
+        "are no evidence "
         "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "
         "used: read as none):",
         "",

@@ -1229,7 +1229,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     phrases of their day and then used to add phrases; ``held-out``, written before the last
     five of those, only scored (77 of 100 under the phrases of its day; 97 now); ``held-out2``,
     written after dev5's phrases, only scored; ``held-out3``, written after dev7's, only scored
-    (34 of 40; 40 with dev8's phrases); mentions of a listed person that are no evidence
+    (34 of 40; 40 with dev8's phrases); ``held-out4``, written after the thirty-ninth
+    session's phrases (a hand-off to one's colleague), only scored (17 of 20); mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the README's
@@ -1248,14 +1249,16 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 953, len(rows)
+    assert len(rows) == 973, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 18, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
+    last = {"de": 3, "fr": 4, "it": 3, "es": 4, "pl": 3}  # held-out4, the thirty-ninth session's
     for language, least in held_out.items():
         assert right["dev", language] == 128, (language, right)
         assert right["held-out3", language] == 8, (language, right)
         assert right["held-out", language] >= least, (language, right)
         assert right["held-out2", language] >= later[language], (language, right)
+        assert right["held-out4", language] >= last[language], (language, right)
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]
         assert sum(right[part, x] for x in held_out) == len(negatives), (part, right)
