@@ -27,7 +27,9 @@ an introduction gives it to the speaker; the sentence after a hand-off belongs t
 a new turn that thanks the floor holder, or hands the floor to someone else, belongs to whoever
 handed the floor over before (the host); a new voice after a turn ends does too; a sentence
 handing the floor to its holder or said to them by name ("Marco, you're still on mute.") is
-the host's — nobody speaks to themself by name.
+the host's — nobody speaks to themself by name. A hand-off to one's colleague ("Over to my
+colleague Jon.") is the floor holder's, not the host's: the floor goes back, after it, to the
+host who gave it to her.
 """
 
 from __future__ import annotations
