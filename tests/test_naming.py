@@ -344,6 +344,25 @@ def test_a_hand_off_to_ones_colleague_is_marked_as_the_floor_holders(language, s
 
 
 @pytest.mark.parametrize(
+    ("language", "said", "later"),
+    [
+        ("en", "Before I hand over to Glenda Napier, a few practical points.", True),
+        ("en", "I hand over to Glenda Napier.", False),
+        ("fr", "Avant de passer la parole à Glenda Napier, quelques points pratiques.", True),
+        ("it", "Prima di passare la parola a Glenda Napier, qualche informazione pratica.", True),
+    ],
+)
+def test_a_hand_off_still_to_come_is_marked(language, said, later):
+    """ "Before I hand over to Glenda, …" hands her the floor, but not yet: marked
+    (``Said.deferred``) so that it passes when the voice stops (English, French, Italian: where
+    such a sentence is read as a hand-off at all)."""
+    utts = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Thank you.")]
+    first = said_of(utts, PEOPLE, NameParams(), language)[0]
+    assert first.handoff == [q.name for q in PEOPLE].index("Glenda Napier")
+    assert first.deferred == later
+
+
+@pytest.mark.parametrize(
     ("announcing", "named", "alone"),
     [
         ("Our next speaker is...", "Glenda Napier from Energy Cluster Denmark.", True),

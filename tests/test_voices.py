@@ -623,6 +623,29 @@ def test_a_guest_handing_over_to_her_colleague_is_no_host():
     assert evidence.run_on(by_host, turns, voices_).turns[-1] == Turn(22.5, 26.0, 1)
 
 
+def test_a_hand_off_still_to_come_passes_the_floor_when_the_voice_stops():
+    """ "Before I hand over to Glenda, a few practical points. The session is recorded. Glenda,
+    over to you.": the floor passed at "The session is recorded." — in a cluster holding both
+    voices, the host's housekeeping would be Glenda's (a probe talk: "The session is recorded."
+    and "The slides will be shared after the webinar." went to the guest). A hand-off still to
+    come passes when another voice speaks, or the same one thanks someone by name ("Thank you,
+    Anna." — the guest, heard in the host's voice) or introduces themself; an ordinary one
+    still at the next sentence."""
+    host, glenda = 0, 1
+    said = [
+        evidence.Said(0, 0.0, 3.0, intro=host),
+        evidence.Said(0, 3.2, 6.0, handoff=glenda, deferred=True),
+        evidence.Said(0, 6.8, 8.0),  # after a pause: still the host's
+        evidence.Said(0, 8.2, 9.0, handoff=glenda),
+        evidence.Said(0, 10.0, 15.0),
+    ]
+    assert evidence.floor(said) == [host, host, host, host, glenda]
+    thanked = [*said[:2], evidence.Said(0, 6.8, 8.0, thanks=host), evidence.Said(0, 8.2, 12.0)]
+    assert evidence.floor(thanked) == [host, host, glenda, glenda]
+    ordinary = [*said[:1], replace(said[1], deferred=False), *said[2:]]
+    assert evidence.floor(ordinary)[2] == glenda
+
+
 def test_a_hosts_reply_run_on_into_the_guests_turn_is_cut_off_to_the_host():
     """The host hands Lukas the floor; his turn ends with "Thank you, Lukas. Ana, you're next."
     in the same voice (the host's short reply ran on into it): from the thanks on it is the

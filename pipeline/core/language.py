@@ -44,6 +44,9 @@ class Naming:
     # one's colleague named ("Mein Kollege Lukas Hofmann erklärt jetzt …"): a hand-off with it is
     # the one who holds the floor handing it on, not the host
     colleague: re.Pattern[str]
+    # a hand-off still to come, said on the way ("Before I hand over to Glenda, …"): the floor
+    # passes when the voice stops, not at its next sentence
+    deferred: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
     # said right after the name handed the floor: it does not happen ("…, but she has left")
@@ -227,6 +230,7 @@ def naming(language: str) -> Naming:
         called=re.compile(rf"^{name}\s*[.!]?$"),
         vocative=re.compile(rf"^{opener}{name},"),
         colleague=re.compile(rf"\b{_any(optional('colleagues'))}\b"),
+        deferred=re.compile(rf"\b{_any(optional('handoff_deferred'))}\b"),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),

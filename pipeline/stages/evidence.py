@@ -58,6 +58,7 @@ class Said:
     addressed: int | None = None  # opens with the name of … and a comma: said to them
     question: bool = False  # ends with a question mark
     colleague: bool = False  # its hand-off is to the speaker's colleague: said by the floor holder
+    deferred: bool = False  # its hand-off is still to come ("Before I hand over to …, …")
 
 
 @dataclass
@@ -136,7 +137,9 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     ``turn_pause`` seconds. A hand-off passes the floor at the next sentence, unless that one
     hands the same person over again ("Our first speaker is Pieter Claes." "Pieter, please go
     ahead."), speaks to them by name ("Marco, you are still on mute.") or asks a question in
-    the same breath ("Sven, let's start with you. What skills do you lack?"): then after it.
+    the same breath ("Sven, let's start with you. What skills do you lack?"): then after it; one
+    still to come ("Before I hand over to Glenda, …") passes when another voice speaks, or the
+    same one thanks someone by name or introduces themself (the guest, heard in it).
     Another voice opening by thanking someone by name gives them the turn just
     before ("Thank you, Felix."; ``_thanked_turn``). A self-introduction holds the floor from
     its turn's start ("Thanks, Ines." then, no pause, "I'm Pieter Jansen …") — and from a
@@ -150,6 +153,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     out: list[int | None] = []
     pending: int | None = None  # the person handed the floor that has not passed yet
     by_holder = False  # that hand-off was to the holder's colleague: the holder's own
+    later = False  # that hand-off is still to come: it passes when another voice speaks
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
         handed = pending
@@ -159,7 +163,11 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
         again = (
             handed is not None
             and s.speaker == before.speaker
-            and (handed in (s.handoff, s.addressed) or (s.question and not starts[i]))
+            and (
+                handed in (s.handoff, s.addressed)
+                or (s.question and not starts[i])
+                or (later and s.thanks is None and s.intro is None)
+            )
         )
         # another voice right after a hand-off to the one said to hold the floor already (an
         # earlier hand-off to her that did not happen): she takes it, not the host
@@ -177,6 +185,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
         pending = s.handoff if s.handoff is not None else handed if again else None
+        later = s.deferred if s.handoff is not None else later and again
         by_holder = s.colleague if s.handoff is not None else by_holder and again
         if (first := _thanked_turn(said, turn_of, i)) is not None:
             out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked

@@ -626,6 +626,7 @@ def said_of(
             addressed=person(say.vocative, u.text),
             question=u.text.rstrip().endswith("?"),
             colleague=handed[i] is not None and bool(say.colleague.search(u.text)),
+            deferred=handed[i] is not None and bool(say.deferred.search(u.text)),
         )
         for i, u in enumerate(utterances)
     ]
