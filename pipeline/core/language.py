@@ -45,7 +45,7 @@ class Naming:
     # the one who holds the floor handing it on, not the host
     colleague: re.Pattern[str]
     # a hand-off still to come, said on the way ("Before I hand over to Glenda, …"): the floor
-    # passes when the voice stops, not at its next sentence
+    # does not pass at the same voice's next sentence (``evidence.floor``)
     deferred: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")

@@ -151,12 +151,10 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
     holder: int | None = None
     giver: dict[int, int | None] = {}
     out: list[int | None] = []
-    pending: int | None = None  # the person handed the floor that has not passed yet
-    by_holder = False  # that hand-off was to the holder's colleague: the holder's own
-    later = False  # that hand-off is still to come: it passes when another voice speaks
+    pending: Said | None = None  # the hand-off whose floor has not passed yet
     for i, s in enumerate(said):
         before = said[i - 1] if i else None
-        handed = pending
+        handed = pending.handoff if pending is not None else None
         # the same voice handing the same person over again, or speaking to them ("Marco, you
         # are still on mute."), or asking them in the same breath ("Sven, let's start with
         # you. What skills do food companies lack?"): the floor passes after that
@@ -166,14 +164,16 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             and (
                 handed in (s.handoff, s.addressed)
                 or (s.question and not starts[i])
-                or (later and s.thanks is None and s.intro is None)
+                # one still to come passes when another voice speaks, or someone thanks or
+                # introduces themself in this one (the guest, heard in the host's voice)
+                or (pending.deferred and s.thanks is None and s.intro is None)
             )
         )
         # another voice right after a hand-off to the one said to hold the floor already (an
         # earlier hand-off to her that did not happen): she takes it, not the host
         if handed is not None and not again and (handed != holder or before.speaker != s.speaker):
             if handed != holder:  # a colleague's: the floor goes back to whoever gave it
-                giver[handed] = giver.get(holder, holder) if by_holder else holder
+                giver[handed] = giver.get(holder, holder) if pending.colleague else holder
             holder = handed
         elif holder is not None and (starts[i] or holder in (s.handoff, s.addressed)):
             turn = _turn_at(said, turn_of, i)
@@ -184,9 +184,7 @@ def floor(said: Sequence[Said], turn_pause: float = 0.5) -> list[int | None]:
             )
             if hosts or (before is not None and before.speaker != s.speaker):
                 holder = giver.get(holder, holder)  # the host takes the floor back
-        pending = s.handoff if s.handoff is not None else handed if again else None
-        later = s.deferred if s.handoff is not None else later and again
-        by_holder = s.colleague if s.handoff is not None else by_holder and again
+        pending = s if s.handoff is not None else pending if again else None
         if (first := _thanked_turn(said, turn_of, i)) is not None:
             out[first:i] = [s.thanks] * (i - first)  # the turn just before was the one thanked
         if s.intro is not None:
