@@ -1187,8 +1187,8 @@ def test_naming_phrasings_written_after_the_rules():
     only scored (*held-out2* … *held-out14*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
-    *negative-held-out* … *negative-held-out8* only scored). This pins the figures of the README
-    (Speakers): dev 559 of 570, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
+    *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
+    and docs/limits.md: dev 559 of 570, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 18 of 20, held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
     scored), held-out11 20 of 20 (16 when scored), held-out12 19 of 20, held-out13 20 of 20 (19 when scored), held-out14 19 of 20,
@@ -1240,8 +1240,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     session's phrases (a hand-off to one's colleague), only scored (17 of 20); mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
-    głos. Glenda? Spróbujemy później.") read as none. Pins the README's
-    figures (Languages) per language, so a change that loses one shows."""
+    głos. Glenda? Spróbujemy później.") read as none. Pins the figures
+    of docs/languages.md per language, so a change that loses one shows."""
     import csv
 
     from pipeline.tools import demo
@@ -1578,7 +1578,7 @@ def test_a_colleague_standing_in_is_not_named_as_the_absent_guest(host, guest, n
     "My name is Marc Dubois and I work at Vitagora." gave the voice her organisation (0.5) and,
     she being the only one left, her name by elimination. A name given that is no listed one and
     far from hers (under 50, ``stranger_match``) makes the organisation his, and such a voice is
-    never named by elimination; nor is one only an organisation ties to her (the README's rule:
+    never named by elimination; nor is one only an organisation ties to her (docs/speakers.md's rule:
     at least a hand-off or a thanks)."""
     people = [
         Speaker(name="Ines Moreau", org="European Cluster Collaboration Platform"),

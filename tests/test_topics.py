@@ -253,7 +253,7 @@ def test_a_neighbour_said_by_another_voice_counts_less():
     """A probe talk's digital answer ("… dashboards that predict when a machine will fail.")
     came out resilience: the host's question on supply chains and the next guest's answer
     after it outweighed it (here: pulled it under the margin). Neighbours said by another voice count a quarter
-    (``across_speakers``, chosen on the development talks; README, Benchmarks → Topics); with
+    (``across_speakers``, chosen on the development talks; docs/benchmarks.md, Topics); with
     one voice, or no speakers known, nothing changes."""
     config = load_topic_config()
     # a guest's two digital points, then the host's question and an answer on resilience

@@ -33,7 +33,7 @@ def onnx_model(
     ``build`` returns (network, example inputs by name, dynamic axes of the inputs and of
     "output"); it only runs when the export is missing or stale (other weights, another torch,
     changed code). ONNX Runtime runs the diarization networks 1.3–1.5× faster than torch on
-    CPU, same outputs to 1e-5 (see README, Performance)."""
+    CPU, same outputs to 1e-5 (see docs/benchmarks.md)."""
     target = onnx_path(name)
     marker = target.with_suffix(".source")
     source = f"{digest(weights)}|torch {metadata.version('torch')}|code {export_code(build)}"
