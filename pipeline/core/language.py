@@ -202,7 +202,8 @@ def naming(language: str) -> Naming:
         named=re.compile(rf"\b{_any(optional('introduction_name'))}\s+{name}"),
         presents=re.compile(rf"\b{_any(optional('presentation'))}\s+{name}"),
         handoff=(
-            re.compile(rf"{name}{org}{_any(data['handoff_after'])}"),  # "Glenda, over to you"
+            # "Glenda, over to you" — not "… an Glenda übergeben, aber sie ist nicht mehr da"
+            re.compile(rf"{name}{org}{_any(data['handoff_after'])}(?!{withdrawn})"),
             re.compile(  # not "… to Glenda, but she has dropped off"
                 rf"\b{_any(data['handoff_before'])},?\s+{who}(?>{name})"
                 rf"(?!{withdrawn})"
