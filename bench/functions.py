@@ -284,11 +284,12 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev8` each scored under the phrases of "
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev9` each scored under the phrases of "
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after dev5's, both only scored — `held-out` 77 of 100 under the phrases "
         "of before; `held-out3`, after dev7's, 34 of 40 when scored, then 40 with dev8's "
-        "phrases; `held-out4`, after the thirty-ninth session's, only scored) and mentions that "
+        "phrases; `held-out4`, after the thirty-ninth session's, only scored; `held-out5`, "
+        "after those, 32 of 40 when scored, then 40 with dev9's phrases) and mentions that "
         "are no evidence "
         "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "
         "used: read as none):",
