@@ -1184,17 +1184,17 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twenty-eight sets of twenty, one of ten and one of four were scored under the phrases of their day and then used to add
+    twenty-eight sets of twenty, one of ten, one of four and one of two were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last eighteenth's, only scored (*held-out*), all
     read with the demo's event page; thirteen more, each written after all the phrases of its day,
     only scored (*held-out2* … *held-out14*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
     *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
-    and docs/limits.md: dev 563 of 574, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
+    and docs/limits.md: dev 565 of 576, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 18 of 20, held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
-    scored), held-out11 20 of 20 (16 when scored), held-out12 19 of 20, held-out13 20 of 20 (19 when scored), held-out14 19 of 20,
+    scored), held-out11 20 of 20 (16 when scored), held-out12 19 of 20, held-out13 20 of 20 (19 when scored), held-out14 20 of 20 (19 when scored),
     negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8,
     negative-dev4 8 of 8, negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-dev8 5 of 5, negative-dev9 5 of 5,
     negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
@@ -1214,7 +1214,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 1027 and right["dev"] >= 563 and right["held-out"] >= 19, right
+    assert len(rows) == 1029 and right["dev"] >= 565 and right["held-out"] >= 19, right
     assert right["held-out2"] >= 18 and right["held-out3"] >= 16, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
@@ -1222,7 +1222,7 @@ def test_naming_phrasings_written_after_the_rules():
     assert right["held-out10"] >= 20 and right["held-out11"] >= 20, right
     assert right["held-out12"] >= 19 and right["negative-held-out6"] >= 5, right
     assert right["held-out13"] >= 20 and right["negative-held-out7"] >= 5, right
-    assert right["held-out14"] >= 19 and right["negative-held-out8"] >= 5, right
+    assert right["held-out14"] >= 20 and right["negative-held-out8"] >= 5, right
     assert right["negative"] == 40 and right["negative-dev"] == 15, right
     assert right["negative-dev2"] == 15 and right["negative-dev3"] == 8, right
     assert right["negative-dev4"] == 8 and right["negative-dev5"] == 3, right
