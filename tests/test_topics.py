@@ -113,7 +113,7 @@ def test_summarize_reuses_the_sentence_vectors_of_the_topics_stage():
         del model.encode
     assert [c for c in calls if c == texts] == [texts]  # once, by the topics stage
     assert summary.takeaways
-    fresh = encode(texts, normalize_embeddings=True)
+    fresh = encode(texts)
     assert np.allclose(text.sentence_vectors(tuple(texts)), fresh, atol=1e-5)
 
 

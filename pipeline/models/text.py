@@ -154,10 +154,8 @@ class Encoder:
             str(minilm_onnx()), options, providers=["CPUExecutionProvider"]
         )
 
-    def encode(
-        self, texts: Sequence[str], normalize_embeddings: bool = True, batch_size: int = 32
-    ) -> np.ndarray:
-        """Normalised 384-d vectors of ``texts``, in order (always normalised)."""
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Normalised 384-d vectors of ``texts``, in order."""
         out = np.zeros((len(texts), 384), np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
         for i in range(0, len(order), batch_size):
@@ -182,7 +180,7 @@ def sentence_vectors(texts: tuple[str, ...]) -> np.ndarray:
     for the same sentences in one run, so the last answer is kept."""
     if not texts:
         return np.zeros((0, 384), np.float32)
-    vectors = encoder().encode(list(texts), normalize_embeddings=True, batch_size=32)
+    vectors = encoder().encode(list(texts), batch_size=32)
     vectors.setflags(write=False)
     return vectors
 

@@ -502,8 +502,8 @@ def similarity(window_texts: Sequence[str], page_texts: Sequence[str]) -> np.nda
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit([*texts, *window_texts])
     lexical = (tfidf.transform(window_texts) @ tfidf.transform(texts).T).toarray()
     model = text.encoder()
-    a = model.encode(list(window_texts), normalize_embeddings=True)
-    b = model.encode(texts, normalize_embeddings=True)
+    a = model.encode(list(window_texts))
+    b = model.encode(texts)
     sim[:, has_text] = 0.5 * (a @ b.T) + 0.5 * lexical
     return sim
 

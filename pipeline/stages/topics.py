@@ -203,7 +203,7 @@ def score_texts(
         lex = np.maximum(lex, pattern_scores(said_tokens(said, said_language), own))
     model = text.encoder()
     prototypes = [[t.description, *t.facets] for t in themes]
-    flat = model.encode([d for group in prototypes for d in group], normalize_embeddings=True)
+    flat = model.encode([d for group in prototypes for d in group])
     owner = np.repeat(np.arange(len(themes)), [len(g) for g in prototypes])
 
     def closeness(read: Sequence[str]) -> np.ndarray:  # each text's best facet of each theme
