@@ -449,6 +449,46 @@ def test_a_guest_asked_again_by_name_after_turns_in_the_hosts_voice_is_split_fro
     assert evidence.handed(same_turn) == {}
 
 
+def test_a_host_who_never_gives_their_name_is_split_from_the_guest_they_hand_over_to():
+    """A host who never says their name and the guest who introduces herself, in one voice
+    cluster (CAM++ merged them): the host's hand-off to her and thanks to her — nobody hands
+    the floor to themself, nor thanks themself — split the cluster, the guest keeping her
+    name, the host an unnamed speaker, the note saying why. Also when the hand-off and her
+    talk share one diarization turn (its voice is then neither's). A hand-off heard at the
+    start of her own turn, under 3 s of another voice in all, splits nothing; nor does one
+    still to come."""
+    glenda = 1
+    rng = np.random.default_rng(1)
+    host_voice, guest_voice = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 192)))
+    turns = [Turn(0.0, 5.0, 0), Turn(5.5, 15.0, 0), Turn(15.5, 20.0, 0)]
+    voices_ = np.stack([host_voice, guest_voice, host_voice]).astype(np.float32)
+    said = [
+        evidence.Said(0, 0.0, 3.0),  # "Welcome, everyone, to the webinar."
+        evidence.Said(0, 3.0, 5.0, handoff=glenda),  # "Glenda, the floor is yours."
+        evidence.Said(0, 5.5, 8.0, intro=glenda),  # "I'm Glenda Napier, …"
+        evidence.Said(0, 8.0, 15.0),
+        evidence.Said(0, 15.5, 17.0, thanks=glenda),  # "Thank you, Glenda."
+        evidence.Said(0, 17.0, 20.0),  # "We have time for one question."
+    ]
+    resolved = evidence.split(said, turns, voices_)
+    speakers = [t.speaker for t in resolved.turns]
+    assert speakers[0] == speakers[2] != speakers[1], resolved.turns
+    assert resolved.handers == {speakers[0]} and resolved.handed == set()
+    note = resolved.notes()[speakers[1]][0]
+    assert "1 person introduced themself" in note and "another voice in it handed" in note
+    # the host's words and the guest's talk in one diarization turn: cut between them
+    one_turn = [Turn(0.0, 15.0, 0), Turn(15.5, 20.0, 0)]
+    shared = evidence.split(said, one_turn, voices_[[0, 2]])
+    assert [(t.start, t.speaker) for t in shared.turns][:2] == [(0.0, 1), (5.25, 0)], shared.turns
+    # a hand-off at the start of her own turn, nothing else of another voice: no split
+    edge = [evidence.Said(0, 0.0, 1.2, handoff=glenda), *said[2:4]]
+    alone = [Turn(0.0, 15.0, 0)]
+    assert [t.speaker for t in evidence.split(edge, alone, voices_[:1]).turns] == [0]
+    # a hand-off still to come ("Before I hand over to Glenda, …"): not yet evidence
+    later = [said[0], replace(said[1], deferred=True), *said[2:4]]
+    assert [t.speaker for t in evidence.split(later, turns[:2], voices_[:2]).turns] == [0, 0]
+
+
 def test_a_guest_thanked_by_the_next_voice_after_turns_in_the_hosts_voice_is_split_off():
     """ "Ravi, please." — and Ravi's talk comes out in the host's voice cluster; the next voice,
     Nina's, opens "Thanks, Ravi.": the turns between were his (probe talk of 2026-12-04). Not

@@ -11,6 +11,10 @@
   pause and later opens a turn by thanking them by name, or by handing them the floor again (a
   question to the one who spoke), no other voice between (the person's words came out in the
   host's voice).
+- One such person in a voice cluster that also holds sentences handing them the floor or
+  thanking them by name (nobody does either to themself) holds two voices: a host who never
+  gives their name, merged with the guest. The cluster is split, the hand-offs and thanks going
+  to an unnamed speaker, when each side then holds 3 s of speech or more.
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.
@@ -75,13 +79,15 @@ class Resolution:
     moved: list[tuple[int, float]] = field(default_factory=list)  # (speaker, start) of turns moved
     cut: list[float] = field(default_factory=list)  # starts of turns' ends given to the host
     edges: list[float] = field(default_factory=list)  # starts of turns' first words given on
+    handers: set[int] = field(default_factory=set)  # split off unnamed: handed the one named over
 
     def notes(self) -> dict[int, list[str]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
         out: dict[int, list[str]] = {}
         for group in self.splits:
             handed = sum(k in self.handed for k in group)
-            intros = len(group) - handed
+            handers = sum(k in self.handers for k in group)
+            intros = len(group) - handed - handers
             parts = []
             if intros:
                 parts.append(
@@ -90,12 +96,17 @@ class Resolution:
                     else "1 person introduced themself in it by name"
                 )
             if handed:
+                alone = "1 person " if handed == 1 else f"{handed} people "
                 parts.append(
-                    (f"{handed} more " if intros else f"{handed} people ")
+                    (f"{handed} more " if intros else alone)
                     + ("was" if handed == 1 else "were")
                     + " handed the floor or thanked by name around "
                     + ("a turn" if handed == 1 else "turns")
                     + " of it"
+                )
+            if handers:
+                parts.append(
+                    "another voice in it handed that person the floor or thanked them by name"
                 )
             why = " and ".join(parts)
             for speaker in group:
@@ -326,11 +337,14 @@ def split(
     turn_pause: float = 0.5,
     cut: Sequence[float] = (),
     edges: Sequence[float] = (),
+    min_seconds: float = 3.0,
 ) -> Resolution:
     """Split every voice cluster in which two or more people introduced themselves, or were
     handed the floor just before a turn of it, or thanked just after one, without introducing
-    themselves anywhere (see ``handed``), or one of each. ``cut``: the turns' ends ``run_on``
-    gave to the host; ``edges``: the turns' starts ``edge`` gave on."""
+    themselves anywhere (see ``handed``), or one of each — or one such person and sentences of
+    another voice handing them the floor or thanking them by name (``_handing``), which become
+    an unnamed speaker when each side then holds ``min_seconds`` of speech. ``cut``: the turns'
+    ends ``run_on`` gave to the host; ``edges``: the turns' starts ``edge`` gave on."""
     introduced: dict[int, list[int]] = {}
     for s in said:
         if s.intro is not None and s.intro not in introduced.setdefault(s.speaker, []):
@@ -348,15 +362,30 @@ def split(
         intros = introduced.get(cluster, [])
         extra = [k for k in only_handed.get(cluster, []) if k not in intros]
         persons = intros + extra
-        if len(persons) < 2:
-            continue
         mine = [i for i, s in enumerate(said) if s.speaker == cluster]
         decoded = [holders[i] if holders[i] in persons else None for i in mine]
         persons = [k for k in persons if k in decoded]  # each holds the floor in it somewhere
         extra = [k for k in extra if k in persons]
+        hander = len(persons) == 1 and _handing(said, mine, decoded, turns, persons[0])
+        if hander:  # nobody hands the floor to themself: another voice is in the cluster
+            decoded = [HANDER if i in hander else d for i, d in zip(mine, decoded, strict=True)]
+            persons.append(HANDER)
         if len(persons) < 2:
             continue
         person_of = _assign([said[i] for i in mine], decoded, turns, voices)
+        if (
+            hander
+            and min(
+                sum(
+                    said[i].end - said[i].start
+                    for i, k in zip(mine, person_of, strict=True)
+                    if k == x
+                )
+                for x in persons
+            )
+            < min_seconds
+        ):
+            continue  # a hand-off heard at the edge of the person's own turn, not a voice
         new_id = {persons[0]: cluster}
         for person in persons[1:]:
             new_id[person] = 1 + max(
@@ -371,7 +400,34 @@ def split(
         )
         resolution.splits.append(tuple(new_id.values()))
         resolution.handed.update(new_id[k] for k in extra)
+        if hander:
+            resolution.handers.add(new_id[HANDER])
     return resolution
+
+
+HANDER = -1  # in ``split``: the unnamed voice that hands a cluster's one person the floor
+
+
+def _handing(
+    said: Sequence[Said], mine: list[int], decoded: list[int | None], turns: list[Turn], person: int
+) -> list[int]:
+    """The sentences of a cluster that hand its one person the floor or thank them by name, said
+    by another voice CAM++ put with theirs (a host who never gives their name): in a diarization
+    turn where that person holds the floor nowhere, or — a hand-off — before they first hold it
+    in the turn. Not one still to come."""
+    first: dict[int | None, float] = {}  # diarization turn → when the person first holds it
+    for i, d in zip(mine, decoded, strict=True):
+        if d == person:
+            k = _holding(turns, said[i])
+            first[k] = min(first.get(k, said[i].start), said[i].start)
+    return [
+        i
+        for i in mine
+        if person in (said[i].handoff, said[i].thanks)
+        and not said[i].deferred
+        and (k := _holding(turns, said[i])) is not None
+        and (k not in first or (said[i].handoff == person and said[i].end <= first[k]))
+    ]
 
 
 def _handed_back(said: Sequence[Said], turn_of: list[int]) -> Iterator[tuple[int, int]]:
@@ -457,8 +513,17 @@ def _assign(
     mine: list[Said], decoded: list[int | None], turns: list[Turn], voices: np.ndarray
 ) -> list[int]:
     """A person for every sentence of a cluster being split: the floor holder where the words
-    tell, else the person whose sentences' voices are closest, else the nearest in time."""
-    voice_of = [_voice_at(s, turns, voices) for s in mine]
+    tell, else the person whose sentences' voices are closest — the voice of a diarization turn
+    holding two people's sentences is neither's —, else the nearest in time."""
+    at = [_turn_at_middle(s, turns) for s in mine]
+    held: dict[int, set[int]] = {}
+    for k, person in zip(at, decoded, strict=True):
+        if k is not None and person is not None:
+            held.setdefault(k, set()).add(person)
+    voice_of = [
+        voices[k] if k is not None and voices[k].any() and len(held.get(k, ())) < 2 else None
+        for k in at
+    ]
     centroids: dict[int, np.ndarray] = {}
     for person, voice in zip(decoded, voice_of, strict=True):
         if person is not None and voice is not None:
@@ -474,12 +539,14 @@ def _assign(
     return out
 
 
-def _voice_at(s: Said, turns: list[Turn], voices: np.ndarray) -> np.ndarray | None:
+def _turn_at_middle(s: Said, turns: list[Turn]) -> int | None:
+    """The index of the diarization turn of the sentence's voice that holds its middle (ends
+    included)."""
     mid = (s.start + s.end) / 2
-    for turn, voice in zip(turns, voices, strict=True):
-        if turn.speaker == s.speaker and turn.start <= mid <= turn.end and voice.any():
-            return voice
-    return None
+    return next(
+        (k for k, t in enumerate(turns) if t.speaker == s.speaker and t.start <= mid <= t.end),
+        None,
+    )
 
 
 def _cut(
@@ -620,4 +687,5 @@ def renumber(resolution: Resolution) -> Resolution:
         [(order[k], start) for k, start in resolution.moved if k in order],
         resolution.cut,
         resolution.edges,
+        {order[k] for k in resolution.handers if k in order},
     )
