@@ -782,6 +782,24 @@ def handed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, lis
     return result, read_rttm(files.rttm)
 
 
+NAMELESS_SCRIPT = (
+    demo.Line("helen", "other", "Hello and welcome, everybody, to today's discussion on clusters and industry."),
+    demo.Line("helen", "other", "Our first speaker is Pieter Claes. Pieter, please go ahead."),
+    demo.Line("pieter", "digital", "Thanks a lot. I'm Pieter Claes from Flanders Make. Our manufacturers put sensors on every production line and use machine learning to predict failures."),
+    demo.Line("helen", "other", "Thank you, Pieter. We have time for one short question from the audience."),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def nameless_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, list]:
+    """``NAMELESS_SCRIPT`` (a host who never says her name) through the pipeline: the result
+    and the true turns."""
+    base = tmp_path_factory.mktemp("nameless")
+    files = demo.make_webinar(base, "nameless", NAMELESS_SCRIPT, HANDED_PEOPLE[:2])
+    result = run(files.recording, Settings(transcripts_dir=base / "t", summaries_dir=base / "s"))
+    return result, read_rttm(files.rttm)
+
+
 def _heard(result: RunResult) -> Diarization:
     return Diarization.from_dict(
         json.loads((result.out_dir / "diarization.json").read_text()),
@@ -816,6 +834,24 @@ def _resolved_with(handed_run, one: str, other: str):
     resolution, _ = resolve(result.transcript, merged, people, NameParams())
     after = [(t.start, t.end, str(t.speaker)) for t in resolution.turns]
     return resolution, speaker_map(truth, after)
+
+
+def test_a_host_who_never_says_her_name_heard_in_the_guests_voice_is_split_off(nameless_run):
+    """Spoken: the host never says her name, hands Pieter the floor and thanks him after his
+    turn, in which he introduces himself; her voice cluster made his (as CAM++ merges two close
+    voices). Nobody hands the floor to themself: her turns are split off his as an unnamed
+    speaker, his keep his name, the note says why. Before, the one cluster held them both."""
+    result, truth = nameless_run
+    keys = [p.key for p in HANDED_PEOPLE[:2]]
+    heard = _true_voices(_heard(result), truth, keys)
+    merged = replace(heard, turns=[replace(t, speaker=0) for t in heard.turns])
+    people = [Speaker(name=p.name, role=p.role, org=p.org) for p in HANDED_PEOPLE[:2]]
+    resolution, _ = resolve(result.transcript, merged, people, NameParams())
+    got = speaker_map(truth, [(t.start, t.end, str(t.speaker)) for t in resolution.turns])
+    assert got["helen"] != got["pieter"], (got, resolution.turns)
+    assert resolution.handers == {int(got["helen"])}, resolution
+    notes = resolution.notes()[int(got["pieter"])]
+    assert any("another voice in it handed that person the floor" in n for n in notes), notes
 
 
 def test_two_guests_heard_as_one_voice_are_split_by_the_hand_offs_to_them(handed_run):
