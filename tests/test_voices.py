@@ -476,6 +476,9 @@ def test_a_host_who_never_gives_their_name_is_split_from_the_guest_they_hand_ove
     assert resolved.handers == {speakers[0]} and resolved.handed == set()
     note = resolved.notes()[speakers[1]][0]
     assert "1 person introduced themself" in note and "another voice in it handed" in note
+    # each side must hold ``min_seconds`` of speech (``NameParams.hander_seconds``): here 9.5 s
+    fewer = evidence.split(said, turns, voices_, min_seconds=10.0)
+    assert [t.speaker for t in fewer.turns] == [0, 0, 0]
     # the host's words and the guest's talk in one diarization turn: cut between them
     one_turn = [Turn(0.0, 15.0, 0), Turn(15.5, 20.0, 0)]
     shared = evidence.split(said, one_turn, voices_[[0, 2]])

@@ -14,7 +14,7 @@
 - One such person in a voice cluster that also holds sentences handing them the floor or
   thanking them by name (nobody does either to themself) holds two voices: a host who never
   gives their name, merged with the guest. The cluster is split, the hand-offs and thanks going
-  to an unnamed speaker, when each side then holds 3 s of speech or more.
+  to an unnamed speaker, when each side then holds 3 s of speech or more (`hander_seconds`).
 - A hand-off to a listed person ("Glenda, the floor is yours") followed by a turn of another
   voice cluster, while that person introduced themselves in a third, links the two: they are
   joined when their voices are not far apart.

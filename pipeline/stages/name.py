@@ -79,6 +79,8 @@ class NameParams:
     # this many seconds before it (else the person's words were heard in the host's voice)
     handoff_reach: float = 20.0
     join_distance: float = 0.6  # voices further apart than this are not joined by evidence
+    # a host who hands a cluster's one person the floor is split off it holding this much speech
+    hander_seconds: float = 3.0
     library: tuple[tuple[str, str], ...] = ()  # voice library: (name, digest of the voiceprint)
     recognise: float = 0.65  # similarity from which a library voice names a speaker (chosen on
     # the tune pool of ../shared/data/voices: the lowest with no stranger named; bench/results.md) …
@@ -1091,7 +1093,9 @@ def resolve(
     ran_on = run_on(sentences, turns, diarization.voices)
     if ran_on.cut:
         sentences, _ = said(ran_on.turns)
-    resolution = split(sentences, ran_on.turns, ran_on.voices, p.turn_pause, ran_on.cut, edges)
+    resolution = split(
+        sentences, ran_on.turns, ran_on.voices, p.turn_pause, ran_on.cut, edges, p.hander_seconds
+    )
     if resolution.turns != diarization.turns:
         sentences, _ = said(resolution.turns)
     joined = join(sentences, resolution, p.join_distance)
