@@ -776,13 +776,20 @@ HANDED_SCRIPT = (
 )  # fmt: skip
 
 
+def _spoken(
+    factory: pytest.TempPathFactory, name: str, script: tuple, people: tuple
+) -> tuple[RunResult, list]:
+    """A scripted talk through the pipeline: the result and the true turns."""
+    base = factory.mktemp(name)
+    files = demo.make_webinar(base, name, script, people)
+    result = run(files.recording, Settings(transcripts_dir=base / "t", summaries_dir=base / "s"))
+    return result, read_rttm(files.rttm)
+
+
 @pytest.fixture(scope="module")
 def handed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, list]:
     """``HANDED_SCRIPT`` through the pipeline: the result and the true turns."""
-    base = tmp_path_factory.mktemp("handed")
-    files = demo.make_webinar(base, "handed", HANDED_SCRIPT, HANDED_PEOPLE)
-    result = run(files.recording, Settings(transcripts_dir=base / "t", summaries_dir=base / "s"))
-    return result, read_rttm(files.rttm)
+    return _spoken(tmp_path_factory, "handed", HANDED_SCRIPT, HANDED_PEOPLE)
 
 
 NAMELESS_SCRIPT = (
@@ -797,10 +804,7 @@ NAMELESS_SCRIPT = (
 def nameless_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, list]:
     """``NAMELESS_SCRIPT`` (a host who never says her name) through the pipeline: the result
     and the true turns."""
-    base = tmp_path_factory.mktemp("nameless")
-    files = demo.make_webinar(base, "nameless", NAMELESS_SCRIPT, HANDED_PEOPLE[:2])
-    result = run(files.recording, Settings(transcripts_dir=base / "t", summaries_dir=base / "s"))
-    return result, read_rttm(files.rttm)
+    return _spoken(tmp_path_factory, "nameless", NAMELESS_SCRIPT, HANDED_PEOPLE[:2])
 
 
 def _heard(result: RunResult) -> Diarization:
