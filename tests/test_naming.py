@@ -2021,6 +2021,33 @@ def test_a_turn_edge_a_word_or_two_inside_a_sentence_moves_to_the_sentence_edge(
     assert attribute(one, two_and_two)[0][0].text == "Most courses"
 
 
+def test_a_two_word_sentence_cut_in_half_goes_to_the_turn_it_borders_closest():
+    """A probe talk: the guest's "Thank you." after a 0.8-s pause, "Thank" inside the host's
+    turn (its end heard late), "you." in hers: the sentence split one word each, so the host's
+    hand-off was followed by "Thank" in his own voice and read as no evidence. Now the whole
+    sentence goes to the voice on the side of the shorter pause: after a pause before it, the
+    later voice; before a pause after it, the earlier one (the host's own "Thank you." ending
+    his turn)."""
+    words = _words(
+        [(0.0, 1.5, "Yours."), (2.3, 2.7, "Thank"), (2.7, 3.0, "you."), (3.3, 4.0, "I'm")]
+    )
+    sentences = [
+        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
+        for i, part in enumerate((words[:1], words[1:3], words[3:]))
+    ]
+    turns = [Turn(0.0, 2.72, 0), Turn(2.72, 4.0, 1)]
+    assert [(p.text, spk) for p, spk in attribute(sentences, turns)][1] == ("Thank you.", 1)
+    ending = _words(
+        [(0.0, 1.5, "Yours."), (1.6, 2.0, "Thank"), (2.0, 2.3, "you."), (3.3, 4.0, "I'm")]
+    )
+    ends = [
+        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
+        for i, part in enumerate((ending[:1], ending[1:3], ending[3:]))
+    ]
+    early = [Turn(0.0, 2.05, 0), Turn(2.05, 4.0, 1)]
+    assert [(p.text, spk) for p, spk in attribute(ends, early)][1] == ("Thank you.", 0)
+
+
 def test_words_outside_any_turn_take_the_nearest_speaker():
     seg = Segment(0, 5.0, 6.0, "late words", _words([(5.0, 5.5, "late"), (5.5, 6.0, "words")]))
     pieces = attribute([seg], [Turn(0.0, 2.0, 0), Turn(2.5, 4.8, 1)])

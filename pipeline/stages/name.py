@@ -967,13 +967,28 @@ def _smooth(labels: list[int], flicker_words: int) -> list[int]:
         out[first : first + length] = [label] * length
 
 
-def _snap(labels: list[int], words: list[Word], flicker_words: int) -> list[int]:
+def _snap(
+    labels: list[int],
+    words: list[Word],
+    flicker_words: int,
+    before: float = float("-inf"),
+    after: float = float("inf"),
+) -> list[int]:
     """Move a change of speaker to the sentence's edge when it falls at most ``flicker_words``
     words inside it, into a longer run of the other speaker ("So to | sum up, skills are …"):
-    a turn's edge heard a word late or early, not two people sharing a sentence."""
+    a turn's edge heard a word late or early, not two people sharing a sentence. A two-word
+    sentence cut in half ("Thank | you.") goes whole to the turn it borders with the shorter
+    pause: the later voice's after a pause before it, the earlier's before one after it.
+    ``before``: when the word before the segment ends; ``after``: when the one after it starts."""
     out = list(labels)
     cuts = [i for i in range(1, len(words)) if ends_sentence(words[i - 1].word)]
     for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True):
+        runs = _runs(out[a:b])
+        if [run[2] for run in runs] == [1, 1]:
+            gap_before = words[a].start - (words[a - 1].end if a else before)
+            gap_after = (words[b].start if b < len(words) else after) - words[b - 1].end
+            if gap_before != gap_after:
+                out[a:b] = [runs[1][0] if gap_before > gap_after else runs[0][0]] * (b - a)
         runs = _runs(out[a:b])
         if len(runs) > 1 and runs[0][2] <= flicker_words and runs[1][2] > runs[0][2]:
             out[a : a + runs[0][2]] = [runs[1][0]] * runs[0][2]
@@ -993,6 +1008,18 @@ def attribute(
         return [(seg, -1) for seg in segments]
     starts = [t.start for t in turns]
     pieces: list[tuple[Segment, int]] = []
+    timed = [seg for seg in segments if seg.words]
+    edges = dict(
+        zip(
+            (id(seg) for seg in timed),
+            zip(
+                [float("-inf"), *(seg.words[-1].end for seg in timed[:-1])],
+                [*(seg.words[0].start for seg in timed[1:]), float("inf")],
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
     for seg in segments:
         if not seg.words:
             pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
@@ -1001,6 +1028,7 @@ def attribute(
             _smooth([_speaker_at(w.start, w.end, turns, starts) for w in seg.words], flicker_words),
             seg.words,
             flicker_words,
+            *edges[id(seg)],
         )
         cut = 0
         for i in range(1, len(labels) + 1):
