@@ -1008,18 +1008,10 @@ def attribute(
         return [(seg, -1) for seg in segments]
     starts = [t.start for t in turns]
     pieces: list[tuple[Segment, int]] = []
-    timed = [seg for seg in segments if seg.words]
-    edges = dict(
-        zip(
-            (id(seg) for seg in timed),
-            zip(
-                [float("-inf"), *(seg.words[-1].end for seg in timed[:-1])],
-                [*(seg.words[0].start for seg in timed[1:]), float("inf")],
-                strict=True,
-            ),
-            strict=True,
-        )
-    )
+    timed = [seg for seg in segments if seg.words]  # the words around each: when they end, start
+    before = [float("-inf"), *(seg.words[-1].end for seg in timed)]
+    after = [*(seg.words[0].start for seg in timed), float("inf")]
+    edges = {id(seg): (before[i], after[i + 1]) for i, seg in enumerate(timed)}
     for seg in segments:
         if not seg.words:
             pieces.append((seg, _speaker_at(seg.start, seg.end, turns, starts)))
