@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -1954,6 +1956,17 @@ def _words(spec: list[tuple[float, float, str]]) -> list[Word]:
     return [Word(s, e, f" {w}", 0.9) for s, e, w in spec]
 
 
+def _sentences(words: list[Word], *cuts: int) -> list[Segment]:
+    """The words as segments, cut before each index of ``cuts`` (as the transcribe stage cuts
+    sentences)."""
+    bounds = [0, *cuts, len(words)]
+    parts = [words[a:b] for a, b in itertools.pairwise(bounds)]
+    return [
+        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
+        for i, part in enumerate(parts)
+    ]
+
+
 def test_one_word_flicker_does_not_split_a_sentence_but_a_real_change_does():
     words = _words(
         [
@@ -1999,10 +2012,7 @@ def test_a_turn_edge_a_word_or_two_inside_a_sentence_moves_to_the_sentence_edge(
             (3.6, 3.9, "matter."),
         ]
     )
-    sentences = [  # as the transcribe stage cuts them
-        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
-        for i, part in enumerate((words[:4], words[4:6], words[6:]))
-    ]
+    sentences = _sentences(words, 4, 6)
     turns = [Turn(0.0, 1.55, 0), Turn(1.6, 2.05, 2), Turn(2.1, 2.72, 0), Turn(2.72, 3.9, 1)]
     expected = [
         ("Most courses are free.", 0),
@@ -2031,21 +2041,19 @@ def test_a_two_word_sentence_cut_in_half_goes_to_the_turn_it_borders_closest():
     words = _words(
         [(0.0, 1.5, "Yours."), (2.3, 2.7, "Thank"), (2.7, 3.0, "you."), (3.3, 4.0, "I'm")]
     )
-    sentences = [
-        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
-        for i, part in enumerate((words[:1], words[1:3], words[3:]))
-    ]
     turns = [Turn(0.0, 2.72, 0), Turn(2.72, 4.0, 1)]
-    assert [(p.text, spk) for p, spk in attribute(sentences, turns)][1] == ("Thank you.", 1)
+    assert [(p.text, spk) for p, spk in attribute(_sentences(words, 1, 3), turns)][1] == (
+        "Thank you.",
+        1,
+    )
     ending = _words(
         [(0.0, 1.5, "Yours."), (1.6, 2.0, "Thank"), (2.0, 2.3, "you."), (3.3, 4.0, "I'm")]
     )
-    ends = [
-        Segment(i, part[0].start, part[-1].end, " ".join(w.word.strip() for w in part), part)
-        for i, part in enumerate((ending[:1], ending[1:3], ending[3:]))
-    ]
     early = [Turn(0.0, 2.05, 0), Turn(2.05, 4.0, 1)]
-    assert [(p.text, spk) for p, spk in attribute(ends, early)][1] == ("Thank you.", 0)
+    assert [(p.text, spk) for p, spk in attribute(_sentences(ending, 1, 3), early)][1] == (
+        "Thank you.",
+        0,
+    )
 
 
 def test_words_outside_any_turn_take_the_nearest_speaker():
