@@ -237,11 +237,17 @@ def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
             yield i + 1, said[i].handoff
 
 
-def _holding(turns: list[Turn], s: Said) -> int | None:
-    """The index of the diarization turn of the sentence's voice that holds its middle."""
+def _holding(turns: list[Turn], s: Said, ends: bool = False) -> int | None:
+    """The index of the diarization turn of the sentence's voice that holds its middle (``ends``:
+    a middle on the turn's start or end counts too)."""
     middle = (s.start + s.end) / 2
     return next(
-        (k for k, t in enumerate(turns) if t.speaker == s.speaker and t.start < middle < t.end),
+        (
+            k
+            for k, t in enumerate(turns)
+            if t.speaker == s.speaker
+            and (t.start <= middle <= t.end if ends else t.start < middle < t.end)
+        ),
         None,
     )
 
@@ -366,25 +372,17 @@ def split(
         decoded = [holders[i] if holders[i] in persons else None for i in mine]
         persons = [k for k in persons if k in decoded]  # each holds the floor in it somewhere
         extra = [k for k in extra if k in persons]
-        hander = len(persons) == 1 and _handing(said, mine, decoded, turns, persons[0])
+        hander = _handing(said, mine, decoded, turns, persons[0]) if len(persons) == 1 else []
         if hander:  # nobody hands the floor to themself: another voice is in the cluster
             decoded = [HANDER if i in hander else d for i, d in zip(mine, decoded, strict=True)]
             persons.append(HANDER)
         if len(persons) < 2:
             continue
         person_of = _assign([said[i] for i in mine], decoded, turns, voices)
-        if (
-            hander
-            and min(
-                sum(
-                    said[i].end - said[i].start
-                    for i, k in zip(mine, person_of, strict=True)
-                    if k == x
-                )
-                for x in persons
-            )
-            < min_seconds
-        ):
+        seconds = dict.fromkeys(persons, 0.0)
+        for i, person in zip(mine, person_of, strict=True):
+            seconds[person] += said[i].end - said[i].start
+        if hander and min(seconds.values()) < min_seconds:
             continue  # a hand-off heard at the edge of the person's own turn, not a voice
         new_id = {persons[0]: cluster}
         for person in persons[1:]:
@@ -515,7 +513,7 @@ def _assign(
     """A person for every sentence of a cluster being split: the floor holder where the words
     tell, else the person whose sentences' voices are closest — the voice of a diarization turn
     holding two people's sentences is neither's —, else the nearest in time."""
-    at = [_turn_at_middle(s, turns) for s in mine]
+    at = [_holding(turns, s, ends=True) for s in mine]
     held: dict[int, set[int]] = {}
     for k, person in zip(at, decoded, strict=True):
         if k is not None and person is not None:
@@ -537,16 +535,6 @@ def _assign(
             person = decoded[min(known, key=lambda j: abs(mine[j].start - mine[i].start))]
         out.append(person)
     return out
-
-
-def _turn_at_middle(s: Said, turns: list[Turn]) -> int | None:
-    """The index of the diarization turn of the sentence's voice that holds its middle (ends
-    included)."""
-    mid = (s.start + s.end) / 2
-    return next(
-        (k for k, t in enumerate(turns) if t.speaker == s.speaker and t.start <= mid <= t.end),
-        None,
-    )
 
 
 def _cut(
