@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.core.event import Speaker
+from pipeline.core.language import spoken_name
 from pipeline.core.types import Diarization, Segment, Transcript, Turn, Word
 from pipeline.stages.evidence import floor
 from pipeline.stages.functions import function
@@ -1045,6 +1046,50 @@ def test_a_name_then_here_or_speaking_introduces_the_speaker(said):
 def test_a_name_mentioned_beside_here_introduces_nobody(said):
     utts = [Utterance(0, 0.0, "Welcome, everyone."), Utterance(1, 3.0, said)]
     assert not [e for e in gather(utts, PEOPLE) if e.kind == "self-introduction"]
+
+
+@pytest.mark.parametrize(
+    ("listed", "said"),
+    [
+        ("Prof. Dr.-Ing. Maria Keller", "Maria Keller"),
+        ("Maria Keller, PhD", "Maria Keller"),
+        ("Sir Tim Berners-Lee", "Tim Berners-Lee"),
+        ("mgr inż. Anna Nowak", "Anna Nowak"),
+        ("Dott. Luca Bianchi", "Luca Bianchi"),
+        ("Mme Claire Martin", "Claire Martin"),
+        ("Glenda Napier", "Glenda Napier"),
+        ("Don Smith", "Don Smith"),  # two words stay: a first name, not the Spanish title
+        ("Dr. Keller", "Dr. Keller"),
+        ("Keller, Maria", "Keller, Maria"),
+        ("Marek Przeor (moderator)", "Marek Przeor"),
+        ("Dr. Ana Ruiz [tbc]", "Ana Ruiz"),
+        ("(tbc)", "(tbc)"),
+    ],
+)
+def test_a_listed_name_is_matched_without_its_titles(listed, said):
+    assert spoken_name(listed) == said
+
+
+def test_people_listed_with_titles_are_named_by_first_name_and_in_lower_case():
+    """An event page writes "Prof. Dr.-Ing. Glenda Napier"; the host says "Glenda, over to
+    you" and a guest is heard "I am carolina garcés": the titles are no part of the name said
+    (before, the first name read was "Prof." and a name spelled in lower case had to be four
+    words long)."""
+    titled = _listed(
+        "Prof. Dr.-Ing. Glenda Napier", "Marek Przeor, PhD", "mgr inż. Carolina Garcés", "Jan Nowak"
+    )
+    utts = [
+        Utterance(0, 0.0, "Good morning, everyone, welcome to our webinar."),
+        Utterance(0, 4.0, "Glenda, over to you."),
+        Utterance(1, 7.0, "Thank you. We build district heating in Denmark."),
+        Utterance(0, 12.0, "Thank you, Glenda. Carolina, please go ahead."),
+        Utterance(2, 15.0, "Hello, I am carolina garcés, and I run Mobile Heights."),
+    ]
+    names, _ = name_speakers(utts, titled, 3)
+    assert {v: person.name for v, (person, _) in names.items()} == {
+        1: "Prof. Dr.-Ing. Glenda Napier",
+        2: "mgr inż. Carolina Garcés",
+    }
 
 
 def _listed(*names: str) -> list[Speaker]:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
+import yaml
 
 from pipeline.core.errors import ConfigError
-from pipeline.core.event import find_sidecar, load_event
+from pipeline.core.event import Event, Speaker, find_sidecar, load_event
 from pipeline.core.language import language_code
 from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
@@ -71,6 +72,41 @@ def test_example_sidecar_of_the_seed_event_is_valid():
     assert event.speakers[4].name == "Kristina Šermukšnytė-Alešiūnienė"
     prompt = event.prompt()
     assert "Glenda Napier, Energy Cluster Denmark" in prompt and len(prompt) <= 600
+
+
+def test_the_prompt_gives_listed_names_as_said_without_their_titles():
+    """Whisper is prompted with the names people say: an event page's "Prof. Dr.-Ing." or
+    ", PhD" is not said, and a prompt with them changed what the demo's guests were heard to
+    say (the same talk, the names titled: some of its sentences heard otherwise)."""
+    plain = Event(speakers=[Speaker(name="Glenda Napier", org="Energy Cluster Denmark")])
+    titled = Event(
+        speakers=[
+            Speaker(
+                name="Prof. Dr.-Ing. Glenda Napier, PhD (keynote)", org="Energy Cluster Denmark"
+            )
+        ]
+    )
+    assert titled.prompt() == plain.prompt() == "Speakers: Glenda Napier, Energy Cluster Denmark"
+
+
+def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
+    """Staff copy the event page's "Speakers included" lines into the sidecar: "Name, role,
+    organisation" gives the same people as the mapping form (the organisation keeps its own
+    commas: "DG GROW, European Commission")."""
+    example = load_event(ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml")
+    lines = [f"{s.name}, {s.role}, {s.org}" for s in example.speakers]
+    sidecar = tmp_path / "talk.event.yaml"
+    sidecar.write_text(yaml.safe_dump({"speakers": lines}, allow_unicode=True), encoding="utf-8")
+    assert load_event(sidecar).speakers == example.speakers
+    assert any("," in s.org for s in example.speakers)
+    sidecar.write_text("speakers: [Glenda Napier, 'Ann Lee, CEO']\n", encoding="utf-8")
+    assert [(s.name, s.role, s.org) for s in load_event(sidecar).speakers] == [
+        ("Glenda Napier", "", ""),
+        ("Ann Lee", "CEO", ""),
+    ]
+    sidecar.write_text("speakers: [', CEO']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="speakers"):
+        load_event(sidecar)
 
 
 def test_sidecar_json_and_discovery(tmp_path):

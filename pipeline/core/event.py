@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
-from .language import CODE, language_code
+from .language import CODE, language_code, spoken_name
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -27,6 +27,17 @@ class Speaker(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(default="", max_length=300)
     org: str = Field(default="", max_length=300)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_line(cls, value: Any) -> Any:
+        """A line as the event page lists a speaker, "Glenda Napier, CEO, Energy Cluster
+        Denmark": the name to the first comma, the role to the second, the rest the
+        organisation ("…, DG GROW, European Commission")."""
+        if not isinstance(value, str):
+            return value
+        name, role, org = [*(part.strip() for part in value.split(",", 2)), "", ""][:3]
+        return {"name": name, "role": role, "org": org}
 
 
 class Event(BaseModel):
@@ -78,9 +89,10 @@ class Event(BaseModel):
         return speakers
 
     def prompt(self) -> str:
-        """Words Whisper should expect: names, organisations, roles' acronyms, vocabulary."""
+        """Words Whisper should expect: names as said (no titles), organisations, roles'
+        acronyms, vocabulary."""
         parts = [self.title] if self.title else []
-        people = [", ".join(x for x in (s.name, s.org) if x) for s in self.speakers]
+        people = [", ".join(x for x in (spoken_name(s.name), s.org) if x) for s in self.speakers]
         if people:
             parts.append("Speakers: " + "; ".join(people))
         if self.vocabulary:

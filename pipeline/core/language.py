@@ -326,6 +326,40 @@ def language_code(value: str) -> str:
 
 
 _SPELLED_WORD = re.compile(r"[\w'’\-]+")  # a word of a name spelled in any case
+_REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(moderator)", "[tbc]" beside a listed name
+
+
+@cache
+def _titles() -> frozenset[str]:
+    """Every language's titles and listed titles, casefolded ("dr", "prof", "phd", "ing")."""
+    words: set[str] = set()
+    for code in naming_languages():
+        data = yaml.safe_load((DATA / f"naming-{code}.yaml").read_text(encoding="utf-8"))
+        words |= {w.casefold() for key in ("titles", "listed_titles") for w in data.get(key, [])}
+    return frozenset(words)
+
+
+def spoken_name(name: str) -> str:
+    """A listed name as people say it: without the titles and degrees an event page writes
+    round it, in any of the languages ("Prof. Dr.-Ing. Maria Keller", "Maria Keller, PhD" →
+    "Maria Keller"), and without a remark in brackets ("Marek Przeor (moderator)"), so that
+    "Maria, over to you" is hers. Two words stay at least ("Don Smith", "Dr. Keller" are kept
+    whole)."""
+    bare = " ".join(_REMARK.sub(" ", name).split()) or name
+    words = bare.split()
+
+    def title(word: str) -> bool:
+        parts = [part for part in re.split(r"[.,\-]+", word.casefold()) if part]
+        return bool(parts) and all(part in _titles() for part in parts)
+
+    start, end = 0, len(words)
+    while end - start > 2 and title(words[start]):
+        start += 1
+    while end - start > 2 and title(words[end - 1]):
+        end -= 1
+    if (start, end) == (0, len(words)):
+        return bare
+    return " ".join(words[start:end]).rstrip(",")
 
 
 def spelled_after(
@@ -349,7 +383,7 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
 
     words = _SPELLED_WORD.findall(text)
     best: tuple[int, float] | None = None
-    for i, name in enumerate(names):
+    for i, name in enumerate(map(spoken_name, names)):
         n = len(name.split())
         if len(words) < n or re.search(r"['’]s$", words[n - 1]):
             continue
@@ -368,4 +402,4 @@ def spelled_ends(text: str, start: int, name: str) -> list[int]:
     """Where in ``text`` each of the words of ``name`` that ``spelled_name`` read from
     ``start`` ends ("Glenda later" read as Glenda Napier: after "Glenda", after "later")."""
     words = list(_SPELLED_WORD.finditer(text, start))
-    return [w.end() for w in words[: len(name.split())]]
+    return [w.end() for w in words[: len(spoken_name(name).split())]]

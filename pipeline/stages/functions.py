@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..core.language import Naming, naming, spelled_after, spelled_end, spelled_name
+from ..core.language import Naming, naming, spelled_after, spelled_end, spelled_name, spoken_name
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
 DATA = Path(__file__).parents[1] / "data"
@@ -209,7 +209,7 @@ def _programme(said: str, p: Phrases, names: Sequence[str]) -> bool:
     Napier will present …, then Carolina Garcés will talk about …")."""
     named = sum(
         any(re.search(rf"\b{re.escape(form)}\b", said) for form in {n, n.split()[0], n.split()[-1]})
-        for n in names
+        for n in map(spoken_name, names)
         if n.strip()
     )
     return named >= 2 and any(x.search(said) for x in p.programme)

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker
-from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends
+from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends, spoken_name
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
@@ -158,8 +158,9 @@ def _match(
     candidates = [form for text in said for form in _nominatives(text, inflections)]
     best: dict[int, tuple[int, float]] = {}  # person → (words matched, score)
     for i, person in enumerate(people):
-        parts = person.name.split()
-        forms = {person.name, parts[0], parts[-1]}
+        spoken = spoken_name(person.name)  # "Maria" for Dr. Maria Keller
+        parts = spoken.split()
+        forms = {person.name, spoken, parts[0], parts[-1]}
         for candidate in candidates:
             ratios = {f: fuzz.ratio(candidate, f, processor=utils.default_process) for f in forms}
             ratio = max(ratios.values())
@@ -318,7 +319,8 @@ def _stranger(heard: str, name: str, p: NameParams) -> bool:
     rather than it misheard (``stranger_match``)."""
     from rapidfuzz import fuzz, utils
 
-    return fuzz.ratio(heard, name, processor=utils.default_process) < p.stranger_match
+    spoken = spoken_name(name)
+    return fuzz.ratio(heard, spoken, processor=utils.default_process) < p.stranger_match
 
 
 def _runs_of(utterances: list[Utterance]) -> list[list[str]]:

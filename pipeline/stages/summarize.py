@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..core.language import naming
+from ..core.language import naming, spoken_name
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json, write_json
@@ -178,7 +178,7 @@ def _stranger(text: str, listed: set[str], language: str) -> str | None:
     said = text.strip()
     found = [m for x in (*say.introduces, *say.handoff) for m in x.finditer(said)]
     found += [m for m in [say.presents.match(GREETED.sub("", said))] if m]
-    own = [w.lower() for name in listed for w in name.split()]
+    own = [w.lower() for name in listed for w in spoken_name(name).split()]
     for m in found:
         words = m.group(1).lower().split()
         if not any(fuzz.ratio(w, o) >= 80 for w in words for o in own):
