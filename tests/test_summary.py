@@ -605,6 +605,39 @@ def test_a_question_passed_on_from_the_chat_is_a_question(language, text, expect
 @pytest.mark.parametrize(
     ("language", "text"),
     [
+        ("en", "Before I hand over to Glenda, one figure: our exports grew by 12 percent."),
+        (
+            "de",
+            "Bevor ich an Glenda übergebe, noch eine Zahl: unsere Exporte wuchsen um 12 Prozent.",
+        ),
+        (
+            "fr",
+            "Avant de passer la parole à Glenda, un chiffre : nos exportations ont augmenté de 12 pour cent.",
+        ),
+        (
+            "it",
+            "Prima di passare la parola a Glenda, un dato: le nostre esportazioni sono cresciute del 12 per cento.",
+        ),
+        (
+            "es",
+            "Antes de pasarle la palabra a Glenda, un dato: nuestras exportaciones crecieron un 12 por ciento.",
+        ),
+        ("pl", "Zanim oddam głos Glendzie, jedna liczba: nasz eksport wzrósł o 12 procent."),
+    ],
+)
+def test_a_point_made_before_a_hand_off_still_to_come_is_a_point(language, text):
+    """The clause of a hand-off still to come is read past in every language, with the naming's
+    own phrases for it (``handoff_deferred``): the number after it is a point. Before, only
+    English had that clause (its own list), and the other five read a hand-off."""
+    from pipeline.stages.functions import function
+
+    assert function(text, language) == "content"
+    assert function(text.split(",")[0] + ".", language) != "content"  # the clause alone
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
         (
             "en",
             "With me are Dr. Maria Schmidt, head of research at Silicon Saxony, and Callum Reid.",

@@ -47,6 +47,9 @@ class Naming:
     # a hand-off still to come, said on the way ("Before I hand over to Glenda, …"): the floor
     # does not pass at the same voice's next sentence (``evidence.floor``)
     deferred: re.Pattern[str]
+    # that hand-off's clause up to its comma ("Before I hand over to Glenda, "): what the
+    # sentence says besides is read without it (``functions.function``)
+    deferred_clause: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
     # said right after the name handed the floor: it does not happen ("…, but she has left")
@@ -232,6 +235,9 @@ def naming(language: str) -> Naming:
         vocative=re.compile(rf"^{opener}{name},"),
         colleague=re.compile(rf"\b{_any(optional('colleagues'))}\b"),
         deferred=re.compile(rf"\b{_any(optional('handoff_deferred'))}\b"),
+        deferred_clause=re.compile(
+            rf"(?:^|,?\s+){_any(optional('handoff_deferred'))}\b[^,.?!:;]*,?\s*"
+        ),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),

@@ -54,8 +54,6 @@ class Phrases:
     relayed: tuple[re.Pattern[str], ...] = ()  # "Someone in the chat asks, …?"
     not_relayed: tuple[re.Pattern[str], ...] = ()  # "We have time for a question from the …"
     programme: tuple[re.Pattern[str], ...] = ()  # "… will present …" about two listed people
-    # a hand-off still to come, said on the way ("Before I hand over, …"): read without it
-    deferred: tuple[re.Pattern[str], ...] = ()
 
 
 @cache
@@ -87,7 +85,6 @@ def phrases(language: str = "en") -> Phrases:
         compiled("relayed"),
         compiled("not_relayed"),
         compiled("programme"),
-        compiled("deferred"),
     )
 
 
@@ -122,8 +119,9 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
     said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
-    for clause in p.deferred:  # "Before I hand over, one more number: …" is the number's
-        said = clause.sub("", said).strip() or said
+    # "Before I hand over, one more number: …" is the number's; the clause alone stays itself
+    rest = say.deferred_clause.sub("", said).strip()
+    said = rest if re.search(r"\w", rest) else said
     announced = relayed(said, language)  # a question from the chat read out, or words before one
     if announced and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
         return "question"
