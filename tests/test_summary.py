@@ -799,8 +799,10 @@ def test_an_introduction_with_a_lower_case_name_is_no_point():
 
 def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     """A lecture on physics (every theme under 10 %) is summed up by its most central points,
-    its anonymous speaker by label; where a theme has its share, only themes are, by named
-    speakers — by label when nobody named made a point on it (before: no paragraph at all)."""
+    its anonymous speaker by label; where a theme has its share, themes are, by named speakers —
+    by label when nobody named made a point on it (before: no paragraph at all) — after the
+    other topics' points when most of the talk was on none (a real lecture that touched on
+    energy was summed up by its one "green" sentence)."""
     themes = {"green": "Green transition", "other": "Other"}
     points = [
         Point("Energy is conserved in a pendulum.", "Speaker 1", 10.0, "other"),
@@ -815,9 +817,13 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert body.startswith("Speaker 1 said that energy is conserved in a pendulum.")
     assert "Speaker 1 added: “The ball comes back to my chin.”" in body
     on = abstract("Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p)
-    opening, body = on.split("\n\n")  # themes only; nobody named: by label
+    opening, other, green = on.split("\n\n")  # nobody named: by label
     assert opening == "Lecture was recorded; it touched on green transition."  # 40 %: an aside
-    assert body == "Green transition: Speaker 2 said that heat pumps reduce emissions."
+    # most of the talk on none of the themes: its points first (before, only the 40 % was said)
+    assert other == "Other: Speaker 1 said that energy is conserved in a pendulum."
+    assert green == "Green transition: Speaker 2 said that heat pumps reduce emissions."
+    half = abstract("Lecture", "", {}, {"other": 0.45, "green": 0.55}, themes, takeaways, p)
+    assert "Other:" not in half  # most of it on a theme: the themes only
     most = abstract("Lecture", "", {}, {"other": 0.4, "green": 0.6}, themes, takeaways, p)
     assert most.startswith("Lecture was recorded; it was about green transition.\n\n")
     aside = abstract(

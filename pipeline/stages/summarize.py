@@ -550,18 +550,18 @@ def abstract(
     language: str = "en",
 ) -> str:
     """One opening sentence (title, date, who spoke, the themes — "touched on" when they hold
-    under half of the speaking time between them), then a short paragraph per
-    theme with at least ``p.abstract_share`` of the speaking time: its takeaways (its most
-    central content points) in the order said, one per speaker, a point heard unclearly only
-    when the theme has no clearer one,
-    attributed to their speakers (when no theme has that share, one paragraph of the talk's most
-    central points; a theme's points come from named speakers, from anonymous ones by their
-    label only when no named speaker made a clearly heard one). Extractive: only the connecting
-    words are not said in the talk. With ``p.llm``, a local language model may make each theme's paragraph
-    fluent (``rewrite``: kept only when it invents no number, name or organisation;
-    ``rewritten`` records what happened). Paragraphs are separated by a blank line; the
-    connecting words are in ``language`` (its catalog), the points as they were said (a
-    translated point with its original words)."""
+    under half of the speaking time between them), then a short paragraph per theme with at
+    least ``p.abstract_share`` of the speaking time: its takeaways (its most central content
+    points) in the order said, one per speaker, a point heard unclearly only when the theme has
+    no clearer one, attributed to their speakers (when no theme has that share, one paragraph of
+    the talk's most central points; when themes have it but most of the talk is on none, a
+    paragraph of the other topics' points before theirs; a theme's points come from named
+    speakers, from anonymous ones by their label only when no named speaker made a clearly heard
+    one). Extractive: only the connecting words are not said in the talk. With ``p.llm``, a
+    local language model may make each theme's paragraph fluent (``rewrite``: kept only when it
+    invents no number, name or organisation; ``rewritten`` records what happened). Paragraphs
+    are separated by a blank line; the connecting words are in ``language`` (its catalog), the
+    points as they were said (a translated point with its original words)."""
     _ = translations(language).gettext
     main = [
         k
@@ -594,7 +594,10 @@ def abstract(
     # a talk on none of the themes: its most central points all the same, anonymous speakers
     # by their label ("Speaker 1"), so that the abstract says what the talk was about
     offtopic = not main and bool(takeaways.get(OTHER))
-    for label in main or ([OTHER] if offtopic else []):
+    # most of the talk on none of the themes and some on one (a lecture that touched on energy):
+    # a paragraph of its other points first, so that the abstract says what most of it was about
+    mostly_other = bool(main) and share.get(OTHER, 0.0) >= 0.5 and bool(takeaways.get(OTHER))
+    for label in [OTHER, *main] if mostly_other else main or ([OTHER] if offtopic else []):
         sentences: list[str] = []
         spoken: set[str] = set()
         # named speakers only, unless nobody named made a clearly heard point on the theme
