@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -106,6 +107,40 @@ def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
     ]
     sidecar.write_text("speakers: [', CEO']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="speakers"):
+        load_event(sidecar)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2024-05-15",
+        "15 May 2024",
+        "May 15, 2024",
+        "Wednesday, 15 May 2024",
+        "15. Mai 2024",
+        "15 mai 2024",
+        "15 maggio 2024",
+        "15 de mayo de 2024",
+        "15 maja 2024",
+        "15.05.2024",
+    ],
+)
+def test_a_date_may_be_written_as_the_event_page_writes_it(tmp_path, written):
+    """The date copied from an event page in any of the six languages, or with dots (day
+    first); before, anything but 2024-05-15 was refused with "invalid character in year"."""
+    sidecar = tmp_path / "talk.event.json"
+    sidecar.write_text(json.dumps({"date": written}), encoding="utf-8")
+    assert load_event(sidecar).date == dt.date(2024, 5, 15)
+
+
+@pytest.mark.parametrize(
+    "written", ["05/15/2024", "15/05/2024", "31 February 2024", "15 May", "soon"]
+)
+def test_a_date_nobody_can_read_for_sure_is_refused_with_the_form_to_use(tmp_path, written):
+    """Slashes (day or month first?), a day the month lacks, no year: one clear line."""
+    sidecar = tmp_path / "talk.event.json"
+    sidecar.write_text(json.dumps({"date": written}), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"field 'date': .* write it as 2024-05-15"):
         load_event(sidecar)
 
 

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
-from .language import CODE, language_code, spoken_name
+from .language import CODE, language_code, spoken_name, written_date
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -67,6 +67,23 @@ class Event(BaseModel):
                 "Deutsch) nor auto"
             )
         return code
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _written(cls, value: Any) -> Any:
+        """ "2024-05-15", or as the event page writes it: "15 May 2024", "15. Mai 2024"."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        if (found := written_date(value)) is None:
+            raise ValueError(
+                f"{value!r} is no date: write it as 2024-05-15 (year-month-day), or as the "
+                "event page does, 15 May 2024"
+            )
+        return found
 
     @field_validator("slides", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ name spelled in any case. The phrases are data; this module only compiles them."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -319,6 +320,44 @@ def _names() -> dict[str, str]:
         if own:
             names.setdefault(own.casefold(), code)
     return names
+
+
+@cache
+def _months() -> dict[str, int]:
+    """Month names and their abbreviations in every language with naming phrases (Babel's CLDR
+    data: "mai", "maggio", "maja", "sept") → the month's number; a word two languages give
+    different months is left out."""
+    from babel import Locale
+
+    found: dict[str, set[int]] = {}
+    for code in naming_languages():
+        months = Locale(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, word in months[context][width].items():
+                    found.setdefault(word.casefold().rstrip("."), set()).add(number)
+    return {word: next(iter(numbers)) for word, numbers in found.items() if len(numbers) == 1}
+
+
+def written_date(text: str) -> dt.date | None:
+    """The date an event page writes in words or with dots — "15 May 2024", "May 15, 2024",
+    "15. Mai 2024", "1er mai 2024", "15 de mayo de 2024", "15.05.2024" (day first) — or None when the text is
+    not one such date (a numeric date with slashes: day or month first, nobody can tell)."""
+    words = re.findall(r"\d+|[^\W\d]+", text.casefold())  # "1er mai", "1st May": the number
+    months = [_months()[w] for w in words if w in _months()]
+    numbers = [w for w in words if w.isdigit()]
+    years = [n for n in numbers if len(n) == 4]
+    days = [n for n in numbers if len(n) <= 2]
+    if len(months) == 1 and len(years) == 1 and len(days) == 1 and len(numbers) == 2:
+        year, month, day = int(years[0]), months[0], int(days[0])
+    elif m := re.fullmatch(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*", text):
+        day, month, year = map(int, m.groups())
+    else:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def language_code(value: str) -> str:
