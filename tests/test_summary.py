@@ -605,6 +605,27 @@ def test_a_question_passed_on_from_the_chat_is_a_question(language, text, expect
 @pytest.mark.parametrize(
     ("language", "text"),
     [
+        ("en", "Now, Glenda Napier will speak next."),
+        ("de", "Jetzt spricht Glenda Napier über Energie."),
+        ("fr", "Maintenant, c'est Glenda Napier qui prend la parole."),
+        ("it", "Ora parla Glenda Napier."),
+        ("es", "Ahora habla Glenda Napier."),
+        ("pl", "Teraz mówi Glenda Napier."),
+    ],
+)
+def test_who_speaks_next_is_a_hand_off_though_it_opens_with_now(language, text):
+    """A hand-off whose own words open with a word the functions read past ("Ora", "Ahora",
+    "Teraz", "Jetzt" are openers, as in "Ora, grazie"): before, the rest ("parla Glenda
+    Napier.") was read and the hand-off became the host's point."""
+    from pipeline.stages.functions import function
+
+    names = ["Glenda Napier", "Marek Przeor"]
+    assert function(text, language, names) == "handoff"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
         ("en", "Before I hand over to Glenda, one figure: our exports grew by 12 percent."),
         (
             "de",

@@ -118,15 +118,15 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     a question, thanks or a greeting, in this order — else content. ``names``: the event's
     listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
-    said = p.opener.sub("", text.strip())  # "And thank you for the talks." thanks all the same
     # "Before I hand over, one more number: …" is the number's; the clause alone stays itself
-    rest = say.deferred_clause.sub("", said).strip()
-    said = rest if re.search(r"\w", rest) else said
+    rest = say.deferred_clause.sub("", text.strip()).strip()
+    whole = rest if re.search(r"\w", rest) else text.strip()
+    said = p.opener.sub("", whole)  # "And thank you for the talks." thanks all the same
     announced = relayed(said, language)  # a question from the chat read out, or words before one
     if announced and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
         return "question"
-    if (
-        any(x.search(said) for x in say.handoff)
+    if (  # a hand-off's own words may open with an opener ("Ora parla …", "Now, Glenda.")
+        any(x.search(said) or x.search(whole) for x in say.handoff)
         or say.bare_handoff.match(said)  # "Please go ahead."
         or any(x.search(said) for x in p.handoff)
     ):
