@@ -91,9 +91,10 @@ def test_the_prompt_gives_listed_names_as_said_without_their_titles():
 
 
 def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
-    """Staff copy the event page's "Speakers included" lines into the sidecar: "Name, role,
-    organisation" gives the same people as the mapping form (the organisation keeps its own
-    commas: "DG GROW, European Commission")."""
+    """Staff copy the event page's "Speakers included" lines into the sidecar, one list item
+    each or the whole list pasted as one block: "Name, role, organisation" gives the same
+    people as the mapping form (the organisation keeps its own commas: "DG GROW, European
+    Commission")."""
     example = load_event(ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml")
     lines = [f"{s.name}, {s.role}, {s.org}" for s in example.speakers]
     sidecar = tmp_path / "talk.event.yaml"
@@ -105,6 +106,9 @@ def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
         ("Glenda Napier", "", ""),
         ("Ann Lee", "CEO", ""),
     ]
+    pasted = "speakers: |\n" + "".join(f"  - {line}\n" for line in lines) + "\n"
+    sidecar.write_text(pasted, encoding="utf-8")  # the page's list pasted as one block
+    assert load_event(sidecar).speakers == example.speakers
     sidecar.write_text("speakers: [', CEO']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="speakers"):
         load_event(sidecar)

@@ -90,6 +90,16 @@ class Event(BaseModel):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("speakers", mode="before")
+    @classmethod
+    def _pasted(cls, value: Any) -> Any:
+        """The event page's list pasted as one block of lines ("- Glenda Napier, CEO, …"):
+        a speaker per line, bullets left off."""
+        if not isinstance(value, str):
+            return value
+        lines = (line.strip().lstrip("-•*–").strip() for line in value.splitlines())
+        return [line for line in lines if line]
+
     @field_validator("speakers")
     @classmethod
     def _each_once(cls, speakers: list[Speaker]) -> list[Speaker]:

@@ -319,8 +319,8 @@ def _stranger(heard: str, name: str, p: NameParams) -> bool:
     rather than it misheard (``stranger_match``)."""
     from rapidfuzz import fuzz, utils
 
-    spoken = spoken_name(name)
-    return fuzz.ratio(heard, spoken, processor=utils.default_process) < p.stranger_match
+    said = spoken_name(name)  # "Glenda Napier" for Prof. Dr. Glenda Napier
+    return fuzz.ratio(heard, said, processor=utils.default_process) < p.stranger_match
 
 
 def _runs_of(utterances: list[Utterance]) -> list[list[str]]:
