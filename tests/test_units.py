@@ -127,6 +127,8 @@ def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
         "15 de mayo de 2024",
         "15 maja 2024",
         "15.05.2024",
+        "15 May 2024, 8:30 – 9:45 CET",
+        "mercredi 15 mai 2024, 8h30",
     ],
 )
 def test_a_date_may_be_written_as_the_event_page_writes_it(tmp_path, written):

@@ -341,8 +341,10 @@ def _months() -> dict[str, int]:
 
 def written_date(text: str) -> dt.date | None:
     """The date an event page writes in words or with dots — "15 May 2024", "May 15, 2024",
-    "15. Mai 2024", "1er mai 2024", "15 de mayo de 2024", "15.05.2024" (day first) — or None
-    when the text is not one such date (with slashes: day or month first, nobody can tell)."""
+    "15. Mai 2024", "1er mai 2024", "15 de mayo de 2024", "15.05.2024" (day first), the hours
+    after it left aside — or None when the text is not one such date (with slashes: day or
+    month first, nobody can tell)."""
+    text = re.sub(r"\b\d{1,2}(?::|h)\d{2}\b", " ", text)  # the hours: "…, 8:30 – 9:45 CET", "8h30"
     words = re.findall(r"\d+|[^\W\d]+", text.casefold())  # "1er mai", "1st May": the number
     months = [_months()[w] for w in words if w in _months()]
     numbers = [w for w in words if w.isdigit()]
