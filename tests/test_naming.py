@@ -2129,6 +2129,36 @@ def _talk(lines: list[tuple[float, str]]) -> Transcript:
     return Transcript("en", 1.0, lines[-1][0] + 4.0, "test", "test", segments)
 
 
+def test_a_hand_off_to_the_voice_that_introduced_itself_as_that_person_is_no_evidence():
+    """Nobody hands the floor to themself: on a probe talk Whisper heard the host's "It is now
+    time for Amaia Etxeberria to present." as "It is our time for Marek Przeor to present." —
+    his own name, from the prompt. That hand-off joined the guest's voice (0.26 from his) to
+    the host's and named her turn Marek; now it joins nothing and names nobody, and the
+    guest is named by the thanks after her turn, the only listed person left."""
+    lines = [
+        (0.0, "Good morning, I am Marek Przeor from DG GROW."),
+        (5.0, "It is our time for Marek Przeor to present."),
+        (10.0, "Hello everyone, we build district heating in Denmark."),
+        (15.0, "Thanks, Glenda. That is all for today."),
+    ]
+    turns = [Turn(0.0, 9.0, 0), Turn(10.0, 14.0, 1), Turn(15.0, 19.0, 0)]
+    host, guest = np.eye(192, dtype=np.float32)[:2]
+    near = (host + 0.9 * guest) / np.linalg.norm(host + 0.9 * guest)  # cosine distance 0.26
+    voices = np.stack([host, near, host])
+    people = _listed("Marek Przeor", "Glenda Napier")
+    resolution, _ = resolve(_talk(lines), Diarization(turns, False, voices), people, NameParams())
+    assert not resolution.joins and [t.speaker for t in resolution.turns] == [0, 1, 0]
+    voice = [0, 0, 1, 0]
+    utts = [Utterance(v, start, text) for (start, text), v in zip(lines, voice, strict=True)]
+    found = [(e.kind, e.speaker, e.person) for e in gather(utts, people)]
+    assert ("hand-off", 1, "Marek Przeor") not in found
+    names, _ = name_speakers(utts, people, 2)
+    assert {v: person.name for v, (person, _) in names.items()} == {
+        0: "Marek Przeor",
+        1: "Glenda Napier",
+    }
+
+
 @pytest.mark.parametrize("listed", [False, True])
 def test_two_people_not_on_the_page_introducing_themselves_in_one_voice_split_it(listed):
     """Without an event page (or with one that lists neither), two names spaCy reads as people's,

@@ -231,10 +231,19 @@ def _turn_at(said: Sequence[Said], turn_of: list[int], i: int) -> list[Said]:
 
 def _handed_over(said: Sequence[Said]) -> Iterator[tuple[int, int]]:
     """(the sentence after a hand-off, the person handed the floor) wherever that sentence is
-    another voice cluster's than the hand-off's."""
+    another voice cluster's than the hand-off's — and the hand-off is not said in the cluster
+    where that person introduced themself: nobody hands the floor to themself, so it was
+    misheard (Whisper wrote the host's own name, from the prompt, for the guest's: "It is our
+    time for Marek Przeor to present.")."""
+    own: dict[int, set[int]] = {}  # person → the clusters they introduced themself in
+    for s in said:
+        if s.intro is not None:
+            own.setdefault(s.intro, set()).add(s.speaker)
     for i in range(len(said) - 1):
-        if said[i].handoff is not None and said[i + 1].speaker != said[i].speaker:
-            yield i + 1, said[i].handoff
+        s = said[i]
+        other = said[i + 1].speaker != s.speaker
+        if s.handoff is not None and other and s.speaker not in own.get(s.handoff, set()):
+            yield i + 1, s.handoff
 
 
 def _holding(turns: list[Turn], s: Said, ends: bool = False) -> int | None:

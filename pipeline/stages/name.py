@@ -464,18 +464,24 @@ def gather(
 ) -> list[Evidence]:
     """Every piece of naming evidence in the transcript (said in ``language``). A hand-off or
     thanks for a person is dropped when the turn it is about introduces someone else ("Frau
-    Fischer, Sie haben das Wort." — then "Ich bin Peter Hansen …": the floor went elsewhere)."""
+    Fischer, Sie haben das Wort." — then "Ich bin Peter Hansen …": the floor went elsewhere),
+    and a hand-off said by a voice that introduced itself as that person: nobody hands the
+    floor to themself, so the name was misheard (Whisper wrote the host's own, from the
+    prompt, for the guest's: "It is our time for Marek Przeor to present.")."""
     p = p or NameParams()
     say = naming(language)
     weights = p.weights
     found: list[Evidence] = []
     run_of = _turn_of(utterances)
     about: list[int] = []  # the turn (run of one voice) each piece of evidence is about
+    said_by: list[int] = []  # the voice that said it
 
     def match(heard: str) -> tuple[int, float] | None:
         return _match(heard, people, p, say.inflections)
 
-    def add(kind: str, at: int, heard: str, time: float, match: tuple[int, float] | None) -> None:
+    def add(
+        kind: str, at: int, heard: str, time: float, match: tuple[int, float] | None, by: int
+    ) -> None:
         speaker = utterances[at].speaker  # the voice of the ``at``-th utterance
         if match is not None and speaker >= 0:
             person, score = match
@@ -485,6 +491,7 @@ def gather(
                 )
             )
             about.append(run_of[at])
+            said_by.append(by)
 
     guests, panel = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
@@ -505,16 +512,16 @@ def gather(
         own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
-            add("self-introduction", i, m.group(0), utt.start, match(m.group(1)))
+            add("self-introduction", i, m.group(0), utt.start, match(m.group(1)), utt.speaker)
         announced = _announced(utterances, i, say)
         by_org = None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
         if by_org:
             named, hit = by_org
-            add("self-introduction", i, named.group(0)[:80], utt.start, hit)
+            add("self-introduction", i, named.group(0)[:80], utt.start, hit, utt.speaker)
         spelled = () if own or spoken_of else spelled_after(say.intro, utt.text, names, p.min_match)
         for m, hit in spelled:  # "I am nicola Lefèvre": a whole name written in lower case
             heard = utt.text[m.start() :].split(",")[0][:80]
-            add("self-introduction", i, heard, utt.start, hit)
+            add("self-introduction", i, heard, utt.start, hit, utt.speaker)
         handed = (presented if i in guests else []) + [
             m
             for pattern in (*say.handoff, say.questioned)
@@ -529,7 +536,14 @@ def gather(
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
                 other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
                 if person not in guest and (not selves or person in selves) and not other:
-                    add("organisation", i, people[person].org, utt.start, (person, score))
+                    add(
+                        "organisation",
+                        i,
+                        people[person].org,
+                        utt.start,
+                        (person, score),
+                        utt.speaker,
+                    )
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         reached = (
             nxt is not None
@@ -544,24 +558,26 @@ def gather(
             hit = match(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
-                add("hand-off", after, m.group(0), utt.start, hit)
+                add("hand-off", after, m.group(0), utt.start, hit, utt.speaker)
         if reached and not given and (spelled := _spelled_handoff(utt.text, people, p, say)):
-            add("hand-off", after, spelled[0], utt.start, spelled[1])
+            add("hand-off", after, spelled[0], utt.start, spelled[1], utt.speaker)
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         earlier = (k for k in range(i - 1, -1, -1) if utterances[k].speaker != utt.speaker)
         before = next(earlier, None)
         thanked = match(m.group(1)) if m else None
         # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
         if thanked is not None and before is not None and thanked[0] not in guest:
-            add("thanks", before, m.group(0), utt.start, thanked)
+            add("thanks", before, m.group(0), utt.start, thanked, utt.speaker)
     introduced: dict[int, set[str]] = {}  # turn → the people introducing themselves in it
     for e, turn in zip(found, about, strict=True):
         if e.kind == "self-introduction":
             introduced.setdefault(turn, set()).add(e.person)
+    selves = {(e.person, e.speaker) for e in found if e.kind == "self-introduction"}
     return [
         e
-        for e, turn in zip(found, about, strict=True)
+        for e, turn, by in zip(found, about, said_by, strict=True)
         if e.kind not in ("hand-off", "thanks") or e.person in introduced.get(turn, {e.person})
+        if e.kind != "hand-off" or (e.person, by) not in selves
     ]
 
 
