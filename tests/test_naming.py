@@ -1231,18 +1231,19 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twenty-eight sets of twenty, two of ten, one of eight, one of six, one of four and two of two were scored under the phrases of their day and then used to add
+    twenty-eight sets of twenty, two of ten, one of eight, two of six, one of four and two of two were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last eighteenth's, only scored (*held-out*), all
-    read with the demo's event page; sixteen more, each written after all the phrases of its day,
-    only scored (*held-out2* … *held-out17*); mentions of a listed person that are no evidence
+    read with the demo's event page; seventeen more, each written after all the phrases of its day,
+    only scored (*held-out2* … *held-out18*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
     *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
-    and docs/limits.md: dev 592 of 602, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
+    and docs/limits.md: dev 598 of 608, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 18 of 20, held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
     scored), held-out11 20 of 20 (16 when scored), held-out12 19 of 20, held-out13 20 of 20 (19 when scored), held-out14 20 of 20 (19 when scored),
-    held-out15 10 of 10 (7 when scored), held-out16 10 of 10 (4 when scored), held-out17 6 of 10,
+    held-out15 10 of 10 (7 when scored), held-out16 10 of 10 (4 when scored), held-out17 10 of 10
+    (6 when scored), held-out18 3 of 6,
     negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8,
     negative-dev4 8 of 8, negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-dev8 5 of 5, negative-dev9 5 of 5,
     negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
@@ -1262,9 +1263,9 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 1085 and right["dev"] >= 592 and right["held-out"] >= 19, right
+    assert len(rows) == 1097 and right["dev"] >= 598 and right["held-out"] >= 19, right
     assert right["held-out15"] >= 10 and right["held-out16"] >= 10, right
-    assert right["held-out17"] >= 6, right
+    assert right["held-out17"] >= 10 and right["held-out18"] >= 3, right
     assert right["held-out2"] >= 18 and right["held-out3"] >= 16, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
@@ -1294,7 +1295,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     written after those, only scored (32 of 40; 40 with dev9's phrases); ``held-out6``, written
     after dev10's phrases (who speaks next: "Ora parla …"), only scored (16 of 30; 30 with
     dev11's phrases); ``held-out7``, written after those, only scored (12 of 25; 24 with
-    dev12's); ``held-out8``, after those, only scored (7 of 15); mentions of a listed person that are no evidence
+    dev12's); ``held-out8``, after those, only scored (7 of 15; 15 with dev13's); ``held-out9``,
+    after those, only scored (5 of 10); mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the figures
@@ -1313,12 +1315,11 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 1190, len(rows)
+    assert len(rows) == 1215, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 18, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
     last = {"de": 3, "fr": 4, "it": 3, "es": 4, "pl": 3}  # held-out4, the thirty-ninth session's
     speak = {"de": 5, "fr": 5, "it": 5, "es": 5, "pl": 4}  # held-out7, then dev12's phrases
-    mic = {"de": 2, "fr": 2, "it": 1, "es": 1, "pl": 1}  # held-out8, the forty-first session's
     for language, least in held_out.items():
         dev = [
             row for row in rows if row["split"].startswith("dev") and row["language"] == language
@@ -1331,7 +1332,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         assert right["held-out4", language] >= last[language], (language, right)
         assert right["held-out6", language] == 6, (language, right)
         assert right["held-out7", language] >= speak[language], (language, right)
-        assert right["held-out8", language] >= mic[language], (language, right)
+        assert right["held-out8", language] == 3, (language, right)  # 7 of 15 when scored
+        assert right["held-out9", language] >= 1, (language, right)  # its mention
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]
         assert sum(right[part, x] for x in held_out) == len(negatives), (part, right)
