@@ -480,18 +480,15 @@ def gather(
         return _match(heard, people, p, say.inflections)
 
     def add(
-        kind: str, at: int, heard: str, time: float, match: tuple[int, float] | None, by: int
-    ) -> None:
+        kind: str, at: int, heard: str, said: Utterance, match: tuple[int, float] | None
+    ) -> None:  # ``said``: the sentence saying it; ``at``: the utterance it is about
         speaker = utterances[at].speaker  # the voice of the ``at``-th utterance
         if match is not None and speaker >= 0:
             person, score = match
-            found.append(
-                Evidence(
-                    kind, speaker, people[person].name, heard, time, round(weights[kind] * score, 3)
-                )
-            )
+            score = round(weights[kind] * score, 3)
+            found.append(Evidence(kind, speaker, people[person].name, heard, said.start, score))
             about.append(run_of[at])
-            said_by.append(by)
+            said_by.append(said.speaker)
 
     guests, panel = _presented(utterances, people, p, language)
     turns = _turn_texts(utterances)
@@ -512,16 +509,16 @@ def gather(
         own = [m for m in claims if not (m.re is say.presents and others) and m not in spoken_of]
         selves = {hit[0] for hit in (match(m.group(1)) for m in own) if hit is not None}
         for m in own:
-            add("self-introduction", i, m.group(0), utt.start, match(m.group(1)), utt.speaker)
+            add("self-introduction", i, m.group(0), utt, match(m.group(1)))
         announced = _announced(utterances, i, say)
         by_org = None if own or announced else _org_introduction(utt.text, turns[i], people, say, p)
         if by_org:
             named, hit = by_org
-            add("self-introduction", i, named.group(0)[:80], utt.start, hit, utt.speaker)
+            add("self-introduction", i, named.group(0)[:80], utt, hit)
         spelled = () if own or spoken_of else spelled_after(say.intro, utt.text, names, p.min_match)
         for m, hit in spelled:  # "I am nicola Lefèvre": a whole name written in lower case
             heard = utt.text[m.start() :].split(",")[0][:80]
-            add("self-introduction", i, heard, utt.start, hit, utt.speaker)
+            add("self-introduction", i, heard, utt, hit)
         handed = (presented if i in guests else []) + [
             m
             for pattern in (*say.handoff, say.questioned)
@@ -536,14 +533,7 @@ def gather(
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
                 other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
                 if person not in guest and (not selves or person in selves) and not other:
-                    add(
-                        "organisation",
-                        i,
-                        people[person].org,
-                        utt.start,
-                        (person, score),
-                        utt.speaker,
-                    )
+                    add("organisation", i, people[person].org, utt, (person, score))
         given: set[int] = set()  # one hand-off to a person per sentence, however many phrases
         reached = (
             nxt is not None
@@ -558,26 +548,26 @@ def gather(
             hit = match(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
-                add("hand-off", after, m.group(0), utt.start, hit, utt.speaker)
+                add("hand-off", after, m.group(0), utt, hit)
         if reached and not given and (spelled := _spelled_handoff(utt.text, people, p, say)):
-            add("hand-off", after, spelled[0], utt.start, spelled[1], utt.speaker)
+            add("hand-off", after, spelled[0], utt, spelled[1])
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         earlier = (k for k in range(i - 1, -1, -1) if utterances[k].speaker != utt.speaker)
         before = next(earlier, None)
         thanked = match(m.group(1)) if m else None
         # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
         if thanked is not None and before is not None and thanked[0] not in guest:
-            add("thanks", before, m.group(0), utt.start, thanked, utt.speaker)
+            add("thanks", before, m.group(0), utt, thanked)
     introduced: dict[int, set[str]] = {}  # turn → the people introducing themselves in it
     for e, turn in zip(found, about, strict=True):
         if e.kind == "self-introduction":
             introduced.setdefault(turn, set()).add(e.person)
-    selves = {(e.person, e.speaker) for e in found if e.kind == "self-introduction"}
+    voice_of = {(e.person, e.speaker) for e in found if e.kind == "self-introduction"}
     return [
         e
         for e, turn, by in zip(found, about, said_by, strict=True)
         if e.kind not in ("hand-off", "thanks") or e.person in introduced.get(turn, {e.person})
-        if e.kind != "hand-off" or (e.person, by) not in selves
+        if e.kind != "hand-off" or (e.person, by) not in voice_of
     ]
 
 
