@@ -138,6 +138,12 @@ def naming_languages() -> tuple[str, ...]:
 
 
 @cache
+def _phrase_lists(code: str) -> dict[str, list[str]]:
+    """One language's naming file as read (``data/naming-<code>.yaml``); not to be changed."""
+    return yaml.safe_load((DATA / f"naming-{code}.yaml").read_text(encoding="utf-8"))
+
+
+@cache
 def naming(language: str) -> Naming:
     """The naming patterns of ``language`` (English when there are none for it). Several
     languages joined by "+" — a talk that changes language (``Transcript.spoken``) — give one
@@ -145,8 +151,7 @@ def naming(language: str) -> Naming:
     codes = dict.fromkeys(c if c in naming_languages() else "en" for c in language.split("+"))
     data: dict[str, list[str]] = {}
     for code in codes:
-        text = (DATA / f"naming-{code}.yaml").read_text(encoding="utf-8")
-        for key, phrases in yaml.safe_load(text).items():
+        for key, phrases in _phrase_lists(code).items():
             data.setdefault(key, []).extend(p for p in phrases if p not in data[key])
     language = "+".join(codes)
     if fillers := data.get("fillers"):
@@ -379,13 +384,15 @@ _REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(moderator)", "[tbc]" besid
 @cache
 def _titles() -> frozenset[str]:
     """Every language's titles and listed titles, casefolded ("dr", "prof", "phd", "ing")."""
-    words: set[str] = set()
-    for code in naming_languages():
-        data = yaml.safe_load((DATA / f"naming-{code}.yaml").read_text(encoding="utf-8"))
-        words |= {w.casefold() for key in ("titles", "listed_titles") for w in data.get(key, [])}
-    return frozenset(words)
+    return frozenset(
+        w.casefold()
+        for code in naming_languages()
+        for key in ("titles", "listed_titles")
+        for w in _phrase_lists(code).get(key, [])
+    )
 
 
+@cache
 def spoken_name(name: str) -> str:
     """A listed name as people say it: without the titles and degrees an event page writes
     round it, in any of the languages ("Prof. Dr.-Ing. Maria Keller", "Maria Keller, PhD" →
