@@ -39,6 +39,7 @@ from pipeline.stages.restated import title_cased
 from pipeline.stages.summarize import (
     SummarizeParams,
     abstract,
+    attributions,
     how_well_heard,
     reported,
     summarize,
@@ -1636,3 +1637,21 @@ def test_a_point_loses_the_thanks_it_opens_with(said, point):
     into her point, and the abstract quoted it so. A point loses thanks to someone (a capitalised
     name) before a comma; not "thanks to" what made it possible, nor "thank you for …"."""
     assert clean(said) == (point or said)
+
+
+def test_the_abstract_names_a_speaker_once_with_the_organisation_not_the_remark():
+    """An event page writes "Susana Remotti (PROPLAST)" or "Marek Przeor (moderator)"; with an
+    organisation as well, the prose read "Susana Remotti (PROPLAST) (PROPLAST Italy) said"."""
+    people = [
+        SpeakerInfo(
+            "S1", "Susana Remotti (PROPLAST)", "Susana Remotti (PROPLAST)", org="PROPLAST Italy"
+        ),
+        SpeakerInfo("S2", "Marek Przeor (moderator)", "Marek Przeor (moderator)"),
+        SpeakerInfo("S3", "Dr. Maria Keller", "Dr. Maria Keller", org="Uni X"),
+        SpeakerInfo("S4", "Speaker 4"),
+    ]
+    assert attributions(people) == {
+        "Susana Remotti (PROPLAST)": "Susana Remotti (PROPLAST Italy)",
+        "Marek Przeor (moderator)": "Marek Przeor (moderator)",
+        "Dr. Maria Keller": "Dr. Maria Keller (Uni X)",
+    }

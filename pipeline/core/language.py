@@ -392,6 +392,12 @@ def _titles() -> frozenset[str]:
     )
 
 
+def unremarked(name: str) -> str:
+    """A listed name without its remarks in brackets ("Marek Przeor (moderator)" → "Marek
+    Przeor"); titles stay — the page writes them on purpose."""
+    return " ".join(_REMARK.sub(" ", name).split()) or name
+
+
 @cache
 def spoken_name(name: str) -> str:
     """A listed name as people say it: without the titles and degrees an event page writes
@@ -399,7 +405,7 @@ def spoken_name(name: str) -> str:
     "Maria Keller"), and without a remark in brackets ("Marek Przeor (moderator)"), so that
     "Maria, over to you" is hers. Two words stay at least ("Don Smith", "Dr. Keller" are kept
     whole)."""
-    bare = " ".join(_REMARK.sub(" ", name).split()) or name
+    bare = unremarked(name)
     words = bare.split()
 
     def title(word: str) -> bool:

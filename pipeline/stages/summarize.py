@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..core.language import naming, spoken_name
+from ..core.language import naming, spoken_name, unremarked
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json, write_json
@@ -31,6 +31,7 @@ from ..core.types import (
     SentenceTopic,
     SlideMap,
     SlideView,
+    SpeakerInfo,
     Summary,
     TopicSpan,
     Word,
@@ -233,6 +234,15 @@ def _read_out_for(items: Sequence[SentenceTopic], language: str) -> str | None:
     patterns = naming(language).asker
     found = (x.search(it.sentence.text) for it in items for x in patterns)
     return next((m.group(1) for m in found if m), None)
+
+
+def attributions(speakers: Sequence[SpeakerInfo]) -> dict[str, str]:
+    """How the abstract names each named speaker: the listed name with the organisation after
+    it ("Glenda Napier (Energy Cluster Denmark)"). A remark in brackets on the list ("(moderator)",
+    "(PROPLAST)") gives way to the organisation rather than stand beside it."""
+    return {
+        s.label: f"{unremarked(s.name)} ({s.org})" if s.org else s.name for s in speakers if s.name
+    }
 
 
 def summarize(
@@ -738,11 +748,7 @@ class Summarize(Stage):
         report = Report()
         title = ctx.event.title or ctx.recording.stem
         listed = {p.name for p in ctx.event.speakers}
-        who = {
-            s.label: f"{s.name} ({s.org})" if s.org else s.name
-            for s in inputs["name"].speakers
-            if s.name
-        }
+        who = attributions(inputs["name"].speakers)
         date = long_date(ctx.event.date, lang) if ctx.event.date else ""
         summary = summarize(
             topics.sentences,
