@@ -297,7 +297,7 @@ def main() -> None:
         "phrases; `held-out4`, after the thirty-ninth session's, only scored; `held-out5`, "
         "after those, 32 of 40 when scored, then 40 with dev9's phrases; `held-out6`, after "
         "dev10's, 16 of 30 when scored, then 30 with dev11's; `held-out7`, after those, 12 of 25 "
-        "when scored, then 24 with dev12's; `held-out8`, after those, 7 of 15 when scored, then "
+        'when scored, then 24 with dev12\'s, 25 with "głos zabiera"; `held-out8`, after those, 7 of 15 when scored, then '
         "15 with dev13's; `held-out9`, after those, only scored) and mentions that "
         "are no evidence "
         "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "
