@@ -32,6 +32,7 @@ from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, describe_os_error
 from pipeline.core.language import language_code
+from pipeline.core.store import read_yaml
 from pipeline.models import cache as model_cache
 from pipeline.models import diarization as networks
 from pipeline.models import text, weights
@@ -378,7 +379,7 @@ def _tuning(pairs: list[str]) -> dict[str, dict[str, Any]]:
                 exit_code=2,
             )
         try:
-            tuning.setdefault(stage, {})[field] = yaml.safe_load(value)
+            tuning.setdefault(stage, {})[field] = read_yaml(value)
         except yaml.YAMLError:
             raise PipelineError(f"--set {pair!r}: unreadable value", exit_code=2) from None
     return tuning

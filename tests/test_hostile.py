@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.models import weights as models
 from pipeline.tools import demo
@@ -206,6 +207,11 @@ CASES = {
     "sidecar with wrong types": Case(
         lambda w, c: sidecar(w, c, "date: yesterday\nspeakers: 3\n"), 2, "invalid event sidecar"
     ),
+    "sidecar with a date the calendar lacks": Case(  # YAML's own loader raised a ValueError
+        lambda w, c: sidecar(w, c, "date: 2024-02-30\n"),
+        2,
+        "'2024-02-30' is no day of the calendar",
+    ),
     "sidecar with unknown fields": Case(
         lambda w, c: sidecar(w, c, "title: T\nsildes: x.pdf\n"), 2, "unknown field 'sildes'"
     ),
@@ -291,7 +297,12 @@ def test_hostile_input(name, tmp_path, short_clip):
 
 
 def test_no_shell_strings_and_safe_yaml_everywhere():
-    """ffmpeg and every other tool get argument lists; YAML is only ever safe_load-ed."""
+    """ffmpeg and every other tool get argument lists; YAML is only ever read by the safe
+    loader (``read_yaml``'s is one, with dates left as text)."""
+    from pipeline.core.store import read_yaml
+
+    with pytest.raises(yaml.constructor.ConstructorError):
+        read_yaml("!!python/object/apply:os.system ['true']")
     sources = [*ROOT.glob("pipeline/**/*.py"), ROOT / "cli.py", *ROOT.glob("bench/*.py")]
     assert len(sources) > 30
     for path in sources:

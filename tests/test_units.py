@@ -150,6 +150,20 @@ def test_a_date_nobody_can_read_for_sure_is_refused_with_the_form_to_use(tmp_pat
         load_event(sidecar)
 
 
+def test_a_yaml_sidecar_keeps_what_looks_like_a_date_as_written(tmp_path):
+    """YAML reads an unquoted 2024-05-15 as a date: a title that is a date was refused as no
+    text, and 2024-02-30 raised the loader's own ValueError, with neither file nor field."""
+    sidecar = tmp_path / "talk.event.yaml"
+    sidecar.write_text("title: 2024-05-15\ndate: 2024-05-15\n", encoding="utf-8")
+    event = load_event(sidecar)
+    assert event.title == "2024-05-15" and event.date == dt.date(2024, 5, 15)
+    sidecar.write_text("date: 2024-02-30\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"talk.event.yaml: .*field 'date': '2024-02-30' is no day"
+    ):
+        load_event(sidecar)
+
+
 def test_sidecar_json_and_discovery(tmp_path):
     rec = tmp_path / "talk.mp4"
     (tmp_path / "talk.event.json").write_text('{"title": "T", "slides": "deck.pdf"}')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .language import CODE, language_code, spoken_name, written_date
+from .store import read_yaml
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -76,8 +78,9 @@ class Event(BaseModel):
             return value
         try:
             return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):  # 2024-02-30
+                raise ValueError(f"{value!r} is no day of the calendar ({exc})") from None
         if (found := written_date(value)) is None:
             raise ValueError(
                 f"{value!r} is no date: write it as 2024-05-15 (year-month-day), or as the "
@@ -155,7 +158,7 @@ def load_event(path: Path) -> Event:
             f"cannot read event sidecar ({exc})", path, "save it as UTF-8 text"
         ) from None
     try:
-        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+        data = json.loads(raw) if path.suffix == ".json" else read_yaml(raw)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         detail = " ".join(str(exc).split())
         raise ConfigError(

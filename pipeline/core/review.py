@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .store import atomic_write
+from .store import atomic_write, read_yaml
 
 TEMPLATE = """\
 # Reviewer corrections for this webinar. Edit, save, then run
@@ -112,7 +112,7 @@ def load_review(path: Path) -> Review:
     if not path.exists():
         return Review()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"cannot read review corrections ({' '.join(str(exc).split())})", path, "fix the YAML"

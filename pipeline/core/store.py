@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 MANIFEST_SCHEMA_VERSION = 1
 HASH_CACHE = ".hash-cache.json"  # in the transcripts folder: (path, size, mtime) → sha256
 _HASH_CHARS = 10
@@ -73,6 +75,27 @@ def write_json(target: Path, data: Any) -> None:
 def read_json(path: Path) -> Any:
     """What ``write_json`` wrote."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML's safe loader with dates left as text."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(text: str) -> Any:
+    """YAML a person wrote (a sidecar, review.yaml, a --set value) with dates left as text for
+    the fields to read: the safe loader turns 2024-02-30 into a ValueError of its own, no
+    YAMLError, with neither the file nor the fix."""
+    loader = _TextDates(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def file_sha256(path: Path) -> str:

@@ -37,7 +37,7 @@ from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends, s
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import read_json, write_json
+from ..core.store import read_json, read_yaml, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
 from ..outputs.formats import clock
@@ -894,8 +894,8 @@ def load_overrides(path: Path, event: Event) -> dict[str, Speaker]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = read_yaml(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"cannot read speaker names ({' '.join(str(exc).split())})", path, "fix the YAML"
         ) from None

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..core.errors import ConfigError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import read_json, write_json
+from ..core.store import read_json, read_yaml, write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan, outside
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
@@ -86,14 +86,14 @@ class TopicConfig(BaseModel):
 @cache
 def _parsed(text: str) -> Any:
     """The YAML of a topics file, parsed once per process (every plan of a run reads it)."""
-    return yaml.safe_load(text)
+    return read_yaml(text)
 
 
 def load_topic_config(path: Path | None = None) -> TopicConfig:
     path = path or DEFAULT_TOPICS
     try:
         return TopicConfig.model_validate(_parsed(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"cannot read topic definitions ({' '.join(str(exc).split())})",
             path,
