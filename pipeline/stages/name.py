@@ -90,6 +90,7 @@ class NameParams:
 
 LAST = "the only one left"  # the evidence kind of a name given by elimination
 PAIRED = "paired by elimination"  # … when several people and voices are left, one to one
+ORG_MATCH = 90  # how closely (rapidfuzz ratio) words handed the floor spell an organisation
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,25 @@ def _match(
         return None
     person, (_, score) = ranked[0]
     return person, score
+
+
+def _org_named(heard: str, people: list[Speaker]) -> tuple[int, float] | None:
+    """The one listed person whose organisation ``heard`` is, said whole ("Energy Cluster
+    Denmark", "DG GROW", "PROPLAST" of "PROPLAST Italy": the ``_org_forms`` of two words or
+    more, or in capitals), with a 0–1 score: "Now over to Mobile Heights." hands the floor to
+    its one speaker. None when it is two listed people's organisation, or a word of one
+    ("Over to European colleagues")."""
+    from rapidfuzz import fuzz, utils
+
+    found = {}
+    for i, person in enumerate(people):
+        forms = [f for f in _org_forms(person.org) if " " in f or f.isupper()]
+        ratio = max(
+            (fuzz.ratio(heard, f, processor=utils.default_process) for f in forms), default=0
+        )
+        if ratio >= ORG_MATCH:
+            found[i] = ratio / 100
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
@@ -479,6 +499,9 @@ def gather(
     def match(heard: str) -> tuple[int, float] | None:
         return _match(heard, people, p, say.inflections)
 
+    def handed_to(heard: str) -> tuple[int, float] | None:  # a name, or an organisation
+        return match(heard) or _org_named(heard, people)
+
     def add(
         kind: str, at: int, heard: str, said: Utterance, match: tuple[int, float] | None
     ) -> None:  # ``said``: the sentence saying it; ``at``: the utterance it is about
@@ -528,7 +551,7 @@ def gather(
             handed.append(addressed)
         if _ends_turn(utterances, i):  # "…, and with me today is my co-host Tom Reilly."
             handed.extend(m for x in (say.joined, say.called) for m in x.finditer(utt.text))
-        guest = {h[0] for h in map(match, (m.group(1) for m in handed)) if h is not None}
+        guest = {h[0] for h in map(handed_to, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
                 other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
@@ -545,7 +568,7 @@ def gather(
             and not put_off[i]
         )
         for m in handed if reached else ():
-            hit = match(m.group(1))
+            hit = handed_to(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
                 add("hand-off", after, m.group(0), utt, hit)
@@ -578,9 +601,11 @@ def said_of(
     "my name is"), handed the floor, thanked at the start."""
     say = naming(language)
 
-    def person(pattern: re.Pattern[str], text: str) -> int | None:
+    def person(pattern: re.Pattern[str], text: str, orgs: bool = False) -> int | None:
         for m in pattern.finditer(text):
             found = _match(m.group(1), people, p, say.inflections)
+            if found is None and orgs:  # "Now over to Mobile Heights." (``gather``)
+                found = _org_named(m.group(1), people)
             if found is not None:
                 return found[0]
         return None
@@ -590,8 +615,8 @@ def said_of(
     # "Our next speaker is..." then "Glenda Napier …": the hand-off the two sentences make
     announced = [_announced(utterances, i, say) for i in range(len(utterances))]
 
-    def first(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
-        return next((h for h in (person(x, text) for x in patterns) if h is not None), None)
+    def first(patterns: Sequence[re.Pattern[str]], text: str, orgs: bool = False) -> int | None:
+        return next((h for h in (person(x, text, orgs) for x in patterns) if h is not None), None)
 
     put_off = _put_off(utterances, say)
 
@@ -602,13 +627,14 @@ def said_of(
         found = first(
             (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),
             announced[i] or text,
+            orgs=True,
         )
         if found is None and _ends_turn(utterances, i):
-            found = first((say.joined, say.called), text)
+            found = first((say.joined, say.called), text, orgs=True)
         if found is None and (spelled := _spelled_handoff(text, people, p, say)):
             found = spelled[1][0]
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
-            hit = _match(m.group(1), people, p, say.inflections)
+            hit = _match(m.group(1), people, p, say.inflections) or _org_named(m.group(1), people)
             return hit[0] if hit else None
         return found
 
