@@ -58,6 +58,9 @@ class Naming:
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
     # ahead."): that person is handed the floor (group 1)
     addressed: re.Pattern[str]
+    # said before a hand-off phrase in its sentence: the floor passes later, not now ("After the
+    # break, we will hear from Glenda Napier.")
+    later: re.Pattern[str]
     # said after a hand-off by the same voice before anyone else speaks: it did not happen
     # ("Carolina, can you hear me? No? We'll try again later.")
     postponed: re.Pattern[str]
@@ -264,6 +267,7 @@ def naming(language: str) -> Naming:
             rf"{_any(data['question_words'])}\b[^.!?]*\b{_any(optional('question_you'))}\b[^.!?]*\?$)"
         ),
         postponed=re.compile(rf"\b{_any(optional('handoff_postponed'))}\b"),
+        later=re.compile(rf"\b{_any(optional('handoff_later'))}\b"),
         thanks=(
             re.compile(  # not "Thanks Carolina for joining us", said before she speaks
                 rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+(?>{name})"

@@ -413,6 +413,8 @@ def _spelled_handoff(
     enough, but "later" is what follows her name."""
     for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
         ends = spelled_ends(text, m.end(), people[hit[0]].name)
+        if say.later.search(text, 0, m.start()):
+            continue
         if not any(say.withdrawn.match(text, end) for end in ends):
             return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
@@ -568,6 +570,8 @@ def gather(
             and not put_off[i]
         )
         for m in handed if reached else ():
+            if say.later.search(m.string, 0, m.start()):  # "After the break, we will hear …"
+                continue
             hit = handed_to(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
@@ -601,10 +605,12 @@ def said_of(
     "my name is"), handed the floor, thanked at the start."""
     say = naming(language)
 
-    def person(pattern: re.Pattern[str], text: str, orgs: bool = False) -> int | None:
+    def person(pattern: re.Pattern[str], text: str, handing: bool = False) -> int | None:
         for m in pattern.finditer(text):
+            if handing and say.later.search(text, 0, m.start()):  # "After the break, …"
+                continue
             found = _match(m.group(1), people, p, say.inflections)
-            if found is None and orgs:  # "Now over to Mobile Heights." (``gather``)
+            if found is None and handing:  # "Now over to Mobile Heights." (``gather``)
                 found = _org_named(m.group(1), people)
             if found is not None:
                 return found[0]
@@ -615,8 +621,10 @@ def said_of(
     # "Our next speaker is..." then "Glenda Napier …": the hand-off the two sentences make
     announced = [_announced(utterances, i, say) for i in range(len(utterances))]
 
-    def first(patterns: Sequence[re.Pattern[str]], text: str, orgs: bool = False) -> int | None:
-        return next((h for h in (person(x, text, orgs) for x in patterns) if h is not None), None)
+    def first(patterns: Sequence[re.Pattern[str]], text: str, handing: bool = False) -> int | None:
+        return next(
+            (h for h in (person(x, text, handing) for x in patterns) if h is not None), None
+        )
 
     put_off = _put_off(utterances, say)
 
@@ -627,10 +635,10 @@ def said_of(
         found = first(
             (*say.handoff, say.questioned, *([say.presents] if i in guests else [])),
             announced[i] or text,
-            orgs=True,
+            handing=True,
         )
         if found is None and _ends_turn(utterances, i):
-            found = first((say.joined, say.called), text, orgs=True)
+            found = first((say.joined, say.called), text, handing=True)
         if found is None and (spelled := _spelled_handoff(text, people, p, say)):
             found = spelled[1][0]
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
