@@ -501,7 +501,7 @@ def gather(
     def match(heard: str) -> tuple[int, float] | None:
         return _match(heard, people, p, say.inflections)
 
-    def handed_to(heard: str) -> tuple[int, float] | None:  # a name, or an organisation
+    def who(heard: str) -> tuple[int, float] | None:  # a name, or an organisation
         return match(heard) or _org_named(heard, people)
 
     def add(
@@ -553,7 +553,7 @@ def gather(
             handed.append(addressed)
         if _ends_turn(utterances, i):  # "…, and with me today is my co-host Tom Reilly."
             handed.extend(m for x in (say.joined, say.called) for m in x.finditer(utt.text))
-        guest = {h[0] for h in map(handed_to, (m.group(1) for m in handed)) if h is not None}
+        guest = {h[0] for h in map(who, (m.group(1) for m in handed)) if h is not None}
         if say.intro.search(utt.text):  # "I am the CEO of …" — not a guest's organisation,
             for person, score in _org_mentions(utt.text, people):  # nor a colleague's
                 other = id(utt) in gave and _stranger(gave[id(utt)], people[person].name, p)
@@ -572,7 +572,7 @@ def gather(
         for m in handed if reached else ():
             if say.later.search(m.string, 0, m.start()):  # "After the break, we will hear …"
                 continue
-            hit = handed_to(m.group(1))
+            hit = who(m.group(1))
             if hit is not None and hit[0] not in given:
                 given.add(hit[0])
                 add("hand-off", after, m.group(0), utt, hit)
@@ -581,7 +581,7 @@ def gather(
         m = next(filter(None, (x.match(utt.text) for x in say.thanks)), None)
         earlier = (k for k in range(i - 1, -1, -1) if utterances[k].speaker != utt.speaker)
         before = next(earlier, None)
-        thanked = match(m.group(1)) if m else None
+        thanked = who(m.group(1)) if m else None  # "Thank you, Mobile Heights." too
         # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
         if thanked is not None and before is not None and thanked[0] not in guest:
             add("thanks", before, m.group(0), utt, thanked)
@@ -606,11 +606,13 @@ def said_of(
     say = naming(language)
 
     def person(pattern: re.Pattern[str], text: str, handing: bool = False) -> int | None:
+        """``handing``: a hand-off or thanks — an organisation is its one person's ("Now over
+        to Mobile Heights."), and one put off before its phrase none ("After the break, …")."""
         for m in pattern.finditer(text):
-            if handing and say.later.search(text, 0, m.start()):  # "After the break, …"
+            if handing and say.later.search(text, 0, m.start()):
                 continue
             found = _match(m.group(1), people, p, say.inflections)
-            if found is None and handing:  # "Now over to Mobile Heights." (``gather``)
+            if found is None and handing:
                 found = _org_named(m.group(1), people)
             if found is not None:
                 return found[0]
@@ -655,7 +657,7 @@ def said_of(
         return by_org[1][0] if by_org else own
 
     def thanks(i: int, handed: int | None) -> int | None:  # not the one handed the floor
-        thanked = first(say.thanks, utterances[i].text)
+        thanked = first(say.thanks, utterances[i].text, handing=True)
         return None if thanked == handed else thanked
 
     handed = [handoff(i) for i in range(len(utterances))]
