@@ -225,6 +225,8 @@ def naming(language: str) -> Naming:
                 rf"{org}{_any(optional('handoff_announcing'))}"
             ),
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
+            # "The floor is yours, Carolina.", "Sie haben das Wort, Frau Napier.": the name after
+            re.compile(rf"{start}{opener}{_any(data['handoff_after'])},\s+{name}\s*[.!]?$"),
             re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
             re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
             # "…, y Pablo Serrano, Jorge, ¿quieres empezar?": "¿" opens the question mid-sentence
