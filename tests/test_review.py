@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -183,3 +184,33 @@ def test_invalid_review_file_is_a_clear_error(demo_run, workspace):
     assert result.code == 2 and "review.yaml" in result.stderr and "Traceback" not in result.stderr
     missing = run_cli("rerender", "no-such-id", cwd=workspace)
     assert missing.code == 2 and "status" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('takeaways: {drop: [""]}', "takeaways.drop.0: String should have at least 3 characters"),
+        ("takeaways: {drop: [a]}", "takeaways.drop.0: String should have at least 3 characters"),
+        ("topics: [{start: 50, end: 10, topic: green}]", "end (10) must come after start (50)"),
+        ("slides: [{start: 30, end: 30, slide: 2}]", "end (30) must come after start (30)"),
+    ],
+)
+def test_a_correction_that_would_do_harm_is_refused_with_the_reason(tmp_path, text, said):
+    """`drop: [""]` removed every takeaway without a word (each contains ""); a span ending
+    before it starts was only reported as "no speech in that span"."""
+    from pipeline.core.errors import ConfigError
+    from pipeline.core.review import load_review
+
+    path = tmp_path / "review.yaml"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        load_review(path)
+
+
+def test_a_speaker_merged_into_itself_is_reported_as_such():
+    from pipeline.core.review import Report
+    from pipeline.stages.name import NameParams, merges
+
+    report = Report()
+    assert merges(NameParams(merges={"S1": "S1"}), {0, 1}, report) == {}
+    assert report.not_applied == ["speakers.S1: same_as itself — nothing to merge"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .store import atomic_write, read_yaml
@@ -62,20 +62,28 @@ class TextFix(_Model):
     text: str = Field(min_length=1, max_length=5000)
 
 
-class TopicFix(_Model):
+class _Span(_Model):
     start: float = Field(ge=0)
     end: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _forward(self) -> _Span:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:g}) must come after start ({self.start:g})")
+        return self
+
+
+class TopicFix(_Span):
     topic: str = Field(min_length=1)
 
 
 class Takeaways(_Model):
-    drop: list[str] = Field(default_factory=list)
+    # a word or two of the takeaway: "" or "a" would match (and drop) nearly every one
+    drop: list[Annotated[str, Field(min_length=3)]] = Field(default_factory=list)
     pin: list[float] = Field(default_factory=list)
 
 
-class SlideFix(_Model):
-    start: float = Field(ge=0)
-    end: float = Field(gt=0)
+class SlideFix(_Span):
     slide: int = Field(ge=1)
     deck: str | None = None
 

@@ -1104,6 +1104,8 @@ def merges(p: NameParams, known: set[int], report: Report) -> dict[int, int]:
         if source in known and target in known and source != target:
             out[source] = target
             report.applied += 1
+        elif source == target:
+            report.not_applied.append(f"speakers.{key}: same_as itself — nothing to merge")
         else:
             report.not_applied.append(f"speakers.{key}: same_as {same_as} — no such speaker")
     for key in p.reviewed:
