@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -125,6 +126,26 @@ def test_unknown_stage_or_parameter_is_a_usage_error(example):
             plan(make(dataclasses.replace(settings, tuning=tuning)), STAGES)
     with pytest.raises(ConfigError):
         plan(make(dataclasses.replace(settings, tuning={"diarize": {"threshold": "high"}})), STAGES)
+
+
+@pytest.mark.parametrize(
+    ("stage", "field", "value", "said"),
+    [
+        ("transcribe", "beam_size", -3, "must be 1 or more (the default is 5)"),
+        ("transcribe", "batch_size", 0, "must be 1 or more"),
+        ("diarize", "threshold", -0.1, "must be 0 or more"),
+        ("extract", "silent_dbfs", 5, "must be 0 or less"),
+    ],
+)
+def test_a_value_across_zero_from_its_default_is_a_usage_error(example, stage, field, value, said):
+    """``--set transcribe.beam_size=-3`` reached the decoder and failed as an unexpected
+    TypeError of ctranslate2's; a value on the other side of zero from the parameter's default
+    is refused before anything runs. Zero stays allowed where the default is positive and not a
+    count (``diarize.twin_distance=0`` turns the joining off)."""
+    make, settings = example
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        plan(make(dataclasses.replace(settings, tuning={stage: {field: value}})), STAGES)
+    plan(make(dataclasses.replace(settings, tuning={"diarize": {"twin_distance": 0.0}})), STAGES)
 
 
 def fingerprint_in(package: Path, module: str) -> dict[str, str]:

@@ -248,8 +248,35 @@ def tuned(stage: Stage, params: Any, tuning: dict[str, dict[str, Any]]) -> Any:
                 f"--set {stage.name}.{key}: the {stage.name} stage has no such parameter",
                 fix=f"its parameters: {', '.join(sorted(known))}",
             )
-        values[key] = _like(getattr(params, key), value, f"{stage.name}.{key}")
+        where = f"{stage.name}.{key}"
+        values[key] = _in_range(
+            getattr(params, key), _like(getattr(params, key), value, where), where
+        )
     return replace(params, **values)
+
+
+def _in_range(current: Any, value: Any, where: str) -> Any:
+    """``value``, if it keeps the side of zero its parameter's default is on: a count that
+    defaults to 1 or more stays 1 or more (beam_size=-3 reached the decoder as a TypeError), a
+    positive number stays 0 or more, a negative one (a level in dBFS) 0 or less."""
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        return value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    least, most = None, None
+    if isinstance(current, int) and current >= 1:
+        least = 1
+    elif current > 0:
+        least = 0
+    elif current < 0:
+        most = 0
+    if (least is not None and value < least) or (most is not None and value > most):
+        bound = f"{least} or more" if least is not None else f"{most} or less"
+        raise ConfigError(
+            f"--set {where}={value!r}: must be {bound} (the default is {current!r})",
+            fix="give a value on the default's side of zero",
+        )
+    return value
 
 
 def _like(current: Any, value: Any, where: str) -> Any:
