@@ -83,6 +83,11 @@ class Naming:
     # who a question read out is from: "Maria from Lombardy asks …", "a question from Jan"
     asker: tuple[re.Pattern[str], ...] = ()
 
+    def put_off(self, handed: re.Match[str]) -> bool:
+        """Whether a word of later (``later``) comes before the hand-off phrase ``handed`` in
+        its sentence: "After the break, we will hear from Glenda Napier." hands over nothing now."""
+        return bool(self.later.search(handed.string, 0, handed.start()))
+
     def org_openings(self, text: str) -> list[str]:
         """Where an organisation may open ``text``: at once, or after one's role ("project
         manager at Mobile Heights", "gerente del Clúster de la Madera" — the role may be one

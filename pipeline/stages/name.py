@@ -200,6 +200,14 @@ def _org_named(heard: str, people: list[Speaker]) -> tuple[int, float] | None:
     return next(iter(found.items())) if len(found) == 1 else None
 
 
+def _handed_to(
+    heard: str, people: list[Speaker], p: NameParams, say: Naming
+) -> tuple[int, float] | None:
+    """The listed person a hand-off or thanks names: by name (``_match``), or by an
+    organisation that is one listed person's (``_org_named``: "Now over to Mobile Heights.")."""
+    return _match(heard, people, p, say.inflections) or _org_named(heard, people)
+
+
 def _org_mentions(text: str, people: list[Speaker]) -> list[tuple[int, float]]:
     from rapidfuzz import fuzz, utils
 
@@ -413,7 +421,7 @@ def _spelled_handoff(
     enough, but "later" is what follows her name."""
     for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
         ends = spelled_ends(text, m.end(), people[hit[0]].name)
-        if say.later.search(text, 0, m.start()):
+        if say.put_off(m):
             continue
         if not any(say.withdrawn.match(text, end) for end in ends):
             return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
@@ -502,7 +510,7 @@ def gather(
         return _match(heard, people, p, say.inflections)
 
     def who(heard: str) -> tuple[int, float] | None:  # a name, or an organisation
-        return match(heard) or _org_named(heard, people)
+        return _handed_to(heard, people, p, say)
 
     def add(
         kind: str, at: int, heard: str, said: Utterance, match: tuple[int, float] | None
@@ -570,7 +578,7 @@ def gather(
             and not put_off[i]
         )
         for m in handed if reached else ():
-            if say.later.search(m.string, 0, m.start()):  # "After the break, we will hear …"
+            if say.put_off(m):  # "After the break, we will hear …"
                 continue
             hit = who(m.group(1))
             if hit is not None and hit[0] not in given:
@@ -609,11 +617,14 @@ def said_of(
         """``handing``: a hand-off or thanks — an organisation is its one person's ("Now over
         to Mobile Heights."), and one put off before its phrase none ("After the break, …")."""
         for m in pattern.finditer(text):
-            if handing and say.later.search(text, 0, m.start()):
+            if handing and say.put_off(m):
                 continue
-            found = _match(m.group(1), people, p, say.inflections)
-            if found is None and handing:
-                found = _org_named(m.group(1), people)
+            heard = m.group(1)
+            found = (
+                _handed_to(heard, people, p, say)
+                if handing
+                else _match(heard, people, p, say.inflections)
+            )
             if found is not None:
                 return found[0]
         return None
@@ -644,7 +655,7 @@ def said_of(
         if found is None and (spelled := _spelled_handoff(text, people, p, say)):
             found = spelled[1][0]
         if found is None and (m := _addressed(text, _before(utterances, i), say)):
-            hit = _match(m.group(1), people, p, say.inflections) or _org_named(m.group(1), people)
+            hit = _handed_to(m.group(1), people, p, say)
             return hit[0] if hit else None
         return found
 
