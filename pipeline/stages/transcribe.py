@@ -355,22 +355,45 @@ def unlooped(
     fallback: a window can repeat one sentence over the speech that follows it (seen on the
     generated webinars: one question four times over the next 20 s of answers). Such a window
     (``looping``) is read again alone, sequentially, with Whisper's temperature fallback on
-    the same ratio; the sampling's seed is fixed, so a run repeats its result."""
+    the same ratio; the sampling's seed is fixed, so a run repeats its result. What that reading
+    writes out of the prompt (``echo_share``; seen on a generated French talk: "Julien Roux, Pôle
+    Mer Bretagne, Cluster Numérique Lyon" for 15 s of another man's turn) is read once more
+    without it."""
     loops = looping(segments, opts.loop_ratio)
     if not loops:
         return segments
+    found = read_alone(model, audio, [(s.start, s.end) for s in loops], opts, language)
+    echoes = [
+        s for s in found if opts.echo_share and echo_share(s.text, opts.prompt) >= opts.echo_share
+    ]
+    if echoes:
+        plain, spans = replace(opts, prompt=""), [(s.start, s.end) for s in echoes]
+        found = [s for s in found if s not in echoes]
+        found += outside(read_alone(model, audio, spans, plain, language), found)
+    looped = {s.id for s in loops}
+    kept = [s for s in segments if s.id not in looped]
+    return in_order(kept + outside(found, kept))
+
+
+def read_alone(
+    model: Any,
+    audio: np.ndarray,
+    spans: list[tuple[float, float]],
+    opts: TranscribeParams,
+    language: str,
+) -> list[Segment]:
+    """Segments (times in ``audio``) of the (start, end) clips of ``audio`` read sequentially,
+    with Whisper's temperature fallback on ``opts.loop_ratio`` and a fixed sampling seed."""
     import ctranslate2
 
     ctranslate2.set_random_seed(0)
     pieces, _ = model.transcribe(
         audio,
-        clip_timestamps=[t for s in loops for t in (s.start, s.end)],
+        clip_timestamps=[t for a, b in spans for t in (a, b)],
         compression_ratio_threshold=opts.loop_ratio,
         **{**_decoding(opts, language), "vad_filter": False},
     )
-    looped = {s.id for s in loops}
-    kept = [s for s in segments if s.id not in looped]
-    return in_order(kept + outside(segments_of(pieces), kept))
+    return segments_of(pieces)
 
 
 def read_clips(
