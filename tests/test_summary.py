@@ -104,6 +104,25 @@ def summary_dir(demo_run) -> Path:
     return demo_run.out_dir.parent.parent / "summaries" / demo_run.rec_id
 
 
+def test_who_spoke_about_a_theme_made_points_or_asked_on_it(demo_run):
+    """The demo's host only welcomes, hands over and thanks ("Very clear. Susana, please tell
+    us about resilience.") — inside the themes' spans, about none of them: no theme names him
+    among who spoke about it (it did: resilience, after Susana Remotti); each theme's
+    scripted speaker leads its line, on the page as in the Markdown."""
+    folder = summary_dir(demo_run)
+    md, page = (folder / "summary.md").read_text(), (folder / "summary.html").read_text()
+    for section, speaker in (
+        ("## Green transition", "Glenda Napier"),
+        ("## Digital transition", "Carolina Garcés"),
+        ("## Resilience", "Susana Remotti"),
+    ):
+        body = md.split(section, 1)[1].split("\n## ", 1)[0]
+        who = body.split("*Who spoke about it:* ", 1)[1].splitlines()[0].split(", ")
+        assert who[0] == speaker and "Marek Przeor" not in who, (section, who)
+    lines = re.findall(r'<p class="meta">Who spoke about it: ([^<]*)</p>', page)
+    assert len(lines) == 3 and not any("Marek Przeor" in line for line in lines), lines
+
+
 def test_summary_markdown_names_speakers_per_topic_and_planted_takeaways(demo_run):
     md = (summary_dir(demo_run) / "summary.md").read_text()
     data = json.loads((summary_dir(demo_run) / "summary.json").read_text())

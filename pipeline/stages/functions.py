@@ -22,6 +22,7 @@ import yaml
 from ..core.language import Naming, naming, spelled_after, spelled_end, spelled_name, spoken_name
 
 FUNCTIONS = ("content", "introduction", "handoff", "thanks", "housekeeping", "question")
+THEMED = frozenset({"content", "question"})  # what a sentence does when it can carry a theme
 DATA = Path(__file__).parents[1] / "data"
 # what the model may read where the rules find content (a question, an introduction or a
 # hand-off is told by its form or by a name, which the rules read), and how sure it must be:

@@ -33,7 +33,6 @@ from ..core.types import (
     SlideView,
     SpeakerInfo,
     Summary,
-    TopicSpan,
     Word,
 )
 from ..models import text
@@ -49,7 +48,7 @@ from ..outputs.locale import (
 )
 from ..outputs.render import environment, render_summary
 from .figures import figures
-from .functions import GREETED, clean, relayed, relayed_question
+from .functions import GREETED, THEMED, clean, relayed, relayed_question
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .transcribe import ends_sentence
@@ -683,13 +682,17 @@ def fix_takeaways(
     return {t: pts for t, pts in takeaways.items() if pts}
 
 
-def speakers_by_topic(spans: list[TopicSpan]) -> dict[str, list[str]]:
-    """Per topic, its speakers by speaking time (most first)."""
+def speakers_by_topic(sentences: Sequence[SentenceTopic]) -> dict[str, list[str]]:
+    """Per topic, who spoke about it: the speakers of its points and questions, by their time
+    on it (most first). A host who only handed over or thanked inside a theme's span spoke
+    about nothing there."""
     time_by: dict[str, dict[str, float]] = {}
-    for span in spans:
-        for speaker in span.speakers:
-            time_by.setdefault(span.topic, {}).setdefault(speaker, 0.0)
-            time_by[span.topic][speaker] += span.end - span.start
+    for it in sentences:
+        if it.function in THEMED and it.sentence.speaker:
+            who = time_by.setdefault(it.topic, {})
+            who[it.sentence.speaker] = (
+                who.get(it.sentence.speaker, 0.0) + it.sentence.end - it.sentence.start
+            )
     return {topic: sorted(who, key=lambda s: -who[s]) for topic, who in time_by.items()}
 
 
@@ -776,7 +779,7 @@ class Summarize(Stage):
             "themes": themes,
             "spans": topics.spans,
             "segments": transcript.segments,
-            "speakers_by_topic": speakers_by_topic(topics.spans),
+            "speakers_by_topic": speakers_by_topic(topics.sentences),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),
             "warnings": [
                 *(notice(w, lang) for w in inputs["extract"].warnings),

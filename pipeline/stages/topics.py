@@ -32,12 +32,11 @@ from ..core.store import read_json, read_yaml, write_json
 from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan, outside
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
-from .functions import function, functions
+from .functions import THEMED, function, functions
 
 DEFAULT_TOPICS = Path(__file__).parents[1] / "data" / "topics.yaml"
 OTHER = "other"
 SMOOTHING = (0.25, 0.5, 1.0, 0.5, 0.25)  # neighbour weights around a sentence (transcripts)
-THEMED = frozenset({"content", "question"})  # what a sentence does when it can carry a theme
 
 
 @dataclass(frozen=True)
