@@ -61,14 +61,24 @@ def languages() -> list[str]:
         lines.append(
             f"| {language} | {len(part)} | {right} | {f1:.3f} | {'; '.join(missed) or '—'} |"
         )
-    absences = [r for r in data if r["split"] == "absences"]
-    read = sum(function(r["text"], r["language"]) == r["label"] for r in absences)
+
+    def read(split: str) -> str:
+        part = [r for r in data if r["split"] == split]
+        right = sum(function(r["text"], r["language"]) == r["label"] for r in part)
+        missed = [
+            f"“{r['text']}”" for r in part if function(r["text"], r["language"]) != r["label"]
+        ]
+        return f"{right} of {len(part)}" + (f" (missed: {', '.join(missed)})" if missed else "")
+
     return [
         *lines,
         "",
         f"*absences* (who cannot come, who stands in, a change to the programme, and content like "
-        f"it; six per language, scored first — 10 of 30 — then used to add rules): {read} of "
-        f"{len(absences)}.",
+        f"it; six per language, scored first — 10 of 30 — then used to add rules): "
+        f"{read('absences')}. *praise* (four thanks after praise, “Sehr klar, danke.”, and two "
+        f"points like them per language; scored first — 10 of 30 — then used to add rules): "
+        f"{read('praise')}; *praise-test* (written after those rules, only scored; 10 of 30 under "
+        f"the rules of before): {read('praise-test')}.",
     ]
 
 
@@ -170,6 +180,11 @@ def table(split: str, data: list[dict[str, str]]) -> tuple[list[str], float]:
         "used to add rules)",
         "endings-test": " (written with `endings`, only scored: 7 of 12; then `endings2`, "
         "written on its misses, gave rules for them — no longer independent)",
+        "praise": ' (praise, then thanks — "Very clear, thank you." — and points with "thanks '
+        'to" meaning "because of": written after every rule, scored first — 9 of 12, the '
+        "rules alone 4 — then used to add rules; not the model's examples)",
+        "praise-test": " (written after the rules of `praise`, only scored: 12 of 12, the rules "
+        "alone 11; under the rules of before 12 and 4)",
     }.get(split, " (the model's training examples)" if split in TRAINING else " (held out)")
     lines = [
         f"**{split}** ({len(data)} sentences{seen})",
@@ -241,15 +256,16 @@ def main() -> None:
         "rules for it and only scored; `endings` (a speaker ending a turn, handing over to a "
         "colleague) was scored first, then used, `endings-test`, written with it, only scored "
         "(7 of 12), then `endings2` (its misses in other words) scored first and used — "
-        "`endings-test` is no longer independent. All "
+        "`endings-test` is no longer independent; `praise` (praise, then thanks) was scored "
+        "first, then used, `praise-test`, written after its rules, only scored. All "
         "were written by one person, so real webinars will read lower. The tables are the rules "
         "with the model; each ends with the rules alone.",
         "",
     ]
     macros = {}
     parts = (
-        *("dev", "demo", "probes", "late", "absences", "endings", "endings2"),
-        *("test", "calls", "absences-test", "sound", "endings-test"),
+        *("dev", "demo", "probes", "late", "absences", "endings", "endings2", "praise"),
+        *("test", "calls", "absences-test", "sound", "endings-test", "praise-test"),
     )
     for split in parts:
         lines, macros[split] = table(split, [r for r in data if r["split"] == split])

@@ -442,7 +442,11 @@ def test_sentence_functions_on_the_labelled_set():
     and a connection lost, written after the rules for them, 11 of 12 (10 asked); of a speaker
     ending a turn or handing over to a colleague (``endings-test``: 7 of 12 when scored, 11 with
     the rules of ``endings`` and ``endings2`` and "will now explain" as a hand-off), 10 asked — "Over to my colleague." and "Before I
-    hand back, one last figure: …" fail on the old rules."""
+    hand back, one last figure: …" fail on the old rules. Praise, then thanks ("Very clear, thank
+    you.", ``praise``) is thanks, and a point with "thanks to" meaning "because of" stays a
+    point whatever the model reads (9 of 12 before, the rules alone 4); of ``praise-test``,
+    written after those rules, 12 of 12 with the model and 11 by the rules alone (10 and 9
+    asked)."""
     from sklearn.metrics import f1_score
 
     from pipeline.models.text import sentence_vectors
@@ -451,7 +455,7 @@ def test_sentence_functions_on_the_labelled_set():
     rows = labelled()
     assert len(rows) >= 300 and {r["label"] for r in rows} == set(FUNCTIONS)
     splits = ("dev", "test", "demo", "calls", "probes", "late", "absences", "absences-test")
-    for split in (*splits, "endings", "endings2", "sound", "endings-test"):
+    for split in (*splits, "endings", "endings2", "sound", "endings-test", "praise"):
         part = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in part]
         found = functions(texts, sentence_vectors(tuple(texts)))
@@ -463,6 +467,11 @@ def test_sentence_functions_on_the_labelled_set():
             assert sum(map(str.__eq__, truth, found)) >= 10, list(zip(texts, found, strict=True))
         else:
             assert f1_score(truth, found, average="macro") >= 0.9, split
+    held = [r for r in rows if r["split"] == "praise-test"]
+    texts, truth = [r["text"] for r in held], [r["label"] for r in held]
+    found = functions(texts, sentence_vectors(tuple(texts)))
+    assert sum(map(str.__eq__, truth, found)) >= 10, list(zip(texts, found, strict=True))
+    assert sum(map(str.__eq__, truth, map(function, texts))) >= 9  # the rules alone
 
 
 @pytest.mark.check
@@ -798,7 +807,9 @@ def test_sentence_functions_in_other_languages():
     language was read by the English phrases: "Danke, Thomas." was content. Six more per
     language (*absences*: "Thomas lässt sich entschuldigen", "Il y a un petit changement dans
     le programme", and content like them) were scored (none of the announcements read) and
-    then used: all read."""
+    then used: all read. So were six more per language of praise, then thanks (*praise*: "Sehr
+    klar, danke.", "Très clair, merci." were points; 10 of 30, every point and no thanks); of
+    *praise-test*, written after those rules, 28 of 30 (26 asked)."""
     import csv
 
     from sklearn.metrics import f1_score
@@ -819,6 +830,12 @@ def test_sentence_functions_in_other_languages():
         assert [function(r["text"], language) for r in absences] == [
             r["label"] for r in absences
         ], language
+        praise = [r for r in rows if r["language"] == language and r["split"] == "praise"]
+        assert len(praise) == 6, language
+        assert [function(r["text"], language) for r in praise] == [r["label"] for r in praise]
+    held = [r for r in rows if r["split"] == "praise-test"]
+    assert len(held) == 30
+    assert sum(function(r["text"], r["language"]) == r["label"] for r in held) >= 26
 
 
 def test_an_introduction_with_a_lower_case_name_is_no_point():

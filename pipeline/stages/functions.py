@@ -285,16 +285,21 @@ def functions(
 ) -> list[str]:
     """``function`` of each sentence; where that is content, the ``model`` of ``language`` (on
     the sentence's MiniLM vector, ``vectors``) reads one of ``REREAD`` when it finds it
-    ``LIKELY``."""
+    ``LIKELY`` — but not thanks where "thanks to" means "because of" (``not_thanks``: "Great
+    progress was made, thanks to the regional fund." is a point)."""
     found = presenting_on([function(t, language, names) for t in texts], texts, language)
     learnt = model(language)
     if learnt is None or not len(found):
         return found
     chances = learnt.probabilities(np.asarray(vectors, np.float32))
-    best = chances.argmax(axis=1)
+    best = [learnt.classes[b] for b in chances.argmax(axis=1)]
+    because = [any(x.search(t.strip()) for x in phrases(language).not_thanks) for t in texts]
     return [
-        learnt.classes[b]
-        if rule == "content" and learnt.classes[b] in REREAD and row[b] >= LIKELY
+        read
+        if rule == "content"
+        and read in REREAD
+        and row.max() >= LIKELY
+        and not (read == "thanks" and by)
         else rule
-        for rule, row, b in zip(found, chances, best, strict=True)
+        for rule, row, read, by in zip(found, chances, best, because, strict=True)
     ]
