@@ -1231,19 +1231,19 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four and two of two were scored under the phrases of their day and then used to add
+    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two and one more of twelve were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last eighteenth's, only scored (*held-out*), all
-    read with the demo's event page; twenty-four more, each written after all the phrases of its day,
-    only scored (*held-out2* … *held-out25*); mentions of a listed person that are no evidence
+    read with the demo's event page; twenty-five more, each written after all the phrases of its day,
+    only scored (*held-out2* … *held-out26*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
     *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
-    and docs/limits.md: dev 622 of 636, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
+    and docs/limits.md: dev 634 of 648, held-out 19 of 20, held-out2 18 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 18 of 20, held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
     scored), held-out11 20 of 20 (16 when scored), held-out12 19 of 20, held-out13 20 of 20 (19 when scored), held-out14 20 of 20 (19 when scored),
     held-out15 10 of 10 (7 when scored), held-out16 10 of 10 (4 when scored), held-out17 10 of 10
-    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 7 of 8 (the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase),
+    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 8 of 8 (7 when scored; the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase), held-out26 7 of 8 (the floor handed to an organisation's people),
     negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8,
     negative-dev4 8 of 8, negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-dev8 5 of 5, negative-dev9 5 of 5,
     negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
@@ -1263,13 +1263,13 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 1181 and right["dev"] >= 622 and right["held-out"] >= 19, right
+    assert len(rows) == 1201 and right["dev"] >= 634 and right["held-out"] >= 19, right
     assert right["held-out15"] >= 10 and right["held-out16"] >= 10, right
     assert right["held-out17"] >= 10 and right["held-out18"] >= 3, right
     assert right["held-out19"] >= 10 and right["held-out20"] >= 13, right
-    assert right["held-out21"] >= 7 and right["held-out22"] >= 6, right
+    assert right["held-out21"] >= 8 and right["held-out22"] >= 6, right
     assert right["held-out23"] >= 3 and right["held-out24"] >= 1, right
-    assert right["held-out25"] >= 4, right
+    assert right["held-out25"] >= 4 and right["held-out26"] >= 7, right
     assert right["held-out2"] >= 18 and right["held-out3"] >= 16, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
@@ -1305,7 +1305,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     after a break), only scored (5 of 5); ``held-out12``, after dev16's (an organisation
     thanked), only scored (5 of 5); ``held-out13``, after dev17's ("…, später folgt …" hands
     over), 5 of 6 when scored; ``held-out14``, after dev18's ("Sie haben das Wort,
-    Carolina."), 5 of 5; mentions of a listed person that are no evidence
+    Carolina."), 5 of 5; ``held-out15``, after dev19's (the floor handed to an organisation's
+    people: "Place à nos amis de Mobile Heights."), 12 of 15; mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the figures
@@ -1324,11 +1325,12 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 1293, len(rows)
+    assert len(rows) == 1323, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 19, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
     last = {"de": 3, "fr": 4, "it": 3, "es": 4, "pl": 3}  # held-out4, the thirty-ninth session's
     speak = {"de": 5, "fr": 5, "it": 5, "es": 5, "pl": 5}  # held-out7, then dev12's phrases
+    teams = {"de": 3, "fr": 2, "it": 2, "es": 3, "pl": 2}  # held-out15: an organisation's people
     for language, least in held_out.items():
         dev = [
             row for row in rows if row["split"].startswith("dev") and row["language"] == language
@@ -1348,6 +1350,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         assert right["held-out12", language] == 1, (language, right)  # an organisation thanked
         assert right["held-out13", language] == (2 if language == "de" else 1), (language, right)
         assert right["held-out14", language] == 1, (language, right)  # the name after
+        assert right["held-out15", language] >= teams[language], (language, right)
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]
         assert sum(right[part, x] for x in held_out) == len(negatives), (part, right)
@@ -2296,6 +2299,53 @@ def test_the_floor_handed_to_an_organisation_is_its_one_speakers(language, hande
     assert not [e for e in gather(said, two, language=language) if e.kind == "hand-off"]
     mention = [said[0], Utterance(0, 2.0, "Mobile Heights has forty members."), *said[2:]]
     assert not [e for e in gather(mention, PEOPLE, language=language) if e.kind == "hand-off"]
+
+
+@pytest.mark.parametrize(
+    ("language", "handed", "mention"),
+    [
+        (
+            "en",
+            "Over to our friends at Mobile Heights.",
+            "Our friends at Mobile Heights sent us their figures.",
+        ),
+        (
+            "de",
+            "Jetzt geht es weiter mit unseren Kollegen von Mobile Heights.",
+            "Unsere Kollegen von Mobile Heights haben die Daten geliefert.",
+        ),
+        (
+            "fr",
+            "Place à nos amis de Mobile Heights.",
+            "Nos amis de Mobile Heights ont publié une étude.",
+        ),
+        (
+            "it",
+            "Passiamo ai nostri amici di Mobile Heights.",
+            "I nostri amici di Mobile Heights hanno scritto il rapporto.",
+        ),
+        (
+            "es",
+            "Damos la palabra a nuestros colegas de Mobile Heights.",
+            "Nuestros colegas de Mobile Heights enviaron las cifras.",
+        ),
+        (
+            "pl",
+            "Teraz głos mają nasi przyjaciele z Mobile Heights.",
+            "Nasi koledzy z Mobile Heights przygotowali raport.",
+        ),
+    ],
+)
+def test_the_floor_handed_to_an_organisations_people_is_its_one_speakers(language, handed, mention):
+    """ "Over to our friends at Mobile Heights." hands the floor to the organisation's one
+    listed person, as "Now over to Mobile Heights." does (before, the people before the name
+    hid it: no hand-off); the same words as a mention stay none."""
+    said = [Utterance(0, 0.0, "Welcome, everyone."), Utterance(0, 2.0, handed)]
+    said += [Utterance(1, 5.0, "Clusters help small firms.")]
+    found = {(e.kind, e.speaker, e.person) for e in gather(said, PEOPLE, language=language)}
+    assert ("hand-off", 1, "Carolina Garcés") in found
+    said[1] = Utterance(0, 2.0, mention)
+    assert not [e for e in gather(said, PEOPLE, language=language) if e.kind == "hand-off"]
 
 
 @pytest.mark.parametrize(
