@@ -362,38 +362,17 @@ def unlooped(
     loops = looping(segments, opts.loop_ratio)
     if not loops:
         return segments
-    found = read_alone(model, audio, [(s.start, s.end) for s in loops], opts, language)
+    found = read_clips(model, audio, [(s.start, s.end) for s in loops], opts, language, False)
     echoes = [
         s for s in found if opts.echo_share and echo_share(s.text, opts.prompt) >= opts.echo_share
     ]
     if echoes:
         plain, spans = replace(opts, prompt=""), [(s.start, s.end) for s in echoes]
         found = [s for s in found if s not in echoes]
-        found += outside(read_alone(model, audio, spans, plain, language), found)
+        found += outside(read_clips(model, audio, spans, plain, language, False), found)
     looped = {s.id for s in loops}
     kept = [s for s in segments if s.id not in looped]
     return in_order(kept + outside(found, kept))
-
-
-def read_alone(
-    model: Any,
-    audio: np.ndarray,
-    spans: list[tuple[float, float]],
-    opts: TranscribeParams,
-    language: str,
-) -> list[Segment]:
-    """Segments (times in ``audio``) of the (start, end) clips of ``audio`` read sequentially,
-    with Whisper's temperature fallback on ``opts.loop_ratio`` and a fixed sampling seed."""
-    import ctranslate2
-
-    ctranslate2.set_random_seed(0)
-    pieces, _ = model.transcribe(
-        audio,
-        clip_timestamps=[t for a, b in spans for t in (a, b)],
-        compression_ratio_threshold=opts.loop_ratio,
-        **{**_decoding(opts, language), "vad_filter": False},
-    )
-    return segments_of(pieces)
 
 
 def read_clips(
@@ -402,16 +381,30 @@ def read_clips(
     spans: list[tuple[float, float]],
     opts: TranscribeParams,
     language: str,
+    batched: bool = True,
 ) -> list[Segment]:
     """Segments (times in ``audio``) of each (start, end) clip of ``audio``, every clip read as a
-    window of its own (no voice-activity cut inside), batched."""
+    window of its own (no voice-activity cut inside): batched, or (``batched`` False)
+    sequentially, with Whisper's temperature fallback on ``opts.loop_ratio`` and a fixed
+    sampling seed."""
     from faster_whisper import BatchedInferencePipeline
 
-    pieces, _ = BatchedInferencePipeline(model).transcribe(
+    if batched:
+        pieces, _ = BatchedInferencePipeline(model).transcribe(
+            audio,
+            batch_size=opts.batch_size,
+            clip_timestamps=[{"start": a, "end": b} for a, b in spans],
+            **_decoding(opts, language),
+        )
+        return segments_of(pieces)
+    import ctranslate2
+
+    ctranslate2.set_random_seed(0)
+    pieces, _ = model.transcribe(
         audio,
-        batch_size=opts.batch_size,
-        clip_timestamps=[{"start": a, "end": b} for a, b in spans],
-        **_decoding(opts, language),
+        clip_timestamps=[t for a, b in spans for t in (a, b)],
+        compression_ratio_threshold=opts.loop_ratio,
+        **{**_decoding(opts, language), "vad_filter": False},
     )
     return segments_of(pieces)
 
