@@ -182,8 +182,8 @@ def table(split: str, data: list[dict[str, str]]) -> tuple[list[str], float]:
         "written on its misses, gave rules for them — no longer independent)",
         "praise": ' (praise, then thanks — "Very clear, thank you." — and points with "thanks '
         'to" meaning "because of": written after every rule, scored first — 9 of 12, the '
-        "rules alone 4 — then used to add rules, and two closing thanks the new guard had read as "
-        "points; not the model's examples)",
+        "rules alone 4 — then used to add rules, and five written after, closing thanks the new "
+        "guard had read as points; not the model's examples)",
         "praise-test": " (written after the rules of `praise`, only scored: 12 of 12, the rules "
         "alone 11; under the rules of before 12 and 4)",
     }.get(split, " (the model's training examples)" if split in TRAINING else " (held out)")
