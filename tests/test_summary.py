@@ -740,6 +740,37 @@ def test_a_question_put_as_a_statement_is_a_question(language, text, expected):
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("en", "Right?", "question"),
+        ("en", "Sorry, what?", "question"),
+        ("en", "Okay?", "question"),
+        ("en", "Karen?", "handoff"),
+        ("en", "So Glenda, how do you see this in Denmark?", "handoff"),
+        ("de", "Richtig?", "question"),
+        ("de", "Jonas?", "handoff"),
+        ("fr", "Pardon ?", "question"),
+        ("it", "Giusto?", "question"),
+        ("es", "Perdón, ¿cómo?", "question"),
+        ("pl", "Prawda?", "question"),
+    ],
+)
+def test_an_interjection_asked_hands_the_floor_to_nobody(language, text, expected):
+    """A capitalised word alone asked is a name handed the floor ("Karen?"), but "Right?",
+    "Okay?", "Sorry, what?" ask nobody to speak: an AMI meeting's "Right?" was a hand-off to
+    "Right", which made its speaker the host (two hand-offs) and could name an asker "Right"."""
+    from pipeline.core.event import Speaker
+    from pipeline.stages.functions import function
+    from pipeline.stages.name import Utterance, gather
+
+    assert function(text, language) == expected
+    listed = [Speaker(name=n) for n in ("Karen Holm", "Glenda Napier", "Jonas Weber")]
+    said = [Utterance(0, 0.0, text), Utterance(1, 3.0, "Hello.")]
+    handed = [e.person for e in gather(said, listed, language=language) if e.kind == "hand-off"]
+    assert bool(handed) == (expected == "handoff"), handed
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Can you see my slides?", "housekeeping"),

@@ -178,6 +178,8 @@ def naming(language: str) -> Naming:
     name = rf"(?:\b{article}{_any(optional('titles'))}\.?\s+)?{pronoun}{NAME}"
     # "Okay, thank you, Marek": words before the thanks
     opener = rf"(?:{_any(optional('openers'))}[,.!]?\s+){{0,2}}"
+    # a word said alone or before a question that asks nobody to speak ("Right?", "Sorry, what?")
+    unasked = rf"(?!(?:{_any(optional('openers'))}|{_any(optional('interjections'))})\b)"
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
     soft = rf"(?:{_any(optional('question_softeners'))},?\s+)?"  # "Marek, maybe you …?"
     who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"
@@ -233,12 +235,14 @@ def naming(language: str) -> Naming:
             # "The floor is yours, Carolina.", "Sie haben das Wort, Frau Napier.": the name after
             re.compile(rf"{start}{opener}{_any(data['handoff_after'])},\s+{name}\s*[.!]?$"),
             re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
-            re.compile(rf"{start}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
+            re.compile(
+                rf"{start}{opener}{unasked}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"
+            ),
             # "…, y Pablo Serrano, Jorge, ¿quieres empezar?": "¿" opens the question mid-sentence
             re.compile(rf"[,;:]\s+{name},\s+¿{soft}{_any(data['question_words'])}\b[^.!?]*\?"),
-            re.compile(rf",\s+{name}\s*\?"),  # "What do you think, Glenda?"
+            re.compile(rf",\s+{unasked}{name}\s*\?"),  # "What do you think, Glenda?"
             # "… is with us to respond. Karen?" — not "What?"
-            re.compile(rf"{start}(?!{_any(data['question_words'])}\b){name}\s*\?"),
+            re.compile(rf"{start}(?!{_any(data['question_words'])}\b){unasked}{name}\s*\?"),
             *(  # "it's Carolina's turn": the name capitalised, not "everyone's"
                 re.compile(f"{_any([before])}{pronoun}({_WORDS})['’]s{_any([after])}")
                 for before, _, after in (
