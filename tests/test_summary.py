@@ -1322,6 +1322,24 @@ def test_key_phrases_in_nearly_the_same_words_are_listed_once():
     assert {"green hydrogen plants", "offshore wind farms"} <= phrases
 
 
+def test_key_phrases_are_written_as_said_and_stay_inside_a_sentence():
+    """TextRank's own text of a phrase drops apostrophes ("Denmarks offshore wind farms", "the
+    regions small companies"); the page shows the words as said. A noun chunk spaCy ran over
+    sentence ends in a misheard meeting ("Any Z. Any Z. E-R. I'm") is no key phrase."""
+    said = [
+        "Denmark's offshore wind farms grow fast.",
+        "We need the region's small companies in Denmark's offshore wind farms.",
+        "Oh, Ebenezer at Demisoy.",
+        "Any Z. Any Z. E-R. I'm the marketing expert.",
+    ]
+    phrases = summarize(content(said), {"other": "Other"}, set(), title="t").key_phrases
+    assert {"Denmark's offshore wind farms", "the region's small companies"} <= set(phrases)
+    assert not [p for p in phrases if "Denmarks" in p or "regions" in p], phrases
+    assert not [p for p in phrases if "E-R." in p or "Any Z. Any" in p], phrases  # (an initial,
+    # "Z.", may sit inside a phrase: "John F. Kennedy")
+    assert "Denmark" not in phrases  # a word of a longer phrase, apostrophe or not
+
+
 def test_no_key_phrase_is_a_word_of_the_title_or_a_word_of_a_longer_phrase():
     """The event's subject ("clusters", a word of its title) and a noun alone beside the longer
     phrase it heads ("companies" beside "small companies") say nothing the page does not; a
@@ -1458,6 +1476,7 @@ def test_questions_from_the_audience_are_not_the_anonymous_host_s():
         ("Speaker 1", "Thank you. Carolina, over to you."),
         ("Speaker 3", "Glenda, how can a small cluster find funding for training?"),
         ("Speaker 3", "And what does a testing facility cost?"),
+        ("Speaker 3", "Right?"),  # a tag (AMI's "Right?" was listed), no question to publish
     ]
     items = spoken(said)
     summary = summarize(items, {"other": "Other topics"}, {"Glenda Napier"}, title="t")

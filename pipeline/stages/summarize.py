@@ -70,6 +70,7 @@ class SummarizeParams:
     pin: tuple[float, ...] = ()  # … and the sentences said at these times are pinned
     match_seconds: float = 1.5  # a pin finds the sentence said within this of its time
     min_words: int = 6  # shorter sentences are not takeaways
+    question_words: int = 3  # shorter questions ("Right?", "Sorry, what?") ask the reviewer nothing
     well_heard: float = 0.6  # points whose words Whisper heard with a lower mean probability
     # come only after every better-heard one (bench/heard.py: chosen on the tune talks)
     mmr_lambda: float = 0.7  # relevance vs novelty
@@ -311,7 +312,7 @@ def summarize(
             asker=asker or "",
         )
         for i, asker, read_out in _asked(items, listed, language)
-        if not again[i]
+        if not again[i] and len(items[i].sentence.text.split()) >= p.question_words
     ]
 
     durations: Counter[str] = Counter()
@@ -443,15 +444,16 @@ def _phrases_and_entities(
     phrases: list[str] = []
     shown: list[str] = []
     for phrase in doc._.phrases:
-        found = phrase.text.strip()
+        found = _as_said(phrase.chunks)
         if (
-            len(found) > 3
+            found
+            and len(found) > 3
             and found.lower() not in names
             and not set(re.findall(r"\w+", found.lower())) <= headed
             and not any(restates(p, found) for p in phrases)
         ):
             phrases.append(found)
-            held = {w for p in phrases if " " in p for w in p.lower().split()}
+            held = {w for p in phrases if " " in p for w in re.findall(r"\w+", p.lower())}
             shown = [p for p in phrases if " " in p or p.lower() not in held]
         if len(shown) == n_phrases:
             break
@@ -473,6 +475,15 @@ def _phrases_and_entities(
         if 2 * (written := shapes[_words(ent)])[_shape(ent)] >= written.total()
     )
     return shown, [(t, lab, n) for (t, lab), n in counts.most_common(n_entities)]
+
+
+def _as_said(chunks: Sequence[Any]) -> str:
+    """A key phrase in the words it was said in, its most frequent writing (TextRank's own text
+    drops apostrophes: "Denmarks offshore wind farms"); "" when it runs over a sentence's end
+    (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard meeting)."""
+    written = Counter(" ".join(c.text.split()) for c in chunks)
+    found = written.most_common(1)[0][0] if written else ""
+    return "" if any(ends_sentence(w) for w in found.split()[:-1]) else found
 
 
 def _said(span: Any) -> list[Any]:
