@@ -107,6 +107,22 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
     assert row["named_by"] == "override" and row["org"] == "Audience"
 
 
+@pytest.mark.check
+def test_rttm_labels_a_voice_heard_without_words_like_the_others():
+    """An AMI excerpt's RTTM had "S1" (a 1-s voice no word was given to, so in no table row)
+    beside "Speaker_2": every voice is "Speaker N" or its name."""
+    from pipeline.core.types import SpeakerInfo
+    from pipeline.stages.export import rttm
+
+    table = [
+        SpeakerInfo(id="S2", label="Speaker 2"),
+        SpeakerInfo(id="S3", label="Glenda Napier", name="Glenda Napier"),
+    ]
+    turns = [Turn(0.0, 1.1, 0), Turn(1.0, 29.9, 1), Turn(30.0, 31.0, 2)]
+    speakers = [line.split()[7] for line in rttm("rec 1", turns, table).splitlines()]
+    assert speakers == ["Speaker_1", "Speaker_2", "Glenda_Napier"]
+
+
 def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):
     recording = tmp_path / "talk.mp4"
     shutil.copyfile(demo_files.recording, recording)

@@ -3,7 +3,7 @@ text fixes applied — as JSON, TXT, SRT and VTT, and the turns as ``speakers.rt
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json
-from ..core.types import Exported, Segment, Word
+from ..core.types import Exported, Segment, SpeakerInfo, Turn, Word
 from ..outputs.formats import WRITERS, CueLimits, rttm_line
 from .name import label_segments
 
@@ -53,6 +53,18 @@ def spread(seg: Segment, text: str) -> list[Word]:
     return out
 
 
+def rttm(rec_id: str, turns: Sequence[Turn], speakers: Sequence[SpeakerInfo]) -> str:
+    """The turns as RTTM, each under its speaker's label; a voice heard without a word said
+    (in no table row) as "Speaker N" too, never under its bare id ("S1" beside "Speaker_2")."""
+    labels = {info.index: info.label for info in speakers}
+    return "".join(
+        rttm_line(
+            rec_id, t.start, t.end - t.start, labels.get(t.speaker, f"Speaker {t.speaker + 1}")
+        )
+        for t in turns
+    )
+
+
 class Export(Stage):
     """Named pieces → ``transcript.json|txt|srt|vtt`` and ``speakers.rttm``."""
 
@@ -75,14 +87,7 @@ class Export(Stage):
         named = inputs["name"]
         segments = fix_text(label_segments(named.pieces, named.speakers), params, report)
         transcript = replace(inputs["transcribe"], segments=segments)
-        labels = {info.index: info.label for info in named.speakers}
-        rttm = "".join(
-            rttm_line(
-                ctx.rec_id, t.start, t.end - t.start, labels.get(t.speaker, f"S{t.speaker + 1}")
-            )
-            for t in named.turns
-        )
-        return Exported(transcript, rttm, asdict(report))
+        return Exported(transcript, rttm(ctx.rec_id, named.turns, named.speakers), asdict(report))
 
     def write(self, ctx: Context, params: ExportParams, result: Exported) -> None:
         limits = CueLimits(params.cue_chars, params.cue_lines, params.cue_seconds)
