@@ -480,9 +480,11 @@ def _phrases_and_entities(
 def _as_said(chunks: Sequence[Any]) -> str:
     """A key phrase in the words it was said in, its most frequent writing (TextRank's own text
     drops apostrophes: "Denmarks offshore wind farms"); "" when it runs over a sentence's end
-    (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard meeting)."""
+    (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard meeting) or is only stop words."""
     written = Counter(" ".join(c.text.split()) for c in chunks)
     found = written.most_common(1)[0][0] if written else ""
+    if all(t.is_stop or t.is_punct for c in chunks for t in c):
+        return ""  # "what", "that", "if you", "something": nothing a reviewer can look for
     return "" if any(ends_sentence(w) for w in found.split()[:-1]) else found
 
 
