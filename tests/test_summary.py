@@ -474,6 +474,25 @@ def test_sentence_functions_on_the_labelled_set():
     assert sum(map(str.__eq__, truth, map(function, texts))) >= 9  # the rules alone
 
 
+def test_thanks_to_meaning_because_of_after_an_opener_stays_a_point():
+    """The rules read "thanks to" meaning "because of" past the word a sentence opens with ("And
+    thanks to the fund, it worked."); the guard on the model read the whole sentence, so the
+    model turned four of these seven points into thanks."""
+    from pipeline.models.text import sentence_vectors
+    from pipeline.stages.functions import functions
+
+    said = [
+        "And thanks to the fund, it worked.",
+        "So thanks to this programme, we won.",
+        "And thanks to the cluster, the project happened.",
+        "Well, thanks to the network, it was a success.",
+        "And thanks to the partners in the region, we did it.",
+        "So thanks to Horizon Europe, we could start.",
+        "And thanks to the support of the region, we reached our target.",
+    ]
+    assert functions(said, sentence_vectors(tuple(said))) == ["content"] * len(said)
+
+
 @pytest.mark.check
 def test_a_listed_name_and_organisation_with_a_few_words_around_them_is_no_point():
     """A probe talk's guest said "Hej from Sweden, Tomas Berg from Nordic Wood Cluster." —

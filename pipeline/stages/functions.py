@@ -119,10 +119,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     a question, thanks or a greeting, in this order — else content. ``names``: the event's
     listed people, whose whole name after "I am" introduces even in lower case."""
     p, say = phrases(language), naming(language)
-    # "Before I hand over, one more number: …" is the number's; the clause alone stays itself
-    rest = say.deferred_clause.sub("", text.strip()).strip()
-    whole = rest if re.search(r"\w", rest) else text.strip()
-    said = p.opener.sub("", whole)  # "And thank you for the talks." thanks all the same
+    whole, said = _read(text, language)
     announced = relayed(said, language)  # a question from the chat read out, or words before one
     if announced and said.endswith("?"):  # "Someone asks, how …?": not a hand-off
         return "question"
@@ -155,7 +152,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         or (any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!")))
     ):
         return "question"
-    thanks = any(x.search(said) for x in p.thanks) and not any(x.search(said) for x in p.not_thanks)
+    thanks = any(x.search(said) for x in p.thanks) and not _because(text, language)
     if thanks and len(said.split()) <= p.thanks_max_words:
         return "thanks"
     if names and _named_with_org(said, say.named_org, names):
@@ -163,6 +160,21 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
     if names and _spoken_of(said, say, names):
         return "introduction"  # "Dr. Elena Rossi holds a PhD …": a host presenting her
     return "content"
+
+
+def _read(text: str, language: str) -> tuple[str, str]:
+    """The sentence as its function is read: without a clause putting a hand-off off ("Before I
+    hand over, one more number: …" is the number's; the clause alone stays itself), and that
+    without the words it opens with ("And thank you for the talks." thanks all the same)."""
+    rest = naming(language).deferred_clause.sub("", text.strip()).strip()
+    whole = rest if re.search(r"\w", rest) else text.strip()
+    return whole, phrases(language).opener.sub("", whole)
+
+
+def _because(text: str, language: str) -> bool:
+    """Whether "thanks to" in the sentence means "because of" (``not_thanks``: "Great progress
+    was made, thanks to the regional fund.")."""
+    return any(x.search(_read(text, language)[1]) for x in phrases(language).not_thanks)
 
 
 def presenting_on(found: Sequence[str], texts: Sequence[str], language: str = "en") -> list[str]:
@@ -293,7 +305,7 @@ def functions(
         return found
     chances = learnt.probabilities(np.asarray(vectors, np.float32))
     best = [learnt.classes[b] for b in chances.argmax(axis=1)]
-    because = [any(x.search(t.strip()) for x in phrases(language).not_thanks) for t in texts]
+    because = [_because(t, language) for t in texts]
     return [
         read
         if rule == "content"
