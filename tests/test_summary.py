@@ -980,6 +980,20 @@ def test_the_abstract_adds_no_doubtful_point_to_a_theme_with_a_clear_one():
 
 
 @pytest.mark.parametrize(
+    ("point", "language", "reads"),
+    [
+        ("This is the second pass these", "en", "Ada said that this is the second pass these."),
+        ("We grew in the U.S.", "en", "Ada said: “We grew in the U.S.”"),
+        ("Wir wachsen", "de", "Ada sagte: „Wir wachsen.“"),
+    ],
+)
+def test_a_point_whisper_left_open_ends_its_sentence_in_the_abstract(point, language, reads):
+    """Whisper wrote an AMI speaker's point without a full stop, and the abstract ran on: "…
+    said that this is the second pass these Speaker 1 added: …"."""
+    assert reported("Ada", point, language=language) == reads
+
+
+@pytest.mark.parametrize(
     ("point", "told"),
     [
         ("After the pandemic, supply chains broke and prices rose.", "that"),

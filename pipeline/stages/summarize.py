@@ -542,6 +542,8 @@ def reported(speaker: str, point: str, again: bool = False, language: str = "en"
     funds.", or a list without a verb, which "said that" would make ungrammatical), and always
     in a language other than English."""
     _ = translations(language).gettext
+    if not point.rstrip("\"'“”‘’»)] ").endswith((".", "?", "!", "…", "。", "？", "！")):
+        point = point.rstrip() + "."  # Whisper left it open: the next sentence must not run on
     doc = None if language != "en" or _FIRST_PERSON.search(point) else text.nlp()(point)
     if doc is None or not _statement(doc):
         said = _("%(speaker)s added: “%(point)s”") if again else _("%(speaker)s said: “%(point)s”")
