@@ -1808,6 +1808,27 @@ def test_a_name_given_that_is_not_on_the_event_page_is_kept_as_heard():
     assert heard_names(said, PEOPLE, NameParams(), "de") == {}
 
 
+def test_a_first_name_given_after_my_name_is_is_a_hint_for_the_reviewer_only():
+    """ "My name is Erik." gives a first name, and the reviewer's note keeps it; "I'm Danish"
+    and "I am Frank with you" (spaCy reads persons) do not; "I'm Sheila" alone is no hint.
+    A first name alone is no evidence about the voices (``unlisted`` splits clusters on names
+    of two words)."""
+    utts = [
+        Utterance(0, 0.0, "Welcome. I am Marek Przeor."),
+        Utterance(1, 5.0, "My name is Erik, and I'm standing in for Carolina."),
+        Utterance(2, 9.0, "I'm Danish, so I know the wind business."),
+        Utterance(3, 12.0, "I am Frank with you: it was hard."),
+        Utterance(4, 15.0, "And I'm Sheila, originally from Chicago."),
+    ]
+    hints = heard_names(utts, PEOPLE, NameParams(), first_names=True)
+    assert hints == {1: ("Erik", 5.0)}
+    assert heard_names(utts, PEOPLE, NameParams()) == {}
+    segments = [Segment(i, u.start, u.start + 3, u.text) for i, u in enumerate(utts)]
+    assert (
+        unlisted(Transcript("en", 1.0, 20.0, "test", "test", segments), PEOPLE, NameParams()) == []
+    )
+
+
 def test_names_with_an_apostrophe_are_still_names():
     people = [*PEOPLE, Speaker(name="Siobhán O'Brien")]
     utts = [Utterance(0, 0.0, "Hello, I am Siobhán O'Brien.")]

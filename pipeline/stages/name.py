@@ -690,14 +690,19 @@ def said_of(
 
 
 def _heard(
-    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str
+    utterances: list[Utterance],
+    people: list[Speaker],
+    p: NameParams,
+    language: str,
+    first_names: bool = False,
 ) -> Iterator[tuple[Utterance, str]]:
     """Each (utterance, name) where someone gives a name that is no listed person's ("I'm Jan
     Kowalski", "my name is …", "… here"): spaCy's named-entity recogniser must read at least two
     words of it as a person ("I am Project Manager at …" and a title-cased "I am Digital Europe
-    Programme Support" are not names). A language without a packaged spaCy pipeline gives the
-    names of two words or more after a phrase always followed by one's name ("Mein Name ist
-    Jonas Richter"; ``Naming.named``)."""
+    Programme Support" are not names) — with ``first_names``, one word after a phrase always
+    followed by one's name ("My name is Erik."; not "I'm Danish", which spaCy reads as a
+    person). A language without a packaged spaCy pipeline gives the names of two words or more
+    after such a phrase ("Mein Name ist Jonas Richter"; ``Naming.named``)."""
     main = language.split("+")[0]
     say = naming(language)
     for utt in utterances:
@@ -715,20 +720,27 @@ def _heard(
         ]
         if not spans:
             continue
+        named = [m.span(1) for m in say.named.finditer(utt.text)] if first_names else []
         for ent in nlp(main)(utt.text).ents:
             inside = any(a <= ent.start_char and ent.end_char <= b for a, b in spans)
-            if ent.label_ in ("PERSON", "PER") and inside and len(ent.text.split()) >= 2:
+            alone = any(a <= ent.start_char and ent.end_char <= b for a, b in named)
+            if ent.label_ in ("PERSON", "PER") and inside and (len(ent.text.split()) >= 2 or alone):
                 yield utt, ent.text
                 break
 
 
 def heard_names(
-    utterances: list[Utterance], people: list[Speaker], p: NameParams, language: str = "en"
+    utterances: list[Utterance],
+    people: list[Speaker],
+    p: NameParams,
+    language: str = "en",
+    first_names: bool = False,
 ) -> dict[int, tuple[str, float]]:
     """The first name each speaker gives themself that is no listed person's (``_heard``):
     {speaker: (the name, when said)}."""
     found: dict[int, tuple[str, float]] = {}
-    for utt, name in _heard([u for u in utterances if u.speaker >= 0], people, p, language):
+    voiced = [u for u in utterances if u.speaker >= 0]
+    for utt, name in _heard(voiced, people, p, language, first_names):
         found.setdefault(utt.speaker, (name, utt.start))
     return found
 
@@ -1327,7 +1339,9 @@ class Name(Stage):
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
         unnamed = [u for u in utterances if u.speaker in anonymous]
-        mark_heard(table, heard_names(unnamed, people, params, inputs["transcribe"].spoken))
+        # a first name alone is a hint for the reviewer, not evidence that splits or names voices
+        heard = heard_names(unnamed, people, params, inputs["transcribe"].spoken, first_names=True)
+        mark_heard(table, heard)
         mark_leads(table)
         return named
 
