@@ -474,6 +474,37 @@ def test_sentence_functions_on_the_labelled_set():
     assert sum(map(str.__eq__, truth, map(function, texts))) >= 9  # the rules alone
 
 
+def test_a_translated_point_shows_the_words_said_during_it_not_its_whole_segment():
+    """A German segment Whisper translated as two sentences: each point showed the whole
+    segment as its original (the German check talk's "Will the OXIT for many years." beside
+    all of "Unser Betrieb erbauen … viele Art sind."); now the words said during it, the whole
+    segment only where none fell to it, nothing for a part not translated."""
+    from pipeline.core.types import Translation, Word
+    from pipeline.stages.summarize import said_beside
+
+    german = ["Unser", "Betrieb", "baut", "Häuser", "aus", "Holz.", "Das", "speichert", "CO2."]
+    words = [Word(float(i), i + 0.8, f" {w}", 0.9) for i, w in enumerate(german)]
+    segment = Segment(3, 0.0, 8.8, " ".join(german), words)
+    english = [
+        (0.0, 5.8, "Our company builds houses from wood.", 3),
+        (6.0, 8.8, "That stores CO2.", 3),
+        (20.0, 21.0, "Hello.", 9),  # a segment not translated (a talk in two languages)
+    ]
+    items = [
+        SentenceTopic(Sentence(a, b, "A", t, k), "green", 1.0, [], "content")
+        for a, b, t, k in english
+    ]
+    plain = Segment(9, 20.0, 21.0, "Hello.", [])
+    only = Translation("de", "en", True, only=[(0.0, 10.0)])
+    assert said_beside(items, [segment, plain], only) == [
+        "Unser Betrieb baut Häuser aus Holz.",
+        "Das speichert CO2.",
+        "",
+    ]
+    far = replace(items[1], sentence=replace(items[1].sentence, start=60.0, end=61.0))
+    assert said_beside([items[0], far], [segment], only) == [segment.text, segment.text]
+
+
 def test_thanks_to_meaning_because_of_after_an_opener_stays_a_point():
     """The rules read "thanks to" meaning "because of" past the word a sentence opens with ("And
     thanks to the fund, it worked."); the guard on the model read the whole sentence, so the

@@ -33,6 +33,7 @@ from ..core.types import (
     SlideView,
     SpeakerInfo,
     Summary,
+    Translation,
     Word,
 )
 from ..models import text
@@ -51,6 +52,7 @@ from .figures import figures
 from .functions import GREETED, THEMED, clean, relayed, relayed_question
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
+from .topics import words_said
 from .transcribe import ends_sentence
 
 OTHER = "other"
@@ -236,6 +238,20 @@ def _read_out_for(items: Sequence[SentenceTopic], language: str) -> str | None:
     return next((m.group(1) for m in found if m), None)
 
 
+def said_beside(
+    items: Sequence[SentenceTopic], segments: Sequence[Segment], translation: Translation
+) -> list[str]:
+    """Per translated sentence, the words as said during it (``words_said``: a segment's words
+    shared among its sentences by time — not the whole segment beside each of its sentences);
+    the whole segment where none fell to it; "" for a sentence not translated."""
+    sentences = [it.sentence for it in items]
+    whole = {seg.id: seg.text for seg in segments if translation.translates(seg)}
+    return [
+        (part or whole[s.segment]) if s.segment in whole else ""
+        for s, part in zip(sentences, words_said(sentences, segments), strict=True)
+    ]
+
+
 def attributions(speakers: Sequence[SpeakerInfo]) -> dict[str, str]:
     """How the abstract names each named speaker: the listed name with the organisation after
     it ("Glenda Napier (Energy Cluster Denmark)"). A remark in brackets on the list ("(moderator)",
@@ -256,7 +272,7 @@ def summarize(
     date: str = "",
     report: Report | None = None,
     language: str = "en",
-    originals: dict[int, str] | None = None,
+    originals: Sequence[str] = (),
     heard: Sequence[float] | None = None,
 ) -> Summary:
     """Everything the summary documents show, from the classified sentences (``themes``: label
@@ -264,12 +280,12 @@ def summarize(
     topics cite them. ``who``: speaker label → how the abstract names them ("Glenda Napier
     (Energy Cluster Denmark)"); anonymous speakers only where nobody named spoke to a theme.
     ``language``: the sentences' language (key phrases and entities need the English pipeline;
-    figures are read by the language's words); ``originals``: per segment id, the words as said
-    when the sentences are a translation; ``heard``: per sentence, how well Whisper heard it
+    figures are read by the language's words); ``originals``: per sentence, the words as said
+    when the sentences are a translation (``said_beside``); ``heard``: per sentence, how well Whisper heard it
     (``how_well_heard``; all well when not given)."""
     p = p or SummarizeParams()
     items = list(items)
-    originals = originals or {}
+    originals = list(originals) or [""] * len(items)
     # heard poorly: likely misheard words (all heard well when no probabilities are given)
     unclear = np.zeros(len(items), bool) if heard is None else np.asarray(heard) < p.well_heard
     if not items:
@@ -285,7 +301,7 @@ def summarize(
             s.speaker,
             s.start,
             items[i].topic,
-            originals.get(s.segment, ""),
+            originals[i],
             bool(unclear[i]),
         )
 
@@ -762,7 +778,7 @@ class Summarize(Stage):
         lang = page_language(reading)  # … and of the documents' fixed words
         gettext = translations(lang).gettext
         themes = {label: gettext(title) for label, title in topics.themes.items()}
-        originals = {seg.id: seg.text for seg in transcript.segments if translation.translates(seg)}
+        originals = said_beside(topics.sentences, transcript.segments, translation)
         report = Report()
         title = ctx.event.title or ctx.recording.stem
         listed = {p.name for p in ctx.event.speakers}
