@@ -281,8 +281,8 @@ def summarize(
     (Energy Cluster Denmark)"); anonymous speakers only where nobody named spoke to a theme.
     ``language``: the sentences' language (key phrases and entities need the English pipeline;
     figures are read by the language's words); ``originals``: per sentence, the words as said
-    when the sentences are a translation (``said_beside``); ``heard``: per sentence, how well Whisper heard it
-    (``how_well_heard``; all well when not given)."""
+    when the sentences are a translation (``said_beside``); ``heard``: per sentence, how well
+    Whisper heard it (``how_well_heard``; all well when not given)."""
     p = p or SummarizeParams()
     items = list(items)
     originals = list(originals) or [""] * len(items)
