@@ -216,6 +216,8 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     shutil.copytree(summary_dir(demo_run).parent, summaries)
     page, problems, dialogs = open_page(browser, summaries / "index.html")
     assert page.locator("#webinars tbody tr").count() == 1
+    topics = page.locator("#webinars tbody tr td").nth(3).inner_text()  # the themes' titles
+    assert "Green transition" in topics and not re.search(r"\b(?:green|other) \d", topics)
     word = longest_word(demo_run.transcript.segments[-3].text)  # whatever the recogniser heard
     page.fill("#find", word)
     results = page.locator("#results li")

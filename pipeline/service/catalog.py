@@ -214,6 +214,16 @@ def passages_for_index(summaries: Path) -> list[list[Any]]:
     return [[w, round(s, 2), spk, topic, text] for w, s, spk, topic, text in rows]
 
 
+def _theme_titles(path: Path) -> dict[str, str]:
+    """The themes' titles a webinar's topics were read with ("Green transition", not "green");
+    none when its topics.json is missing or unreadable."""
+    try:
+        themes = json.loads(path.read_text(encoding="utf-8")).get("themes", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return themes if isinstance(themes, dict) else {}
+
+
 def write_index(summaries: Path, templates: Path | None = None) -> None:
     """Rebuild summaries/index.html from every summaries/*/summary.json and the catalog's
     passages (searched in the page itself)."""
@@ -224,7 +234,10 @@ def write_index(summaries: Path, templates: Path | None = None) -> None:
         except (OSError, ValueError):
             continue
         share = data.get("topic_share", {})
-        topics = [f"{k} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1])]
+        titles = _theme_titles(path.parent / "topics.json")
+        topics = [
+            f"{titles.get(k, k)} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1])
+        ]
         entries.append(
             {
                 "id": path.parent.name,
