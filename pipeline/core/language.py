@@ -249,6 +249,12 @@ def naming(language: str) -> Naming:
                     x.partition("{name}'s") for x in data.get("handoff_possessive", [])
                 )
             ),
+            *(  # "Let's bring Carolina into the conversation.": the name inside the phrase
+                re.compile(rf"\b{_any([before.strip()])}\s+{name}\s+{_any([after.strip()])}\b")
+                for before, _, after in (
+                    x.partition("{name}") for x in data.get("handoff_around", [])
+                )
+            ),
         ),
         bare_handoff=re.compile(rf"^{bare}"),
         called=re.compile(rf"^{name}\s*[.!]?$"),
