@@ -2446,7 +2446,7 @@ def test_a_hand_off_phrase_then_the_name_hands_that_person_the_floor(language, s
     ],
 )
 def test_a_hand_off_with_the_name_inside_it(said, handed):
-    """"Let's bring Carolina into the conversation now." (dev43, a live call's words) handed
+    """A live call's "Let's bring Carolina into the conversation now." (dev43) handed
     nobody the floor: the name sat inside the phrase (``handoff_around``)."""
     talk = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Good morning, everyone.")]
     found = [e for e in gather(talk, PEOPLE) if e.kind == "hand-off" and e.speaker == 1]
