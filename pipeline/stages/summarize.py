@@ -494,14 +494,28 @@ def _phrases_and_entities(
 
 
 def _as_said(chunks: Sequence[Any]) -> str:
-    """A key phrase in the words it was said in, its most frequent writing (TextRank's own text
-    drops apostrophes: "Denmarks offshore wind farms"); "" when it runs over a sentence's end
+    """A key phrase in the words it was said in, its most frequent writing without a leading
+    article (TextRank's own text drops apostrophes: "Denmarks offshore wind farms"); "" when it
+    runs over a sentence's end
     (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard meeting) or is only stop words."""
-    written = Counter(" ".join(c.text.split()) for c in chunks)
+    written = Counter(" ".join(_undetermined(c).split()) for c in chunks)
     found = written.most_common(1)[0][0] if written else ""
-    if all(t.is_stop or t.is_punct for c in chunks for t in c):
+    if not found or all(t.is_stop or t.is_punct for c in chunks for t in c):
         return ""  # "what", "that", "if you", "something": nothing a reviewer can look for
     return "" if any(ends_sentence(w) for w in found.split()[:-1]) else found
+
+
+def _undetermined(chunk: Any) -> str:
+    """A noun chunk without the article, demonstrative or possessive it opens with ("the
+    marketing expert" → "marketing expert", "that New Jersey" → "New Jersey", "our best guess"
+    → "best guess"): the phrase a reviewer looks for, and one phrase however it was introduced."""
+    start = 0
+    while start < len(chunk) - 1 and (
+        chunk[start].dep_ in ("det", "predet")
+        or (chunk[start].dep_ == "poss" and chunk[start].pos_ == "PRON")  # not "neighbor's"
+    ):
+        start += 1
+    return chunk[start:].text
 
 
 def _said(span: Any) -> list[Any]:
