@@ -496,8 +496,8 @@ def _phrases_and_entities(
 def _as_said(chunks: Sequence[Any]) -> str:
     """A key phrase in the words it was said in, its most frequent writing without a leading
     article (TextRank's own text drops apostrophes: "Denmarks offshore wind farms"); "" when it
-    runs over a sentence's end
-    (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard meeting) or is only stop words."""
+    runs over a sentence's end (spaCy's noun chunk "Any Z. Any Z. E-R. I'm" in a misheard
+    meeting) or is only stop words."""
     written = Counter(" ".join(_undetermined(c).split()) for c in chunks)
     found = written.most_common(1)[0][0] if written else ""
     if not found or all(t.is_stop or t.is_punct for c in chunks for t in c):
