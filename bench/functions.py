@@ -315,7 +315,7 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev19` each scored under the phrases of "
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev20` each scored under the phrases of "
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after dev5's, both only scored — `held-out` 77 of 100 under the phrases "
         "of before; `held-out3`, after dev7's, 34 of 40 when scored, then 40 with dev8's "
@@ -328,7 +328,8 @@ def main() -> None:
         "`held-out12`, after dev16's organisations thanked, and `held-out13`, after dev17's "
         "later-words opening a clause (5 of 6 when scored), and `held-out14`, after dev18's "
         "name after the phrase, and `held-out15`, after dev19's organisations' people handed the "
-        "floor (12 of 15), "
+        "floor (12 of 15), and `held-out16`, after dev20's answers opening a call's sentence "
+        "(10 of 10), "
         "only scored) and mentions that "
         "are no evidence "
         "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "

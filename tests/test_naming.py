@@ -1307,7 +1307,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     thanked), only scored (5 of 5); ``held-out13``, after dev17's ("…, später folgt …" hands
     over), 5 of 6 when scored; ``held-out14``, after dev18's ("Sie haben das Wort,
     Carolina."), 5 of 5; ``held-out15``, after dev19's (the floor handed to an organisation's
-    people: "Place à nos amis de Mobile Heights."), 12 of 15; mentions of a listed person that are no evidence
+    people: "Place à nos amis de Mobile Heights."), 12 of 15; ``held-out16``, after dev20's (a call's
+    answer, "Oui, c'est Carolina."), 10 of 10; mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the figures
@@ -1326,7 +1327,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 1323, len(rows)
+    assert len(rows) == 1344, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 19, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
     last = {"de": 3, "fr": 4, "it": 3, "es": 4, "pl": 3}  # held-out4, the thirty-ninth session's
@@ -1352,6 +1353,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         assert right["held-out13", language] == (2 if language == "de" else 1), (language, right)
         assert right["held-out14", language] == 1, (language, right)  # the name after
         assert right["held-out15", language] >= teams[language], (language, right)
+        assert right["held-out16", language] == 2, (language, right)  # a call's answer
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]
         assert sum(right[part, x] for x in held_out) == len(negatives), (part, right)
@@ -2470,3 +2472,19 @@ def test_it_s_after_an_answer_opening_the_sentence_introduces(said, named):
     talk = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, said)]
     found = [e for e in gather(talk, PEOPLE) if e.kind == "self-introduction" and e.speaker == 1]
     assert bool(found) == named, found
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ("Oui, c'est Carolina.", True),
+        ("D'accord, bonjour, c'est Carolina Garcés.", True),
+        ("Oui, c'est Carolina qui a trouvé les partenaires.", False),
+        ("Nous avons demandé qui dirige le projet et oui, c'est Carolina.", False),
+    ],
+)
+def test_c_est_after_an_answer_opening_the_sentence_introduces(said, named):
+    """French "Oui, c'est Carolina." (dev20), as English "Yes, it's Carolina."."""
+    talk = [Utterance(0, 0.0, "Bienvenue."), Utterance(1, 3.0, said)]
+    found = gather(talk, PEOPLE, language="fr")
+    assert bool([e for e in found if e.kind == "self-introduction" and e.speaker == 1]) == named
