@@ -2456,35 +2456,24 @@ def test_a_hand_off_with_the_name_inside_it(said, handed):
 
 
 @pytest.mark.parametrize(
-    ("said", "named"),
+    ("language", "said", "named"),
     [
-        ("Yes, it's Carolina.", True),
-        ("Okay, it's Carolina, can you hear me?", True),
-        ("Can you hear me? Yeah, hi, it's Carolina Garcés.", True),
-        ("I asked who leads it and, yes, it's Carolina.", False),
-        ("Yes, it's Carolina who found the partners.", False),
+        ("en", "Yes, it's Carolina.", True),
+        ("en", "Okay, it's Carolina, can you hear me?", True),
+        ("en", "Can you hear me? Yeah, hi, it's Carolina Garcés.", True),
+        ("en", "I asked who leads it and, yes, it's Carolina.", False),
+        ("en", "Yes, it's Carolina who found the partners.", False),
+        ("fr", "Oui, c'est Carolina.", True),
+        ("fr", "D'accord, bonjour, c'est Carolina Garcés.", True),
+        ("fr", "Oui, c'est Carolina qui a trouvé les partenaires.", False),
+        ("fr", "Nous avons demandé qui dirige le projet et oui, c'est Carolina.", False),
     ],
 )
-def test_it_s_after_an_answer_opening_the_sentence_introduces(said, named):
-    """Someone unmuting says "Yes, it's Carolina." (dev44): "it's" counted only after a
-    greeting; after "yes", "yeah", "okay" opening a sentence it introduces too — not inside a
-    sentence, nor before "who"."""
+def test_it_s_after_an_answer_opening_the_sentence_introduces(language, said, named):
+    """Someone unmuting says "Yes, it's Carolina." (dev44), "Oui, c'est Carolina." (dev20 of
+    the other languages): "it's" counted only after a greeting; after "yes", "yeah", "okay"
+    ("oui", "d'accord", "ok") opening a sentence it introduces too — not inside a sentence,
+    nor before "who" ("qui")."""
     talk = [Utterance(0, 0.0, "Welcome."), Utterance(1, 3.0, said)]
-    found = [e for e in gather(talk, PEOPLE) if e.kind == "self-introduction" and e.speaker == 1]
-    assert bool(found) == named, found
-
-
-@pytest.mark.parametrize(
-    ("said", "named"),
-    [
-        ("Oui, c'est Carolina.", True),
-        ("D'accord, bonjour, c'est Carolina Garcés.", True),
-        ("Oui, c'est Carolina qui a trouvé les partenaires.", False),
-        ("Nous avons demandé qui dirige le projet et oui, c'est Carolina.", False),
-    ],
-)
-def test_c_est_after_an_answer_opening_the_sentence_introduces(said, named):
-    """French "Oui, c'est Carolina." (dev20), as English "Yes, it's Carolina."."""
-    talk = [Utterance(0, 0.0, "Bienvenue."), Utterance(1, 3.0, said)]
-    found = gather(talk, PEOPLE, language="fr")
+    found = gather(talk, PEOPLE, language=language)
     assert bool([e for e in found if e.kind == "self-introduction" and e.speaker == 1]) == named
