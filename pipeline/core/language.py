@@ -176,10 +176,11 @@ def naming(language: str) -> Naming:
     pronoun = rf"(?!{_any(optional('pronouns'))}\b)"
     article = rf"(?:{_any(optional('title_articles'))}\s+)?"
     name = rf"(?:\b{article}{_any(optional('titles'))}\.?\s+)?{pronoun}{NAME}"
+    openers = _any(optional("openers"))
     # "Okay, thank you, Marek": words before the thanks
-    opener = rf"(?:{_any(optional('openers'))}[,.!]?\s+){{0,2}}"
+    opener = rf"(?:{openers}[,.!]?\s+){{0,2}}"
     # a word said alone or before a question that asks nobody to speak ("Right?", "Sorry, what?")
-    unasked = rf"(?!(?:{_any(optional('openers'))}|{_any(optional('interjections'))})\b)"
+    unasked = rf"(?!(?:{openers}|{_any(optional('interjections'))})\b)"
     lead = r"(?:[\w'’ ]{1,25},\s+)?"  # "Great presentation, Susana, thank you."
     soft = rf"(?:{_any(optional('question_softeners'))},?\s+)?"  # "Marek, maybe you …?"
     who = rf"(?:{_any(optional('handoff_appositive'))}\s+)?"  # "… to our guest from Italy, Susana"

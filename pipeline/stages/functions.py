@@ -152,7 +152,7 @@ def function(text: str, language: str = "en", names: Sequence[str] = ()) -> str:
         or (any(x.search(said) for x in p.question_starts) and not said.endswith((".", "!")))
     ):
         return "question"
-    thanks = any(x.search(said) for x in p.thanks) and not _because(text, language)
+    thanks = any(x.search(said) for x in p.thanks) and not _because(said, language)
     if thanks and len(said.split()) <= p.thanks_max_words:
         return "thanks"
     if names and _named_with_org(said, say.named_org, names):
@@ -171,10 +171,10 @@ def _read(text: str, language: str) -> tuple[str, str]:
     return whole, phrases(language).opener.sub("", whole)
 
 
-def _because(text: str, language: str) -> bool:
-    """Whether "thanks to" in the sentence means "because of" (``not_thanks``: "Great progress
-    was made, thanks to the regional fund.")."""
-    return any(x.search(_read(text, language)[1]) for x in phrases(language).not_thanks)
+def _because(said: str, language: str) -> bool:
+    """Whether "thanks to" in a sentence as read (``_read``) means "because of" (``not_thanks``:
+    "Great progress was made, thanks to the regional fund.")."""
+    return any(x.search(said) for x in phrases(language).not_thanks)
 
 
 def presenting_on(found: Sequence[str], texts: Sequence[str], language: str = "en") -> list[str]:
@@ -305,13 +305,12 @@ def functions(
         return found
     chances = learnt.probabilities(np.asarray(vectors, np.float32))
     best = [learnt.classes[b] for b in chances.argmax(axis=1)]
-    because = [_because(t, language) for t in texts]
     return [
         read
         if rule == "content"
         and read in REREAD
         and row.max() >= LIKELY
-        and not (read == "thanks" and by)
+        and not (read == "thanks" and _because(_read(text, language)[1], language))
         else rule
-        for rule, row, read, by in zip(found, chances, best, because, strict=True)
+        for rule, row, read, text in zip(found, chances, best, texts, strict=True)
     ]
