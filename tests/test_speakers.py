@@ -108,19 +108,30 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
 
 
 @pytest.mark.check
-def test_rttm_labels_a_voice_heard_without_words_like_the_others():
-    """An AMI excerpt's RTTM had "S1" (a 1-s voice no word was given to, so in no table row)
-    beside "Speaker_2": every voice is "Speaker N" or its name."""
-    from pipeline.core.types import SpeakerInfo
+def test_a_voice_heard_without_words_is_a_row_of_the_speaker_table():
+    """AMI excerpts: a voice the diarization heard for 8 s in 5 turns, in which Whisper
+    recognised no word, was in no table row — the page showed "Speaker 2" alone — and its RTTM
+    label was "S1" beside "Speaker_2". It is a row, its time from the diarization, with a note."""
+    from pipeline.core.types import Segment
     from pipeline.stages.export import rttm
+    from pipeline.stages.name import speaker_table
 
-    table = [
-        SpeakerInfo(id="S2", label="Speaker 2"),
-        SpeakerInfo(id="S3", label="Glenda Napier", name="Glenda Napier"),
+    turns = [Turn(0.0, 1.1, 0), Turn(1.0, 29.9, 1), Turn(30.0, 31.5, 0), Turn(32.0, 33.0, 2)]
+    pieces = [
+        (Segment(0, 1.2, 29.5, "So we had a long problem."), 1),
+        (Segment(1, 32.0, 33.0, "Yes."), 2),
     ]
-    turns = [Turn(0.0, 1.1, 0), Turn(1.0, 29.9, 1), Turn(30.0, 31.0, 2)]
+    table = speaker_table(pieces, {}, [], {}, turns=turns)
+    assert [(s.label, s.talk_time, s.turns) for s in table] == [
+        ("Speaker 1", 2.6, 2),
+        ("Speaker 2", 28.3, 1),
+        ("Speaker 3", 1.0, 1),
+    ]
+    assert "no words were recognised" in " ".join(table[0].notes)
+    assert not table[1].notes and not table[2].notes
+    table[2].label = "Glenda Napier"
     speakers = [line.split()[7] for line in rttm("rec 1", turns, table).splitlines()]
-    assert speakers == ["Speaker_1", "Speaker_2", "Glenda_Napier"]
+    assert speakers == ["Speaker_1", "Speaker_2", "Speaker_1", "Glenda_Napier"]
 
 
 def test_wrong_sidecar_leaves_speakers_unnamed(demo_files, tmp_path):

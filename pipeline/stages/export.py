@@ -54,15 +54,9 @@ def spread(seg: Segment, text: str) -> list[Word]:
 
 
 def rttm(rec_id: str, turns: Sequence[Turn], speakers: Sequence[SpeakerInfo]) -> str:
-    """The turns as RTTM, each under its speaker's label; a voice heard without a word said
-    (in no table row) as "Speaker N" too, never under its bare id ("S1" beside "Speaker_2")."""
+    """The turns as RTTM, each under its speaker's label (every voice has a table row)."""
     labels = {info.index: info.label for info in speakers}
-    return "".join(
-        rttm_line(
-            rec_id, t.start, t.end - t.start, labels.get(t.speaker, f"Speaker {t.speaker + 1}")
-        )
-        for t in turns
-    )
+    return "".join(rttm_line(rec_id, t.start, t.end - t.start, labels[t.speaker]) for t in turns)
 
 
 class Export(Stage):

@@ -886,10 +886,12 @@ def speaker_table(
     overrides: dict[str, Speaker],
     notes: dict[int, list[str]] | None = None,
     uncertain: dict[int, str] | None = None,
+    turns: Sequence[Turn] = (),
 ) -> list[SpeakerInfo]:
     """The speaker table: ids by first appearance, names (override > evidence > "Speaker N"),
     talk time and turns from the attributed segments, what the evidence did to each speaker and
-    which ones may be a part of another (uncertain)."""
+    which ones may be a part of another (uncertain). A voice of ``turns`` in which no words were
+    recognised is a row too, its time and turns from the diarization, with a note saying so."""
     table: dict[int, SpeakerInfo] = {}
     previous = None
     for seg, spk in pieces:
@@ -899,6 +901,15 @@ def speaker_table(
         info.talk_time = round(info.talk_time + seg.end - seg.start, 2)
         info.turns += spk != previous
         previous = spk
+    wordless = sorted({t.speaker for t in turns} - set(table))
+    for spk in wordless:
+        own = [t for t in turns if t.speaker == spk]
+        table[spk] = SpeakerInfo(
+            id=f"S{spk + 1}",
+            label=f"Speaker {spk + 1}",
+            talk_time=round(sum(t.end - t.start for t in own), 2),
+            turns=len(own),
+        )
     for spk, info in table.items():
         info.evidence = [
             {"kind": e.kind, "person": e.person, "heard": e.heard, "time": e.time, "score": e.score}
@@ -906,6 +917,11 @@ def speaker_table(
             if e.speaker == spk
         ]
         info.notes = list((notes or {}).get(spk, []))
+        if spk in wordless:
+            info.notes.append(
+                "no words were recognised in this voice: listen to it to check who it is (or "
+                "whether it is speech at all)"
+            )
         if any(e["kind"] == LAST for e in info.evidence):
             info.notes.append(
                 "named as the only person on the event page left unnamed, on one piece of "
@@ -1333,7 +1349,7 @@ class Name(Stage):
             for new, old in resolution.origin.items()
             if old in diarization.uncertain and new not in notes
         }
-        table = speaker_table(pieces, names, evidence, overrides, notes, uncertain)
+        table = speaker_table(pieces, names, evidence, overrides, notes, uncertain, turns)
         named = Speakers(table, turns, pieces, asdict(report))
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
