@@ -879,6 +879,13 @@ def _left_pair_up(
     return pairs if alone and len({c for _, c in pairs}) == len(pairs) else []
 
 
+# why a voice in which Whisper recognised no word is uncertain (it may be no person at all)
+WORDLESS = (
+    "no words were recognised in this voice — listen to it to check who it is, or whether it is "
+    "speech at all"
+)
+
+
 def speaker_table(
     pieces: list[tuple[Segment, int]],
     names: dict[int, tuple[Speaker, float]],
@@ -891,7 +898,7 @@ def speaker_table(
     """The speaker table: ids by first appearance, names (override > evidence > "Speaker N"),
     talk time and turns from the attributed segments, what the evidence did to each speaker and
     which ones may be a part of another (uncertain). A voice of ``turns`` in which no words were
-    recognised is a row too, its time and turns from the diarization, with a note saying so."""
+    recognised is a row too, its time and turns from the diarization, uncertain unless named."""
     table: dict[int, SpeakerInfo] = {}
     previous = None
     for seg, spk in pieces:
@@ -917,11 +924,6 @@ def speaker_table(
             if e.speaker == spk
         ]
         info.notes = list((notes or {}).get(spk, []))
-        if spk in wordless:
-            info.notes.append(
-                "no words were recognised in this voice: listen to it to check who it is (or "
-                "whether it is speech at all)"
-            )
         if any(e["kind"] == LAST for e in info.evidence):
             info.notes.append(
                 "named as the only person on the event page left unnamed, on one piece of "
@@ -938,7 +940,8 @@ def speaker_table(
         elif spk in names:
             (person, info.confidence), info.named_by = names[spk], "evidence"
         else:
-            info.uncertain = (uncertain or {}).get(spk, "")
+            reasons = [(uncertain or {}).get(spk, ""), WORDLESS if spk in wordless else ""]
+            info.uncertain = "; ".join(filter(None, reasons))
             continue
         info.name, info.role, info.org, info.label = (
             person.name,
