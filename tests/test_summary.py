@@ -1523,6 +1523,34 @@ def test_a_sentence_said_again_inside_a_longer_one_is_one_point_the_longer():
 
 
 @pytest.mark.check
+def test_a_question_begun_again_to_say_more_is_listed_once_the_longer():
+    """An AMI meeting's "What's the username? The username. What's the username and password?"
+    listed two questions (one of three words is too short to be found inside a longer one): a
+    sentence its speaker begins again, whole, to say more within their next two sentences is said
+    again by the longer one. Another voice between, or the same words later, is another question."""
+    said = [
+        ("Speaker 5", "What's the username?"),
+        ("Speaker 5", "The username."),
+        ("Speaker 5", "What's the username and password?"),
+        ("Speaker 6", "Is it ready?"),
+        ("Speaker 1", "Good question."),
+        ("Speaker 6", "Is it ready for use?"),
+        ("Speaker 6", "Who pays it?"),
+        ("Speaker 6", "It is hard."),
+        ("Speaker 6", "We are small."),
+        ("Speaker 6", "Who pays it in the end?"),
+    ]
+    summary = summarize(spoken(said), {"other": "Other topics"}, set(), title="t")
+    assert [q.text for q in summary.questions] == [
+        "What's the username and password?",
+        "Is it ready?",
+        "Is it ready for use?",
+        "Who pays it?",
+        "Who pays it in the end?",
+    ]
+
+
+@pytest.mark.check
 def test_what_a_speaker_says_again_under_one_slide_is_one_point_of_that_slide():
     """Two of Whisper's variants of one sentence said while one slide was up are one of the
     slide's points — the other candidate, a different statement, gets the second place."""

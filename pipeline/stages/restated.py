@@ -18,6 +18,10 @@ RESTATED = 85
 # a sentence said again in other places); shorter fragments ("One more", "resilience.") are
 # inside many sentences by chance
 INSIDE_WORDS = 4
+# a sentence the same voice starts again, in whole, at the head of one of its next this many
+# sentences (no other voice between) was begun again to say more: "What's the username? The
+# username. What's the username and password?" (an AMI meeting) asks one question
+RESTART_WITHIN = 2
 
 
 def restates(earlier: str, later: str) -> bool:
@@ -40,10 +44,10 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
     """Per sentence, whether it restates another sentence of the same speaker that stands for
     both: the clearly heard one (``unclear``: heard poorly), else one not ``title_cased``, else
     the earlier. A sentence said again inside a longer one (``inside``) restates it, unless
-    that one was heard less well."""
+    that one was heard less well; one begun again to say more (``restarted``) restates that."""
     from rapidfuzz import fuzz
 
-    out = np.zeros(len(items), bool)
+    out = restarted(items)
     by_speaker: dict[str | None, list[int]] = {}
     for i, it in enumerate(items):
         by_speaker.setdefault(it.sentence.speaker, []).append(i)
@@ -59,6 +63,24 @@ def restatements(items: Sequence[SentenceTopic], unclear: np.ndarray) -> np.ndar
                 out[idx[j]] = True
             else:
                 standing.append(j)
+    return out
+
+
+def restarted(items: Sequence[SentenceTopic]) -> np.ndarray:
+    """Per sentence, whether its speaker says it again, whole (case and punctuation ignored), at
+    the head of a longer sentence among their next ``RESTART_WITHIN`` sentences, no other voice
+    between."""
+    from rapidfuzz import utils
+
+    words = [utils.default_process(it.sentence.text).split() for it in items]
+    out = np.zeros(len(items), bool)
+    for i, it in enumerate(items):
+        for k in range(i + 1, min(i + 1 + RESTART_WITHIN, len(items))):
+            if items[k].sentence.speaker != it.sentence.speaker:
+                break
+            if len(words[k]) > len(words[i]) > 0 and words[k][: len(words[i])] == words[i]:
+                out[i] = True
+                break
     return out
 
 
