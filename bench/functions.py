@@ -280,14 +280,14 @@ def main() -> None:
         "",
         "The name stage's phrases (`pipeline/data/naming-en.yaml`) on the ways to introduce "
         "oneself, hand over and thank written for them (`tests/data/naming_phrasings.tsv`; "
-        "`dev1`–`dev45` each scored first, then used to add phrases — `dev14` and `dev15`, "
+        "`dev1`–`dev46` each scored first, then used to add phrases — `dev14` and `dev15`, "
         "written together after every phrase before them, 19 and 14 of 20, `dev18` 16 of 20, "
         "`dev19` 15 of 20, `dev20` 13 of 20, `dev21` 17 of 20, `dev22` 12 of 20 (written as a "
         "held-out set, but five of its twenty reworded earlier held-out misses), `dev23` and "
         "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20, "
         "`dev25` 14 of 20, `dev26` 6 of 20, `dev27` 8 of 20, `dev28` 6 of 20, `dev29` 0 of 10, "
-        "`dev33` 4 of 10, `dev34` 2 of 6, `dev35` 2 of 8, `dev36` 1 of 6, `dev43` 22 of 25, `dev44` 5 of 8, `dev45` 1 of 8; `held-out` and, each "
-        "written after every phrase of its day, `held-out2` … `held-out29` only scored (`held-out9` 19 of 20, "
+        "`dev33` 4 of 10, `dev34` 2 of 6, `dev35` 2 of 8, `dev36` 1 of 6, `dev43` 22 of 25, `dev44` 5 of 8, `dev45` 1 of 8, `dev46` 5 of 9; `held-out` and, each "
+        "written after every phrase of its day, `held-out2` … `held-out30` only scored (`held-out9` 19 of 20, "
         "then 20 with `dev25`'s phrases; `held-out10`, after them, 17 of 20, then 20 with "
         "`dev26`'s; `held-out11`, after those, 16 of 20, then 20 with `dev27`'s; `held-out12`, "
         "after those, 19 of 20; `held-out13`, after the session's last phrases, 19 of 20, then 20 "
@@ -302,10 +302,12 @@ def main() -> None:
         "`dev40`'s later-word opening a clause, 1 of 3; `held-out25`, after `dev41`'s name "
         "after the phrase, 4 of 4; `held-out26`, after `dev42`'s organisations' people handed "
         "the floor, 7 of 8 — `dev42` repeats `held-out21`'s miss, 8 of 8 since; `held-out27`, "
-        "after `dev43`'s name inside a hand-off, 24 of 25; `held-out28`, after `dev44`'s "
+        "after `dev43`'s name inside a hand-off, 24 of 25 — `dev46` rewords its miss, 25 of 25 "
+        "since; `held-out28`, after `dev44`'s "
         '"Yes, it\'s …", 6 of 8 — `dev44` copies a miss of `held-out6`, 19 of 20 since, and '
         "`dev45` was written after `held-out28`'s misses, 8 of 8 since; `held-out29`, after "
-        '`dev45`\'s "Sorry, it\'s …", 5 of 8); '
+        '`dev45`\'s "Sorry, it\'s …", 5 of 8; `held-out30`, after `dev46`\'s thanks in another '
+        "language, 7 of 8); "
         "mentions of a listed person that "
         "are no evidence, `none`: `negative` and `negative-dev` … `negative-dev9` scored first "
         "(40 of 40, 14 of 15, 14 of 15, 8 of 8, 7 of 8, 3 of 3, 5 of 5, 5 of 5, 5 of 5, 5 of 5), then "
