@@ -599,6 +599,17 @@ Summaries = Annotated[
     Path,
     Opt("--summaries", metavar="DIR", help="Folder of summaries, reviewer pages and review files."),
 ]
+# for a recording already processed: by default the summaries folder it was processed with
+SummariesOfRun = Annotated[
+    Path | None,
+    Opt(
+        "--summaries",
+        metavar="DIR",
+        show_default=False,
+        help="Folder of summaries, reviewer pages and review files [default: the one the "
+        "recording was processed with].",
+    ),
+]
 
 
 @app.command()
@@ -612,7 +623,7 @@ def status(
         Opt("--explain", metavar="", help="Per stage, what changed since it ran (needs an ID)."),
     ] = False,
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Summaries = Path("summaries"),
+    summaries_dir: SummariesOfRun = None,
     recordings: Annotated[
         Path, Opt(metavar="DIR", help="Folder of recordings (files never processed show as new).")
     ] = Path("recordings"),
@@ -748,7 +759,7 @@ def search(
 def rerender(
     rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
     out_dir: Out = Path("transcripts"),
-    summaries_dir: Summaries = Path("summaries"),
+    summaries_dir: SummariesOfRun = None,
     quiet: Quiet = False,
 ) -> None:
     """Apply `summaries/<id>/review.yaml` (and speakers.yaml) to every output, with the settings of
@@ -775,6 +786,7 @@ def rerender(
             recording,
             "run `cli.py run` on its new path (nothing is redone but the changed parts)",
         )
+    summaries_dir = summaries_dir or Path(last.get("summaries", "summaries"))
     settings = replace(
         settings_from_json(last["settings"]), transcripts_dir=out_dir, summaries_dir=summaries_dir
     )

@@ -39,6 +39,10 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
         assert label in again.stdout
     status = run_cli("status", "--out", "tr", "--summaries", "su", cwd=tmp_path, columns=80)
     assert status.code == 0 and out.name in status.stdout  # the id whole: `status ID` takes it
+    # without --summaries, each recording's own summaries folder: not "stale, output missing"
+    # (before: looked in summaries/ and found no recording.opus)
+    own = json.loads(run_cli("status", "--out", "tr", "--json", cwd=tmp_path).stdout)
+    assert [(row["id"], row["state"]) for row in own] == [(out.name, "done")], own
     # a name a reviewer typed is printed as typed, never read as the terminal's markup
     guest = next(s["id"] for s in speakers if s["label"].startswith("Speaker"))
     review = tmp_path / "su" / out.name / "review.yaml"
@@ -47,6 +51,13 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
                       "rec/eu-clusters-talk-demo.mp4", cwd=tmp_path, columns=80)  # fmt: skip
     assert renamed.code == 0, renamed.stderr
     assert "Anna [bold]Rossi[/bold]" in renamed.stdout
+    # rerender without --summaries reads the review file, and writes, where the run did (before:
+    # summaries/, where there is no review file — a second, uncorrected summary there)
+    review.write_text(f"speakers:\n  {guest}: Anna Bianchi\n", encoding="utf-8")
+    redone = run_cli("rerender", out.name, "--out", "tr", cwd=tmp_path)
+    assert redone.code == 0, redone.stderr
+    assert "Anna Bianchi" in (tmp_path / "su" / out.name / "summary.md").read_text()
+    assert not (tmp_path / "summaries").exists()
 
 
 @pytest.mark.check

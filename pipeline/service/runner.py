@@ -471,6 +471,7 @@ def _describe(manifest: Manifest, ctx: Context) -> None:
         run={
             "recording": str(ctx.recording.absolute()),
             "event_file": str(ctx.event_file.absolute()) if ctx.event_file else None,
+            "summaries": str(ctx.settings.summaries_dir.absolute()),
             "settings": settings_to_json(ctx.settings),
         },
     )

@@ -172,9 +172,11 @@ class StatusRow:
         return asdict(self)
 
 
-def _manifest_row(path: Path, summaries: Path) -> StatusRow:
+def _manifest_row(path: Path, summaries: Path | None) -> StatusRow:
     manifest = Manifest.load(path)
     stages = manifest.data["stages"]
+    if summaries is None:  # the summaries folder the recording was processed with
+        summaries = Path((manifest.data.get("run") or {}).get("summaries", "summaries"))
     why = {name: reasons for name, reasons in why_stale(manifest, summaries).items() if reasons}
     done = [n for n in STAGE_NAMES if stages.get(n, {}).get("status") == "done" and n not in why]
     never = any(stages.get(n, {}).get("status") != "done" for n in why)
@@ -191,9 +193,12 @@ def _manifest_row(path: Path, summaries: Path) -> StatusRow:
     )
 
 
-def status(transcripts: Path, summaries: Path, recordings: Path | None = None) -> list[StatusRow]:
+def status(
+    transcripts: Path, summaries: Path | None, recordings: Path | None = None
+) -> list[StatusRow]:
     """Every recording known to the outputs (manifests), the batch state, or the recordings
-    folder (files never processed are "new")."""
+    folder (files never processed are "new"). ``summaries``: None, each recording's own (the
+    folder its last run wrote to)."""
     by_id = {
         p.parent.name: _manifest_row(p, summaries)
         for p in sorted(transcripts.glob("*/manifest.json"))
@@ -215,7 +220,7 @@ def status(transcripts: Path, summaries: Path, recordings: Path | None = None) -
                 row.state, row.error, row.failed_stage = state, error, stage
     names = {row.recording for row in by_id.values()}
     if recordings is not None and recordings.is_dir():
-        for path in discover(recordings, (transcripts, summaries)):
+        for path in discover(recordings, (transcripts, summaries or Path("summaries"))):
             if str(path.absolute()) not in seen and path.name not in names:
                 extra.append(StatusRow(path.name, None, "new", [], list(STAGE_NAMES), None, 0.0))
     return sorted([*by_id.values(), *extra], key=lambda r: (r.recording, r.id or ""))
