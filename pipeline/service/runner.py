@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import gc
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -471,7 +472,10 @@ def _describe(manifest: Manifest, ctx: Context) -> None:
         run={
             "recording": str(ctx.recording.absolute()),
             "event_file": str(ctx.event_file.absolute()) if ctx.event_file else None,
-            "summaries": str(ctx.settings.summaries_dir.absolute()),
+            # relative to the transcripts folder, so that a copied or moved tree keeps it
+            "summaries": os.path.relpath(
+                ctx.settings.summaries_dir.absolute(), ctx.settings.transcripts_dir.absolute()
+            ),
             "settings": settings_to_json(ctx.settings),
         },
     )

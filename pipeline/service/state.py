@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -172,11 +173,18 @@ class StatusRow:
         return asdict(self)
 
 
+def summaries_of(data: dict[str, Any], transcripts: Path) -> Path:
+    """The summaries folder a recording's last run wrote to (kept in its manifest ``data``
+    relative to the ``transcripts`` folder); ``summaries/`` for a manifest from before."""
+    kept = (data.get("run") or {}).get("summaries")
+    return Path(os.path.normpath(transcripts / kept)) if kept else Path("summaries")
+
+
 def _manifest_row(path: Path, summaries: Path | None) -> StatusRow:
     manifest = Manifest.load(path)
     stages = manifest.data["stages"]
     if summaries is None:  # the summaries folder the recording was processed with
-        summaries = Path((manifest.data.get("run") or {}).get("summaries", "summaries"))
+        summaries = summaries_of(manifest.data, path.parent.parent)
     why = {name: reasons for name, reasons in why_stale(manifest, summaries).items() if reasons}
     done = [n for n in STAGE_NAMES if stages.get(n, {}).get("status") == "done" and n not in why]
     never = any(stages.get(n, {}).get("status") != "done" for n in why)
