@@ -306,7 +306,7 @@ def main() -> None:
         "since; `held-out28`, after `dev44`'s "
         '"Yes, it\'s …", 6 of 8 — `dev44` copies a miss of `held-out6`, 19 of 20 since, and '
         "`dev45` was written after `held-out28`'s misses, 8 of 8 since; `held-out29`, after "
-        '`dev45`\'s "Sorry, it\'s …", 5 of 8; `held-out30`, after `dev46`\'s thanks in another '
+        "`dev45`'s \"Sorry, it's …\", 5 of 8; `held-out30`, after `dev46`'s thanks in another "
         "language, 7 of 8); "
         "mentions of a listed person that "
         "are no evidence, `none`: `negative` and `negative-dev` … `negative-dev9` scored first "

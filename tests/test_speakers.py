@@ -419,7 +419,7 @@ def test_silence_has_no_speakers(tmp_path):
 
 
 @pytest.mark.check
-@pytest.mark.parametrize("bad", ["- a\n", "Speaker1: x\n", "S1: {name: ''}\n"])
+@pytest.mark.parametrize("bad", ["- a\n", "Speaker1: x\n", "S1: {name: ''}\n", "S1: [Anna\n"])
 def test_bad_speaker_overrides_are_config_errors(tmp_path, bad):
     from pipeline.core.errors import ConfigError
     from pipeline.core.event import Event

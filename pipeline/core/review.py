@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
-from .store import atomic_write, read_yaml
+from .store import atomic_write, read_yaml_file
 
 TEMPLATE = """\
 # Reviewer corrections for this webinar. Edit, save, then run
@@ -119,12 +118,7 @@ def ensure_template(path: Path, rec_id: str) -> None:
 def load_review(path: Path) -> Review:
     if not path.exists():
         return Review()
-    try:
-        data = read_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"cannot read review corrections ({' '.join(str(exc).split())})", path, "fix the YAML"
-        ) from None
+    data = read_yaml_file(path, "review corrections", "fix the YAML") or {}
     if not isinstance(data, dict):
         raise ConfigError("expected sections speakers/segments/topics/…", path, "see its comments")
     try:

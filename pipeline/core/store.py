@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .errors import ConfigError
+
 MANIFEST_SCHEMA_VERSION = 1
 HASH_CACHE = ".hash-cache.json"  # in the transcripts folder: (path, size, mtime) → sha256
 _HASH_CHARS = 10
@@ -96,6 +98,15 @@ def read_yaml(text: str) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def read_yaml_file(path: Path, what: str, fix: str) -> Any:
+    """A YAML file a person wrote (``read_yaml``); one ``ConfigError`` — "cannot read <what>
+    (why)", the file, ``fix`` — when it cannot be read or parsed."""
+    try:
+        return read_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {what} ({' '.join(str(exc).split())})", path, fix) from None
 
 
 def file_sha256(path: Path) -> str:

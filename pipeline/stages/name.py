@@ -37,7 +37,7 @@ from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends, s
 from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import read_json, read_yaml, write_json
+from ..core.store import read_json, read_yaml_file, write_json
 from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
 from ..models.text import has_pipeline, identity, nlp
 from ..outputs.formats import clock
@@ -966,17 +966,11 @@ def label_segments(pieces: list[tuple[Segment, int]], table: list[SpeakerInfo]) 
 def load_overrides(path: Path, event: Event) -> dict[str, Speaker]:
     """A reviewer's ``speakers.yaml``: ``S2: Glenda Napier`` (a listed name, or any name) or
     ``S2: {name: …, role: …, org: …}``. Missing file → no overrides."""
-    import yaml
     from pydantic import ValidationError
 
     if not path.exists():
         return {}
-    try:
-        data = read_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"cannot read speaker names ({' '.join(str(exc).split())})", path, "fix the YAML"
-        ) from None
+    data = read_yaml_file(path, "speaker names", "fix the YAML") or {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping like `S2: Glenda Napier`", path, "fix the file")
     listed = {p.name: p for p in event.speakers}
