@@ -2450,29 +2450,18 @@ def test_a_hand_off_phrase_then_the_name_hands_that_person_the_floor(language, s
         ("I'd like to bring Glenda Napier in here.", True),
         ("We will bring Mobile Heights into the project next year.", False),
         ("Let's bring the data in later.", False),
-    ],
-)
-def test_a_hand_off_with_the_name_inside_it(said, handed):
-    """A live call's "Let's bring Carolina into the conversation now." (dev43) handed
-    nobody the floor: the name sat inside the phrase (``handoff_around``)."""
-    talk = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Good morning, everyone.")]
-    found = [e for e in gather(talk, PEOPLE) if e.kind == "hand-off" and e.speaker == 1]
-    assert bool(found) == handed, found
-
-
-@pytest.mark.parametrize(
-    ("said", "handed"),
-    [
         ("Good morning, it's Carolina who opens today's session.", True),
         ("It's Glenda who takes the floor now.", True),
         ("Yes, it's Carolina who will present the results.", True),
         ("It's Glenda who opened the door for us.", False),
     ],
 )
-def test_it_s_a_name_who_opens_hands_over(said, handed):
-    """ "It's Carolina who opens today's session." (dev45) handed nobody the floor: only "who
-    will speak, present, talk, take the floor" did, not the third person ("speaks", "opens",
-    "takes the floor") nor "open", "start", "begin", "kick off"; a past tense still does not."""
+def test_a_live_call_s_hand_offs_around_the_name(said, handed):
+    """Two ways a live call hands over that handed nobody the floor: the name inside the phrase,
+    "Let's bring Carolina into the conversation now." (dev43, ``handoff_around``); and "It's
+    Carolina who opens today's session." (dev45) — only "who will speak, present, talk, take the
+    floor" did, not the third person ("speaks", "opens", "takes the floor") nor "open", "start",
+    "begin", "kick off"; a past tense still does not."""
     talk = [Utterance(0, 0.0, said), Utterance(1, 3.0, "Good morning, everyone.")]
     found = [e for e in gather(talk, PEOPLE) if e.kind == "hand-off" and e.speaker == 1]
     assert bool(found) == handed, found
