@@ -786,7 +786,7 @@ def rerender(
             recording,
             "run `cli.py run` on its new path (nothing is redone but the changed parts)",
         )
-    summaries_dir = summaries_dir or state.summaries_of({"run": last}, out_dir)
+    summaries_dir = summaries_dir or state.summaries_of(last, out_dir)
     settings = replace(
         settings_from_json(last["settings"]), transcripts_dir=out_dir, summaries_dir=summaries_dir
     )

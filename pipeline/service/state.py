@@ -173,10 +173,10 @@ class StatusRow:
         return asdict(self)
 
 
-def summaries_of(data: dict[str, Any], transcripts: Path) -> Path:
-    """The summaries folder a recording's last run wrote to (kept in its manifest ``data``
+def summaries_of(run: dict[str, Any], transcripts: Path) -> Path:
+    """The summaries folder a recording's last run wrote to (kept in its manifest's ``run``
     relative to the ``transcripts`` folder); ``summaries/`` for a manifest from before."""
-    kept = (data.get("run") or {}).get("summaries")
+    kept = run.get("summaries")
     return Path(os.path.normpath(transcripts / kept)) if kept else Path("summaries")
 
 
@@ -184,7 +184,7 @@ def _manifest_row(path: Path, summaries: Path | None) -> StatusRow:
     manifest = Manifest.load(path)
     stages = manifest.data["stages"]
     if summaries is None:  # the summaries folder the recording was processed with
-        summaries = summaries_of(manifest.data, path.parent.parent)
+        summaries = summaries_of(manifest.data.get("run") or {}, path.parent.parent)
     why = {name: reasons for name, reasons in why_stale(manifest, summaries).items() if reasons}
     done = [n for n in STAGE_NAMES if stages.get(n, {}).get("status") == "done" and n not in why]
     never = any(stages.get(n, {}).get("status") != "done" for n in why)
