@@ -192,7 +192,8 @@ def _report(result: RunResult, quiet: bool) -> None:
             )
         out.print(speakers)
         for s in result.speakers:  # below the table: a column of sentences wraps word by word
-            for note in ([f"uncertain: {s.uncertain}"] if s.uncertain else []) + s.notes:
+            why = "; ".join(map(str, s.uncertain))
+            for note in ([f"uncertain: {why}"] if why else []) + s.notes:
                 out.print(f"  {s.id}: {note}", highlight=False)
     for path in result.outputs:
         out.print(f"  {path}", highlight=False, soft_wrap=True)

@@ -287,7 +287,7 @@ def test_an_english_only_model_is_refused_for_another_language(tmp_path):
 @pytest.mark.check
 def test_catalogs_translate_every_fixed_word():
     """Babel extracts every message of the templates and of the code that writes documents (and
-    the warnings about the input they show: ``Notice``); the German and French catalogs
+    the warnings and notes on speakers they show: ``Notice``); the German and French catalogs
     translate each of them."""
     from babel.messages.extract import extract_from_file
     from babel.messages.pofile import read_po
@@ -298,6 +298,9 @@ def test_catalogs_translate_every_fixed_word():
         ROOT / "pipeline/stages/summarize.py",
         ROOT / "pipeline/outputs/locale.py",
         ROOT / "pipeline/stages/extract.py",
+        ROOT / "pipeline/stages/diarize.py",  # and the notes on speakers
+        ROOT / "pipeline/stages/evidence.py",
+        ROOT / "pipeline/stages/name.py",
     ]
     keywords = {"_": None, "gettext": None, "Notice": (1,)}
     found = set()
@@ -309,14 +312,86 @@ def test_catalogs_translate_every_fixed_word():
     config = load_topic_config()  # the themes' titles, translated where they are shown
     found |= {config.title(label) for label in config.labels}
     assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)
+    assert sum("review.yaml" in m for m in found) == 3 and "hand-off" in found
     assert {"de", "fr"} <= set(page_languages())
     for language in page_languages():
         po = ROOT / "pipeline/data/locale" / language / "LC_MESSAGES/messages.po"
         with po.open("rb") as f:
             catalog = read_po(f)
-        missing = [m for m in found if not (catalog.get(m) and catalog.get(m).string)]
+        said = {m: catalog.get(m).string if catalog.get(m) else "" for m in found}
+        missing = [m for m, t in said.items() if not all(t if isinstance(t, tuple) else [t])]
         assert not missing, (language, missing)
     assert translations("de").gettext("Speakers") == "Sprecherinnen und Sprecher"
+
+
+@pytest.mark.check
+def test_notes_on_speakers_read_in_the_page_language():
+    """What the evidence did to a speaker and why one is uncertain are kept as their English
+    words with places (``Notice``), through ``speakers.json``, and read in the page's language:
+    the plural chosen by the count, the parts joined, numbers written the language's way, the
+    quoted words kept as said. English reads as written."""
+    from pipeline.core.types import Notice, SpeakerInfo, Speakers, Turn
+    from pipeline.outputs.handout import _notes
+    from pipeline.outputs.locale import notice
+    from pipeline.outputs.render import environment
+    from pipeline.stages import diarize, evidence
+    from pipeline.stages.name import mark_leads
+
+    turns = [Turn(0.0, 9.0, 0), Turn(9.5, 20.0, 1), Turn(20.5, 30.0, 2), Turn(30.5, 40.0, 3)]
+    split = evidence.Resolution(turns, np.eye(4, 192), splits=[(0, 1, 2, 3)], handed={3})
+    [note] = split.notes()[0]
+    assert str(note) == (
+        "split by evidence from one voice with S2, S3, S4: 3 people introduced themselves in it "
+        "by name and 1 more was handed the floor or thanked by name around a turn of it"
+    )
+    assert notice(note, "de") == (
+        "anhand der Belege von einer Stimme mit S2, S3, S4 getrennt: 3 Personen haben sich darin "
+        "mit Namen vorgestellt und 1 weitere Person wurde bei einem Beitrag darin namentlich "
+        "aufgerufen oder erhielt Dank"
+    )
+    one = evidence.Resolution(turns[:2], np.eye(2, 192), splits=[(0, 1)], handed={1}).notes()
+    assert "1 personne s’y est présentée par son nom et 1 autre a reçu" in notice(one[0][0], "fr")
+    # a short voice close to another: the seconds and the distance in the language's decimals
+    host = np.eye(1, 192)[0]
+    close = 0.52 * host + np.sqrt(1 - 0.52**2) * np.eye(2, 192)[1]
+    long = [Turn(float(k), k + 9.0, 0) for k in range(0, 200, 10)]  # 180 s, then 3 s
+    _, uncertain = diarize.splinters(
+        [*long, Turn(300.0, 303.0, 1)], np.vstack([*[host] * 20, close]), diarize.DiarizeParams()
+    )
+    assert str(uncertain[1]) == (
+        "only 3.0 s of speech, in a voice close to another speaker's (cosine distance 0.48)"
+    )
+    assert "nur 3,0 s Sprache" in notice(uncertain[1], "de") and "0,48)" in notice(
+        uncertain[1], "de"
+    )
+    # a lead: the kind of evidence translated, the words heard quoted as said
+    lead = SpeakerInfo(
+        "S2",
+        "Speaker 2",
+        uncertain=[uncertain[1]],
+        evidence=[
+            {
+                "kind": "hand-off",
+                "person": "Ana Ruiz",
+                "heard": "over to you, Ana",
+                "time": 65.0,
+                "score": 0.6,
+            }
+        ],
+    )
+    mark_leads([lead])
+    table = Speakers([SpeakerInfo("S1", "Speaker 1"), lead])
+    back = Speakers.from_dict(json.loads(json.dumps(table.to_dict())))
+    assert back.speakers == table.speakers and isinstance(back.speakers[1].notes[0], Notice)
+    french = _notes(back.speakers[1], "fr")
+    assert french.startswith("Incertain: seulement 3,0 s de parole")
+    assert "passation de parole « over to you, Ana » (00:01:05)" in french
+    assert "« S2: Ana Ruiz » sous speakers: dans review.yaml" in french
+    page = environment(language="de").from_string("{{ s.notes | say }}", {"s": back.speakers[1]})
+    german = page.render()
+    assert german.startswith("die Worte weisen auf Ana Ruiz (Übergabe „over to you, Ana“")
+    english = environment().from_string("{{ s.uncertain | say }}", {"s": back.speakers[1]})
+    assert english.render() == str(uncertain[1])
 
 
 @pytest.mark.check

@@ -128,10 +128,10 @@ def test_a_voice_heard_without_words_is_a_row_of_the_speaker_table():
         ("Speaker 2", 28.3, 1),
         ("Speaker 3", 1.0, 1),
     ]
-    assert "no words were recognised" in table[0].uncertain
+    assert "no words were recognised" in str(table[0].uncertain[0])
     assert not table[1].uncertain and not table[2].uncertain
     named = speaker_table(pieces, {}, [], {"S1": Speaker(name="Jan Novák")}, turns=turns)
-    assert (named[0].label, named[0].uncertain) == ("Jan Novák", "")  # a reviewer listened
+    assert (named[0].label, named[0].uncertain) == ("Jan Novák", [])  # a reviewer listened
     table[2].label = "Glenda Napier"
     speakers = [line.split()[7] for line in rttm("rec 1", turns, table).splitlines()]
     assert speakers == ["Speaker_1", "Speaker_2", "Speaker_1", "Glenda_Napier"]

@@ -54,7 +54,7 @@ def test_introductions_of_two_people_in_one_voice_split_it(similar):
     assert {k: mapped[k] for k in reference_keys(reference)} == {
         p.key: p.name.replace(" ", "_") for p in demo.SIMILAR
     }
-    split = [s for s in result.speakers if any("split by evidence" in n for n in s.notes)]
+    split = [s for s in result.speakers if any("split by evidence" in str(n) for n in s.notes)]
     assert len(split) >= 2 and all(s.named_by == "evidence" for s in split)
     page = (result.summary_dir / "summary.html").read_text()
     assert "split by evidence from one voice" in page
@@ -177,7 +177,7 @@ def test_a_hand_off_to_someone_who_never_introduces_themself_splits_a_merged_voi
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] and len(set(speakers)) == 3
     assert speakers[1] in resolved.handed and speakers[3] not in resolved.handed
-    assert "handed the floor or thanked by name" in resolved.notes()[speakers[1]][0]
+    assert "handed the floor or thanked by name" in str(resolved.notes()[speakers[1]][0])
     # the host goes on after handing over: same voice, no evidence about the next cluster
     host_goes_on = [*said[:2], evidence.Said(0, 5.0, 5.4), *said[2:]]
     assert evidence.handed(host_goes_on) == {}
@@ -328,7 +328,7 @@ def test_hand_offs_to_two_people_before_turns_of_one_voice_split_it():
     assert {speakers[1], speakers[3]} == resolved.handed
     notes = resolved.notes()
     for one, other in ((speakers[1], speakers[3]), (speakers[3], speakers[1])):
-        assert notes[one] == [
+        assert list(map(str, notes[one])) == [
             f"split by evidence from one voice with S{other + 1}: "
             "2 people were handed the floor or thanked by name around turns of it"
         ]
@@ -365,7 +365,7 @@ def test_a_guest_thanked_after_turns_in_the_hosts_voice_is_split_from_the_host()
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] != speakers[1], resolved.turns
     assert resolved.handed == {speakers[1]}
-    assert "handed the floor or thanked by name" in resolved.notes()[speakers[1]][0]
+    assert "handed the floor or thanked by name" in str(resolved.notes()[speakers[1]][0])
     unsplit = [0, 0, 0]
     no_thanks = [*said[:4], replace(said[4], thanks=None), said[5]]
     assert [t.speaker for t in evidence.split(no_thanks, turns, voices_).turns] == unsplit
@@ -474,7 +474,7 @@ def test_a_host_who_never_gives_their_name_is_split_from_the_guest_they_hand_ove
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] != speakers[1], resolved.turns
     assert resolved.handers == {speakers[0]} and resolved.handed == set()
-    note = resolved.notes()[speakers[1]][0]
+    note = str(resolved.notes()[speakers[1]][0])
     assert "1 person introduced themself" in note and "another voice in it handed" in note
     # each side must hold ``min_seconds`` of speech (``NameParams.hander_seconds``): here 9.5 s
     fewer = evidence.split(said, turns, voices_, min_seconds=10.0)
@@ -545,7 +545,7 @@ def test_two_guests_thanked_by_name_after_their_turns_in_one_voice_are_split():
     resolved = evidence.split(said, turns, voices_)
     speakers = [t.speaker for t in resolved.turns]
     assert speakers[0] == speakers[2] == speakers[4] and len({speakers[1], speakers[3], 0}) == 3
-    assert "thanked by name around turns of it" in resolved.notes()[speakers[1]][0]
+    assert "thanked by name around turns of it" in str(resolved.notes()[speakers[1]][0])
     handing = [
         *said[:2],
         replace(said[2], handoff=giulia),
@@ -583,7 +583,7 @@ def test_a_turn_thanked_by_name_right_after_it_moves_to_that_persons_voice():
 
     resolved = moved(said, voices_)
     assert [t.speaker for t in resolved.turns] == [0, 0, 2, 1]
-    assert resolved.notes()[0] == [
+    assert list(map(str, resolved.notes()[0])) == [
         "a turn at 00:00:05 moved to it by evidence: the next voice thanked them by name, and "
         "its voice is nearer theirs than the voice it had been put with"
     ]
@@ -622,7 +622,7 @@ def test_a_handed_turns_first_words_heard_in_a_third_voice_go_to_that_turn():
     moved, starts = evidence.edge(said, turns)
     assert moved == [*turns[:2], Turn(58.6, 60.0, 2), turns[3]] and starts == [58.6]
     resolved = evidence.Resolution(moved, np.eye(4, 192, dtype=np.float32), edges=starts)
-    assert resolved.notes() == {
+    assert {k: list(map(str, v)) for k, v in resolved.notes().items()} == {
         2: [
             "the words from 00:00:58 to 00:01:00 given to it by evidence from another voice: "
             "they open its turn just after a hand-off"
@@ -711,7 +711,7 @@ def test_a_hosts_reply_run_on_into_the_guests_turn_is_cut_off_to_the_host():
         Turn(0.0, 6.0, 0), Turn(7.0, 18.35, 1), Turn(18.35, 20.5, 0), Turn(21.0, 30.0, 2)
     ]  # fmt: skip
     assert [int(np.argmax(v)) for v in resolved.voices] == [0, 1, 1, 2]
-    assert resolved.notes() == {
+    assert {k: list(map(str, v)) for k, v in resolved.notes().items()} == {
         0: [
             "the words from 00:00:18 to 00:00:20 given to it by evidence from another voice: "
             "they thank by name the person handed the floor before them"
@@ -757,7 +757,7 @@ def test_the_hosts_turn_heard_in_a_guests_voice_goes_back_to_the_host(demo_run, 
         if t.start < end and start < t.end and t.end - t.start > 0.5
     }
     assert back == {int(got["marek"])} and got["marek"] != got["glenda"], (back, got)
-    notes = resolution.notes()[int(got["marek"])]
+    notes = list(map(str, resolution.notes()[int(got["marek"])]))
     assert any("moved to it by evidence" in n or "given to it by evidence" in n for n in notes)
 
 
@@ -857,7 +857,7 @@ def test_a_host_who_never_says_her_name_heard_in_the_guests_voice_is_split_off(n
     got = speaker_map(truth, [(t.start, t.end, str(t.speaker)) for t in resolution.turns])
     assert got["helen"] != got["pieter"], (got, resolution.turns)
     assert resolution.handers == {int(got["helen"])}, resolution
-    notes = resolution.notes()[int(got["pieter"])]
+    notes = list(map(str, resolution.notes()[int(got["pieter"])]))
     assert any("another voice in it handed that person the floor" in n for n in notes), notes
 
 
@@ -870,7 +870,7 @@ def test_two_guests_heard_as_one_voice_are_split_by_the_hand_offs_to_them(handed
     host's second sentence, so his turn read as the host's."""
     resolution, got = _resolved_with(handed_run, "pieter", "thomas")
     assert len({got["helen"], got["pieter"], got["thomas"]}) == 3, got
-    notes = resolution.notes()
+    notes = {k: list(map(str, v)) for k, v in resolution.notes().items()}
     for key in ("pieter", "thomas"):
         assert any("handed the floor or thanked by name" in n for n in notes[int(got[key])]), notes
 
@@ -883,7 +883,8 @@ def test_a_guest_heard_in_the_hosts_voice_is_split_off_by_the_thanks_after_him(h
     resolution, got = _resolved_with(handed_run, "helen", "pieter")
     assert len({got["helen"], got["pieter"], got["thomas"]}) == 3, got
     assert any(
-        "handed the floor or thanked by name" in n for n in resolution.notes()[int(got["pieter"])]
+        "handed the floor or thanked by name" in str(n)
+        for n in resolution.notes()[int(got["pieter"])]
     )
 
 
@@ -941,7 +942,7 @@ def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
     kept, uncertain = diarization.splinters(
         [*turns, splinter], np.vstack([voices_, middle]), DiarizeParams()
     )
-    assert 9 in {t.speaker for t in kept} and "only 3.0 s of speech" in uncertain[9]
+    assert 9 in {t.speaker for t in kept} and "only 3.0 s of speech" in str(uncertain[9])
     lonely = np.linalg.qr(
         np.stack([*diarization.speaker_voices(turns, voices_).values(), other]).T
     )[0][:, -1]
@@ -953,7 +954,7 @@ def test_a_splinter_joins_its_speaker_and_a_doubtful_one_is_marked(demo_run):
     kept, uncertain = diarization.splinters(
         [*turns, splinter], np.vstack([voices_, np.zeros(192, np.float32)]), DiarizeParams()
     )
-    assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
+    assert 9 in {t.speaker for t in kept} and "too short to tell" in str(uncertain[9])
 
 
 def test_a_tail_too_short_for_a_voiceprint_joins_the_speaker_it_runs_on_from(demo_run):
@@ -975,7 +976,7 @@ def test_a_tail_too_short_for_a_voiceprint_joins_the_speaker_it_runs_on_from(dem
     lonely = Turn(turns[-1].end + 600.0, turns[-1].end + 600.25, 9)
     for piece in (between, lonely):
         kept, uncertain = diarization.splinters([*turns, piece], voices_, p)
-        assert 9 in {t.speaker for t in kept} and "too short to tell" in uncertain[9]
+        assert 9 in {t.speaker for t in kept} and "too short to tell" in str(uncertain[9])
 
 
 def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_run):
@@ -1005,7 +1006,7 @@ def test_a_splinter_without_a_voiceprint_joins_the_speaker_it_was_cut_from(demo_
         cut = [*turns[:i], *pieces, *turns[i + 1 :]]
         voices_cut = np.vstack([voices_[:i], voices_[i], none, none, voices_[i], voices_[i + 1 :]])
         kept, uncertain = diarization.splinters(cut, voices_cut, p)
-        assert "too short to tell" in uncertain[9]  # without its speech taken together
+        assert "too short to tell" in str(uncertain[9])  # without its speech taken together
         pooled = diarization.pooled_voices(cut, voices_cut, feats, p)
         assert pooled[i + 1].any() and np.array_equal(pooled[i + 1], pooled[i + 2])
         kept, uncertain = diarization.splinters(cut, pooled, p)
@@ -1341,6 +1342,8 @@ def test_real_people_enrolled_once_are_recognised_and_strangers_are_not(tmp_path
     recognise(table, prints, known, [Speaker(name="Reader 1998", role="Moderator")], NameParams())
     enrolled = table[: len(voices.REPORT)]
     assert [s.name for s in enrolled] == [f"Reader {pid}" for pid in voices.REPORT]
-    assert all(s.named_by == "voice" and "Talk one, 2024-01-01" in s.notes[0] for s in enrolled)
+    assert all(
+        s.named_by == "voice" and "Talk one, 2024-01-01" in str(s.notes[0]) for s in enrolled
+    )
     assert enrolled[0].role == "Moderator"  # a listed name brings its role
     assert all(s.name is None for s in table[len(voices.REPORT) :])

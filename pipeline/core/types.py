@@ -4,6 +4,8 @@ stage writes as JSON) and ``from_dict`` (how a later run reads it back)."""
 from __future__ import annotations
 
 import bisect
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,19 +58,68 @@ class MediaInfo:
 # --- extract --------------------------------------------------------------------------------
 
 
+Translate = Callable[[str, str, int], str]
+Number = Callable[[float, int], str]
+_DECIMALS = re.compile(r"%\((\w+)\)\.(\d)f")
+
+
+def _as_written(message: str, plural: str, count: int) -> str:
+    return plural if plural and count != 1 else message
+
+
+def _with_point(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
 @dataclass
 class Notice:
-    """A warning about the input: its English words with ``%(name)s`` places (the message id
-    of the documents' catalogs, ``outputs.locale.notice``) and what fills them (a float is
-    written with one decimal)."""
+    """Words for a reader, in English with ``%(name)s`` places: the message id of the documents'
+    catalogs (``outputs.locale.notice``) and what fills them. ``plural`` is the message when
+    ``values["count"]`` is not 1. A value may be a notice (its words translated too) or a list
+    of them (joined with "; "); a float is written with one decimal, or as many as its place
+    says (``%(distance).2f``)."""
 
     message: str
     values: dict[str, Any] = field(default_factory=dict)
+    plural: str = ""
+
+    def say(self, translate: Translate | None = None, number: Number | None = None) -> str:
+        """The words, through ``translate(message, plural, count)`` with numbers written by
+        ``number(value, decimals)`` (English, with a point, by default)."""
+        translate = translate or _as_written
+        number = number or _with_point
+        message = translate(self.message, self.plural, self.values.get("count", 1))
+        decimals = {k: int(d) for k, d in _DECIMALS.findall(message)}
+        values = {}
+        for key, value in self.values.items():
+            if isinstance(value, Notice):
+                value = value.say(translate, number)
+            elif isinstance(value, list):
+                value = "; ".join(v.say(translate, number) for v in value)
+            elif isinstance(value, float):
+                value = number(value, decimals.get(key, 1))
+            values[key] = value
+        return _DECIMALS.sub(r"%(\1)s", message) % values
 
     def __str__(self) -> str:
-        return self.message % {
-            k: f"{v:.1f}" if isinstance(v, float) else v for k, v in self.values.items()
-        }
+        return self.say()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Notice:
+        return cls(
+            data["message"],
+            {k: _revive(v) for k, v in data["values"].items()},
+            data.get("plural", ""),
+        )
+
+
+def _revive(value: Any) -> Any:
+    """A notice's value read back from JSON: notices (and lists of them) as notices again."""
+    if isinstance(value, dict):
+        return Notice.from_dict(value)
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -87,7 +138,8 @@ class Audio:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Audio:
-        return cls(**{**data, "warnings": [Notice(**w) for w in data.get("warnings", [])]})
+        warnings = [Notice.from_dict(w) for w in data.get("warnings", [])]
+        return cls(**{**data, "warnings": warnings})
 
 
 # --- transcribe -----------------------------------------------------------------------------
@@ -300,7 +352,7 @@ class Diarization:
     turns: list[Turn]
     far_field: bool
     voices: np.ndarray = field(default_factory=lambda: np.zeros((0, 192), np.float32))
-    uncertain: dict[int, str] = field(default_factory=dict)
+    uncertain: dict[int, Notice] = field(default_factory=dict)
     narrowband: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -308,7 +360,7 @@ class Diarization:
             "turns": [[t.start, t.end, t.speaker] for t in self.turns],
             "far_field": self.far_field,
             "narrowband": self.narrowband,
-            "uncertain": {str(k): v for k, v in sorted(self.uncertain.items())},
+            "uncertain": {str(k): asdict(v) for k, v in sorted(self.uncertain.items())},
         }
 
     @classmethod
@@ -316,7 +368,7 @@ class Diarization:
         turns = [Turn(*row) for row in data["turns"]]
         if voices is None:
             voices = np.zeros((len(turns), 192), np.float32)
-        uncertain = {int(k): v for k, v in data.get("uncertain", {}).items()}
+        uncertain = {int(k): Notice.from_dict(v) for k, v in data.get("uncertain", {}).items()}
         return cls(turns, data["far_field"], voices, uncertain, data["narrowband"])
 
 
@@ -337,8 +389,8 @@ class SpeakerInfo:
     talk_time: float = 0.0
     turns: int = 0
     evidence: list[dict[str, object]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the evidence did (split, joined, …)
-    uncertain: str = ""  # why this may be a part of another speaker, not a person of its own
+    notes: list[Notice] = field(default_factory=list)  # what the evidence did (split, joined, …)
+    uncertain: list[Notice] = field(default_factory=list)  # why it may be no person of its own
     heard_as: str = ""  # a name not on the event page that this speaker gave themself
 
     @property
@@ -367,7 +419,17 @@ class Speakers:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Speakers:
         turns = [Turn(*row) for row in data.get("turns", [])]
-        return cls([SpeakerInfo(**row) for row in data["speakers"]], turns)
+        table = [
+            SpeakerInfo(
+                **{
+                    **row,
+                    "notes": [Notice.from_dict(n) for n in row["notes"]],
+                    "uncertain": [Notice.from_dict(n) for n in row["uncertain"]],
+                }
+            )
+            for row in data["speakers"]
+        ]
+        return cls(table, turns)
 
 
 # --- topics ---------------------------------------------------------------------------------

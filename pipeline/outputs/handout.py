@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.store import atomic_path
 from .formats import clock, figure_rows, paragraph_text, paragraphs
-from .locale import translations
+from .locale import notice, translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -45,7 +45,7 @@ def write_docx(
             doc,
             [_(x) for x in ("Speaker", "Role", "Organisation", "Talk time", "Notes")],
             [
-                (s.label, s.role, s.org, clock(s.talk_time)[:8], _notes(s, _))
+                (s.label, s.role, s.org, clock(s.talk_time)[:8], _notes(s, language))
                 for s in context["speakers"]
             ],
         )
@@ -130,10 +130,13 @@ def _table(doc: Any, headings: list[str], rows: list[tuple[str, ...]]) -> None:
             cell.text = _text(value)
 
 
-def _notes(speaker: Any, gettext: Any) -> str:
-    """A speaker's notes, the reason they are uncertain first."""
-    uncertain = [f"{gettext('Uncertain')}: {speaker.uncertain}"] if speaker.uncertain else []
-    return "; ".join(uncertain + speaker.notes)
+def _notes(speaker: Any, language: str) -> str:
+    """A speaker's notes in ``language``, the reasons they are uncertain first."""
+    said = [notice(n, language) for n in speaker.notes]
+    if speaker.uncertain:
+        why = "; ".join(notice(n, language) for n in speaker.uncertain)
+        said.insert(0, f"{translations(language).gettext('Uncertain')}: {why}")
+    return "; ".join(said)
 
 
 def _read_out(point: Any, gettext: Any) -> str:

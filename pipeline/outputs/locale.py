@@ -68,14 +68,19 @@ def percent(share: float, language: str) -> str:
 
 
 def notice(said: Notice, language: str) -> str:
-    """A warning about the input in ``language`` (its numbers written the language's way)."""
+    """A notice (a warning about the input, a note on a speaker) in ``language``, its numbers
+    written the language's way."""
     from babel.numbers import format_decimal
 
-    values = {
-        k: format_decimal(v, "0.0", locale=language) if isinstance(v, float) else v
-        for k, v in said.values.items()
-    }
-    return translations(language).gettext(said.message) % values
+    catalog = translations(language)
+    return said.say(
+        lambda message, plural, count: (
+            catalog.ngettext(message, plural, count) if plural else catalog.gettext(message)
+        ),
+        lambda value, decimals: format_decimal(
+            value, "0." + "0" * decimals if decimals else "0", locale=language
+        ),
+    )
 
 
 def language_doubt(transcript: Transcript, language: str = "en") -> str:

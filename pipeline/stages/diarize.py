@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
-from ..core.types import Diarization, Turn
+from ..core.types import Diarization, Notice, Turn
 from ..core.voiceprints import speaker_voices
 from ..core.wav import as_float, mapped_samples
 from ..models import diarization as networks
@@ -738,7 +738,7 @@ def twins(turns: list[Turn], voices: np.ndarray, p: DiarizeParams) -> list[Turn]
 
 def splinters(
     turns: list[Turn], voices: np.ndarray, p: DiarizeParams
-) -> tuple[list[Turn], dict[int, str]]:
+) -> tuple[list[Turn], dict[int, Notice]]:
     """A speaker with little speech (under ``p.splinter_seconds`` and ``p.splinter_share`` of
     all speech) whose voice is within ``p.fold_distance`` of another speaker's is that speaker
     (merged); within ``p.uncertain_distance`` it is kept but marked uncertain, with the reason.
@@ -749,7 +749,7 @@ def splinters(
     talk, least = little(turns, p)
     voice = speaker_voices(turns, voices)
     merged: dict[int, int] = {}
-    uncertain: dict[int, str] = {}
+    uncertain: dict[int, Notice] = {}
     for spk in sorted(talk, key=lambda k: talk[k]):
         others = [k for k in voice if k != spk and k not in merged and talk[k] > talk[spk]]
         if talk[spk] >= least or not others:
@@ -759,8 +759,9 @@ def splinters(
             if len(joins) == 1:
                 merged[spk] = joins.pop()
                 continue
-            uncertain[spk] = (
-                f"only {talk[spk]:.1f} s of speech, in turns too short to tell whose voice it is"
+            uncertain[spk] = Notice(
+                "only %(seconds)s s of speech, in turns too short to tell whose voice it is",
+                {"seconds": talk[spk]},
             )
             continue
         distance = {k: 1.0 - float(voice[k] @ voice[spk]) for k in others}
@@ -768,9 +769,10 @@ def splinters(
         if distance[nearest] < p.fold_distance:
             merged[spk] = nearest
         elif distance[nearest] < p.uncertain_distance:
-            uncertain[spk] = (
-                f"only {talk[spk]:.1f} s of speech, in a voice close to another speaker's "
-                f"(cosine distance {distance[nearest]:.2f})"
+            uncertain[spk] = Notice(
+                "only %(seconds)s s of speech, in a voice close to another speaker's "
+                "(cosine distance %(distance).2f)",
+                {"seconds": talk[spk], "distance": distance[nearest]},
             )
     if merged:
         turns = _merge_same_speaker(

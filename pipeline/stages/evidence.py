@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core.types import Turn
+from ..core.types import Notice, Turn
 from ..core.voiceprints import speaker_voices
 from ..outputs.formats import clock
 
@@ -81,9 +81,9 @@ class Resolution:
     edges: list[float] = field(default_factory=list)  # starts of turns' first words given on
     handers: set[int] = field(default_factory=set)  # split off unnamed: handed the one named over
 
-    def notes(self) -> dict[int, list[str]]:
+    def notes(self) -> dict[int, list[Notice]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
-        out: dict[int, list[str]] = {}
+        out: dict[int, list[Notice]] = {}
         for group in self.splits:
             handed = sum(k in self.handed for k in group)
             handers = sum(k in self.handers for k in group)
@@ -91,43 +91,65 @@ class Resolution:
             parts = []
             if intros:
                 parts.append(
-                    f"{intros} people introduced themselves in it by name"
-                    if intros > 1
-                    else "1 person introduced themself in it by name"
+                    Notice(
+                        "%(count)s person introduced themself in it by name",
+                        {"count": intros},
+                        "%(count)s people introduced themselves in it by name",
+                    )
                 )
             if handed:
-                alone = "1 person " if handed == 1 else f"{handed} people "
                 parts.append(
-                    (f"{handed} more " if intros else alone)
-                    + ("was" if handed == 1 else "were")
-                    + " handed the floor or thanked by name around "
-                    + ("a turn" if handed == 1 else "turns")
-                    + " of it"
+                    Notice(
+                        "%(count)s more was handed the floor or thanked by name around a turn of it",
+                        {"count": handed},
+                        "%(count)s more were handed the floor or thanked by name around turns of "
+                        "it",
+                    )
+                    if intros
+                    else Notice(
+                        "%(count)s person was handed the floor or thanked by name around a turn "
+                        "of it",
+                        {"count": handed},
+                        "%(count)s people were handed the floor or thanked by name around turns "
+                        "of it",
+                    )
                 )
             if handers:
                 parts.append(
-                    "another voice in it handed that person the floor or thanked them by name"
+                    Notice(
+                        "another voice in it handed that person the floor or thanked them by name"
+                    )
                 )
-            why = " and ".join(parts)
+            why = parts[0]
+            for part in parts[1:]:
+                why = Notice("%(first)s and %(second)s", {"first": why, "second": part})
             for speaker in group:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
                 out.setdefault(speaker, []).append(
-                    f"split by evidence from one voice with {others}: {why}"
+                    Notice(
+                        "split by evidence from one voice with %(others)s: %(why)s",
+                        {"others": others, "why": why},
+                    )
                 )
         for home, _joined in self.joins:
             out.setdefault(home, []).append(
-                "joined by evidence with another voice: handed the floor by name and "
-                "introduced under that name"
+                Notice(
+                    "joined by evidence with another voice: handed the floor by name and "
+                    "introduced under that name"
+                )
             )
         for speaker, start in self.moved:
             out.setdefault(speaker, []).append(
-                f"a turn at {clock(start)[:8]} moved to it by evidence: the next voice thanked "
-                "them by name, and its voice is nearer theirs than the voice it had been put with"
+                Notice(
+                    "a turn at %(time)s moved to it by evidence: the next voice thanked them by "
+                    "name, and its voice is nearer theirs than the voice it had been put with",
+                    {"time": clock(start)[:8]},
+                )
             )
         given = [
-            *((start, "they open its turn just after a hand-off") for start in self.edges),
+            *((start, Notice("they open its turn just after a hand-off")) for start in self.edges),
             *(
-                (start, "they thank by name the person handed the floor before them")
+                (start, Notice("they thank by name the person handed the floor before them"))
                 for start in self.cut
             ),
         ]
@@ -136,8 +158,11 @@ class Resolution:
             if turn is None:  # re-cut by a split since: no turn starts there any more
                 continue
             out.setdefault(turn.speaker, []).append(
-                f"the words from {clock(start)[:8]} to {clock(turn.end)[:8]} given to it by "
-                f"evidence from another voice: {why}"
+                Notice(
+                    "the words from %(start)s to %(end)s given to it by evidence from another "
+                    "voice: %(why)s",
+                    {"start": clock(start)[:8], "end": clock(turn.end)[:8], "why": why},
+                )
             )
         return out
 

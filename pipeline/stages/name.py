@@ -38,7 +38,16 @@ from ..core.library import Voice
 from ..core.review import Report, Review
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, read_yaml_file, write_json
-from ..core.types import Diarization, Segment, SpeakerInfo, Speakers, Transcript, Turn, Word
+from ..core.types import (
+    Diarization,
+    Notice,
+    Segment,
+    SpeakerInfo,
+    Speakers,
+    Transcript,
+    Turn,
+    Word,
+)
 from ..models.text import has_pipeline, identity, nlp
 from ..outputs.formats import clock
 from .evidence import Resolution, Said, edge, join, reclaim, renumber, run_on, split
@@ -766,9 +775,11 @@ def mark_heard(table: list[SpeakerInfo], heard: dict[int, tuple[str, float]]) ->
         if info.name is None and info.index in heard:
             info.heard_as, at = heard[info.index]
             info.notes.append(
-                f"introduced themself as “{info.heard_as}” ({clock(at)[:8]}), a name not on the "
-                f"event page — to use it, write “{info.id}: {info.heard_as}” under speakers: in "
-                "review.yaml"
+                Notice(
+                    "introduced themself as “%(name)s” (%(time)s), a name not on the event page — "
+                    "to use it, write “%(id)s: %(name)s” under speakers: in review.yaml",
+                    {"name": info.heard_as, "time": clock(at)[:8], "id": info.id},
+                )
             )
 
 
@@ -789,21 +800,49 @@ def mark_leads(table: list[SpeakerInfo]) -> None:
         most = max(sums.values())
         top = [k for k in leads if sums[k] == most]
         heard = [
-            f"{k} ("
-            + "; ".join(f"{e['kind']} “{e['heard']}” ({clock(e['time'])[:8]})" for e in leads[k])
-            + ")"
+            Notice("%(person)s (%(heard)s)", {"person": k, "heard": [_quoted(e) for e in leads[k]]})
             for k in top
         ]
         if len(top) > 1:
+            who = heard[0]
+            for more in heard[1:]:
+                who = Notice("%(first)s and %(second)s", {"first": who, "second": more})
             info.notes.append(
-                f"the words point to {' and '.join(heard)} equally: the voice may hold more than "
-                f"one of them — if it is one, write “{info.id}: NAME” under speakers: in review.yaml"
+                Notice(
+                    "the words point to %(who)s equally: the voice may hold more than one of them "
+                    "— if it is one, write “%(id)s: NAME” under speakers: in review.yaml",
+                    {"who": who, "id": info.id},
+                )
             )
         else:
             info.notes.append(
-                f"the words point to {heard[0]}, too little to name them — if it is "
-                f"them, write “{info.id}: {top[0]}” under speakers: in review.yaml"
+                Notice(
+                    "the words point to %(who)s, too little to name them — if it is them, write "
+                    "“%(id)s: %(name)s” under speakers: in review.yaml",
+                    {"who": heard[0], "id": info.id, "name": top[0]},
+                )
             )
+
+
+# what the kinds of evidence are called where a note quotes them
+KINDS = {
+    "self-introduction": Notice("self-introduction"),
+    "organisation": Notice("organisation"),
+    "hand-off": Notice("hand-off"),
+    "thanks": Notice("thanks"),
+}
+
+
+def _quoted(e: dict[str, Any]) -> Notice:
+    """One piece of evidence as a note quotes it: its kind, the words, when."""
+    return Notice(
+        "%(kind)s “%(heard)s” (%(time)s)",
+        {
+            "kind": KINDS.get(e["kind"], e["kind"]),
+            "heard": e["heard"],
+            "time": clock(e["time"])[:8],
+        },
+    )
 
 
 def name_speakers(
@@ -880,7 +919,7 @@ def _left_pair_up(
 
 
 # why a voice in which Whisper recognised no word is uncertain (it may be no person at all)
-WORDLESS = (
+WORDLESS = Notice(
     "no words were recognised in this voice — listen to it to check who it is, or whether it is "
     "speech at all"
 )
@@ -891,8 +930,8 @@ def speaker_table(
     names: dict[int, tuple[Speaker, float]],
     evidence: list[Evidence],
     overrides: dict[str, Speaker],
-    notes: dict[int, list[str]] | None = None,
-    uncertain: dict[int, str] | None = None,
+    notes: dict[int, list[Notice]] | None = None,
+    uncertain: dict[int, Notice] | None = None,
     turns: Sequence[Turn] = (),
 ) -> list[SpeakerInfo]:
     """The speaker table: ids by first appearance, names (override > evidence > "Speaker N"),
@@ -926,13 +965,18 @@ def speaker_table(
         info.notes = list((notes or {}).get(spk, []))
         if any(e["kind"] == LAST for e in info.evidence):
             info.notes.append(
-                "named as the only person on the event page left unnamed, on one piece of "
-                "evidence (check it)"
+                Notice(
+                    "named as the only person on the event page left unnamed, on one piece of "
+                    "evidence (check it)"
+                )
             )
         if any(e["kind"] == PAIRED for e in info.evidence):
             info.notes.append(
-                "named by elimination: the people on the event page left unnamed and the voices "
-                "left with evidence pair up one to one, each on little evidence (check it)"
+                Notice(
+                    "named by elimination: the people on the event page left unnamed and the "
+                    "voices left with evidence pair up one to one, each on little evidence (check "
+                    "it)"
+                )
             )
         chosen = overrides.get(info.id)
         if chosen is not None:
@@ -940,8 +984,8 @@ def speaker_table(
         elif spk in names:
             (person, info.confidence), info.named_by = names[spk], "evidence"
         else:
-            reasons = [(uncertain or {}).get(spk, ""), WORDLESS if spk in wordless else ""]
-            info.uncertain = "; ".join(filter(None, reasons))
+            reasons = [(uncertain or {}).get(spk), WORDLESS if spk in wordless else None]
+            info.uncertain = [r for r in reasons if r is not None]
             continue
         info.name, info.role, info.org, info.label = (
             person.name,
@@ -1260,12 +1304,20 @@ def recognise(
         if info.name:
             if info.name != voice.name:
                 info.notes.append(
-                    f"the voice library says {voice.name} (recognised from {where}); "
-                    f"the words say {info.name}, and the words win"
+                    Notice(
+                        "the voice library says %(voice)s (recognised from %(where)s); the words "
+                        "say %(name)s, and the words win",
+                        {"voice": voice.name, "where": where, "name": info.name},
+                    )
                 )
             continue
         if voice.name in taken:
-            info.notes.append(f"sounds like {voice.name} ({where}), whom the words place elsewhere")
+            info.notes.append(
+                Notice(
+                    "sounds like %(voice)s (%(where)s), whom the words place elsewhere",
+                    {"voice": voice.name, "where": where},
+                )
+            )
             continue
         taken.add(voice.name)
         person = listed.get(voice.name, Speaker(name=voice.name))
@@ -1275,8 +1327,8 @@ def recognise(
             person.role,
             person.org,
         )
-        info.named_by, info.confidence, info.uncertain = "voice", round(score, 2), ""
-        info.notes.append(f"recognised by voice ({where})")
+        info.named_by, info.confidence, info.uncertain = "voice", round(score, 2), []
+        info.notes.append(Notice("recognised by voice (%(where)s)", {"where": where}))
         info.evidence.append(
             {
                 "kind": "voice",
