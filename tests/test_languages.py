@@ -24,6 +24,7 @@ from pipeline.core.types import Heard, Segment, Transcript, Word
 from pipeline.core.wav import load_audio, spans_only
 from pipeline.models import encoded
 from pipeline.outputs.locale import page_date, page_languages, percent, translations
+from pipeline.service import catalog
 from pipeline.service.runner import run
 from pipeline.stages.name import Utterance, name_speakers
 from pipeline.stages.topics import load_topic_config
@@ -115,9 +116,9 @@ def test_a_webinar_in_another_language(talk, language):
 def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
     """``--summary-language same``: no translation (no model loaded for it), the documents'
     fixed words and dates in German and French, the points as said."""
-    for language, heading, date, other in (
-        ("de", "Sprecherinnen und Sprecher", "15. Mai 2024", "Andere Themen"),
-        ("fr", "Intervenants", "15 mai 2024", "Autres thèmes"),
+    for language, heading, date, other, webinars in (
+        ("de", "Sprecherinnen und Sprecher", "15. Mai 2024", "Andere Themen", "Webinare"),
+        ("fr", "Intervenants", "15 mai 2024", "Autres thèmes", "Webinaires"),
     ):
         files, result = talk(language)
         work = tmp_path / language
@@ -142,6 +143,17 @@ def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
         markdown = (folder / "summary.md").read_text(encoding="utf-8")
         assert date in markdown and "## Speakers" not in markdown
         assert "Original:" not in markdown  # nothing was translated
+        # the index of the webinars: in the language all its summaries share; in English when
+        # they do not (the summary in English of the first run beside it)
+        index = (work / "summaries" / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{language}">' in index and f"<h1>{webinars}</h1>" in index
+        assert date in index and other in index and "Other topics" not in index
+        english = result.out_dir.parent.parent / "summaries" / result.rec_id
+        shutil.copytree(english, work / "summaries" / "in-english")
+        catalog.write_index(work / "summaries")
+        index = (work / "summaries" / "index.html").read_text(encoding="utf-8")
+        assert '<html lang="en">' in index and "<h1>Webinars</h1>" in index
+        assert "2024-05-15" in index and "Other topics" in index
         topics = json.loads((folder / "topics.json").read_text(encoding="utf-8"))
         assert "notes" not in topics or "translated" not in " ".join(topics["notes"])
         if language == "de":  # no packaged German spaCy pipeline: the fallback, said so
@@ -293,7 +305,7 @@ def test_catalogs_translate_every_fixed_word():
     from babel.messages.pofile import read_po
 
     sources = [
-        *(ROOT / "pipeline/outputs/templates").glob("summary.*.j2"),
+        *(ROOT / "pipeline/outputs/templates").glob("*.j2"),
         ROOT / "pipeline/outputs/handout.py",
         ROOT / "pipeline/stages/summarize.py",
         ROOT / "pipeline/outputs/locale.py",
@@ -308,7 +320,7 @@ def test_catalogs_translate_every_fixed_word():
         method = "jinja2.ext:babel_extract" if path.suffix == ".j2" else "python"
         for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
-    assert {"Speakers", "Summary", "Unknown speaker", "and", "Original"} <= found
+    assert {"Speakers", "Summary", "Unknown speaker", "and", "Original", "Webinars"} <= found
     config = load_topic_config()  # the themes' titles, translated where they are shown
     found |= {config.title(label) for label in config.labels}
     assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)

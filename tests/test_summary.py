@@ -375,6 +375,7 @@ def test_index_page_shows_hostile_titles_and_passages_as_text(browser, tmp_path)
     page, problems, dialogs = open_page(browser, path)
     page.fill("#find", "hydrogen")
     assert "alert(3)" in page.locator("#results li").first.inner_text()
+    assert page.locator("#found").inner_text() == "1 passage"  # its words from the template
     page.wait_for_timeout(300)
     assert dialogs == [] and problems == []
     assert PAYLOAD in page.locator("#webinars tbody tr").first.inner_text()

@@ -696,17 +696,17 @@ class Published:
     speakers: list[str]
     summary: Summary
     review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
+    language: str = "en"  # the language of the documents' fixed words
 
     def to_dict(self) -> dict[str, Any]:
-        head = {k: getattr(self, k) for k in ("id", "title", "date", "duration", "speakers")}
+        head = {k: getattr(self, k) for k in HEAD}
         return {**head, "topic_share": self.summary.topic_share, **self.summary.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Published:
-        head = [data[k] for k in ("id", "title", "date", "duration", "speakers")]
-        rest = {
-            k: v
-            for k, v in data.items()
-            if k not in ("id", "title", "date", "duration", "speakers")
-        }
-        return cls(*head, Summary.from_dict(rest))
+        head = [data[k] for k in HEAD[:5]]
+        rest = {k: v for k, v in data.items() if k not in HEAD}
+        return cls(*head, Summary.from_dict(rest), language=data.get("language", "en"))
+
+
+HEAD = ("id", "title", "date", "duration", "speakers", "language")  # summary.json's first keys

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..core.errors import PipelineError
 from ..core.store import atomic_write
+from ..outputs.locale import page_date, percent, translations
 from ..outputs.render import environment, render_index
 
 CATALOG_NAME = "catalog.sqlite"
@@ -226,17 +227,24 @@ def _theme_titles(path: Path) -> dict[str, str]:
 
 def write_index(summaries: Path, templates: Path | None = None) -> None:
     """Rebuild summaries/index.html from every summaries/*/summary.json and the catalog's
-    passages (searched in the page itself)."""
-    entries = []
+    passages (searched in the page itself); its fixed words, themes and dates in the language of
+    the summaries when they all share one, else in English."""
+    found = []
     for path in sorted(summaries.glob("*/summary.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            found.append((path, json.loads(path.read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             continue
+    languages = {data.get("language", "en") for _, data in found}
+    language = languages.pop() if len(languages) == 1 else "en"
+    gettext = translations(language).gettext
+    entries = []
+    for path, data in found:
         share = data.get("topic_share", {})
         titles = _theme_titles(path.parent / "topics.json")
         topics = [
-            f"{titles.get(k, k)} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1])
+            f"{gettext(titles.get(k, k))} {percent(v, language)}"
+            for k, v in sorted(share.items(), key=lambda kv: -kv[1])
         ]
         entries.append(
             {
@@ -249,7 +257,13 @@ def write_index(summaries: Path, templates: Path | None = None) -> None:
             }
         )
     entries.sort(key=lambda e: (e["date"] or "", e["title"]), reverse=True)
-    page = render_index(entries, passages_for_index(summaries), environment(templates))
+    for entry in entries:
+        with contextlib.suppress(ValueError):  # a date as the sidecar wrote it, if not ISO
+            entry["date"] = entry["date"] and page_date(
+                dt.date.fromisoformat(entry["date"]), language
+            )
+    env = environment(templates, language)
+    page = render_index(entries, passages_for_index(summaries), env)
     target = summaries / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != page:
         atomic_write(target, page)

@@ -842,7 +842,7 @@ class Summarize(Stage):
         speakers = [s.label for s in context["speakers"]]
         date = ctx.event.date.isoformat() if ctx.event.date else ""
         return Published(
-            ctx.rec_id, title, date, transcript.duration, speakers, summary, asdict(report)
+            ctx.rec_id, title, date, transcript.duration, speakers, summary, asdict(report), lang
         )
 
     def write(self, ctx: Context, params: Any, result: Published) -> None:

@@ -23,7 +23,7 @@
       var text = p[4].toLowerCase();
       return words.every(function (w) { return text.indexOf(w) !== -1; });
     });
-    found.textContent = hits.length + (hits.length === 1 ? " passage" : " passages");
+    found.textContent = hits.length + " " + (hits.length === 1 ? found.dataset.one : found.dataset.many);
     hits.slice(0, 100).forEach(function (p) {
       var li = document.createElement("li");
       var link = document.createElement("a");
