@@ -396,7 +396,7 @@ def test_notes_on_speakers_read_in_the_page_language():
     back = Speakers.from_dict(json.loads(json.dumps(table.to_dict())))
     assert back.speakers == table.speakers and isinstance(back.speakers[1].notes[0], Notice)
     french = _notes(back.speakers[1], "fr")
-    assert french.startswith("Incertain: seulement 3,0 s de parole")
+    assert french.startswith("Incertain\xa0: seulement 3,0 s de parole")  # French colon
     assert "passation de parole « over to you, Ana » (00:01:05)" in french
     assert "« S2: Ana Ruiz » sous speakers: dans review.yaml" in french
     page = environment(language="de").from_string("{{ s.notes | say }}", {"s": back.speakers[1]})

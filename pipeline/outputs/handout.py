@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.store import atomic_path
 from .formats import clock, figure_rows, paragraph_text, paragraphs
-from .locale import notice, translations
+from .locale import labelled, notice, translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -38,7 +38,7 @@ def write_docx(
     if context["date"]:
         doc.add_paragraph(_text(context["date"]))
     for warning in context.get("warnings", []):
-        doc.add_paragraph(_text(f"{_('Warning')}: {warning}"))
+        doc.add_paragraph(_text(f"{labelled(_, _('Warning'))} {warning}"))
     if context["speakers"]:
         doc.add_heading(_("Speakers"), 1)
         _table(
@@ -135,7 +135,8 @@ def _notes(speaker: Any, language: str) -> str:
     said = [notice(n, language) for n in speaker.notes]
     if speaker.uncertain:
         why = "; ".join(notice(n, language) for n in speaker.uncertain)
-        said.insert(0, f"{translations(language).gettext('Uncertain')}: {why}")
+        _ = translations(language).gettext
+        said.insert(0, f"{labelled(_, _('Uncertain'))} {why}")
     return "; ".join(said)
 
 
@@ -158,7 +159,7 @@ def _unclear(point: Any, gettext: Any) -> str:
 
 def _original(point: Any, gettext: Any) -> str:
     """ " (Original: …)" when the point is a translation of what was said."""
-    return f" ({gettext('Original')}: {point.original})" if point.original else ""
+    return f" ({labelled(gettext, gettext('Original'))} {point.original})" if point.original else ""
 
 
 def write_pdf(target: Path, html: str, summary_dir: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,12 @@ def percent(share: float, language: str) -> str:
     from babel.numbers import format_percent
 
     return format_percent(share, locale=language)
+
+
+def labelled(gettext: Callable[[str], str], word: str) -> str:
+    """``word`` (already in the language) as a label before what it names: "Warning:", and in
+    French typography "Avertissement :"."""
+    return gettext("%(label)s:") % {"label": word}
 
 
 def notice(said: Notice, language: str) -> str:

@@ -40,6 +40,7 @@ from ..models import text
 from ..models.text import sentence_vectors
 from ..outputs.handout import write_docx, write_pdf
 from ..outputs.locale import (
+    labelled,
     language_doubt,
     long_date,
     notice,
@@ -668,7 +669,7 @@ def abstract(
                 continue
             line = reported(speaker, point.text, bool(sentences), language)
             if point.original:  # a translation: the words as said beside it
-                line += f" ({_('Original')}: “{point.original}”)"
+                line += f" ({labelled(_, _('Original'))} “{point.original}”)"
             sentences.append(line)
             spoken.add(point.speaker or "")
         if not sentences:
@@ -687,7 +688,7 @@ def abstract(
             paragraph = fluent or paragraph
             if rewritten is not None:
                 rewritten[label] = outcome.used if fluent else f"extractive: {outcome.why}"
-        paragraphs.append(paragraph if offtopic else f"{themes[label]}: {paragraph}")
+        paragraphs.append(paragraph if offtopic else f"{labelled(_, themes[label])} {paragraph}")
     return "\n\n".join(paragraphs)
 
 
