@@ -397,8 +397,9 @@ def test_notes_on_speakers_read_in_the_page_language():
     assert back.speakers == table.speakers and isinstance(back.speakers[1].notes[0], Notice)
     french = _notes(back.speakers[1], "fr")
     assert french.startswith("Incertain\xa0: seulement 3,0 s de parole")  # French colon
-    assert "passation de parole « over to you, Ana » (00:01:05)" in french
-    assert "« S2: Ana Ruiz » sous speakers: dans review.yaml" in french
+    # French typography: no-break spaces inside the quotes (and before a colon)
+    assert "passation de parole «\xa0over to you, Ana\xa0» (00:01:05)" in french
+    assert "«\xa0S2: Ana Ruiz\xa0» sous speakers: dans review.yaml" in french
     page = environment(language="de").from_string("{{ s.notes | say }}", {"s": back.speakers[1]})
     german = page.render()
     assert german.startswith("die Worte weisen auf Ana Ruiz (Übergabe „over to you, Ana“")
