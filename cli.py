@@ -185,7 +185,7 @@ def _report(result: RunResult, quiet: bool) -> None:
                 s.id,
                 s.label,
                 s.org,
-                f"{s.talk_time:.0f}",
+                str(int(s.talk_time)),  # whole seconds, as the page (00:00:07 for 7.6 s)
                 str(s.turns),
                 s.named_by or "—",
                 f"{s.confidence:.2f}",

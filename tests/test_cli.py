@@ -37,6 +37,10 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
     assert max(map(len, again.stdout.splitlines())) <= 80
     for label in {s["label"] for s in speakers}:  # whoever was named on this CPU
         assert label in again.stdout
+    # each row's talk time in whole seconds, as the page has it (7.6 s: 7 and 00:00:07, not 8)
+    rows = [line.split("│") for line in again.stdout.splitlines() if line.startswith("│ S")]
+    talk = {cells[1].strip(): cells[4].strip() for cells in rows}
+    assert talk == {s["id"]: str(int(s["talk_time"])) for s in speakers}, again.stdout
     status = run_cli("status", "--out", "tr", "--summaries", "su", cwd=tmp_path, columns=80)
     assert status.code == 0 and out.name in status.stdout  # the id whole: `status ID` takes it
     # without --summaries, each recording's own summaries folder: not "stale, output missing"
