@@ -91,6 +91,7 @@ def test_docx_and_pdf_handouts(demo_run, tmp_path):
     pdf = folder / "summary.pdf"
     words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
     assert "Glenda Napier" in words.stdout and "Slides and what was said" in words.stdout
+    assert "All webinars" not in words.stdout  # the page's link to the index: no use on paper
     subprocess.run(
         ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page")],
         check=True,
