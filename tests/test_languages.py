@@ -313,6 +313,7 @@ def test_catalogs_translate_every_fixed_word():
         ROOT / "pipeline/stages/diarize.py",  # and the notes on speakers
         ROOT / "pipeline/stages/evidence.py",
         ROOT / "pipeline/stages/name.py",
+        ROOT / "pipeline/core/types.py",
     ]
     keywords = {"_": None, "gettext": None, "Notice": (1,)}
     found = set()

@@ -113,6 +113,14 @@ class Notice:
         )
 
 
+def joined(parts: list[Notice]) -> Notice:
+    """Notices said one after another: "A and B and C", the "and" in the reader's language."""
+    said = parts[0]
+    for part in parts[1:]:
+        said = Notice("%(first)s and %(second)s", {"first": said, "second": part})
+    return said
+
+
 def _revive(value: Any) -> Any:
     """A notice's value read back from JSON: notices (and lists of them) as notices again."""
     if isinstance(value, dict):

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core.types import Notice, Turn
+from ..core.types import Notice, Turn, joined
 from ..core.voiceprints import speaker_voices
 from ..outputs.formats import clock
 
@@ -120,9 +120,7 @@ class Resolution:
                         "another voice in it handed that person the floor or thanked them by name"
                     )
                 )
-            why = parts[0]
-            for part in parts[1:]:
-                why = Notice("%(first)s and %(second)s", {"first": why, "second": part})
+            why = joined(parts)
             for speaker in group:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
                 out.setdefault(speaker, []).append(

@@ -47,6 +47,7 @@ from ..core.types import (
     Transcript,
     Turn,
     Word,
+    joined,
 )
 from ..models.text import has_pipeline, identity, nlp
 from ..outputs.formats import clock
@@ -804,14 +805,11 @@ def mark_leads(table: list[SpeakerInfo]) -> None:
             for k in top
         ]
         if len(top) > 1:
-            who = heard[0]
-            for more in heard[1:]:
-                who = Notice("%(first)s and %(second)s", {"first": who, "second": more})
             info.notes.append(
                 Notice(
                     "the words point to %(who)s equally: the voice may hold more than one of them "
                     "— if it is one, write “%(id)s: NAME” under speakers: in review.yaml",
-                    {"who": who, "id": info.id},
+                    {"who": joined(heard), "id": info.id},
                 )
             )
         else:
