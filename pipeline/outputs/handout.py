@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.store import atomic_path
 from .formats import clock, figure_rows, paragraph_text, paragraphs
-from .locale import labelled, notice, translations
+from .locale import labelled, notices, translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -132,11 +132,10 @@ def _table(doc: Any, headings: list[str], rows: list[tuple[str, ...]]) -> None:
 
 def _notes(speaker: Any, language: str) -> str:
     """A speaker's notes in ``language``, the reasons they are uncertain first."""
-    said = [notice(n, language) for n in speaker.notes]
+    said = [notices(speaker.notes, language)] if speaker.notes else []
     if speaker.uncertain:
-        why = "; ".join(notice(n, language) for n in speaker.uncertain)
         _ = translations(language).gettext
-        said.insert(0, f"{labelled(_, _('Uncertain'))} {why}")
+        said.insert(0, f"{labelled(_, _('Uncertain'))} {notices(speaker.uncertain, language)}")
     return "; ".join(said)
 
 

@@ -74,6 +74,11 @@ def labelled(gettext: Callable[[str], str], word: str) -> str:
     return gettext("%(label)s:") % {"label": word}
 
 
+def notices(said: list[Notice], language: str) -> str:
+    """Several notices in ``language``, one after another ("; ")."""
+    return "; ".join(notice(n, language) for n in said)
+
+
 def notice(said: Notice, language: str) -> str:
     """A notice (a warning about the input, a note on a speaker) in ``language``, its numbers
     written the language's way."""

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from .formats import clock, figure_rows, paragraphs
-from .locale import notice, page_language, percent, translations
+from .locale import labelled, notices, page_language, percent, translations
 
 PALETTE = (
     "#1f77b4",
@@ -84,7 +84,8 @@ def environment(user_templates: Path | None = None, language: str = "en") -> Env
     env.filters["clock"] = _short_clock
     env.filters["pages"] = page_ranges
     env.filters["percent"] = lambda share: percent(share, lang)
-    env.filters["say"] = lambda notices: "; ".join(notice(n, lang) for n in notices)
+    env.filters["say"] = lambda said: notices(said, lang)
+    env.filters["label"] = lambda word: labelled(translations(lang).gettext, word)
     return env
 
 
