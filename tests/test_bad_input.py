@@ -117,8 +117,8 @@ def test_warnings_on_a_german_page_are_german(tmp_path):
     (page,) = (tmp_path / "summaries").glob("*/summary.html")
     html = page.read_text()
     assert "Der Ton ist stumm (nie lauter als -50 dBFS)" in html
-    assert "In dieser Aufnahme wurde keine Sprache gefunden." in html
-    assert "the audio is silent" not in html and "No speech was found" not in html
+    assert "In dieser Aufnahme wurden keine Wörter erkannt." in html
+    assert "the audio is silent" not in html and "No words were recognised" not in html
 
 
 def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
@@ -138,7 +138,7 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     # the summary says so, without empty speaker, timeline or transcript sections
     (page,) = (tmp_path / "summaries").glob("*/summary.md")
     text = page.read_text()
-    assert "No speech was found in this recording." in text
+    assert "No words were recognised in this recording." in text
     assert "## Speakers" not in text and "## Timeline" not in text
     html = page.with_suffix(".html").read_text()
     assert 'id="speakers"' not in html and 'id="timeline"' not in html

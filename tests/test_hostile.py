@@ -162,7 +162,7 @@ def _full_disk(work: Path, clip: Path) -> list[str]:
     return [str(long), "--out", str(work / "out")]
 
 
-NOTHING = "no speech was found"
+NOTHING = "no words were recognised"
 CASES = {
     "zero-byte file": Case(_zero, 1, "empty"),
     "text renamed .mp4": Case(_text_as_mp4, 1, "not a readable media file"),

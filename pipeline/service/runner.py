@@ -43,10 +43,10 @@ from ..stages.slides import resolve_decks
 from . import catalog
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
-# why when it is one of those)
+# why when it is one of those): music, noise, or speech too far off or faint to be recognised
 NOTHING_HEARD = (
-    "no speech was found: the transcript and the summary are empty — check that this is the "
-    "recording you meant"
+    "no words were recognised: the transcript and the summary are empty — check that this is "
+    "the recording you meant, and listen to it: speech far from the microphone may not be heard"
 )
 
 

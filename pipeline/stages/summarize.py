@@ -290,7 +290,7 @@ def summarize(
     # heard poorly: likely misheard words (all heard well when no probabilities are given)
     unclear = np.zeros(len(items), bool) if heard is None else np.asarray(heard) < p.well_heard
     if not items:
-        nothing = translations(language).gettext("No speech was found in this recording.")
+        nothing = translations(language).gettext("No words were recognised in this recording.")
         return Summary(nothing, {}, {}, [], [], [])
     vectors = sentence_vectors(tuple(it.sentence.text for it in items))
     again = restatements(items, unclear)  # said again by the same speaker: one stands for all
