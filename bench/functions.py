@@ -311,7 +311,7 @@ def main() -> None:
         "its miss, 8 of 8 since; `held-out31`, after `dev47`'s words before \"it's\" and "
         "`dev48`'s thanks, 6 of 8 — `dev49` after its misses, 8 of 8 since; `held-out32`, after "
         "`dev49`'s clause before \"it's\", 8 of 8; `held-out35`, after `dev50`–`dev52`'s "
-        "clefts (\"It's Carolina who will tell us …\", \"It's Glenda next.\"), 10 of 10); "
+        'clefts ("It\'s Carolina who will tell us …", "It\'s Glenda next."), 10 of 10); '
         "mentions of a listed person that "
         "are no evidence, `none`: `negative` and `negative-dev` … `negative-dev9` scored first "
         "(40 of 40, 14 of 15, 14 of 15, 8 of 8, 7 of 8, 3 of 3, 5 of 5, 5 of 5, 5 of 5, 5 of 5), then "

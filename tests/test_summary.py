@@ -34,7 +34,7 @@ from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import bar, environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
 from pipeline.stages.figures import figures
-from pipeline.stages.functions import clean, function
+from pipeline.stages.functions import clean, function, unfinished
 from pipeline.stages.restated import title_cased
 from pipeline.stages.summarize import (
     SummarizeParams,
@@ -1229,6 +1229,46 @@ def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
     assert [pt.start for pt in summary.takeaways["green"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["A"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["B"]] == [30.0]  # nothing whole: the fragment
+
+
+def test_a_sentence_that_stops_on_an_article_is_never_a_point():
+    """A sentence that stops on a word no sentence ends on — "I think it should be a", the
+    last words of an AMI excerpt before another voice took over — is no point even when the
+    speaker said nothing else (before: it was their one "main point"); a sentence that ends on
+    a capital letter ("We chose plan A.") or on a preposition ("… thinking of.") is whole."""
+    assert not unfinished("We chose plan A.")
+    said = [
+        ("A", "Our members build offshore wind farms and solar parks in the north."),
+        ("B", "I think it should be a"),
+        ("C", "Our cluster picked the old harbour as its test site."),
+        ("C", "That is the project I was thinking of."),
+        ("A", "Solar parks and wind farms need engineers with new skills and"),
+    ]
+    items = [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
+        for i, (who, t) in enumerate(said)
+    ]
+    summary = summarize(items, {"green": "Green transition"}, set(), title="t")
+    assert "B" not in summary.by_speaker
+    assert [pt.start for pt in summary.by_speaker["A"]] == [0.0]
+    assert [pt.start for pt in summary.by_speaker["C"]] == [20.0, 30.0]
+    assert 10.0 not in [pt.start for pt in summary.takeaways["green"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "cut", "whole"),
+    [
+        ("de", "Ich glaube, das sollte eine", "Das leuchtet mir ein."),
+        ("fr", "Je pense que ce serait une", "Donnez-le."),
+        ("it", "Penso che sia una", "Penso che sia così."),
+        ("es", "Creo que debería ser una", "Creo que sí."),
+        ("pl", "Myślę, że to powinna być i", "Myślę, że tak."),
+    ],
+)
+def test_a_sentence_cut_off_is_told_in_each_language(language, cut, whole):
+    """Each language's words a sentence is not finished on (``unfinished`` in
+    ``functions-<language>.yaml``)."""
+    assert unfinished(cut, language) and not unfinished(whole, language)
 
 
 def test_a_sentence_whisper_heard_poorly_is_a_point_only_when_nothing_clearer_is_left():

@@ -55,6 +55,7 @@ class Phrases:
     relayed: tuple[re.Pattern[str], ...] = ()  # "Someone in the chat asks, …?"
     not_relayed: tuple[re.Pattern[str], ...] = ()  # "We have time for a question from the …"
     programme: tuple[re.Pattern[str], ...] = ()  # "… will present …" about two listed people
+    unfinished: re.Pattern[str] = re.compile("(?!)")  # a last word no sentence ends on
 
 
 @cache
@@ -71,6 +72,7 @@ def phrases(language: str = "en") -> Phrases:
     openers = "|".join(data.get("openers", [])) or "(?!)"
     leading = "|".join(data.get("leading", [])) or "(?!)"
     fillers = "|".join(data.get("fillers", [])) or "(?!)"
+    unfinished = "|".join(data.get("unfinished", [])) or "(?!)"
     return Phrases(
         re.compile(rf"^(?:{openers})\b,?\s+", re.IGNORECASE),
         re.compile(rf"^(?:(?:{leading})\b[,.!]?\s+)+", re.IGNORECASE),
@@ -86,7 +88,14 @@ def phrases(language: str = "en") -> Phrases:
         compiled("relayed"),
         compiled("not_relayed"),
         compiled("programme"),
+        re.compile(rf"(?<![\w'’-])(?:{unfinished})[\s.,;:!?…]*$"),  # case as written: "plan A."
     )
+
+
+def unfinished(text: str, language: str = "en") -> bool:
+    """Whether ``text`` stops on a word no sentence ends on ("I think it should be a", "… and
+    the": cut off by another voice or by the end of the recording)."""
+    return bool(phrases(language).unfinished.search(text))
 
 
 def relayed(text: str, language: str = "en") -> bool:

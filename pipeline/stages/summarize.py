@@ -50,7 +50,7 @@ from ..outputs.locale import (
 )
 from ..outputs.render import environment, render_summary
 from .figures import figures
-from .functions import GREETED, THEMED, clean, relayed, relayed_question
+from .functions import GREETED, THEMED, clean, relayed, relayed_question, unfinished
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
 from .topics import words_said
@@ -120,11 +120,21 @@ def mmr(
 
 
 def _pick(
-    items: list[SentenceTopic], vectors: np.ndarray, unclear: np.ndarray, k: int, p: SummarizeParams
+    items: list[SentenceTopic],
+    vectors: np.ndarray,
+    unclear: np.ndarray,
+    k: int,
+    p: SummarizeParams,
+    language: str,
 ) -> list[int]:
-    """Up to ``k`` central, mutually different points among ``items``; a point Whisper heard
-    poorly (``unclear``: likely misheard words) only when no clearly heard one is left."""
-    usable = [i for i, it in enumerate(items) if _is_point(it, p.min_words)]
+    """Up to ``k`` central, mutually different points among ``items`` (said in ``language``);
+    a point Whisper heard poorly (``unclear``: likely misheard words) only when no clearly heard
+    one is left; never one that stops mid-sentence ("I think it should be a")."""
+    usable = [
+        i
+        for i, it in enumerate(items)
+        if _is_point(it, p.min_words) and not unfinished(it.sentence.text, language)
+    ]
     # said from its start to its end, as the transcript's sentences are — not cut at a pause, a
     # translated segment's edge or a change of voice; a fragment ("… but I'm often a", "the
     # same explosives at the same time.") only where nothing else is
@@ -310,13 +320,15 @@ def summarize(
     for label in themes:
         idx = [i for i, it in enumerate(items) if it.topic == label and not again[i]]
         k = p.per_topic if label != OTHER else p.per_other
-        picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], k, p)
+        picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], k, p, language)
         if picked:
             takeaways[label] = [point(idx[j]) for j in picked]
     by_speaker: dict[str, list[Point]] = {}
     for speaker in dict.fromkeys(it.sentence.speaker for it in items if it.sentence.speaker):
         idx = [i for i, it in enumerate(items) if it.sentence.speaker == speaker and not again[i]]
-        picked = _pick([items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p)
+        picked = _pick(
+            [items[i] for i in idx], vectors[idx], unclear[idx], p.per_speaker, p, language
+        )
         if picked:
             by_speaker[speaker] = [point(idx[j]) for j in picked]
     questions = [
@@ -355,7 +367,7 @@ def summarize(
         if english
         else ([], [])
     )
-    views = _slide_views(items, vectors, unclear, slides, point, p) if slides else []
+    views = _slide_views(items, vectors, unclear, slides, point, p, language) if slides else []
     poorly = {it.sentence.start for it, u in zip(items, unclear, strict=True) if u}
     takeaways = fix_takeaways(takeaways, items, p, report or Report(), language)
     rewritten: dict[str, str] = {}
@@ -383,6 +395,7 @@ def _slide_views(
     slides: SlideMap,
     point: Callable[[int], Point],
     p: SummarizeParams,
+    language: str,
 ) -> list[SlideView]:
     views = []
     for page in slides.slides:
@@ -398,7 +411,14 @@ def _slide_views(
         again = restatements([items[i] for i in inside], unclear[inside])
         inside = [i for i, restated in zip(inside, again, strict=True) if not restated]
         picked = (
-            _pick([items[i] for i in inside], vectors[inside], unclear[inside], p.per_slide, p)
+            _pick(
+                [items[i] for i in inside],
+                vectors[inside],
+                unclear[inside],
+                p.per_slide,
+                p,
+                language,
+            )
             if inside
             else []
         )
