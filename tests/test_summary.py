@@ -1209,6 +1209,14 @@ def test_key_figures_of_a_talk_summarised_in_its_own_language(language, said, ex
     assert {(f.speaker, f.start) for f in summary.figures} == {("A", 0.0)}
 
 
+def _green_points(said: list[tuple[str, str]]) -> list[SentenceTopic]:
+    """(speaker, sentence) pairs as green content, one every ten seconds."""
+    return [
+        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
+        for i, (who, t) in enumerate(said)
+    ]
+
+
 def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
     """A sentence cut at a pause or at a translated segment's edge ("… but I'm often a"), or
     the rest of one whose start another voice said ("the same explosives at the same time.") is
@@ -1221,11 +1229,7 @@ def test_a_sentence_cut_off_mid_way_is_no_takeaway_when_whole_ones_are_there():
         ("B", "Our cluster trains welders for the offshore wind farms of"),
         ("A", "the wind farms and solar parks of our members need engineers and welders."),
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
-        for i, (who, t) in enumerate(said)
-    ]
-    summary = summarize(items, {"green": "Green transition"}, set(), title="t")
+    summary = summarize(_green_points(said), {"green": "Green transition"}, set(), title="t")
     assert [pt.start for pt in summary.takeaways["green"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["A"]] == [0.0, 20.0]
     assert [pt.start for pt in summary.by_speaker["B"]] == [30.0]  # nothing whole: the fragment
@@ -1244,11 +1248,7 @@ def test_a_sentence_that_stops_on_an_article_is_never_a_point():
         ("C", "That is the project I was thinking of."),
         ("A", "Solar parks and wind farms need engineers with new skills and"),
     ]
-    items = [
-        SentenceTopic(Sentence(10.0 * i, 10.0 * i + 5, who, t, i), "green", 1.0, [], "content")
-        for i, (who, t) in enumerate(said)
-    ]
-    summary = summarize(items, {"green": "Green transition"}, set(), title="t")
+    summary = summarize(_green_points(said), {"green": "Green transition"}, set(), title="t")
     assert "B" not in summary.by_speaker
     assert [pt.start for pt in summary.by_speaker["A"]] == [0.0]
     assert [pt.start for pt in summary.by_speaker["C"]] == [20.0, 30.0]
