@@ -287,7 +287,7 @@ def main() -> None:
         "`dev24`, each written after every phrase before it as a held-out set, 16 and 11 of 20, "
         "`dev25` 14 of 20, `dev26` 6 of 20, `dev27` 8 of 20, `dev28` 6 of 20, `dev29` 0 of 10, "
         "`dev33` 4 of 10, `dev34` 2 of 6, `dev35` 2 of 8, `dev36` 1 of 6, `dev43` 22 of 25, `dev44` 5 of 8, `dev45` 1 of 8, `dev46` 5 of 9, `dev47` 3 of 11, `dev48` 3 of 6, `dev49` 3 of 8, `dev50` 2 of 12, `dev51` 9 of 10 and `dev52` 8 of 10 (each written as a held-out set after the phrases before it); `held-out` and, each "
-        "written after every phrase of its day, `held-out2` … `held-out32` and `held-out35` only scored (`held-out9` 19 of 20, "
+        "written after every phrase of its day, `held-out2` … `held-out32`, `held-out35` and `held-out36` only scored (`held-out9` 19 of 20, "
         "then 20 with `dev25`'s phrases; `held-out10`, after them, 17 of 20, then 20 with "
         "`dev26`'s; `held-out11`, after those, 16 of 20, then 20 with `dev27`'s; `held-out12`, "
         "after those, 19 of 20; `held-out13`, after the session's last phrases, 19 of 20, then 20 "
@@ -311,7 +311,8 @@ def main() -> None:
         "its miss, 8 of 8 since; `held-out31`, after `dev47`'s words before \"it's\" and "
         "`dev48`'s thanks, 6 of 8 — `dev49` after its misses, 8 of 8 since; `held-out32`, after "
         "`dev49`'s clause before \"it's\", 8 of 8; `held-out35`, after `dev50`–`dev52`'s "
-        'clefts ("It\'s Carolina who will tell us …", "It\'s Glenda next."), 10 of 10); '
+        'clefts ("It\'s Carolina who will tell us …", "It\'s Glenda next."), 10 of 10; '
+        "`held-out36`, after those, run-on sentences, 9 of 10); "
         "mentions of a listed person that "
         "are no evidence, `none`: `negative` and `negative-dev` … `negative-dev9` scored first "
         "(40 of 40, 14 of 15, 14 of 15, 8 of 8, 7 of 8, 3 of 3, 5 of 5, 5 of 5, 5 of 5, 5 of 5), then "
