@@ -185,7 +185,8 @@ def _report(result: RunResult, quiet: bool) -> None:
                 s.id,
                 s.label,
                 s.org,
-                str(int(s.talk_time)),  # whole seconds, as the page (00:00:07 for 7.6 s)
+                # whole seconds as on the page (7.6 s: 7, 00:00:07), a voice heard under one: <1
+                "<1" if 0 < s.talk_time < 1 else str(int(s.talk_time)),
                 str(s.turns),
                 s.named_by or "—",
                 f"{s.confidence:.2f}",

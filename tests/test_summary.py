@@ -30,6 +30,7 @@ from pipeline.core.types import (
     TopicSpan,
     Word,
 )
+from pipeline.outputs.formats import talk_clock
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import bar, environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
@@ -290,6 +291,29 @@ def test_every_place_a_point_is_shown_notes_that_it_was_heard_unclearly():
     context["summary"] = replace(context["summary"], questions=[replace(doubtful, unclear=False)])
     markdown, page = render_summary(context, environment())
     assert markdown.count(note) == 2 and page.count(note) == 2
+
+
+def test_a_voice_heard_for_under_a_second_has_talk_time_not_none(tmp_path):
+    """A speaker's talk time is whole seconds as the timestamps are (7.6 s: 00:00:07); a voice
+    heard for 0.6 s showed 00:00:00, as if it had never spoken (AMI trn02, trn08)."""
+    context = _hostile_context()
+    brief = SpeakerInfo(id="S2", label="Speaker 2", talk_time=0.6, turns=1)
+    context["speakers"] = [replace(context["speakers"][0], talk_time=7.6), brief]
+    markdown, page = render_summary(context, environment())
+    rows = [line for line in markdown.splitlines() if line.startswith("| Speaker 2 ")]
+    assert len(rows) == 1 and "| < 00:00:01 |" in rows[0] and "00:00:00" not in rows[0]
+    assert "| 00:00:07 |" in markdown
+    assert "<td>&lt; 00:00:01</td>" in page and "<td>00:00:07</td>" in page
+    write_docx(tmp_path / "s.docx", context, tmp_path)
+    cells = [
+        [c.text for c in r.cells] for t in Document(str(tmp_path / "s.docx")).tables for r in t.rows
+    ]
+    assert ["Speaker 2", "", "", "< 00:00:01", ""] in cells
+    assert (talk_clock(0.6), talk_clock(7.6), talk_clock(0.0)) == (
+        "< 00:00:01",
+        "00:00:07",
+        "00:00:00",
+    )
 
 
 @needs_chromium

@@ -158,6 +158,14 @@ def clock(seconds: float, sep: str = ".") -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
+def talk_clock(seconds: float) -> str:
+    """A speaker's talk time in whole seconds, ``7.6`` → ``00:00:07``; a voice heard for less
+    than one second is ``< 00:00:01``, not the ``00:00:00`` of a voice never heard."""
+    if 0 < seconds < 1:
+        return f"< {clock(1)[:8]}"
+    return clock(seconds)[:8]
+
+
 def _spoken(segments: list[Segment]) -> list[Segment]:
     return [s for s in segments if s.text.strip()]
 

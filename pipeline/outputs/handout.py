@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.store import atomic_path
-from .formats import clock, figure_rows, paragraph_text, paragraphs
+from .formats import clock, figure_rows, paragraph_text, paragraphs, talk_clock
 from .locale import labelled, notices, translations
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -45,7 +45,7 @@ def write_docx(
             doc,
             [_(x) for x in ("Speaker", "Role", "Organisation", "Talk time", "Notes")],
             [
-                (s.label, s.role, s.org, clock(s.talk_time)[:8], _notes(s, language))
+                (s.label, s.role, s.org, talk_clock(s.talk_time), _notes(s, language))
                 for s in context["speakers"]
             ],
         )

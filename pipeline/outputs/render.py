@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formats import clock, figure_rows, paragraphs
+from .formats import clock, figure_rows, paragraphs, talk_clock
 from .locale import labelled, notices, page_language, percent, translations
 
 PALETTE = (
@@ -82,6 +82,7 @@ def environment(user_templates: Path | None = None, language: str = "en") -> Env
     env.globals["lang"] = lang
     env.filters["md"] = md_escape
     env.filters["clock"] = _short_clock
+    env.filters["talk"] = talk_clock
     env.filters["pages"] = page_ranges
     env.filters["percent"] = lambda share: percent(share, lang)
     env.filters["say"] = lambda said: notices(said, lang)
