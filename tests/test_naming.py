@@ -1233,6 +1233,25 @@ def test_ich_bin_before_a_name_in_the_dative_introduces_nobody(said, introduces)
     assert (("self-introduction", 1, "Glenda Napier") in kinds) is introduces
 
 
+def test_a_part_written_once_in_a_naming_file_stands_in_every_phrase_that_names_it():
+    """``{greeted}`` in a phrase of naming-en.yaml is the file's ``greeted`` list, as one group
+    (so "Good morning, folks, it's Glenda" introduces her); only ``{name}`` stays, for the name."""
+    import re
+
+    from pipeline.core.language import _phrase_lists, naming_languages
+
+    for code in naming_languages():
+        for phrases in _phrase_lists(code).values():
+            for phrase in phrases:
+                assert set(re.findall(r"\{([a-z_]+)\}", phrase)) <= {"name"}, (code, phrase)
+    english = _phrase_lists("en")
+    greeted = "(?:again|everyone|everybody|all|there|folks|colleagues|guys)"
+    assert sum(greeted in phrase for phrase in english["introduction"]) == 2
+    people = [Speaker(name="Glenda Napier")]
+    found = gather([Utterance(0, 0, "Good morning, folks, it's Glenda.")], people)
+    assert [(e.kind, e.person) for e in found] == [("self-introduction", "Glenda Napier")]
+
+
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
     twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two, one more of twelve, one of twenty-five, two of eight, one of nine, one of eleven, one of six, one more of eight, one more of twelve, two more of ten and two more of eight were scored under the phrases of their day and then used to add
