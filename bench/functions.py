@@ -326,7 +326,7 @@ def main() -> None:
         "",
         "The phrases of the other languages (`pipeline/data/naming-<language>.yaml`) on twenty "
         "ways each to introduce oneself, hand over and thank per part "
-        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev22` each scored under the phrases of "
+        "(`tests/data/naming_phrasings_eu.tsv`: `dev1`–`dev23` each scored under the phrases of "
         "their day, then used to add phrases; `held-out` written before the last of those and "
         "`held-out2` after dev5's, both only scored — `held-out` 77 of 100 under the phrases "
         "of before; `held-out3`, after dev7's, 34 of 40 when scored, then 40 with dev8's "
@@ -342,6 +342,8 @@ def main() -> None:
         "floor (12 of 15), and `held-out16`, after dev20's answers opening a call's sentence "
         "(10 of 10), and `held-out17`, after dev21's name as a cleft's focus (13 of 15 when "
         "scored, then 15 with dev22's Polish phrases), and `held-out18`, after those (5 of 5), "
+        "and `held-out19`, after those, everyday words and a trip (20 of 25 when scored, then "
+        "25 with dev23's trips), and `held-out20`, after those (10 of 10), "
         "only scored) and mentions that "
         "are no evidence "
         "(`negative`; `negative2` and `negative3`, scored first — 28 of 30, 0 of 15 — then "

@@ -1337,7 +1337,9 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     people: "Place à nos amis de Mobile Heights."), 12 of 15; ``held-out16``, after dev20's (a call's
     answer, "Oui, c'est Carolina."), 10 of 10; ``held-out17``, after dev21's (a name as the
     focus of a cleft, "C'est Glenda qui va nous présenter …"), 13 of 15 (15 with dev22's Polish
-    phrases); ``held-out18``, after those, 5 of 5; mentions of a listed person that are no evidence
+    phrases); ``held-out18``, after those, 5 of 5; ``held-out19``, after those (everyday words
+    and a trip, "Passons maintenant en Italie avec Susana Remotti."), 20 of 25 (25 with dev23's
+    trips); ``held-out20``, after those, 10 of 10; mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the figures
@@ -1356,7 +1358,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 1386, len(rows)
+    assert len(rows) == 1441, len(rows)
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 19, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
     last = {"de": 3, "fr": 4, "it": 3, "es": 4, "pl": 3}  # held-out4, the thirty-ninth session's
@@ -1384,6 +1386,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         assert right["held-out15", language] >= teams[language], (language, right)
         assert right["held-out16", language] == 2, (language, right)  # a call's answer
         assert right["held-out17", language] == 3, (language, right)  # a cleft: 13 of 15 scored
+        assert right["held-out19", language] == 5, (language, right)  # a trip: 20 of 25 scored
+        assert right["held-out20", language] == 2, (language, right)  # a trip, or not
     assert right["held-out18", "pl"] == 5, right  # Polish, after dev22's phrases
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]

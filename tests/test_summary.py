@@ -730,6 +730,28 @@ def test_who_speaks_next_is_a_hand_off_though_it_opens_with_now(language, text):
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("en", "We are now going to Sweden with Carolina Garcés.", "handoff"),
+        ("de", "Jetzt reisen wir nach Italien zu Susana Remotti.", "handoff"),
+        ("fr", "Passons maintenant en Italie avec Susana Remotti.", "handoff"),
+        ("it", "Andiamo ora in Svezia con Carolina Garcés.", "handoff"),
+        ("es", "Vamos ahora a Italia con Susana Remotti.", "handoff"),
+        ("pl", "Teraz przenosimy się do Włoch, do Susany Remotti.", "handoff"),
+        ("de", "Im Juni fahren wir nach Dänemark zu Glenda und besuchen die Windparks.", "content"),
+        ("fr", "L'an dernier, nous sommes allés en Italie avec Susana pour visiter les usines.",
+         "content"),
+    ],
+)  # fmt: skip
+def test_the_floor_handed_on_as_a_trip_is_no_point(language, text, expected):
+    """ "Let's go to Italy with Susana Remotti." in each language hands the floor on — never the
+    host's takeaway — while a trip the name does not end is what it says."""
+    from pipeline.stages.functions import function
+
+    assert function(text, language, ["Glenda Napier", "Susana Remotti"]) == expected
+
+
+@pytest.mark.parametrize(
     ("language", "text"),
     [
         ("en", "Before I hand over to Glenda, one figure: our exports grew by 12 percent."),
