@@ -1254,19 +1254,19 @@ def test_a_part_written_once_in_a_naming_file_stands_in_every_phrase_that_names_
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two, one more of twelve, one of twenty-five, two of eight, one of nine, one of eleven, one of six, one more of eight, one more of twelve, two more of ten and three more of eight were scored under the phrases of their day and then used to add
+    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two, one more of twelve, one of twenty-five, two of eight, one of nine, one of eleven, one of six, one more of eight, one more of twelve, two more of ten, three more of eight and one of four were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last eighteenth's, only scored (*held-out*), all
-    read with the demo's event page; thirty-six more, each written after all the phrases of its day,
-    only scored (*held-out2* … *held-out32*, *held-out35* … *held-out41*); mentions of a listed person that are no evidence
+    read with the demo's event page; thirty-seven more, each written after all the phrases of its day,
+    only scored (*held-out2* … *held-out32*, *held-out35* … *held-out42*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
     *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
-    and docs/limits.md: dev 759 of 779, held-out 19 of 20, held-out2 19 of 20 (16 untouched), held-out3
+    and docs/limits.md: dev 763 of 783, held-out 19 of 20, held-out2 19 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 19 of 20 (18 when scored), held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
     scored), held-out11 20 of 20 (16 when scored), held-out12 20 of 20 (19 when scored), held-out13 20 of 20 (19 when scored), held-out14 20 of 20 (19 when scored),
     held-out15 10 of 10 (7 when scored), held-out16 10 of 10 (4 when scored), held-out17 10 of 10
-    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 8 of 8 (7 when scored; the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase), held-out26 7 of 8 (the floor handed to an organisation's people), held-out27 25 of 25 (24 when scored; a live call's words), held-out28 8 of 8 (6 when scored; "Yes, it's …"), held-out29 8 of 8 (5 when scored; "Sorry, it's …"), held-out30 8 of 8 (7 when scored; thanks in other languages), held-out31 8 of 8 (6 when scored; words before "it's"), held-out32 8 of 8, held-out35 10 of 10 (a name said as a cleft's focus), held-out36 10 of 10 (9 when scored; run-on sentences), held-out37 6 of 6 (5 when scored; the floor handed on as a trip), held-out38 5 of 6 (the trip under way), held-out39 12 of 12 (a programme's moderator), held-out40 8 of 8 (7 when scored; names misspelled), held-out41 6 of 6 ("back to <name>"),
+    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 8 of 8 (7 when scored; the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase), held-out26 7 of 8 (the floor handed to an organisation's people), held-out27 25 of 25 (24 when scored; a live call's words), held-out28 8 of 8 (6 when scored; "Yes, it's …"), held-out29 8 of 8 (5 when scored; "Sorry, it's …"), held-out30 8 of 8 (7 when scored; thanks in other languages), held-out31 8 of 8 (6 when scored; words before "it's"), held-out32 8 of 8, held-out35 10 of 10 (a name said as a cleft's focus), held-out36 10 of 10 (9 when scored; run-on sentences), held-out37 6 of 6 (5 when scored; the floor handed on as a trip), held-out38 6 of 6 (5 when scored; the trip under way), held-out39 12 of 12 (a programme's moderator), held-out40 8 of 8 (7 when scored; names misspelled), held-out41 6 of 6 ("back to <name>"), held-out42 4 of 4 (a direction on the way),
     negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8,
     negative-dev4 8 of 8, negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-dev8 5 of 5, negative-dev9 5 of 5,
     negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
@@ -1286,7 +1286,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 1455 and right["dev"] >= 759 and right["held-out"] >= 19, right
+    assert len(rows) == 1463 and right["dev"] >= 763 and right["held-out"] >= 19, right
     assert right["held-out15"] >= 10 and right["held-out16"] >= 10, right
     assert right["held-out17"] >= 10 and right["held-out18"] >= 3, right
     assert right["held-out19"] >= 10 and right["held-out20"] >= 13, right
@@ -1298,9 +1298,9 @@ def test_naming_phrasings_written_after_the_rules():
     assert right["held-out3"] >= 16 and right["held-out30"] >= 8, right
     assert right["held-out31"] >= 8 and right["held-out32"] >= 8, right
     assert right["held-out35"] >= 10 and right["held-out36"] >= 10, right
-    assert right["held-out37"] >= 6 and right["held-out38"] >= 5, right
+    assert right["held-out37"] >= 6 and right["held-out38"] >= 6, right
     assert right["held-out39"] >= 12 and right["held-out40"] >= 8, right
-    assert right["held-out41"] >= 6, right
+    assert right["held-out41"] >= 6 and right["held-out42"] >= 4, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
     assert right["held-out8"] >= 18 and right["held-out9"] >= 20, right
