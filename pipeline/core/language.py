@@ -145,20 +145,24 @@ def naming_languages() -> tuple[str, ...]:
     return tuple(sorted(p.stem.removeprefix("naming-") for p in DATA.glob("naming-*.yaml")))
 
 
-# "{greeted}" inside a phrase: the phrases of the file's key ``greeted``, as one group
+# "{greeted}" inside a phrase: the phrases of the file's key ``greeted``, as one group;
+# "{capital}": a capital letter, in any case-insensitive phrase ("… to Italy with {capital}…")
 _PART = re.compile(r"\{([a-z_]+)\}")
+_BUILT_IN = {"capital": f"(?-i:[{_UPPER}])"}
 
 
 @cache
 def _phrase_lists(code: str) -> dict[str, list[str]]:
     """One language's naming file as read (``data/naming-<code>.yaml``), each ``{key}`` in a
-    phrase standing for the phrases of ``key`` ("hi {greeted}": "hi (?:everyone|all|…)");
-    ``{name}``, the name itself, is no key and stays. Not to be changed."""
+    phrase standing for the phrases of ``key`` ("hi {greeted}": "hi (?:everyone|all|…)"),
+    ``{capital}`` for a capital letter; ``{name}``, the name itself, stays. Not to be changed."""
     data = yaml.safe_load((DATA / f"naming-{code}.yaml").read_text(encoding="utf-8"))
 
     def part(match: re.Match[str]) -> str:
         key = match.group(1)
-        return f"(?:{'|'.join(data[key])})" if key in data else match.group(0)
+        if key in data:
+            return f"(?:{'|'.join(data[key])})"
+        return _BUILT_IN.get(key, match.group(0))
 
     return {key: [_PART.sub(part, p) for p in phrases] for key, phrases in data.items()}
 
