@@ -151,6 +151,32 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
     assert headings == ["Summary"]
 
 
+def test_a_recording_without_an_event_page_is_dated_by_its_own_creation_time(tmp_path, short_clip):
+    """Zoom, OBS and phones write the day into the file (``creation_time``): with no event page,
+    or one without a date, the page carries that day — the event page's own date wins, a zero
+    date of a tag never set (1970) is none — and ``status`` finds the run up to date."""
+    recording = tmp_path / "talk.m4a"
+    ffmpeg("-i", str(short_clip), "-metadata", "creation_time=2024-05-15T21:30:00Z", str(recording))
+    result = run_cli("run", "--model", "tiny.en", "-q", recording.name, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    (folder,) = (tmp_path / "summaries").glob("talk-*")
+    assert json.loads((folder / "summary.json").read_text())["date"] == "2024-05-15"
+    assert "2024-05-15 · " in (folder / "summary.html").read_text()
+    status = run_cli("status", "--json", cwd=tmp_path)
+    assert [row["state"] for row in json.loads(status.stdout)] == ["done"], status.stdout
+    # the event page's date is the event's
+    (tmp_path / "talk.event.yaml").write_text("title: Talk\ndate: 2024-06-01\n")
+    again = run_cli("run", "--model", "tiny.en", "-q", recording.name, cwd=tmp_path)
+    assert again.code == 0, again.stderr
+    assert json.loads((folder / "summary.json").read_text())["date"] == "2024-06-01"
+    # a tag never set: no date
+    unset = tmp_path / "unset.m4a"
+    ffmpeg("-i", str(short_clip), "-metadata", "creation_time=1970-01-01T00:00:00Z", str(unset))
+    assert run_cli("run", "--model", "tiny.en", "-q", unset.name, cwd=tmp_path).code == 0
+    (plain,) = (tmp_path / "summaries").glob("unset-*")
+    assert json.loads((plain / "summary.json").read_text()).get("date", "") == ""
+
+
 def test_odd_file_name_spaces_unicode_leading_dash(tmp_path, short_clip):
     recording = tmp_path / "-Talk #2 — Garcés & “Remotti”.wav"
     shutil.copyfile(short_clip, recording)

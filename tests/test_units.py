@@ -523,3 +523,23 @@ def test_a_partial_translation_replaces_only_the_parts_translated():
     parts = parts_in_other_languages(talk, "en")
     assert [(lang, [s.id for s in run]) for lang, run in parts] == [("de", [0]), ("de", [2])]
     assert parts_in_other_languages(talk, "de") == [("en", [said[1]])]
+
+
+@pytest.mark.parametrize(
+    ("tags", "day"),
+    [
+        ({"creation_time": "2024-05-15T21:30:00.000000Z"}, "2024-05-15"),
+        ({"creation_time": "2024-05-15"}, "2024-05-15"),
+        ({"creation_time": "1904-01-01T00:00:00.000000Z"}, ""),  # QuickTime's tag never set
+        ({"creation_time": "1970-01-01T00:00:00.000000Z"}, ""),
+        ({"creation_time": "yesterday"}, ""),
+        ({}, ""),
+    ],
+)
+def test_the_day_a_recording_was_made_is_its_creation_time_when_set(tags, day):
+    from pipeline.core.event import dated
+    from pipeline.core.probe import recorded_on
+
+    assert recorded_on(tags) == day
+    assert dated(Event(), day).date == (dt.date.fromisoformat(day) if day else None)
+    assert dated(Event(date="2024-06-01"), day).date == dt.date(2024, 6, 1)  # the page's wins

@@ -176,3 +176,11 @@ def load_event(path: Path) -> Event:
         raise ConfigError(
             f"invalid event sidecar: {problems}{more}", path, f"fix it; see {EXAMPLE}"
         ) from None
+
+
+def dated(event: Event, recorded: str) -> Event:
+    """``event`` with the day the recording was made (``recorded``, ISO; "" when unknown) as
+    its date where the event page gives none."""
+    if event.date or not recorded:
+        return event
+    return event.model_copy(update={"date": dt.date.fromisoformat(recorded)})

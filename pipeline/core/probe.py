@@ -4,6 +4,7 @@ recording; not part of any one stage, so changing a stage does not change the ot
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 from collections.abc import Callable
@@ -54,6 +55,17 @@ def _seconds(stream: dict[str, Any], whole: float) -> float:
         return whole
 
 
+def recorded_on(tags: dict[str, Any]) -> str:
+    """The day a container's ``creation_time`` tag names ("2024-05-15T09:30:00.000000Z", as
+    Zoom, OBS and phones write it), as 2024-05-15; "" without one, or for the zero dates of a
+    tag never set (1904 in QuickTime, 1970 elsewhere)."""
+    try:
+        day = dt.date.fromisoformat(str(tags.get("creation_time", ""))[:10])
+    except ValueError:
+        return ""
+    return day.isoformat() if day.year >= 1990 else ""
+
+
 def probe(path: Path) -> MediaInfo:
     """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
     if not path.exists():
@@ -99,6 +111,7 @@ def probe(path: Path) -> MediaInfo:
         channels=tracks[0].channels,
         has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
         tracks=tracks,
+        recorded=recorded_on(info.get("format", {}).get("tags", {})),
     )
 
 

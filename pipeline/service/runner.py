@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from ..core import library
 from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
-from ..core.event import Event, find_sidecar, load_event
+from ..core.event import Event, dated, find_sidecar, load_event
 from ..core.library import LibraryError
 from ..core.probe import probe
 from ..core.review import ensure_template, load_review
@@ -401,7 +401,7 @@ def run(
     ``flock``: a killed holder releases it, so a stale lock never blocks)."""
     info = probe(recording)
     event_file = event_file or find_sidecar(recording)
-    event = load_event(event_file) if event_file else Event()
+    event = dated(load_event(event_file) if event_file else Event(), info.recorded)
     workspace = Workspace(settings.transcripts_dir)
     try:
         settings.transcripts_dir.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.config import settings_from_json
 from ..core.errors import PipelineError
-from ..core.event import Event, load_event
+from ..core.event import Event, dated, load_event
 from ..core.probe import MEDIA_SUFFIXES
 from ..core.stage import explain, plan
 from ..core.store import Manifest
@@ -135,7 +135,8 @@ def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
     )
     event_file = Path(last["event_file"]) if last.get("event_file") else None
     try:
-        event = load_event(event_file) if event_file else Event()
+        recorded = source.get("media", {}).get("recorded", "")
+        event = dated(load_event(event_file) if event_file else Event(), recorded)
         ctx = context(
             Path(last["recording"]),
             settings,
