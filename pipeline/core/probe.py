@@ -66,6 +66,16 @@ def recorded_on(tags: dict[str, Any]) -> str:
     return day.isoformat() if day.year >= 1990 else ""
 
 
+def recorded_day(path: Path) -> str:
+    """``recorded_on`` of the recording at ``path`` (a file ``probe`` has read): "" when
+    ffprobe cannot tell. Apart from ``MediaInfo``, which every stage's code key holds."""
+    try:
+        info = ffmpeg.probe(ffmpeg_name(path), show_entries="format_tags=creation_time")
+    except ffmpeg.Error:
+        return ""
+    return recorded_on(info.get("format", {}).get("tags", {}))
+
+
 def probe(path: Path) -> MediaInfo:
     """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
     if not path.exists():
@@ -111,7 +121,6 @@ def probe(path: Path) -> MediaInfo:
         channels=tracks[0].channels,
         has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
         tracks=tracks,
-        recorded=recorded_on(info.get("format", {}).get("tags", {})),
     )
 
 

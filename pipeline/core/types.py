@@ -53,7 +53,6 @@ class MediaInfo:
     channels: int
     has_video: bool
     tracks: tuple[AudioTrack, ...] = ()
-    recorded: str = ""  # the day its container says it was made (creation_time), ISO
 
 
 # --- extract --------------------------------------------------------------------------------

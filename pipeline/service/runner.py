@@ -30,7 +30,7 @@ from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
 from ..core.event import Event, dated, find_sidecar, load_event
 from ..core.library import LibraryError
-from ..core.probe import probe
+from ..core.probe import probe, recorded_day
 from ..core.review import ensure_template, load_review
 from ..core.stage import Context, Planned, ProgressFn, Stage, plan, produced
 from ..core.store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
@@ -401,7 +401,8 @@ def run(
     ``flock``: a killed holder releases it, so a stale lock never blocks)."""
     info = probe(recording)
     event_file = event_file or find_sidecar(recording)
-    event = dated(load_event(event_file) if event_file else Event(), info.recorded)
+    recorded = recorded_day(recording)  # the event's date where its page gives none
+    event = dated(load_event(event_file) if event_file else Event(), recorded)
     workspace = Workspace(settings.transcripts_dir)
     try:
         settings.transcripts_dir.mkdir(parents=True, exist_ok=True)
@@ -440,7 +441,7 @@ def run(
         )
         ensure_template(summary_dir / "review.yaml", rec_id)  # the settings and slides are valid
         manifest = Manifest.load(out / "manifest.json")
-        _describe(manifest, ctx)
+        _describe(manifest, ctx, recorded)
         book = _Book(ctx, manifest, progress, on_stage)
         try:
             with threadpool_limits(settings.threads):  # same numbers whatever the environment
@@ -454,8 +455,9 @@ def run(
     return result
 
 
-def _describe(manifest: Manifest, ctx: Context) -> None:
-    """The manifest's description of the recording and of how it was last run."""
+def _describe(manifest: Manifest, ctx: Context, recorded: str) -> None:
+    """The manifest's description of the recording (``recorded``: the day it was made, by its
+    own tag) and of how it was last run."""
     assert ctx.info is not None
     manifest.data.update(
         id=ctx.rec_id,
@@ -464,6 +466,7 @@ def _describe(manifest: Manifest, ctx: Context) -> None:
             "sha256": ctx.sha,
             "size": ctx.recording.stat().st_size,
             "media": {k: v for k, v in asdict(ctx.info).items() if k != "path"},
+            "recorded": recorded,
         },
         event={
             "file": str(ctx.event_file) if ctx.event_file else None,

@@ -135,8 +135,7 @@ def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
     )
     event_file = Path(last["event_file"]) if last.get("event_file") else None
     try:
-        recorded = source.get("media", {}).get("recorded", "")
-        event = dated(load_event(event_file) if event_file else Event(), recorded)
+        event = dated(load_event(event_file) if event_file else Event(), source.get("recorded", ""))
         ctx = context(
             Path(last["recording"]),
             settings,
