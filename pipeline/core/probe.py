@@ -66,18 +66,14 @@ def recorded_on(tags: dict[str, Any]) -> str:
     return day.isoformat() if day.year >= 1990 else ""
 
 
-def recorded_day(path: Path) -> str:
-    """``recorded_on`` of the recording at ``path`` (a file ``probe`` has read): "" when
-    ffprobe cannot tell. Apart from ``MediaInfo``, which every stage's code key holds."""
-    try:
-        info = ffmpeg.probe(ffmpeg_name(path), show_entries="format_tags=creation_time")
-    except ffmpeg.Error:
-        return ""
-    return recorded_on(info.get("format", {}).get("tags", {}))
-
-
 def probe(path: Path) -> MediaInfo:
     """Check that ``path`` is a readable recording with sound; raise a PipelineError if not."""
+    return probed(path)[0]
+
+
+def probed(path: Path) -> tuple[MediaInfo, str]:
+    """``probe``, and the day the recording was made (``recorded_on``; "" when not told) from
+    the same ffprobe call — kept apart from ``MediaInfo``, which every stage's code key holds."""
     if not path.exists():
         raise PipelineError("file not found", path, "check the path and the file name")
     if not path.is_file():
@@ -112,7 +108,7 @@ def probe(path: Path) -> MediaInfo:
     )
     if tracks[0].duration <= 0:
         raise PipelineError("the audio has zero duration", path, "check the recording is complete")
-    return MediaInfo(
+    media = MediaInfo(
         path=path,
         format_name=str(info.get("format", {}).get("format_name", "")),
         duration=tracks[0].duration,
@@ -122,6 +118,7 @@ def probe(path: Path) -> MediaInfo:
         has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
         tracks=tracks,
     )
+    return media, recorded_on(info.get("format", {}).get("tags", {}))
 
 
 def run_with_progress(

@@ -30,7 +30,7 @@ from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
 from ..core.event import Event, dated, find_sidecar, load_event
 from ..core.library import LibraryError
-from ..core.probe import probe, recorded_day
+from ..core.probe import probed
 from ..core.review import ensure_template, load_review
 from ..core.stage import Context, Planned, ProgressFn, Stage, plan, produced
 from ..core.store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
@@ -399,9 +399,8 @@ def run(
 
     Raises ``BusyError`` when another process holds this recording's lock (the lock is a kernel
     ``flock``: a killed holder releases it, so a stale lock never blocks)."""
-    info = probe(recording)
+    info, recorded = probed(recording)  # recorded: the event's date where its page gives none
     event_file = event_file or find_sidecar(recording)
-    recorded = recorded_day(recording)  # the event's date where its page gives none
     event = dated(load_event(event_file) if event_file else Event(), recorded)
     workspace = Workspace(settings.transcripts_dir)
     try:
