@@ -460,6 +460,22 @@ def spoken_name(name: str) -> str:
     return " ".join(words[start:end]).rstrip(",")
 
 
+@cache
+def _function_words() -> frozenset[str]:
+    """The stop words spaCy lists for every language with naming patterns ("mit", "chez",
+    "with", "dla"; none for a language spaCy lacks): a word before a surname that is one of
+    these is no first name."""
+    from importlib import import_module
+
+    words: set[str] = set()
+    for code in naming_languages():
+        try:
+            words |= import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
+        except ModuleNotFoundError:
+            continue
+    return frozenset(words)
+
+
 def spelled_after(
     pattern: re.Pattern[str], text: str, names: Sequence[str], min_match: int = 80
 ) -> Iterator[tuple[re.Match[str], tuple[int, float]]]:
@@ -476,7 +492,10 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
     name in lower case at times, which the capitalised ``NAME`` does not read. The whole name
     must match (rapidfuzz), not a first or last name alone: lower-case words after "I am" are
     otherwise what people are ("happy to be here"); nor a possessive ("I am Glenda Napier's
-    deputy")."""
+    deputy"). A first name misheard in lower case before the surname heard right and
+    capitalised ("ksiśtof Mazur" for Krzysztof Mazur) is read as the capitalised words would
+    be, by the surname, when the whole is at most 10 points short and the word before it is no
+    function word ("Ich bin mit Przeor in Brüssel" is not Marek Przeor)."""
     from rapidfuzz import fuzz, utils
 
     words = _SPELLED_WORD.findall(text)
@@ -485,7 +504,12 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
         n = len(name.split())
         if len(words) < n or re.search(r"['’]s$", words[n - 1]):
             continue
-        score = fuzz.ratio(" ".join(words[:n]), name, processor=utils.default_process) / 100
+        ratio = fuzz.ratio(" ".join(words[:n]), name, processor=utils.default_process)
+        misheard = words[n - 1][0].isupper() and words[0].casefold() not in _function_words()
+        if n > 1 and min_match - 10 <= ratio < min_match and misheard:
+            surname = fuzz.ratio(words[n - 1], name.split()[-1], processor=utils.default_process)
+            ratio = surname if surname >= min_match else ratio
+        score = ratio / 100
         if score >= min_match / 100 and (best is None or score > best[1]):
             best = (i, score)
     return best
