@@ -405,6 +405,29 @@ def test_index_page_shows_hostile_titles_and_passages_as_text(browser, tmp_path)
     assert PAYLOAD in page.locator("#webinars tbody tr").first.inner_text()
 
 
+def test_the_index_lists_the_newest_first_and_the_undated_by_title(tmp_path):
+    """Webinars on the index: newest first; on one day, and those without a date (after every
+    dated one), from A to Z by title — not Z to A, as the undated ones were listed before."""
+    from pipeline.service.catalog import write_index
+
+    for title, date in [
+        ("beta talk", ""),
+        ("Zeta talk", "2024-05-15"),
+        ("Alpha talk", ""),
+        ("Gamma talk", "2023-01-10"),
+        ("Delta talk", "2024-05-15"),
+    ]:
+        folder = tmp_path / title.replace(" ", "-")
+        folder.mkdir()
+        summary = {"title": title, "date": date, "duration": 60.0, "speakers": []}
+        (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    write_index(tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    titles = ["Delta talk", "Zeta talk", "Gamma talk", "Alpha talk", "beta talk"]
+    places = [page.index(f">{title}<") for title in titles]
+    assert places == sorted(places), places
+
+
 def test_user_templates_override_the_packaged_ones(tmp_path):
     (tmp_path / "summary.md.j2").write_text("# {{ title | md }} (house style)\n")
     markdown, _ = render_summary(

@@ -256,7 +256,9 @@ def write_index(summaries: Path, templates: Path | None = None) -> None:
                 "topics": topics,
             }
         )
-    entries.sort(key=lambda e: (e["date"] or "", e["title"]), reverse=True)
+    # newest first; on one day, and undated ones last, by title from A to Z
+    entries.sort(key=lambda e: e["title"].casefold())
+    entries.sort(key=lambda e: e["date"] or "", reverse=True)
     for entry in entries:
         with contextlib.suppress(ValueError):  # a date as the sidecar wrote it, if not ISO
             entry["date"] = entry["date"] and page_date(
