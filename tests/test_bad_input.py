@@ -154,7 +154,8 @@ def test_silence_gives_an_empty_transcript_not_hallucinated_text(tmp_path):
 def test_a_recording_without_an_event_page_is_dated_by_its_own_creation_time(tmp_path, short_clip):
     """Zoom, OBS and phones write the day into the file (``creation_time``): with no event page,
     or one without a date, the page carries that day — the event page's own date wins, a zero
-    date of a tag never set (1970) is none — and ``status`` finds the run up to date."""
+    date of a tag never set (1970) is none — and ``status`` finds the run up to date. Its title
+    is the file's name, underscores read as spaces."""
     recording = tmp_path / "talk.m4a"
     ffmpeg("-i", str(short_clip), "-metadata", "creation_time=2024-05-15T21:30:00Z", str(recording))
     result = run_cli("run", "--model", "tiny.en", "-q", recording.name, cwd=tmp_path)
@@ -170,11 +171,12 @@ def test_a_recording_without_an_event_page_is_dated_by_its_own_creation_time(tmp
     assert again.code == 0, again.stderr
     assert json.loads((folder / "summary.json").read_text())["date"] == "2024-06-01"
     # a tag never set: no date
-    unset = tmp_path / "unset.m4a"
+    unset = tmp_path / "team_call_ recording.m4a"
     ffmpeg("-i", str(short_clip), "-metadata", "creation_time=1970-01-01T00:00:00Z", str(unset))
     assert run_cli("run", "--model", "tiny.en", "-q", unset.name, cwd=tmp_path).code == 0
-    (plain,) = (tmp_path / "summaries").glob("unset-*")
-    assert json.loads((plain / "summary.json").read_text()).get("date", "") == ""
+    (plain,) = (tmp_path / "summaries").glob("team-call-recording-*")
+    summary = json.loads((plain / "summary.json").read_text())
+    assert summary.get("date", "") == "" and summary["title"] == "team call recording"
 
 
 def test_odd_file_name_spaces_unicode_leading_dash(tmp_path, short_clip):

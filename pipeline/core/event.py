@@ -184,3 +184,9 @@ def dated(event: Event, recorded: str) -> Event:
     if event.date or not recorded:
         return event
     return event.model_copy(update={"date": dt.date.fromisoformat(recorded)})
+
+
+def shown_title(event: Event, recording: Path) -> str:
+    """The title a recording is shown by: its event page's, else its file's name without the
+    extension, underscores read as spaces ("EU_Clusters_Talk.mp4" → "EU Clusters Talk")."""
+    return event.title or " ".join(recording.stem.replace("_", " ").split()) or recording.stem

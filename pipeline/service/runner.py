@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from ..core import library
 from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
-from ..core.event import Event, dated, find_sidecar, load_event
+from ..core.event import Event, dated, find_sidecar, load_event, shown_title
 from ..core.library import LibraryError
 from ..core.probe import probed
 from ..core.review import ensure_template, load_review
@@ -361,7 +361,7 @@ def enrol(ctx: Context, results: Results) -> list[str]:
         return []
     named, params = results["name"], results.plans["name"].params
     prints = speaker_prints(named, results["diarize"])
-    title = ctx.event.title or ctx.recording.stem
+    title = shown_title(ctx.event, ctx.recording)
     source = (ctx.rec_id, title, ctx.event.date.isoformat() if ctx.event.date else "")
     kept: set[str] = set()
     try:

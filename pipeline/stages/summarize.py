@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ..core.event import shown_title
 from ..core.language import naming, spoken_name, unremarked
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
@@ -815,7 +816,7 @@ class Summarize(Stage):
         themes = {label: gettext(title) for label, title in topics.themes.items()}
         originals = said_beside(topics.sentences, transcript.segments, translation)
         report = Report()
-        title = ctx.event.title or ctx.recording.stem
+        title = shown_title(ctx.event, ctx.recording)
         listed = {p.name for p in ctx.event.speakers}
         who = attributions(inputs["name"].speakers)
         date = long_date(ctx.event.date, lang) if ctx.event.date else ""
