@@ -53,6 +53,10 @@ class Naming:
     deferred_clause: re.Pattern[str]
     questioned: re.Pattern[str]  # "My question is for Beatriz.": a hand-off, in a question's words
     handing: re.Pattern[str]  # a hand-off phrase before a name ("over to", "escuchemos ahora a")
+    # a word opening a sentence that announces who is next ("And now", "Na koniec"), and what
+    # may follow the name it announces: the sentence's end, or who the person is
+    announcing: re.Pattern[str]
+    announced: re.Pattern[str]
     # said right after the name handed the floor: it does not happen ("…, but she has left")
     withdrawn: re.Pattern[str]
     # one after a sentence opening with a name ("Pavel, you have been very patient. Please go
@@ -282,6 +286,8 @@ def naming(language: str) -> Naming:
             rf"(?:^|,?\s+){_any(optional('handoff_deferred'))}\b[^,.?!:;]*,?\s*"
         ),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
+        announcing=re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+"),
+        announced=re.compile(announced),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
         # one name (and where from), then the sentence's end or a comma: not "… is Tom Reilly

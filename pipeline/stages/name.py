@@ -428,12 +428,22 @@ def _spelled_handoff(
     ("Escuchemos ahora a miedo romero." for Diego Romero), as after "I am" (``spelled_after``)
     — not one the words right after the name withdraw ("… after the coffee break"), nor
     those after a word of it: "We will hear from Glenda later." spells "Glenda Napier" closely
-    enough, but "later" is what follows her name."""
-    for m, hit in spelled_after(say.handing, text, [q.name for q in people], p.min_match):
-        ends = spelled_ends(text, m.end(), people[hit[0]].name)
-        if say.put_off(m):
-            continue
-        if not any(say.withdrawn.match(text, end) for end in ends):
+    enough, but "later" is what follows her name. Also a word announcing who is next that opens
+    the sentence ("And now, glenda napier.", "Na koniec suzie Remotti."), when the sentence ends
+    after the name or says who the person is ("Now glenda napier said …" hands nothing over)."""
+    names = [q.name for q in people]
+    for pattern in (say.handing, say.announcing):
+        for m, hit in spelled_after(pattern, text, names, p.min_match):
+            ends = spelled_ends(text, m.end(), people[hit[0]].name)
+            if say.put_off(m):
+                continue
+            # "And now, glenda napier." — not "Now glenda napier said …"
+            if pattern is say.announcing and not say.announced.match(text, ends[-1]):
+                continue
+            if any(say.withdrawn.match(text, end) for end in ends):
+                continue
+            if pattern is say.announcing:  # the words up to the name's end
+                return text[m.start() : ends[-1]].lstrip(" .!?")[:80], hit
             return text[m.start() :].split(",")[0][:80].rstrip(".!?"), hit
     return None
 
