@@ -90,6 +90,41 @@ def test_the_prompt_gives_listed_names_as_said_without_their_titles():
     assert titled.prompt() == plain.prompt() == "Speakers: Glenda Napier, Energy Cluster Denmark"
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("talk.event.json", "utf-8-sig"),  # PowerShell's Out-File, Notepad's "UTF-8 with BOM"
+        ("talk.event.yaml", "utf-8-sig"),
+        ("talk.event.yaml", "utf-16"),  # Notepad's "Unicode"
+        ("talk.event.json", "utf-16"),
+        ("talk.event.yaml", "utf-32"),
+    ],
+)
+def test_a_sidecar_saved_with_a_byte_order_mark_is_read(tmp_path, name, encoding):
+    """Windows editors save text with a byte-order mark: the sidecar is read as its mark says
+    (a JSON sidecar with the UTF-8 mark was refused: "Unexpected UTF-8 BOM"); text in UTF-16
+    without a mark is one clear line."""
+    sidecar = tmp_path / name
+    fields = {
+        "title": "Grüne Wende — Q&A",
+        "speakers": ["Glenda Napier, CEO, Energy Cluster Denmark"],
+    }
+    text = (
+        json.dumps(fields, ensure_ascii=False)
+        if name.endswith(".json")
+        else yaml.safe_dump(fields, allow_unicode=True)
+    )
+    sidecar.write_bytes(text.encode(encoding))
+    event = load_event(sidecar)
+    assert event.title == "Grüne Wende — Q&A"
+    assert [(s.name, s.org) for s in event.speakers] == [
+        ("Glenda Napier", "Energy Cluster Denmark")
+    ]
+    sidecar.write_bytes(text.encode("utf-16-le"))  # no mark: not UTF-8, said so
+    with pytest.raises(ConfigError, match="save it as UTF-8 text"):
+        load_event(sidecar)
+
+
 def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
     """Staff copy the event page's "Speakers included" lines into the sidecar, one list item
     each or the whole list pasted as one block: "Name, role, organisation" gives the same

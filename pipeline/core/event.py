@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import os
@@ -149,10 +150,27 @@ def _describe(error: dict[str, Any]) -> str:
     return f"field '{where}': {said}"
 
 
+# byte-order marks Windows editors write ("UTF-8 with BOM", "Unicode": UTF-16) and their codecs
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _written(data: bytes) -> str:
+    """A file's text as its byte-order mark says it is encoded (without the mark), else UTF-8:
+    Notepad and PowerShell save a sidecar with one, which JSON refused ("Unexpected UTF-8
+    BOM")."""
+    return data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
+
+
 def load_event(path: Path) -> Event:
     """Read and validate a sidecar; any problem is a ConfigError naming the field and the fix."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = _written(path.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"cannot read event sidecar ({exc})", path, "save it as UTF-8 text"
