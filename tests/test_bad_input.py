@@ -76,6 +76,19 @@ def test_bad_recording_is_refused_with_one_clear_line(name, tmp_path, demo_files
     assert files_under(tmp_path / "transcripts") == []
 
 
+def test_a_web_address_is_told_apart_from_a_missing_file(tmp_path):
+    """A link pasted as the recording ("https://…"): said to be a web address, as given (the
+    path had kept one of its two slashes: "https:/…: file not found"), with what to do; nothing
+    is fetched and nothing written."""
+    address = "https://example.com/webinars/EU Clusters Talk.mp4"
+    result = run_cli("run", address, cwd=tmp_path)
+    assert result.code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {address}: a web address, not a file — download"), line
+    assert "Traceback" not in result.stderr + result.stdout
+    assert files_under(tmp_path / "transcripts") == []
+
+
 def test_invalid_sidecar_names_the_field_and_exits_2(tmp_path, short_clip):
     recording = tmp_path / "talk.wav"
     shutil.copyfile(short_clip, recording)

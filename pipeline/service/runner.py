@@ -12,6 +12,7 @@ import ctypes.util
 import datetime as dt
 import gc
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -387,6 +388,10 @@ def enrol(ctx: Context, results: Results) -> list[str]:
     return []
 
 
+# a web address given as a recording ("https://…"; a path keeps one slash of the two)
+_ADDRESS = re.compile(r"(?i)(?:https?|ftps?|rtmps?|rtsp|s3|gs):/")
+
+
 def run(
     recording: Path,
     settings: Settings,
@@ -399,6 +404,12 @@ def run(
 
     Raises ``BusyError`` when another process holds this recording's lock (the lock is a kernel
     ``flock``: a killed holder releases it, so a stale lock never blocks)."""
+    if not recording.exists() and (address := _ADDRESS.match(str(recording))):
+        raise PipelineError(
+            "a web address, not a file",
+            f"{address.group(0)}/{str(recording)[address.end() :]}",  # "https://…" as given
+            "download the recording first (nothing is fetched from the web) and give its path",
+        )
     info, recorded = probed(recording)  # recorded: the event's date where its page gives none
     event_file = event_file or find_sidecar(recording)
     event = dated(load_event(event_file) if event_file else Event(), recorded)
