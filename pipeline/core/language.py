@@ -208,9 +208,12 @@ def naming(language: str) -> Naming:
     and_ = _any(optional("conjunctions"))  # "and" between two people
     gap = r"(?:\s+|(?<=['’]))"  # after "from", or straight after an elided "d'" (d'Energy …)
     # after an announced name: the sentence's end, or who the person is ("…, chief executive of
-    # BioVale", "…, who leads …", "… from BioVale")
+    # BioVale", "…, who leads …", "… from BioVale", "…, from BioVale" — not "…, from what I
+    # understand")
+    org_after = rf"(?:{_any(articles)}\s+)?[{_UPPER}]"
     announced = (
-        rf"(?=\s*(?:[.!]|$)|\s+{_any(joiners)}{gap}|\s*,\s+(?:{_any(optional('relatives'))}\b|"
+        rf"(?=\s*(?:[.!]|$)|\s+{_any(joiners)}{gap}|\s*,\s+{_any(joiners)}{gap}{org_after}|"
+        rf"\s*,\s+(?:{_any(optional('relatives'))}\b|"
         rf"(?:{_any(optional('determiners'))}\s+)?(?:[\w'’-]+\s+){{0,3}}[\w'’-]+\s+"
         rf"{_any(optional('role_joiners'))}{gap}))"
     )
