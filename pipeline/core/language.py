@@ -514,8 +514,12 @@ def spelled_name(text: str, names: Sequence[str], min_match: int = 80) -> tuple[
         if len(words) < n or re.search(r"['’]s$", words[n - 1]):
             continue
         ratio = fuzz.ratio(" ".join(words[:n]), name, processor=utils.default_process)
-        misheard = words[n - 1][0].isupper() and words[0].casefold() not in _function_words()
-        if n > 1 and min_match - 10 <= ratio < min_match and misheard:
+        if (
+            n > 1
+            and min_match - 10 <= ratio < min_match
+            and words[n - 1][0].isupper()
+            and words[0].casefold() not in _function_words()
+        ):
             surname = fuzz.ratio(words[n - 1], name.split()[-1], processor=utils.default_process)
             ratio = surname if surname >= min_match else ratio
         score = ratio / 100
