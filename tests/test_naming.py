@@ -175,6 +175,25 @@ def test_a_name_and_organisation_introduction_splits_a_voice_like_i_am():
     assert [s.intro for s in said_of(announced, people, NameParams(), "it")] == [0, None]
 
 
+def test_a_name_heard_in_lower_case_splits_a_voice_as_it_names():
+    """The evidence that corrects the voice clusters reads an introduction with the name in lower
+    case ("I am nicola Lefèvre", a first name misheard: "Nazywam się ksiśtof Mazur") as the
+    naming does: it was read for the name, never for splitting a voice that two people share."""
+    people = [Speaker(name="Ewa Zielińska"), Speaker(name="Krzysztof Mazur")]
+    utts = [
+        Utterance(0, 0.0, "Nazywam się Ewa Zielińska.", 3.0),
+        Utterance(0, 4.0, "Dzień dobry. Nazywam się ksiśtof Mazur.", 7.0),
+        Utterance(0, 8.0, "Jestem dyrektorem klastra.", 11.0),
+    ]
+    assert [s.intro for s in said_of(utts, people, NameParams(), "pl")] == [0, 1, None]
+    english = [Speaker(name="Glenda Napier"), Speaker(name="Nicolas Lefèvre")]
+    utts = [
+        Utterance(0, 0.0, "I am Glenda Napier.", 3.0),
+        Utterance(0, 4.0, "Hello, I am nicola lefèvre from Lyon.", 7.0),
+    ]
+    assert [s.intro for s in said_of(utts, english, NameParams())] == [0, 1]
+
+
 def test_a_listed_name_opening_a_point_leaves_it_content():
     names = [p.name for p in PEOPLE]
     assert function("Glenda Napier, as you said, clusters need skills.", "en", names) == "content"

@@ -679,11 +679,16 @@ def said_of(
             return hit[0] if hit else None
         return found
 
+    names = [q.name for q in people]
+
     def intro(i: int) -> int | None:  # "I am …", or "Chiara Russo, presidente del …" (``gather``)
         text = utterances[i].text
         own = first(say.introduces, _introducing(utterances, i, say))
         if own is not None or announced[i]:
             return own
+        # "I am nicola Lefèvre", "Nazywam się ksiśtof Mazur": a name written in lower case
+        if spelled := next(spelled_after(say.intro, text, names, p.min_match), None):
+            return spelled[1][0]
         by_org = _org_introduction(text, turns[i], people, say, p)
         return by_org[1][0] if by_org else own
 
