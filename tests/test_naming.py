@@ -192,6 +192,14 @@ def test_a_name_heard_in_lower_case_splits_a_voice_as_it_names():
         Utterance(0, 4.0, "Hello, I am nicola lefèvre from Lyon.", 7.0),
     ]
     assert [s.intro for s in said_of(utts, english, NameParams())] == [0, 1]
+    # thanks to a name heard so: for the voices as for the naming ("Thank you, glenda napier.")
+    utts = [
+        Utterance(0, 0.0, "That is all from me.", 3.0),
+        Utterance(1, 4.0, "Thank you, glenda napier.", 6.0),
+    ]
+    assert [s.thanks for s in said_of(utts, english, NameParams())] == [None, 0]
+    welcome = [utts[0], Utterance(1, 4.0, "Thank you, glenda napier, for joining us.", 6.0)]
+    assert [s.thanks for s in said_of(welcome, english, NameParams())] == [None, None]
 
 
 def test_a_listed_name_opening_a_point_leaves_it_content():
@@ -1299,19 +1307,19 @@ def test_a_first_name_misheard_in_lower_case_is_read_by_the_surname(
 
 def test_naming_phrasings_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank (``tests/data/naming_phrasings.tsv``):
-    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two, one more of twelve, one of twenty-five, two of eight, one of nine, one of eleven, one of six, one more of eight, one more of twelve, two more of ten, three more of eight, one of four, one more of twelve and two more of six were scored under the phrases of their day and then used to add
+    twenty-eight sets of twenty, one of twelve, two of ten, one of seven, two of four, one of one, one of eight, two of six, one of four, two of two, one more of twelve, one of twenty-five, two of eight, one of nine, one of eleven, one of six, one more of eight, one more of twelve, two more of ten, three more of eight, one of four, one more of twelve and three more of six were scored under the phrases of their day and then used to add
     phrases (*dev*), one, written before the last eighteenth's, only scored (*held-out*), all
-    read with the demo's event page; forty more, each written after all the phrases of its day,
-    only scored (*held-out2* … *held-out32*, *held-out35* … *held-out45*); mentions of a listed person that are no evidence
+    read with the demo's event page; forty-one more, each written after all the phrases of its day,
+    only scored (*held-out2* … *held-out32*, *held-out35* … *held-out46*); mentions of a listed person that are no evidence
     ("As Glenda said earlier, …", "I'm replacing Carolina Garcés today", "Carolina, can you hear
     me? No? We'll try again later.") read as none (*negative*, *negative-dev* … *negative-dev9*;
     *negative-held-out* … *negative-held-out8* only scored). This pins the figures of docs/speakers.md
-    and docs/limits.md: dev 785 of 807, held-out 19 of 20, held-out2 19 of 20 (16 untouched), held-out3
+    and docs/limits.md: dev 791 of 813, held-out 19 of 20, held-out2 19 of 20 (16 untouched), held-out3
     16 of 20 (15 when scored), held-out4 18 of 20, held-out5 20 of 20, held-out6 19 of 20 (18 when scored), held-out7 18 of 20,
     held-out8 18 of 20, held-out9 20 of 20 (19 when scored), held-out10 20 of 20 (17 when
     scored), held-out11 20 of 20 (16 when scored), held-out12 20 of 20 (19 when scored), held-out13 20 of 20 (19 when scored), held-out14 20 of 20 (19 when scored),
     held-out15 10 of 10 (7 when scored), held-out16 10 of 10 (4 when scored), held-out17 10 of 10
-    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 8 of 8 (7 when scored; the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase), held-out26 7 of 8 (the floor handed to an organisation's people), held-out27 25 of 25 (24 when scored; a live call's words), held-out28 8 of 8 (6 when scored; "Yes, it's …"), held-out29 8 of 8 (5 when scored; "Sorry, it's …"), held-out30 8 of 8 (7 when scored; thanks in other languages), held-out31 8 of 8 (6 when scored; words before "it's"), held-out32 8 of 8, held-out35 10 of 10 (a name said as a cleft's focus), held-out36 10 of 10 (9 when scored; run-on sentences), held-out37 6 of 6 (5 when scored; the floor handed on as a trip), held-out38 6 of 6 (5 when scored; the trip under way), held-out39 12 of 12 (a programme's moderator), held-out40 8 of 8 (7 when scored; names misspelled), held-out41 6 of 6 ("back to <name>"), held-out42 4 of 4 (a direction on the way), held-out43 8 of 8 (a first name misheard in lower case), held-out44 6 of 6 (5 when scored; a name in lower case after "And now"), held-out45 6 of 6 (", from <organisation>" after an announced name),
+    (6 when scored), held-out18 3 of 6, held-out19 10 of 16, held-out20 13 of 16, held-out21 8 of 8 (7 when scored; the floor handed to an organisation), held-out22 6 of 6 (5 when scored; put off to after a break), held-out23 3 of 3 (an organisation thanked), held-out24 1 of 3 (a later-word after a comma), held-out25 4 of 4 (the name after the phrase), held-out26 7 of 8 (the floor handed to an organisation's people), held-out27 25 of 25 (24 when scored; a live call's words), held-out28 8 of 8 (6 when scored; "Yes, it's …"), held-out29 8 of 8 (5 when scored; "Sorry, it's …"), held-out30 8 of 8 (7 when scored; thanks in other languages), held-out31 8 of 8 (6 when scored; words before "it's"), held-out32 8 of 8, held-out35 10 of 10 (a name said as a cleft's focus), held-out36 10 of 10 (9 when scored; run-on sentences), held-out37 6 of 6 (5 when scored; the floor handed on as a trip), held-out38 6 of 6 (5 when scored; the trip under way), held-out39 12 of 12 (a programme's moderator), held-out40 8 of 8 (7 when scored; names misspelled), held-out41 6 of 6 ("back to <name>"), held-out42 4 of 4 (a direction on the way), held-out43 8 of 8 (a first name misheard in lower case), held-out44 6 of 6 (5 when scored; a name in lower case after "And now"), held-out45 6 of 6 (", from <organisation>" after an announced name), held-out46 6 of 6 (thanks to a name in lower case),
     negative 40 of 40, negative-dev 15 of 15, negative-dev2 15 of 15, negative-dev3 8 of 8,
     negative-dev4 8 of 8, negative-dev5 3 of 3, negative-dev6 5 of 5, negative-dev7 5 of 5, negative-dev8 5 of 5, negative-dev9 5 of 5,
     negative-held-out 13 of 15, negative-held-out2 15 of 15, negative-held-out3 7 of 7,
@@ -1331,7 +1339,7 @@ def test_naming_phrasings_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people)
         right[part] = right.get(part, 0) + read
-    assert len(rows) == 1507 and right["dev"] >= 785 and right["held-out"] >= 19, right
+    assert len(rows) == 1519 and right["dev"] >= 791 and right["held-out"] >= 19, right
     assert right["held-out15"] >= 10 and right["held-out16"] >= 10, right
     assert right["held-out17"] >= 10 and right["held-out18"] >= 3, right
     assert right["held-out19"] >= 10 and right["held-out20"] >= 13, right
@@ -1347,7 +1355,7 @@ def test_naming_phrasings_written_after_the_rules():
     assert right["held-out39"] >= 12 and right["held-out40"] >= 8, right
     assert right["held-out41"] >= 6 and right["held-out42"] >= 4, right
     assert right["held-out43"] >= 8 and right["held-out44"] >= 6, right
-    assert right["held-out45"] >= 6, right
+    assert right["held-out45"] >= 6 and right["held-out46"] >= 6, right
     assert right["held-out4"] >= 18 and right["held-out5"] >= 20, right
     assert right["held-out6"] >= 18 and right["held-out7"] >= 18, right
     assert right["held-out8"] >= 18 and right["held-out9"] >= 20, right
@@ -1367,7 +1375,7 @@ def test_naming_phrasings_written_after_the_rules():
 
 def test_naming_phrasings_in_other_languages_written_after_the_rules():
     """Ways to introduce oneself, hand over and thank in de, fr, it, es, pl
-    (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev27`` were each scored under the
+    (``tests/data/naming_phrasings_eu.tsv``): ``dev1``–``dev28`` were each scored under the
     phrases of their day and then used to add phrases (every row read but dev24's first name
     misheard 31 points off, "america Przeor"); ``held-out``, written before the last
     five of those, only scored (77 of 100 under the phrases of its day; 97 now); ``held-out2``,
@@ -1392,7 +1400,8 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
     trips); ``held-out20``, after those, 10 of 10; ``held-out21``, after dev24's and dev25's (a first
     name misheard in lower case, "suzy Remotti"; "mit Przeor" is no name), 10 of 10; ``held-out22``, after dev26's (a name in lower case after
     "Und jetzt"), 10 of 10; ``held-out23``, after dev27's ("Enfin, Susana Remotti, de PROPLAST
-    Italy."), 10 of 10; mentions of a listed person that are no evidence
+    Italy."), 10 of 10; ``held-out24``, after dev28's (thanks to a name in lower case,
+    "Vielen Dank, glenda napier."), 10 of 10; mentions of a listed person that are no evidence
     ("Dank Carolina Garcés haben wir …", "Gracias a Carolina Garcés …", in ``negative2``
     "Volevo passare la parola a Glenda, ma si è disconnessa.", in ``negative3`` "Glenda, masz
     głos. Glenda? Spróbujemy później.") read as none. Pins the figures
@@ -1411,7 +1420,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         part = "dev" if row["split"].startswith("dev") else row["split"]
         read = phrasing_read(row["kind"], row["person"], row["text"], people, row["language"])
         right[part, row["language"]] = right.get((part, row["language"]), 0) + read
-    assert len(rows) == 1516, len(rows)
+    assert len(rows) == 1536, len(rows)
     unread = {"es": 1}  # dev24's "america Przeor", 31 points off the first name
     held_out = {"de": 18, "fr": 20, "it": 19, "es": 20, "pl": 20}
     later = {"de": 19, "fr": 20, "it": 19, "es": 19, "pl": 18}  # held-out2, after dev5's phrases
@@ -1445,6 +1454,7 @@ def test_naming_phrasings_in_other_languages_written_after_the_rules():
         assert right["held-out21", language] == 2, (language, right)  # a misheard first name
         assert right["held-out22", language] == 2, (language, right)  # "Und jetzt <name>."
         assert right["held-out23", language] == 2, (language, right)  # ", von <organisation>"
+        assert right["held-out24", language] == 2, (language, right)  # "Danke, glenda napier."
     assert right["held-out18", "pl"] == 5, right  # Polish, after dev22's phrases
     for part in ("negative", "negative2", "negative3"):
         negatives = [row for row in rows if row["split"] == part]

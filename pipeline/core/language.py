@@ -69,6 +69,10 @@ class Naming:
     # ("Carolina, can you hear me? No? We'll try again later.")
     postponed: re.Pattern[str]
     thanks: tuple[re.Pattern[str], ...]  # "Thank you, Marek", "Marek, thank you" opening one
+    # the words of thanks opening one, before a name (in any case: "Thank you, glenda napier."),
+    # and what after the name makes it a welcome before that person speaks ("… for joining us")
+    thanking: re.Pattern[str]
+    welcome: re.Pattern[str]
     # "Hello all, Glenda Napier from Energy Cluster Denmark": group "org" is what follows the name
     with_org: re.Pattern[str]
     # a name, then an organisation (anywhere): "…, Tomas Berg from Nordic Wood Cluster."
@@ -318,6 +322,8 @@ def naming(language: str) -> Naming:
             ),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
+        thanking=re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+"),
+        welcome=re.compile(rf",?\s+{_any(optional('thanks_welcome'))}"),
         with_org=with_org,
         named_org=re.compile(rf"{name}{joined}{_WORDS}"),
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),

@@ -448,6 +448,19 @@ def _spelled_handoff(
     return None
 
 
+def _spelled_thanks(
+    text: str, people: list[Speaker], p: NameParams, say: Naming
+) -> tuple[str, tuple[int, float]] | None:
+    """Thanks opening a sentence before a listed person's name in any case ("Thank you, glenda
+    napier.", "Dziękuję bardzo, suzie Remotti."; ``spelled_after``): what was heard, and the
+    person with the score — not a welcome before that person speaks ("…, for joining us")."""
+    for m, hit in spelled_after(say.thanking, text, [q.name for q in people], p.min_match):
+        end = spelled_ends(text, m.end(), people[hit[0]].name)[-1]
+        if not say.welcome.match(text, end):
+            return text[m.start() : end], hit
+    return None
+
+
 def _put_off(utterances: list[Utterance], say: Naming) -> list[bool]:
     """For each utterance, whether its voice, later in its turn (before another speaks), says
     a hand-off did not happen ("Carolina, can you hear me? No? We'll try again later.")."""
@@ -610,9 +623,12 @@ def gather(
         earlier = (k for k in range(i - 1, -1, -1) if utterances[k].speaker != utt.speaker)
         before = next(earlier, None)
         thanked = who(m.group(1)) if m else None  # "Thank you, Mobile Heights." too
+        heard = m.group(0) if m else ""
+        if thanked is None and (spelled := _spelled_thanks(utt.text, people, p, say)):
+            heard, thanked = spelled  # "Thank you, glenda napier."
         # "Thank you, Glenda, the floor is yours.": a welcome to the one handed the floor
         if thanked is not None and before is not None and thanked[0] not in guest:
-            add("thanks", before, m.group(0), utt, thanked)
+            add("thanks", before, heard, utt, thanked)
     introduced: dict[int, set[str]] = {}  # turn → the people introducing themselves in it
     for e, turn in zip(found, about, strict=True):
         if e.kind == "self-introduction":
@@ -694,6 +710,8 @@ def said_of(
 
     def thanks(i: int, handed: int | None) -> int | None:  # not the one handed the floor
         thanked = first(say.thanks, utterances[i].text, handing=True)
+        if thanked is None and (spelled := _spelled_thanks(utterances[i].text, people, p, say)):
+            thanked = spelled[1][0]  # "Thank you, glenda napier."
         return None if thanked == handed else thanked
 
     handed = [handoff(i) for i in range(len(utterances))]
