@@ -237,6 +237,8 @@ def naming(language: str) -> Naming:
     bare = rf"{opener}{_any(data['handoff_after'])}\s*[.!]?$"  # "Please go ahead." alone
     withdrawn = rf",?\s+{_any(optional('handoff_withdrawn'))}"  # "…, but she has left"
     clause = rf"(?:(?!{_WORDS},)[\w'’]+(?:\s+[\w'’]+){{1,6}},\s+)?"  # "now we can hear you, "
+    thanking = rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+"  # "Okay, thank you, "
+    welcome = rf",?\s+{_any(optional('thanks_welcome'))}"  # "…, for joining us"
     return Naming(
         language,
         intro=re.compile(rf"\b{_any(intro)}\b"),
@@ -316,14 +318,12 @@ def naming(language: str) -> Naming:
         postponed=re.compile(rf"\b{_any(optional('handoff_postponed'))}\b"),
         later=re.compile(rf"\b{_any(optional('handoff_later'))}\b"),
         thanks=(
-            re.compile(  # not "Thanks Carolina for joining us", said before she speaks
-                rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+(?>{name})"
-                rf"(?!,?\s+{_any(optional('thanks_welcome'))})"
-            ),
+            # not "Thanks Carolina for joining us", said before she speaks
+            re.compile(rf"{thanking}(?>{name})(?!{welcome})"),
             re.compile(rf"^{lead}{name},?\s+{_any(optional('thanks_after'))}\b"),
         ),
-        thanking=re.compile(rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+"),
-        welcome=re.compile(rf",?\s+{_any(optional('thanks_welcome'))}"),
+        thanking=re.compile(thanking),
+        welcome=re.compile(welcome),
         with_org=with_org,
         named_org=re.compile(rf"{name}{joined}{_WORDS}"),
         presenting=re.compile(rf"^[\s,;:–-]*{_any(optional('presenting'))}\b"),
