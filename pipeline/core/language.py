@@ -237,6 +237,7 @@ def naming(language: str) -> Naming:
     bare = rf"{opener}{_any(data['handoff_after'])}\s*[.!]?$"  # "Please go ahead." alone
     withdrawn = rf",?\s+{_any(optional('handoff_withdrawn'))}"  # "…, but she has left"
     clause = rf"(?:(?!{_WORDS},)[\w'’]+(?:\s+[\w'’]+){{1,6}},\s+)?"  # "now we can hear you, "
+    announcing = rf"{start}{_any(optional('handoff_announced'))},?\s+"  # "And now, "
     thanking = rf"^{lead}{opener}[¡]?{_any(data['thanks'])},?\s+"  # "Okay, thank you, "
     welcome = rf",?\s+{_any(optional('thanks_welcome'))}"  # "…, for joining us"
     return Naming(
@@ -264,7 +265,7 @@ def naming(language: str) -> Naming:
             re.compile(rf"{start}{name},\s+{_any(data['handoff_please'])}\b"),
             # "The floor is yours, Carolina.", "Sie haben das Wort, Frau Napier.": the name after
             re.compile(rf"{start}{opener}{_any(data['handoff_after'])},\s+{name}\s*[.!]?$"),
-            re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+{name}{announced}"),
+            re.compile(rf"{announcing}{name}{announced}"),
             re.compile(
                 rf"{start}{opener}{unasked}{name},\s+[¿]?{soft}{_any(data['question_words'])}\b[^.!?]*\?"
             ),
@@ -295,7 +296,7 @@ def naming(language: str) -> Naming:
             rf"(?:^|,?\s+){_any(optional('handoff_deferred'))}\b[^,.?!:;]*,?\s*"
         ),
         handing=re.compile(rf"\b{_any(data['handoff_before'])},?\s+"),
-        announcing=re.compile(rf"{start}{_any(optional('handoff_announced'))},?\s+"),
+        announcing=re.compile(announcing),
         announced=re.compile(announced),
         withdrawn=re.compile(withdrawn),
         questioned=re.compile(rf"\b{_any(optional('handoff_question'))}\s+{name}"),
