@@ -322,8 +322,9 @@ def test_catalogs_translate_every_fixed_word():
         for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
     assert {"Speakers", "Summary", "Unknown speaker", "and", "Original", "Webinars"} <= found
-    config = load_topic_config()  # the themes' titles, translated where they are shown
+    config = load_topic_config()  # the themes' titles and mentions, translated where shown
     found |= {config.title(label) for label in config.labels}
+    found |= {theme.mention for theme in config.themes.values() if theme.mention}
     assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)
     assert sum("review.yaml" in m for m in found) == 3 and "hand-off" in found
     assert {"de", "fr"} <= set(page_languages())

@@ -97,6 +97,30 @@ def test_every_parameter_reruns_its_stage_and_those_after_it_and_nothing_before(
     assert checked >= 80  # every tuned constant is a parameter now
 
 
+def test_a_themes_mention_redoes_only_the_summary_and_its_title_the_topics(example, tmp_path):
+    """A theme's ``mention`` ("the green transition") is only how the summary's opening names it:
+    changing it in a ``--topics`` file makes only the summary again; its description, the topics
+    and everything after."""
+    make, settings = example
+    default = (ROOT / "pipeline/data/topics.yaml").read_text(encoding="utf-8")
+    keys = {}
+    for name, text in {
+        "same": default,
+        "mention": default.replace("mention: the green transition", "mention: green growth"),
+        "description": default.replace("The green transition: climate", "Green: climate"),
+    }.items():
+        assert (text != default) == (name != "same")  # the words replaced are in the file
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        planned = plan(make(dataclasses.replace(settings, topics_file=path)), STAGES)
+        keys[name] = {n: planned[n].key for n in NAMES}
+    moved = {
+        name: {n for n in NAMES if keys[name][n] != keys["same"][n]}
+        for name in ("mention", "description")
+    }
+    assert moved == {"mention": {"summarize"}, "description": {"topics"} | downstream("topics")}
+
+
 def test_the_stages_after_one_depend_on_every_file_it_wrote_that_they_read(example):
     """The summaries embed the slide thumbnails: a deck redrawn with the same words (slides.json
     unchanged) must still make the summary again, so the thumbnails are part of what slides

@@ -1013,7 +1013,8 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     its anonymous speaker by label; where a theme has its share, themes are, by named speakers —
     by label when nobody named made a point on it (before: no paragraph at all) — after the
     other topics' points when most of the talk was on none (a real lecture that touched on
-    energy was summed up by its one "green" sentence)."""
+    energy was summed up by its one "green" sentence). The opening names a theme as a sentence
+    does ("the green transition"; it said "they spoke about green transition")."""
     themes = {"green": "Green transition", "other": "Other"}
     points = [
         Point("Energy is conserved in a pendulum.", "Speaker 1", 10.0, "other"),
@@ -1041,6 +1042,15 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
         "Lecture", "", {}, {"other": 0.6, "green": 0.4}, themes, takeaways, p, None, "de"
     )
     assert aside.startswith("Lecture wurde aufgezeichnet; am Rande ging es um Green transition.")
+    # the theme named as a sentence names it (the built-in themes' `mention`), in the page's language
+    told = replace(p, mentions={"green": "the green transition"})
+    said = {"en": "it was about the green transition.", "de": "es ging um den grünen Wandel.",
+            "fr": "on y a abordé la transition verte."}  # fmt: skip
+    for language, words in said.items():
+        text = abstract("Lecture", "", {}, {"green": 1.0}, themes, takeaways, told, None, language)
+        assert text.split("\n\n")[0].endswith(words), language
+    acronym = abstract("Lecture", "", {}, {"ai": 1.0}, {"ai": "AI Act"}, {}, p)
+    assert acronym == "Lecture was recorded; it was about AI Act."  # no mention: the title
     named = abstract("Lecture", "", {"Speaker 3": "Ada"}, {"green": 1.0}, themes,
                      {"green": [points[2], replace(points[2], speaker="Speaker 3")]}, p)  # fmt: skip
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points

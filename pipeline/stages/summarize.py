@@ -54,7 +54,7 @@ from .figures import figures
 from .functions import GREETED, THEMED, clean, relayed, relayed_question, unfinished
 from .restated import restatements, restates, title_cased
 from .rewrite import check_url, rewrite
-from .topics import words_said
+from .topics import load_topic_config, words_said
 from .transcribe import ends_sentence
 
 OTHER = "other"
@@ -89,6 +89,7 @@ class SummarizeParams:
     entities: int = 20
     abstract_share: float = 0.10  # themes with at least this share of speaking time …
     abstract_points: int = 2  # … get this many attributed points in the abstract
+    mentions: dict[str, str] = field(default_factory=dict)  # a theme named in a sentence
     llm: str = ""  # a local OpenAI-compatible server to make each theme's paragraph fluent …
     llm_model: str = "local"  # … the model name sent to it …
     llm_tokens: int = 200  # … and the longest answer asked for
@@ -614,6 +615,16 @@ def _statement(doc: Any) -> bool:
     return root.pos_ in {"VERB", "AUX"} and any(c.dep_ in _SUBJECTS for c in root.children)
 
 
+def mentioned(label: str, themes: dict[str, str], mentions: dict[str, str], language: str) -> str:
+    """The theme ``label`` named inside a sentence: its ``mention`` ("the green transition"), in
+    ``language`` (its catalog); without one its title, in English in lower case unless the title
+    opens with an acronym ("AI Act")."""
+    if label in mentions:
+        return translations(language).gettext(mentions[label])
+    title = themes[label]
+    return title.lower() if language == "en" and not title[:2].isupper() else title
+
+
 def abstract(
     title: str,
     date: str,
@@ -646,7 +657,7 @@ def abstract(
     ]
     named = list(dict.fromkeys(v for v in who.values() if v))
     event = (title or _("This recording")) + (f" ({date})" if date else "")
-    about = _series([themes[k].lower() if language == "en" else themes[k] for k in main], language)
+    about = _series([mentioned(k, themes, p.mentions, language) for k in main], language)
     values = {"event": event, "names": _series(named, language) if named else "", "themes": about}
     # themes that hold under half of the speaking time between them were touched on, not the topic
     aside = sum(share[k] for k in main) < 0.5
@@ -797,6 +808,11 @@ class Summarize(Stage):
             drop=tuple(takeaways["drop"]),
             pin=tuple(takeaways["pin"]),
             llm=check_url(ctx.settings.llm) if ctx.settings.llm else "",
+            mentions={
+                label: theme.mention
+                for label, theme in load_topic_config(ctx.settings.topics_file).themes.items()
+                if theme.mention
+            },
         )
 
     def models(self, params: SummarizeParams) -> dict[str, str]:

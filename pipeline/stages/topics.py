@@ -56,6 +56,9 @@ class Theme(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str
+    # the theme named inside a sentence ("they spoke about the green transition"); the summary's
+    # words only, so not part of what decides a sentence's theme
+    mention: str = ""
     description: str = Field(min_length=10)
     facets: list[str] = Field(
         default_factory=list
@@ -467,7 +470,7 @@ class Topics(Stage):
     def params(self, ctx: Context) -> TopicsParams:
         config = load_topic_config(ctx.settings.topics_file)
         return TopicsParams(
-            config=config.model_dump(),
+            config=config.model_dump(exclude={"themes": {"__all__": {"mention"}}}),
             fixes=tuple(ctx.review.part("topics")),
             names=tuple(s.name for s in ctx.event.speakers),
         )
