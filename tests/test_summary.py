@@ -1056,6 +1056,18 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
 
 
+def test_the_abstract_opens_with_a_capital_when_the_title_is_a_files_name():
+    """Without a title in the sidecar the file's name is the title: "jfk.flac"'s abstract opened
+    "jfk was recorded." (the shared recordings, 2026-12-06). A first word all in lower case gets
+    a capital there; one written in mixed case ("eBay") is kept, and so is the page's heading."""
+    p = SummarizeParams()
+    assert abstract("jfk", "", {}, {}, {}, {}, p) == "Jfk was recorded."
+    assert abstract("lewin physicsworks", "", {}, {}, {}, {}, p).startswith("Lewin physicsworks ")
+    assert abstract("eBay sellers day", "", {}, {}, {}, {}, p) == "eBay sellers day was recorded."
+    german = abstract("jfk", "", {"S1": "Ada"}, {}, {}, {}, p, None, "de")
+    assert german == "An jfk nahmen Ada teil."  # not the sentence's first word: as written
+
+
 def test_a_clear_point_by_someone_unnamed_beats_a_doubtful_one_by_a_named_speaker():
     """A theme whose only named point was heard poorly ("Next in Amaia Etxeberria, please the
     Basque Digital Innovation Hub.", a moderator's hand-off misheard into content) is summed

@@ -625,6 +625,13 @@ def mentioned(label: str, themes: dict[str, str], mentions: dict[str, str], lang
     return title.lower() if language == "en" and not title[:2].isupper() else title
 
 
+def capitalised(sentence: str) -> str:
+    """``sentence`` opening with a capital: a title from a file's name ("jfk was recorded.") gets
+    one when its first word is all in lower case; "eBay …" and "iPhone …" are kept as written."""
+    first = sentence.split(maxsplit=1)[0] if sentence.strip() else ""
+    return sentence[:1].upper() + sentence[1:] if first.islower() else sentence
+
+
 def abstract(
     title: str,
     date: str,
@@ -677,7 +684,7 @@ def abstract(
         )
     else:
         opening = _("%(event)s was recorded.")
-    paragraphs = [opening % values]
+    paragraphs = [capitalised(opening % values)]
     # a talk on none of the themes: its most central points all the same, anonymous speakers
     # by their label ("Speaker 1"), so that the abstract says what the talk was about
     offtopic = not main and bool(takeaways.get(OTHER))
