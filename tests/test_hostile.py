@@ -171,6 +171,9 @@ CASES = {
         _truncated(".mp3", ["-c:a", "libmp3lame"]), 0, "looks truncated"
     ),
     "video without audio": Case(_video_only, 1, "no audio stream"),
+    "WebM written live, no duration in its header": Case(  # a browser's MediaRecorder, OBS
+        _convert("live.webm", "-c:a", "libopus", "-f", "webm", "-live", "1"), 0
+    ),
     "6-channel audio": Case(
         _convert("surround.wav", "-af", "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0"), 0
     ),
@@ -244,6 +247,12 @@ CASES = {
 }
 
 
+def told_duration(path: Path) -> str:
+    """The duration ``path``'s container header tells, as ffprobe prints it ("N/A": none)."""
+    command = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+    return subprocess.run([*command, str(path)], capture_output=True, text=True).stdout.strip()
+
+
 def tree(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -289,6 +298,11 @@ def test_hostile_input(name, tmp_path, short_clip):
         transcript = json.loads(next(work.rglob("transcript.json")).read_text())
         assert transcript["duration"] == pytest.approx(3 * 3600, abs=1)
         assert transcript["segments"] == []
+    if name.startswith("WebM written live"):  # read to its end (it was "zero duration")
+        assert told_duration(work / "live.webm") == "N/A"  # the case: the header tells none
+        transcript = json.loads(next(work.rglob("transcript.json")).read_text())
+        assert transcript["duration"] == pytest.approx(float(told_duration(short_clip)), abs=0.1)
+        assert transcript["segments"]
     if name == "HTML/JS in every sidecar field":
         html = next(work.rglob("summary.html")).read_text()
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html

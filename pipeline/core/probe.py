@@ -8,6 +8,7 @@ import datetime as dt
 import errno
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,9 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         )
         for s in audio
     )
+    if tracks[0].duration <= 0:  # a header that tells none: measured from the packets
+        measured = demuxed(path)
+        tracks = tuple(t if t.duration > 0 else replace(t, duration=measured) for t in tracks)
     if tracks[0].duration <= 0:
         raise PipelineError("the audio has zero duration", path, "check the recording is complete")
     media = MediaInfo(
@@ -119,6 +123,16 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         tracks=tracks,
     )
     return media, recorded_on(info.get("format", {}).get("tags", {}))
+
+
+def demuxed(path: Path) -> float:
+    """Seconds of sound in ``path`` read packet by packet (copied to nowhere, not decoded: about
+    a second for an hour): for a recording whose header tells no duration — a WebM written live
+    by a browser's MediaRecorder, OBS or a meeting tool. 0 when nothing could be read."""
+    said: list[float] = [0.0]
+    stream = ffmpeg.input(ffmpeg_name(path)).output(os.devnull, format="null", map="0:a", c="copy")
+    code, _ = run_with_progress(stream, float("inf"), said.append)
+    return said[-1] if code == 0 else 0.0
 
 
 def run_with_progress(
