@@ -676,7 +676,7 @@ def status(
         box=box.SIMPLE_HEAD,
     )
     for r in rows:
-        todo = "every stage" if not r.done and r.pending else ", ".join(r.pending) or "—"
+        todo = _to_run(r)
         why = f"{r.failed_stage}: {r.error}" if r.error else todo
         table.add_row(
             r.id or "—",
@@ -687,6 +687,19 @@ def status(
             r.recording,
         )
     out.print(table)
+
+
+def _to_run(row: state.StatusRow) -> str:
+    """The stages a run would redo: those that surely run, then how many more may (those that
+    run only if what the first write changes: a change of extract's code seldom changes the
+    audio, so the transcription is seldom redone)."""
+    if not row.pending:
+        return "—"
+    if not row.done and not row.waiting:
+        return "every stage"
+    sure = [name for name in row.pending if name not in row.waiting]
+    more = f"; then up to {len(row.waiting)} more, as their inputs change" if row.waiting else ""
+    return ", ".join(sure) + more
 
 
 @app.command("stages")

@@ -275,6 +275,11 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
     topics.write_text(topics.read_text() + "\nUNUSED = 1\n")  # code, though it changes no output
     row = json.loads(status("--json").stdout)[0]
     assert row["state"] == "stale" and row["pending"] == ["topics", "slides", "summarize"]
+    # the table: the stages that surely run (their own code), then those that may (it said
+    # "every stage" when none was up to date, for a change of extract's code alone)
+    assert row["waiting"] == ["slides"]
+    table = " ".join(status().stdout.split())
+    assert "topics, summarize; then up to 1 more, as their inputs change" in table
     explained = status(ids, "--explain").stdout
     assert "topics: would run — code pipeline/stages/topics.py changed" in explained
     assert (  # whether it will: only if what topics writes changes

@@ -386,6 +386,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+WAITS = "runs first (and this one only if"  # a reason that depends on what upstream writes
+
+
+def only_waits(reasons: Sequence[str]) -> bool:
+    """Whether ``explain``'s ``reasons`` all wait on upstream stages: this one runs only if
+    what they write changes (else its key comes out as before)."""
+    return bool(reasons) and all(WAITS in reason for reason in reasons)
+
+
 def explain(
     recorded: dict[str, Any] | None, planned: Planned, outputs: Sequence[Path]
 ) -> list[str]:
@@ -409,7 +418,7 @@ def explain(
             if after is None:
                 reasons.append(f"{what} is gone")
             elif str(after).startswith(PENDING):
-                reasons.append(f"{what} runs first (and this one only if {name}'s outputs change)")
+                reasons.append(f"{what} {WAITS} {name}'s outputs change)")
             else:
                 reasons.append(f"{what} changed")
     for part, label in (("params", "parameter"), ("models", "model"), ("libraries", "library")):

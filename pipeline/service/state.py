@@ -18,7 +18,7 @@ from ..core.config import settings_from_json
 from ..core.errors import PipelineError
 from ..core.event import Event, dated, load_event
 from ..core.probe import MEDIA_SUFFIXES
-from ..core.stage import explain, plan
+from ..core.stage import explain, only_waits, plan
 from ..core.store import Manifest
 from ..stages import STAGES
 from .runner import StageOutcome, context
@@ -168,6 +168,8 @@ class StatusRow:
     error: str = ""
     failed_stage: str = ""
     why: dict[str, list[str]] = field(default_factory=dict)  # stage → reasons it would run
+    # of ``pending``, those that run only if what an upstream stage writes changes
+    waiting: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,6 +200,7 @@ def _manifest_row(path: Path, summaries: Path | None) -> StatusRow:
         duration=source.get("media", {}).get("duration"),
         processing_seconds=round(sum(s.get("seconds", 0.0) for s in stages.values()), 1),
         why=why,
+        waiting=[name for name, reasons in why.items() if only_waits(reasons)],
     )
 
 
