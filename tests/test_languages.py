@@ -315,13 +315,14 @@ def test_catalogs_translate_every_fixed_word():
         ROOT / "pipeline/stages/name.py",
         ROOT / "pipeline/core/types.py",
     ]
-    keywords = {"_": None, "gettext": None, "Notice": (1,)}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "Notice": (1,)}
     found = set()
     for path in sources:
         method = "jinja2.ext:babel_extract" if path.suffix == ".j2" else "python"
         for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
     assert {"Speakers", "Summary", "Unknown speaker", "and", "Original", "Webinars"} <= found
+    assert "%(count)s speaker" in found  # a plural, read by its singular
     config = load_topic_config()  # the themes' titles and mentions, translated where shown
     found |= {config.title(label) for label in config.labels}
     found |= {theme.mention for theme in config.themes.values() if theme.mention}

@@ -1068,6 +1068,25 @@ def test_the_abstract_opens_with_a_capital_when_the_title_is_a_files_name():
     assert german == "An jfk nahmen Ada teil."  # not the sentence's first word: as written
 
 
+def test_the_abstract_counts_the_speakers_when_nobody_is_named():
+    """Who spoke, when nobody is named: how many (it said nothing of them), beside the date; in
+    the page's language, the plural its own. Named people are named, not counted."""
+    p = SummarizeParams()
+    assert abstract("jfk", "", {}, {}, {}, {}, p, voices=1) == "Jfk (1 speaker) was recorded."
+    three = abstract("Talk", "15 May 2024", {}, {"green": 1.0}, {"green": "Green transition"},
+                     {}, replace(p, mentions={"green": "the green transition"}), voices=3)  # fmt: skip
+    assert three.startswith("Talk (15 May 2024, 3 speakers) was recorded; it was about the green")
+    said = {
+        "de": (3, "T (3 Personen) wurde aufgezeichnet."),
+        "fr": (1, "T (1 intervenant) a été enregistré."),
+    }
+    for language, (voices, words) in said.items():
+        assert abstract("T", "", {}, {}, {}, {}, p, None, language, voices) == words
+    named = abstract("Talk", "", {"S1": "Ada"}, {}, {}, {}, p, voices=2)
+    assert named == "Talk brought together Ada."
+    assert abstract("Talk", "", {}, {}, {}, {}, p) == "Talk was recorded."  # no count told
+
+
 def test_a_clear_point_by_someone_unnamed_beats_a_doubtful_one_by_a_named_speaker():
     """A theme whose only named point was heard poorly ("Next in Amaia Etxeberria, please the
     Basque Digital Innovation Hub.", a moderator's hand-off misheard into content) is summed

@@ -287,6 +287,7 @@ def summarize(
     language: str = "en",
     originals: Sequence[str] = (),
     heard: Sequence[float] | None = None,
+    voices: int = 0,
 ) -> Summary:
     """Everything the summary documents show, from the classified sentences (``themes``: label
     → title, in order) and, given the slide map, the slides with what was said on each and which
@@ -295,7 +296,8 @@ def summarize(
     ``language``: the sentences' language (key phrases and entities need the English pipeline;
     figures are read by the language's words); ``originals``: per sentence, the words as said
     when the sentences are a translation (``said_beside``); ``heard``: per sentence, how well
-    Whisper heard it (``how_well_heard``; all well when not given)."""
+    Whisper heard it (``how_well_heard``; all well when not given); ``voices``: how many
+    speakers were heard (the abstract counts them when none is named)."""
     p = p or SummarizeParams()
     items = list(items)
     originals = list(originals) or [""] * len(items)
@@ -374,7 +376,7 @@ def summarize(
     takeaways = fix_takeaways(takeaways, items, p, report or Report(), language)
     rewritten: dict[str, str] = {}
     return Summary(
-        abstract(title, date, who or {}, share, themes, takeaways, p, rewritten, language),
+        abstract(title, date, who or {}, share, themes, takeaways, p, rewritten, language, voices),
         takeaways,
         by_speaker,
         phrases,
@@ -642,8 +644,10 @@ def abstract(
     p: SummarizeParams,
     rewritten: dict[str, str] | None = None,
     language: str = "en",
+    voices: int = 0,
 ) -> str:
-    """One opening sentence (title, date, who spoke, the themes — "touched on" when they hold
+    """One opening sentence (title, date, who spoke — the named, else how many ``voices`` —,
+    the themes — "touched on" when they hold
     under half of the speaking time between them), then a short paragraph per theme with at
     least ``p.abstract_share`` of the speaking time: its takeaways (its most central content
     points) in the order said, one per speaker, a point heard unclearly only when the theme has
@@ -656,14 +660,19 @@ def abstract(
     invents no number, name or organisation; ``rewritten`` records what happened). Paragraphs
     are separated by a blank line; the connecting words are in ``language`` (its catalog), the
     points as they were said (a translated point with its original words)."""
-    _ = translations(language).gettext
+    catalog = translations(language)
+    _ = catalog.gettext
     main = [
         k
         for k, v in sorted(share.items(), key=lambda kv: -kv[1])
         if k != OTHER and v >= p.abstract_share
     ]
     named = list(dict.fromkeys(v for v in who.values() if v))
-    event = (title or _("This recording")) + (f" ({date})" if date else "")
+    # nobody named: how many spoke, beside the date ("Jfk (1 speaker) was recorded.")
+    count = catalog.ngettext("%(count)s speaker", "%(count)s speakers", voices)
+    counted = "" if named or not voices else count % {"count": voices}
+    details = ", ".join(x for x in (date, counted) if x)
+    event = (title or _("This recording")) + (f" ({details})" if details else "")
     about = _series([mentioned(k, themes, p.mentions, language) for k in main], language)
     values = {"event": event, "names": _series(named, language) if named else "", "themes": about}
     # themes that hold under half of the speaking time between them were touched on, not the topic
@@ -856,6 +865,7 @@ class Summarize(Stage):
             reading,
             originals,
             how_well_heard([it.sentence for it in topics.sentences], transcript.segments),
+            sum(s.talk_time > 0 for s in inputs["name"].speakers),
         )
         context = {
             "title": title,
