@@ -308,6 +308,42 @@ def test_sound_that_starts_late_or_skips_keeps_the_video_s_timeline(tmp_path, sh
     assert said and said[0]["start"] >= 1.5  # silence until 3 s: nothing heard before
 
 
+def test_a_podcast_s_cover_picture_is_no_video(tmp_path, short_clip):
+    """An MP3 carrying album art has a "video" stream of one picture: the page links it as
+    sound (as video, Chromium drew an empty picture box above the controls)."""
+    cover = tmp_path / "cover.png"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x320:rate=1", "-frames:v", "1", str(cover))
+    recording = tmp_path / "episode 12.mp3"
+    ffmpeg(
+        *("-i", str(short_clip), "-i", str(cover), "-map", "0:a", "-map", "1:v"),
+        *("-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic"),
+        str(recording),
+    )
+    entries = ("-show_entries", "stream=codec_type", "-of", "csv=p=0")
+    streams = subprocess.run(
+        ["ffprobe", "-v", "error", *entries, str(recording)],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert streams == ["audio", "video"]  # the case: ffprobe calls the picture a video stream
+    result = run_cli(
+        "run",
+        "--model",
+        "tiny.en",
+        "--no-diarize",
+        "-q",
+        "--media",
+        "link",
+        "--",
+        str(recording),
+        cwd=tmp_path,
+    )
+    assert result.code == 0 and not result.stderr.strip(), result.stderr
+    (page,) = (tmp_path / "summaries").glob("episode-12-*/summary.html")
+    html = page.read_text()
+    assert '<audio id="media"' in html and "<video" not in html
+
+
 def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):
     """SIGKILL during transcription; the re-run skips extraction and leaves no temp files."""
     import os

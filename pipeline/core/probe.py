@@ -56,6 +56,12 @@ def _seconds(stream: dict[str, Any], whole: float) -> float:
         return whole
 
 
+def _moving(stream: dict[str, Any]) -> bool:
+    """A video stream that is more than a cover picture (an MP3's or M4A's album art)."""
+    cover = stream.get("disposition", {}).get("attached_pic", 0)
+    return stream.get("codec_type") == "video" and not cover
+
+
 def recorded_on(tags: dict[str, Any]) -> str:
     """The day a container's ``creation_time`` tag names ("2024-05-15T09:30:00.000000Z", as
     Zoom, OBS and phones write it), as 2024-05-15; "" without one, or for the zero dates of a
@@ -119,7 +125,7 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         audio_codec=tracks[0].codec,
         sample_rate=int(audio[0].get("sample_rate") or 0),
         channels=tracks[0].channels,
-        has_video=any(s.get("codec_type") == "video" for s in info.get("streams", [])),
+        has_video=any(_moving(s) for s in info.get("streams", [])),
         tracks=tracks,
     )
     return media, recorded_on(info.get("format", {}).get("tags", {}))
