@@ -16,7 +16,7 @@ import whisper
 from pipeline.core.event import Event, Speaker, load_event
 from pipeline.core.probe import probe
 from pipeline.core.store import read_json
-from pipeline.core.types import Segment, Transcript
+from pipeline.core.types import Segment, Transcript, Word
 from pipeline.core.wav import load_audio
 from pipeline.models import onnx
 from pipeline.models import weights as models
@@ -28,6 +28,7 @@ from pipeline.stages.transcribe import (
     clips,
     echo_share,
     looping,
+    rejoined,
     reread,
     transcribe,
     unechoed,
@@ -188,6 +189,65 @@ def test_clips_join_close_spans_and_cut_long_ones():
     assert clips([(0, 5), (6, 30)], 28, 2) == [(0, 5), (6, 30)]  # together over 28 s
     assert clips([(0, 70)], 28, 2) == [(0, 28), (28, 56), (56, 70)]
     assert clips([], 28, 2) == []
+
+
+def test_a_word_longer_than_the_stretch_it_landed_in_goes_to_the_stretch_it_runs_into():
+    """The batched decoder reads a window's stretches of speech end to end, and places a word by
+    the stretch its middle falls in: a first word stretched back over a click before a long
+    pause lands the whole pause early. Alone in its stretch and longer than it, it moves."""
+    joined = [[(0.0, 0.5), (45.4, 46.2), (46.2, 49.5)], [(60.0, 60.8), (70.0, 72.0), (80.0, 81.2)]]
+
+    def seg(i: int, *words: tuple[str, float, float]) -> Segment:
+        ws = [Word(a, b, text, 0.9) for text, a, b in words]
+        return Segment(i, ws[0].start, ws[-1].end, "".join(w.word for w in ws).strip(), ws)
+
+    heard = [
+        seg(0, (" Everyone,", 0.0, 0.94), (" my", 46.25, 46.41), (" name", 46.41, 46.61)),
+        seg(1, (" Yes.", 70.5, 72.1)),  # alone in its stretch, but said in it: stays
+        seg(2, (" so", 60.0, 60.2), (" then", 60.2, 61.3)),  # not alone in its stretch: stays
+    ]
+    first, *rest = rejoined(heard, joined, 1.0)
+    assert [(w.word, w.start, w.end) for w in first.words[:2]] == [
+        (" Everyone,", 45.4, 45.84),  # by the 44.9-s pause, from the stretch's start
+        (" my", 46.25, 46.41),
+    ]
+    assert (first.start, first.end, first.text) == (45.4, 46.61, heard[0].text)
+    assert rest == heard[1:]
+    assert rejoined(heard, joined, 45.0) == heard  # the pause is shorter than asked for
+    # the last word of a window never moves into the next window's stretch
+    across = [seg(0, (" Yes", 80.0, 81.5))]
+    assert rejoined(across, [[(80.0, 81.2)], [(81.3, 84.0)]], 0.05) == across
+    back = [seg(0, (" it", 10.0, 12.0)), seg(1, (" Right.", 19.6, 20.9))]  # cough after the pause
+    assert rejoined(back, [[(9.8, 12.3), (20.0, 20.5)]], 1.0)[1].words[0].start == pytest.approx(
+        11.9
+    )
+
+
+def test_the_first_words_after_hold_music_are_not_put_in_the_music(tmp_path):
+    """45 s of waiting-room music, then a welcome: Silero hears the music's first beat as
+    speech, and Whisper stretched the first word over it — "Everyone," at 0:00, the rest of the
+    sentence at 0:46. No word may lie in the music."""
+    tune = "220*pow(2\\,floor(mod(t*2\\,8))/6)"  # a new note every 0.5 s …
+    beat = "0.1*sin(2*PI*110*t)*lt(mod(t\\,1)\\,0.1)"  # … and a beat every second
+    music = f"0.2*sin(2*PI*{tune}*t)+0.1*sin(4*PI*{tune}*t)+{beat}"
+    speech = tmp_path / "speech.wav"
+    said = (
+        "Hello everyone. My name is Glenda Napier and I work on the green transition. Our "
+        "cluster helps companies cut their carbon emissions and install solar panels on every roof."
+    )
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(speech), said], check=True)
+    mixed = tmp_path / "hold.wav"
+    inputs = ["-f", "lavfi", "-i", f"aevalsrc='{music}':s=22050:d=45", "-i", str(speech)]
+    join = "[0:a]aecho=0.8:0.7:120:0.3[m];[m][1:a]concat=n=2:v=0:a=1"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", *inputs, "-filter_complex", join, str(mixed)],
+        check=True,
+    )
+    media.extract(probe(mixed), tmp_path / "audio.wav", ExtractParams())
+    transcript = transcribe(tmp_path / "audio.wav", TranscribeParams(language="en"))
+    words = [w for s in transcript.segments for w in s.words]
+    assert len(words) > 15
+    assert min(w.start for w in words) > 44.5, [(w.word, w.start) for w in words[:3]]
 
 
 def _longest_turn(demo_files, demo_run) -> tuple[dict, Callable[[Segment], bool], list[Segment]]:

@@ -67,6 +67,9 @@ class TranscribeParams:
     reread: float = 3.0
     clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
     clip_pause: float = 2.0  # … a longer pause starts a new clip
+    # a word the batched decoder put in a stretch of speech it cannot have been said in moves to
+    # the stretch it runs into, when at least this long a pause lies between them (0: never)
+    rejoin: float = 1.0
     # a batched window whose text compresses more than this (gzip ratio: Whisper's own sign of a
     # decoding loop, repeating one sentence over the speech after it) is read again alone, with
     # Whisper's temperature fallback (0: never)
@@ -122,15 +125,34 @@ def _among(model: Any, languages: Collection[str]) -> Any:
 
 
 @cache
-def _listening() -> type:
-    """faster-whisper's batched decoding, window by window in the language detected in each
-    (``multilingual``), that keeps which language each segment was read in: ``noting(pieces)``
-    passes the decoded segments on and adds a ``windows`` entry (the segment's times, its
-    window's language) for each. Its model is ``_among``'s. (A class made on first use:
+def _batched() -> type:
+    """faster-whisper's batched decoding that keeps the stretches of speech (Silero VAD's, in
+    seconds) each window joined: ``joined``, a list per window. (A class made on first use:
     faster-whisper is imported only when a recording is transcribed.)"""
     from faster_whisper import BatchedInferencePipeline
 
-    class Listening(BatchedInferencePipeline):
+    class Batched(BatchedInferencePipeline):
+        def __init__(self, model: Any) -> None:
+            super().__init__(model)
+            self.joined: list[list[tuple[float, float]]] = []
+
+        def forward(self, features: Any, tokenizer: Any, chunks: Any, options: Any) -> Any:
+            self.joined += [
+                [(c["start"] / SR, c["end"] / SR) for c in w["segments"]] for w in chunks
+            ]
+            return super().forward(features, tokenizer, chunks, options)
+
+    return Batched
+
+
+@cache
+def _listening() -> type:
+    """``_batched`` window by window in the language detected in each (``multilingual``), that
+    keeps which language each segment was read in: ``noting(pieces)`` passes the decoded
+    segments on and adds a ``windows`` entry (the segment's times, its window's language) for
+    each. Its model is ``_among``'s."""
+
+    class Listening(_batched()):  # type: ignore[misc]
         def __init__(self, model: Any) -> None:
             super().__init__(model)
             self.windows: list[Heard] = []
@@ -156,6 +178,55 @@ def _listening() -> type:
     return Listening
 
 
+def rejoined(
+    segments: list[Segment], joined: Sequence[Sequence[tuple[float, float]]], least: float
+) -> list[Segment]:
+    """``segments`` with each word put back in the stretch of speech it was said in. The batched
+    decoder reads a window's stretches of speech (``joined``: Silero's, per window) end to end
+    and gives each word the place of the stretch its middle falls in. When music, a click or a
+    cough before a long pause is a stretch of its own, Whisper can stretch the first word after
+    the pause back over it, and the word lands the whole pause too early ("Everyone," at 0:00
+    over 45 s of hold music, the rest of its sentence at 0:46). A word that is alone in its
+    stretch, longer than that stretch (it cannot have been said in it) and runs over its edge
+    into the next stretch of the window (or the last) moves there, by the pause between them
+    when it lasts ``least`` seconds or more: not before that stretch's start (not after the last
+    one's end). Across a shorter pause the word is at most that far off."""
+    stretches = [(a, b, i < len(w) - 1, i > 0) for w in joined for i, (a, b) in enumerate(w)]
+    stretches.sort()
+    starts = [a for a, *_ in stretches]
+
+    def place(w: Word) -> int | None:
+        k = bisect.bisect_right(starts, (w.start + w.end) / 2) - 1
+        return k if k >= 0 and (w.start + w.end) / 2 <= stretches[k][1] + 0.01 else None
+
+    held: dict[int, int] = {}
+    for w in (w for seg in segments for w in seg.words):
+        if (k := place(w)) is not None:
+            held[k] = held.get(k, 0) + 1
+
+    def moved(w: Word) -> Word:
+        k = place(w)
+        if k is None or held[k] != 1 or w.end - w.start <= stretches[k][1] - stretches[k][0]:
+            return w
+        a, b, joins_next, joins_last = stretches[k]
+        if joins_next and w.end > b and (gap := stretches[k + 1][0] - b) >= least:
+            start = max(w.start + gap, stretches[k + 1][0])
+            return replace(w, start=_round(start), end=_round(max(w.end + gap, start)))
+        if joins_last and w.start < a and (gap := a - stretches[k - 1][1]) >= least:
+            end = min(w.end - gap, stretches[k - 1][1])
+            return replace(w, start=_round(min(w.start - gap, end)), end=_round(end))
+        return w
+
+    out = []
+    for seg in segments:
+        words = [moved(w) for w in seg.words]
+        if words != seg.words:
+            words.sort(key=lambda w: w.start)
+            seg = replace(seg, start=words[0].start, end=max(w.end for w in words), words=words)
+        out.append(seg)
+    return out
+
+
 def runs(windows: list[Heard]) -> list[Heard]:
     """Consecutive stretches in one language joined (their probabilities weighed by time)."""
     joined: list[Heard] = []
@@ -178,8 +249,6 @@ def _faster(
     translated_to: str = "",
     among: Collection[str] = (),
 ) -> Transcript:
-    from faster_whisper import BatchedInferencePipeline
-
     model = weights.faster_whisper(opts.model, opts.compute_type, threads)
     _check_language(opts.language, model.supported_languages)
     if opts.multilingual:
@@ -188,18 +257,19 @@ def _faster(
     listening = (
         _listening()(encoded.Remembering(model)) if opts.batched and opts.multilingual else None
     )
+    batched = listening or (_batched()(encoded.Remembering(model)) if opts.batched else None)
     if listening is not None:  # window by window: which language each was read in, kept
         pieces, info = listening.transcribe(audio, batch_size=opts.batch_size, **common)
         pieces = listening.noting(pieces)
-    elif opts.batched:
-        pieces, info = BatchedInferencePipeline(encoded.Remembering(model)).transcribe(
-            audio, batch_size=opts.batch_size, **common
-        )
+    elif batched is not None:
+        pieces, info = batched.transcribe(audio, batch_size=opts.batch_size, **common)
     else:
         pieces, info = model.transcribe(audio, **common)
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
     segments = segments_of(pieces, on_progress)
+    if batched is not None and opts.rejoin:
+        segments = rejoined(segments, batched.joined, opts.rejoin)
     windows = listening.windows if listening is not None else []
     if opts.batched and opts.reread:
         segments, more = reread(model, audio, segments, opts, info.language)
