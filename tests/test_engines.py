@@ -223,10 +223,11 @@ def test_a_word_longer_than_the_stretch_it_landed_in_goes_to_the_stretch_it_runs
     )
 
 
-def test_the_first_words_after_hold_music_are_not_put_in_the_music(tmp_path):
+@pytest.mark.parametrize("batched", [True, False])
+def test_the_first_words_after_hold_music_are_not_put_in_the_music(tmp_path, batched):
     """45 s of waiting-room music, then a welcome: Silero hears the music's first beat as
     speech, and Whisper stretched the first word over it — "Everyone," at 0:00, the rest of the
-    sentence at 0:46. No word may lie in the music."""
+    sentence at 0:46 (batched and sequential decoding alike). No word may lie in the music."""
     tune = "220*pow(2\\,floor(mod(t*2\\,8))/6)"  # a new note every 0.5 s …
     beat = "0.1*sin(2*PI*110*t)*lt(mod(t\\,1)\\,0.1)"  # … and a beat every second
     music = f"0.2*sin(2*PI*{tune}*t)+0.1*sin(4*PI*{tune}*t)+{beat}"
@@ -244,7 +245,8 @@ def test_the_first_words_after_hold_music_are_not_put_in_the_music(tmp_path):
         check=True,
     )
     media.extract(probe(mixed), tmp_path / "audio.wav", ExtractParams())
-    transcript = transcribe(tmp_path / "audio.wav", TranscribeParams(language="en"))
+    opts = TranscribeParams(language="en", batched=batched)
+    transcript = transcribe(tmp_path / "audio.wav", opts)
     words = [w for s in transcript.segments for w in s.words]
     assert len(words) > 15
     assert min(w.start for w in words) > 44.5, [(w.word, w.start) for w in words[:3]]

@@ -67,7 +67,7 @@ class TranscribeParams:
     reread: float = 3.0
     clip_seconds: float = 28.0  # … in clips of at most this long (Whisper reads 30 s at a time)
     clip_pause: float = 2.0  # … a longer pause starts a new clip
-    # a word the batched decoder put in a stretch of speech it cannot have been said in moves to
+    # a word the decoder put in a stretch of speech it cannot have been said in moves to
     # the stretch it runs into, when at least this long a pause lies between them (0: never)
     rejoin: float = 1.0
     # a batched window whose text compresses more than this (gzip ratio: Whisper's own sign of a
@@ -181,8 +181,8 @@ def _listening() -> type:
 def rejoined(
     segments: list[Segment], joined: Sequence[Sequence[tuple[float, float]]], least: float
 ) -> list[Segment]:
-    """``segments`` with each word put back in the stretch of speech it was said in. The batched
-    decoder reads a window's stretches of speech (``joined``: Silero's, per window) end to end
+    """``segments`` with each word put back in the stretch of speech it was said in. Whisper
+    reads a window's stretches of speech (``joined``: Silero's, per window) end to end
     and gives each word the place of the stretch its middle falls in. When music, a click or a
     cough before a long pause is a stretch of its own, Whisper can stretch the first word after
     the pause back over it, and the word lands the whole pause too early ("Everyone," at 0:00
@@ -268,8 +268,9 @@ def _faster(
     if translated_to:  # the language is known, no window is encoded yet
         encoded.keep(opts.batched and info.language != translated_to)
     segments = segments_of(pieces, on_progress)
-    if batched is not None and opts.rejoin:
-        segments = rejoined(segments, batched.joined, opts.rejoin)
+    if opts.rejoin and segments:  # the sequential decoder joins Silero's stretches as ``_vad``
+        joined = batched.joined if batched is not None else [_vad(audio)]
+        segments = rejoined(segments, joined, opts.rejoin)
     windows = listening.windows if listening is not None else []
     if opts.batched and opts.reread:
         segments, more = reread(model, audio, segments, opts, info.language)
