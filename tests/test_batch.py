@@ -201,6 +201,19 @@ def test_search_finds_a_phrase_with_its_speaker_and_time(first_batch, recordings
     assert run_cli("search", word, "--since", "last week", cwd=work).code == 2
 
 
+def test_search_finds_words_said_not_a_topic_or_a_speaker_of_that_name(first_batch):
+    """ "digital" finds the passages that say it, not every passage on the digital transition;
+    a speaker's first name finds where the name is said (``--speaker`` filters by speaker)."""
+    work, _ = first_batch
+    topics = [json.loads(p.read_text()) for p in (work / "summaries").glob("*/topics.json")]
+    sentences = [s for t in topics for s in t["sentences"]]
+    assert any(s["topic"] == "digital" and "digit" not in s["text"].lower() for s in sentences)
+    for word, stem in [("digital", "digit"), ("Glenda", "glenda")]:
+        result = run_cli("search", word, "--json", "--limit", "500", cwd=work)
+        hits = json.loads(result.stdout)
+        assert hits and all(stem in h["text"].lower() for h in hits), (word, hits)
+
+
 def test_reindex_is_incremental_and_rebuilds_a_deleted_catalog(first_batch):
     work, _ = first_batch
     first = run_cli("reindex", cwd=work)

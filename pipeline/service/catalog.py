@@ -162,9 +162,12 @@ def reindex(summaries: Path, transcripts: Path) -> tuple[int, int]:
 
 
 def fts_query(text: str) -> str:
-    """User words → an FTS5 query: every word must occur (quoted, so no operator injection)."""
+    """User words → an FTS5 query: every word must occur in what was said (quoted, so no
+    operator injection; not in the speaker's name nor the topic's key, which ``--speaker`` and
+    ``--topic`` filter by: "green" found every passage on the green transition)."""
     words = [w.replace('"', '""') for w in text.split()]
-    return " ".join(f'"{w}"' for w in words if w.strip('"'))
+    quoted = " ".join(f'"{w}"' for w in words if w.strip('"'))
+    return f"text : ({quoted})" if quoted else ""
 
 
 def search(
