@@ -177,6 +177,9 @@ CASES = {
     "6-channel audio": Case(
         _convert("surround.wav", "-af", "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0"), 0
     ),
+    "stereo whose channels cancel out (one inverted)": Case(  # a wiring or microphone fault
+        _convert("inverted.wav", "-af", "pan=stereo|c0=c0|c1=-1*c0"), 0, "channels cancel"
+    ),
     "8 kHz telephone audio": Case(_convert("phone.wav", "-ar", "8000", "-c:a", "pcm_mulaw"), 0),
     "96 kHz audio": Case(_convert("hires.flac", "-ar", "96000"), 0),
     "0.2 s clip": Case(_generated("blip.wav", "sine=f=440:r=16000", 0.2), 0, NOTHING),
@@ -303,6 +306,8 @@ def test_hostile_input(name, tmp_path, short_clip):
         transcript = json.loads(next(work.rglob("transcript.json")).read_text())
         assert transcript["duration"] == pytest.approx(float(told_duration(short_clip)), abs=0.1)
         assert transcript["segments"]
+    if name.startswith("stereo whose channels cancel"):  # heard, not called silent
+        assert json.loads(next(work.rglob("transcript.json")).read_text())["segments"]
     if name == "HTML/JS in every sidecar field":
         html = next(work.rglob("summary.html")).read_text()
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html

@@ -327,6 +327,7 @@ def test_catalogs_translate_every_fixed_word():
     found |= {config.title(label) for label in config.labels}
     found |= {theme.mention for theme in config.themes.values() if theme.mention}
     assert sum("audio tracks" in m for m in found) == 2 and any("sounds like" in m for m in found)
+    assert any("channels cancel" in m for m in found)
     assert sum("review.yaml" in m for m in found) == 3 and "hand-off" in found
     assert {"de", "fr"} <= set(page_languages())
     for language in page_languages():

@@ -8,6 +8,7 @@ import tempfile
 import wave
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,13 @@ def _run_ffmpeg(
     track: int,
     duration: float,
     on_progress: ProgressFn | None,
+    channel: int = 0,
 ) -> None:
+    """The track's channels mixed to mono (``channel``: that one alone, counted from 1)."""
+    # on the recording's timeline: sound that starts after the video, or skips (a gap in its
+    # timestamps, as live streams have), is preceded or filled by silence, so transcript and
+    # subtitle times are the video's
+    timeline = "aresample=async=1:first_pts=0"
     stream = ffmpeg.input(ffmpeg_name(info.path)).output(
         str(out),
         format="wav",
@@ -72,10 +79,7 @@ def _run_ffmpeg(
         ar=sample_rate,
         vn=None,
         map=f"0:a:{track - 1}",
-        # on the recording's timeline: sound that starts after the video, or skips (a gap in
-        # its timestamps, as live streams have), is preceded or filled by silence, so transcript
-        # and subtitle times are the video's
-        af="aresample=async=1:first_pts=0",
+        af=f"pan=mono|c0=c{channel - 1},{timeline}" if channel else timeline,
     )
     code, stderr = run_with_progress(stream, duration, on_progress)
     if code != 0:
@@ -112,6 +116,18 @@ def _minutes(path: Path) -> Iterator[AudioSegment]:
             )
 
 
+def _measured(path: Path) -> tuple[int, int]:
+    """The peak sample and the number of frames of a WAV ffmpeg wrote."""
+    peak, frames = 0, 0
+    for chunk in _minutes(path):
+        peak, frames = max(peak, chunk.max), frames + int(chunk.frame_count())
+    return peak, frames
+
+
+def _dbfs(peak: int) -> float:
+    return ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
+
+
 def extract(
     info: MediaInfo, target: Path, params: ExtractParams, on_progress: ProgressFn | None = None
 ) -> Audio:
@@ -122,11 +138,24 @@ def extract(
         tempfile.TemporaryDirectory(prefix=".extract-", suffix=".tmp", dir=target.parent) as work,
         atomic_path(target) as tmp,
     ):
-        raw = Path(work) / "raw.wav"
-        _run_ffmpeg(info, raw, params.sample_rate, params.audio_track, track.duration, on_progress)
-        peak, frames = 0, 0
-        for chunk in _minutes(raw):
-            peak, frames = max(peak, chunk.max), frames + int(chunk.frame_count())
+        raw, first = Path(work) / "raw.wav", Path(work) / "first.wav"
+        decode = partial(
+            _run_ffmpeg, info, sample_rate=params.sample_rate, track=params.audio_track
+        )
+        decode(raw, duration=track.duration, on_progress=on_progress)
+        peak, frames = _measured(raw)
+        cancelled = None
+        if _dbfs(peak) < params.silent_dbfs and track.channels > 1:  # do the channels cancel?
+            decode(first, duration=track.duration, on_progress=None, channel=1)
+            alone, _ = _measured(first)
+            if _dbfs(alone) >= params.silent_dbfs:
+                first.replace(raw)
+                peak = alone
+                cancelled = Notice(
+                    "the %(count)s channels cancel each other out when mixed (one is the other "
+                    "inverted: a wiring or microphone fault) — transcribed the first channel alone",
+                    {"count": track.channels},
+                )
         if frames == 0:
             raise PipelineError(
                 "the audio stream holds no samples", info.path, "check the recording"
@@ -142,7 +171,7 @@ def extract(
             for chunk in _minutes(raw):
                 out.writeframesraw(chunk.apply_gain(gain).raw_data)
         duration = frames / params.sample_rate
-    max_dbfs = ratio_to_db(peak, FULL_SCALE) if peak else -float("inf")
+    max_dbfs = _dbfs(peak)
     silent = None
     if max_dbfs < params.silent_dbfs and several:  # said with the tracks the speech may be on
         several = Notice(
@@ -157,7 +186,7 @@ def extract(
             "or another source recorded?",
             {"dbfs": f"{params.silent_dbfs:g}"},
         )
-    warnings = [truncation(duration, track.duration, params), several, silent]
+    warnings = [truncation(duration, track.duration, params), several, cancelled, silent]
     return Audio(
         duration=round(duration, 3),
         sample_rate=params.sample_rate,
