@@ -851,6 +851,7 @@ class Summarize(Stage):
         title = shown_title(ctx.event, ctx.recording)
         listed = {p.name for p in ctx.event.speakers}
         who = attributions(inputs["name"].speakers)
+        shown = [s for s in inputs["name"].speakers if s.talk_time > 0]  # the table's rows
         date = long_date(ctx.event.date, lang) if ctx.event.date else ""
         summary = summarize(
             topics.sentences,
@@ -865,7 +866,7 @@ class Summarize(Stage):
             reading,
             originals,
             how_well_heard([it.sentence for it in topics.sentences], transcript.segments),
-            sum(s.talk_time > 0 for s in inputs["name"].speakers),
+            len(shown),
         )
         context = {
             "title": title,
@@ -874,7 +875,7 @@ class Summarize(Stage):
             "media_src": quote(inputs["media"].file),
             "media_kind": inputs["media"].kind,
             "duration": transcript.duration,
-            "speakers": [s for s in inputs["name"].speakers if s.talk_time > 0],
+            "speakers": shown,
             "summary": summary,
             "themes": themes,
             "spans": topics.spans,
