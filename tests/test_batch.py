@@ -208,9 +208,14 @@ def test_search_finds_words_said_not_a_topic_or_a_speaker_of_that_name(first_bat
     topics = [json.loads(p.read_text()) for p in (work / "summaries").glob("*/topics.json")]
     sentences = [s for t in topics for s in t["sentences"]]
     assert any(s["topic"] == "digital" and "digit" not in s["text"].lower() for s in sentences)
-    for word, stem in [("digital", "digit"), ("Glenda", "glenda")]:
+    said = " ".join(s["text"] for s in sentences).lower()
+    # the first names the recogniser wrote somewhere, whatever the CPU (the prompt carries them)
+    names = [n for n in ("Glenda", "Marek", "Carolina", "Susana") if n.lower() in said]
+    assert names
+    for word in ["digital", *names]:
         result = run_cli("search", word, "--json", "--limit", "500", cwd=work)
         hits = json.loads(result.stdout)
+        stem = "digit" if word == "digital" else word.lower()
         assert hits and all(stem in h["text"].lower() for h in hits), (word, hits)
 
 
