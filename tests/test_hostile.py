@@ -156,6 +156,10 @@ def _read_only(work: Path, clip: Path) -> list[str]:
     return [str(speech(work, clip)), "--out", str(work / "out")]
 
 
+def _full_summaries(work: Path, clip: Path) -> list[str]:
+    return [str(speech(work, clip)), "--out", str(work / "t"), "--summaries", str(work / "out")]
+
+
 def _full_disk(work: Path, clip: Path) -> list[str]:
     long = work / "long.wav"
     ffmpeg("-i", str(clip), "-af", "apad=pad_dur=30", str(long))
@@ -246,6 +250,9 @@ CASES = {
     "disk full while ffmpeg writes the audio": Case(
         _full_disk, 1, "disk is full", mount="size=700k"
     ),
+    "disk full while ffmpeg writes the page's audio": Case(
+        _full_summaries, 1, "disk is full", mount="size=24k"
+    ),
     "model folder with a corrupt model.bin": Case(_corrupt_model, 1, "model"),
 }
 
@@ -294,6 +301,9 @@ def test_hostile_input(name, tmp_path, short_clip):
             assert not list(work.rglob("review.yaml"))
         leftovers = [p for p in work.rglob("*") if p.name.endswith(".tmp")]
         assert leftovers == []
+        if name == "disk full while ffmpeg writes the page's audio":  # no torn rendition kept
+            assert not list(work.rglob("recording.opus"))
+            assert f"error: {work / 'out'}/" in lines[0]  # which disk: the summary's folder
         for transcript in work.rglob("transcript.json"):
             json.loads(transcript.read_text())  # complete, never torn
         assert tree(work / "keep") == before

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
+import ffmpeg
 import pytest
 import srt
 import webvtt
 import yaml
 
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.core.event import Event, Speaker, find_sidecar, load_event
 from pipeline.core.language import language_code
+from pipeline.core.probe import run_with_progress
 from pipeline.core.store import atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
+from pipeline.service import catalog
 from pipeline.stages.functions import clean
 from pipeline.stages.transcribe import outside, split_sentences
-from tests.helpers import ROOT, run_python
+from tests.helpers import ROOT, mounted, run_python
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
 
@@ -283,6 +288,51 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):
     with pytest.raises(TypeError):
         atomic_write(target, 42)  # type: ignore[arg-type]
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_full_disk_is_raised_even_when_ffmpeg_exits_0(tmp_path):
+    """ffmpeg 5.1's Ogg muxer cannot write its trailer on a full disk (``/dev/full``), says so,
+    and exits 0: the write is a full disk all the same, not a finished file."""
+    clip = tmp_path / "tone.wav"
+    ffmpeg.input("sine=f=440:d=2", f="lavfi").output(str(clip)).run(quiet=True)
+    opus = ffmpeg.input(str(clip)).output("/dev/full", format="ogg", acodec="libopus")
+    with pytest.raises(OSError) as raised:
+        run_with_progress(opus, 2.0, None)
+    assert raised.value.errno == errno.ENOSPC
+
+
+def test_the_catalog_s_failures_say_what_to_do(tmp_path, monkeypatch):
+    """Garbage in the file: delete it and reindex. Another run holding it: run again later (not
+    "delete it")."""
+    garbage, held = tmp_path / "garbage", tmp_path / "held"
+    garbage.mkdir()
+    (garbage / catalog.CATALOG_NAME).write_bytes(b"not a database, " * 512)
+    unreadable = r"unreadable .* `cli\.py reindex` rebuilds it"
+    with pytest.raises(PipelineError, match=unreadable), catalog.connect(garbage):
+        pass
+    with catalog.connect(held):
+        pass
+    holder = sqlite3.connect(held / catalog.CATALOG_NAME)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(catalog, "WAIT_SECONDS", 0.2)
+    busy_line = r"busy: another run .* run again when"
+    with pytest.raises(PipelineError, match=busy_line) as busy, catalog.connect(held) as db:
+        db.execute("DELETE FROM webinars")
+    holder.rollback()
+    assert "delete" not in str(busy.value)
+
+
+def test_a_catalog_on_a_full_disk_is_told_as_a_full_disk(tmp_path):
+    full = tmp_path / "full"
+    with mounted(full, "-t", "tmpfs", "-o", "size=64k", "tmpfs"):
+        with pytest.raises(OSError), open(full / "filler", "wb") as filler:
+            while True:
+                filler.write(b"x" * 4096)
+                filler.flush()
+        with pytest.raises(OSError) as raised, catalog.connect(full):
+            pass
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(full / catalog.CATALOG_NAME)
 
 
 def test_split_sentences_cuts_at_full_stops_pauses_and_length():

@@ -161,6 +161,7 @@ def run_with_progress(
     stderr = process.stderr.read()
     code = process.wait()
     full = os.strerror(errno.ENOSPC)  # ffmpeg and Python word it alike (the C library's words)
-    if code != 0 and full.encode() in stderr:
+    # whatever the exit code: ffmpeg 5.1's Ogg muxer exits 0 after failing to write its trailer
+    if full.encode() in stderr:
         raise OSError(errno.ENOSPC, full)
     return code, stderr

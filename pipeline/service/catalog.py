@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from ..outputs.locale import page_date, percent, translations
 from ..outputs.render import environment, render_index
 
 CATALOG_NAME = "catalog.sqlite"
+WAIT_SECONDS = 60.0  # how long a run waits for another one writing the catalog
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS webinars (
@@ -62,7 +65,7 @@ def connect(summaries: Path) -> Iterator[sqlite3.Connection]:
     path = summaries / CATALOG_NAME
     try:
         summaries.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=60)
+        db = sqlite3.connect(path, timeout=WAIT_SECONDS)
     except (OSError, sqlite3.Error) as exc:
         raise PipelineError(f"cannot open the catalog ({exc})", path, "check the folder") from None
     try:
@@ -75,11 +78,29 @@ def connect(summaries: Path) -> Iterator[sqlite3.Connection]:
             )
         yield db
     except sqlite3.DatabaseError as exc:
-        raise PipelineError(
-            f"the catalog is unreadable ({exc})", path, "delete it; `cli.py reindex` rebuilds it"
-        ) from None
+        raise _failure(exc, path) from None
     finally:
         db.close()
+
+
+def _failure(exc: sqlite3.DatabaseError, path: Path) -> Exception:
+    """What went wrong with the catalog, as the error that says what to do about it."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code == sqlite3.SQLITE_FULL:  # told as every other full disk is
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return PipelineError(
+            f"the catalog is busy: another run has been writing it for {WAIT_SECONDS:.0f} s",
+            path,
+            "run again when it has finished (finished stages are kept)",
+        )
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return PipelineError(
+            f"the catalog is unreadable ({exc})", path, "delete it; `cli.py reindex` rebuilds it"
+        )
+    return PipelineError(
+        f"cannot update the catalog ({exc})", path, "check the folder's permissions and free space"
+    )
 
 
 def _stamp(*paths: Path) -> str:

@@ -293,8 +293,14 @@ def _execute(
     stage: Stage, ctx: Context, params: Any, inputs: Mapping[str, Any], progress: ProgressFn
 ) -> tuple[Any, float]:
     """One stage's work: its result, written; and when it was done (``time.perf_counter``)."""
-    result = stage.run(ctx, params, inputs, progress)
-    stage.write(ctx, params, result)
+    try:
+        result = stage.run(ctx, params, inputs, progress)
+        stage.write(ctx, params, result)
+    except OSError as exc:
+        outputs = [str(path.parent) for path in stage.outputs(ctx, params)]
+        if exc.filename is None and outputs:  # a write that failed (a full disk): say where
+            exc.filename = os.path.commonpath(outputs)
+        raise
     return result, time.perf_counter()
 
 
