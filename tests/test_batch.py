@@ -18,7 +18,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.service import batch, state
 from pipeline.stages import STAGES
 from pipeline.tools import demo
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, mounted, run_cli
 
 PER_RECORDING = len(STAGES) - 1  # every stage but slides (the test recordings have no deck)
 
@@ -310,6 +310,23 @@ def test_quiet_batch_tells_cron_of_each_new_problem_once(tmp_path):
     third = run_cli(*command, cwd=tmp_path)
     assert third.code == 1 and "failed broken.mp4" in third.stderr and "empty" in third.stderr
     assert "panel.mka" not in third.stderr
+
+
+def test_a_batch_on_a_full_disk_says_so(tmp_path, short_clip):
+    """The transcripts on a disk that fills: after its retries the recording fails with the line
+    `run` gives (what, which folder, what to do), not as an "unexpected OSError"."""
+    (tmp_path / "recordings").mkdir()
+    shutil.copy(short_clip, tmp_path / "recordings" / "talk.wav")
+    with mounted(tmp_path / "full", "-t", "tmpfs", "-o", "size=200k", "tmpfs"):
+        result = run_cli(
+            "batch", "recordings", *FAST, "--no-diarize", "-q", "--out", "full", cwd=tmp_path
+        )
+    said = result.stderr.splitlines()
+    assert result.code == 1 and len(said) == 1, result.stderr
+    assert "failed talk.wav — full/talk-" in said[0]  # the folder, as given
+    assert said[0].endswith(
+        "the disk is full — free some space and run again (finished stages are kept)"
+    )
 
 
 def test_retry_backs_off_on_transient_failures_only():

@@ -26,7 +26,7 @@ from typing import Any
 from rich.progress import Progress
 
 from ..core.config import Settings, default_threads
-from ..core.errors import BusyError, PipelineError
+from ..core.errors import BusyError, PipelineError, describe_os_error
 from ..core.store import HASH_CACHE, cached_sha256
 from .runner import StageOutcome, run
 from .state import Outcome, record
@@ -93,6 +93,8 @@ def process(
         return outcome("busy", str(exc))
     except PipelineError as exc:
         return outcome("failed", str(exc))
+    except OSError as exc:  # the machine's (a full disk), still after the retries
+        return outcome("failed", str(describe_os_error(exc)), getattr(exc, "attempts", 1))
     except Exception as exc:
         tries = getattr(exc, "attempts", 1)
         return outcome("failed", f"unexpected {type(exc).__name__}: {exc}", tries)
