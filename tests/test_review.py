@@ -139,6 +139,33 @@ def demo_run_recording(workspace: Path, rec_id: str) -> Path:
     return Path(manifest["run"]["recording"])
 
 
+def test_a_speaker_renamed_as_another_one_is_that_person(demo_run, workspace):
+    """The demo's anonymous guest renamed to the name the evidence gave another speaker
+    (``S5: Susana Remotti``, as a reviewer writes it, in other letter case): one person — one
+    row with both talk times, the guest's lines hers — as ``same_as`` would have made it; before,
+    the table listed her twice."""
+    rec_id = demo_run.rec_id
+    rows = {s.id: s for s in demo_run.speakers}
+    guest = next(s for s in demo_run.speakers if not s.name)
+    susana = next(s for s in demo_run.speakers if s.name == "Susana Remotti")
+    review = {"speakers": {guest.id: "susana  REMOTTI"}}
+    (workspace / "summaries" / rec_id / "review.yaml").write_text(yaml.safe_dump(review))
+    result = run_cli("rerender", rec_id, "-q", cwd=workspace)
+    assert result.code == 0 and result.stderr == "", result.stderr
+    speakers = json.loads((workspace / "transcripts" / rec_id / "speakers.json").read_text())
+    table = {row["id"]: row for row in speakers["speakers"]}
+    assert set(table) == set(rows) - {guest.id}
+    assert table[susana.id]["name"] == "Susana Remotti"
+    assert table[susana.id]["talk_time"] == pytest.approx(
+        susana.talk_time + guest.talk_time, abs=0.05
+    )
+    text = (workspace / "transcripts" / rec_id / "transcript.txt").read_text()
+    assert guest.label not in text and "susana  REMOTTI" not in text
+    md = (workspace / "summaries" / rec_id / "summary.md").read_text()
+    table_md = md.split("## Speakers", 1)[1].split("\n## ", 1)[0]
+    assert table_md.count("| Susana Remotti |") == 1
+
+
 def test_topic_boundary_and_slide_fix_and_pinned_takeaway(demo_run, workspace):
     rec_id = demo_run.rec_id
     summary = workspace / "summaries" / rec_id

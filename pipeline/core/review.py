@@ -27,7 +27,7 @@ TEMPLATE = """\
 # speakers:                  # ids as in speakers.json / the speaker table (S1, S2, …)
 #   S2: Glenda Napier        # rename (a name from the event page brings its role and organisation)
 #   S3: {{name: Ana Ruiz, role: Moderator, org: ECCP}}
-#   S5: {{same_as: S2}}        # merge: S5 was the same person as S2
+#   S5: {{same_as: S2}}        # merge: S5 was the same person as S2 (as is a rename to S2's name)
 #
 # segments:                  # fix what was said; matched to the segment starting nearest `at`
 #   - at: 83.2

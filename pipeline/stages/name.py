@@ -1230,6 +1230,22 @@ def merges(p: NameParams, known: set[int], report: Report) -> dict[int, int]:
     return out
 
 
+def renamed_alike(table: Sequence[SpeakerInfo]) -> dict[int, int]:
+    """A reviewer's rename to the name another speaker has (by evidence or by another rename) says
+    they are one person: speaker index → the index it joins (the one named by evidence, else the
+    first)."""
+    holders: dict[str, list[SpeakerInfo]] = {}
+    for info in table:
+        if info.name:
+            holders.setdefault(" ".join(info.name.split()).casefold(), []).append(info)
+    out = {}
+    for rows in holders.values():
+        if len(rows) > 1 and any(r.named_by == "override" for r in rows):
+            keep = next((r for r in rows if r.named_by != "override"), rows[0])
+            out |= {r.index: keep.index for r in rows if r is not keep and r.named_by == "override"}
+    return out
+
+
 def _beside_listed(said: list[Said], listed: int) -> list[Said]:
     """``said`` without the introductions of people not on the event page (indexes ≥ ``listed``)
     in a voice cluster where a listed person introduced themself: there the unlisted name is
@@ -1415,13 +1431,6 @@ class Name(Stage):
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
         merged = merges(params, {t.speaker for t in resolution.turns}, report)
-        turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns]
-        pieces = [(seg, merged.get(spk, spk)) for seg, spk in pieces]
-        utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in pieces]
-        count = len({t.speaker for t in turns})
-        names, evidence = name_speakers(
-            utterances, people, count, params, inputs["transcribe"].spoken
-        )
         overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
         notes = resolution.notes()
         uncertain = {
@@ -1429,8 +1438,28 @@ class Name(Stage):
             for new, old in resolution.origin.items()
             if old in diarization.uncertain and new not in notes
         }
-        table = speaker_table(pieces, names, evidence, overrides, notes, uncertain, turns)
-        named = Speakers(table, turns, pieces, asdict(report))
+
+        def table_of(merged: dict[int, int]) -> Speakers:
+            turns = [replace(t, speaker=merged.get(t.speaker, t.speaker)) for t in resolution.turns]
+            merged_pieces = [(seg, merged.get(spk, spk)) for seg, spk in pieces]
+            utterances = [Utterance(spk, s.start, s.text, s.end) for s, spk in merged_pieces]
+            count = len({t.speaker for t in turns})
+            names, evidence = name_speakers(
+                utterances, people, count, params, inputs["transcribe"].spoken
+            )
+            table = speaker_table(
+                merged_pieces, names, evidence, overrides, notes, uncertain, turns
+            )
+            return Speakers(table, turns, merged_pieces, asdict(report))
+
+        named = table_of(merged)
+        alike = renamed_alike(named.speakers)
+        if alike:  # merged as ``same_as`` would have merged them
+            report.applied += len(alike)
+            named = table_of({s: alike.get(t, t) for s, t in merged.items()} | alike)
+            named.review = asdict(report)
+        table = named.speakers
+        utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
