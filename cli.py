@@ -584,7 +584,7 @@ def batch(
     if not quiet:
         done = sum(o.status == "done" for o in outcomes)
         out.print(
-            f"{len(outcomes)} recordings: {done} done, {len(failed)} failed, "
+            f"{len(outcomes)} recording{'' if len(outcomes) == 1 else 's'}: {done} done, {len(failed)} failed, "
             f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate)"
             + (f", {len(waiting)} still being written" if waiting else "")
             + f"; log {settings.transcripts_dir / batch_mod.LOG_NAME}",

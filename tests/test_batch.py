@@ -319,14 +319,16 @@ def test_a_batch_on_a_full_disk_says_so(tmp_path, short_clip):
     shutil.copy(short_clip, tmp_path / "recordings" / "talk.wav")
     with mounted(tmp_path / "full", "-t", "tmpfs", "-o", "size=200k", "tmpfs"):
         result = run_cli(
-            "batch", "recordings", *FAST, "--no-diarize", "-q", "--out", "full", cwd=tmp_path
+            "batch", "recordings", *FAST, "--no-diarize", "--out", "full", cwd=tmp_path
         )
-    said = result.stderr.splitlines()
+    said = [line for line in result.stderr.splitlines() if "failed talk.wav" in line]
     assert result.code == 1 and len(said) == 1, result.stderr
     assert "failed talk.wav — full/talk-" in said[0]  # the folder, as given
     assert said[0].endswith(
         "the disk is full — free some space and run again (finished stages are kept)"
     )
+    assert "Traceback" not in result.stderr
+    assert " ".join(result.stdout.split()).startswith("1 recording: 0 done, 1 failed, 0 skipped")
 
 
 def test_retry_backs_off_on_transient_failures_only():
