@@ -169,18 +169,25 @@ def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
         "15.05.2024",
         "15 May 2024, 8:30 – 9:45 CET",
         "mercredi 15 mai 2024, 8h30",
+        "2024-5-15",
+        "2024/05/15",
+        "2024.05.15",
+        "20240515",
     ],
 )
 def test_a_date_may_be_written_as_the_event_page_writes_it(tmp_path, written):
     """The date copied from an event page in any of the six languages, or with dots (day
-    first); before, anything but 2024-05-15 was refused with "invalid character in year"."""
+    first); before, anything but 2024-05-15 was refused with "invalid character in year". The
+    year first, the month next, however written (2024-5-15 was "no day of the calendar" until
+    2026-12-07, 2024/05/15 "no date")."""
     sidecar = tmp_path / "talk.event.json"
     sidecar.write_text(json.dumps({"date": written}), encoding="utf-8")
     assert load_event(sidecar).date == dt.date(2024, 5, 15)
 
 
 @pytest.mark.parametrize(
-    "written", ["05/15/2024", "15/05/2024", "31 February 2024", "15 May", "soon"]
+    "written",
+    ["05/15/2024", "15/05/2024", "31 February 2024", "15 May", "soon", "2024-05/15"],
 )
 def test_a_date_nobody_can_read_for_sure_is_refused_with_the_form_to_use(tmp_path, written):
     """Slashes (day or month first?), a day the month lacks, no year: one clear line."""
@@ -210,6 +217,18 @@ def test_sidecar_json_and_discovery(tmp_path):
     found = find_sidecar(rec)
     assert found == tmp_path / "talk.event.json"
     assert load_event(found).slides == ["deck.pdf"]
+
+
+def test_a_sidecar_named_after_the_whole_file_name_is_found(tmp_path):
+    """``talk.mp4.event.yaml`` (the recording's name as the file manager shows it, plus the
+    suffix) is its sidecar too — before, it was passed over without a word and nobody was
+    named. ``talk.event.yaml`` comes first when both are there."""
+    rec = tmp_path / "talk.mp4"
+    (tmp_path / "talk.mp4.event.yaml").write_text("title: Whole name\n")
+    assert find_sidecar(rec) == tmp_path / "talk.mp4.event.yaml"
+    assert find_sidecar(tmp_path / "talk.mkv") is None
+    (tmp_path / "talk.event.yaml").write_text("title: Stem\n")
+    assert find_sidecar(rec) == tmp_path / "talk.event.yaml"
 
 
 def test_a_language_is_given_by_code_or_by_name(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import json
 import os
@@ -74,14 +75,17 @@ class Event(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _written(cls, value: Any) -> Any:
-        """ "2024-05-15", or as the event page writes it: "15 May 2024", "15. Mai 2024"."""
+        """ "2024-05-15" (or 2024-5-15, 2024/05/15: the year first, the month next), or as the
+        event page writes it: "15 May 2024", "15. Mai 2024"."""
         if not isinstance(value, str):
             return value
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):  # 2024-02-30
+        if ymd := re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", value.strip()):
+            try:
+                return dt.date(int(ymd[1]), int(ymd[3]), int(ymd[4]))
+            except ValueError as exc:  # 2024-02-30
                 raise ValueError(f"{value!r} is no day of the calendar ({exc})") from None
+        with contextlib.suppress(ValueError):  # the other ISO forms: 20240515, 2024-W20-3
+            return dt.date.fromisoformat(value.strip())
         if (found := written_date(value)) is None:
             raise ValueError(
                 f"{value!r} is no date: write it as 2024-05-15 (year-month-day), or as the "
@@ -133,12 +137,14 @@ class Event(BaseModel):
 
 
 def find_sidecar(recording: Path) -> Path | None:
-    """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``), if any — none
-    where that name would be too long for the file system (a recording named near its limit)."""
-    for suffix in SIDECAR_SUFFIXES:
-        candidate = recording.with_name(recording.stem + suffix)
-        if os.path.isfile(candidate):  # False, not an error, for a name over the limit
-            return candidate
+    """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``, or
+    ``talk.mp4.event.yaml``), if any — none where that name would be too long for the file
+    system (a recording named near its limit)."""
+    for base in (recording.stem, recording.name):
+        for suffix in SIDECAR_SUFFIXES:
+            candidate = recording.with_name(base + suffix)
+            if os.path.isfile(candidate):  # False, not an error, for a name over the limit
+                return candidate
     return None
 
 
