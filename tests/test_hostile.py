@@ -156,6 +156,12 @@ def _read_only(work: Path, clip: Path) -> list[str]:
     return [str(speech(work, clip)), "--out", str(work / "out")]
 
 
+def _hidden_txt_sidecar(work: Path, clip: Path) -> list[str]:
+    """The sidecar as Notepad saves it where extensions are hidden: ``talk.event.yaml.txt``."""
+    (work / "talk.event.yaml.txt").write_text("title: Notepad's sidecar\n")
+    return [str(speech(work, clip))]
+
+
 def _full_summaries(work: Path, clip: Path) -> list[str]:
     return [str(speech(work, clip)), "--out", str(work / "t"), "--summaries", str(work / "out")]
 
@@ -249,6 +255,9 @@ CASES = {
     "full disk": Case(_full_disk, 1, "disk", mount="size=300k"),
     "disk full while ffmpeg writes the audio": Case(
         _full_disk, 1, "disk is full", mount="size=700k"
+    ),
+    "a sidecar saved as talk.event.yaml.txt": Case(
+        _hidden_txt_sidecar, 0, "talk.event.yaml.txt looks like one — name it talk.event.yaml"
     ),
     "disk full while ffmpeg writes the page's audio": Case(
         _full_summaries, 1, "disk is full", mount="size=24k"

@@ -16,7 +16,7 @@ import webvtt
 import yaml
 
 from pipeline.core.errors import ConfigError, PipelineError
-from pipeline.core.event import Event, Speaker, find_sidecar, load_event
+from pipeline.core.event import Event, Speaker, find_sidecar, load_event, near_sidecar
 from pipeline.core.language import language_code
 from pipeline.core.probe import run_with_progress
 from pipeline.core.store import atomic_write, slugify
@@ -229,6 +229,26 @@ def test_a_sidecar_named_after_the_whole_file_name_is_found(tmp_path):
     assert find_sidecar(tmp_path / "talk.mkv") is None
     (tmp_path / "talk.event.yaml").write_text("title: Stem\n")
     assert find_sidecar(rec) == tmp_path / "talk.event.yaml"
+
+
+@pytest.mark.parametrize(
+    ("name", "near"),
+    [
+        ("talk.yaml", True),
+        ("Talk-Event.YML", True),
+        ("talk_events.json", True),
+        ("talk.mp4.yaml", True),
+        ("talk.event.yaml.txt", True),
+        ("talk2.event.yaml", False),  # another recording's
+        ("talk.notes.yaml", False),
+        ("talk.event.yaml.bak", False),
+    ],
+)
+def test_a_file_that_looks_meant_as_the_sidecar_is_pointed_out(tmp_path, name, near):
+    """Misnamed, it is no sidecar (the run warns of it); another recording's sidecar is not."""
+    (tmp_path / name).write_text("title: T\n")
+    assert find_sidecar(tmp_path / "talk.mp4") is None
+    assert near_sidecar(tmp_path / "talk.mp4") == (tmp_path / name if near else None)
 
 
 def test_a_language_is_given_by_code_or_by_name(tmp_path):

@@ -148,6 +148,18 @@ def find_sidecar(recording: Path) -> Path | None:
     return None
 
 
+def near_sidecar(recording: Path) -> Path | None:
+    """A file beside ``recording`` that looks meant as its sidecar but is not named as one
+    (``talk.yaml``, ``talk-event.yml``, ``talk.event.yaml.txt`` as Notepad saves it)."""
+    names = "|".join(re.escape(n) for n in (recording.stem, recording.name))
+    near = re.compile(rf"(?:{names})(?:[._ -]events?)?\.(?:ya?ml|json)(?:\.txt)?", re.IGNORECASE)
+    with contextlib.suppress(OSError):
+        for path in sorted(recording.parent.iterdir()):
+            if near.fullmatch(path.name) and path.is_file():
+                return path
+    return None
+
+
 def _describe(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from ..core import library
 from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
-from ..core.event import Event, dated, find_sidecar, load_event, shown_title
+from ..core.event import Event, dated, find_sidecar, load_event, near_sidecar, shown_title
 from ..core.library import LibraryError
 from ..core.probe import probed
 from ..core.review import ensure_template, load_review
@@ -355,6 +355,15 @@ def replaced(earlier: list[str], settings: Settings) -> str:
     )
 
 
+def misnamed(near: Path, recording: Path) -> str:
+    """The warning for a file that looks meant as the recording's sidecar (``near_sidecar``)."""
+    return (
+        f"no event sidecar was read, though {near.name} looks like one — name it "
+        f"{recording.stem}.event.yaml (or give --event {near.name}): its title, date and "
+        "speakers are not used"
+    )
+
+
 def voice_model() -> str:
     """The identity of the speaker-embedding model whose voiceprints the library holds."""
     return diarization.identity()[diarization.EMBEDDING[0]]
@@ -418,6 +427,7 @@ def run(
         )
     info, recorded = probed(recording)  # recorded: the event's date where its page gives none
     event_file = event_file or find_sidecar(recording)
+    near = None if event_file else near_sidecar(recording)
     event = dated(load_event(event_file) if event_file else Event(), recorded)
     workspace = Workspace(settings.transcripts_dir)
     try:
@@ -453,7 +463,10 @@ def run(
             sha,
             rec_id,
             info,
-            [replaced(earlier, settings)] if earlier else [],
+            [
+                *([replaced(earlier, settings)] if earlier else []),
+                *([misnamed(near, recording)] if near else []),
+            ],
         )
         ensure_template(summary_dir / "review.yaml", rec_id)  # the settings and slides are valid
         manifest = Manifest.load(out / "manifest.json")
