@@ -199,6 +199,13 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
     assert after["extract"]["produced"] == stages["extract"]["produced"]
     assert after["transcribe"] == stages["transcribe"]
 
+    audio = out / again.rec_id / "audio.wav"  # deleted to save space: made again, nothing else
+    kept = audio.read_bytes()
+    audio.unlink()
+    regained = run(demo_files.recording, tuned)
+    assert [s.name for s in regained.stages if s.ran] == ["extract"]
+    assert audio.read_bytes() == kept
+
 
 def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_run, tmp_path):
     """The page's audio is encoded while the stages after diarization run. When one of those
