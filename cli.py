@@ -545,8 +545,14 @@ def batch(
             settings, threads=min(settings.threads, batch_mod.threads_per_worker(workers))
         )
 
+    def shown(path: Path) -> str:
+        """The recording as found under FOLDER (``2024-05/talk.mp4``: subfolders may repeat a
+        file name)."""
+        path, under = path.absolute(), folder.absolute()
+        return str(path.relative_to(under)) if path.is_relative_to(under) else path.name
+
     def report(outcome: state.Outcome) -> None:
-        name = Path(outcome.recording).name
+        name = shown(Path(outcome.recording))
         # quiet (cron): only what someone should act on, and once — not a file that failed the
         # same way last time, nor the warnings of a recording finished by an earlier run
         news = outcome.status == "failed" and not outcome.repeated
@@ -565,7 +571,7 @@ def batch(
                 err,
                 f"{'waiting':>9}",
                 "yellow",
-                f"{path.name} — changed {max(ago, 0):.0f} s ago, still being written? Taken by "
+                f"{shown(path)} — changed {max(ago, 0):.0f} s ago, still being written? Taken by "
                 "a later run (or now, with --settle 0)",
             )
     progress = None if quiet else _progress(False)

@@ -312,6 +312,31 @@ def test_quiet_batch_tells_cron_of_each_new_problem_once(tmp_path):
     assert "panel.mka" not in third.stderr
 
 
+def test_recordings_in_subfolders_are_told_by_their_path_under_the_folder(tmp_path, short_clip):
+    """A folder a month, the same file name in each: both processed, and every line says which
+    one (it said "done talk.wav" twice)."""
+    for month, pad in (("2024-05", "0"), ("2024-06", "1")):
+        (tmp_path / "recordings" / month).mkdir(parents=True)
+        target = tmp_path / "recordings" / month / "talk.wav"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-i",
+                str(short_clip),
+                "-af",
+                f"apad=pad_dur={pad}",
+                str(target),
+            ],
+            check=True,
+        )
+    result = run_cli("batch", "recordings", *FAST, "--no-diarize", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    told = " ".join(result.stderr.split())
+    assert "done 2024-05/talk.wav — extract" in told and "done 2024-06/talk.wav — extract" in told
+
+
 def test_a_batch_on_a_full_disk_says_so(tmp_path, short_clip):
     """The transcripts on a disk that fills: after its retries the recording fails with the line
     `run` gives (what, which folder, what to do), not as an "unexpected OSError"."""
