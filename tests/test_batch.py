@@ -224,9 +224,18 @@ def test_reindex_is_incremental_and_rebuilds_a_deleted_catalog(first_batch):
     first = run_cli("reindex", cwd=work)
     assert first.code == 0 and "0 webinars (re)indexed" in first.stdout
     (work / "summaries" / "catalog.sqlite").unlink()
+    unsearched = run_cli("search", "cluster", cwd=work)  # not "no matches": nothing was read
+    assert unsearched.code == 1 and "no search catalog — `cli.py reindex` builds it" in (
+        unsearched.stderr
+    )
     rebuilt = run_cli("reindex", cwd=work)
     assert "3 webinars (re)indexed" in rebuilt.stdout
     assert run_cli("search", "cluster", cwd=work).code == 0
+    elsewhere = run_cli("search", "cluster", cwd=work / "summaries")  # run from the wrong folder
+    assert elsewhere.code == 1 and "no processed webinars here — give --summaries" in (
+        elsewhere.stderr
+    )
+    assert not (work / "summaries" / "summaries").exists()
 
 
 def test_batch_usage_errors_exit_2(tmp_path):

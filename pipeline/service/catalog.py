@@ -220,8 +220,14 @@ def search(
         args.append(since.isoformat())
     sql += " ORDER BY bm25(passages), p.webinar, p.start LIMIT ?"
     args.append(limit)
-    if not (summaries / CATALOG_NAME).exists():
-        return []
+    if not (summaries / CATALOG_NAME).exists():  # not "no matches": nothing was searched
+        if any(summaries.glob("*/summary.json")):
+            raise PipelineError("no search catalog", summaries, "`cli.py reindex` builds it")
+        raise PipelineError(
+            "no processed webinars here",
+            summaries,
+            "give --summaries DIR, the folder `run` or `batch` wrote the summaries to",
+        )
     with connect(summaries) as db:
         return [Hit(*row) for row in db.execute(sql, args).fetchall()]
 
