@@ -657,6 +657,15 @@ def status(
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return
+    if not rows:  # not an empty table: most likely the wrong folder
+        _tell(
+            err,
+            "nothing here:",
+            "yellow",
+            f"no recording processed in {out_dir}, none waiting in {recordings} — give --out DIR "
+            "(and --recordings DIR), the folders `run` or `batch` used",
+        )
+        return
     if explain:
         row = rows[0]
         out.print(f"{row.id} ({row.recording}): {row.state}", highlight=False)
@@ -823,6 +832,13 @@ def reindex(
     summaries_dir: Summaries = Path("summaries"),
 ) -> None:
     """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
+    if not summaries_dir.is_dir():  # no catalog and index page made in the wrong folder
+        raise PipelineError(
+            "no summaries folder here",
+            summaries_dir,
+            "give --summaries DIR, the folder `run` or `batch` wrote the summaries to",
+            exit_code=2,
+        )
     changed, removed = catalog.reindex(summaries_dir, out_dir)
     catalog.write_index(summaries_dir)
     out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed")

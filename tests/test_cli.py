@@ -99,6 +99,26 @@ def test_option_help_keeps_room_for_descriptions_at_80_columns(tmp_path, command
     assert flags and not any("<bool>" in row for row in flags)
 
 
+@pytest.mark.check
+def test_commands_run_in_the_wrong_folder_say_so_and_make_nothing_there(tmp_path):
+    """`status` printed an empty table, `reindex` made summaries/ with a catalog and an index
+    page, `search` said "no matches": now each says there is nothing here and which option
+    points at the right folder, and no folder is made."""
+    status = run_cli("status", cwd=tmp_path)
+    assert status.code == 0 and status.stdout == ""
+    assert "nothing here: no recording processed in transcripts" in status.stderr
+    assert "--out DIR" in status.stderr
+    reindex = run_cli("reindex", cwd=tmp_path)
+    assert reindex.code == 2 and "summaries: no summaries folder here — give --summaries" in (
+        " ".join(reindex.stderr.split())
+    )
+    search = run_cli("search", "hydrogen", cwd=tmp_path)
+    assert search.code == 1 and "no processed webinars here — give --summaries" in (
+        " ".join(search.stderr.split())
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_models_list(tmp_path):
     result = run_cli("models", "list", cwd=tmp_path)
     assert (
