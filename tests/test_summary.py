@@ -1056,6 +1056,26 @@ def test_a_talk_on_none_of_the_themes_gets_its_points_in_the_abstract():
     assert "Speaker 2" not in named and "Ada said that" in named  # a named speaker made points
 
 
+def test_points_of_a_talk_whose_voices_were_not_told_apart_reach_the_abstract():
+    """`--no-diarize`: no point has a speaker, and the abstract was its opening line alone (each
+    point passed over for want of one). Now each theme's points are quoted, unattributed, in
+    the page's language's quotation marks."""
+    themes = {"green": "Green transition", "other": "Other"}
+    points = [
+        Point("Heat pumps reduce emissions", None, 7.0, "green"),
+        Point("Solar parks need grid capacity.", None, 30.0, "green"),
+    ]
+    p = SummarizeParams()
+    text = abstract("Talk", "", {}, {"green": 1.0}, themes, {"green": points}, p)
+    assert text.split("\n\n")[1] == (
+        "Green transition: “Heat pumps reduce emissions.” “Solar parks need grid capacity.”"
+    )
+    german = abstract("Talk", "", {}, {"green": 1.0}, themes, {"green": points[:1]}, p, None, "de")
+    assert german.split("\n\n")[1].endswith(": „Heat pumps reduce emissions.“")
+    lecture = abstract("Talk", "", {}, {"other": 1.0}, themes, {"other": points[:1]}, p)
+    assert lecture.split("\n\n")[1] == "“Heat pumps reduce emissions.”"  # no theme: its points
+
+
 def test_the_abstract_opens_with_a_capital_when_the_title_is_a_files_name():
     """Without a title in the sidecar the file's name is the title: "jfk.flac"'s abstract opened
     "jfk was recorded." (the shared recordings, 2026-12-06). A first word all in lower case gets

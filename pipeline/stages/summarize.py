@@ -589,16 +589,18 @@ def _series(names: list[str], language: str = "en") -> str:
     return ", ".join(names[:-1]) + " " + _("and") + " " + names[-1]
 
 
-def reported(speaker: str, point: str, again: bool = False, language: str = "en") -> str:
+def reported(speaker: str | None, point: str, again: bool = False, language: str = "en") -> str:
     """``speaker`` said ``point``, in words that add nothing but the connection: "X said that
     …" (the point's first letter lowered unless it starts a name or an acronym) when the point
     is a statement with a subject; else a quotation — when it speaks in the first or second
     person ("we", "our", "you", …), when it has no subject (an advice, "Look at the innovation
     funds.", or a list without a verb, which "said that" would make ungrammatical), and always
-    in a language other than English."""
+    in a language other than English. No ``speaker`` (nobody told apart): the quotation alone."""
     _ = translations(language).gettext
     if not point.rstrip("\"'“”‘’»)] ").endswith((".", "?", "!", "…", "。", "？", "！")):
         point = point.rstrip() + "."  # Whisper left it open: the next sentence must not run on
+    if speaker is None:
+        return _("“%(point)s”") % {"point": point}
     doc = None if language != "en" or _FIRST_PERSON.search(point) else text.nlp()(point)
     if doc is None or not _statement(doc):
         said = _("%(speaker)s added: “%(point)s”") if again else _("%(speaker)s said: “%(point)s”")
@@ -711,9 +713,15 @@ def abstract(
         # points heard clearly first (the rest only where the theme has nothing clearer)
         for point in sorted(takeaways.get(label, []), key=lambda pt: pt.unclear):
             speaker = who.get(point.speaker or "") or (point.speaker if anonymous else None)
+            untold = anonymous and point.speaker is None  # no voices told apart (not diarized)
             repeated = point.speaker in spoken and not offtopic  # a theme: one point a speaker
             doubtful = point.unclear and bool(sentences)  # only where nothing clearer was said
-            if not speaker or repeated or doubtful or len(sentences) == p.abstract_points:
+            if (
+                not (speaker or untold)
+                or repeated
+                or doubtful
+                or len(sentences) == p.abstract_points
+            ):
                 continue
             line = reported(speaker, point.text, bool(sentences), language)
             if point.original:  # a translation: the words as said beside it
