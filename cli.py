@@ -412,12 +412,31 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
             f"unknown engine '{o['engine']}'", fix=f"use one of: {', '.join(ENGINES)}", exit_code=2
         )
     if o["beam_size"] < 1 or o["batch_size"] < 1 or o["threads"] < 0:
-        raise PipelineError("--beam-size and --batch-size must be ≥ 1, --threads ≥ 1", exit_code=2)
+        raise PipelineError(
+            "--beam-size and --batch-size must be ≥ 1, --threads ≥ 0 (0: every core)", exit_code=2
+        )
     for flag in ("audio_track", "num_speakers", "max_speakers", "min_speakers"):
         if o[flag] is not None and o[flag] < 1:
             raise PipelineError(f"--{flag.replace('_', '-')} must be ≥ 1", exit_code=2)
     if o["max_speakers"] is not None and o["max_speakers"] < o["min_speakers"]:
         raise PipelineError("--max-speakers is below --min-speakers", exit_code=2)
+    told = [
+        flag
+        for flag, given in (
+            ("--num-speakers", o["num_speakers"] is not None),
+            ("--min-speakers", o["min_speakers"] > 1),
+            ("--max-speakers", o["max_speakers"] is not None),
+            ("--far-field/--near-field", o["far_field"] is not None),
+        )
+        if given
+    ]
+    if told and not o["diarize"]:  # it would be ignored without a word
+        raise PipelineError(
+            f"{' and '.join(told)} {'tells' if len(told) == 1 else 'tell'} diarization what "
+            "to find, but --no-diarize skips it",
+            fix="drop one or the other",
+            exit_code=2,
+        )
     for flag in ("topics", "templates"):
         if o[flag] is not None and not o[flag].exists():
             raise PipelineError(f"--{flag}: not found", o[flag], "check the path", exit_code=2)

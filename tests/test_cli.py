@@ -68,6 +68,16 @@ def test_demo_command_generates_and_processes_the_sample(tmp_path):
 def test_bad_speaker_count_is_a_usage_error(tmp_path):
     result = run_cli("run", "x.mp4", "--num-speakers", "0", cwd=tmp_path)
     assert result.code == 2 and result.stderr.strip() == "error: --num-speakers must be ≥ 1"
+    # a count for a diarization that is skipped was ignored without a word
+    skipped = run_cli("run", "x.mp4", "--no-diarize", "--num-speakers", "3", cwd=tmp_path)
+    assert skipped.code == 2 and " ".join(skipped.stderr.split()) == (
+        "error: --num-speakers tells diarization what to find, but --no-diarize skips it — "
+        "drop one or the other"
+    )
+    both = run_cli("batch", "--no-diarize", "--max-speakers", "2", "--far-field", cwd=tmp_path)
+    assert both.code == 2 and "--max-speakers and --far-field/--near-field tell " in both.stderr
+    threads = run_cli("run", "x.mp4", "--threads", "-1", cwd=tmp_path)
+    assert threads.code == 2 and "--threads ≥ 0 (0: every core)" in threads.stderr
 
 
 @pytest.mark.check
