@@ -427,6 +427,7 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
             ("--min-speakers", o["min_speakers"] > 1),
             ("--max-speakers", o["max_speakers"] is not None),
             ("--far-field/--near-field", o["far_field"] is not None),
+            ("--library", o["library"] is not None),
         )
         if given
     ]

@@ -76,6 +76,9 @@ def test_bad_speaker_count_is_a_usage_error(tmp_path):
     )
     both = run_cli("batch", "--no-diarize", "--max-speakers", "2", "--far-field", cwd=tmp_path)
     assert both.code == 2 and "--max-speakers and --far-field/--near-field tell " in both.stderr
+    library = run_cli("run", "x.mp4", "--no-diarize", "--library", "voices", cwd=tmp_path)
+    assert library.code == 2 and "--library tells diarization" in library.stderr
+    assert not (tmp_path / "voices").exists()
     threads = run_cli("run", "x.mp4", "--threads", "-1", cwd=tmp_path)
     assert threads.code == 2 and "--threads ≥ 0 (0: every core)" in threads.stderr
 
