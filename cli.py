@@ -433,8 +433,8 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
     ]
     if told and not o["diarize"]:  # it would be ignored without a word
         raise PipelineError(
-            f"{' and '.join(told)} {'tells' if len(told) == 1 else 'tell'} diarization what "
-            "to find, but --no-diarize skips it",
+            f"{' and '.join(told)} {'works' if len(told) == 1 else 'work'} on what diarization "
+            "finds, but --no-diarize skips it",
             fix="drop one or the other",
             exit_code=2,
         )

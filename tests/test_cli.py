@@ -71,13 +71,13 @@ def test_bad_speaker_count_is_a_usage_error(tmp_path):
     # a count for a diarization that is skipped was ignored without a word
     skipped = run_cli("run", "x.mp4", "--no-diarize", "--num-speakers", "3", cwd=tmp_path)
     assert skipped.code == 2 and " ".join(skipped.stderr.split()) == (
-        "error: --num-speakers tells diarization what to find, but --no-diarize skips it — "
+        "error: --num-speakers works on what diarization finds, but --no-diarize skips it — "
         "drop one or the other"
     )
     both = run_cli("batch", "--no-diarize", "--max-speakers", "2", "--far-field", cwd=tmp_path)
-    assert both.code == 2 and "--max-speakers and --far-field/--near-field tell " in both.stderr
+    assert both.code == 2 and "--max-speakers and --far-field/--near-field work on " in both.stderr
     library = run_cli("run", "x.mp4", "--no-diarize", "--library", "voices", cwd=tmp_path)
-    assert library.code == 2 and "--library tells diarization" in library.stderr
+    assert library.code == 2 and "--library works on what diarization finds" in library.stderr
     assert not (tmp_path / "voices").exists()
     threads = run_cli("run", "x.mp4", "--threads", "-1", cwd=tmp_path)
     assert threads.code == 2 and "--threads ≥ 0 (0: every core)" in threads.stderr
