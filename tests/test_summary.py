@@ -207,6 +207,12 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     page.screenshot(path=str(ARTIFACTS / "reviewer-page.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / "reviewer-page-full.png"), full_page=True)
     assert problems == []
+    # on a phone the wide tables scroll on their own: the page itself keeps the screen's width
+    # (the speaker table widened the whole page, which then scrolled sideways)
+    page.set_viewport_size({"width": 400, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert page.locator("#speakers").bounding_box()["width"] <= 400
+    page.screenshot(path=str(ARTIFACTS / "reviewer-page-phone.png"), full_page=False)
 
 
 @needs_chromium
@@ -239,6 +245,8 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     page.fill("#find", PAYLOAD)
     assert page.locator("#results li").count() == 0
     assert problems == [] and dialogs == []
+    page.set_viewport_size({"width": 400, "height": 900})  # a phone: no sideways page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
 
 
 def _hostile_context() -> dict:
