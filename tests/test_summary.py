@@ -42,6 +42,7 @@ from pipeline.stages.summarize import (
     abstract,
     attributions,
     how_well_heard,
+    not_named,
     reported,
     summarize,
 )
@@ -279,6 +280,7 @@ def _hostile_context() -> dict:
         "speakers_by_topic": {"green": [PAYLOAD]},
         "transcript_link": "../t.txt",
         "warnings": [PAYLOAD],
+        "not_named": PAYLOAD,
     }
 
 
@@ -299,6 +301,47 @@ def test_every_place_a_point_is_shown_notes_that_it_was_heard_unclearly():
     context["summary"] = replace(context["summary"], questions=[replace(doubtful, unclear=False)])
     markdown, page = render_summary(context, environment())
     assert markdown.count(note) == 2 and page.count(note) == 2
+
+
+def test_the_people_of_the_event_page_no_row_names_are_listed_under_the_table(tmp_path):
+    """The event page lists six, the recording names two: the other four are said under the
+    speaker table (before, nothing showed them) — "not heard" when every voice has a name, "not
+    named … perhaps among the speakers without a name" when one has none; in the page's
+    language; nothing when everyone listed is named. Every document carries the sentence."""
+    from pipeline.core.event import Speaker
+
+    listed = [
+        Speaker(name="Glenda Napier", org="Energy Cluster Denmark"),
+        Speaker(name="Marek Przeor", org="DG GROW"),
+        Speaker(name="Ana Ruiz (moderator)"),
+    ]
+    glenda = SpeakerInfo(id="S1", label="Glenda Napier", name="Glenda Napier", talk_time=9)
+    anonymous = SpeakerInfo(id="S2", label="Speaker 2", talk_time=4)
+    assert not_named(listed, [glenda]) == (
+        "On the event page, not heard in the recording: Marek Przeor (DG GROW) and Ana Ruiz "
+        "(moderator)."
+    )
+    assert not_named(listed, [glenda, anonymous]).startswith(
+        "On the event page, not named in the recording (perhaps among the speakers without a "
+        "name): Marek Przeor"
+    )
+    assert not_named(listed, [glenda], "de").startswith(
+        "Auf der Veranstaltungsseite, in der Aufnahme nicht gehört: Marek Przeor (DG GROW) und"
+    )
+    everyone = [SpeakerInfo(id=f"S{i}", label=p.name, name=p.name) for i, p in enumerate(listed)]
+    assert not_named(listed, everyone) == "" and not_named([], [glenda]) == ""
+    context = _hostile_context()
+    context["not_named"] = not_named(listed, [glenda])
+    markdown, page = render_summary(context, environment())
+    assert (
+        "not heard in the recording: Marek Przeor (DG GROW) and Ana Ruiz (moderator)." in markdown
+    )
+    assert '<p class="meta" id="not-named">On the event page, not heard' in page
+    write_docx(tmp_path / "s.docx", context, tmp_path)
+    paragraphs = [p.text for p in Document(str(tmp_path / "s.docx")).paragraphs]
+    assert context["not_named"] in paragraphs
+    context["not_named"] = ""
+    assert "not-named" not in render_summary(context, environment())[1]
 
 
 def test_a_voice_heard_for_under_a_second_has_talk_time_not_none(tmp_path):
@@ -341,6 +384,7 @@ def test_html_and_markdown_injection_shows_as_text(browser, tmp_path):
     )  # the script ran
     assert PAYLOAD in page.locator("#transcript li .text").first.inner_text()
     assert PAYLOAD in page.locator("h1").inner_text()
+    assert page.locator("#not-named").inner_text() == PAYLOAD
     rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
     assert "<script" not in rendered and "<img" not in rendered and "alert(1)" in rendered
 

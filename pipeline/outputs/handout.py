@@ -49,6 +49,8 @@ def write_docx(
                 for s in context["speakers"]
             ],
         )
+    if context.get("not_named"):
+        doc.add_paragraph(_text(context["not_named"]))
     doc.add_heading(_("Summary"), 1)
     for paragraph in summary.abstract.split("\n\n"):
         doc.add_paragraph(_text(paragraph))

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..core.event import shown_title
+from ..core.event import Speaker, shown_title
 from ..core.language import naming, spoken_name, unremarked
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
@@ -272,6 +272,29 @@ def attributions(speakers: Sequence[SpeakerInfo]) -> dict[str, str]:
     return {
         s.label: f"{unremarked(s.name)} ({s.org})" if s.org else s.name for s in speakers if s.name
     }
+
+
+def not_named(listed: Sequence[Speaker], shown: Sequence[SpeakerInfo], language: str = "en") -> str:
+    """The people of the event page that no row of the speaker table names, as one sentence in
+    ``language`` ("" when every one is named): a reviewer checks them against the speakers left
+    without a name, or learns that they did not speak."""
+    named = {s.name for s in shown if s.name}
+    missing = [
+        f"{unremarked(p.name)} ({p.org})" if p.org else p.name
+        for p in listed
+        if p.name not in named
+    ]
+    if not missing:
+        return ""
+    _ = translations(language).gettext
+    told = (
+        _(
+            "On the event page, not named in the recording (perhaps among the speakers without a name): %(names)s."
+        )
+        if any(not s.name for s in shown)
+        else _("On the event page, not heard in the recording: %(names)s.")
+    )
+    return told % {"names": _series(missing, language)}
 
 
 def summarize(
@@ -884,6 +907,7 @@ class Summarize(Stage):
             "media_kind": inputs["media"].kind,
             "duration": transcript.duration,
             "speakers": shown,
+            "not_named": not_named(ctx.event.speakers, shown, lang),
             "summary": summary,
             "themes": themes,
             "spans": topics.spans,
