@@ -55,6 +55,46 @@ def test_sentences_inside_a_segment_get_their_own_times():
     ]
 
 
+@pytest.mark.parametrize(
+    ("said", "point"),
+    [
+        (  # as Whisper wrote an espeak guest's opening: one sentence, commas for full stops
+            "Thank you, Glenda, my name is Susana Remotti, at PROPLAST we build resilience by "
+            "mapping supply chains and keeping stocks of critical raw materials.",
+            "at PROPLAST we build resilience by mapping supply chains and keeping stocks of "
+            "critical raw materials.",
+        ),
+        (
+            "Hi everyone, I'm Glenda Napier from Energy Cluster Denmark, and today our members "
+            "cut their energy use by 30 percent with shared heat pumps.",
+            "and today our members cut their energy use by 30 percent with shared heat pumps.",
+        ),
+        ("My name is Jonas Berg, and I've been running this cluster for twelve years.", None),
+        ("I am Marek Przeor, team leader for cluster policy at DG GROW in Brussels.", None),
+        ("Thank you so much, and thanks to the whole team at DG GROW for the work.", None),
+        ("My name is Glenda Napier, and I am the CEO of Energy Cluster Denmark.", None),
+    ],
+)
+def test_a_point_made_in_the_sentence_that_introduces_is_a_sentence_of_its_own(said, point):
+    """Read whole, an introduction took the point after it along (out of the takeaways and the
+    abstract: a theme with 45 % of the talk had no point). It is cut off, timed by its words,
+    when it makes a claim of at least eight words that is not about the speaker — a role in
+    apposition, more thanks, "and I've been running …" stay with the introduction."""
+    tokens = said.split()
+    words = [Word(float(i), i + 0.8, " " + t, 0.9) for i, t in enumerate(tokens)]
+    seg = Segment(3, 0.0, words[-1].end, said, words, speaker="S2")
+    whole = Sentence(0.0, words[-1].end, "S2", said, 3)
+    parts = topics.parted([whole], [seg], names=("Susana Remotti", "Glenda Napier"))
+    if point is None:
+        assert parts == [whole]
+        return
+    head, tail = parts
+    assert (head.text + " " + tail.text, tail.text) == (said, point)
+    at = len(tokens) - len(point.split())
+    assert (head.end, tail.start, tail.end) == (words[at - 1].end, words[at].start, whole.end)
+    assert head.speaker == tail.speaker == "S2" and head.segment == tail.segment == 3
+
+
 def test_trimmed_spacy_pipelines_give_the_full_pipelines_answers():
     """Sentences are cut, lemmas found and figures named with only the spaCy components they
     need: the same sentences, lemma phrases and entities as the full pipeline gives, on the

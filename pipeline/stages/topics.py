@@ -50,6 +50,9 @@ class TopicsParams:
     across_speakers: float = 0.25  # how much a neighbour said by another voice counts
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {start, end, topic}
     names: tuple[str, ...] = ()  # the event's listed people (an introduction names one)
+    # a point after an introduction or thanks in one sentence has at least this many words to
+    # be a sentence of its own (``parted``; set a priori: a clause that makes a claim)
+    point_words: int = 8
 
 
 class Theme(BaseModel):
@@ -321,6 +324,76 @@ def split_sentences(segments: Sequence[Segment], language: str = "en") -> list[S
     return out
 
 
+# the words a clause that speaks of the speaker opens with ("and I've been running this cluster
+# for twelve years" is more of the introduction, not a point)
+_OF_THEMSELF = re.compile(
+    r"^(?:(?:and|so|but|now)\s+)?(?:i|i'm|i've|i'd|i'll|my|me|myself)\b", re.I
+)
+_PARTED = frozenset({"introduction", "thanks"})
+
+
+def _claims(clause: str) -> bool:
+    """Whether an English ``clause`` has a verb with a subject — a point, not a role in apposition
+    ("…, team leader for cluster policy at DG GROW.") or more thanks ("…, and thanks to the
+    whole team.")."""
+    return any(
+        t.dep_ in ("nsubj", "nsubjpass", "expl") and t.head.pos_ in ("VERB", "AUX")
+        for t in nlp("en")(clause)
+    )
+
+
+def parted(
+    sentences: Sequence[Sentence],
+    segments: Sequence[Segment],
+    names: Sequence[str] = (),
+    least: int = 8,
+) -> list[Sentence]:
+    """English sentences that introduce or thank and then, after a comma, make a point ("Thank
+    you, Glenda, my name is Susana Remotti, at PROPLAST we build resilience by …") as two, cut
+    after the first comma where what comes before still introduces or thanks and what follows
+    is content of at least ``least`` words not about the speaker — read whole, the introduction
+    took the point with it, out of the takeaways and the abstract. Timed by their words."""
+    words_of = {seg.id: seg.words for seg in segments}
+    out: list[Sentence] = []
+    for sentence in sentences:
+        words = [
+            w
+            for w in words_of.get(sentence.segment, [])
+            if sentence.start <= w.start and w.end <= sentence.end
+        ]
+        cut = None
+        if function(sentence.text, "en", names) in _PARTED:
+            for i, word in enumerate(words[:-1]):
+                if not word.word.strip().endswith(","):
+                    continue
+                head = "".join(w.word for w in words[: i + 1]).strip()
+                tail = "".join(w.word for w in words[i + 1 :]).strip()
+                if (
+                    len(tail.split()) >= least
+                    and not _OF_THEMSELF.match(tail)
+                    and function(head, "en", names) in _PARTED
+                    and function(tail, "en", names) == "content"
+                    and _claims(tail)
+                ):
+                    cut = i
+                    break
+        if cut is None:
+            out.append(sentence)
+            continue
+        head_words, tail_words = words[: cut + 1], words[cut + 1 :]
+        out += [
+            replace(
+                sentence, end=head_words[-1].end, text="".join(w.word for w in head_words).strip()
+            ),
+            replace(
+                sentence,
+                start=tail_words[0].start,
+                text="".join(w.word for w in tail_words).strip(),
+            ),
+        ]
+    return out
+
+
 def classify(
     sentences: Sequence[Sentence],
     config: TopicConfig,
@@ -489,7 +562,10 @@ class Topics(Stage):
         translation = inputs["translate"]
         original = inputs["export"].transcript.segments
         language = translation.reading
-        split = split_sentences(translation.onto(original), language)
+        read = translation.onto(original)
+        split = split_sentences(read, language)
+        if language == "en":
+            split = parted(split, read, params.names, params.point_words)
         said = words_said(split, original) if translation.needed else [s.text for s in split]
         sentences = classify(split, config, params, language, said, translation.source)
         if translation.needed:  # an introduction, hand-off or thanks shows best as it was said
