@@ -609,8 +609,9 @@ def batch(
     failed = [o for o in outcomes if o.status == "failed"]
     if not quiet:
         done = sum(o.status == "done" for o in outcomes)
+        plural = "" if len(outcomes) == 1 else "s"
         out.print(
-            f"{len(outcomes)} recording{'' if len(outcomes) == 1 else 's'}: {done} done, {len(failed)} failed, "
+            f"{len(outcomes)} recording{plural}: {done} done, {len(failed)} failed, "
             f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate)"
             + (f", {len(waiting)} still being written" if waiting else "")
             + f"; log {settings.transcripts_dir / batch_mod.LOG_NAME}",

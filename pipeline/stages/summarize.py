@@ -269,9 +269,12 @@ def attributions(speakers: Sequence[SpeakerInfo]) -> dict[str, str]:
     """How the abstract names each named speaker: the listed name with the organisation after
     it ("Glenda Napier (Energy Cluster Denmark)"). A remark in brackets on the list ("(moderator)",
     "(PROPLAST)") gives way to the organisation rather than stand beside it."""
-    return {
-        s.label: f"{unremarked(s.name)} ({s.org})" if s.org else s.name for s in speakers if s.name
-    }
+    return {s.label: with_org(s.name, s.org) for s in speakers if s.name}
+
+
+def with_org(name: str, org: str) -> str:
+    """A person as the summary names them: "Glenda Napier (Energy Cluster Denmark)"."""
+    return f"{unremarked(name)} ({org})" if org else name
 
 
 def not_named(listed: Sequence[Speaker], shown: Sequence[SpeakerInfo], language: str = "en") -> str:
@@ -279,11 +282,7 @@ def not_named(listed: Sequence[Speaker], shown: Sequence[SpeakerInfo], language:
     ``language`` ("" when every one is named): a reviewer checks them against the speakers left
     without a name, or learns that they did not speak."""
     named = {s.name for s in shown if s.name}
-    missing = [
-        f"{unremarked(p.name)} ({p.org})" if p.org else p.name
-        for p in listed
-        if p.name not in named
-    ]
+    missing = [with_org(p.name, p.org) for p in listed if p.name not in named]
     if not missing:
         return ""
     _ = translations(language).gettext
