@@ -241,3 +241,26 @@ def test_a_speaker_merged_into_itself_is_reported_as_such():
     report = Report()
     assert merges(NameParams(merges={"S1": "S1"}), {0, 1}, report) == {}
     assert report.not_applied == ["speakers.S1: same_as itself — nothing to merge"]
+
+
+def test_a_rename_to_a_listed_name_in_other_letters_brings_its_spelling_and_organisation(
+    tmp_path,
+):
+    """`S3: glenda  napier` (as typed in a hurry) is the listed Glenda Napier — her spelling,
+    role and organisation; before, the table showed "glenda  napier" with neither, and the
+    summary counted the listed Glenda Napier among the people not heard."""
+    from pipeline.core.event import Event, Speaker
+    from pipeline.core.review import load_review
+    from pipeline.stages.name import load_overrides, speaker_overrides
+
+    event = Event(
+        speakers=[Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark")]
+    )
+    path = tmp_path / "review.yaml"
+    path.write_text("speakers:\n  S3: glenda  napier\n  S4: Ada Lovelace\n", encoding="utf-8")
+    renamed = speaker_overrides(load_review(path), event)
+    assert renamed["S3"] == event.speakers[0]
+    assert renamed["S4"] == Speaker(name="Ada Lovelace")
+    older = tmp_path / "speakers.yaml"  # the older file of renames reads names alike
+    older.write_text("S3: GLENDA NAPIER\n", encoding="utf-8")
+    assert load_overrides(older, event)["S3"] == event.speakers[0]

@@ -114,7 +114,7 @@ class Event(BaseModel):
         """A person listed twice (a copied line) would be two people of one name to the naming."""
         first: dict[str, int] = {}
         for i, speaker in enumerate(speakers, 1):
-            key = " ".join(speaker.name.casefold().split())
+            key = name_key(speaker.name)
             if key in first:
                 raise ValueError(
                     f"'{speaker.name}' is listed twice (entries {first[key]} and {i}): "
@@ -134,6 +134,11 @@ class Event(BaseModel):
             parts.append("Terms: " + ", ".join(self.vocabulary))
         text = ". ".join(parts)
         return text if len(text) <= _PROMPT_CHARS else text[:_PROMPT_CHARS].rsplit(" ", 1)[0]
+
+
+def name_key(name: str) -> str:
+    """A name as names are compared: letter case and spacing aside ("ann  LEE" is Ann Lee)."""
+    return " ".join(name.casefold().split())
 
 
 def find_sidecar(recording: Path) -> Path | None:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigError
-from ..core.event import Event, Speaker
+from ..core.event import Event, Speaker, name_key
 from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends, spoken_name
 from ..core.library import Voice
 from ..core.review import Report, Review
@@ -1048,7 +1048,7 @@ def load_overrides(path: Path, event: Event) -> dict[str, Speaker]:
     data = read_yaml_file(path, "speaker names", "fix the YAML") or {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping like `S2: Glenda Napier`", path, "fix the file")
-    listed = {p.name: p for p in event.speakers}
+    listed = {name_key(p.name): p for p in event.speakers}
     result = {}
     for key, value in data.items():
         if not re.fullmatch(r"S\d+", str(key)):
@@ -1057,7 +1057,7 @@ def load_overrides(path: Path, event: Event) -> dict[str, Speaker]:
             )
         try:
             person = (
-                listed.get(value) or Speaker(name=value)
+                listed.get(name_key(value)) or Speaker(name=value)
                 if isinstance(value, str)
                 else Speaker.model_validate(value)
             )
@@ -1193,14 +1193,15 @@ def _piece(seg: Segment, words: list[Word]) -> Segment:
 
 
 def speaker_overrides(review: Review, event: Event) -> dict[str, Speaker]:
-    """A reviewer's renames, as naming overrides (a listed name brings role and organisation)."""
-    listed = {p.name: p for p in event.speakers}
+    """A reviewer's renames, as naming overrides (a listed name, in any letter case, brings its
+    spelling, role and organisation)."""
+    listed = {name_key(p.name): p for p in event.speakers}
     out = {}
     for key, fix in review.speakers.items():
         if fix.name:
-            base = listed.get(fix.name)
+            base = listed.get(name_key(fix.name))
             out[key] = Speaker(
-                name=fix.name,
+                name=base.name if base else fix.name,
                 role=fix.role or (base.role if base else ""),
                 org=fix.org or (base.org if base else ""),
             )
@@ -1237,7 +1238,7 @@ def renamed_alike(table: Sequence[SpeakerInfo]) -> dict[int, int]:
     holders: dict[str, list[SpeakerInfo]] = {}
     for info in table:
         if info.name:
-            holders.setdefault(" ".join(info.name.split()).casefold(), []).append(info)
+            holders.setdefault(name_key(info.name), []).append(info)
     out = {}
     for rows in holders.values():
         if len(rows) > 1 and any(r.named_by == "override" for r in rows):
