@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..core.event import Speaker, shown_title
+from ..core.event import Speaker, name_key, shown_title
 from ..core.language import naming, spoken_name, unremarked
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
@@ -281,8 +281,8 @@ def not_named(listed: Sequence[Speaker], shown: Sequence[SpeakerInfo], language:
     """The people of the event page that no row of the speaker table names, as one sentence in
     ``language`` ("" when every one is named): a reviewer checks them against the speakers left
     without a name, or learns that they did not speak."""
-    named = {s.name for s in shown if s.name}
-    missing = [with_org(p.name, p.org) for p in listed if p.name not in named]
+    named = {name_key(s.name) for s in shown if s.name}
+    missing = [with_org(p.name, p.org) for p in listed if name_key(p.name) not in named]
     if not missing:
         return ""
     _ = translations(language).gettext
