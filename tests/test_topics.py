@@ -69,7 +69,13 @@ def test_sentences_inside_a_segment_get_their_own_times():
             "cut their energy use by 30 percent with shared heat pumps.",
             "and today our members cut their energy use by 30 percent with shared heat pumps.",
         ),
+        (  # no comma: cut before "and"
+            "I'm Glenda Napier from Energy Cluster Denmark and our members cut their energy use "
+            "by 30 percent with shared heat pumps.",
+            "and our members cut their energy use by 30 percent with shared heat pumps.",
+        ),
         ("My name is Jonas Berg, and I've been running this cluster for twelve years.", None),
+        ("My name is Jonas Berg and I have been running this cluster for twelve years.", None),
         ("I am Marek Przeor, team leader for cluster policy at DG GROW in Brussels.", None),
         ("Thank you so much, and thanks to the whole team at DG GROW for the work.", None),
         ("My name is Glenda Napier, and I am the CEO of Energy Cluster Denmark.", None),

@@ -348,9 +348,10 @@ def parted(
     names: Sequence[str] = (),
     least: int = 8,
 ) -> list[Sentence]:
-    """English sentences that introduce or thank and then, after a comma, make a point ("Thank
-    you, Glenda, my name is Susana Remotti, at PROPLAST we build resilience by …") as two, cut
-    after the first comma where what comes before still introduces or thanks and what follows
+    """English sentences that introduce or thank and then, after a comma or "and", make a point
+    ("Thank you, Glenda, my name is Susana Remotti, at PROPLAST we build resilience by …") as
+    two, cut after the first comma (or before the first "and") where what comes before still
+    introduces or thanks and what follows
     is content of at least ``least`` words not about the speaker — read whole, the introduction
     took the point with it, out of the takeaways and the abstract. Timed by their words."""
     words_of = {seg.id: seg.words for seg in segments}
@@ -364,7 +365,8 @@ def parted(
         cut = None
         if function(sentence.text, "en", names) in _PARTED:
             for i, word in enumerate(words[:-1]):
-                if not word.word.strip().endswith(","):
+                after = words[i + 1].word.strip().casefold()
+                if not word.word.strip().endswith(",") and after != "and":
                     continue
                 head = "".join(w.word for w in words[: i + 1]).strip()
                 tail = "".join(w.word for w in words[i + 1 :]).strip()
