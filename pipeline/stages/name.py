@@ -1455,10 +1455,9 @@ class Name(Stage):
 
         named = table_of(merged)
         alike = renamed_alike(named.speakers)
-        if alike:  # merged as ``same_as`` would have merged them
+        if alike:  # merged as ``same_as`` would have merged them (counted before the table)
             report.applied += len(alike)
             named = table_of({s: alike.get(t, t) for s, t in merged.items()} | alike)
-            named.review = asdict(report)
         table = named.speakers
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
         if ctx.library:
