@@ -29,7 +29,15 @@ from ..core.errors import ConfigError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import read_json, read_yaml, write_json
-from ..core.types import Segment, Sentence, SentenceTopic, TopicMap, TopicSpan, outside
+from ..core.types import (
+    Segment,
+    Sentence,
+    SentenceTopic,
+    TopicMap,
+    TopicSpan,
+    Word,
+    outside,
+)
 from ..models import text
 from ..models.text import nlp, sentence_vectors, without
 from .functions import THEMED, function, functions
@@ -342,56 +350,60 @@ def _claims(clause: str) -> bool:
     )
 
 
+def _said(words: Sequence[Word]) -> str:
+    return "".join(w.word for w in words).strip()
+
+
+def _point_after(words: Sequence[Word], names: Sequence[str], least: int) -> int | None:
+    """Where ``words`` (a sentence that introduces or thanks) are cut before the point they go on
+    to make: after the first comma, or before the first "and", that leaves an introduction or
+    thanks before it and after it content of ``least`` words or more, with a verb and its
+    subject, not about the speaker; None where there is no such place."""
+    for i, word in enumerate(words[:-1]):
+        if not word.word.strip().endswith(",") and words[i + 1].word.strip().casefold() != "and":
+            continue
+        tail = _said(words[i + 1 :])
+        if (
+            len(tail.split()) >= least
+            and not _OF_THEMSELF.match(tail)
+            and function(_said(words[: i + 1]), "en", names) in _PARTED
+            and function(tail, "en", names) == "content"
+            and _claims(tail)
+        ):
+            return i + 1
+    return None
+
+
 def parted(
     sentences: Sequence[Sentence],
     segments: Sequence[Segment],
     names: Sequence[str] = (),
     least: int = 8,
 ) -> list[Sentence]:
-    """English sentences that introduce or thank and then, after a comma or "and", make a point
-    ("Thank you, Glenda, my name is Susana Remotti, at PROPLAST we build resilience by …") as
-    two, cut after the first comma (or before the first "and") where what comes before still
-    introduces or thanks and what follows
-    is content of at least ``least`` words not about the speaker — read whole, the introduction
-    took the point with it, out of the takeaways and the abstract. Timed by their words."""
+    """English sentences that introduce or thank and then make a point ("Thank you, Glenda, my
+    name is Susana Remotti, at PROPLAST we build resilience by …") as two, cut where
+    ``_point_after`` says — read whole, the introduction took the point with it, out of the
+    takeaways and the abstract. Timed by their words."""
     words_of = {seg.id: seg.words for seg in segments}
     out: list[Sentence] = []
     for sentence in sentences:
-        words = [
-            w
-            for w in words_of.get(sentence.segment, [])
-            if sentence.start <= w.start and w.end <= sentence.end
-        ]
-        cut = None
-        if function(sentence.text, "en", names) in _PARTED:
-            for i, word in enumerate(words[:-1]):
-                after = words[i + 1].word.strip().casefold()
-                if not word.word.strip().endswith(",") and after != "and":
-                    continue
-                head = "".join(w.word for w in words[: i + 1]).strip()
-                tail = "".join(w.word for w in words[i + 1 :]).strip()
-                if (
-                    len(tail.split()) >= least
-                    and not _OF_THEMSELF.match(tail)
-                    and function(head, "en", names) in _PARTED
-                    and function(tail, "en", names) == "content"
-                    and _claims(tail)
-                ):
-                    cut = i
-                    break
+        words = (
+            [
+                w
+                for w in words_of.get(sentence.segment, [])
+                if sentence.start <= w.start and w.end <= sentence.end
+            ]
+            if function(sentence.text, "en", names) in _PARTED
+            else []
+        )
+        cut = _point_after(words, names, least)
         if cut is None:
             out.append(sentence)
             continue
-        head_words, tail_words = words[: cut + 1], words[cut + 1 :]
+        head, tail = words[:cut], words[cut:]
         out += [
-            replace(
-                sentence, end=head_words[-1].end, text="".join(w.word for w in head_words).strip()
-            ),
-            replace(
-                sentence,
-                start=tail_words[0].start,
-                text="".join(w.word for w in tail_words).strip(),
-            ),
+            replace(sentence, end=head[-1].end, text=_said(head)),
+            replace(sentence, start=tail[0].start, text=_said(tail)),
         ]
     return out
 
