@@ -853,13 +853,6 @@ def reindex(
     summaries_dir: Summaries = Path("summaries"),
 ) -> None:
     """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
-    if not summaries_dir.is_dir():  # no catalog and index page made in the wrong folder
-        raise PipelineError(
-            "no summaries folder here",
-            summaries_dir,
-            "give --summaries DIR, the folder `run` or `batch` wrote the summaries to",
-            exit_code=2,
-        )
     changed, removed = catalog.reindex(summaries_dir, out_dir)
     catalog.write_index(summaries_dir)
     out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed")

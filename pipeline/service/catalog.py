@@ -25,6 +25,7 @@ from ..outputs.locale import page_date, percent, translations
 from ..outputs.render import environment, render_index
 
 CATALOG_NAME = "catalog.sqlite"
+ELSEWHERE = "give --summaries DIR, the folder `run` or `batch` wrote the summaries to"
 WAIT_SECONDS = 60.0  # how long a run waits for another one writing the catalog
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -167,7 +168,10 @@ def index_webinar(db: sqlite3.Connection, rec_id: str, summary_dir: Path, out_di
 
 def reindex(summaries: Path, transcripts: Path) -> tuple[int, int]:
     """Bring the catalog up to date with every processed webinar; drop webinars whose outputs
-    are gone. Returns (re-indexed, removed)."""
+    are gone. Returns (re-indexed, removed). No summaries folder is refused (the wrong folder:
+    no catalog is made there)."""
+    if not summaries.is_dir():
+        raise PipelineError("no summaries folder here", summaries, ELSEWHERE, exit_code=2)
     done = removed = 0
     with connect(summaries) as db:
         present = {p.parent.name for p in summaries.glob("*/summary.json")}
@@ -223,11 +227,7 @@ def search(
     if not (summaries / CATALOG_NAME).exists():  # not "no matches": nothing was searched
         if any(summaries.glob("*/summary.json")):
             raise PipelineError("no search catalog", summaries, "`cli.py reindex` builds it")
-        raise PipelineError(
-            "no processed webinars here",
-            summaries,
-            "give --summaries DIR, the folder `run` or `batch` wrote the summaries to",
-        )
+        raise PipelineError("no processed webinars here", summaries, ELSEWHERE)
     with connect(summaries) as db:
         return [Hit(*row) for row in db.execute(sql, args).fetchall()]
 
