@@ -234,6 +234,26 @@ def test_a_correction_that_would_do_harm_is_refused_with_the_reason(tmp_path, te
         load_review(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_a_review_file_saved_by_a_windows_editor_is_read_or_said_to_be_in_another_encoding(
+    tmp_path, encoding
+):
+    """A reviewer on Windows saves review.yaml with a byte-order mark (Notepad's "UTF-8 with
+    BOM", "Unicode") or in the system's code page: it was refused as "fix the YAML" over a
+    UTF-8 decoding error. Now read as its mark says; without one, not UTF-8 is said as such."""
+    from pipeline.core.errors import ConfigError
+    from pipeline.core.review import load_review
+
+    path = tmp_path / "review.yaml"
+    path.write_bytes("speakers:\n  S2: Carolina Garcés\n".encode(encoding))
+    if encoding == "cp1252":
+        with pytest.raises(ConfigError, match="not UTF-8") as caught:
+            load_review(path)
+        assert caught.value.fix == "save it as UTF-8 text"
+        return
+    assert load_review(path).speakers["S2"].name == "Carolina Garcés"
+
+
 def test_a_speaker_merged_into_itself_is_reported_as_such():
     from pipeline.core.review import Report
     from pipeline.stages.name import NameParams, merges

@@ -182,6 +182,26 @@ def test_another_event_series_brings_its_own_themes(tmp_path):
     assert [s.topic for s in to_spans(topics)] == ["care", "research"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252"])
+def test_a_topics_file_saved_by_a_windows_editor_is_read_or_said_to_be_in_another_encoding(
+    tmp_path, encoding
+):
+    """A copy of the themes edited in Notepad ("Unicode", "UTF-8 with BOM") was refused as a
+    YAML error; one in the Windows code page is now said to be not UTF-8, with the fix."""
+    path = tmp_path / "themes.yaml"
+    text = (
+        "themes:\n  green: {title: Transición ecológica, description: Energía renovable y clima., "
+        "lexicon: {climate: 1}}\n"
+    )
+    path.write_bytes(text.encode(encoding))
+    if encoding == "cp1252":
+        with pytest.raises(ConfigError, match="not UTF-8") as info:
+            load_topic_config(path)
+        assert info.value.fix == "save it as UTF-8 text" and info.value.exit_code == 2
+        return
+    assert load_topic_config(path).title("green") == "Transición ecológica"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
 import json
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .language import CODE, language_code, spoken_name, written_date
-from .store import read_yaml
+from .store import not_utf8, read_yaml, written_text
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -173,31 +172,14 @@ def _describe(error: dict[str, Any]) -> str:
     return f"field '{where}': {said}"
 
 
-# byte-order marks Windows editors write ("UTF-8 with BOM", "Unicode": UTF-16) and their codecs
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _written(data: bytes) -> str:
-    """A file's text as its byte-order mark says it is encoded (without the mark), else UTF-8:
-    Notepad and PowerShell save a sidecar with one, which JSON refused ("Unexpected UTF-8
-    BOM")."""
-    return data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
-
-
 def load_event(path: Path) -> Event:
     """Read and validate a sidecar; any problem is a ConfigError naming the field and the fix."""
     try:
-        raw = _written(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read event sidecar ({exc})", path, "save it as UTF-8 text"
-        ) from None
+        raw = written_text(path.read_bytes())
+    except UnicodeDecodeError as exc:
+        raise not_utf8(exc, "event sidecar", path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read event sidecar ({exc})", path, "check the file") from None
     try:
         data = json.loads(raw) if path.suffix == ".json" else read_yaml(raw)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import json
@@ -100,12 +101,42 @@ def read_yaml(text: str) -> Any:
         loader.dispose()
 
 
+# byte-order marks Windows editors write ("UTF-8 with BOM", "Unicode": UTF-16) and their codecs
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def written_text(data: bytes) -> str:
+    """A file's text as its byte-order mark says it is encoded (without the mark), else UTF-8:
+    Notepad and PowerShell save a file a person edits with one, which JSON refused
+    ("Unexpected UTF-8 BOM") and a UTF-8 read refused outright."""
+    return data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
+
+
+def not_utf8(exc: UnicodeDecodeError, what: str, path: Path) -> ConfigError:
+    """The one line for a file a person wrote in another encoding than UTF-8 (a Windows code
+    page) and without a byte-order mark."""
+    return ConfigError(
+        f"cannot read {what} ({exc.reason} at byte {exc.start}: not UTF-8)",
+        path,
+        "save it as UTF-8 text",
+    )
+
+
 def read_yaml_file(path: Path, what: str, fix: str) -> Any:
-    """A YAML file a person wrote (``read_yaml``); one ``ConfigError`` — "cannot read <what>
-    (why)", the file, ``fix`` — when it cannot be read or parsed."""
+    """A YAML file a person wrote (``read_yaml``; encoded as its byte-order mark says, else
+    UTF-8); one ``ConfigError`` — "cannot read <what> (why)", the file, ``fix`` — when it cannot
+    be read or parsed, or "save it as UTF-8 text" when it is in another encoding."""
     try:
-        return read_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return read_yaml(written_text(path.read_bytes()))
+    except UnicodeDecodeError as exc:
+        raise not_utf8(exc, what, path) from None
+    except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read {what} ({' '.join(str(exc).split())})", path, fix) from None
 
 

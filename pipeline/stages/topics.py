@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..core.errors import ConfigError
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import read_json, read_yaml, write_json
+from ..core.store import not_utf8, read_json, read_yaml, write_json, written_text
 from ..core.types import (
     Segment,
     Sentence,
@@ -97,16 +97,19 @@ class TopicConfig(BaseModel):
 
 
 @cache
-def _parsed(text: str) -> Any:
-    """The YAML of a topics file, parsed once per process (every plan of a run reads it)."""
-    return read_yaml(text)
+def _parsed(data: bytes) -> Any:
+    """The YAML of a topics file (encoded as its byte-order mark says, else UTF-8), parsed once
+    per process (every plan of a run reads it)."""
+    return read_yaml(written_text(data))
 
 
 def load_topic_config(path: Path | None = None) -> TopicConfig:
     path = path or DEFAULT_TOPICS
     try:
-        return TopicConfig.model_validate(_parsed(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return TopicConfig.model_validate(_parsed(path.read_bytes()))
+    except UnicodeDecodeError as exc:
+        raise not_utf8(exc, "topic definitions", path) from None
+    except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"cannot read topic definitions ({' '.join(str(exc).split())})",
             path,
