@@ -84,6 +84,22 @@ def open_page(browser, path: Path):
     return page, problems, dialogs
 
 
+# WCAG 2.2 A and AA (what EN 301 549 asks of public-sector web pages) and axe's best practices
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def accessibility_problems(page) -> list[str]:
+    """What axe-core (Deque's engine, run in the page) finds against ``WCAG``: one line per
+    rule broken, with the elements that break it."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in found.response["violations"]
+    ]
+
+
 def longest_word(text: str) -> str:
     return max((w.strip(".,;:!?\"'").lower() for w in text.split()), key=len)
 
@@ -212,7 +228,9 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     # (the speaker table widened the whole page, which then scrolled sideways)
     page.set_viewport_size({"width": 400, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
-    assert page.locator("#speakers").bounding_box()["width"] <= 400
+    table = page.locator(".wide:has(#speakers)")
+    assert table.bounding_box()["width"] <= 400
+    assert table.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls on its own
     page.screenshot(path=str(ARTIFACTS / "reviewer-page-phone.png"), full_page=False)
 
 
@@ -248,6 +266,40 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     assert problems == [] and dialogs == []
     page.set_viewport_size({"width": 400, "height": 900})  # a phone: no sideways page
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
+
+
+@needs_chromium
+def test_the_pages_pass_an_accessibility_audit_on_a_desk_and_on_a_phone(
+    demo_files, demo_run, browser, tmp_path
+):
+    """axe-core finds nothing against WCAG 2.2 AA on the reviewer page and the index, at a
+    desk's width and a phone's. At 400 px the speaker table scrolled on its own but could not be
+    reached from the keyboard ("Scrollable region must have keyboard access"): its region now
+    takes the focus and is named for a screen reader."""
+    summaries = tmp_path / "summaries"
+    shutil.copytree(summary_dir(demo_run).parent, summaries)
+    for path in (summaries / demo_run.rec_id / "summary.html", summaries / "index.html"):
+        for width in (1200, 400):
+            page, problems, _ = open_page(browser, path)
+            page.set_viewport_size({"width": width, "height": 900})
+            assert accessibility_problems(page) == [], (path.name, width)
+            assert problems == []
+            page.close()
+    page, _, _ = open_page(browser, summaries / demo_run.rec_id / "summary.html")
+    page.set_viewport_size({"width": 400, "height": 900})
+    region = page.locator(".wide:has(#speakers)")
+    assert region.get_attribute("aria-label") == "Speakers"
+    for _ in range(100):  # the keyboard reaches it
+        if region.evaluate("e => e === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    assert region.evaluate("e => e === document.activeElement")
+    page.keyboard.press("ArrowRight")  # and scrolls it
+    for _ in range(40):
+        if region.evaluate("e => e.scrollLeft") > 0:
+            break
+        page.wait_for_timeout(50)
+    assert region.evaluate("e => e.scrollLeft") > 0
 
 
 def _hostile_context() -> dict:
