@@ -307,6 +307,7 @@ def test_catalogs_translate_every_fixed_word():
     sources = [
         *(ROOT / "pipeline/outputs/templates").glob("*.j2"),
         ROOT / "pipeline/outputs/handout.py",
+        ROOT / "pipeline/outputs/render.py",  # the player's captions' labels
         ROOT / "pipeline/stages/summarize.py",
         ROOT / "pipeline/outputs/locale.py",
         ROOT / "pipeline/stages/extract.py",
@@ -322,6 +323,7 @@ def test_catalogs_translate_every_fixed_word():
         for _, message, _, _ in extract_from_file(method, str(path), keywords=keywords):
             found.add(message if isinstance(message, str) else message[0])
     assert {"Speakers", "Summary", "Unknown speaker", "and", "Original", "Webinars"} <= found
+    assert "%(language)s (translation)" in found
     assert "%(count)s speaker" in found  # a plural, read by its singular
     config = load_topic_config()  # the themes' titles and mentions, translated where shown
     found |= {config.title(label) for label in config.labels}

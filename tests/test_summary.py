@@ -557,6 +557,105 @@ def test_media_link_and_none(demo_files, demo_run, tmp_path):
     assert 'id="media"' not in (none.summary_dir / "summary.html").read_text()
 
 
+@needs_chromium
+def test_a_video_on_the_page_shows_captions_that_name_who_speaks(
+    demo_files, demo_run, browser, tmp_path
+):
+    """With --media link the page plays the recording's video, which had no captions (axe: "<video>
+    elements must have captions", WCAG 1.2.2). It now carries them — the transcript's cues, the
+    first of a turn naming its speaker, as a data: URI (Chromium refuses a track file beside a
+    page opened from disk) — shown by default, the one said at the time played."""
+    import base64
+    import io
+
+    import webvtt
+    import yaml
+
+    work = tmp_path / "work"
+    shutil.copytree(demo_run.out_dir.parent.parent, work)
+    settings = Settings(transcripts_dir=work / "transcripts", summaries_dir=work / "summaries")
+    linked = run(demo_files.recording, replace(settings, media="link"))
+    shown = (linked.summary_dir / "summary.html").read_text(encoding="utf-8")
+    src = re.search(
+        r'<track kind="captions" srclang="en" label="English" src="([^"]+)" default>', shown
+    )
+    assert src and shown.count("<track ") == 1  # an English talk: no translation to show
+    vtt = base64.b64decode(src[1].removeprefix("data:text/vtt;base64,")).decode()
+    written = list(webvtt.from_buffer(io.StringIO(vtt)))
+    people = {p["name"] for p in yaml.safe_load(demo_files.sidecar.read_text())["speakers"]}
+    openers = [c.text.split(":")[0] for c in written if ":" in c.text.split("\n")[0]]
+    assert written[0].text.split(":")[0] in people and len(set(openers) & people) >= 4
+    assert all(len(line) <= 42 for c in written for line in c.text.split("\n"))
+    page, problems, _ = open_page(browser, linked.summary_dir / "summary.html")
+    track = "document.getElementById('media').textTracks[0]"
+    for _ in range(40):
+        if page.evaluate(f"{track}.cues && {track}.cues.length") == len(written):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate(f"[{track}.mode, {track}.kind, {track}.cues.length]") == [
+        "showing", "captions", len(written),
+    ]  # fmt: skip
+    cue = written[len(written) // 2]
+    page.evaluate(
+        f"document.getElementById('media').currentTime = {(cue.start_in_seconds + cue.end_in_seconds) / 2}"
+    )
+    for _ in range(40):
+        if page.evaluate(f"{track}.activeCues.length"):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate(f"{track}.activeCues[0].text") == cue.text
+    assert problems == [] and accessibility_problems(page) == []
+
+
+def timed(text: str, start: float, end: float) -> list[Word]:
+    """``text``'s words spread evenly over ``start``–``end``, as Whisper times them."""
+    words = text.split()
+    step = (end - start) / len(words)
+    return [
+        Word(start + i * step, start + (i + 1) * step, " " + w, 0.9) for i, w in enumerate(words)
+    ]
+
+
+def test_a_translated_talk_s_video_has_captions_as_said_and_in_translation():
+    """A German talk summarised in English: captions in German (shown by default) and the
+    English translation, each labelled in the page's language; text escaped as WebVTT needs
+    ("<" would open a tag); no track when nothing was said."""
+    import base64
+
+    from pipeline.core.types import Transcript, Translation
+    from pipeline.outputs.render import captions
+    from pipeline.stages.summarize import heard_and_translated
+
+    said = [
+        Segment(0, 0.0, 3.0, "Guten Tag, ich bin Heike <b>Schmitt</b>.", speaker="Heike Schmitt"),
+        Segment(1, 3.5, 6.0, "Wir bauen Häuser aus Holz.", speaker="Heike Schmitt"),
+    ]
+    talk = Transcript("de", 0.99, 6.0, "faster-whisper", "base", said)
+    english = [  # Whisper's translation, with word times
+        Segment(i, start, start + 2.5, text, timed(text, start, start + 2.5))
+        for i, (start, text) in enumerate(
+            [(0.0, "Good day, I am Heike <b>Schmitt</b>."), (3.5, "We build houses from wood.")]
+        )
+    ]
+    translation = Translation("de", "en", True, segments=english)
+    tracks = captions(heard_and_translated(talk, translation), "en")
+    assert [(t["lang"], t["label"]) for t in tracks] == [
+        ("de", "German"), ("en", "English (translation)"),
+    ]  # fmt: skip
+    cues = [base64.b64decode(t["src"].split(",", 1)[1]).decode() for t in tracks]
+    assert (
+        "\nHeike Schmitt: Guten Tag" in cues[0] and "Heike &lt;b&gt;Schmitt&lt;/b&gt;." in cues[0]
+    )
+    assert "<b>" not in cues[0] + cues[1]
+    assert "Wir bauen Häuser aus Holz." in cues[0] and "We build houses from wood." in cues[1]
+    german = captions(heard_and_translated(talk, translation), "de")
+    assert [t["label"] for t in german] == ["Deutsch", "Englisch (Übersetzung)"]
+    alone = Translation("de", "de", False, why="the summary is in the talk's language")
+    assert [t["label"] for t in captions(heard_and_translated(talk, alone), "de")] == ["Deutsch"]
+    silent = Transcript("en", 0.0, 6.0, "faster-whisper", "base", [])
+    assert captions(heard_and_translated(silent, alone), "en") == []
+
+
 def test_the_page_audio_reports_its_progress_and_fails_cleanly(demo_run, tmp_path):
     """The Opus rendition tells how far it has got, in seconds of the recording, up to its
     end; a WAV ffmpeg cannot read fails with one clear error and leaves no file behind."""

@@ -201,20 +201,24 @@ class SrtWriter(Writer):
     extension = "srt"
 
     def render(self, transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
-        subtitles = []
-        for i, cue in enumerate(cues(transcript, limits, prefix=True), start=1):
-            lines = list(cue.lines)
-            if cue.first and cue.speaker:
-                lines[0] = f"{cue.speaker}: {lines[0]}"
-            subtitles.append(
-                srt.Subtitle(
-                    index=i,
-                    start=dt.timedelta(seconds=cue.start),
-                    end=dt.timedelta(seconds=cue.end),
-                    content="\n".join(lines),
-                )
+        subtitles = [
+            srt.Subtitle(
+                index=i,
+                start=dt.timedelta(seconds=cue.start),
+                end=dt.timedelta(seconds=cue.end),
+                content="\n".join(_named(cue)),
             )
+            for i, cue in enumerate(cues(transcript, limits, prefix=True), start=1)
+        ]
         return srt.compose(subtitles, reindex=False)
+
+
+def _named(cue: Cue) -> list[str]:
+    """A cue's lines, the first of a speaker's turn opening with the name ("Name: …")."""
+    lines = list(cue.lines)
+    if cue.first and cue.speaker:
+        lines[0] = f"{cue.speaker}: {lines[0]}"
+    return lines
 
 
 class VttWriter(Writer):
@@ -230,6 +234,20 @@ class VttWriter(Writer):
                 text = f"<v {html.escape(cue.speaker, quote=False)}>{text}"
             captions.append(webvtt.Caption(clock(cue.start), clock(cue.end), text))
         return webvtt.WebVTT(captions=captions).content
+
+
+def caption_track(transcript: Transcript, limits: CueLimits = CueLimits()) -> str:
+    """WebVTT for a web page's player: browsers show no voice tags, so the first cue of a turn
+    names its speaker as the SRT does ("Name: …"); text escaped."""
+    captions = [
+        webvtt.Caption(
+            clock(cue.start),
+            clock(cue.end),
+            "\n".join(html.escape(line, quote=False) for line in _named(cue)),
+        )
+        for cue in cues(transcript, limits, prefix=True)
+    ]
+    return webvtt.WebVTT(captions=captions).content
 
 
 WRITERS: dict[str, Writer] = {

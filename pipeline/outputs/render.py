@@ -16,7 +16,8 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .formats import clock, figure_rows, paragraphs, talk_clock
+from ..core.types import Transcript
+from .formats import caption_track, clock, figure_rows, paragraphs, talk_clock
 from .locale import labelled, notices, page_language, percent, translations
 
 PALETTE = (
@@ -123,6 +124,34 @@ def data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
+def captions(tracks: Sequence[tuple[Transcript, bool]], lang: str) -> list[dict[str, str]]:
+    """The player's caption tracks, one per (transcript, whether it is a translation): its
+    language, its label in the page's ``lang`` ("German", "English (translation)") and its cues
+    as a data: URI — Chromium loads no track file beside a page opened from disk ("'file:' URLs
+    are treated as unique security origins"). A transcript with nothing said gives none."""
+    from babel import Locale
+
+    names = Locale(lang).languages
+    gettext = translations(lang).gettext
+    out = []
+    for transcript, translated in tracks:
+        vtt = caption_track(transcript)
+        if "-->" not in vtt:
+            continue
+        name = names.get(transcript.language, transcript.language)
+        name = name[:1].upper() + name[1:]
+        out.append(
+            {
+                "lang": transcript.language,
+                "label": gettext("%(language)s (translation)") % {"language": name}
+                if translated
+                else name,
+                "src": "data:text/vtt;base64," + base64.b64encode(vtt.encode()).decode(),
+            }
+        )
+    return out
+
+
 def render_summary(
     context: dict[str, Any], env: Environment, folder: Path | None = None, static: bool = False
 ) -> tuple[str, str]:
@@ -136,8 +165,9 @@ def render_summary(
         for i, label in enumerate(context["themes"])
     }
     css, js = _static(env, "summary.css"), _static(env, "summary.js")
-    context = {  # the transcript's language; the key figures one row per sentence
+    context = {  # the transcript's language, no captions; the key figures one row per sentence
         "source_lang": env.globals["lang"],
+        "captions": [],
         **context,
         "figures": figure_rows(context["summary"].figures),
     }

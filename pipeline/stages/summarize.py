@@ -34,6 +34,7 @@ from ..core.types import (
     SlideView,
     SpeakerInfo,
     Summary,
+    Transcript,
     Translation,
     Word,
 )
@@ -49,7 +50,7 @@ from ..outputs.locale import (
     page_language,
     translations,
 )
-from ..outputs.render import environment, render_summary
+from ..outputs.render import captions, environment, render_summary
 from .figures import figures
 from .functions import GREETED, THEMED, clean, relayed, relayed_question, unfinished
 from .restated import restatements, restates, title_cased
@@ -832,6 +833,19 @@ def template_hash(folder: Path | None) -> str:
     return digest.hexdigest()[:16]
 
 
+def heard_and_translated(
+    transcript: Transcript, translation: Translation
+) -> list[tuple[Transcript, bool]]:
+    """What the player's captions show, each with whether it is a translation: the talk's
+    words, and the translation the summary reads when there is one."""
+    if not translation.needed:
+        return [(transcript, False)]
+    translated = replace(
+        transcript, segments=translation.onto(transcript.segments), language=translation.target
+    )
+    return [(transcript, False), (translated, True)]
+
+
 class Summarize(Stage):
     """Topics, speakers, slides → ``summary.json|md|html|docx|pdf``."""
 
@@ -918,6 +932,9 @@ class Summarize(Stage):
                 *filter(None, [language_doubt(transcript, lang)]),
             ],
             "source_lang": transcript.language,
+            "captions": captions(heard_and_translated(transcript, translation), lang)
+            if inputs["media"].kind == "video"
+            else [],
         }
         templates = environment(ctx.settings.templates_dir, lang)
         markdown, html = render_summary(context, templates, ctx.summary_dir)
