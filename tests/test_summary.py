@@ -6,6 +6,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from pipeline.core.types import (
     TopicSpan,
     Word,
 )
-from pipeline.outputs.formats import talk_clock
+from pipeline.outputs.formats import clock, talk_clock
 from pipeline.outputs.handout import write_docx
 from pipeline.outputs.render import bar, environment, md_escape, render_index, render_summary
 from pipeline.service.runner import run
@@ -300,6 +301,61 @@ def test_the_pages_pass_an_accessibility_audit_on_a_desk_and_on_a_phone(
             break
         page.wait_for_timeout(50)
     assert region.evaluate("e => e.scrollLeft") > 0
+    # the timeline bar takes a click only: its table does the same from the keyboard
+    spans = json.loads((summaries / demo_run.rec_id / "topics.json").read_text())["spans"]
+    assert page.locator("#timeline").get_attribute("aria-hidden") == "true"
+    opener = page.locator("details.spans summary")
+    for _ in range(200):
+        if opener.evaluate("e => e === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    rows = page.locator("#spans tbody tr")
+    assert rows.count() == len(spans) >= 3 and rows.nth(1).is_visible()
+    assert accessibility_problems(page) == []  # the table open too
+    page.wait_for_function("document.getElementById('media').readyState >= 1")
+    page.keyboard.press("Tab")  # the region, then the first span's time, then the second's
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    for _ in range(40):
+        if (
+            abs(page.evaluate("document.getElementById('media').currentTime") - spans[1]["start"])
+            < 0.6
+        ):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("document.getElementById('media').currentTime") == pytest.approx(
+        spans[1]["start"], abs=0.6
+    )
+
+
+def test_every_document_has_the_timeline_as_a_table(demo_run):
+    """The Markdown listed each topic span (from, to, topic, speakers); the page showed it only
+    as a coloured bar, and the DOCX and the PDF not at all. Now each has the table."""
+    folder = summary_dir(demo_run)
+    spans = json.loads((folder / "topics.json").read_text())["spans"]
+    themes = json.loads((folder / "topics.json").read_text())["themes"]
+    assert len(spans) >= 3
+    wanted = [
+        [clock(s["start"])[:8], clock(s["end"])[:8], themes[s["topic"]], ", ".join(s["speakers"])]
+        for s in spans
+    ]
+    tables = [
+        [[c.text for c in r.cells] for r in t.rows]
+        for t in Document(str(folder / "summary.docx")).tables
+    ]
+    assert [["From", "To", "Topic", "Speakers"], *wanted] in tables
+    page = (folder / "summary.html").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"<tr><td>(.*?)</td></tr>", page.split('<table id="spans">')[1].split("</table>")[0]
+    )
+    assert len(rows) == len(spans)
+    printed = subprocess.run(
+        ["pdftotext", str(folder / "summary.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    after = printed.split("The timeline as a table")[1]
+    assert all(time in after for row in wanted for time in row[:2])
 
 
 def _hostile_context() -> dict:

@@ -23,8 +23,9 @@ def _text(value: object) -> str:
 def write_docx(
     target: Path, context: dict[str, Any], summary_dir: Path, language: str = "en"
 ) -> None:
-    """Headings, speaker table, abstract, takeaways per topic and speaker, slides with
-    thumbnails and what was said on them, the transcript; fixed words in ``language``."""
+    """Headings, speaker table, abstract, key figures, the timeline, takeaways per topic and
+    speaker, slides with thumbnails and what was said on them, the transcript; fixed words in
+    ``language``."""
     from docx import Document
     from docx.shared import Inches
 
@@ -68,6 +69,21 @@ def write_docx(
                     f.slide,
                 )
                 for f in figure_rows(summary.figures)
+            ],
+        )
+    if context["spans"]:
+        doc.add_heading(_("Timeline"), 1)
+        _table(
+            doc,
+            [_(x) for x in ("From", "To", "Topic", "Speakers")],
+            [
+                (
+                    clock(s.start)[:8],
+                    clock(s.end)[:8],
+                    themes.get(s.topic, s.topic),
+                    ", ".join(s.speakers),
+                )
+                for s in context["spans"]
             ],
         )
     for topic, points in summary.takeaways.items():
