@@ -215,6 +215,8 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     )
     word = longest_word(demo_run.transcript.segments[12].text)  # whatever the recogniser heard
     page.fill("#q", word)
+    # the count of lines found is a status a screen reader announces as it changes
+    assert page.locator("#hits[role=status]").inner_text().split()[0].isdigit()
     visible = [t for t in lines.all_inner_texts() if t]
     shown = page.locator("#transcript li:not([hidden])")
     assert shown.count() >= 1 and all(word in t.lower() for t in shown.all_inner_texts())
@@ -249,6 +251,7 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     page.fill("#find", word)
     results = page.locator("#results li")
     assert results.count() >= 1
+    assert page.locator("#found[role=status]").inner_text().split()[0] == str(results.count())
     assert all(word in t.lower() for t in results.all_inner_texts())
     link = results.first.locator("a")
     href = link.get_attribute("href")
