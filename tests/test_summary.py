@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -359,6 +360,21 @@ def test_every_document_has_the_timeline_as_a_table(demo_run):
     ).stdout
     after = printed.split("The timeline as a table")[1]
     assert all(time in after for row in wanted for time in row[:2])
+
+
+def test_the_pdf_is_tagged_for_screen_readers(demo_run):
+    """The handout PDF had no structure (pdfinfo: "Tagged: no"): a screen reader read it as one
+    run of text. It is now tagged as PDF/UA-1 asks (WeasyPrint's variant): headings, tables with
+    their header cells, lists, slide images with their alternative text, the title shown."""
+    pdf = summary_dir(demo_run) / "summary.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M)
+    meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True).stdout
+    assert 'pdfuaid:part="1"' in meta
+    tree = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True, text=True).stdout
+    tags = Counter(line.split()[0] for line in tree.splitlines() if line.strip())
+    assert tags["H1"] == 1 and tags["H2"] >= 5 and tags["TH"] >= 5 and tags["LI"] >= 5
+    assert tags["Figure:"] >= 1  # the slides' thumbnails
 
 
 def _hostile_context() -> dict:

@@ -180,11 +180,13 @@ def _original(point: Any, gettext: Any) -> str:
 
 
 def write_pdf(target: Path, html: str, summary_dir: Path) -> None:
-    """The reviewer page printed (its print styles) by WeasyPrint; scripts do not run there."""
+    """The reviewer page printed (its print styles) by WeasyPrint; scripts do not run there.
+    Tagged for screen readers as PDF/UA-1 asks (headings, tables, lists, images' alternative
+    text, the language, the title shown)."""
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     document = weasyprint.HTML(string=html, base_url=str(summary_dir))
     with atomic_path(target) as tmp:
-        document.write_pdf(str(tmp))
+        document.write_pdf(str(tmp), pdf_variant="pdf/ua-1")
