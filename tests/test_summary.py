@@ -360,6 +360,12 @@ def test_every_document_has_the_timeline_as_a_table(demo_run):
     ).stdout
     after = printed.split("The timeline as a table")[1]
     assert all(time in after for row in wanted for time in row[:2])
+    slides = json.loads((folder / "slides.json").read_text())["timeline"]
+    described = [
+        s._inline.docPr.get("descr") for s in Document(str(folder / "summary.docx")).inline_shapes
+    ]
+    assert described and all(d.startswith("Slide ") for d in described)  # as the page's alt text
+    assert len(described) <= len({s["number"] for s in slides})
 
 
 def test_the_pdf_is_tagged_for_screen_readers(demo_run):
@@ -409,6 +415,38 @@ def _hostile_context() -> dict:
         "warnings": [PAYLOAD],
         "not_named": PAYLOAD,
     }
+
+
+@pytest.mark.parametrize(
+    ("page", "talk", "tags"), [("en", "de", ("en-US", "de-DE")), ("fr", "fr", ("fr-FR", "fr-FR"))]
+)
+def test_the_docx_says_its_languages_and_marks_its_header_rows(tmp_path, page, talk, tags):
+    """Word read every DOCX as US English (its template's) — a German transcript in an English
+    summary too: a screen reader spoke it with the wrong voice, the spelling checker marked every
+    word. The document is in the page's language, the transcript's paragraphs in the talk's;
+    every table's first row is its header row (read as the cells' headers, repeated on each
+    page)."""
+    from docx.oxml.ns import qn
+
+    context = _hostile_context() | {"source_lang": talk}
+    write_docx(tmp_path / "s.docx", context, tmp_path, page)
+    doc = Document(str(tmp_path / "s.docx"))
+    assert doc.core_properties.language == tags[0]
+    [default] = doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang")
+    assert default.get(qn("w:val")) == tags[0]
+    said = [
+        p for p in doc.paragraphs if p.text.endswith(PAYLOAD) and p.text.startswith("[00:00:01]")
+    ]
+    assert said and all(
+        (r._r.rPr is not None and r._r.rPr.find(qn("w:lang")) is not None) == (talk != page)
+        for p in said
+        for r in p.runs
+    )
+    if talk != page:
+        assert said[0].runs[0]._r.rPr.find(qn("w:lang")).get(qn("w:val")) == tags[1]
+    assert len(doc.tables) >= 2 and all(
+        t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in doc.tables
+    )
 
 
 def test_every_place_a_point_is_shown_notes_that_it_was_heard_unclearly():

@@ -35,6 +35,9 @@ def write_docx(
     summary, themes = context["summary"], context["themes"]
     doc = Document()
     doc.core_properties.title = _text(context["title"])[:255]
+    doc.core_properties.language = _language_tag(language)
+    for defaults in doc.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr"):
+        _tag_language(defaults, language)
     doc.add_heading(_text(context["title"]), 0)
     if context["date"]:
         doc.add_paragraph(_text(context["date"]))
@@ -118,8 +121,9 @@ def write_docx(
             }
             doc.add_heading(_text(heading), 2)
             image = summary_dir / view.thumbnail
-            if image.is_file():
-                doc.add_picture(str(image), width=Inches(3.2))
+            if image.is_file():  # its alternative text, as the page's
+                shape = doc.add_picture(str(image), width=Inches(3.2))
+                shape._inline.docPr.set("descr", _text(heading))
             times = ", ".join(f"{clock(a)[:8]}–{clock(b)[:8]}" for a, b in view.shown)
             timing = _("timing from %(method)s") % {"method": view.method}
             doc.add_paragraph(_text(f"{_('On screen')} {times} ({timing})"))
@@ -131,16 +135,47 @@ def write_docx(
                 )
     if context["segments"]:
         doc.add_heading(_("Transcript"), 1)
+    spoken = context.get("source_lang", language)  # the transcript's language, where not the page's
     for paragraph in paragraphs(context["segments"]):  # one per speaker turn (long ones cut)
-        doc.add_paragraph(_text(paragraph_text(paragraph)))
+        said = doc.add_paragraph(_text(paragraph_text(paragraph)))
+        if spoken != language:
+            for run in said.runs:
+                _tag_language(run._r.get_or_add_rPr(), spoken)
     with atomic_path(target) as tmp:
         doc.save(str(tmp))
 
 
+def _language_tag(language: str) -> str:
+    """``de`` → ``de-DE``: the language with its likeliest region (CLDR), as Word tags text."""
+    from babel.core import get_global
+
+    parts = get_global("likely_subtags").get(language, language).split("_")
+    return f"{parts[0]}-{parts[-1]}" if len(parts) > 1 else parts[0]
+
+
+def _tag_language(properties: Any, language: str) -> None:
+    """Text of these run ``properties`` is in ``language`` (for screen readers and spelling)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tag = properties.find(qn("w:lang"))
+    if tag is None:
+        tag = OxmlElement("w:lang")
+        properties.append(tag)
+    tag.set(qn("w:val"), _language_tag(language))
+
+
 def _table(doc: Any, headings: list[str], rows: list[tuple[str, ...]]) -> None:
-    """A grid table: the headings, then one row of text per item."""
+    """A grid table: the headings (a header row, repeated on every page and read as the cells'
+    headers), then one row of text per item."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     table = doc.add_table(rows=1, cols=len(headings))
     table.style = "Light Grid Accent 1"
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(header)
     for cell, heading in zip(table.rows[0].cells, headings, strict=True):
         cell.text = heading
     for values in rows:
