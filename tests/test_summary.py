@@ -214,6 +214,15 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     page.wait_for_function(
         f"Math.abs(document.getElementById('media').currentTime - {wanted}) < 0.6"
     )
+    # the paragraph playing is marked, for the eye and for a screen reader, and only it
+    now = page.locator("#transcript li.now")
+    for _ in range(40):
+        if now.count() == 1 and now.get_attribute("id") == lines.nth(10).get_attribute("id"):
+            break
+        page.wait_for_timeout(50)
+    assert now.count() == 1 and now.get_attribute("id") == lines.nth(10).get_attribute("id")
+    assert page.locator("#transcript li[aria-current=time]").count() == 1
+    page.evaluate("document.getElementById('media').pause()")
     word = longest_word(demo_run.transcript.segments[12].text)  # whatever the recogniser heard
     page.fill("#q", word)
     # the count of lines found is a status a screen reader announces as it changes

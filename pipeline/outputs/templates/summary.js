@@ -19,6 +19,17 @@
     }
     if (media) { media.currentTime = t; }
   }
+  if (media) {  // the paragraph being played is marked as the recording plays or is moved
+    var paragraphs = document.querySelectorAll("#transcript li"), playing = null;
+    media.addEventListener("timeupdate", function () {
+      var line = null;
+      paragraphs.forEach(function (li) { if (parseFloat(li.dataset.start) <= media.currentTime + 0.01) { line = li; } });
+      if (line === playing) { return; }
+      if (playing) { playing.classList.remove("now"); playing.removeAttribute("aria-current"); }
+      if (line) { line.classList.add("now"); line.setAttribute("aria-current", "time"); }
+      playing = line;
+    });
+  }
   var link = /^#t=([0-9]+(?:\.[0-9]+)?)$/.exec(window.location.hash);
   if (link) { seekTo(parseFloat(link[1])); }
   var query = document.getElementById("q");
