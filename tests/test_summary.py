@@ -223,6 +223,15 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert now.count() == 1 and now.get_attribute("id") == lines.nth(10).get_attribute("id")
     assert page.locator("#transcript li[aria-current=time]").count() == 1
     page.evaluate("document.getElementById('media').pause()")
+    # the address points at that moment: opened again, the page starts there
+    assert page.url.endswith(f"#t={target.get_attribute('data-t')}")
+    again = browser.new_page()
+    again.goto(page.url)
+    again.wait_for_load_state("load")
+    assert again.locator("#transcript li.here").get_attribute("id") == lines.nth(10).get_attribute(
+        "id"
+    )
+    again.close()
     word = longest_word(demo_run.transcript.segments[12].text)  # whatever the recogniser heard
     page.fill("#q", word)
     # the count of lines found is a status a screen reader announces as it changes

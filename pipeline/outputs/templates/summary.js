@@ -5,6 +5,8 @@
     var target = event.target.closest("[data-t]");
     if (!target || !media) { return; }
     media.currentTime = parseFloat(target.dataset.t);
+    // the address now points at this moment: copied, it opens the page here (#t=…)
+    if (window.history.replaceState) { window.history.replaceState(null, "", "#t=" + target.dataset.t); }
     var playing = media.play();
     if (playing && playing.catch) { playing.catch(function () {}); }
   });
