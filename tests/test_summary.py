@@ -233,6 +233,7 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     )
     again.close()
     word = longest_word(demo_run.transcript.segments[12].text)  # whatever the recogniser heard
+    before = lines.all_inner_texts()
     page.fill("#q", word)
     # the count of lines found is a status a screen reader announces as it changes
     assert page.locator("#hits[role=status]").inner_text().split()[0].isdigit()
@@ -240,8 +241,15 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     shown = page.locator("#transcript li:not([hidden])")
     assert shown.count() >= 1 and all(word in t.lower() for t in shown.all_inner_texts())
     assert len(visible) >= shown.count()
+    # the words found are marked in the lines shown, as the lines said them
+    marks = page.locator("#transcript li:not([hidden]) mark")
+    assert marks.count() >= shown.count() and {m.lower() for m in marks.all_inner_texts()} == {word}
+    assert all(word in t.lower() for t in shown.all_inner_texts())  # the lines read as before
+    page.fill("#q", "(a[")  # what a regular expression would choke on
+    assert problems == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.fill("#q", "")
+    assert page.locator("#transcript mark").count() == 0 and lines.all_inner_texts() == before
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "reviewer-page.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / "reviewer-page-full.png"), full_page=True)

@@ -36,6 +36,30 @@
   if (link) { seekTo(parseFloat(link[1])); }
   var query = document.getElementById("q");
   var hits = document.getElementById("hits");
+  function unmark(li) {
+    li.querySelectorAll("mark").forEach(function (m) { m.replaceWith(document.createTextNode(m.textContent)); });
+    li.normalize();
+  }
+  function mark(li, term) {  // the words found, as text nodes (never markup from the data)
+    var found = new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi");
+    var walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT), texts = [], node;
+    while ((node = walker.nextNode())) { if (!node.parentElement.closest("button")) { texts.push(node); } }
+    texts.forEach(function (text) {
+      var value = text.nodeValue, parts = document.createDocumentFragment(), from = 0, hit;
+      found.lastIndex = 0;
+      while ((hit = found.exec(value)) !== null) {
+        parts.appendChild(document.createTextNode(value.slice(from, hit.index)));
+        var m = document.createElement("mark");
+        m.textContent = hit[0];
+        parts.appendChild(m);
+        from = hit.index + hit[0].length;
+      }
+      if (from > 0) {
+        parts.appendChild(document.createTextNode(value.slice(from)));
+        text.replaceWith(parts);
+      }
+    });
+  }
   if (query) {
     query.addEventListener("input", function () {
       var term = query.value.trim().toLowerCase();
@@ -43,7 +67,8 @@
       document.querySelectorAll("#transcript li").forEach(function (li) {
         var match = !term || li.textContent.toLowerCase().indexOf(term) !== -1;
         li.hidden = !match;
-        if (match && term) { count += 1; }
+        unmark(li);
+        if (match && term) { count += 1; mark(li, term); }
       });
       hits.textContent = term ? count + " " + (count === 1 ? hits.dataset.one : hits.dataset.many) : "";
     });
