@@ -278,6 +278,7 @@ def test_index_page_searches_every_transcript_and_deep_links_into_a_page(
     page.fill("#find", word)
     results = page.locator("#results li")
     assert results.count() >= 1
+    assert {m.lower() for m in page.locator("#results li mark").all_inner_texts()} == {word}
     assert page.locator("#found[role=status]").inner_text().split()[0] == str(results.count())
     assert all(word in t.lower() for t in results.all_inner_texts())
     link = results.first.locator("a")
