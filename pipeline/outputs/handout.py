@@ -138,7 +138,7 @@ def write_docx(
     spoken = context.get("source_lang", language)  # the transcript's language, where not the page's
     for paragraph in paragraphs(context["segments"]):  # one per speaker turn (long ones cut)
         said = doc.add_paragraph(_text(paragraph_text(paragraph)))
-        if spoken != language:
+        if spoken and spoken != language:
             for run in said.runs:
                 _tag_language(run._r.get_or_add_rPr(), spoken)
     with atomic_path(target) as tmp:
