@@ -853,9 +853,14 @@ def reindex(
     summaries_dir: Summaries = Path("summaries"),
 ) -> None:
     """Bring the search catalog and summaries/index.html up to date (incremental, safe to stop)."""
-    changed, removed = catalog.reindex(summaries_dir, out_dir)
+    changed, removed, unread = catalog.reindex(summaries_dir, out_dir)
     catalog.write_index(summaries_dir)
-    out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed")
+    for problem in unread:
+        _tell(err, "warning:", "yellow", str(problem))
+    skipped = f", {len(unread)} could not be read (above)" if unread else ""
+    out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed{skipped}")
+    if unread:
+        raise typer.Exit(1)
 
 
 @app.command()

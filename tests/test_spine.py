@@ -22,7 +22,7 @@ from pipeline.outputs.formats import clock
 from pipeline.service.runner import StageOutcome, run
 from pipeline.stages import transcribe as asr
 from pipeline.tools.evaluate import wer
-from tests.helpers import truth
+from tests.helpers import run_cli, truth
 
 pytestmark = pytest.mark.check  # the fast tier: `make check`
 
@@ -205,6 +205,37 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
     regained = run(demo_files.recording, tuned)
     assert [s.name for s in regained.stages if s.ran] == ["extract"]
     assert audio.read_bytes() == kept
+
+
+def test_a_damaged_output_is_made_again_and_the_catalog_says_which(demo_files, demo_run, tmp_path):
+    """A finished stage's JSON changed since it was written (an editor's save, a sync conflict)
+    counted as done: the run then failed in the catalog ("unexpected JSONDecodeError"), and so
+    did `reindex`, every time. Now the run makes that stage's outputs again, says so and
+    redoes nothing else; `reindex` names the file, indexes the rest and exits 1."""
+    shutil.copytree(demo_run.out_dir.parent.parent, tmp_path, dirs_exist_ok=True)
+    out, summaries = tmp_path / "transcripts", tmp_path / "summaries"
+    settings = Settings(transcripts_dir=out, summaries_dir=summaries)
+    summary = summaries / demo_run.rec_id / "summary.json"
+    summary.write_text('{"title": "half a file', encoding="utf-8")
+    told = run_cli("reindex", "--out", str(out), "--summaries", str(summaries), cwd=tmp_path)
+    assert told.code == 1 and "Traceback" not in told.stderr and "unexpected" not in told.stderr
+    assert str(summary.relative_to(tmp_path)) in told.stderr or str(summary) in told.stderr
+    assert "not JSON" in told.stderr and "cli.py run" in told.stderr
+    assert "1 could not be read" in told.stdout
+    again = run(demo_files.recording, settings)
+    assert [s.name for s in again.stages if s.ran] == ["summarize"]
+    assert json.loads(summary.read_text())["title"]
+    assert any(
+        "summary.json" in w and "made again by the summarize stage" in w for w in again.warnings
+    )
+    words = out / demo_run.rec_id / "transcript.json"  # a later stage's input, and the catalog's
+    words.write_bytes(words.read_bytes()[:-200])
+    healed = run(demo_files.recording, settings)
+    assert [s.name for s in healed.stages if s.ran] == ["export"]  # the same bytes again: no more
+    assert json.loads(words.read_text())["segments"]
+    assert not [s.name for s in run(demo_files.recording, settings).stages if s.ran]
+    fine = run_cli("reindex", "--out", str(out), "--summaries", str(summaries), cwd=tmp_path)
+    assert fine.code == 0 and "could not be read" not in fine.stdout
 
 
 def test_work_of_a_stage_running_beside_a_failing_one_is_kept(demo_files, demo_run, tmp_path):

@@ -126,7 +126,57 @@ def index_webinar(db: sqlite3.Connection, rec_id: str, summary_dir: Path, out_di
     known = db.execute("SELECT key FROM webinars WHERE id = ?", (rec_id,)).fetchone()
     if known and known[0] == key:
         return False
-    summary, topics, transcript = (json.loads(p.read_text(encoding="utf-8")) for p in files)
+    summary, topics, transcript = (_read(p) for p in files)
+    try:
+        rows = _passages(rec_id, summary, topics, transcript)
+    except (KeyError, TypeError, AttributeError) as exc:  # JSON, but not as the stages write it
+        raise _damaged(summary_dir, f"a field is missing or malformed: {exc}") from None
+    with db:  # one transaction: the webinar is replaced whole or not at all
+        db.execute("DELETE FROM passages WHERE webinar = ?", (rec_id,))
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute(
+            "INSERT OR REPLACE INTO webinars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec_id,
+                key,
+                summary.get("title", rec_id),
+                summary.get("date", ""),
+                summary.get("duration", 0.0),
+                json.dumps(summary.get("speakers", [])),
+                json.dumps(summary.get("topic_share", {})),
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+    return True
+
+
+class Damaged(PipelineError):
+    """A webinar's output that does not read as its stage wrote it."""
+
+
+def _damaged(path: Path, why: str) -> Damaged:
+    return Damaged(
+        f"not indexed: {why}, changed or damaged since it was written",
+        path,
+        "run its recording again (`cli.py run`): what is damaged is made anew",
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """A webinar's JSON output; a ``PipelineError`` naming it when it does not read as one."""
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise _damaged(path, f"not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise _damaged(path, "not the JSON object the stages write")
+    return data
+
+
+def _passages(
+    rec_id: str, summary: dict[str, Any], topics: dict[str, Any], transcript: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The catalog's rows of one webinar: each segment said, each takeaway, the abstract."""
     topic_of = _segment_topics(topics)
     rows = [
         (
@@ -147,43 +197,32 @@ def index_webinar(db: sqlite3.Connection, rec_id: str, summary_dir: Path, out_di
     ]
     if summary.get("abstract"):
         rows.append((summary["abstract"], "", "", rec_id, "summary", 0.0, -1))
-    with db:  # one transaction: the webinar is replaced whole or not at all
-        db.execute("DELETE FROM passages WHERE webinar = ?", (rec_id,))
-        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        db.execute(
-            "INSERT OR REPLACE INTO webinars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rec_id,
-                key,
-                summary.get("title", rec_id),
-                summary.get("date", ""),
-                summary.get("duration", 0.0),
-                json.dumps(summary.get("speakers", [])),
-                json.dumps(summary.get("topic_share", {})),
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            ),
-        )
-    return True
+    return rows
 
 
-def reindex(summaries: Path, transcripts: Path) -> tuple[int, int]:
+def reindex(summaries: Path, transcripts: Path) -> tuple[int, int, list[Damaged]]:
     """Bring the catalog up to date with every processed webinar; drop webinars whose outputs
-    are gone. Returns (re-indexed, removed). No summaries folder is refused (the wrong folder:
-    no catalog is made there)."""
+    are gone. Returns (re-indexed, removed, the webinars whose outputs could not be read — the
+    others are indexed all the same). No summaries folder is refused (the wrong folder: no
+    catalog is made there)."""
     if not summaries.is_dir():
         raise PipelineError("no summaries folder here", summaries, ELSEWHERE, exit_code=2)
     done = removed = 0
+    unread: list[Damaged] = []
     with connect(summaries) as db:
         present = {p.parent.name for p in summaries.glob("*/summary.json")}
         for rec_id in sorted(present):
-            done += index_webinar(db, rec_id, summaries / rec_id, transcripts / rec_id)
+            try:
+                done += index_webinar(db, rec_id, summaries / rec_id, transcripts / rec_id)
+            except Damaged as exc:
+                unread.append(exc)
         for (rec_id,) in db.execute("SELECT id FROM webinars").fetchall():
             if rec_id not in present:
                 with db:
                     db.execute("DELETE FROM passages WHERE webinar = ?", (rec_id,))
                     db.execute("DELETE FROM webinars WHERE id = ?", (rec_id,))
                 removed += 1
-    return done, removed
+    return done, removed, unread
 
 
 def fts_query(text: str) -> str:

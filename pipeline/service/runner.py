@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import gc
+import json
 import os
 import re
 import sys
@@ -131,6 +132,7 @@ class _Book:
         self.outcomes: list[StageOutcome] = []
         self.running: dict[str, _Running] = {}
         self.wrote = False  # a stage finished since the keys were last planned
+        self.remade: list[str] = []  # outputs found damaged, and made again
 
     def skipped(self, name: str) -> None:
         self._outcome(StageOutcome(name, False, 0.0))
@@ -262,9 +264,15 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
                 planned = plans[name]
                 outputs = stage.outputs(ctx, planned.params)
                 entry = book.manifest.stage(name)
-                if entry and entry.get("key") == planned.key and all(p.exists() for p in outputs):
+                done = (
+                    entry and entry.get("key") == planned.key and all(p.exists() for p in outputs)
+                )
+                damaged = unreadable(outputs) if done else ""
+                if done and not damaged:
                     book.skipped(name)
                     continue
+                if damaged:
+                    book.remade.append(f"{damaged} — made again by the {name} stage")
                 progress = book.start(name)
                 if stage.background:  # its inputs are read here, not in the worker
                     inputs = {need: results[need] for need in stage.needs}
@@ -287,6 +295,19 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
             finally:
                 gc.unfreeze()  # what release_memory froze: collectable again
     return results
+
+
+def unreadable(outputs: Sequence[Path]) -> str:
+    """The first JSON output that does not read as JSON, and why ("" when all do): changed or
+    damaged since its stage wrote it (an editor's save, a sync conflict, a failing disk), which
+    every later reader would stumble on while the stage counted as done."""
+    for path in outputs:
+        if path.suffix == ".json":
+            try:
+                json.loads(path.read_bytes())
+            except ValueError as exc:
+                return f"{path}: not readable ({exc}), changed or damaged since it was written"
+    return ""
 
 
 def _execute(
@@ -475,7 +496,7 @@ def run(
         try:
             with threadpool_limits(settings.threads):  # same numbers whatever the environment
                 results = run_stages(ctx, STAGES, book)
-                result = _finish(ctx, manifest, results, book.outcomes)
+                result = _finish(ctx, manifest, results, book.outcomes, book.remade)
         except BaseException as exc:
             book.failed(str(exc) or type(exc).__name__)
             raise
@@ -515,9 +536,14 @@ def _describe(manifest: Manifest, ctx: Context, recorded: str) -> None:
 
 
 def _finish(
-    ctx: Context, manifest: Manifest, results: Results, outcomes: list[StageOutcome]
+    ctx: Context,
+    manifest: Manifest,
+    results: Results,
+    outcomes: list[StageOutcome],
+    remade: Sequence[str] = (),
 ) -> RunResult:
-    """After the loop: review notes in the manifest, the catalog and index brought up to date."""
+    """After the loop: review notes in the manifest, the catalog and index brought up to date;
+    ``remade``: outputs found damaged and made again, told as warnings."""
     notes = [
         note
         for name in results
@@ -527,6 +553,7 @@ def _finish(
     manifest.save()
     heard = results["export"].transcript.segments or results["extract"].warnings
     warnings = [
+        *remade,
         *ctx.warnings,
         *map(str, results["extract"].warnings),
         *([] if heard else [NOTHING_HEARD]),
