@@ -233,6 +233,11 @@ def test_a_damaged_output_is_made_again_and_the_catalog_says_which(demo_files, d
     healed = run(demo_files.recording, settings)
     assert [s.name for s in healed.stages if s.ran] == ["export"]  # the same bytes again: no more
     assert json.loads(words.read_text())["segments"]
+    voices = out / demo_run.rec_id / "voices.npy"  # the speakers' voiceprints, cut short
+    voices.write_bytes(voices.read_bytes()[:300])
+    redone = run(demo_files.recording, settings)
+    assert [s.name for s in redone.stages if s.ran] == ["diarize"]
+    assert any("voices.npy" in w and "not the array" in w for w in redone.warnings)
     assert not [s.name for s in run(demo_files.recording, settings).stages if s.ran]
     fine = run_cli("reindex", "--out", str(out), "--summaries", str(summaries), cwd=tmp_path)
     assert fine.code == 0 and "could not be read" not in fine.stdout

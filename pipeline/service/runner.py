@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from filelock import FileLock, Timeout
 from rich.progress import Progress
 from threadpoolctl import threadpool_limits
@@ -298,15 +299,18 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
 
 
 def unreadable(outputs: Sequence[Path]) -> str:
-    """The first JSON output that does not read as JSON, and why ("" when all do): changed or
-    damaged since its stage wrote it (an editor's save, a sync conflict, a failing disk), which
-    every later reader would stumble on while the stage counted as done."""
+    """The first JSON or NumPy output that does not read as one, and why ("" when all do):
+    changed or damaged since its stage wrote it (an editor's save, a sync conflict, a failing
+    disk), which every later reader would stumble on while the stage counted as done."""
     for path in outputs:
-        if path.suffix == ".json":
-            try:
+        try:
+            if path.suffix == ".json":
                 json.loads(path.read_bytes())
-            except ValueError as exc:
-                return f"{path}: not readable ({exc}), changed or damaged since it was written"
+            elif path.suffix == ".npy":
+                np.load(path, mmap_mode="r")  # the header, and the size it promises
+        except ValueError as exc:
+            why = str(exc) if path.suffix == ".json" else "not the array its stage wrote"
+            return f"{path}: not readable ({why}), changed or damaged since it was written"
     return ""
 
 
