@@ -798,7 +798,7 @@ def search(
         for line in (
             f"{h.title} ({h.date or 'no date'}) {clock(h.start)[:8]} "
             f"{h.speaker or 'unknown speaker'} [{h.topic or '-'}]"
-            f"{' (summary)' if h.kind == 'summary' else ''}",
+            f"{' (summary)' if h.kind == 'summary' else ' (a takeaway)' if h.takeaway else ''}",
             f"  {h.snippet}",
             f"  {summaries_dir / h.link}",
         ):

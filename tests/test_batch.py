@@ -219,6 +219,32 @@ def test_search_finds_words_said_not_a_topic_or_a_speaker_of_that_name(first_bat
         assert hits and all(stem in h["text"].lower() for h in hits), (word, hits)
 
 
+def test_a_takeaway_is_found_once_in_the_segment_that_said_it(first_batch):
+    """Each takeaway is also a segment said: a search listed the same words twice, as the
+    segment and as "(summary)", each taking one of the hits. Now once, as the segment, marked
+    as a takeaway; the abstract (said by no one segment) is still its own hit."""
+    work, _ = first_batch
+    summary = json.loads(next((work / "summaries").glob("*/summary.json")).read_text())
+    point = next(p for points in summary["takeaways"].values() for p in points)
+    word = max((w.strip(".,;:!?\"'") for w in point["text"].split()), key=len)
+    hits = json.loads(run_cli("search", word, "--json", "--limit", "500", cwd=work).stdout)
+    plain = {id(h): " ".join(h["text"].lower().split()) for h in hits}
+    segments = [h for h in hits if h["kind"] == "segment"]
+    summaries = [h for h in hits if h["kind"] == "summary"]
+    assert not [
+        (s, g)
+        for s in summaries
+        for g in segments
+        if s["webinar"] == g["webinar"] and plain[id(s)] in plain[id(g)]
+    ], hits
+    assert any(h["takeaway"] and h["kind"] == "segment" for h in hits)
+    assert all(h["kind"] == "segment" or not h["takeaway"] for h in hits)
+    printed = run_cli("search", word, "--limit", "500", cwd=work).stdout
+    assert "(a takeaway)" in printed
+    few = json.loads(run_cli("search", word, "--json", "--limit", "1", cwd=work).stdout)
+    assert len(few) == 1
+
+
 def test_reindex_is_incremental_and_rebuilds_a_deleted_catalog(first_batch):
     work, _ = first_batch
     first = run_cli("reindex", cwd=work)

@@ -15,7 +15,7 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class Hit:
     start: float
     text: str
     snippet: str
+    takeaway: bool = False  # a segment that holds one of the summary's takeaways
 
     @property
     def link(self) -> str:
@@ -267,8 +268,39 @@ def search(
         if any(summaries.glob("*/summary.json")):
             raise PipelineError("no search catalog", summaries, "`cli.py reindex` builds it")
         raise PipelineError("no processed webinars here", summaries, ELSEWHERE)
+    args[-1] = 2 * limit  # folding keeps at least half
     with connect(summaries) as db:
-        return [Hit(*row) for row in db.execute(sql, args).fetchall()]
+        return folded([Hit(*row) for row in db.execute(sql, args).fetchall()])[:limit]
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def folded(hits: list[Hit]) -> list[Hit]:
+    """One hit per passage: a takeaway found in a segment that was found too is that segment's
+    hit, which says so (``takeaway``) — the same words were listed twice, each a hit."""
+    segments = [h for h in hits if h.kind == "segment"]
+    hosts: set[int] = set()
+    kept = []
+    for hit in hits:
+        host = None
+        if hit.kind == "summary":
+            host = next(
+                (
+                    s
+                    for s in segments
+                    if s.webinar == hit.webinar
+                    and s.start <= hit.start + 0.01
+                    and _plain(hit.text) in _plain(s.text)
+                ),
+                None,
+            )
+        if host is None:
+            kept.append(hit)
+        else:
+            hosts.add(id(host))
+    return [replace(h, takeaway=True) if id(h) in hosts else h for h in kept]
 
 
 def passages_for_index(summaries: Path) -> list[list[Any]]:
