@@ -164,7 +164,7 @@ def render_summary(
         label: (label if label in ("green", "digital", "resilience", "other") else f"topic-{i % 5}")
         for i, label in enumerate(context["themes"])
     }
-    css, js = _static(env, "summary.css"), _static(env, "summary.js")
+    css, js = _static(env, "summary.css"), _static(env, "marks.js") + _static(env, "summary.js")
     context = {  # the transcript's language, no captions; the key figures one row per sentence
         "source_lang": env.globals["lang"],
         "captions": [],
@@ -204,7 +204,7 @@ def json_for_script(data: Any) -> Markup:
 def render_index(entries: list[dict[str, Any]], passages: list[list[Any]], env: Environment) -> str:
     """summaries/index.html: every processed webinar, newest first, with a filter, and a search
     over every transcript passage (embedded as JSON data, searched by the page's script)."""
-    css, js = _static(env, "index.css"), _static(env, "index.js")
+    css, js = _static(env, "index.css"), _static(env, "marks.js") + _static(env, "index.js")
     titles = {e["id"]: e["title"] for e in entries}
     return env.get_template("index.html.j2").render(
         entries=entries,

@@ -15,20 +15,6 @@
     var s = Math.floor(t), h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
     return [h, m, s % 60].map(function (n) { return String(n).padStart(2, "0"); }).join(":");
   }
-  function marked(text, words) {  // ``text`` with the ``words`` found in it marked, as text nodes
-    var escaped = words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
-    var found = new RegExp(escaped.join("|"), "gi"), parts = document.createDocumentFragment();
-    var from = 0, hit;
-    while ((hit = found.exec(text)) !== null) {
-      parts.appendChild(document.createTextNode(text.slice(from, hit.index)));
-      var m = document.createElement("mark");
-      m.textContent = hit[0];
-      parts.appendChild(m);
-      from = hit.index + hit[0].length;
-    }
-    parts.appendChild(document.createTextNode(text.slice(from)));
-    return parts;
-  }
   find.addEventListener("input", function () {
     var words = find.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     results.textContent = "";
@@ -45,7 +31,7 @@
       link.textContent = (data.titles[p[0]] || p[0]) + " " + clock(p[1]);
       li.appendChild(link);
       li.appendChild(document.createTextNode(" " + (p[2] ? p[2] + ": " : "")));
-      li.appendChild(marked(p[4], words));
+      li.appendChild(markedText(p[4], wordsPattern(words)) || document.createTextNode(p[4]));
       results.appendChild(li);
     });
   });

@@ -40,24 +40,13 @@
     li.querySelectorAll("mark").forEach(function (m) { m.replaceWith(document.createTextNode(m.textContent)); });
     li.normalize();
   }
-  function mark(li, term) {  // the words found, as text nodes (never markup from the data)
-    var found = new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi");
+  function mark(li, term) {  // in the line's own text, not in its time button
+    var found = wordsPattern([term]);
     var walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT), texts = [], node;
     while ((node = walker.nextNode())) { if (!node.parentElement.closest("button")) { texts.push(node); } }
     texts.forEach(function (text) {
-      var value = text.nodeValue, parts = document.createDocumentFragment(), from = 0, hit;
-      found.lastIndex = 0;
-      while ((hit = found.exec(value)) !== null) {
-        parts.appendChild(document.createTextNode(value.slice(from, hit.index)));
-        var m = document.createElement("mark");
-        m.textContent = hit[0];
-        parts.appendChild(m);
-        from = hit.index + hit[0].length;
-      }
-      if (from > 0) {
-        parts.appendChild(document.createTextNode(value.slice(from)));
-        text.replaceWith(parts);
-      }
+      var parts = markedText(text.nodeValue, found);
+      if (parts) { text.replaceWith(parts); }
     });
   }
   if (query) {
