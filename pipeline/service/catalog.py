@@ -164,7 +164,7 @@ def _damaged(path: Path, why: str) -> Damaged:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    """A webinar's JSON output; a ``PipelineError`` naming it when it does not read as one."""
+    """A webinar's JSON output; ``Damaged``, naming it, when it does not read as one."""
     try:
         data = json.loads(path.read_bytes())
     except ValueError as exc:
@@ -263,12 +263,11 @@ def search(
         sql += " AND w.date >= ?"
         args.append(since.isoformat())
     sql += " ORDER BY bm25(passages), p.webinar, p.start LIMIT ?"
-    args.append(limit)
+    args.append(2 * limit)  # room for the takeaways folded into the segments that said them
     if not (summaries / CATALOG_NAME).exists():  # not "no matches": nothing was searched
         if any(summaries.glob("*/summary.json")):
             raise PipelineError("no search catalog", summaries, "`cli.py reindex` builds it")
         raise PipelineError("no processed webinars here", summaries, ELSEWHERE)
-    args[-1] = 2 * limit  # folding keeps at least half
     with connect(summaries) as db:
         return folded([Hit(*row) for row in db.execute(sql, args).fetchall()])[:limit]
 
