@@ -456,6 +456,8 @@ def test_the_docx_says_its_languages_and_marks_its_header_rows(tmp_path, page, t
     from docx.oxml.ns import qn
 
     context = _hostile_context() | {"source_lang": talk}
+    point = Point("We build houses from wood.", "Heike", 3.0, "green", original="Wir bauen Häuser.")
+    context["summary"] = replace(context["summary"], takeaways={"green": [point]})
     write_docx(tmp_path / "s.docx", context, tmp_path, page)
     doc = Document(str(tmp_path / "s.docx"))
     assert doc.core_properties.language == tags[0]
@@ -471,6 +473,11 @@ def test_the_docx_says_its_languages_and_marks_its_header_rows(tmp_path, page, t
     )
     if talk != page:
         assert said[0].runs[0]._r.rPr.find(qn("w:lang")).get(qn("w:val")) == tags[1]
+    # a translated point's original words, in the talk's language
+    [shown] = [p for p in doc.paragraphs if p.text.startswith("We build houses from wood.")]
+    assert shown.text.endswith(" Wir bauen Häuser.)")  # "(Original: …)", "(Original : …)"
+    [original] = [r for r in shown.runs if r.text == "Wir bauen Häuser."]
+    assert original._r.rPr.find(qn("w:lang")).get(qn("w:val")) == tags[1]
     assert len(doc.tables) >= 2 and all(
         t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in doc.tables
     )

@@ -33,6 +33,7 @@ def write_docx(
     unknown = _("Unknown speaker")
 
     summary, themes = context["summary"], context["themes"]
+    spoken = context.get("source_lang", language)  # the transcript's language, where not the page's
     doc = Document()
     doc.core_properties.title = _text(context["title"])[:255]
     doc.core_properties.language = _language_tag(language)
@@ -96,7 +97,7 @@ def write_docx(
         for p in points:
             who = p.speaker or unknown
             said = f"{p.text}{_unclear(p, _)} — {who}, {clock(p.start)[:8]}"
-            doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
+            _point(doc, said, p, _, spoken)
     if summary.by_speaker:
         doc.add_heading(_("By speaker"), 1)
     for speaker, points in summary.by_speaker.items():
@@ -105,13 +106,13 @@ def write_docx(
             doc.add_paragraph(_text(f"{_('Slides')} {summary.slides_by_speaker[speaker]}"))
         for p in points:
             said = f"{p.text}{_unclear(p, _)} ({clock(p.start)[:8]})"
-            doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
+            _point(doc, said, p, _, spoken)
     if summary.questions:
         doc.add_heading(_("Questions from the audience"), 1)
     for p in summary.questions:
         who = _read_out(p, _) if p.read_out else p.speaker
         said = f"{p.text}{_unclear(p, _)} — {who or unknown}, {clock(p.start)[:8]}"
-        doc.add_paragraph(_text(said + _original(p, _)), style="List Bullet")
+        _point(doc, said, p, _, spoken)
     if summary.slides:
         doc.add_heading(_("Slides"), 1)
         for view in summary.slides:
@@ -135,7 +136,6 @@ def write_docx(
                 )
     if context["segments"]:
         doc.add_heading(_("Transcript"), 1)
-    spoken = context.get("source_lang", language)  # the transcript's language, where not the page's
     for paragraph in paragraphs(context["segments"]):  # one per speaker turn (long ones cut)
         said = doc.add_paragraph(_text(paragraph_text(paragraph)))
         if spoken and spoken != language:
@@ -209,9 +209,16 @@ def _unclear(point: Any, gettext: Any) -> str:
     )
 
 
-def _original(point: Any, gettext: Any) -> str:
-    """ " (Original: …)" when the point is a translation of what was said."""
-    return f" ({labelled(gettext, gettext('Original'))} {point.original})" if point.original else ""
+def _point(doc: Any, said: str, point: Any, gettext: Any, spoken: str) -> None:
+    """A bulleted point; when it is a translation, " (Original: …)" after it, those words
+    marked as in the talk's language (``spoken``)."""
+    paragraph = doc.add_paragraph(_text(said), style="List Bullet")
+    if point.original:
+        paragraph.add_run(f" ({labelled(gettext, gettext('Original'))} ")
+        original = paragraph.add_run(_text(point.original))
+        if spoken:
+            _tag_language(original._r.get_or_add_rPr(), spoken)
+        paragraph.add_run(")")
 
 
 def write_pdf(target: Path, html: str, summary_dir: Path) -> None:
