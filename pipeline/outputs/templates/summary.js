@@ -12,9 +12,14 @@
   });
   document.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
   document.querySelectorAll("[data-c]").forEach(function (el) { el.style.borderColor = el.dataset.c; });
-  function seekTo(t) {
-    var lines = document.querySelectorAll("#transcript li"), line = null;
+  var lines = document.querySelectorAll("#transcript li");
+  function lineAt(t) {  // the transcript paragraph said at ``t`` seconds (null before the first)
+    var line = null;
     lines.forEach(function (li) { if (parseFloat(li.dataset.start) <= t + 0.01) { line = li; } });
+    return line;
+  }
+  function seekTo(t) {
+    var line = lineAt(t);
     if (line) {
       line.classList.add("here");
       line.scrollIntoView({ block: "center" });
@@ -22,14 +27,13 @@
     if (media) { media.currentTime = t; }
   }
   if (media) {  // the paragraph being played is marked as the recording plays or is moved
-    var paragraphs = document.querySelectorAll("#transcript li"), playing = null;
+    var current = null;
     media.addEventListener("timeupdate", function () {
-      var line = null;
-      paragraphs.forEach(function (li) { if (parseFloat(li.dataset.start) <= media.currentTime + 0.01) { line = li; } });
-      if (line === playing) { return; }
-      if (playing) { playing.classList.remove("now"); playing.removeAttribute("aria-current"); }
+      var line = lineAt(media.currentTime);
+      if (line === current) { return; }
+      if (current) { current.classList.remove("now"); current.removeAttribute("aria-current"); }
       if (line) { line.classList.add("now"); line.setAttribute("aria-current", "time"); }
-      playing = line;
+      current = line;
     });
   }
   var link = /^#t=([0-9]+(?:\.[0-9]+)?)$/.exec(window.location.hash);
@@ -53,7 +57,7 @@
     query.addEventListener("input", function () {
       var term = query.value.trim().toLowerCase();
       var count = 0;
-      document.querySelectorAll("#transcript li").forEach(function (li) {
+      lines.forEach(function (li) {
         var match = !term || li.textContent.toLowerCase().indexOf(term) !== -1;
         li.hidden = !match;
         unmark(li);
