@@ -11,6 +11,7 @@ import datetime as dt
 import inspect
 import json
 import os
+import signal
 import sys
 import time
 import unicodedata
@@ -96,6 +97,15 @@ def _tell(console: Console, label: str, style: str, message: str) -> None:
     )
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM — systemd stopping the service, ``timeout``, ``kill`` — unwound as Ctrl-C is:
+    temporary files removed, locks released, ffmpeg stopped, finished stages kept."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise Stopped
+
+
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn failures into one line on stderr and an exit code; tracebacks only with --debug."""
 
@@ -112,11 +122,13 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             problem = describe_os_error(exc)
             _tell(err, "error:", "bold red", str(problem))
             raise typer.Exit(problem.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            told = "stopped (SIGTERM)" if isinstance(exc, Stopped) else "interrupted"
             err.print(
-                "interrupted — finished stages are kept; run the same command again to resume"
+                f"{told} — finished stages are kept; run the same command again to resume",
+                soft_wrap=True,
             )
-            raise typer.Exit(130) from None
+            raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
         except Exception as exc:
             if os.environ.get("WEBINAR_PIPELINE_DEBUG"):
                 raise
@@ -985,6 +997,7 @@ def speakers_forget(
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     app(prog_name="cli.py")
 
 

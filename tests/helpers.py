@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -127,3 +128,13 @@ def check_translated_webinar(files: demo.DemoFiles, result: RunResult, language:
         quoted = [q.split("”)")[0] for q in paragraph.split("(Original: “")[1:]]
         assert quoted and all(any(q in said for said in originals) for q in quoted), paragraph
     assert f'class="original" lang="{language}"' in page
+
+
+def damage(path: Path, every: int = 50, seed: int = 7) -> None:
+    """Overwrite four bytes in every ``every`` with noise (past the first and last 2 kB), as a
+    failing disk or a broken download does: each hit is a packet the decoder rejects."""
+    data = bytearray(path.read_bytes())
+    rng = random.Random(seed)
+    for pos in range(2000, len(data) - 2000, every):
+        data[pos : pos + 4] = bytes(rng.randrange(256) for _ in range(4))
+    path.write_bytes(data)

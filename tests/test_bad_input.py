@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +17,7 @@ from docx import Document
 
 from pipeline.tools import demo
 from pipeline.tools.evaluate import wer
-from tests.helpers import files_under, run_cli, stage_status
+from tests.helpers import ROOT, damage, files_under, run_cli, stage_status
 
 
 def ffmpeg(*args: str) -> None:
@@ -226,6 +231,43 @@ def test_a_truncated_file_is_told_not_hidden(tmp_path, short_clip):
     assert whole_run.code == 0 and whole_run.stderr.strip() == ""  # the whole file: no warning
 
 
+def test_a_damaged_recording_is_decoded_past_its_errors_and_told(tmp_path, short_clip):
+    """An MP3 of 80 s with noise written over it every 50 bytes: ffmpeg decodes past the bad
+    packets and writes a line for each (well over the 64 kB a pipe holds — which had stopped
+    ffmpeg, and the run with it, for good). The whole length is decoded (exit 0) and one warning
+    says how damaged the file is, in the manifest and on the page."""
+    recording = tmp_path / "talk, damaged.mp3"
+    ffmpeg(
+        "-stream_loop",
+        "3",
+        "-i",
+        str(short_clip),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "64k",
+        str(recording),
+    )
+    damage(recording)
+    result = run_cli(
+        "run", str(recording), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path, timeout=180
+    )
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning: "), result.stderr
+    count = re.search(
+        r"ffmpeg met (\d+) errors decoding the recording \(the last: (.+?)\)", lines[0]
+    )
+    assert count and int(count[1]) > 500, lines[0]
+    assert "0x" not in count[2]  # no memory address: the same words on every run
+    assert "damaged in places" in lines[0] and "talk, damaged.mp3" in lines[0]
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    audio = json.loads((out / "audio.json").read_text())
+    assert audio["duration"] > 0.9 * audio["announced"] > 60
+    page = (tmp_path / "summaries" / out.name / "summary.html").read_text()
+    assert "errors decoding the recording" in page
+
+
 def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_for(
     tmp_path, short_clip
 ):
@@ -344,34 +386,33 @@ def test_a_podcast_s_cover_picture_is_no_video(tmp_path, short_clip):
     assert '<audio id="media"' in html and "<video" not in html
 
 
-def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):
-    """SIGKILL during transcription; the re-run skips extraction and leaves no temp files."""
-    import os
-    import signal
-    import sys
-    import time
-
-    from tests.helpers import ROOT
-
-    recording = tmp_path / demo_files.recording.name
-    shutil.copyfile(demo_files.recording, recording)
+def started_past_extraction(recording: Path, cwd: Path) -> tuple[subprocess.Popen, Path]:
+    """``cli.py run`` on ``recording``, once its manifest records the extract stage (the run
+    then transcribing), and that manifest."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "cli.py"), "run", str(recording), "-q"],
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
-    manifest = None
     while time.monotonic() < deadline and proc.poll() is None:
-        found = list((tmp_path / "transcripts").glob("*/manifest.json"))
+        found = list((cwd / "transcripts").glob("*/manifest.json"))
         if found and "extract" in json.loads(found[0].read_text() or "{}").get("stages", {}):
-            manifest = found[0]
-            break
+            return proc, found[0]
         time.sleep(0.05)
-    assert manifest is not None and proc.poll() is None, "run ended before it could be interrupted"
+    proc.kill()
+    raise AssertionError("run ended before it could be interrupted")
+
+
+def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_files):
+    """SIGKILL during transcription; the re-run skips extraction and leaves no temp files."""
+    recording = tmp_path / demo_files.recording.name
+    shutil.copyfile(demo_files.recording, recording)
+    proc, manifest = started_past_extraction(recording, tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     first = json.loads(manifest.read_text())["stages"]
     assert "transcribe" not in first and not (manifest.parent / "transcript.json").exists()
 
@@ -382,6 +423,25 @@ def test_interrupted_run_resumes_from_the_last_finished_stage(tmp_path, demo_fil
     assert {"transcribe", "export"} <= set(stages)
     leftovers = [p for p in files_under(tmp_path / "transcripts") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_a_run_stopped_by_sigterm_unwinds_and_says_so(tmp_path, demo_files):
+    """SIGTERM — what systemd sends to stop a service, and `timeout` — during transcription:
+    the run unwinds as Ctrl-C does (it had died at once, silently, exit -15): one line, exit
+    143, no temporary file, the finished stage kept."""
+    recording = tmp_path / demo_files.recording.name
+    shutil.copyfile(demo_files.recording, recording)
+    proc, manifest = started_past_extraction(recording, tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert stderr.strip().endswith(
+        "stopped (SIGTERM) — finished stages are kept; run the same command again to resume"
+    ), stderr
+    assert "Traceback" not in stderr
+    everything = files_under(tmp_path / "transcripts") + files_under(tmp_path / "summaries")
+    assert [p for p in everything if p.name.endswith(".tmp")] == []
+    assert "extract" in json.loads(manifest.read_text())["stages"]
 
 
 def test_unknown_engine_is_a_usage_error(tmp_path, short_clip):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -19,7 +20,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.outputs.render import page_ranges
 from pipeline.stages import slides
 from pipeline.tools import demo
-from tests.helpers import run_cli, truth
+from tests.helpers import ROOT, damage, run_cli, truth
 
 FAST = ("--model", "tiny.en")
 
@@ -269,6 +270,31 @@ def test_slides_from_key_frames_are_those_of_every_frame(tmp_path):
     for (t, a, _), (_, b, _) in zip(first, every, strict=True):
         assert a == b or min(abs(t - c) for c in changes) <= p.frame_interval
     assert [s.page for s in slides.runs(first, 1.0, "video")] == [i for i, _, _ in shown]
+
+
+def test_a_damaged_video_is_sampled_to_its_end(tmp_path):
+    """A 2-minute H.264 video with noise written over it every 150 bytes: ffmpeg writes a line
+    per broken frame (over 64 kB, what a pipe holds — which had stopped it and the sampling
+    for good); the frames are read to the end. Run in a child process so that a stall fails
+    the test instead of hanging the run."""
+    video = tmp_path / "damaged.ts"
+    subprocess.run(
+        [
+            *("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi"),
+            *("-i", "testsrc=s=320x240:r=10:d=120", "-c:v", "libx264", "-g", "10", str(video)),
+        ],
+        check=True,
+    )
+    damage(video, every=150)
+    count = (
+        "from pathlib import Path; from pipeline.stages.slides import sample_frames; "
+        f"print(sum(1 for _ in sample_frames(Path({str(video)!r}))))"
+    )
+    sampled = subprocess.run(
+        [sys.executable, "-c", count], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert sampled.returncode == 0, sampled.stderr
+    assert int(sampled.stdout) >= 100  # a frame a second, and more where time stamps broke
 
 
 def test_a_video_whose_key_frames_show_no_slide_is_not_decoded_further(tmp_path, monkeypatch):

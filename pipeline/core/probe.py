@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import subprocess
+import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ MEDIA_SUFFIXES = frozenset({
     ".mpeg", ".ts", ".mts", ".m2ts", ".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".oga",
     ".opus", ".wma", ".aif", ".aiff",
 })  # fmt: skip
+
+_ERROR_TAIL = 65536  # bytes of ffmpeg's error output kept: its last lines say what failed
 
 
 def ffmpeg_name(path: Path) -> str:
@@ -137,31 +141,55 @@ def demuxed(path: Path) -> float:
     by a browser's MediaRecorder, OBS or a meeting tool. 0 when nothing could be read."""
     said: list[float] = [0.0]
     stream = ffmpeg.input(ffmpeg_name(path)).output(os.devnull, format="null", map="0:a", c="copy")
-    code, _ = run_with_progress(stream, float("inf"), said.append)
-    return said[-1] if code == 0 else 0.0
+    ran = run_with_progress(stream, float("inf"), said.append)
+    return said[-1] if ran.code == 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Ran:
+    """How an ffmpeg run ended: its exit code, the end of its error output (the last
+    ``_ERROR_TAIL`` bytes: what failed) and how many lines that output had in all."""
+
+    code: int
+    stderr: bytes
+    lines: int
 
 
 def run_with_progress(
     stream: Any, duration: float, on_progress: Callable[[float], None] | None
-) -> tuple[int, bytes]:
+) -> Ran:
     """Run an ffmpeg-python output ``stream``, telling ``on_progress`` how many seconds of
-    output it has written (ffmpeg's ``-progress``, at most ``duration``); its exit code and
-    error output. A full disk is raised as the ``OSError`` it is (ffmpeg's failure to write is
-    not the input's fault)."""
-    process = (
-        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1")
+    output it has written (ffmpeg's ``-progress``, at most ``duration``). A full disk is raised
+    as the ``OSError`` it is (ffmpeg's failure to write is not the input's fault)."""
+    args = (
+        stream.global_args(
+            "-nostdin", "-hide_banner", "-loglevel", "repeat+error", "-progress", "pipe:1"
+        )
         .overwrite_output()
-        .run_async(pipe_stdout=True, pipe_stderr=True)
+        .compile()
     )
-    assert process.stdout is not None and process.stderr is not None
-    for raw in process.stdout:
-        key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-        if key == "out_time_us" and on_progress and value.isdigit():
-            on_progress(min(int(value) / 1e6, duration))
-    stderr = process.stderr.read()
-    code = process.wait()
+    # the errors go to a file: a damaged recording makes ffmpeg write a line per bad packet
+    # (hundreds of kB), which would fill a pipe nobody reads until the end and stop ffmpeg
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        try:
+            for raw in process.stdout:
+                key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key == "out_time_us" and on_progress and value.isdigit():
+                    on_progress(min(int(value) / 1e6, duration))
+            code = process.wait()
+        finally:  # interrupted: ffmpeg does not go on writing after us
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        errors.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: errors.read(1 << 20), b""))
+        errors.seek(max(0, errors.tell() - _ERROR_TAIL))
+        stderr = errors.read()
     full = os.strerror(errno.ENOSPC)  # ffmpeg and Python word it alike (the C library's words)
     # whatever the exit code: ffmpeg 5.1's Ogg muxer exits 0 after failing to write its trailer
     if full.encode() in stderr:
         raise OSError(errno.ENOSPC, full)
-    return code, stderr
+    return Ran(code, stderr, lines)

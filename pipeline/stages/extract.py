@@ -4,6 +4,7 @@ recording that decodes to much less than its container announces is reported as 
 
 from __future__ import annotations
 
+import re
 import tempfile
 import wave
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,7 @@ from pydub import AudioSegment
 from pydub.utils import db_to_float, ratio_to_db
 
 from ..core.errors import PipelineError
-from ..core.probe import ffmpeg_name, last_line, run_with_progress
+from ..core.probe import Ran, ffmpeg_name, last_line, run_with_progress
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_path, read_json, write_json
 from ..core.types import Audio, AudioTrack, MediaInfo, Notice
@@ -65,7 +66,7 @@ def _run_ffmpeg(
     duration: float,
     on_progress: ProgressFn | None,
     channel: int = 0,
-) -> None:
+) -> Ran:
     """The track's channels mixed to mono (``channel``: that one alone, counted from 1)."""
     # on the recording's timeline: sound that starts after the video, or skips (a gap in its
     # timestamps, as live streams have), is preceded or filled by silence, so transcript and
@@ -81,13 +82,14 @@ def _run_ffmpeg(
         map=f"0:a:{track - 1}",
         af=f"pan=mono|c0=c{channel - 1},{timeline}" if channel else timeline,
     )
-    code, stderr = run_with_progress(stream, duration, on_progress)
-    if code != 0:
+    ran = run_with_progress(stream, duration, on_progress)
+    if ran.code != 0:
         raise PipelineError(
-            f"ffmpeg could not decode the audio ({last_line(stderr)})",
+            f"ffmpeg could not decode the audio ({last_line(ran.stderr)})",
             info.path,
             "the file may be corrupt or truncated; export or download it again",
         )
+    return ran
 
 
 def truncation(decoded: float, announced: float, params: ExtractParams) -> Notice | None:
@@ -102,6 +104,22 @@ def truncation(decoded: float, announced: float, params: ExtractParams) -> Notic
             {"decoded": float(decoded), "announced": float(announced)},
         )
     return None
+
+
+def damage(ran: Ran) -> Notice | None:
+    """A warning when ffmpeg decoded the recording but said it met errors on the way (packets
+    it could not decode: a damaged download or disk; what they held is missing or noise)."""
+    if not ran.lines:
+        return None
+    last = re.sub(r" @ 0x[0-9a-f]+\]", "]", last_line(ran.stderr))  # no memory address
+    return Notice(
+        "ffmpeg met %(count)s error decoding the recording (%(last)s): it is damaged there and "
+        "the transcript may miss words — export or download it again if you can",
+        {"count": ran.lines, "last": last},
+        plural="ffmpeg met %(count)s errors decoding the recording (the last: %(last)s): it "
+        "is damaged in places and the transcript may miss words there — export or download it "
+        "again if you can",
+    )
 
 
 def _minutes(path: Path) -> Iterator[AudioSegment]:
@@ -142,7 +160,7 @@ def extract(
         decode = partial(
             _run_ffmpeg, info, sample_rate=params.sample_rate, track=params.audio_track
         )
-        decode(raw, duration=track.duration, on_progress=on_progress)
+        decoded = decode(raw, duration=track.duration, on_progress=on_progress)
         peak, frames = _measured(raw)
         cancelled = None
         if _dbfs(peak) < params.silent_dbfs and track.channels > 1:  # do the channels cancel?
@@ -186,7 +204,8 @@ def extract(
             "or another source recorded?",
             {"dbfs": f"{params.silent_dbfs:g}"},
         )
-    warnings = [truncation(duration, track.duration, params), several, cancelled, silent]
+    cut = truncation(duration, track.duration, params)  # says the file is damaged already
+    warnings = [cut, None if cut else damage(decoded), several, cancelled, silent]
     return Audio(
         duration=round(duration, 3),
         sample_rate=params.sample_rate,

@@ -69,10 +69,10 @@ def render_opus(
             fflags="+bitexact",
             **{"flags:a": "+bitexact"},
         )
-        code, stderr = run_with_progress(stream, duration, on_progress)
-        if code != 0:
+        ran = run_with_progress(stream, duration, on_progress)
+        if ran.code != 0:
             raise PipelineError(
-                f"ffmpeg could not write the audio for the page ({last_line(stderr)})",
+                f"ffmpeg could not write the audio for the page ({last_line(ran.stderr)})",
                 target,
                 "check that ffmpeg has libopus (Debian's ffmpeg does), or run with --media none",
             )

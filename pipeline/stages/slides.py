@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -177,7 +178,7 @@ def sample_frames(
         options["t"] = duration
     if keyframes:
         options["discard"] = "nokey"
-    process = (
+    args = (
         ffmpeg.input(ffmpeg_name(video), **options)["v:0"]
         .output(  # a simple filter graph: the demuxer honours -discard for it, not for -filter_complex
             "pipe:",
@@ -185,9 +186,11 @@ def sample_frames(
             format="rawvideo",
             pix_fmt="gray",
         )
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-        .run_async(pipe_stdout=True, pipe_stderr=True)
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "quiet")
+        .compile()
     )
+    # no error pipe: a damaged video's line per bad frame would fill it and stop ffmpeg
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     pixels, index = width * height, 0
     try:
         while True:
