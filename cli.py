@@ -11,7 +11,6 @@ import datetime as dt
 import inspect
 import json
 import os
-import signal
 import sys
 import time
 import unicodedata
@@ -31,7 +30,7 @@ from rich.text import Text
 
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
-from pipeline.core.errors import PipelineError, describe_os_error
+from pipeline.core.errors import PipelineError, Stopped, describe_os_error, stop_on_sigterm
 from pipeline.core.language import language_code
 from pipeline.core.store import read_yaml
 from pipeline.models import cache as model_cache
@@ -95,15 +94,6 @@ def _tell(console: Console, label: str, style: str, message: str) -> None:
     console.print(
         Text.assemble((label, style), " ", _shown(message)), highlight=False, soft_wrap=True
     )
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM — systemd stopping the service, ``timeout``, ``kill`` — unwound as Ctrl-C is:
-    temporary files removed, locks released, ffmpeg stopped, finished stages kept."""
-
-
-def _stop(signum: int, frame: Any) -> None:
-    raise Stopped
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -997,7 +987,7 @@ def speakers_forget(
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _stop)
+    stop_on_sigterm()
     app(prog_name="cli.py")
 
 

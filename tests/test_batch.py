@@ -154,6 +154,40 @@ def test_a_batch_killed_mid_recording_resumes_without_corrupt_output(
         json.loads(summary.read_text())  # complete JSON, not a torn write
 
 
+def test_sigterm_stops_a_batch_s_workers_too(recordings, tmp_path):
+    """SIGTERM to a batch of three recordings on two workers (`timeout`, `kill`: the workers
+    get no signal of their own) once both have begun: the batch stops at once — the recording
+    not begun is not begun, those under way stop where they are, one line, exit 143. Before,
+    the pool's end waited for every recording, queued ones too, to be finished."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for talk in ("talk one", "talk-two", "talk three"):  # each 20 times over: minutes of work
+        subprocess.run(
+            [
+                *("ffmpeg", "-nostdin", "-loglevel", "error", "-stream_loop", "19"),
+                *("-i", str(recordings / f"{talk}.mp4"), "-vn", str(folder / f"{talk}.m4a")),
+            ],
+            check=True,
+        )
+    command = [sys.executable, str(ROOT / "cli.py"), "batch", "recordings", *FAST, "--workers", "2"]
+    proc = subprocess.Popen(
+        [*command, "-q"], cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 300
+    while len(list((tmp_path / "transcripts").glob("*/audio.json"))) < 2:  # both under way
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 143, stderr
+    assert stderr.strip().endswith("run the same command again to resume"), stderr
+    manifests = list((tmp_path / "transcripts").glob("*/manifest.json"))
+    assert len(manifests) == 2  # the third recording was never begun
+    for manifest in manifests:
+        assert "summarize" not in json.loads(manifest.read_text())["stages"]
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
 def test_dask_local_cluster_gives_the_same_outputs_as_local_workers(recordings, tmp_path):
     for name, extra in (("local", ["--workers", "2"]), ("dask", ["--dask", "--workers", "2"])):
         work = tmp_path / name

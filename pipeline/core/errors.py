@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import signal
 from pathlib import Path
+from typing import Any
 
 
 class PipelineError(Exception):
@@ -37,6 +39,26 @@ class ConfigError(PipelineError):
 
 class BusyError(PipelineError):
     """Another process is working on this recording right now (not a failure of the input)."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM — systemd stopping the service, ``timeout``, ``kill`` — unwound as Ctrl-C is:
+    temporary files removed, locks released, ffmpeg stopped, finished stages kept."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the unwinding
+    raise Stopped
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise ``Stopped`` in this process (its main thread)."""
+    signal.signal(signal.SIGTERM, _stop)
+
+
+def was_stopped() -> bool:
+    """Whether this process has been stopped by SIGTERM (it ignores any more since)."""
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
 
 
 def describe_os_error(exc: OSError) -> PipelineError:

@@ -26,7 +26,14 @@ from typing import Any
 from rich.progress import Progress
 
 from ..core.config import Settings, default_threads
-from ..core.errors import BusyError, PipelineError, describe_os_error
+from ..core.errors import (
+    BusyError,
+    PipelineError,
+    Stopped,
+    describe_os_error,
+    stop_on_sigterm,
+    was_stopped,
+)
 from ..core.store import HASH_CACHE, cached_sha256
 from .runner import StageOutcome, run
 from .state import Outcome, record
@@ -215,12 +222,16 @@ def run_batch(
     elif workers > 1:
         threaded = replace(settings, threads=threads_per_worker(workers))
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=stop_on_sigterm) as pool:
             futures = {
-                pool.submit(process, path, threaded, retries, backoff): path for path in keep
+                pool.submit(_in_worker, path, threaded, retries, backoff): path for path in keep
             }
-            for future in as_completed(futures):
-                finished(_result(future, futures[future]))
+            try:
+                for future in as_completed(futures):
+                    finished(_result(future, futures[future]))
+            except BaseException:  # Ctrl-C or SIGTERM: stop the workers too
+                _stop_workers(pool)
+                raise
     else:
         for path in keep:
             finished(process(path, settings, retries, backoff, progress))
@@ -230,6 +241,23 @@ def run_batch(
                         progress.remove_task(task)
     order = {str(p): i for i, p in enumerate(recordings)}
     return sorted(outcomes, key=lambda o: order.get(o.recording, len(order)))
+
+
+def _in_worker(recording: Path, settings: Settings, retries: int, backoff: float) -> Outcome:
+    """``process`` in a pool worker — not begun in one that has been stopped (the pool hands
+    each worker its next recording before the last one ends: one that cannot be called off)."""
+    if was_stopped():
+        raise Stopped
+    return process(recording, settings, retries, backoff)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel the recordings not begun and stop those under way (SIGTERM: each unwinds as a
+    stopped run does, its finished stages kept) — the pool's end would wait for them, and a
+    SIGTERM sent to this process alone (``timeout``, ``kill``) does not reach its workers."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():
+        worker.terminate()
 
 
 def _result(future: Any, path: Path) -> Outcome:
