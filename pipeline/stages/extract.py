@@ -34,6 +34,9 @@ class ExtractParams:
     truncated_share: float = 0.9  # decoding less than this share of the announced duration …
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
     audio_track: int = 1  # which of the recording's audio tracks, counted from 1
+    # sound on its time stamps lasting over this many times what the container announced: the
+    # stamps are broken (a damaged file) — the sound that decodes is taken closed up instead
+    overlong_share: float = 1.5
     silent_dbfs: float = -50.0  # a track never louder than this is called silent
 
 
@@ -66,12 +69,16 @@ def _run_ffmpeg(
     duration: float,
     on_progress: ProgressFn | None,
     channel: int = 0,
+    timeline: bool = True,
 ) -> Ran:
-    """The track's channels mixed to mono (``channel``: that one alone, counted from 1)."""
-    # on the recording's timeline: sound that starts after the video, or skips (a gap in its
-    # timestamps, as live streams have), is preceded or filled by silence, so transcript and
-    # subtitle times are the video's
-    timeline = "aresample=async=1:first_pts=0"
+    """The track's channels mixed to mono (``channel``: that one alone, counted from 1).
+
+    On the recording's ``timeline``: sound that starts after the video, or skips (a gap in its
+    time stamps, as live streams have), is preceded or filled by silence, so transcript and
+    subtitle times are the video's. Without it, the sound that decodes, one piece after the
+    other."""
+    filters = [f"pan=mono|c0=c{channel - 1}"] if channel else []
+    filters += ["aresample=async=1:first_pts=0"] if timeline else []
     stream = ffmpeg.input(ffmpeg_name(info.path)).output(
         str(out),
         format="wav",
@@ -80,7 +87,7 @@ def _run_ffmpeg(
         ar=sample_rate,
         vn=None,
         map=f"0:a:{track - 1}",
-        af=f"pan=mono|c0=c{channel - 1},{timeline}" if channel else timeline,
+        **({"af": ",".join(filters)} if filters else {}),
     )
     ran = run_with_progress(stream, duration, on_progress)
     if ran.code != 0:
@@ -162,6 +169,26 @@ def extract(
         )
         decoded = decode(raw, duration=track.duration, on_progress=on_progress)
         peak, frames = _measured(raw)
+        closed_up = None
+        if frames > params.overlong_share * track.duration * params.sample_rate:
+            plain = Path(work) / "plain.wav"
+            decode(plain, duration=track.duration, on_progress=None, timeline=False)
+            alone, pieces = _measured(plain)
+            if frames - pieces >= params.truncated_seconds * params.sample_rate:
+                closed_up = Notice(
+                    "the recording's time stamps are broken (on them its sound would last "
+                    "%(stamped)s s, %(announced)s s announced): the %(decoded)s s of sound that "
+                    "decoded are transcribed one piece after the other, so times after damage "
+                    "may be early",
+                    {
+                        "stamped": round(frames / params.sample_rate, 1),
+                        "announced": float(track.duration),
+                        "decoded": round(pieces / params.sample_rate, 1),
+                    },
+                )
+                plain.replace(raw)
+                peak, frames = alone, pieces
+                decode = partial(decode, timeline=False)
         cancelled = None
         if _dbfs(peak) < params.silent_dbfs and track.channels > 1:  # do the channels cancel?
             decode(first, duration=track.duration, on_progress=None, channel=1)
@@ -204,8 +231,9 @@ def extract(
             "or another source recorded?",
             {"dbfs": f"{params.silent_dbfs:g}"},
         )
-    cut = truncation(duration, track.duration, params)  # says the file is damaged already
-    warnings = [cut, None if cut else damage(decoded), several, cancelled, silent]
+    # closed up, the sound is shorter than announced without being cut off
+    cut = None if closed_up else truncation(duration, track.duration, params)
+    warnings = [closed_up, cut, None if cut else damage(decoded), several, cancelled, silent]
     return Audio(
         duration=round(duration, 3),
         sample_rate=params.sample_rate,
