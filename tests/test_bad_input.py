@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from pipeline.core.probe import probe
+from pipeline.stages.extract import ExtractParams, extract
 from pipeline.tools import demo
 from pipeline.tools.evaluate import wer
 from tests.helpers import ROOT, damage, files_under, run_cli, stage_status
@@ -344,6 +346,24 @@ def test_sound_that_starts_late_or_skips_keeps_the_video_s_timeline(tmp_path, sh
     assert late_audio["duration"] == pytest.approx(clip_audio["duration"] + 5, abs=0.1)
     said = json.loads(late.with_name("transcript.json").read_text())["segments"]
     assert said and said[0]["start"] >= 1.5  # silence until 3 s: nothing heard before
+
+
+def test_sound_that_starts_after_most_of_the_video_is_not_called_broken(tmp_path, short_clip):
+    """The clip's sound starting 25 s into a video: on the timeline it lasts over twice its
+    own length — but no longer than the recording, so it is no broken time stamp (the guard
+    against those compares with the whole recording's length): kept on the timeline, no
+    warning."""
+    recording = tmp_path / "late.mp4"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "color=c=blue:s=160x120:r=5:d=30"),
+        *("-itsoffset", "25", "-i", str(short_clip), "-map", "0:v", "-map", "1:a"),
+        *("-c:v", "libx264", "-c:a", "aac", str(recording)),
+    )
+    info = probe(recording)
+    audio = extract(info, tmp_path / "audio.wav", ExtractParams())
+    assert audio.duration > ExtractParams().overlong_share * info.duration
+    assert audio.duration == pytest.approx(25 + info.duration, abs=0.3)
+    assert audio.warnings == []
 
 
 def test_a_podcast_s_cover_picture_is_no_video(tmp_path, short_clip):

@@ -131,6 +131,7 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         channels=tracks[0].channels,
         has_video=any(_moving(s) for s in info.get("streams", [])),
         tracks=tracks,
+        timeline=whole,
     )
     return media, recorded_on(info.get("format", {}).get("tags", {}))
 

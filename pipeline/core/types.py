@@ -53,6 +53,7 @@ class MediaInfo:
     channels: int
     has_video: bool
     tracks: tuple[AudioTrack, ...] = ()
+    timeline: float = 0.0  # the whole recording's length, as its container tells it (0: untold)
 
 
 # --- extract --------------------------------------------------------------------------------

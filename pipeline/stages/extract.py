@@ -34,8 +34,9 @@ class ExtractParams:
     truncated_share: float = 0.9  # decoding less than this share of the announced duration …
     truncated_seconds: float = 1.0  # … and at least this much less: the file looks truncated
     audio_track: int = 1  # which of the recording's audio tracks, counted from 1
-    # sound on its time stamps lasting over this many times what the container announced: the
-    # stamps are broken (a damaged file) — the sound that decodes is taken closed up instead
+    # sound on its time stamps lasting over this many times what the container announced (the
+    # track, or the whole recording if longer): the stamps are broken (a damaged file) — the
+    # sound that decodes is taken closed up instead
     overlong_share: float = 1.5
     silent_dbfs: float = -50.0  # a track never louder than this is called silent
 
@@ -170,7 +171,9 @@ def extract(
         decoded = decode(raw, duration=track.duration, on_progress=on_progress)
         peak, frames = _measured(raw)
         closed_up = None
-        if frames > params.overlong_share * track.duration * params.sample_rate:
+        # (the track's or the whole recording's length: sound that starts late is padded to it)
+        announced = max(track.duration, info.timeline)
+        if frames > params.overlong_share * announced * params.sample_rate:
             plain = Path(work) / "plain.wav"
             decode(plain, duration=track.duration, on_progress=None, timeline=False)
             alone, pieces = _measured(plain)
@@ -182,7 +185,7 @@ def extract(
                     "may be early",
                     {
                         "stamped": round(frames / params.sample_rate, 1),
-                        "announced": float(track.duration),
+                        "announced": float(announced),
                         "decoded": round(pieces / params.sample_rate, 1),
                     },
                 )
