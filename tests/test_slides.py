@@ -179,6 +179,24 @@ def test_bad_decks_are_clear_errors(demo_files, tmp_path):
         slides.load_decks([folder / "huge.pdf"], tmp_path / "out")
 
 
+def test_a_page_far_taller_than_wide_is_drawn_small(tmp_path):
+    """A deck whose second page is 3 × 14 400 pt (PDF's largest side; a hostile or broken
+    export): drawn at the width's scale it was 320 × 1.5 million pixels — 57 s and 4 GB for
+    one page. Now no taller than two widths; a slide-shaped page is drawn as before."""
+    from reportlab.pdfgen import canvas
+
+    deck = canvas.Canvas(str(tmp_path / "tall.pdf"), pagesize=(960, 540))
+    deck.drawString(100, 270, "Clusters and the green transition")
+    deck.showPage()
+    deck.setPageSize((3, 14400))
+    deck.showPage()
+    deck.save()
+    pages = slides.load_decks([tmp_path / "tall.pdf"], tmp_path / "out")
+    sizes = [Image.open(tmp_path / "out" / page.thumbnail).size for page in pages]
+    assert sizes[0] == (320, 180) and "green transition" in pages[0].text
+    assert sizes[1][1] <= 640 and sizes[1][0] <= 2
+
+
 def test_demo_deck_is_the_same_file_every_time(tmp_path):
     """`cli.py demo` rewrites its deck on every call: with a creation date or a random document
     id inside, the slides and summaries of the demo would be redone on every re-run."""
