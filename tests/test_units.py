@@ -7,6 +7,7 @@ import errno
 import json
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 import ffmpeg
@@ -24,6 +25,7 @@ from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
 from pipeline.service import catalog
 from pipeline.stages.functions import clean
+from pipeline.stages.slides import resolve_decks
 from pipeline.stages.transcribe import outside, split_sentences
 from tests.helpers import ROOT, mounted, run_python
 
@@ -229,6 +231,31 @@ def test_a_sidecar_named_after_the_whole_file_name_is_found(tmp_path):
     assert find_sidecar(tmp_path / "talk.mkv") is None
     (tmp_path / "talk.event.yaml").write_text("title: Stem\n")
     assert find_sidecar(rec) == tmp_path / "talk.event.yaml"
+
+
+@pytest.mark.parametrize(("recording_form", "sidecar_form"), [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_sidecar_and_deck_named_in_another_unicode_form_are_found(
+    tmp_path, recording_form, sidecar_form
+):
+    """ "Présentation Garcés.wav" as a Mac writes it (é as e + accent) beside
+    "Présentation Garcés.event.yaml" as a Linux editor types it (é as one character), and the
+    other way round: the same name to a reader, other bytes to the file system — the sidecar
+    was passed over without a word, and a deck it lists as typed was "not found"."""
+    name = "Présentation Garcés"
+
+    def form(text: str, which: str) -> str:
+        return unicodedata.normalize(which, text)
+
+    recording = tmp_path / form(f"{name}.wav", recording_form)
+    recording.write_bytes(b"")
+    sidecar = tmp_path / form(f"{name}.event.yaml", sidecar_form)
+    sidecar.write_text(f"title: Cluster talk\nslides: {form('Diapos été.pdf', sidecar_form)}\n")
+    deck = tmp_path / form("Diapos été.pdf", recording_form)
+    deck.write_bytes(b"%PDF-1.4\n")
+    assert find_sidecar(recording) == sidecar
+    assert resolve_decks([], load_event(sidecar).slides, sidecar) == [deck]
+    sidecar.rename(tmp_path / form(f"{name}.yaml", sidecar_form))  # misnamed: pointed out
+    assert near_sidecar(recording) == tmp_path / form(f"{name}.yaml", sidecar_form)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .language import CODE, language_code, spoken_name, written_date
-from .store import not_utf8, read_yaml, written_text
+from .store import as_named, not_utf8, read_yaml, written_text
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -140,13 +141,17 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
 def find_sidecar(recording: Path) -> Path | None:
     """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``, or
     ``talk.mp4.event.yaml``), if any — none where that name would be too long for the file
     system (a recording named near its limit)."""
     for base in (recording.stem, recording.name):
         for suffix in SIDECAR_SUFFIXES:
-            candidate = recording.with_name(base + suffix)
+            candidate = as_named(recording.with_name(base + suffix))
             if os.path.isfile(candidate):  # False, not an error, for a name over the limit
                 return candidate
     return None
@@ -155,11 +160,11 @@ def find_sidecar(recording: Path) -> Path | None:
 def near_sidecar(recording: Path) -> Path | None:
     """A file beside ``recording`` that looks meant as its sidecar but is not named as one
     (``talk.yaml``, ``talk-event.yml``, ``talk.event.yaml.txt`` as Notepad saves it)."""
-    names = "|".join(re.escape(n) for n in (recording.stem, recording.name))
+    names = "|".join(re.escape(_nfc(n)) for n in (recording.stem, recording.name))
     near = re.compile(rf"(?:{names})(?:[._ -]events?)?\.(?:ya?ml|json)(?:\.txt)?", re.IGNORECASE)
     with contextlib.suppress(OSError):
         for path in sorted(recording.parent.iterdir()):
-            if near.fullmatch(path.name) and path.is_file():
+            if near.fullmatch(_nfc(path.name)) and path.is_file():
                 return path
     return None
 

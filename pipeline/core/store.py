@@ -140,6 +140,20 @@ def read_yaml_file(path: Path, what: str, fix: str) -> Any:
         raise ConfigError(f"cannot read {what} ({' '.join(str(exc).split())})", path, fix) from None
 
 
+def as_named(path: Path) -> Path:
+    """``path``, or else the file beside it whose name is the same in another Unicode form (é
+    as one character or as e + accent: names a Mac wrote beside names a Linux editor typed),
+    or else ``path``. Nothing is searched for a name in ASCII or a path that exists."""
+    if path.name.isascii() or os.path.lexists(path):
+        return path
+    wanted = unicodedata.normalize("NFC", path.name)
+    with contextlib.suppress(OSError):
+        for other in sorted(path.parent.iterdir()):
+            if unicodedata.normalize("NFC", other.name) == wanted:
+                return other
+    return path
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:

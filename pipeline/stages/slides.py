@@ -31,7 +31,7 @@ from ..core.errors import ConfigError, PipelineError
 from ..core.probe import ffmpeg_name
 from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
-from ..core.store import atomic_path, file_sha256, read_json, slugify, write_json
+from ..core.store import as_named, atomic_path, file_sha256, read_json, slugify, write_json
 from ..core.types import Deck, Interval, Sentence, Showing, SlideMap, SlidePage
 from ..models import text
 
@@ -605,6 +605,7 @@ def resolve_decks(given: Sequence[Path], listed: Sequence[str], sidecar: Path | 
                 )
             paths.append(path)
         origin = f"slides in {sidecar}"
+    paths = [as_named(path) for path in paths]
     for path in paths:
         try:
             with path.open("rb") as f:
