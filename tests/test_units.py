@@ -132,6 +132,18 @@ def test_a_sidecar_saved_with_a_byte_order_mark_is_read(tmp_path, name, encoding
         load_event(sidecar)
 
 
+def test_names_pasted_in_decomposed_form_are_read_composed(tmp_path):
+    """ "Carolina Garcés, Łukasz Śliwiński" pasted with each accent as a separate mark (NFD, as
+    some Mac applications copy text): read as the composed letters the recogniser writes.
+    Decomposed, the name matching took each accent for a space ("garce s") and scored the
+    person's own name 90 and 82 instead of 100."""
+    said = ["Carolina Garcés", "Łukasz Śliwiński"]
+    sidecar = tmp_path / "talk.event.yaml"
+    listed = "".join(f"  - {unicodedata.normalize('NFD', n)}\n" for n in said)
+    sidecar.write_text(f"speakers:\n{listed}", encoding="utf-8")
+    assert [s.name for s in load_event(sidecar).speakers] == said
+
+
 def test_speakers_may_be_listed_as_the_event_page_lines_them(tmp_path):
     """Staff copy the event page's "Speakers included" lines into the sidecar, one list item
     each or the whole list pasted as one block: "Name, role, organisation" gives the same

@@ -114,8 +114,11 @@ _BOMS = (
 def written_text(data: bytes) -> str:
     """A file's text as its byte-order mark says it is encoded (without the mark), else UTF-8:
     Notepad and PowerShell save a file a person edits with one, which JSON refused
-    ("Unexpected UTF-8 BOM") and a UTF-8 read refused outright."""
-    return data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
+    ("Unexpected UTF-8 BOM") and a UTF-8 read refused outright. In Unicode's composed form
+    (NFC): a name pasted as e + accent reads as the é the recogniser writes (matching took the
+    accent for a space: "Garce s", 90 points for the same name)."""
+    text = data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
+    return unicodedata.normalize("NFC", text)
 
 
 def not_utf8(exc: UnicodeDecodeError, what: str, path: Path) -> ConfigError:
