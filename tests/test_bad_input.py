@@ -460,6 +460,31 @@ def test_a_run_stopped_by_sigterm_unwinds_and_says_so(tmp_path, demo_files):
     assert "extract" in json.loads(manifest.read_text())["stages"]
 
 
+def test_a_recording_moved_away_mid_run_is_said_not_read_around(tmp_path, demo_files):
+    """The recording moved away while it is transcribed: the slides stage, which reads its
+    video, stops with one line (exit 1) — it had timed the slides from speech alone without a
+    word, and kept them so once the file was back. Put back, the run finishes from where it
+    stopped, the slides timed from the video."""
+    for made in (demo_files.recording, demo_files.sidecar, demo_files.deck):
+        assert made is not None
+        shutil.copyfile(made, tmp_path / made.name)
+    recording = tmp_path / demo_files.recording.name
+    proc, manifest = started_past_extraction(recording, tmp_path)
+    recording.rename(tmp_path / "moved.mp4")
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert stderr.strip() == (
+        f"error: {recording}: the recording is gone (moved or deleted while it was being "
+        "processed) — put it back and run again (finished stages are kept)"
+    )
+    assert "slides" not in json.loads(manifest.read_text())["stages"]
+    (tmp_path / "moved.mp4").rename(recording)
+    again = run_cli("run", str(recording), "-q", cwd=tmp_path)
+    assert again.code == 0, again.stderr
+    stages = json.loads(manifest.read_text())["stages"]
+    assert stages["slides"]["from_video"] and stages["transcribe"]["status"] == "done"
+
+
 def test_unknown_engine_is_a_usage_error(tmp_path, short_clip):
     result = run_cli("run", str(short_clip), "--engine", "nope", cwd=tmp_path)
     assert (

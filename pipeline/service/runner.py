@@ -230,11 +230,14 @@ class _Needs(Mapping[str, Any]):
         return len(self.names)
 
 
-def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
+def run_stages(
+    ctx: Context, stages: Sequence[Stage], book: _Book, seen: tuple[int, int] | None = None
+) -> Results:
     """The loop: every enabled stage either is up to date or runs, writes and is recorded. A
     ``background`` stage runs in a worker thread while the loop goes on; it is waited for
     before a stage that needs it, and before the loop ends — also when a stage fails, so that
-    finished work is recorded."""
+    finished work is recorded. A stage that reads the recording runs only while it is the file
+    that was hashed (``seen``: its size and modification time then)."""
     recorded = book.manifest.data["stages"]
     plans = plan(ctx, stages, recorded)
     results = Results(ctx, plans)
@@ -274,6 +277,8 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
                     continue
                 if damaged:
                     book.remade.append(f"{damaged} — made again by the {name} stage")
+                if stage.reads_source and seen is not None:
+                    still_as_hashed(ctx.recording, seen)
                 progress = book.start(name)
                 if stage.background:  # its inputs are read here, not in the worker
                     inputs = {need: results[need] for need in stage.needs}
@@ -296,6 +301,32 @@ def run_stages(ctx: Context, stages: Sequence[Stage], book: _Book) -> Results:
             finally:
                 gc.unfreeze()  # what release_memory froze: collectable again
     return results
+
+
+def identity(recording: Path) -> tuple[int, int]:
+    """What tells a file changed without reading it: its size and modification time."""
+    st = recording.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def still_as_hashed(recording: Path, seen: tuple[int, int]) -> None:
+    """Raise when the recording has gone or changed since it was hashed: a stage reading it
+    now would file what it reads of another file under this one's outputs (a recording moved
+    away mid-run had its slides timed from speech alone, silently, and kept so)."""
+    try:
+        now = identity(recording)
+    except OSError:
+        raise PipelineError(
+            "the recording is gone (moved or deleted while it was being processed)",
+            recording,
+            "put it back and run again (finished stages are kept)",
+        ) from None
+    if now != seen:
+        raise PipelineError(
+            "the recording changed while it was being processed",
+            recording,
+            "run again once it is complete (finished stages are kept)",
+        )
 
 
 def unreadable(outputs: Sequence[Path]) -> str:
@@ -464,6 +495,7 @@ def run(
             "choose a writable --out folder",
             exit_code=2,
         ) from None
+    seen = identity(recording)
     sha = cached_sha256(recording, settings.transcripts_dir / HASH_CACHE)
     rec_id = workspace.recording_id(recording, sha)
     out = workspace.transcript_dir(rec_id)
@@ -499,7 +531,7 @@ def run(
         book = _Book(ctx, manifest, progress, on_stage)
         try:
             with threadpool_limits(settings.threads):  # same numbers whatever the environment
-                results = run_stages(ctx, STAGES, book)
+                results = run_stages(ctx, STAGES, book, seen)
                 result = _finish(ctx, manifest, results, book.outcomes, book.remade)
         except BaseException as exc:
             book.failed(str(exc) or type(exc).__name__)
