@@ -266,6 +266,33 @@ def test_a_damaged_recording_is_decoded_past_its_errors_and_told(tmp_path, short
     assert "errors decoding the recording" in page and "time stamps are broken" in page
 
 
+def test_a_length_guessed_from_the_bit_rate_is_measured_not_called_truncated(tmp_path, short_clip):
+    """A raw AAC file and a VBR MP3 without its Xing header (as a stream or a recorder writes
+    it), the clip after 5 s of silence: ffprobe guesses their lengths from the first packets'
+    bit rate — 29 s for 26 s of AAC, 259 s for 26 s of MP3 — and both were "decoded 25.8 s of
+    the 259.4 s announced: the file looks truncated — download or export it again". Their length
+    is measured from the packets instead: no warning. An MP3 with its header, cut off, still
+    is told to be truncated."""
+    opened = ("-f", "lavfi", "-t", "5", "-i", "anullsrc=r=22050:cl=mono", "-i", str(short_clip))
+    joined = ("-filter_complex", "[0][1]concat=n=2:v=0:a=1")
+    aac, vbr, cut = tmp_path / "memo.aac", tmp_path / "stream.mp3", tmp_path / "cut.mp3"
+    ffmpeg(*opened, *joined, "-c:a", "aac", "-f", "adts", str(aac))
+    ffmpeg(*opened, *joined, "-c:a", "libmp3lame", "-q:a", "0", "-write_xing", "0", str(vbr))
+    ffmpeg(*opened, *joined, "-c:a", "libmp3lame", "-b:a", "64k", str(tmp_path / "whole.mp3"))
+    cut.write_bytes((tmp_path / "whole.mp3").read_bytes()[:100_000])
+    for recording in (aac, vbr):
+        info = probe(recording)
+        audio = extract(info, tmp_path / "audio.wav", ExtractParams())
+        assert audio.warnings == [], (recording.name, audio)
+        assert info.duration == pytest.approx(audio.duration, abs=0.2)
+        assert info.timeline == pytest.approx(audio.duration, abs=0.2)
+    audio = extract(probe(cut), tmp_path / "audio.wav", ExtractParams())
+    assert [w.message for w in audio.warnings] == [
+        "decoded %(decoded)s s of the %(announced)s s announced: the file looks truncated — "
+        "download or export it again"
+    ]
+
+
 def test_a_recording_with_several_audio_tracks_says_so_and_takes_the_one_asked_for(
     tmp_path, short_clip
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ MEDIA_SUFFIXES = frozenset({
     ".opus", ".wma", ".aif", ".aiff",
 })  # fmt: skip
 
+_GUESSED = b"Estimating duration from bitrate"  # libavformat's warning when it guesses
 _ERROR_TAIL = 65536  # bytes of ffmpeg's error output kept: its last lines say what failed
 
 
@@ -93,20 +95,26 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         )
     if path.stat().st_size == 0:
         raise PipelineError("file is empty (0 bytes)", path, "copy or export the recording again")
-    try:
-        info = ffmpeg.probe(ffmpeg_name(path))
-    except ffmpeg.Error as exc:
+    # ffprobe as ffmpeg.probe runs it, keeping its warnings (ffmpeg.probe drops them)
+    asked = ("-v", "warning", "-show_format", "-show_streams", "-of", "json", ffmpeg_name(path))
+    done = subprocess.run(["ffprobe", *asked], capture_output=True, check=False)
+    if done.returncode != 0:
         raise PipelineError(
-            f"not a readable media file (ffprobe: {last_line(exc.stderr)})",
+            f"not a readable media file (ffprobe: {last_line(done.stderr)})",
             path,
             "check it is an audio/video recording and not truncated; export or download it again",
-        ) from None
+        )
+    info = json.loads(done.stdout.decode("utf-8", "replace"))
     audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
     if not audio:
         raise PipelineError(
             "no audio stream in this file", path, "export the recording with its sound track"
         )
     whole = float(info.get("format", {}).get("duration") or 0.0)
+    # a length guessed from the first packets' bit rate (an MP3 without its Xing header, as a
+    # stream or a recorder writes it; raw AAC) is no length: a VBR MP3 of 26 s that opens with
+    # silence "lasted" 259 s, an AAC file of 21 s 29 s — both then "looked truncated"
+    guessed = _GUESSED in done.stderr
     tracks = tuple(
         AudioTrack(
             duration=_seconds(s, whole),
@@ -117,9 +125,12 @@ def probed(path: Path) -> tuple[MediaInfo, str]:
         )
         for s in audio
     )
-    if tracks[0].duration <= 0:  # a header that tells none: measured from the packets
+    if tracks[0].duration <= 0 or guessed:  # a header that tells none: measured from the packets
         measured = demuxed(path)
-        tracks = tuple(t if t.duration > 0 else replace(t, duration=measured) for t in tracks)
+        tracks = tuple(
+            t if t.duration > 0 and not guessed else replace(t, duration=measured) for t in tracks
+        )
+        whole = measured if guessed else whole
     if tracks[0].duration <= 0:
         raise PipelineError("the audio has zero duration", path, "check the recording is complete")
     media = MediaInfo(
