@@ -20,7 +20,7 @@ from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.core.event import Event, Speaker, find_sidecar, load_event, near_sidecar
 from pipeline.core.language import language_code
 from pipeline.core.probe import run_with_progress
-from pipeline.core.store import atomic_write, slugify
+from pipeline.core.store import as_named, atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
 from pipeline.service import catalog
@@ -252,7 +252,8 @@ def test_a_sidecar_and_deck_named_in_another_unicode_form_are_found(
     """ "Présentation Garcés.wav" as a Mac writes it (é as e + accent) beside
     "Présentation Garcés.event.yaml" as a Linux editor types it (é as one character), and the
     other way round: the same name to a reader, other bytes to the file system — the sidecar
-    was passed over without a word, and a deck it lists as typed was "not found"."""
+    was passed over without a word, and a deck it lists as typed was "not found", as was the
+    recording's name typed in the other form (`cli.py run` looks it up with ``as_named``)."""
     name = "Présentation Garcés"
 
     def form(text: str, which: str) -> str:
@@ -265,6 +266,7 @@ def test_a_sidecar_and_deck_named_in_another_unicode_form_are_found(
     deck = tmp_path / form("Diapos été.pdf", recording_form)
     deck.write_bytes(b"%PDF-1.4\n")
     assert find_sidecar(recording) == sidecar
+    assert as_named(tmp_path / form(f"{name}.wav", sidecar_form)) == recording  # typed: found
     assert resolve_decks([], load_event(sidecar).slides, sidecar) == [deck]
     sidecar.rename(tmp_path / form(f"{name}.yaml", sidecar_form))  # misnamed: pointed out
     assert near_sidecar(recording) == tmp_path / form(f"{name}.yaml", sidecar_form)

@@ -36,7 +36,14 @@ from ..core.library import LibraryError
 from ..core.probe import probed
 from ..core.review import ensure_template, load_review
 from ..core.stage import Context, Planned, ProgressFn, Stage, plan, produced
-from ..core.store import HASH_CACHE, Manifest, Workspace, cached_sha256, remove_stale_temps
+from ..core.store import (
+    HASH_CACHE,
+    Manifest,
+    Workspace,
+    as_named,
+    cached_sha256,
+    remove_stale_temps,
+)
 from ..core.types import MediaInfo, SpeakerInfo, Transcript
 from ..models import diarization
 from ..outputs.locale import language_doubt
@@ -475,6 +482,7 @@ def run(
 
     Raises ``BusyError`` when another process holds this recording's lock (the lock is a kernel
     ``flock``: a killed holder releases it, so a stale lock never blocks)."""
+    recording = as_named(recording)  # "é" typed, "e" + accent on disk (a Mac's copy): found
     if not recording.exists() and (address := _ADDRESS.match(str(recording))):
         raise PipelineError(
             "a web address, not a file",
