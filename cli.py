@@ -113,12 +113,13 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             _tell(err, "error:", "bold red", str(problem))
             raise typer.Exit(problem.exit_code) from None
         except KeyboardInterrupt as exc:
-            told = "stopped (SIGTERM)" if isinstance(exc, Stopped) else "interrupted"
+            stopped = isinstance(exc, Stopped)
+            told = "stopped (SIGTERM)" if stopped else "interrupted"
             err.print(
                 f"{told} — finished stages are kept; run the same command again to resume",
                 soft_wrap=True,
             )
-            raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
+            raise typer.Exit(143 if stopped else 130) from None
         except Exception as exc:
             if os.environ.get("WEBINAR_PIPELINE_DEBUG"):
                 raise

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .language import CODE, language_code, spoken_name, written_date
-from .store import as_named, not_utf8, read_yaml, written_text
+from .store import as_named, nfc, not_utf8, read_yaml, written_text
 
 SIDECAR_SUFFIXES = (".event.yaml", ".event.yml", ".event.json")
 EXAMPLE = "examples/eu-clusters-talk-2024-05-15.event.yaml"
@@ -141,10 +140,6 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
-
-
 def find_sidecar(recording: Path) -> Path | None:
     """The sidecar next to ``recording`` (``talk.mp4`` → ``talk.event.yaml``, or
     ``talk.mp4.event.yaml``), if any — none where that name would be too long for the file
@@ -160,11 +155,11 @@ def find_sidecar(recording: Path) -> Path | None:
 def near_sidecar(recording: Path) -> Path | None:
     """A file beside ``recording`` that looks meant as its sidecar but is not named as one
     (``talk.yaml``, ``talk-event.yml``, ``talk.event.yaml.txt`` as Notepad saves it)."""
-    names = "|".join(re.escape(_nfc(n)) for n in (recording.stem, recording.name))
+    names = "|".join(re.escape(nfc(n)) for n in (recording.stem, recording.name))
     near = re.compile(rf"(?:{names})(?:[._ -]events?)?\.(?:ya?ml|json)(?:\.txt)?", re.IGNORECASE)
     with contextlib.suppress(OSError):
         for path in sorted(recording.parent.iterdir()):
-            if near.fullmatch(_nfc(path.name)) and path.is_file():
+            if near.fullmatch(nfc(path.name)) and path.is_file():
                 return path
     return None
 

@@ -111,14 +111,18 @@ _BOMS = (
 )
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form: é as one character, not e + accent."""
+    return unicodedata.normalize("NFC", text)
+
+
 def written_text(data: bytes) -> str:
     """A file's text as its byte-order mark says it is encoded (without the mark), else UTF-8:
     Notepad and PowerShell save a file a person edits with one, which JSON refused
     ("Unexpected UTF-8 BOM") and a UTF-8 read refused outright. In Unicode's composed form
     (NFC): a name pasted as e + accent reads as the é the recogniser writes (matching took the
     accent for a space: "Garce s", 90 points for the same name)."""
-    text = data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8"))
-    return unicodedata.normalize("NFC", text)
+    return nfc(data.decode(next((codec for bom, codec in _BOMS if data.startswith(bom)), "utf-8")))
 
 
 def not_utf8(exc: UnicodeDecodeError, what: str, path: Path) -> ConfigError:
@@ -149,10 +153,10 @@ def as_named(path: Path) -> Path:
     or else ``path``. Nothing is searched for a name in ASCII or a path that exists."""
     if path.name.isascii() or os.path.lexists(path):
         return path
-    wanted = unicodedata.normalize("NFC", path.name)
+    wanted = nfc(path.name)
     with contextlib.suppress(OSError):
         for other in sorted(path.parent.iterdir()):
-            if unicodedata.normalize("NFC", other.name) == wanted:
+            if nfc(other.name) == wanted:
                 return other
     return path
 
