@@ -19,11 +19,12 @@ import yaml
 from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.core.event import Event, Speaker, find_sidecar, load_event, near_sidecar
 from pipeline.core.language import language_code
-from pipeline.core.probe import run_with_progress
+from pipeline.core.probe import MEDIA_SUFFIXES, ffmpeg_name, probe, run_with_progress
 from pipeline.core.store import as_named, atomic_write, slugify
 from pipeline.core.types import Segment, Transcript, Word
 from pipeline.outputs.formats import WRITERS, clock
 from pipeline.service import catalog
+from pipeline.service.state import discover
 from pipeline.stages.functions import clean
 from pipeline.stages.slides import resolve_decks
 from pipeline.stages.transcribe import outside, split_sentences
@@ -231,6 +232,73 @@ def test_sidecar_json_and_discovery(tmp_path):
     found = find_sidecar(rec)
     assert found == tmp_path / "talk.event.json"
     assert load_event(found).slides == ["deck.pdf"]
+
+
+def test_discovery_follows_linked_folders_once(tmp_path):
+    """A folder of recordings that links to others (``recordings/2024 -> /mnt/nas/2024``, as
+    staff mount a share into it) is searched through its links — they were passed over without
+    a word, so nothing on the share was ever processed; a link back up the tree is read once,
+    hidden folders and the outputs are still left out."""
+    share = tmp_path / "nas" / "2024"
+    share.mkdir(parents=True)
+    (share / "talk.mp4").write_bytes(b"x")
+    (share / ".hidden.mp4").write_bytes(b"x")
+    rec = tmp_path / "recordings"
+    (rec / "own").mkdir(parents=True)
+    (rec / "own" / "local.wav").write_bytes(b"x")
+    (rec / "2024").symlink_to(share, target_is_directory=True)
+    (share / "back").symlink_to(rec, target_is_directory=True)  # a loop
+    (rec / ".cache").mkdir()
+    (rec / ".cache" / "old.mp3").write_bytes(b"x")
+    outputs = share / "transcripts"
+    outputs.mkdir()
+    (outputs / "audio.wav").write_bytes(b"x")
+    found = discover(rec, (outputs,))
+    assert found == [rec / "2024" / "talk.mp4", rec / "own" / "local.wav"]
+
+
+# how a file of each suffix `batch` takes is written here: (ffmpeg format, codec options)
+WRITTEN_AS = {
+    ".mp4": ("mp4", {"c:a": "aac"}), ".m4v": ("mp4", {"c:a": "aac"}),
+    ".mov": ("mov", {"c:a": "aac"}), ".mkv": ("matroska", {"c:a": "libopus"}),
+    ".mka": ("matroska", {"c:a": "flac"}), ".webm": ("webm", {"c:a": "libopus"}),
+    ".weba": ("webm", {"c:a": "libopus"}), ".avi": ("avi", {"c:a": "libmp3lame"}),
+    ".wmv": ("asf", {"c:a": "wmav2"}), ".asf": ("asf", {"c:a": "wmav2"}),
+    ".flv": ("flv", {"c:a": "aac"}), ".f4v": ("f4v", {"c:a": "aac"}),
+    ".3gp": ("3gp", {"c:a": "aac"}), ".3g2": ("3g2", {"c:a": "aac"}),
+    ".mpg": ("mpeg", {"c:a": "mp2"}), ".mpeg": ("mpeg", {"c:a": "mp2"}),
+    ".vob": ("vob", {"c:a": "mp2"}), ".ts": ("mpegts", {"c:a": "aac"}),
+    ".mts": ("mpegts", {"c:a": "ac3"}), ".m2ts": ("mpegts", {"c:a": "mp2"}),
+    ".ogv": ("ogg", {"c:a": "libvorbis"}), ".mp3": ("mp3", {"c:a": "libmp3lame"}),
+    ".mp2": ("mp2", {"c:a": "mp2"}), ".m4a": ("ipod", {"c:a": "aac"}),
+    ".m4b": ("ipod", {"c:a": "aac"}), ".aac": ("adts", {"c:a": "aac"}),
+    ".ac3": ("ac3", {"c:a": "ac3"}), ".wav": ("wav", {"c:a": "pcm_s16le"}),
+    ".flac": ("flac", {"c:a": "flac"}), ".wv": ("wv", {"c:a": "wavpack"}),
+    ".ogg": ("ogg", {"c:a": "libvorbis"}), ".oga": ("ogg", {"c:a": "flac"}),
+    ".opus": ("opus", {"c:a": "libopus"}), ".wma": ("asf", {"c:a": "wmav2"}),
+    ".aif": ("aiff", {"c:a": "pcm_s16be"}), ".aiff": ("aiff", {"c:a": "pcm_s16be"}),
+    ".caf": ("caf", {"c:a": "alac"}),
+}  # fmt: skip
+
+
+def test_every_suffix_batch_takes_is_a_recording_ffmpeg_reads(tmp_path):
+    """Each suffix ``discover`` takes (written in upper case too, as cameras and Windows do) is
+    found, and a file of it as its programs write it is read by ffprobe with its length — and
+    the list grew by the names recordings also come in (a browser's ``.weba``, Apple's ``.caf``
+    and ``.m4b``, a phone's ``.3g2``, a DVD's ``.vob``, ``.asf``, ``.f4v``, ``.ogv``, ``.mp2``,
+    ``.ac3``, ``.wv``), which a scheduled batch had passed over without a word."""
+    assert set(WRITTEN_AS) == set(MEDIA_SUFFIXES)
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for suffix, (form, codec) in WRITTEN_AS.items():
+        name = folder / f"talk{suffix.upper() if suffix == '.mp4' else suffix}"
+        tone = ffmpeg.input("sine=frequency=440:duration=2", f="lavfi")
+        tone.output(ffmpeg_name(name), f=form, **codec).run(quiet=True)
+    (folder / "notes.txt").write_text("not a recording")
+    found = discover(folder)
+    assert sorted(p.suffix.lower() for p in found) == sorted(MEDIA_SUFFIXES)
+    for path in found:
+        assert probe(path).duration == pytest.approx(2.0, abs=0.2), path.name
 
 
 def test_a_sidecar_named_after_the_whole_file_name_is_found(tmp_path):

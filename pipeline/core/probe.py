@@ -22,9 +22,10 @@ from .types import AudioTrack, MediaInfo
 
 # what `batch` takes for a recording (`run` takes any file ffmpeg reads)
 MEDIA_SUFFIXES = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".mka", ".webm", ".avi", ".wmv", ".flv", ".3gp", ".mpg",
-    ".mpeg", ".ts", ".mts", ".m2ts", ".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".oga",
-    ".opus", ".wma", ".aif", ".aiff",
+    ".mp4", ".m4v", ".mov", ".mkv", ".mka", ".webm", ".weba", ".avi", ".wmv", ".asf", ".flv",
+    ".f4v", ".3gp", ".3g2", ".mpg", ".mpeg", ".vob", ".ts", ".mts", ".m2ts", ".ogv", ".mp3",
+    ".mp2", ".m4a", ".m4b", ".aac", ".ac3", ".wav", ".flac", ".wv", ".ogg", ".oga", ".opus",
+    ".wma", ".aif", ".aiff", ".caf",
 })  # fmt: skip
 
 _GUESSED = b"Estimating duration from bitrate"  # libavformat's warning when it guesses

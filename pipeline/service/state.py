@@ -48,20 +48,28 @@ class Outcome:
 
 def discover(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Path]:
     """Media files under ``folder`` (recursively, hidden files and folders skipped), sorted.
-    Nothing inside the ``outputs`` folders counts: with the transcripts kept inside the
-    recordings folder, each run's ``audio.wav`` would otherwise be a new recording next time."""
+    A linked folder (``recordings/nas -> /mnt/share/webinars``) is searched like any other, each
+    real folder once (a link back up the tree ends there). Nothing inside the ``outputs``
+    folders counts: with the transcripts kept inside the recordings folder, each run's
+    ``audio.wav`` would otherwise be a new recording next time."""
     if not folder.is_dir():
         raise PipelineError("not a folder", folder, "give the folder of recordings", exit_code=2)
     mine = [out.resolve() for out in outputs]
+    seen: set[Path] = set()
     found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative):
+    for top, folders, files in os.walk(folder, followlinks=True):
+        here = Path(top).resolve()
+        if here in seen or any(here.is_relative_to(out) for out in mine):
+            folders.clear()
             continue
-        if path.suffix.lower() not in MEDIA_SUFFIXES or not path.is_file():
-            continue
-        if not any(path.resolve().is_relative_to(out) for out in mine):
-            found.append(path)
+        seen.add(here)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in files:
+            path = Path(top, name)
+            if name.startswith(".") or path.suffix.lower() not in MEDIA_SUFFIXES:
+                continue
+            if path.is_file() and not any(path.resolve().is_relative_to(out) for out in mine):
+                found.append(path)
     return sorted(found)
 
 
