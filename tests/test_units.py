@@ -382,13 +382,34 @@ def test_a_language_is_given_by_code_or_by_name(tmp_path):
         assert load_event(path).language == "de"
 
 
+def test_a_speakers_organisation_may_be_spelt_out(tmp_path):
+    """The event page heads the column "Organisation": ``organisation:`` (and ``organization:``)
+    is a speaker's ``org`` — both were refused as unknown fields, with the event's fields as
+    the ones allowed."""
+    path = tmp_path / "x.event.yaml"
+    path.write_text(
+        "speakers:\n  - {name: Ann Lee, organisation: Mobile Heights}\n"
+        "  - {name: Bo Li, organization: PROPLAST Italy}\n  - {name: Cy Ng, org: DG GROW}\n"
+    )
+    assert [s.org for s in load_event(path).speakers] == [
+        "Mobile Heights",
+        "PROPLAST Italy",
+        "DG GROW",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("speakers: {name: x}", "field 'speakers'"),
         ("language: Elvish", "field 'language': 'Elvish' is neither a language code"),
         ("- a\n- b", "must be a mapping"),
-        ("title: 3\nspeakers:\n  - name: ''", "field 'speakers.0.name'"),
+        ("title: 3\nspeakers:\n  - name: ''", "field 'name' of speakers 1:"),
+        (  # a speaker's unknown field: theirs listed (the event's were), once for all entries
+            "speakers:\n" + "".join(f"  - {{name: P{i}, roel: x}}\n" for i in range(30)),
+            "unknown field 'roel' in speakers 1, 2, 3 (+27 more) (a speaker's fields: name, "
+            "role, org) — fix it",
+        ),
         (
             "speakers:\n  - name: Ann Lee\n  - name: Bo Li\n  - name: ann  LEE",
             "'ann  LEE' is listed twice (entries 1 and 3): list each person once",

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .language import CODE, language_code, spoken_name, written_date
@@ -29,7 +37,12 @@ class Speaker(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(default="", max_length=300)
-    org: str = Field(default="", max_length=300)
+    # "organisation" as the event page heads the column (and "organization") is the org
+    org: str = Field(
+        default="",
+        max_length=300,
+        validation_alias=AliasChoices("org", "organisation", "organization"),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -164,12 +177,33 @@ def near_sidecar(recording: Path) -> Path | None:
     return None
 
 
-def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown field '{where}' (allowed: {', '.join(Event.model_fields)})"
-    said = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
-    return f"field '{where}': {said}"
+def _problems(errors: list[Any]) -> list[str]:
+    """pydantic's errors as a person reads them: a speaker counted from 1, a field each list's
+    speakers get wrong named once with the entries ("unknown field 'roel' in speakers 1, 2, 3
+    (a speaker's fields: name, role, org)"), the fields allowed where the unknown one stands."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for error in errors:
+        loc = list(error["loc"])
+        entry = loc[1] + 1 if loc[:1] == ["speakers"] and len(loc) > 2 else None
+        field = ".".join(str(p) for p in (loc[2:] if entry else loc)) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            fields = (
+                "a speaker's fields: name, role, org"
+                if entry
+                else ("allowed: " + ", ".join(Event.model_fields))
+            )
+            said = f"unknown field '{field}'" + " in speakers {}" * bool(entry) + f" ({fields})"
+        else:
+            detail = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+            said = f"field '{field}'" + " of speakers {}" * bool(entry) + f": {detail}"
+        grouped.setdefault((said, field), []).append(entry or 0)
+    problems = []
+    for (said, _field), entries in grouped.items():
+        numbers = ", ".join(map(str, entries[:3])) + (
+            f" (+{len(entries) - 3} more)" * (len(entries) > 3)
+        )
+        problems.append(said.format(numbers))
+    return problems
 
 
 def load_event(path: Path) -> Event:
@@ -194,10 +228,12 @@ def load_event(path: Path) -> Event:
     try:
         return Event.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors()[:3])
-        more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        problems = _problems(exc.errors())
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         raise ConfigError(
-            f"invalid event sidecar: {problems}{more}", path, f"fix it; see {EXAMPLE}"
+            f"invalid event sidecar: {'; '.join(problems[:3])}{more}",
+            path,
+            f"fix it; see {EXAMPLE}",
         ) from None
 
 
