@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.progress import Progress
 
 from pipeline.core.errors import PipelineError
 from pipeline.service import batch, state
@@ -114,6 +117,36 @@ def test_copies_of_one_recording_are_processed_once(recordings, tmp_path):
     lines = log(tmp_path)
     assert [line["status"] for line in lines if line["stage"] == "open"] == ["duplicate"]
     assert len({rec_id for rec_id, _ in ran(lines)}) == 1
+
+
+def test_a_batch_shows_its_recordings_being_read_before_it_processes_any(tmp_path):
+    """Every recording is hashed before the first is processed (copies are done once): on a
+    first batch over hour-long videos on a network share that is minutes with nothing shown.
+    A bar counts the bytes read — and, on the next run, the ones remembered at once."""
+    folder, cache = tmp_path / "recordings", tmp_path / "transcripts"
+    folder.mkdir()
+    cache.mkdir()
+    (folder / "a.mp4").write_bytes(os.urandom(9_000_000))  # read in 3 pieces
+    shutil.copy(folder / "a.mp4", folder / "b.mp4")
+    (folder / "c.mp4").write_bytes(os.urandom(1_000_000))
+    paths = sorted(folder.iterdir())
+    for _run in ("first", "remembered"):
+        progress = Progress(console=Console(file=io.StringIO()))
+        told: list[int] = []
+        on_read = batch.reading_bar(paths, progress)
+        assert on_read is not None
+
+        def heard(count: int, bar=on_read, told=told) -> None:
+            bar(count)
+            told.append(count)
+
+        keep, duplicates = batch.unique_by_content(paths, cache, heard)
+        assert keep == [paths[0], paths[2]] and [d.status for d in duplicates] == ["duplicate"]
+        (bar,) = progress.tasks
+        assert bar.description == "reading" and bar.total == pytest.approx(19.0)  # MB
+        assert bar.completed == pytest.approx(bar.total)
+        assert len(told) == (7 if _run == "first" else 3)  # pieces read; a size each remembered
+    assert batch.reading_bar(paths, None) is None  # -q: no bar
 
 
 def test_two_concurrent_batches_process_each_recording_exactly_once(recordings, tmp_path):

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,24 +161,33 @@ def as_named(path: Path) -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, on_read: Callable[[int], None] | None = None) -> str:
+    """sha256 of the file; ``on_read`` hears of each piece read (its bytes)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 22):
             digest.update(chunk)
+            if on_read:
+                on_read(len(chunk))
     return digest.hexdigest()
 
 
-def cached_sha256(path: Path, cache_file: Path) -> str:
-    """sha256 of the file, remembered by (path, size, mtime) so re-runs need not re-read it."""
+def cached_sha256(
+    path: Path, cache_file: Path, on_read: Callable[[int], None] | None = None
+) -> str:
+    """sha256 of the file, remembered by (path, size, mtime) so re-runs need not re-read it;
+    ``on_read`` hears of the file's bytes as they are read (all at once when remembered)."""
     st = path.stat()
     token = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
     try:
         known = json.loads(cache_file.read_text())
     except (OSError, ValueError):
         known = {}
-    if token not in known:
-        known[token] = file_sha256(path)
+    if token in known:
+        if on_read:
+            on_read(st.st_size)
+    else:
+        known[token] = file_sha256(path, on_read)
         with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
             write_json(cache_file, dict(list(known.items())[-2000:]))
     return known[token]

@@ -149,15 +149,16 @@ def append_log(path: Path, outcome: Outcome) -> None:
 
 
 def unique_by_content(
-    recordings: Sequence[Path], transcripts: Path
+    recordings: Sequence[Path], transcripts: Path, on_read: Callable[[int], None] | None = None
 ) -> tuple[list[Path], list[Outcome]]:
     """Keep the first file of each content; the others are reported as duplicates. A file that
-    cannot be read is kept (its run reports why)."""
+    cannot be read is kept (its run reports why). ``on_read`` hears of the bytes hashed (a
+    first batch over hour-long videos on a network share reads for minutes)."""
     seen: dict[str, Path] = {}
     keep, duplicates = [], []
     for path in recordings:
         try:
-            sha = cached_sha256(path, transcripts / HASH_CACHE)
+            sha = cached_sha256(path, transcripts / HASH_CACHE, on_read)
         except OSError:
             keep.append(path)
             continue
@@ -167,6 +168,22 @@ def unique_by_content(
             seen[sha] = path
             keep.append(path)
     return keep, duplicates
+
+
+def reading_bar(
+    recordings: Sequence[Path], progress: Progress | None
+) -> Callable[[int], None] | None:
+    """A bar for the recordings' bytes as they are hashed (in GB, or MB under a GB), before
+    any is processed."""
+    if progress is None:
+        return None
+    sizes = []
+    for path in recordings:
+        with contextlib.suppress(OSError):
+            sizes.append(path.stat().st_size)
+    scale, unit = (1e9, "GB") if sum(sizes) >= 1e9 else (1e6, "MB")
+    task = progress.add_task("reading", total=sum(sizes) / scale, unit=unit)
+    return lambda count: progress.advance(task, count / scale)
 
 
 def threads_per_worker(workers: int, cores: int | None = None) -> int:
@@ -198,7 +215,9 @@ def run_batch(
     """Process ``recordings`` (new or stale ones do work, finished ones are skipped) and return
     an outcome per recording, in input order. ``on_outcome`` hears of each as it completes."""
     recordings = [p.absolute() for p in recordings]
-    keep, duplicates = unique_by_content(recordings, settings.transcripts_dir)
+    keep, duplicates = unique_by_content(
+        recordings, settings.transcripts_dir, reading_bar(recordings, progress)
+    )
     outcomes: list[Outcome] = []
     overall = (
         progress.add_task("recordings", total=len(recordings), unit="recordings")
