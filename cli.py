@@ -489,9 +489,11 @@ def processing_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @friendly
 @processing_options
 def run_command(
-    recording: Annotated[
-        Path,
-        typer.Argument(help="The recording (mp4, mkv, webm, mov, mp3, m4a, wav, flac, ogg, …)."),
+    recordings: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The recording (mp4, mkv, webm, mov, mp3, m4a, wav, flac, ogg, …), or several.",
+        ),
     ],
     settings: Settings,
     event: Annotated[
@@ -501,11 +503,31 @@ def run_command(
     quiet: Quiet = False,
 ) -> None:
     """Process one recording: audio, transcript, speakers (named from the event page), topics,
-    summary and reviewer page."""
-    progress = _progress(quiet)
-    with progress or contextlib.nullcontext():
-        result = run(recording, settings, event, progress)
-    _report(result, quiet)
+    summary and reviewer page.
+
+    Several are processed one after another; one that fails is told and the next goes on."""
+    if len(recordings) > 1 and (event or settings.slides):
+        raise PipelineError(
+            f"--{'event' if event else 'slides'} belongs to one recording, and "
+            f"{len(recordings)} were given",
+            fix="give it with one recording, or put each recording's sidecar next to it",
+            exit_code=2,
+        )
+    failed = 0
+    for recording in recordings:
+        progress = _progress(quiet)
+        try:
+            with progress or contextlib.nullcontext():
+                result = run(recording, settings, event, progress)
+        except PipelineError as exc:
+            if len(recordings) == 1:
+                raise
+            _tell(err, "error:", "bold red", str(exc))
+            failed = max(failed, exc.exit_code)
+            continue
+        _report(result, quiet)
+    if failed:
+        raise typer.Exit(failed)
 
 
 @app.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -81,6 +83,36 @@ def test_bad_speaker_count_is_a_usage_error(tmp_path):
     assert not (tmp_path / "voices").exists()
     threads = run_cli("run", "x.mp4", "--threads", "-1", cwd=tmp_path)
     assert threads.code == 2 and "--threads ≥ 0 (0: every core)" in threads.stderr
+
+
+def test_run_takes_several_recordings_and_goes_on_past_a_bad_one(tmp_path, short_clip):
+    """``cli.py run recordings/*.wav`` — as a shell expands it — was refused ("Got unexpected
+    extra argument(s)"); now each is processed in turn, one that fails is told in its line and
+    the next goes on, exit 1 at the end. A sidecar or deck given on the command line belongs
+    to one recording: with several, refused before any work."""
+    first, second = tmp_path / "first talk.wav", tmp_path / "-second.wav"
+    shutil.copy(short_clip, first)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(short_clip), "-af", "apad=pad_dur=1", str(second)],
+        check=True,
+    )
+    (tmp_path / "broken.wav").write_text("not audio")
+    fast = ("--no-diarize", "--media", "none", "-q")
+    result = run_cli("run", *fast, "--", first.name, "broken.wav", second.name, cwd=tmp_path)
+    assert result.code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: broken.wav: not a readable media file")
+    made = sorted(p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir())
+    assert [name.rsplit("-", 1)[0] for name in made] == ["first-talk", "second"]
+    assert all((tmp_path / "summaries" / name / "summary.html").is_file() for name in made)
+    again = run_cli(
+        "run", "--no-diarize", "--media", "none", "--", first.name, second.name, cwd=tmp_path
+    )
+    assert again.code == 0 and again.stdout.count("up to date") == 2 * 9  # no video: no slides
+    for option in (("--event", "talk.event.yaml"), ("--slides", "deck.pdf")):
+        refused = run_cli("run", *option, "--", first.name, second.name, cwd=tmp_path)
+        assert refused.code == 2
+        assert f"error: {option[0]} belongs to one recording, and 2 were given" in refused.stderr
 
 
 @pytest.mark.check
