@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from pipeline.core.errors import PipelineError
-from pipeline.service import batch, state
+from pipeline.service import batch, copies, state
 from pipeline.stages import STAGES
 from pipeline.tools import demo
 from tests.helpers import ROOT, mounted, run_cli
@@ -147,6 +147,100 @@ def test_a_batch_shows_its_recordings_being_read_before_it_processes_any(tmp_pat
         assert bar.completed == pytest.approx(bar.total)
         assert len(told) == (7 if _run == "first" else 3)  # pieces read; a size each remembered
     assert batch.reading_bar(paths, None) is None  # -q: no bar
+
+
+def ffmpeg_to(target: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(target)], check=True)
+    return target
+
+
+@pytest.fixture(scope="module")
+def one_webinar_saved_thrice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder as a Zoom download and an OBS remux leave it: the video, its audio alone (AAC
+    at 32 kbit/s, starting 0.737 s later), the video in another container; beside them another
+    talk and silence of the same length, and the audio alone again in another folder."""
+    folder = tmp_path_factory.mktemp("copies") / "recordings"
+    (folder / "elsewhere").mkdir(parents=True)
+    speech, other = folder.parent / "speech.wav", folder.parent / "other.wav"
+    demo.synthesize(demo.SCRIPT[:3], demo.PEOPLE, speech)
+    demo.synthesize(demo.SCRIPT[3:6], demo.PEOPLE, other)
+    seconds = f"{seconds_of(speech):.3f}"
+    video = ("-f", "lavfi", "-i", "color=c=navy:size=320x240:rate=5", "-i", str(speech))
+    ffmpeg_to(folder / "meeting.mp4", *video, "-c:v", "mpeg4", "-c:a", "aac", "-shortest")
+    late = ("-af", "adelay=delays=737:all=1", "-c:a", "aac", "-b:a", "32k")
+    ffmpeg_to(folder / "meeting audio only.m4a", "-i", str(speech), *late)
+    ffmpeg_to(folder / "obs remux.mkv", "-i", str(folder / "meeting.mp4"), "-c", "copy")
+    ffmpeg_to(folder / "other talk.wav", "-i", str(other), "-af", "apad", "-t", seconds)
+    ffmpeg_to(
+        folder / "silence.wav", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", seconds
+    )
+    shutil.copy(folder / "meeting audio only.m4a", folder / "elsewhere" / "meeting audio.m4a")
+    return folder
+
+
+def seconds_of(path: Path) -> float:
+    return float(
+        subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
+def test_files_of_one_webinar_are_told_from_other_talks_of_its_length(
+    one_webinar_saved_thrice, tmp_path
+):
+    """Zoom's audio-only file and an OBS remux are other bytes with the same sound: recognised
+    as copies of the video (kept: it carries the slides), by their loudness over time — not
+    another talk or silence of the same length, nor the same sound in another folder. The
+    verdicts are remembered: the next batch decodes nothing."""
+    found = state.discover(one_webinar_saved_thrice)
+    twins = copies.in_batch(found, tmp_path)
+    video = one_webinar_saved_thrice / "meeting.mp4"
+    assert twins == {
+        video.with_name("meeting audio only.m4a"): video,
+        video.with_name("obs remux.mkv"): video,
+    }
+    assert sorted(json.loads((tmp_path / copies.CACHE).read_text()).values())[-2:] == [True, True]
+
+    def decoded(candidate: copies.Candidate) -> None:
+        pytest.fail(f"{candidate.path.name} decoded again")
+
+    assert copies.in_batch(found, tmp_path, decoded) == twins
+
+
+def test_a_batch_processes_one_file_of_a_webinar_saved_twice(one_webinar_saved_thrice, tmp_path):
+    """Zoom's audio-only file processed by one batch, its video arriving for the next: the
+    video is not processed again (the webinar would be listed twice) — it is told as a
+    duplicate, with the file it repeats and how to process it anyway."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    shutil.copy(one_webinar_saved_thrice / "meeting audio only.m4a", folder)
+    first = run_cli("batch", "recordings", *FAST, "--no-diarize", cwd=tmp_path)
+    assert first.code == 0, first.stderr
+    shutil.copy(one_webinar_saved_thrice / "meeting.mp4", folder)
+    before = len(log(tmp_path))
+    second = run_cli("batch", "recordings", *FAST, "--no-diarize", cwd=tmp_path)
+    assert second.code == 0, second.stderr
+    assert ran(log(tmp_path)[before:]) == []
+    told = " ".join(second.stderr.split())
+    assert (
+        "duplicate meeting.mp4 — same sound as meeting audio only.m4a: another file of that "
+        "webinar (audio only, another view or container) — not processed; `cli.py run` it to "
+        "process it anyway"
+    ) in told
+    assert len([p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]) == 1
 
 
 def test_two_concurrent_batches_process_each_recording_exactly_once(recordings, tmp_path):

@@ -35,6 +35,7 @@ from ..core.errors import (
     was_stopped,
 )
 from ..core.store import HASH_CACHE, cached_sha256
+from . import copies
 from .runner import StageOutcome, run
 from .state import Outcome, record
 
@@ -218,6 +219,17 @@ def run_batch(
     keep, duplicates = unique_by_content(
         recordings, settings.transcripts_dir, reading_bar(recordings, progress)
     )
+    twins = copies.in_batch(keep, settings.transcripts_dir)
+    keep = [path for path in keep if path not in twins]
+    duplicates += [
+        Outcome(
+            str(path),
+            "duplicate",
+            error=f"same sound as {kept.name}: another file of that webinar (audio only, another "
+            "view or container) — not processed; `cli.py run` it to process it anyway",
+        )
+        for path, kept in twins.items()
+    ]
     outcomes: list[Outcome] = []
     overall = (
         progress.add_task("recordings", total=len(recordings), unit="recordings")
