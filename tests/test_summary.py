@@ -195,6 +195,7 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert 0 < rendition.stat().st_size < 40_000 / 8 * demo_run.transcript.duration  # ≤ 40 kbit/s
     page, problems, dialogs = open_page(browser, folder / "summary.html")
     assert problems == [] and dialogs == []
+    assert page.locator("#media-missing").is_hidden()
     spans = page.locator("#timeline span[data-t]")
     assert spans.count() >= 3 and spans.first.bounding_box()["width"] > 0
     # each topic starts in the bar where it starts in the recording (the pauses between spans
@@ -262,6 +263,21 @@ def test_reviewer_page_in_a_real_browser(demo_files, demo_run, browser, tmp_path
     assert table.bounding_box()["width"] <= 400
     assert table.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls on its own
     page.screenshot(path=str(ARTIFACTS / "reviewer-page-phone.png"), full_page=False)
+
+
+@needs_chromium
+def test_a_page_without_its_recording_says_so(demo_run, browser, tmp_path):
+    """The page mailed or copied alone: the player had nothing to play and said nothing (0:00,
+    a grey button; clicking a time did nothing) — now a line says which file is missing and
+    where it belongs, for the reader, and as a status a screen reader announces."""
+    folder = tmp_path / "mailed"
+    shutil.copytree(summary_dir(demo_run), folder)
+    (folder / "recording.opus").unlink()
+    page, problems, _dialogs = open_page(browser, folder / "summary.html")
+    note = page.locator("#media-missing[role=status]")
+    note.wait_for(state="visible")
+    assert "recording.opus" in note.inner_text() and "beside this page" in note.inner_text()
+    assert [p for p in problems if "ERR_FILE_NOT_FOUND" not in p] == []  # the browser's own line
 
 
 @needs_chromium
