@@ -513,7 +513,7 @@ def run_command(
             fix="give it with one recording, or put each recording's sidecar next to it",
             exit_code=2,
         )
-    failed = 0
+    codes = []
     for recording in recordings:
         progress = _progress(quiet)
         try:
@@ -523,11 +523,16 @@ def run_command(
             if len(recordings) == 1:
                 raise
             _tell(err, "error:", "bold red", str(exc))
-            failed = max(failed, exc.exit_code)
+            codes.append(exc.exit_code)
             continue
         _report(result, quiet)
-    if failed:
-        raise typer.Exit(failed)
+    if len(recordings) > 1 and not quiet:
+        out.print(
+            f"{len(recordings)} recordings: {len(recordings) - len(codes)} done, "
+            f"{len(codes)} failed"
+        )
+    if codes:
+        raise typer.Exit(max(codes))
 
 
 @app.command()
