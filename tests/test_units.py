@@ -282,7 +282,7 @@ WRITTEN_AS = {
 
 
 def test_every_suffix_batch_takes_is_a_recording_ffmpeg_reads(tmp_path):
-    """Each suffix ``discover`` takes (written in upper case too, as cameras and Windows do) is
+    """Each suffix ``discover`` takes (one written in upper case, as cameras name files) is
     found, and a file of it as its programs write it is read by ffprobe with its length — and
     the list grew by the names recordings also come in (a browser's ``.weba``, Apple's ``.caf``
     and ``.m4b``, a phone's ``.3g2``, a DVD's ``.vob``, ``.asf``, ``.f4v``, ``.ogv``, ``.mp2``,
