@@ -24,7 +24,7 @@ import typer
 import yaml
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -135,10 +135,26 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class _Bars(Progress):
+    """Progress bars shown from the first bar on: a run that fails before its first stage
+    prints its one error line, not an empty line (the bars of nothing) before it."""
+
+    def __enter__(self) -> _Bars:
+        return self
+
+    def add_task(self, *args: Any, **kwargs: Any) -> TaskID:
+        self.start()  # once: rich starts a started display no more
+        return super().add_task(*args, **kwargs)
+
+    def stop(self) -> None:
+        if self.live.is_started:  # rich ends even a display never shown with a line
+            super().stop()
+
+
 def _progress(quiet: bool) -> Progress | None:
     if quiet:
         return None
-    return Progress(
+    return _Bars(
         TextColumn("{task.description:<10}"),
         BarColumn(),
         TextColumn("{task.completed:>7.1f}/{task.total:.1f} {task.fields[unit]}"),

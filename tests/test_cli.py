@@ -102,6 +102,11 @@ def test_run_takes_several_recordings_and_goes_on_past_a_bad_one(tmp_path, short
     assert result.code == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: broken.wav: not a readable media file")
+    # without -q too: the one line — the bars of a run failing before its first stage, which
+    # showed nothing, had ended with an empty line before it
+    alone = run_cli("run", "--", "broken.wav", cwd=tmp_path)
+    assert alone.code == 1 and alone.stderr.startswith("error: broken.wav")
+    assert alone.stderr.count("\n") == 1
     made = sorted(p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir())
     assert [name.rsplit("-", 1)[0] for name in made] == ["first-talk", "second"]
     assert all((tmp_path / "summaries" / name / "summary.html").is_file() for name in made)
