@@ -152,12 +152,15 @@ def in_batch(
         folders[path.parent].append(path)
     found: dict[Path, Path] = {}
     for paths in folders.values():
-        if len(paths) < 2:
-            continue
-        candidates = []
+        shas = {}
         for path in paths:
+            with contextlib.suppress(OSError):
+                shas[path] = cached_sha256(path, transcripts / HASH_CACHE)
+        if len(shas) < 2 or all(workspace.find_existing(sha) for sha in shas.values()):
+            continue  # nothing new in this folder (a scheduled run's usual case): no manifest read
+        candidates = []
+        for path, sha in shas.items():
             try:
-                sha = cached_sha256(path, transcripts / HASH_CACHE)
                 if before := _finished(workspace, sha):
                     candidates.append(Candidate(path, sha, *before, finished=True))
                 else:
