@@ -107,7 +107,9 @@ def test_invalid_sidecar_names_the_field_and_exits_2(tmp_path, short_clip):
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in line
     assert (
-        "talk.event.yaml" in line and "field 'date'" in line and "field 'speakers.0.name'" in line
+        "talk.event.yaml" in line
+        and "field 'date'" in line
+        and "field 'name' of speaker 1:" in line
     )
     assert "unknown field 'sildes'" in line
     assert not (tmp_path / "transcripts").exists() or files_under(tmp_path / "transcripts") == []

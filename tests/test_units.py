@@ -404,7 +404,7 @@ def test_a_speakers_organisation_may_be_spelt_out(tmp_path):
         ("speakers: {name: x}", "field 'speakers'"),
         ("language: Elvish", "field 'language': 'Elvish' is neither a language code"),
         ("- a\n- b", "must be a mapping"),
-        ("title: 3\nspeakers:\n  - name: ''", "field 'name' of speakers 1:"),
+        ("title: 3\nspeakers:\n  - name: ''", "field 'name' of speaker 1:"),
         (  # a speaker's unknown field: theirs listed (the event's were), once for all entries
             "speakers:\n" + "".join(f"  - {{name: P{i}, roel: x}}\n" for i in range(30)),
             "unknown field 'roel' in speakers 1, 2, 3 (+27 more) (a speaker's fields: name, "

@@ -192,17 +192,17 @@ def _problems(errors: list[Any]) -> list[str]:
                 if entry
                 else ("allowed: " + ", ".join(Event.model_fields))
             )
-            said = f"unknown field '{field}'" + " in speakers {}" * bool(entry) + f" ({fields})"
+            said = f"unknown field '{field}'" + " in {}" * bool(entry) + f" ({fields})"
         else:
             detail = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
-            said = f"field '{field}'" + " of speakers {}" * bool(entry) + f": {detail}"
+            said = f"field '{field}'" + " of {}" * bool(entry) + f": {detail}"
         grouped.setdefault((said, field), []).append(entry or 0)
     problems = []
     for (said, _field), entries in grouped.items():
         numbers = ", ".join(map(str, entries[:3])) + (
             f" (+{len(entries) - 3} more)" * (len(entries) > 3)
         )
-        problems.append(said.format(numbers))
+        problems.append(said.format(("speakers " if len(entries) > 1 else "speaker ") + numbers))
     return problems
 
 
