@@ -181,7 +181,7 @@ def _problems(errors: list[Any]) -> list[str]:
     """pydantic's errors as a person reads them: a speaker counted from 1, a field each list's
     speakers get wrong named once with the entries ("unknown field 'roel' in speakers 1, 2, 3
     (a speaker's fields: name, role, org)"), the fields allowed where the unknown one stands."""
-    grouped: dict[tuple[str, str], list[int]] = {}
+    grouped: dict[str, list[int]] = {}
     for error in errors:
         loc = list(error["loc"])
         entry = loc[1] + 1 if loc[:1] == ["speakers"] and len(loc) > 2 else None
@@ -196,9 +196,9 @@ def _problems(errors: list[Any]) -> list[str]:
         else:
             detail = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
             said = f"field '{field}'" + " of {}" * bool(entry) + f": {detail}"
-        grouped.setdefault((said, field), []).append(entry or 0)
+        grouped.setdefault(said, []).append(entry or 0)
     problems = []
-    for (said, _field), entries in grouped.items():
+    for said, entries in grouped.items():
         numbers = ", ".join(map(str, entries[:3])) + (
             f" (+{len(entries) - 3} more)" * (len(entries) > 3)
         )

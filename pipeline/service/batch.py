@@ -151,23 +151,25 @@ def append_log(path: Path, outcome: Outcome) -> None:
 
 def unique_by_content(
     recordings: Sequence[Path], transcripts: Path, on_read: Callable[[int], None] | None = None
-) -> tuple[list[Path], list[Outcome]]:
-    """Keep the first file of each content; the others are reported as duplicates. A file that
-    cannot be read is kept (its run reports why). ``on_read`` hears of the bytes hashed (a
-    first batch over hour-long videos on a network share reads for minutes)."""
+) -> tuple[dict[Path, str | None], list[Outcome]]:
+    """Keep the first file of each content, with its sha256; the others are reported as
+    duplicates. A file that cannot be read is kept, with no sha256 (its run reports why).
+    ``on_read`` hears of the bytes hashed (a first batch over hour-long videos on a network
+    share reads for minutes)."""
     seen: dict[str, Path] = {}
-    keep, duplicates = [], []
+    keep: dict[Path, str | None] = {}
+    duplicates = []
     for path in recordings:
         try:
             sha = cached_sha256(path, transcripts / HASH_CACHE, on_read)
         except OSError:
-            keep.append(path)
+            keep[path] = None
             continue
         if sha in seen:
             duplicates.append(Outcome(str(path), "duplicate", error=f"same content as {seen[sha]}"))
         else:
             seen[sha] = path
-            keep.append(path)
+            keep[path] = sha
     return keep, duplicates
 
 
@@ -216,11 +218,12 @@ def run_batch(
     """Process ``recordings`` (new or stale ones do work, finished ones are skipped) and return
     an outcome per recording, in input order. ``on_outcome`` hears of each as it completes."""
     recordings = [p.absolute() for p in recordings]
-    keep, duplicates = unique_by_content(
+    hashed, duplicates = unique_by_content(
         recordings, settings.transcripts_dir, reading_bar(recordings, progress)
     )
-    twins = copies.in_batch(keep, settings.transcripts_dir)
-    keep = [path for path in keep if path not in twins]
+    shas = {path: sha for path, sha in hashed.items() if sha}
+    twins = copies.in_batch(shas, settings.transcripts_dir)
+    keep = [path for path in hashed if path not in twins]
     duplicates += [
         Outcome(
             str(path),

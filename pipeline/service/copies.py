@@ -11,7 +11,7 @@ import contextlib
 import json
 import subprocess
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.errors import PipelineError
 from ..core.probe import ffmpeg_name, probe
-from ..core.store import HASH_CACHE, Workspace, cached_sha256, read_json, write_json
+from ..core.store import Workspace, read_json, write_json
 
 RATE = 8000  # Hz the sound is decoded at to be compared
 PER_SECOND = 50  # loudness values per second: 20-ms frames, so a copy that starts a part of a
@@ -77,20 +77,16 @@ def similarity(a: np.ndarray, b: np.ndarray, max_shift: int) -> float:
 
 
 def copies(
-    candidates: Sequence[Candidate],
-    heard: Callable[[Candidate], np.ndarray] = lambda c: loudness(c.path),
-    cache: Path | None = None,
+    candidates: Sequence[Candidate], heard: Callable[[Candidate], np.ndarray], cache: Path
 ) -> dict[Path, Path]:
     """{copy: the recording kept for it} among ``candidates`` (one folder's). Kept first: one
     processed before, then one with video (it carries the slides), then by name; a recording
     processed before is never a copy. Pairs are compared only when their lengths are within
     ``SLACK`` of each other; their verdict is remembered in ``cache``."""
-    known: dict[str, bool] = {}
-    if cache is not None:
-        try:
-            known = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = {}
+    try:
+        known: dict[str, bool] = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
     before = dict(known)
     curves: dict[str, np.ndarray] = {}
 
@@ -119,18 +115,19 @@ def copies(
             kept.append(c)
         else:
             found[c.path] = twin.path
-    if cache is not None and known != before:
+    if known != before:
         with contextlib.suppress(OSError):  # read-only: only costs decoding again next time
             write_json(cache, known)
     return found
 
 
-def _finished(workspace: Workspace, sha: str) -> tuple[float, bool] | None:
-    """A recording processed to its end before: its length and whether it has video, as its
-    manifest tells them (None: not finished)."""
-    rec_id = workspace.find_existing(sha)
+def _finished(workspace: Workspace, rec_id: str | None) -> tuple[float, bool] | None:
+    """A recording processed to its end before (under ``rec_id``): its length and whether it
+    has video, as its manifest tells them (None: not finished)."""
+    if rec_id is None:
+        return None
     try:
-        manifest = read_json(workspace.transcript_dir(rec_id) / "manifest.json") if rec_id else {}
+        manifest = read_json(workspace.transcript_dir(rec_id) / "manifest.json")
         media = manifest["source"]["media"]
         done = manifest["stages"]["summarize"]["status"] == "done"
         return (float(media["duration"]), bool(media["has_video"])) if done else None
@@ -139,33 +136,35 @@ def _finished(workspace: Workspace, sha: str) -> tuple[float, bool] | None:
 
 
 def in_batch(
-    recordings: Sequence[Path],
+    shas: Mapping[Path, str],
     transcripts: Path,
     heard: Callable[[Candidate], np.ndarray] = lambda c: loudness(c.path),
 ) -> dict[Path, Path]:
-    """{copy: the recording kept for it} among a batch's ``recordings`` (each content once),
-    folder by folder, in the folders holding a recording not processed before (``heard``: how
-    a loudness curve is had). A recording that cannot be read is left to its run to report."""
+    """{copy: the recording kept for it} among a batch's recordings (``shas``: each content
+    once, with its sha256), folder by folder, in the folders holding a recording not processed
+    before (``heard``: how a loudness curve is had). A recording that cannot be read is left to
+    its run to report."""
     workspace = Workspace(transcripts)
     folders: dict[Path, list[Path]] = defaultdict(list)
-    for path in recordings:
+    for path in shas:
         folders[path.parent].append(path)
     found: dict[Path, Path] = {}
     for paths in folders.values():
-        shas = {}
-        for path in paths:
-            with contextlib.suppress(OSError):
-                shas[path] = cached_sha256(path, transcripts / HASH_CACHE)
-        if len(shas) < 2 or all(workspace.find_existing(sha) for sha in shas.values()):
+        if len(paths) < 2:
+            continue
+        ids = {path: workspace.find_existing(shas[path]) for path in paths}
+        if all(ids.values()):
             continue  # nothing new in this folder (a scheduled run's usual case): no manifest read
         candidates = []
-        for path, sha in shas.items():
+        for path in paths:
             try:
-                if before := _finished(workspace, sha):
-                    candidates.append(Candidate(path, sha, *before, finished=True))
+                if before := _finished(workspace, ids[path]):
+                    candidates.append(Candidate(path, shas[path], *before, finished=True))
                 else:
                     info = probe(path)
-                    candidates.append(Candidate(path, sha, info.duration, info.has_video, False))
+                    candidates.append(
+                        Candidate(path, shas[path], info.duration, info.has_video, False)
+                    )
             except (OSError, PipelineError):
                 continue
         if not all(c.finished for c in candidates):

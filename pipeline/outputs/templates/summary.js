@@ -26,13 +26,13 @@
     }
     if (media) { media.currentTime = t; }
   }
-  if (media) {  // a page copied or mailed without its recording says so, not an idle player
+  if (media) {
+    // a page copied or mailed without its recording says so, not an idle player
     var missing = document.getElementById("media-missing");
     var unplayable = function () { if (missing) { missing.hidden = false; } };
     media.addEventListener("error", unplayable);
     if (media.error) { unplayable(); }  // it failed before this ran
-  }
-  if (media) {  // the paragraph being played is marked as the recording plays or is moved
+    // the paragraph being played is marked as the recording plays or is moved
     var current = null;
     media.addEventListener("timeupdate", function () {
       var line = lineAt(media.currentTime);
