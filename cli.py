@@ -658,7 +658,7 @@ def batch(
         plural = "" if len(outcomes) == 1 else "s"
         out.print(
             f"{len(outcomes)} recording{plural}: {done} done, {len(failed)} failed, "
-            f"{len(outcomes) - done - len(failed)} skipped (busy or duplicate)"
+            f"{len(outcomes) - done - len(failed)} skipped (busy, duplicate or part)"
             + (f", {len(waiting)} still being written" if waiting else "")
             + f"; log {settings.transcripts_dir / batch_mod.LOG_NAME}",
             highlight=False,

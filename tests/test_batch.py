@@ -246,6 +246,53 @@ def test_a_batch_processes_one_file_of_a_webinar_saved_twice(one_webinar_saved_t
     assert len([p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]) == 1
 
 
+def test_zoom_s_participant_tracks_are_told_by_name_beside_a_webinar_only():
+    """Zoom names a participant's own track ``audio<Name><number>.m4a`` (its mixed audio has no
+    name): beside a recording, or in the ``Audio Record`` folder below it, it is part of that
+    webinar — a video named first; alone, or a name that only looks alike, it is a recording."""
+    zoom = Path("/r/2024-05-15 09.30.00 EU Clusters Talk")
+    video, mixed = zoom / "video1715765400.mp4", zoom / "audio1715765400.m4a"
+    tracks = [
+        zoom / "Audio Record" / "audioGlendaNapier21715765400.m4a",
+        zoom / "audioJosé11715765400.m4a",
+    ]
+    lookalikes = [zoom / "audiobook2023.m4a", zoom / "audio Marek 11715765400.m4a"]
+    alone = Path("/r/elsewhere/audioMarekPrzeor31715765400.m4a")
+    found = copies.participant_tracks([mixed, video, *tracks, *lookalikes, alone])
+    assert found == dict.fromkeys(tracks, video)
+    assert copies.participant_tracks([tracks[0], mixed]) == {tracks[0]: mixed}
+    assert copies.participant_tracks(tracks[:1]) == {}
+
+
+def test_a_batch_processes_a_zoom_folder_s_webinar_once(one_webinar_saved_thrice, tmp_path):
+    """A Zoom folder with a separate audio file for each participant: the video is processed,
+    its mixed audio is a copy, and each participant's track is told as part of the webinar —
+    not read, not processed as a webinar of its own, and listed so by `status`."""
+    zoom = tmp_path / "recordings" / "2024-05-15 09.30.00 EU Clusters Talk"
+    (zoom / "Audio Record").mkdir(parents=True)
+    shutil.copy(one_webinar_saved_thrice / "meeting.mp4", zoom / "video1715765400.mp4")
+    shutil.copy(one_webinar_saved_thrice / "meeting audio only.m4a", zoom / "audio1715765400.m4a")
+    track = zoom / "Audio Record" / "audioGlendaNapier21715765400.m4a"
+    track.write_bytes(b"not read: a participant's track is never decoded nor hashed")
+    result = run_cli("batch", "recordings", *FAST, "--no-diarize", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    told = " ".join(result.stderr.split())
+    assert "part 2024-05-15 09.30.00 EU Clusters Talk/Audio Record/audioGlendaNapier2" in told
+    assert (
+        "one participant's own track (Zoom) of the webinar in video1715765400.mp4 — not processed "
+        "as a webinar of its own; `cli.py run` it to process it anyway"
+    ) in told
+    assert "duplicate 2024-05-15 09.30.00 EU Clusters Talk/audio1715765400.m4a" in told
+    assert "3 recordings: 1 done, 0 failed, 2 skipped" in " ".join(result.stdout.split())
+    assert len([p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]) == 1
+    rows = json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)
+    assert {r["recording"]: r["state"] for r in rows} == {
+        "video1715765400.mp4": "done",
+        "audio1715765400.m4a": "duplicate",
+        track.name: "part",
+    }
+
+
 def test_two_concurrent_batches_process_each_recording_exactly_once(recordings, tmp_path):
     good_only(recordings, tmp_path / "recordings")
     command = [sys.executable, str(ROOT / "cli.py"), "batch", "recordings", *FAST, "--quiet"]

@@ -218,8 +218,10 @@ def run_batch(
     """Process ``recordings`` (new or stale ones do work, finished ones are skipped) and return
     an outcome per recording, in input order. ``on_outcome`` hears of each as it completes."""
     recordings = [p.absolute() for p in recordings]
+    parts = copies.participant_tracks(recordings)
+    whole = [path for path in recordings if path not in parts]
     hashed, duplicates = unique_by_content(
-        recordings, settings.transcripts_dir, reading_bar(recordings, progress)
+        whole, settings.transcripts_dir, reading_bar(whole, progress)
     )
     shas = {path: sha for path, sha in hashed.items() if sha}
     twins = copies.in_batch(shas, settings.transcripts_dir)
@@ -232,6 +234,15 @@ def run_batch(
             "view or container) — not processed; `cli.py run` it to process it anyway",
         )
         for path, kept in twins.items()
+    ]
+    duplicates += [
+        Outcome(
+            str(path),
+            "part",
+            error=f"one participant's own track (Zoom) of the webinar in {webinar.name} — not "
+            "processed as a webinar of its own; `cli.py run` it to process it anyway",
+        )
+        for path, webinar in parts.items()
     ]
     outcomes: list[Outcome] = []
     overall = (

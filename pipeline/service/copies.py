@@ -3,12 +3,16 @@ video per layout when asked: shared screen, gallery, active speaker), OBS's ``.m
 the ``.mp4`` remuxed from it. Other bytes, the same sound: a batch would process each and list
 the webinar twice. Copies are recognised among the recordings of one folder by their lengths and
 their loudness over time (decoded, so another codec, level or a start a few seconds apart does
-not hide them), and one of them is processed."""
+not hide them), and one of them is processed. Zoom's "separate audio file for each participant"
+(``audioGlendaNapier21234567890.m4a``, beside the video or in its ``Audio Record`` folder) are
+parts of the webinar, not webinars: told by their names, never processed alone."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import mimetypes
+import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +33,9 @@ PER_SECOND = 50  # loudness values per second: 20-ms frames, so a copy that star
 MATCH = 0.7
 SLACK = 2.0  # seconds two copies' lengths may differ
 MAX_SHIFT = 5.0  # seconds one copy may start before the other
+# Zoom's name for one participant's own track: "audio", the name they joined with (letters
+# first, no spaces), a number of many digits (its mixed "audio1234567890.m4a" has no name)
+PARTICIPANT = re.compile(r"audio[^\W\d_]\S*?\d{6,}\.m4a", re.IGNORECASE)
 _FLAT = 1.0  # dB: a curve that varies less (silence, a steady tone) is compared with nothing
 CACHE = ".same-sound.json"  # verdicts by pair of contents: a copy is not decoded every run
 
@@ -169,4 +176,21 @@ def in_batch(
                 continue
         if not all(c.finished for c in candidates):
             found.update(copies(candidates, heard, transcripts / CACHE))
+    return found
+
+
+def participant_tracks(recordings: Sequence[Path]) -> dict[Path, Path]:
+    """{participant's track: a recording of the webinar it belongs to} among ``recordings``: a
+    track so named, with a recording not so named in its folder or the folder above (Zoom's
+    ``Audio Record``), a video first. A track without one is a recording like any other."""
+    tracks = [path for path in recordings if PARTICIPANT.fullmatch(path.name)]
+    others = sorted(
+        (path for path in recordings if path not in tracks),
+        key=lambda path: (not (mimetypes.guess_type(path.name)[0] or "").startswith("video"), path),
+    )
+    found = {}
+    for track in tracks:
+        near = (track.parent, track.parent.parent)
+        if webinar := next((o for folder in near for o in others if o.parent == folder), None):
+            found[track] = webinar
     return found

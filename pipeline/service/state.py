@@ -32,7 +32,9 @@ class Outcome:
     """What became of one recording in a batch."""
 
     recording: str
-    status: str  # done | failed | busy (another run has it) | duplicate (same content as another)
+    # done | failed | busy (another run has it) | duplicate (same content or sound as another) |
+    # part (a participant's own track of a webinar)
+    status: str
     rec_id: str | None = None
     stages: list[StageOutcome] = field(default_factory=list)
     seconds: float = 0.0
@@ -168,7 +170,7 @@ class StatusRow:
 
     recording: str
     id: str | None
-    state: str  # done | stale | failed | busy | duplicate | pending | new
+    state: str  # done | stale | failed | busy | duplicate | part | pending | new
     done: list[str]
     pending: list[str]  # stages to run (not run yet, or stale)
     duration: float | None
