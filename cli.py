@@ -516,16 +516,37 @@ def run_command(
         Path | None,
         Opt(metavar="YAML", help="Event sidecar (default: `<recording>.event.yaml` next to it)."),
     ] = None,
+    captions: Annotated[
+        Path | None,
+        Opt(
+            metavar="VTT",
+            help="The meeting platform's transcript (Zoom's .transcript.vtt, Teams' .vtt): names "
+            "the voices it says spoke (default: the sidecar's `captions:`, else "
+            "`<recording>.transcript.vtt`, `.vtt` or `.srt` next to it).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Process one recording: audio, transcript, speakers (named from the event page), topics,
     summary and reviewer page.
 
     Several are processed one after another; one that fails is told and the next goes on."""
-    if len(recordings) > 1 and (event or settings.slides):
+    one = next(
+        (
+            flag
+            for flag, given in (
+                ("event", event),
+                ("slides", settings.slides),
+                ("captions", captions),
+            )
+            if given
+        ),
+        None,
+    )
+    settings = replace(settings, captions=captions)
+    if len(recordings) > 1 and one:
         raise PipelineError(
-            f"--{'event' if event else 'slides'} belongs to one recording, and "
-            f"{len(recordings)} were given",
+            f"--{one} belongs to one recording, and {len(recordings)} were given",
             fix="give it with one recording, or put each recording's sidecar next to it",
             exit_code=2,
         )

@@ -5,25 +5,30 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import webvtt
+from webvtt.models import Timestamp
 
+from pipeline.core import captions
 from pipeline.core.config import Settings
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import ConfigError, PipelineError
+from pipeline.core.event import Speaker
 from pipeline.core.probe import probe
-from pipeline.core.types import Turn
+from pipeline.core.types import SpeakerInfo, Turn
 from pipeline.core.wav import load_audio, mapped_samples
 from pipeline.models import diarization as networks
 from pipeline.service.runner import run
 from pipeline.stages import diarize as diarization
 from pipeline.stages import extract as media
+from pipeline.stages import name
 from pipeline.stages.diarize import DiarizeParams, diarize
 from pipeline.stages.extract import ExtractParams
 from pipeline.tools import demo, voices
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
-from tests.helpers import truth
+from tests.helpers import run_cli, truth
 
 # The demo measured DER 0.031 (collar 0) / 0.016 (collar 0.5) here; the issue's bound for
 # synthetic webinars is 5 % (collar 0.5, i.e. ±0.25 s, as the data README defines it).
@@ -453,3 +458,199 @@ def test_fbank_reads_the_mapped_wav_a_minute_at_a_time_and_gets_every_frame(demo
     for threads in (1, 2, 3):
         assert np.array_equal(diarization.fbank(mapped, threads), reference), threads
     assert np.array_equal(diarization.fbank(load_audio(wav), 2), reference)
+
+
+def platform_transcript(files: demo.DemoFiles, target: Path, teams: bool = False) -> None:
+    """The demo's turns as a meeting platform writes its transcript: Zoom's "Name: words" cues,
+    or Teams' voice tags, each cue a turn at its scripted times."""
+    said = truth(files)
+    names = {p["key"]: p["name"] for p in said["people"]}
+    cues = [
+        f"{i}\n{Timestamp.from_seconds(t['start'])} --> {Timestamp.from_seconds(t['end'])}\n"
+        + (
+            f"<v {names[t['speaker']]}>{t['text']}</v>"
+            if teams
+            else f"{names[t['speaker']]}: {t['text']}"
+        )
+        for i, t in enumerate(said["turns"], 1)
+    ]
+    target.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
+
+
+def test_a_platform_transcript_is_read_for_who_spoke_when(tmp_path):
+    """Zoom's "Name: words" cues and Teams' voice tags give who spoke when; a "Name:" that opens
+    one cue among unlabelled ones is a sentence ("Note: …"); a Zoom layout's video finds the
+    meeting's transcript beside it; a file that is no transcript is a clear error."""
+    zoom = tmp_path / "GMT20240515-093000_Recording.transcript.vtt"
+    zoom.write_text(
+        "WEBVTT\n\n1\n00:00:01.230 --> 00:00:04.560\nGlenda Napier: Good morning, at 10:30.\n\n"
+        "2\n00:00:05.000 --> 00:00:09.000\nMarek Przeor: Thank you.\n\n"
+        "3\n01:00:09.500 --> 01:00:12.250\nCarolina Garcés: One question.\n"
+    )
+    assert captions.read_cues(zoom) == [
+        captions.Cue(1.23, 4.56, "Glenda Napier"),
+        captions.Cue(5.0, 9.0, "Marek Przeor"),
+        captions.Cue(3609.5, 3612.25, "Carolina Garcés"),
+    ]
+    teams = tmp_path / "teams.vtt"
+    teams.write_bytes(
+        "\ufeffWEBVTT\n\n00:00:00.000 --> 00:00:04.500\n<v José García-López>Hola.</v>\n\n"
+        "00:00:05.000 --> 00:00:08.000\nNote: a sentence, not a name.\n\n"
+        "00:00:09.000 --> 00:00:10.000\nplain words\n\n00:00:11.000 --> 00:00:12.000\nmore\n".encode()
+    )
+    assert captions.read_cues(teams) == [captions.Cue(0.0, 4.5, "José García-López")]
+    srt = tmp_path / "talk.srt"
+    srt.write_text(
+        "1\n00:00:01,000 --> 00:00:02,500\nAnna Lee: hi\n\n2\n00:00:03,000 --> 00:00:04,000\nAnna Lee: yes\n"
+    )
+    assert [c.who for c in captions.read_cues(srt)] == ["Anna Lee", "Anna Lee"]
+    video = tmp_path / "GMT20240515-093000_Recording_gallery_1920x1080.mp4"
+    assert captions.beside(video) == zoom
+    assert captions.beside(tmp_path / "talk.mp4") == srt
+    assert captions.beside(tmp_path / "other.mp4") is None
+    (tmp_path / "bad.vtt").write_text("<html>not a transcript</html>\n")
+    with pytest.raises(ConfigError, match="not a readable WebVTT or SubRip transcript"):
+        captions.read_cues(tmp_path / "bad.vtt")
+
+
+def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voice():
+    """A voice the words named keeps its name where the platform's transcript says another (a
+    note says so); an anonymous voice takes the person of the event page the platform's name is
+    ("Glenda Napier (Energy Cluster Denmark)"), with role and organisation, or the platform's
+    name as written (noted as not on the page); a voice under two names, neither with most of
+    it, stays anonymous; a name already given goes to no second voice."""
+    people = [
+        Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),
+        Speaker(name="Marek Przeor", org="DG GROW"),
+    ]
+    table = [SpeakerInfo(id=f"S{k + 1}", label=f"Speaker {k + 1}") for k in range(5)]
+    table[0].name = table[0].label = "Marek Przeor"
+    turns = [Turn(0, 10, 0), Turn(10, 20, 1), Turn(20, 30, 2), Turn(30, 40, 3), Turn(40, 50, 4)]
+    cues = [
+        captions.Cue(0, 10, "Glenda Napier (Energy Cluster Denmark)"),
+        captions.Cue(10, 20, "Glenda Napier (Energy Cluster Denmark)"),
+        captions.Cue(20, 30, "Ana Ruiz"),
+        captions.Cue(30, 35, "Ana Ruiz"),
+        captions.Cue(35, 40, "Ola Berg"),
+        captions.Cue(40, 49, "Marek Przeor"),
+    ]
+    name.by_captions(table, turns, cues, people, name.NameParams())
+    assert [i.label for i in table] == [
+        "Marek Przeor",
+        "Glenda Napier",
+        "Ana Ruiz",
+        "Speaker 4",
+        "Speaker 5",
+    ]
+    assert (table[1].role, table[1].org, table[1].named_by) == (
+        "CEO",
+        "Energy Cluster Denmark",
+        "captions",
+    )
+    said = [[n.say() for n in i.notes] for i in table]
+    assert said[0] == [
+        "the meeting platform's transcript says Glenda Napier (Energy Cluster Denmark); the words "
+        "say Marek Przeor, and the words win"
+    ]
+    assert said[2] == [
+        "named as the meeting platform's transcript names this voice (Ana Ruiz)",
+        "not on the event page (check it)",
+    ]
+    assert said[3] == []
+    assert said[4] == [
+        "the meeting platform's transcript says Marek Przeor, whose speech is placed in another voice"
+    ]
+
+
+def test_a_voice_the_platform_gives_to_two_people_is_split_at_its_cues():
+    """One voice under two names, each for at least 2 s: cut where the cues change, the name
+    with most of it keeping the voice, speech under no cue staying with the part before; a name
+    for under 2 s of a voice (a cue's edge) splits nothing. Speakers are numbered by first
+    appearance again, and both parts say why."""
+    from pipeline.stages.evidence import Resolution
+
+    turns = [Turn(0.0, 10.0, 0), Turn(10.0, 31.0, 1), Turn(31.0, 40.0, 0)]
+    cues = [
+        captions.Cue(0.0, 11.5, "Ana"),  # 1.5 s of voice 1: no second person in it
+        captions.Cue(11.5, 18.0, "Bo"),
+        captions.Cue(18.5, 30.0, "Cy"),
+        captions.Cue(31.0, 40.0, "Ana"),
+    ]
+    resolution = Resolution(turns, np.zeros((3, 192)), origin={0: 0, 1: 1})
+    split = name.split_by_captions(resolution, name.Captioned.of(cues), name.NameParams())
+    assert [(t.start, t.end, t.speaker) for t in split.turns] == [
+        (0.0, 10.0, 0),
+        (10.0, 18.5, 1),  # Ana's 1.5 s stays with the voice's, until Bo's cue ends and a gap
+        (18.5, 31.0, 2),
+        (31.0, 40.0, 0),
+    ]
+    assert split.origin == {0: 0, 1: 1, 2: 1}
+    said = {k: [n.say() for n in v] for k, v in split.notes().items()}
+    assert said == {
+        1: [
+            "split from one voice with S3: the meeting platform's transcript names another person in it"
+        ],
+        2: [
+            "split from one voice with S2: the meeting platform's transcript names another person in it"
+        ],
+    }
+    assert (
+        name.split_by_captions(resolution, name.Captioned.of(cues[:1]), name.NameParams())
+        is resolution
+    )
+
+
+def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path):
+    """The demo without its event page, Zoom's transcript beside it: every voice is named as the
+    platform names it — the audience member too — and the two guests CAM++ hears as one voice
+    here (tiny.en mishearing the names that would split it) are told apart by it. Teams' voice tags with the same
+    names and times (--captions) redo nothing; a name changed there redoes the naming and what
+    follows, no model; a --captions file that is no transcript stops the run at once."""
+    recording = tmp_path / "talk.mp4"
+    shutil.copyfile(demo_files.recording, recording)
+    platform_transcript(demo_files, tmp_path / "talk.transcript.vtt")
+    settings = Settings(
+        transcripts_dir=tmp_path / "out", summaries_dir=tmp_path / "summaries", model="tiny.en"
+    )
+    result = run(recording, settings)
+    names = {p["key"]: p["name"] for p in truth(demo_files)["people"]}
+    assert sorted(s.label for s in result.speakers) == sorted(names.values())
+    assert all(s.named_by == "captions" for s in result.speakers)
+    hypothesis = read_rttm(result.out_dir / "speakers.rttm")
+    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.10
+    page = (result.summary_dir / "summary.html").read_text(encoding="utf-8")
+    assert (
+        "named as the meeting platform&#39;s transcript names this voice (Carolina Garcés)" in page
+    )
+
+    (tmp_path / "talk.transcript.vtt").unlink()  # the same names and times, as Teams writes them
+    platform_transcript(demo_files, tmp_path / "from teams.vtt", teams=True)
+    teams = replace(settings, captions=tmp_path / "from teams.vtt")
+    assert [o.name for o in run(recording, teams).stages if o.ran] == []
+    renamed = (tmp_path / "from teams.vtt").read_text(encoding="utf-8")
+    (tmp_path / "from teams.vtt").write_text(
+        renamed.replace("<v Audience member>", "<v Anna Kovač>")
+    )
+    again = run(recording, teams)
+    ran = [o.name for o in again.stages if o.ran]
+    assert ran[0] == "name" and "transcribe" not in ran and "diarize" not in ran
+    assert sorted(s.label for s in again.speakers) == sorted(
+        {*names.values(), "Anna Kovač"} - {"Audience member"}
+    )
+
+    (tmp_path / "bad.vtt").write_text("<html>not a transcript</html>\n")
+    told = run_cli(
+        "run",
+        str(recording),
+        "--captions",
+        str(tmp_path / "bad.vtt"),
+        "--model",
+        "tiny.en",
+        "--out",
+        str(tmp_path / "out"),
+        "--summaries",
+        str(tmp_path / "summaries"),
+        cwd=tmp_path,
+    )
+    assert told.code == 2
+    assert "bad.vtt: not a readable WebVTT or SubRip transcript" in " ".join(told.stderr.split())

@@ -42,6 +42,9 @@ class Settings:
     topics_file: Path | None = None  # theme definitions; None = pipeline/data/topics.yaml
     templates_dir: Path | None = None  # user templates overriding the package's
     slides: tuple[Path, ...] = ()  # PDF decks; () = the sidecar's `slides:`
+    # the meeting platform's transcript (who spoke when, by name); None: the sidecar's
+    # `captions:`, else one beside the recording
+    captions: Path | None = None
     transcripts_dir: Path = Path("transcripts")
     summaries_dir: Path = Path("summaries")
     # expert overrides of stage parameters: {stage: {field: value}} (`--set diarize.threshold=0.35`)
@@ -53,7 +56,7 @@ class Settings:
 
 
 _PATHS = ("transcripts_dir", "summaries_dir")
-_OPTIONAL_PATHS = ("topics_file", "templates_dir", "library")
+_OPTIONAL_PATHS = ("topics_file", "templates_dir", "library", "captions")
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:

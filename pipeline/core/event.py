@@ -69,6 +69,8 @@ class Event(BaseModel):
     vocabulary: list[str] = Field(default_factory=list, max_length=500)
     slides: list[str] = Field(default_factory=list)
     library: str | None = Field(default=None, max_length=1000)  # voice library folder (opt-in)
+    # the meeting platform's transcript (Zoom's .transcript.vtt, Teams' .vtt), beside the sidecar
+    captions: str | None = Field(default=None, max_length=1000)
 
     @field_validator("language", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .captions import Cue
 from .config import Settings
 from .errors import ConfigError
 from .event import Event
@@ -64,6 +65,7 @@ class Context:
     info: MediaInfo | None = None
     library: tuple[Voice, ...] | None = None  # voices known from other recordings (opt-in)
     library_dir: Path | None = None
+    captions: tuple[Cue, ...] = ()  # the platform's transcript: who spoke when, by name
     warnings: tuple[str, ...] = ()  # doubts about the run's inputs, told to the user
 
     @property

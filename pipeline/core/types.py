@@ -394,7 +394,8 @@ class SpeakerInfo:
     role: str = ""
     org: str = ""
     confidence: float = 0.0
-    named_by: str | None = None  # "evidence" | "override" | "voice" (the library) | None
+    # "evidence" | "override" | "captions" (the platform's transcript) | "voice" (the library)
+    named_by: str | None = None
     talk_time: float = 0.0
     turns: int = 0
     evidence: list[dict[str, object]] = field(default_factory=list)

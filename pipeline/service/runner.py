@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
-from ..core import library
+from ..core import captions, library
 from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
 from ..core.event import Event, dated, find_sidecar, load_event, near_sidecar, shown_title
@@ -385,6 +385,8 @@ def context(
         (event_file.parent if event_file else Path.cwd()) / event.library if event.library else None
     )
     known, warnings = None, list(doubts)
+    cues, told = captions.for_recording(recording, settings.captions, event.captions, event_file)
+    warnings += told
     if folder is not None:
         try:
             known = tuple(library.voices(folder, voice_model(), exclude=rec_id))
@@ -404,6 +406,7 @@ def context(
         info=info,
         library=known,
         library_dir=folder,
+        captions=cues,
         warnings=tuple(warnings),
     )
 

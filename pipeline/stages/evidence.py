@@ -80,6 +80,8 @@ class Resolution:
     cut: list[float] = field(default_factory=list)  # starts of turns' ends given to the host
     edges: list[float] = field(default_factory=list)  # starts of turns' first words given on
     handers: set[int] = field(default_factory=set)  # split off unnamed: handed the one named over
+    # speakers split from one voice because the meeting platform's transcript names two people in it
+    captioned: list[tuple[int, ...]] = field(default_factory=list)
 
     def notes(self) -> dict[int, list[Notice]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -127,6 +129,16 @@ class Resolution:
                     Notice(
                         "split by evidence from one voice with %(others)s: %(why)s",
                         {"others": others, "why": why},
+                    )
+                )
+        for group in self.captioned:
+            for speaker in group:
+                others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
+                out.setdefault(speaker, []).append(
+                    Notice(
+                        "split from one voice with %(others)s: the meeting platform's transcript "
+                        "names another person in it",
+                        {"others": others},
                     )
                 )
         for home, _joined in self.joins:
@@ -708,4 +720,5 @@ def renumber(resolution: Resolution) -> Resolution:
         resolution.cut,
         resolution.edges,
         {order[k] for k in resolution.handers if k in order},
+        [tuple(order[k] for k in group if k in order) for group in resolution.captioned],
     )

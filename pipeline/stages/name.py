@@ -15,12 +15,16 @@ Evidence, each with the words and time it came from:
 Names are matched to the sidecar's list with rapidfuzz (ASR misspellings), the evidence scores
 are summed per (speaker, person) and people are assigned one-to-one (Hungarian). A speaker
 whose best score is below ``min_score`` stays "Speaker N": no guessing.
+
+A meeting platform's transcript (``core.captions``: Zoom's, Teams') splits a voice it gives to
+two people, and names the voices the words left anonymous as it names them; the words win.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -31,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core import captions
+from ..core.captions import Cue
 from ..core.errors import ConfigError
 from ..core.event import Event, Speaker, name_key
 from ..core.language import NAME, Naming, naming, spelled_after, spelled_ends, spoken_name
@@ -96,6 +102,10 @@ class NameParams:
     # the tune pool of ../shared/data/voices: the lowest with no stranger named; bench/results.md) …
     recognise_margin: float = 0.05  # … when no other library voice is this close to it
     enrol_confidence: float = 0.75  # named by evidence at least this sure: enrolled in the library
+    captions: str = ""  # the meeting platform's transcript: digest of its names and times
+    # a voice is named as that transcript names more than this share of its speech …
+    caption_share: float = 0.6
+    caption_seconds: float = 2.0  # … and at least this many seconds of it
 
 
 LAST = "the only one left"  # the evidence kind of a name given by elimination
@@ -1388,6 +1398,200 @@ def recognise(
         )
 
 
+CAPTIONS = "platform transcript"  # the evidence kind of a name the platform's transcript gave
+
+
+@dataclass(frozen=True)
+class Captioned:
+    """The platform transcript's cues in order, to find those under a stretch of time quickly."""
+
+    cues: tuple[Cue, ...]
+
+    @classmethod
+    def of(cls, cues: Sequence[Cue]) -> Captioned:
+        return cls(tuple(sorted(cues, key=lambda c: c.start)))
+
+    def under(self, start: float, end: float) -> Iterator[Cue]:
+        """The cues overlapping ``start``–``end``."""
+        longest = max((c.end - c.start for c in self.cues), default=0.0)
+        first = bisect.bisect_left([c.start for c in self.cues], start - longest)
+        for cue in self.cues[first:]:
+            if cue.start >= end:
+                break
+            if cue.end > start:
+                yield cue
+
+
+def caption_seconds(
+    turns: Sequence[Turn], captioned: Captioned
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """{speaker: {name the cues give: (seconds of the speaker's turns under them, when first)}}."""
+    found: dict[int, dict[str, tuple[float, float]]] = {}
+    for turn in turns:
+        for cue in captioned.under(turn.start, turn.end):
+            said = found.setdefault(turn.speaker, {})
+            seconds, first = said.get(cue.who, (0.0, cue.end))
+            said[cue.who] = (
+                seconds + min(turn.end, cue.end) - max(turn.start, cue.start),
+                min(first, max(turn.start, cue.start)),
+            )
+    return found
+
+
+def split_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
+    """A voice the platform's transcript gives to two people or more (each at least
+    ``p.caption_seconds`` of it: voices alike, heard as one) is split at the cues' edges: the
+    name with most of it keeps the voice, each other one becomes a speaker of its own. Speech
+    under no cue of those names (a pause, another name's edge) goes with the part before it, or
+    the first with the part after."""
+    heard = caption_seconds(resolution.turns, captioned)
+    fresh = max((t.speaker for t in resolution.turns), default=-1) + 1
+    becomes: dict[tuple[int, str], int] = {}
+    groups = []
+    for speaker, said in sorted(heard.items()):
+        names = sorted(
+            (who for who, (seconds, _) in said.items() if seconds >= p.caption_seconds),
+            key=lambda who: -said[who][0],
+        )
+        if len(names) < 2:
+            continue
+        becomes[speaker, names[0]] = speaker
+        for who in names[1:]:
+            becomes[speaker, who] = fresh
+            fresh += 1
+        groups.append(tuple(becomes[speaker, who] for who in names))
+    if not groups:
+        return resolution
+    split = {group[0] for group in groups}
+    turns: list[Turn] = []
+    for turn in resolution.turns:
+        if turn.speaker not in split:
+            turns.append(turn)
+            continue
+        cues = list(captioned.under(turn.start, turn.end))
+        edges = sorted(
+            {turn.start, turn.end}
+            | {x for c in cues for x in (c.start, c.end) if turn.start < x < turn.end}
+        )
+        pieces = []
+        for a, b in itertools.pairwise(edges):
+            who = next((c.who for c in cues if c.start <= (a + b) / 2 < c.end), None)
+            pieces.append((a, b, becomes.get((turn.speaker, who or ""))))
+        known = [k for *_, k in pieces if k is not None]
+        parts: list[Turn] = []
+        for a, b, k in pieces:
+            k = (
+                k
+                if k is not None
+                else parts[-1].speaker
+                if parts
+                else known[0]
+                if known
+                else turn.speaker
+            )
+            if parts and parts[-1].speaker == k:
+                parts[-1] = replace(parts[-1], end=b)
+            else:
+                parts.append(Turn(a, b, k))
+        turns += parts
+    origin = dict(resolution.origin)
+    for (speaker, _), new in becomes.items():
+        origin[new] = origin.get(speaker, speaker)
+    return renumber(
+        replace(
+            resolution,
+            turns=sorted(turns, key=lambda t: t.start),
+            origin=origin,
+            captioned=[*resolution.captioned, *groups],
+        )
+    )
+
+
+def listed_as(who: str, people: Sequence[Speaker], least: int = 90) -> Speaker | None:
+    """The one person on the event page a platform's name for someone is ("Glenda Napier
+    (Energy Cluster Denmark)", "napier glenda", "Glenda" when no other Glenda is listed)."""
+    from rapidfuzz import fuzz, utils
+
+    exact = [person for person in people if name_key(person.name) == name_key(who)]
+    close = [
+        person
+        for person in people
+        if fuzz.token_set_ratio(who, person.name, processor=utils.default_process) >= least
+    ]
+    found = exact or close
+    return found[0] if len(found) == 1 else None
+
+
+def by_captions(
+    table: list[SpeakerInfo],
+    turns: Sequence[Turn],
+    cues: Sequence[Cue],
+    people: Sequence[Speaker],
+    p: NameParams,
+) -> None:
+    """Name the voices the words left anonymous as the meeting platform's transcript names them
+    (the name it gives for over ``p.caption_share`` of a voice's speech, at least
+    ``p.caption_seconds``): the person of the event page it is, else as the platform wrote it;
+    one voice per person, the longest. Where the words named a voice and the transcript says
+    someone else, the words win and a note says so."""
+    heard = caption_seconds(turns, Captioned.of(cues))
+    found = []
+    for info in table:
+        said = heard.get(info.index, {})
+        if said:
+            who, (seconds, first) = max(said.items(), key=lambda kv: kv[1][0])
+            share = seconds / sum(s for s, _ in said.values())
+            if seconds >= p.caption_seconds and share > p.caption_share:
+                found.append((seconds, info, who, share, first))
+    taken = {name_key(info.name) for info in table if info.name}
+    for _, info, who, share, first in sorted(found, key=lambda f: -f[0]):
+        person = listed_as(who, people) or Speaker(name=who)
+        if info.name:
+            if name_key(info.name) != name_key(person.name):
+                info.notes.append(
+                    Notice(
+                        "the meeting platform's transcript says %(who)s; the words say %(name)s, "
+                        "and the words win",
+                        {"who": who, "name": info.name},
+                    )
+                )
+            continue
+        if name_key(person.name) in taken:
+            info.notes.append(
+                Notice(
+                    "the meeting platform's transcript says %(who)s, whose speech is placed in "
+                    "another voice",
+                    {"who": who},
+                )
+            )
+            continue
+        taken.add(name_key(person.name))
+        info.name, info.label, info.role, info.org = (
+            person.name,
+            person.name,
+            person.role,
+            person.org,
+        )
+        info.named_by, info.confidence, info.uncertain = "captions", round(share, 2), []
+        info.notes.append(
+            Notice(
+                "named as the meeting platform's transcript names this voice (%(who)s)",
+                {"who": who},
+            )
+        )
+        if people and person not in people:
+            info.notes.append(Notice("not on the event page (check it)"))
+        info.evidence.append(
+            {
+                "kind": CAPTIONS,
+                "person": person.name,
+                "heard": who,
+                "time": first,
+                "score": round(share, 3),
+            }
+        )
+
+
 class Name(Stage):
     """Transcript + turns → ``speakers.json``: who is who, with evidence."""
 
@@ -1406,6 +1610,7 @@ class Name(Stage):
             overrides={k: v.model_dump() for k, v in sorted(overrides.items())},
             merges={k: f.same_as for k, f in sorted(ctx.review.speakers.items()) if f.same_as},
             reviewed=tuple(sorted(ctx.review.speakers)),
+            captions=captions.digest(ctx.captions),
             library=tuple(
                 (
                     v.name,
@@ -1431,6 +1636,11 @@ class Name(Stage):
         people = [Speaker(**x) for x in params.people]
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
+        if ctx.captions:  # two people the platform names in one voice: split
+            resolution = split_by_captions(resolution, Captioned.of(ctx.captions), params)
+            pieces = attribute(
+                inputs["transcribe"].segments, resolution.turns, params.flicker_words
+            )
         merged = merges(params, {t.speaker for t in resolution.turns}, report)
         overrides = {k: Speaker(**v) for k, v in params.overrides.items()}
         notes = resolution.notes()
@@ -1460,6 +1670,8 @@ class Name(Stage):
             named = table_of({s: alike.get(t, t) for s, t in merged.items()} | alike)
         table = named.speakers
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
+        if ctx.captions:
+            by_captions(table, named.turns, ctx.captions, people, params)
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
