@@ -518,14 +518,16 @@ def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voic
     note says so); an anonymous voice takes the person of the event page the platform's name is
     ("Glenda Napier (Energy Cluster Denmark)"), with role and organisation, or the platform's
     name as written (noted as not on the page); a voice under two names, neither with most of
-    it, stays anonymous; a name already given goes to no second voice."""
+    it, stays anonymous; a name already given goes to no second voice; a reviewer's name stands
+    without a note."""
     people = [
         Speaker(name="Glenda Napier", role="CEO", org="Energy Cluster Denmark"),
         Speaker(name="Marek Przeor", org="DG GROW"),
     ]
-    table = [SpeakerInfo(id=f"S{k + 1}", label=f"Speaker {k + 1}") for k in range(5)]
-    table[0].name = table[0].label = "Marek Przeor"
-    turns = [Turn(0, 10, 0), Turn(10, 20, 1), Turn(20, 30, 2), Turn(30, 40, 3), Turn(40, 50, 4)]
+    table = [SpeakerInfo(id=f"S{k + 1}", label=f"Speaker {k + 1}") for k in range(6)]
+    table[0].name, table[0].named_by = "Marek Przeor", "evidence"
+    table[5].name, table[5].named_by = "Jan Novák", "override"  # a reviewer's: no evidence
+    turns = [Turn(10 * k, 10 * k + 10, k) for k in range(6)]
     cues = [
         captions.Cue(0, 10, "Glenda Napier (Energy Cluster Denmark)"),
         captions.Cue(10, 20, "Glenda Napier (Energy Cluster Denmark)"),
@@ -533,14 +535,16 @@ def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voic
         captions.Cue(30, 35, "Ana Ruiz"),
         captions.Cue(35, 40, "Ola Berg"),
         captions.Cue(40, 49, "Marek Przeor"),
+        captions.Cue(50, 60, "Ola Berg"),
     ]
     name.by_captions(table, turns, cues, people, name.NameParams())
-    assert [i.label for i in table] == [
+    assert [i.name for i in table] == [
         "Marek Przeor",
         "Glenda Napier",
         "Ana Ruiz",
-        "Speaker 4",
-        "Speaker 5",
+        None,
+        None,
+        "Jan Novák",
     ]
     assert (table[1].role, table[1].org, table[1].named_by) == (
         "CEO",
@@ -560,6 +564,7 @@ def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voic
     assert said[4] == [
         "the meeting platform's transcript says Marek Przeor, whose speech is placed in another voice"
     ]
+    assert said[5] == []
 
 
 def test_a_voice_the_platform_gives_to_two_people_is_split_at_its_cues():

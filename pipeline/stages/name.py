@@ -1360,7 +1360,7 @@ def recognise(
         _, title, date = voice.recordings[-1]
         where = f"{title}, {date}" if date else title
         if info.name:
-            if info.name != voice.name:
+            if info.named_by == "evidence" and info.name != voice.name:
                 info.notes.append(
                     Notice(
                         "the voice library says %(voice)s (recognised from %(where)s); the words "
@@ -1546,8 +1546,8 @@ def by_captions(
     taken = {name_key(info.name) for info in table if info.name}
     for _, info, who, share, first in sorted(found, key=lambda f: -f[0]):
         person = listed_as(who, people) or Speaker(name=who)
-        if info.name:
-            if name_key(info.name) != name_key(person.name):
+        if info.name:  # by the words (a reviewer's name is no evidence to weigh against)
+            if info.named_by == "evidence" and name_key(info.name) != name_key(person.name):
                 info.notes.append(
                     Notice(
                         "the meeting platform's transcript says %(who)s; the words say %(name)s, "
