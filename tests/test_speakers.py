@@ -568,21 +568,23 @@ def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voic
 
 
 def test_a_voice_the_platform_gives_to_two_people_is_split_at_its_cues():
-    """One voice under two names, each for at least 2 s: cut where the cues change, the name
-    with most of it keeping the voice, speech under no cue staying with the part before; a name
-    for under 2 s of a voice (a cue's edge) splits nothing. Speakers are numbered by first
-    appearance again, and both parts say why."""
+    """One voice under two names, each for at least 1 s in cues lying at least half in it: cut
+    where the cues change, the name with most of it keeping the voice, speech under no cue
+    staying with the part before; the edge of a cue lying mostly in another voice splits
+    nothing. Speakers are numbered by first
+    appearance again, and both parts say why. A voice holding only a name at home in another
+    voice (one person heard as two) goes to it."""
     from pipeline.stages.evidence import Resolution
 
     turns = [Turn(0.0, 10.0, 0), Turn(10.0, 31.0, 1), Turn(31.0, 40.0, 0)]
     cues = [
-        captions.Cue(0.0, 11.5, "Ana"),  # 1.5 s of voice 1: no second person in it
+        captions.Cue(0.0, 11.5, "Ana"),  # 1.5 s of voice 1, the cue's edge: no second person
         captions.Cue(11.5, 18.0, "Bo"),
         captions.Cue(18.5, 30.0, "Cy"),
         captions.Cue(31.0, 40.0, "Ana"),
     ]
     resolution = Resolution(turns, np.zeros((3, 192)), origin={0: 0, 1: 1})
-    split = name.split_by_captions(resolution, name.Captioned.of(cues), name.NameParams())
+    split = name.regroup_by_captions(resolution, name.Captioned.of(cues), name.NameParams())
     assert [(t.start, t.end, t.speaker) for t in split.turns] == [
         (0.0, 10.0, 0),
         (10.0, 18.5, 1),  # Ana's 1.5 s stays with the voice's, until Bo's cue ends and a gap
@@ -600,9 +602,65 @@ def test_a_voice_the_platform_gives_to_two_people_is_split_at_its_cues():
         ],
     }
     assert (
-        name.split_by_captions(resolution, name.Captioned.of(cues[:1]), name.NameParams())
+        name.regroup_by_captions(resolution, name.Captioned.of(cues[:1]), name.NameParams())
         is resolution
     )
+    # a voice of Ana's speech alone (one person heard as two) goes to the voice she is at home in
+    splinter = Resolution(
+        [*turns, Turn(41.0, 44.0, 2)], np.zeros((4, 192)), origin={0: 0, 1: 1, 2: 2}
+    )
+    joined = name.regroup_by_captions(
+        splinter, name.Captioned.of([*cues, captions.Cue(41.0, 44.0, "Ana")]), name.NameParams()
+    )
+    assert [(t.start, t.end, t.speaker) for t in joined.turns][-2:] == [
+        (31.0, 40.0, 0),
+        (41.0, 44.0, 0),
+    ]
+    assert [n.say() for n in joined.notes()[0]] == [
+        "speech heard in another voice given to it: the meeting platform's transcript names it "
+        "there"
+    ]
+    # a transcript a little late: each voice hears 3 s of the name before it, at the edge of a
+    # cue lying mostly in another voice — no second person in it
+    late = [
+        captions.Cue(3.0, 13.0, "Ana"),
+        captions.Cue(13.0, 34.0, "Bo"),
+        captions.Cue(34.0, 43.0, "Ana"),
+    ]
+    assert (
+        name.regroup_by_captions(resolution, name.Captioned.of(late), name.NameParams())
+        is resolution
+    )
+
+
+def test_a_transcript_of_another_time_agrees_with_no_voice():
+    """Agreement of a platform transcript with the voices: 1 when names and voices pair up, or
+    when two names share one voice (voices alike) or one name two voices (one person heard as
+    two); low for the same transcript shifted in time or reversed (another recording's)."""
+    lengths = [9, 4, 14, 6, 11, 3, 8, 12, 5, 7, 10, 4]
+    order = [0, 1, 0, 2, 1, 0, 2, 1, 2, 0, 1, 2]
+    starts = np.cumsum([0, *lengths])
+    turns = [
+        Turn(float(a), float(a + n - 0.5), k)
+        for a, n, k in zip(starts[:-1], lengths, order, strict=True)
+    ]
+    people = ["Ana", "Bo", "Cy"]
+    end = float(starts[-1])
+    cues = [captions.Cue(t.start, t.end, people[t.speaker]) for t in turns]
+
+    def agree(cues: list, turns: list = turns) -> float:
+        return name.agreement(turns, name.Captioned.of(cues))
+
+    assert agree(cues) == 1.0
+    merged = [replace(t, speaker=min(t.speaker, 1)) for t in turns]  # Bo and Cy heard as one
+    assert agree(cues, merged) == 1.0
+    twice = [replace(t, speaker=3) if k == 11 else t for k, t in enumerate(turns)]  # Cy as two
+    assert agree(cues, twice) == 1.0
+    for shift in (5.0, 15.0):
+        later = [replace(c, start=c.start + shift, end=c.end + shift) for c in cues]
+        assert agree(later) < 0.7
+    assert agree([replace(c, start=end - c.end, end=end - c.start) for c in cues]) < 0.7
+    assert agree([]) == 0.0
 
 
 def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path):
@@ -610,7 +668,8 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
     platform names it — the audience member too — and the two guests CAM++ hears as one voice
     here (tiny.en mishearing the names that would split it) are told apart by it. Teams' voice tags with the same
     names and times (--captions) redo nothing; a name changed there redoes the naming and what
-    follows, no model; a --captions file that is no transcript stops the run at once."""
+    follows, no model; one 15 s late (or another recording's) is not used, and the run says
+    so; a --captions file that is no transcript stops the run at once."""
     recording = tmp_path / "talk.mp4"
     shutil.copyfile(demo_files.recording, recording)
     platform_transcript(demo_files, tmp_path / "talk.transcript.vtt")
@@ -642,6 +701,26 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
     assert sorted(s.label for s in again.speakers) == sorted(
         {*names.values(), "Anna Kovač"} - {"Audience member"}
     )
+
+    shifted = tmp_path / "shifted.vtt"  # another recording's, or one started 15 s later
+    cues = captions.read_cues(tmp_path / "from teams.vtt")
+    shifted.write_text(
+        "WEBVTT\n\n"
+        + "\n\n".join(
+            f"{Timestamp.from_seconds(c.start + 15)} --> {Timestamp.from_seconds(c.end + 15)}\n"
+            f"<v {c.who}>…</v>"
+            for c in cues
+        )
+        + "\n"
+    )
+    late = run(recording, replace(settings, captions=shifted))
+    assert all(s.named_by != "captions" for s in late.speakers)
+    assert any(
+        "the meeting platform's transcript was not used to name the voices" in w
+        for w in late.warnings
+    ), late.warnings
+    told_json = json.loads((late.out_dir / "speakers.json").read_text())["platform_transcript"]
+    assert told_json["used"] is False and told_json["agreement"] < 0.85
 
     (tmp_path / "bad.vtt").write_text("<html>not a transcript</html>\n")
     told = run_cli(

@@ -419,11 +419,15 @@ class Speakers:
     turns: list[Turn] = field(default_factory=list)
     pieces: list[tuple[Segment, int]] = field(default_factory=list)
     review: dict[str, Any] = field(default_factory=dict)
+    # the meeting platform's transcript, when there is one: how far it agrees with the voices
+    # (``name.agreement``) and whether it was used
+    platform: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "speakers": [asdict(info) for info in self.speakers],
             "turns": [[t.start, t.end, t.speaker] for t in self.turns],
+            **({"platform_transcript": self.platform} if self.platform else {}),
         }
 
     @classmethod
@@ -439,7 +443,7 @@ class Speakers:
             )
             for row in data["speakers"]
         ]
-        return cls(table, turns)
+        return cls(table, turns, platform=data.get("platform_transcript"))
 
 
 # --- topics ---------------------------------------------------------------------------------

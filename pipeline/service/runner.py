@@ -411,6 +411,17 @@ def context(
     )
 
 
+def unmatched(platform: dict[str, Any] | None) -> str | None:
+    """The warning for a meeting platform's transcript whose names do not follow the voices."""
+    if not platform or platform["used"]:
+        return None
+    return (
+        "the meeting platform's transcript was not used to name the voices: its names follow "
+        f"them on only {platform['agreement']:.0%} of its speech — is it this recording's, with "
+        "the recording's times?"
+    )
+
+
 def replaced(earlier: list[str], settings: Settings) -> str:
     """The warning for a file that held other recordings before (``earlier``: their ids)."""
     return (
@@ -605,6 +616,7 @@ def _finish(
         *map(str, results["extract"].warnings),
         *([] if heard else [NOTHING_HEARD]),
         *filter(None, [language_doubt(results["transcribe"])]),
+        *filter(None, [unmatched(results["name"].platform)]),
         *enrol(ctx, results),
     ]
     catalog.publish(ctx.settings.summaries_dir, ctx.rec_id, ctx.out, ctx.settings.templates_dir)

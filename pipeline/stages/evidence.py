@@ -82,6 +82,7 @@ class Resolution:
     handers: set[int] = field(default_factory=set)  # split off unnamed: handed the one named over
     # speakers split from one voice because the meeting platform's transcript names two people in it
     captioned: list[tuple[int, ...]] = field(default_factory=list)
+    given: set[int] = field(default_factory=set)  # … and given speech it names in another voice
 
     def notes(self) -> dict[int, list[Notice]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -141,6 +142,13 @@ class Resolution:
                         {"others": others},
                     )
                 )
+        for speaker in self.given:
+            out.setdefault(speaker, []).append(
+                Notice(
+                    "speech heard in another voice given to it: the meeting platform's transcript "
+                    "names it there"
+                )
+            )
         for home, _joined in self.joins:
             out.setdefault(home, []).append(
                 Notice(
@@ -721,4 +729,5 @@ def renumber(resolution: Resolution) -> Resolution:
         resolution.edges,
         {order[k] for k in resolution.handers if k in order},
         [tuple(order[k] for k in group if k in order) for group in resolution.captioned],
+        {order[k] for k in resolution.given if k in order},
     )

@@ -105,7 +105,12 @@ class NameParams:
     captions: str = ""  # the meeting platform's transcript: digest of its names and times
     # a voice is named as that transcript names more than this share of its speech …
     caption_share: float = 0.6
-    caption_seconds: float = 2.0  # … and at least this many seconds of it
+    # … and at least this many seconds of it; so much of a voice under another name splits it
+    # (chosen on the tune pool of bench/diarization.py --captions: 2 s left a 1.9-s question out)
+    caption_seconds: float = 1.0
+    # a transcript whose names agree with the voices less than this is not used (another
+    # recording's, or shifted in time; ``agreement``: bench/diarization.py --captions)
+    caption_agreement: float = 0.85
 
 
 LAST = "the only one left"  # the evidence kind of a name given by elimination
@@ -1378,14 +1383,7 @@ def recognise(
             )
             continue
         taken.add(voice.name)
-        person = listed.get(voice.name, Speaker(name=voice.name))
-        info.name, info.label, info.role, info.org = (
-            person.name,
-            person.name,
-            person.role,
-            person.org,
-        )
-        info.named_by, info.confidence, info.uncertain = "voice", round(score, 2), []
+        _give(info, listed.get(voice.name, Speaker(name=voice.name)), "voice", score)
         info.notes.append(Notice("recognised by voice (%(where)s)", {"where": where}))
         info.evidence.append(
             {
@@ -1398,6 +1396,12 @@ def recognise(
         )
 
 
+def _give(info: SpeakerInfo, person: Speaker, named_by: str, confidence: float) -> None:
+    """Name a row of the speaker table after ``person``: no longer uncertain."""
+    info.name, info.label, info.role, info.org = person.name, person.name, person.role, person.org
+    info.named_by, info.confidence, info.uncertain = named_by, round(confidence, 2), []
+
+
 CAPTIONS = "platform transcript"  # the evidence kind of a name the platform's transcript gave
 
 
@@ -1406,16 +1410,18 @@ class Captioned:
     """The platform transcript's cues in order, to find those under a stretch of time quickly."""
 
     cues: tuple[Cue, ...]
+    starts: tuple[float, ...]
+    longest: float
 
     @classmethod
     def of(cls, cues: Sequence[Cue]) -> Captioned:
-        return cls(tuple(sorted(cues, key=lambda c: c.start)))
+        ordered = tuple(sorted(cues, key=lambda c: c.start))
+        longest = max((c.end - c.start for c in ordered), default=0.0)
+        return cls(ordered, tuple(c.start for c in ordered), longest)
 
     def under(self, start: float, end: float) -> Iterator[Cue]:
         """The cues overlapping ``start``–``end``."""
-        longest = max((c.end - c.start for c in self.cues), default=0.0)
-        first = bisect.bisect_left([c.start for c in self.cues], start - longest)
-        for cue in self.cues[first:]:
+        for cue in self.cues[bisect.bisect_left(self.starts, start - self.longest) :]:
             if cue.start >= end:
                 break
             if cue.end > start:
@@ -1423,49 +1429,85 @@ class Captioned:
 
 
 def caption_seconds(
-    turns: Sequence[Turn], captioned: Captioned
+    turns: Sequence[Turn], captioned: Captioned, within: float = 0.0
 ) -> dict[int, dict[str, tuple[float, float]]]:
-    """{speaker: {name the cues give: (seconds of the speaker's turns under them, when first)}}."""
-    found: dict[int, dict[str, tuple[float, float]]] = {}
+    """{speaker: {name the cues give: (seconds of the speaker's turns under them, when first)}},
+    counting a cue for a speaker only where at least ``within`` of it lies in their turns."""
+    under: dict[tuple[int, Cue], tuple[float, float]] = {}
     for turn in turns:
         for cue in captioned.under(turn.start, turn.end):
-            said = found.setdefault(turn.speaker, {})
-            seconds, first = said.get(cue.who, (0.0, cue.end))
-            said[cue.who] = (
+            seconds, first = under.get((turn.speaker, cue), (0.0, cue.end))
+            under[turn.speaker, cue] = (
                 seconds + min(turn.end, cue.end) - max(turn.start, cue.start),
                 min(first, max(turn.start, cue.start)),
             )
+    found: dict[int, dict[str, tuple[float, float]]] = {}
+    for (speaker, cue), (seconds, first) in under.items():
+        if seconds >= within * (cue.end - cue.start):
+            said = found.setdefault(speaker, {})
+            total, earliest = said.get(cue.who, (0.0, first))
+            said[cue.who] = (total + seconds, min(earliest, first))
     return found
 
 
-def split_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
-    """A voice the platform's transcript gives to two people or more (each at least
-    ``p.caption_seconds`` of it: voices alike, heard as one) is split at the cues' edges: the
-    name with most of it keeps the voice, each other one becomes a speaker of its own. Speech
-    under no cue of those names (a pause, another name's edge) goes with the part before it, or
-    the first with the part after."""
-    heard = caption_seconds(resolution.turns, captioned)
+def agreement(turns: Sequence[Turn], captioned: Captioned) -> float:
+    """How far the platform's transcript agrees with the voices: of the speech under its cues,
+    the share under the name each voice hears most, or in the voice each name is heard in most,
+    whichever is higher (1 when names and voices pair up; voices alike heard as one, or one
+    person heard as two, lower only one of them; a transcript of another recording, or one
+    shifted in time, scatters both)."""
+    heard = caption_seconds(turns, captioned)
+    total = sum(seconds for said in heard.values() for seconds, _ in said.values())
+    by_name: dict[str, dict[int, float]] = {}
+    for speaker, said in heard.items():
+        for who, (seconds, _) in said.items():
+            by_name.setdefault(who, {})[speaker] = seconds
+    voices = sum(max(seconds for seconds, _ in said.values()) for said in heard.values())
+    names = sum(max(where.values()) for where in by_name.values())
+    return float(max(voices, names) / total) if total else 0.0
+
+
+def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
+    """The voices regrouped as the platform's transcript names their speech: a name counts in a
+    voice for at least ``p.caption_seconds``, in cues lying at least half in its turns (not the
+    edge of a cue a little early or late). Each name is at home in the voice holding most of
+    it. Speech a voice holds under a name at home elsewhere goes to that voice (one person heard
+    as two, or a part of one's speech heard in another's voice); a voice with two names at home
+    in it (voices alike, heard as one) is split at the cues' edges, the name with most of it
+    keeping the voice and each other one becoming a speaker of its own. Speech under no cue of
+    those names (a pause, another name's edge) goes with the part before it, or the first with
+    the part after."""
+    heard = caption_seconds(resolution.turns, captioned, within=0.5)
+    home: dict[str, int] = {}
+    for speaker, said in sorted(heard.items()):
+        for who, (seconds, _) in said.items():
+            if who not in home or seconds > heard[home[who]][who][0]:
+                home[who] = speaker
     fresh = max((t.speaker for t in resolution.turns), default=-1) + 1
     becomes: dict[tuple[int, str], int] = {}
     groups = []
+    given: set[int] = set()  # voices given speech from another
     for speaker, said in sorted(heard.items()):
         names = sorted(
             (who for who, (seconds, _) in said.items() if seconds >= p.caption_seconds),
             key=lambda who: -said[who][0],
         )
-        if len(names) < 2:
-            continue
-        becomes[speaker, names[0]] = speaker
-        for who in names[1:]:
+        own = [who for who in names if home[who] == speaker]
+        elsewhere = {(speaker, who): home[who] for who in names if home[who] != speaker}
+        becomes |= elsewhere
+        given |= set(elsewhere.values())
+        becomes |= {(speaker, who): speaker for who in own[:1]}
+        for who in own[1:]:
             becomes[speaker, who] = fresh
             fresh += 1
-        groups.append(tuple(becomes[speaker, who] for who in names))
-    if not groups:
+        if len(own) > 1:
+            groups.append(tuple(becomes[speaker, who] for who in own))
+    changed = {speaker for (speaker, _), k in becomes.items() if k != speaker}
+    if not changed:
         return resolution
-    split = {group[0] for group in groups}
     turns: list[Turn] = []
     for turn in resolution.turns:
-        if turn.speaker not in split:
+        if turn.speaker not in changed:
             turns.append(turn)
             continue
         cues = list(captioned.under(turn.start, turn.end))
@@ -1480,15 +1522,7 @@ def split_by_captions(resolution: Resolution, captioned: Captioned, p: NameParam
         known = [k for *_, k in pieces if k is not None]
         parts: list[Turn] = []
         for a, b, k in pieces:
-            k = (
-                k
-                if k is not None
-                else parts[-1].speaker
-                if parts
-                else known[0]
-                if known
-                else turn.speaker
-            )
+            k = k if k is not None else parts[-1].speaker if parts else (known or [turn.speaker])[0]
             if parts and parts[-1].speaker == k:
                 parts[-1] = replace(parts[-1], end=b)
             else:
@@ -1496,13 +1530,14 @@ def split_by_captions(resolution: Resolution, captioned: Captioned, p: NameParam
         turns += parts
     origin = dict(resolution.origin)
     for (speaker, _), new in becomes.items():
-        origin[new] = origin.get(speaker, speaker)
+        origin.setdefault(new, origin.get(speaker, speaker))
     return renumber(
         replace(
             resolution,
             turns=sorted(turns, key=lambda t: t.start),
             origin=origin,
             captioned=[*resolution.captioned, *groups],
+            given=resolution.given | given,
         )
     )
 
@@ -1566,13 +1601,7 @@ def by_captions(
             )
             continue
         taken.add(name_key(person.name))
-        info.name, info.label, info.role, info.org = (
-            person.name,
-            person.name,
-            person.role,
-            person.org,
-        )
-        info.named_by, info.confidence, info.uncertain = "captions", round(share, 2), []
+        _give(info, person, "captions", share)
         info.notes.append(
             Notice(
                 "named as the meeting platform's transcript names this voice (%(who)s)",
@@ -1636,8 +1665,11 @@ class Name(Stage):
         people = [Speaker(**x) for x in params.people]
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
-        if ctx.captions:  # two people the platform names in one voice: split
-            resolution = split_by_captions(resolution, Captioned.of(ctx.captions), params)
+        captioned = Captioned.of(ctx.captions)
+        agreed = agreement(resolution.turns, captioned) if ctx.captions else 0.0
+        used = agreed >= params.caption_agreement
+        if used:  # two people the platform names in one voice: split
+            resolution = regroup_by_captions(resolution, captioned, params)
             pieces = attribute(
                 inputs["transcribe"].segments, resolution.turns, params.flicker_words
             )
@@ -1670,8 +1702,10 @@ class Name(Stage):
             named = table_of({s: alike.get(t, t) for s, t in merged.items()} | alike)
         table = named.speakers
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
-        if ctx.captions:
+        if used:
             by_captions(table, named.turns, ctx.captions, people, params)
+        if ctx.captions:
+            named.platform = {"agreement": round(agreed, 3), "used": used}
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
