@@ -6,6 +6,7 @@ joined with: evidence for naming the voices. Only the names and times are read."
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -80,12 +81,13 @@ def read_cues(path: Path) -> list[Cue]:
 
 def beside(recording: Path) -> Path | None:
     """The platform's transcript saved beside ``recording`` (``talk.transcript.vtt``,
-    ``talk.vtt``, ``talk.srt``; for a Zoom layout's video, the meeting's), if any."""
+    ``talk.vtt``, ``talk.srt``; for a Zoom layout's video, the meeting's), if any — none where
+    that name would be too long for the file system (a recording named near its limit)."""
     stems = dict.fromkeys((recording.stem, _LAYOUT.sub("", recording.stem)))
     for stem in stems:
         for suffix in SUFFIXES:
             path = as_named(recording.with_name(stem + suffix))
-            if path.is_file():
+            if os.path.isfile(path):  # False, not an error, for a name over the limit
                 return path
     return None
 

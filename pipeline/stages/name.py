@@ -16,8 +16,10 @@ Names are matched to the sidecar's list with rapidfuzz (ASR misspellings), the e
 are summed per (speaker, person) and people are assigned one-to-one (Hungarian). A speaker
 whose best score is below ``min_score`` stays "Speaker N": no guessing.
 
-A meeting platform's transcript (``core.captions``: Zoom's, Teams') splits a voice it gives to
-two people, and names the voices the words left anonymous as it names them; the words win.
+A meeting platform's transcript (``core.captions``: Zoom's, Teams'), where its names agree with
+the voices, regroups them as it names their speech (a voice holding two people is split, speech
+heard in the wrong voice goes to the right one) and names the voices the words left anonymous
+as it names them; the words win.
 """
 
 from __future__ import annotations
