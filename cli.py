@@ -531,18 +531,7 @@ def run_command(
     summary and reviewer page.
 
     Several are processed one after another; one that fails is told and the next goes on."""
-    one = next(
-        (
-            flag
-            for flag, given in (
-                ("event", event),
-                ("slides", settings.slides),
-                ("captions", captions),
-            )
-            if given
-        ),
-        None,
-    )
+    one = "event" if event else "slides" if settings.slides else "captions" if captions else ""
     settings = replace(settings, captions=captions)
     if len(recordings) > 1 and one:
         raise PipelineError(

@@ -214,10 +214,11 @@ def captioned_panel(spec: dict, folder: str) -> dict:
         resolution = Resolution(
             found.turns, found.voices, origin={t.speaker: t.speaker for t in found.turns}
         )
-        split = name.regroup_by_captions(resolution, name.Captioned.of(cues), params)
+        captioned = name.Captioned.of(cues)
+        split = name.regroup_by_captions(resolution, captioned, params)
         speakers = sorted({t.speaker for t in split.turns})
         table = [SpeakerInfo(id=f"S{k + 1}", label=f"Speaker {k + 1}") for k in speakers]
-        name.by_captions(table, split.turns, cues, [], params)
+        name.by_captions(table, split.turns, captioned, [], params)
         label = {info.index: info.name or info.label for info in table}
         after = [(t.start, t.end, label[t.speaker]) for t in split.turns]
     seconds = time.perf_counter() - start

@@ -537,7 +537,7 @@ def test_the_words_win_over_a_platform_transcript_and_each_name_goes_to_one_voic
         captions.Cue(40, 49, "Marek Przeor"),
         captions.Cue(50, 60, "Ola Berg"),
     ]
-    name.by_captions(table, turns, cues, people, name.NameParams())
+    name.by_captions(table, turns, name.Captioned.of(cues), people, name.NameParams())
     assert [i.name for i in table] == [
         "Marek Przeor",
         "Glenda Napier",

@@ -1028,20 +1028,20 @@ def speaker_table(
             )
         chosen = overrides.get(info.id)
         if chosen is not None:
-            person, info.named_by, info.confidence = chosen, "override", 1.0
+            _give(info, chosen, "override", 1.0)
         elif spk in names:
-            (person, info.confidence), info.named_by = names[spk], "evidence"
+            person, confidence = names[spk]
+            _give(info, person, "evidence", confidence)
         else:
             reasons = [(uncertain or {}).get(spk), WORDLESS if spk in wordless else None]
             info.uncertain = [r for r in reasons if r is not None]
-            continue
-        info.name, info.role, info.org, info.label = (
-            person.name,
-            person.role,
-            person.org,
-            person.name,
-        )
     return [table[k] for k in sorted(table)]
+
+
+def _give(info: SpeakerInfo, person: Speaker, named_by: str, confidence: float) -> None:
+    """Name a row of the speaker table after ``person``: no longer uncertain."""
+    info.name, info.label, info.role, info.org = person.name, person.name, person.role, person.org
+    info.named_by, info.confidence, info.uncertain = named_by, round(confidence, 2), []
 
 
 def label_segments(pieces: list[tuple[Segment, int]], table: list[SpeakerInfo]) -> list[Segment]:
@@ -1398,12 +1398,6 @@ def recognise(
         )
 
 
-def _give(info: SpeakerInfo, person: Speaker, named_by: str, confidence: float) -> None:
-    """Name a row of the speaker table after ``person``: no longer uncertain."""
-    info.name, info.label, info.role, info.org = person.name, person.name, person.role, person.org
-    info.named_by, info.confidence, info.uncertain = named_by, round(confidence, 2), []
-
-
 CAPTIONS = "platform transcript"  # the evidence kind of a name the platform's transcript gave
 
 
@@ -1562,7 +1556,7 @@ def listed_as(who: str, people: Sequence[Speaker], least: int = 90) -> Speaker |
 def by_captions(
     table: list[SpeakerInfo],
     turns: Sequence[Turn],
-    cues: Sequence[Cue],
+    captioned: Captioned,
     people: Sequence[Speaker],
     p: NameParams,
 ) -> None:
@@ -1571,7 +1565,7 @@ def by_captions(
     ``p.caption_seconds``): the person of the event page it is, else as the platform wrote it;
     one voice per person, the longest. Where the words named a voice and the transcript says
     someone else, the words win and a note says so."""
-    heard = caption_seconds(turns, Captioned.of(cues))
+    heard = caption_seconds(turns, captioned)
     found = []
     for info in table:
         said = heard.get(info.index, {})
@@ -1670,7 +1664,7 @@ class Name(Stage):
         captioned = Captioned.of(ctx.captions)
         agreed = agreement(resolution.turns, captioned) if ctx.captions else 0.0
         used = agreed >= params.caption_agreement
-        if used:  # two people the platform names in one voice: split
+        if used:  # its names regroup the voices: one person heard as two, two as one
             resolution = regroup_by_captions(resolution, captioned, params)
             pieces = attribute(
                 inputs["transcribe"].segments, resolution.turns, params.flicker_words
@@ -1705,7 +1699,7 @@ class Name(Stage):
         table = named.speakers
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
         if used:
-            by_captions(table, named.turns, ctx.captions, people, params)
+            by_captions(table, named.turns, captioned, people, params)
         if ctx.captions:
             named.platform = {"agreement": round(agreed, 3), "used": used}
         if ctx.library:
