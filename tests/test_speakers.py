@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import webvtt
 from webvtt.models import Timestamp
 
-from pipeline.core import captions
+from pipeline.core import captions, participants
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.core.event import Speaker
@@ -738,3 +739,134 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
     )
     assert told.code == 2
     assert "bad.vtt: not a readable WebVTT or SubRip transcript" in " ".join(told.stderr.split())
+
+
+def test_participant_tracks_are_told_by_name_and_place(tmp_path):
+    """Zoom's names for each participant's own track give the name they joined with, its words
+    apart again; the tracks are found beside the recording and in its ``Audio Record`` folder,
+    not in other folders, and the mixed ``audio…m4a`` is none of them."""
+    assert participants.who(Path("audioGlendaNapier21715765400.m4a")) == "Glenda Napier"
+    assert participants.who(Path("AUDIOCarolinaGarcés11715765400.M4A")) == "Carolina Garcés"
+    assert participants.who(Path("audioZoë_O.Brien11715765400.m4a")) == "Zoë O Brien"
+    assert not participants.is_track(Path("audio1715765400.m4a"))  # the meeting's mix
+    assert not participants.is_track(Path("audioGlenda.m4a"))  # no number: someone's file
+    folder = tmp_path / "2024-05-15 09.30.00 EU Clusters Talk"
+    for sub in ("Audio Record", "other"):
+        (folder / sub).mkdir(parents=True)
+    made = [
+        folder / "audioMarekPrzeor21715765400.m4a",
+        folder / "Audio Record" / "audioAnna31715765400.m4a",
+        folder / "AUDIO RECORD" / "audioGlendaNapier11715765400.m4a",
+        folder / "other" / "audioSusanaRemotti11715765400.m4a",
+        folder / "audio1715765400.m4a",
+    ]
+    for path in made:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"")
+    assert participants.near(folder / "video1715765400.mp4") == tuple(sorted(made[:3]))
+    assert participants.near(made[0]) == ()  # a track run on its own, as asked
+
+
+def test_a_track_s_speech_drowned_by_a_louder_track_is_not_its_person_s():
+    """A track's speech counts where it is within ``leak`` dB of the loudest track at the time
+    (two people at once), not where the others' voices leak into it far lower."""
+    from pipeline.stages.tracks import TracksParams, own_speech
+
+    p = TracksParams()
+    loudest = np.full(100, -20.0)  # 10 s in 0.1-s frames
+    level = np.full(100, -50.0)  # the others, leaking in 30 dB lower …
+    level[20:40] = -20.0  # … but 2–4 s its person's own voice
+    level[60:70] = -35.0  # 6–7 s: talking at once, 15 dB below the other
+    assert own_speech([(0.0, 10.0)], level, loudest, p) == [(2.0, 4.0), (6.0, 7.0)]
+    assert own_speech([(2.05, 2.3), (8.0, 9.0)], level, loudest, p) == [(2.05, 2.3)]
+
+
+def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> dict[str, Path]:
+    """The demo's people's own tracks as Zoom keeps them: each person's turns of the recording's
+    sound (quiet between them), from when they joined (``joins``, seconds), AAC in
+    ``audio<Name><number>.m4a``. {person's key: track}."""
+    said = truth(files)
+    decode = ["ffmpeg", "-v", "error", "-i", str(files.recording), "-ac", "1", "-ar", "16000"]
+    sound = subprocess.run([*decode, "-f", "s16le", "pipe:1"], capture_output=True, check=True)
+    mix = np.frombuffer(sound.stdout, np.int16)
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {}
+    for i, person in enumerate(said["people"]):
+        own = np.zeros_like(mix)
+        for turn in said["turns"]:
+            if turn["speaker"] == person["key"]:
+                a, b = int(turn["start"] * 16000), int(turn["end"] * 16000)
+                own[a:b] = mix[a:b]
+        raw = folder / f"{person['key']}.raw"
+        raw.write_bytes(own[int(joins.get(person["key"], 0.0) * 16000) :].tobytes())
+        track = folder / f"audio{person['name'].replace(' ', '')}{2171576540 + i}.m4a"
+        encode = [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "s16le",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            "-i",
+            str(raw),
+        ]
+        subprocess.run([*encode, "-c:a", "aac", "-b:a", "48k", str(track)], check=True)
+        raw.unlink()
+        made[person["key"]] = track
+    return made
+
+
+def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path):
+    """The demo without its event page, each person's own track in Zoom's ``Audio Record``
+    folder beside it, each starting when they joined: every track is placed where its sound is
+    in the recording, every voice named as its track names it (the two guests CAM++ hears as
+    one voice here told apart), the speech timed as the tracks say. Another meeting's track
+    and a damaged one are told and left; run again, nothing is done; a track dropped redoes
+    the tracks and the naming, no model."""
+    recording = tmp_path / "zoom_0.mp4"
+    shutil.copyfile(demo_files.recording, recording)
+    joins = {"glenda": 6.5, "carolina": 21.25, "susana": 40.0, "guest": 55.0}
+    made = own_tracks(demo_files, tmp_path / "Audio Record", joins)
+    other = tmp_path / "Audio Record" / "audioAnnaKovač21715765499.m4a"
+    speech = tmp_path / "other.wav"  # a participant of another meeting
+    subprocess.run(
+        ["espeak-ng", "-w", str(speech), "--", "Good afternoon, this is another meeting."],
+        check=True,
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(speech), "-c:a", "aac", str(other)], check=True
+    )
+    damaged = tmp_path / "audioJanNovak21715765498.m4a"
+    damaged.write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(range(256)) * 20)
+    settings = Settings(
+        transcripts_dir=tmp_path / "out", summaries_dir=tmp_path / "summaries", model="tiny.en"
+    )
+    result = run(recording, settings)
+    placed = json.loads((result.out_dir / "tracks.json").read_text(encoding="utf-8"))
+    entries = {t["file"]: t for t in placed["tracks"]}
+    for key, track in made.items():
+        assert entries[track.name]["used"], entries[track.name]
+        assert abs(entries[track.name]["offset"] - joins.get(key, 0.0)) <= 0.05
+    assert not entries[other.name]["used"] and not entries[damaged.name]["used"]
+    told = " ".join(result.warnings)
+    assert f"{other.name} is not used to tell who spoke: its speech is not heard" in told
+    assert f"{damaged.name} is not used to tell who spoke: cannot be decoded" in told
+    names = {p["key"]: p["name"] for p in truth(demo_files)["people"]}
+    assert sorted(s.label.replace(" ", "") for s in result.speakers) == sorted(
+        n.replace(" ", "") for n in names.values()  # "Audience member": "Audiencemember"
+    )
+    assert all(s.named_by == "tracks" for s in result.speakers)
+    hypothesis = read_rttm(result.out_dir / "speakers.rttm")
+    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.10
+    said = json.loads((result.out_dir / "speakers.json").read_text(encoding="utf-8"))
+    assert said["platform_tracks"]["used"] is True and said["platform_tracks"]["agreement"] > 0.9
+    page = (result.summary_dir / "summary.html").read_text(encoding="utf-8")
+    assert "named by the participant&#39;s own track the meeting platform recorded" in page
+
+    assert [o.name for o in run(recording, settings).stages if o.ran] == []
+    other.unlink()
+    again = [o.name for o in run(recording, settings).stages if o.ran]
+    assert again[:2] == ["tracks", "name"] and not {"transcribe", "diarize"} & set(again)

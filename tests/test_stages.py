@@ -41,10 +41,12 @@ def downstream(name: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory):
-    """A context like a real run's (the seed event, a slide deck), with no recording needed."""
+    """A context like a real run's (the seed event, a slide deck, a participant's own track
+    beside the recording), with no recording needed."""
     folder = tmp_path_factory.mktemp("plan")
     deck = folder / "deck.pdf"
     demo.make_deck(deck)
+    (folder / "audioGlendaNapier21715765400.m4a").write_bytes(b"a track")
     sidecar = ROOT / "examples" / "eu-clusters-talk-2024-05-15.event.yaml"
     settings = Settings(
         transcripts_dir=folder / "t", summaries_dir=folder / "s", slides=(deck,), threads=2

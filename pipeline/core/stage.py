@@ -66,6 +66,8 @@ class Context:
     library: tuple[Voice, ...] | None = None  # voices known from other recordings (opt-in)
     library_dir: Path | None = None
     captions: tuple[Cue, ...] = ()  # the platform's transcript: who spoke when, by name
+    # the participants' own tracks (Zoom's) beside the recording, each with its sha256
+    tracks: tuple[tuple[Path, str], ...] = ()
     warnings: tuple[str, ...] = ()  # doubts about the run's inputs, told to the user
 
     @property

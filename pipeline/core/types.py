@@ -381,7 +381,50 @@ class Diarization:
         return cls(turns, data["far_field"], voices, uncertain, data["narrowband"])
 
 
+# --- tracks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Track:
+    """One participant's own track as the tracks stage found it in the recording: its file, the
+    name it was recorded under, where its start lies in the recording (seconds; None: not
+    found), how closely its speech matches the recording's there (correlation), how much speech
+    it holds, and whether it is used (what it says when not)."""
+
+    file: str
+    who: str
+    offset: float | None
+    match: float
+    speech: float
+    used: bool
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class PlacedTracks:
+    """``tracks.json``: the participants' tracks and, of those used, who spoke when (start, end,
+    name), in the recording's time."""
+
+    tracks: list[Track]
+    spoken: list[tuple[float, float, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tracks": [asdict(t) for t in self.tracks], "spoken": self.spoken}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlacedTracks:
+        return cls(
+            [Track(**t) for t in data["tracks"]], [(a, b, who) for a, b, who in data["spoken"]]
+        )
+
+
 # --- name -----------------------------------------------------------------------------------
+
+PLATFORM_SOURCES = ("tracks", "transcript")  # what a meeting platform tells of who spoke when
+
+
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != key}
 
 
 @dataclass
@@ -394,7 +437,8 @@ class SpeakerInfo:
     role: str = ""
     org: str = ""
     confidence: float = 0.0
-    # "evidence" | "override" | "captions" (the platform's transcript) | "voice" (the library)
+    # "evidence" | "override" | "captions" (the platform's transcript) | "tracks" (the
+    # participants' own tracks) | "voice" (the library)
     named_by: str | None = None
     talk_time: float = 0.0
     turns: int = 0
@@ -419,7 +463,8 @@ class Speakers:
     turns: list[Turn] = field(default_factory=list)
     pieces: list[tuple[Segment, int]] = field(default_factory=list)
     review: dict[str, Any] = field(default_factory=dict)
-    # the meeting platform's transcript, when there is one: how far it agrees with the voices
+    # what the meeting platform says of who spoke when, if anything (its ``source``: the
+    # participants' own tracks, else its transcript): how far it agrees with the voices
     # (``name.agreement``) and whether it was used
     platform: dict[str, Any] | None = None
 
@@ -427,7 +472,11 @@ class Speakers:
         return {
             "speakers": [asdict(info) for info in self.speakers],
             "turns": [[t.start, t.end, t.speaker] for t in self.turns],
-            **({"platform_transcript": self.platform} if self.platform else {}),
+            **(
+                {f"platform_{self.platform['source']}": _without(self.platform, "source")}
+                if self.platform
+                else {}
+            ),
         }
 
     @classmethod
@@ -443,7 +492,15 @@ class Speakers:
             )
             for row in data["speakers"]
         ]
-        return cls(table, turns, platform=data.get("platform_transcript"))
+        platform = next(
+            (
+                {"source": source, **data[f"platform_{source}"]}
+                for source in PLATFORM_SOURCES
+                if f"platform_{source}" in data
+            ),
+            None,
+        )
+        return cls(table, turns, platform=platform)
 
 
 # --- topics ---------------------------------------------------------------------------------

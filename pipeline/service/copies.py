@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import mimetypes
-import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import participants
 from ..core.errors import PipelineError
 from ..core.probe import ffmpeg_name, probe
 from ..core.store import Workspace, read_json, write_json
@@ -33,9 +33,6 @@ PER_SECOND = 50  # loudness values per second: 20-ms frames, so a copy that star
 MATCH = 0.7
 SLACK = 2.0  # seconds two copies' lengths may differ
 MAX_SHIFT = 5.0  # seconds one copy may start before the other
-# Zoom's name for one participant's own track: "audio", the name they joined with (letters
-# first, no spaces), a number of many digits (its mixed "audio1234567890.m4a" has no name)
-PARTICIPANT = re.compile(r"audio[^\W\d_]\S*?\d{6,}\.m4a", re.IGNORECASE)
 _FLAT = 1.0  # dB: a curve that varies less (silence, a steady tone) is compared with nothing
 CACHE = ".same-sound.json"  # verdicts by pair of contents: a copy is not decoded every run
 
@@ -183,7 +180,7 @@ def participant_tracks(recordings: Sequence[Path]) -> dict[Path, Path]:
     """{participant's track: a recording of the webinar it belongs to} among ``recordings``: a
     track so named, with a recording not so named in its folder or the folder above (Zoom's
     ``Audio Record``), a video first. A track without one is a recording like any other."""
-    tracks = [path for path in recordings if PARTICIPANT.fullmatch(path.name)]
+    tracks = [path for path in recordings if participants.is_track(path)]
     others = sorted(
         (path for path in recordings if path not in tracks),
         key=lambda path: (not (mimetypes.guess_type(path.name)[0] or "").startswith("video"), path),

@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 from rich.progress import Progress
 from threadpoolctl import threadpool_limits
 
-from ..core import captions, library
+from ..core import captions, library, participants
 from ..core.config import Settings, settings_to_json
 from ..core.errors import BusyError, PipelineError
 from ..core.event import Event, dated, find_sidecar, load_event, near_sidecar, shown_title
@@ -44,7 +44,7 @@ from ..core.store import (
     cached_sha256,
     remove_stale_temps,
 )
-from ..core.types import MediaInfo, SpeakerInfo, Transcript
+from ..core.types import MediaInfo, PlacedTracks, SpeakerInfo, Transcript
 from ..models import diarization
 from ..outputs.locale import language_doubt
 from ..stages import STAGES
@@ -407,19 +407,39 @@ def context(
         library=known,
         library_dir=folder,
         captions=cues,
+        tracks=tuple(
+            (t, cached_sha256(t, settings.transcripts_dir / HASH_CACHE))
+            for t in participants.near(recording)
+        ),
         warnings=tuple(warnings),
     )
 
 
 def unmatched(platform: dict[str, Any] | None) -> str | None:
-    """The warning for a meeting platform's transcript whose names do not follow the voices."""
+    """The warning for a meeting platform's transcript, or participants' tracks, whose names
+    do not follow the voices."""
     if not platform or platform["used"]:
         return None
+    if platform["source"] == "tracks":
+        return (
+            "the participants' own tracks were not used to name the voices: who speaks in them "
+            f"follows the voices on only {platform['agreement']:.0%} of their speech"
+        )
     return (
         "the meeting platform's transcript was not used to name the voices: its names follow "
         f"them on only {platform['agreement']:.0%} of its speech — is it this recording's, with "
         "the recording's times?"
     )
+
+
+def unplaced(tracks: PlacedTracks | None) -> list[str]:
+    """Warnings for the participants' tracks with speech that were not found in the recording."""
+    return [
+        f"{t.file} is not used to tell who spoke: {t.why}"
+        + (f" (correlation {t.match:.2f} at best) — is it this meeting's?" if t.offset else "")
+        for t in (tracks.tracks if tracks else [])
+        if not t.used and t.why != "no speech"
+    ]
 
 
 def replaced(earlier: list[str], settings: Settings) -> str:
@@ -616,6 +636,7 @@ def _finish(
         *map(str, results["extract"].warnings),
         *([] if heard else [NOTHING_HEARD]),
         *filter(None, [language_doubt(results["transcribe"])]),
+        *unplaced(results["tracks"]),
         *filter(None, [unmatched(results["name"].platform)]),
         *enrol(ctx, results),
     ]

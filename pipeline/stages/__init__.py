@@ -11,6 +11,7 @@ from .name import Name
 from .slides import Slides
 from .summarize import Summarize
 from .topics import Topics
+from .tracks import Tracks
 from .transcribe import Transcribe
 from .translate import Translate
 
@@ -19,6 +20,7 @@ STAGES = (
     Transcribe(),
     Diarize(),
     Media(),
+    Tracks(),
     Name(),
     Export(),
     Translate(),

@@ -83,6 +83,7 @@ class Resolution:
     # speakers split from one voice because the meeting platform's transcript names two people in it
     captioned: list[tuple[int, ...]] = field(default_factory=list)
     given: set[int] = field(default_factory=set)  # … and given speech it names in another voice
+    by_tracks: bool = False  # … the participants' own tracks, not its transcript, did so
 
     def notes(self) -> dict[int, list[Notice]]:
         """For the speaker table and the reviewer page: what the evidence did to each speaker."""
@@ -137,6 +138,12 @@ class Resolution:
                 others = ", ".join(f"S{k + 1}" for k in group if k != speaker)
                 out.setdefault(speaker, []).append(
                     Notice(
+                        "split from one voice with %(others)s: another participant's own track "
+                        "(the meeting platform's) holds part of it",
+                        {"others": others},
+                    )
+                    if self.by_tracks
+                    else Notice(
                         "split from one voice with %(others)s: the meeting platform's transcript "
                         "names another person in it",
                         {"others": others},
@@ -145,6 +152,11 @@ class Resolution:
         for speaker in self.given:
             out.setdefault(speaker, []).append(
                 Notice(
+                    "speech heard in another voice given to it: its participant's own track "
+                    "(the meeting platform's) holds it"
+                )
+                if self.by_tracks
+                else Notice(
                     "speech heard in another voice given to it: the meeting platform's transcript "
                     "names it there"
                 )

@@ -1399,6 +1399,7 @@ def recognise(
 
 
 CAPTIONS = "platform transcript"  # the evidence kind of a name the platform's transcript gave
+TRACKS = "participant track"  # … and of one a participant's own track gave
 
 
 @dataclass(frozen=True)
@@ -1408,12 +1409,13 @@ class Captioned:
     cues: tuple[Cue, ...]
     starts: tuple[float, ...]
     longest: float
+    tracks: bool = False  # the participants' own tracks, not a transcript, gave them
 
     @classmethod
-    def of(cls, cues: Sequence[Cue]) -> Captioned:
+    def of(cls, cues: Sequence[Cue], tracks: bool = False) -> Captioned:
         ordered = tuple(sorted(cues, key=lambda c: c.start))
         longest = max((c.end - c.start for c in ordered), default=0.0)
-        return cls(ordered, tuple(c.start for c in ordered), longest)
+        return cls(ordered, tuple(c.start for c in ordered), longest, tracks)
 
     def under(self, start: float, end: float) -> Iterator[Cue]:
         """The cues overlapping ``start``–``end``."""
@@ -1534,16 +1536,21 @@ def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NamePar
             origin=origin,
             captioned=[*resolution.captioned, *groups],
             given=resolution.given | given,
+            by_tracks=captioned.tracks,
         )
     )
 
 
 def listed_as(who: str, people: Sequence[Speaker], least: int = 90) -> Speaker | None:
     """The one person on the event page a platform's name for someone is ("Glenda Napier
-    (Energy Cluster Denmark)", "napier glenda", "Glenda" when no other Glenda is listed)."""
+    (Energy Cluster Denmark)", "napier glenda", "Glenda" when no other Glenda is listed,
+    "Audiencemember" — a track's name, its spaces left out — for "Audience member")."""
     from rapidfuzz import fuzz, utils
 
-    exact = [person for person in people if name_key(person.name) == name_key(who)]
+    def letters(name: str) -> str:
+        return "".join(c for c in name.casefold() if c.isalnum())
+
+    exact = [person for person in people if letters(person.name) == letters(who)]
     close = [
         person
         for person in people
@@ -1581,6 +1588,12 @@ def by_captions(
             if info.named_by == "evidence" and name_key(info.name) != name_key(person.name):
                 info.notes.append(
                     Notice(
+                        "%(who)s's own track (the meeting platform's) holds this voice; the "
+                        "words say %(name)s, and the words win",
+                        {"who": who, "name": info.name},
+                    )
+                    if captioned.tracks
+                    else Notice(
                         "the meeting platform's transcript says %(who)s; the words say %(name)s, "
                         "and the words win",
                         {"who": who, "name": info.name},
@@ -1590,6 +1603,12 @@ def by_captions(
         if name_key(person.name) in taken:
             info.notes.append(
                 Notice(
+                    "%(who)s's own track (the meeting platform's) holds this voice, but their "
+                    "speech is placed in another",
+                    {"who": who},
+                )
+                if captioned.tracks
+                else Notice(
                     "the meeting platform's transcript says %(who)s, whose speech is placed in "
                     "another voice",
                     {"who": who},
@@ -1597,9 +1616,14 @@ def by_captions(
             )
             continue
         taken.add(name_key(person.name))
-        _give(info, person, "captions", share)
+        _give(info, person, "tracks" if captioned.tracks else "captions", share)
         info.notes.append(
             Notice(
+                "named by the participant's own track the meeting platform recorded (%(who)s)",
+                {"who": who},
+            )
+            if captioned.tracks
+            else Notice(
                 "named as the meeting platform's transcript names this voice (%(who)s)",
                 {"who": who},
             )
@@ -1608,7 +1632,7 @@ def by_captions(
             info.notes.append(Notice("not on the event page (check it)"))
         info.evidence.append(
             {
-                "kind": CAPTIONS,
+                "kind": TRACKS if captioned.tracks else CAPTIONS,
                 "person": person.name,
                 "heard": who,
                 "time": first,
@@ -1622,7 +1646,7 @@ class Name(Stage):
 
     name = "name"
     Params = NameParams
-    needs = ("transcribe", "diarize")
+    needs = ("transcribe", "diarize", "tracks")
     libraries = ("jellyfish", "rapidfuzz", "scipy", "spacy")
     data_files = ("data/naming-*.yaml",)
 
@@ -1661,8 +1685,12 @@ class Name(Stage):
         people = [Speaker(**x) for x in params.people]
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
-        captioned = Captioned.of(ctx.captions)
-        agreed = agreement(resolution.turns, captioned) if ctx.captions else 0.0
+        tracked = inputs["tracks"]
+        if tracked and tracked.spoken:  # the participants' own tracks: before a transcript
+            captioned = Captioned.of([Cue(*said) for said in tracked.spoken], tracks=True)
+        else:
+            captioned = Captioned.of(ctx.captions)
+        agreed = agreement(resolution.turns, captioned) if captioned.cues else 0.0
         used = agreed >= params.caption_agreement
         if used:  # its names regroup the voices: one person heard as two, two as one
             resolution = regroup_by_captions(resolution, captioned, params)
@@ -1700,8 +1728,9 @@ class Name(Stage):
         utterances = [Utterance(spk, seg.start, seg.text, seg.end) for seg, spk in named.pieces]
         if used:
             by_captions(table, named.turns, captioned, people, params)
-        if ctx.captions:
-            named.platform = {"agreement": round(agreed, 3), "used": used}
+        if captioned.cues:
+            source = "tracks" if captioned.tracks else "transcript"
+            named.platform = {"source": source, "agreement": round(agreed, 3), "used": used}
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
