@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/diarization.py [DIR] [--webinars 10,60] [--voices [--panels N]]
         [--telephone N] [--rooms N] [--codecs N]
-        [--library] [--captions N]
+        [--library] [--captions N] [--tracks N]
 
 DIR holds ``X.wav`` + ``X.rttm`` pairs (default ``../shared/data/diar``: the pyannote sample
 and AMI excerpts). ``--webinars`` adds generated demo webinars of the given lengths in minutes
@@ -14,7 +14,9 @@ panels of each pool through a telephone line, with and without the narrowband pr
 puts the people of the first N panels of each pool in reverberant rooms; ``--codecs N`` keeps the
 first N panels of each pool as call recorders do, in a lossy codec at a low bit rate.
 ``--captions N`` gives the first N panels of each pool a meeting platform's transcript made
-from their reference and measures what its use in the name stage does. ``--library`` measures the voice library on real voices: recognition of enrolled people and
+from their reference and measures what its use in the name stage does. ``--tracks N`` gives
+them their people's own tracks, as Zoom records them, and measures the tracks stage and what
+the name stage does with them. ``--library`` measures the voice library on real voices: recognition of enrolled people and
 strangers wrongly named, against the threshold. DER is reported at collar 0 and 0.5
 (pyannote's total width, i.e. ±0.25 s), ``skip_overlap=False``. Results go to bench/results.md;
 the last line is machine-readable: ``der=<mean DER, collar 0, over DIR>``.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import subprocess
 import sys
@@ -232,6 +235,124 @@ def captioned_panel(spec: dict, folder: str) -> dict:
         "used": used,
         "cues": len(cues),
         "seconds": seconds,
+        "duration": end,
+    }
+
+
+NAMES = ("AnnaLindqvist", "BrunoMarchetti", "CarolinaGarcés", "DavidOkafor", "EvaNováková")
+NAMES += ("FrankMüller", "GretaHansen", "HugoBernard", "IrisDekker")
+
+
+def zoom_tracks(built: object, folder: Path, seed: str, bleed: float | None) -> dict:
+    """Each person's own track of a panel as Zoom keeps it: AAC in ``.m4a``, named
+    ``audio<Name><number>.m4a``, starting when they joined (the moderator at the start, each
+    other person 0–30 s later, never after their first words); ``bleed`` (dB): the others'
+    speech leaking into each track that much lower. {path: (person, join time)}."""
+    import random
+
+    import numpy as np
+    import soundfile
+
+    rng = random.Random(seed)
+    mix, _ = soundfile.read(str(built.wav), dtype="float32")
+    folder.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for i, person in enumerate(built.people):
+        own, rate = soundfile.read(
+            str(built.wav.with_name(f"{built.wav.stem}.track-{person}.wav")), dtype="float32"
+        )
+        first = min(t.start for t in built.turns if t.speaker == person)
+        join = 0.0 if i == 0 else round(min(rng.uniform(0, 30), max(0.0, first - 1)), 2)
+        if bleed is not None:
+            own = own + (mix - own) * 10 ** (bleed / 20)
+        raw = folder / f"{person}.wav"
+        soundfile.write(str(raw), np.clip(own[int(join * rate) :], -1, 1), rate, subtype="PCM_16")
+        path = folder / f"audio{NAMES[i]}{rng.randrange(10**10, 10**11)}.m4a"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(raw),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "48k",
+                str(path),
+            ],
+            check=True,
+        )
+        raw.unlink()
+        found[path] = (person, join)
+    return found
+
+
+def tracked_panel(spec: dict, other: dict, folder: str, bleed: float | None) -> dict:
+    """Child process: a real-voice panel diarized as ``voice_panel`` does, then split and named
+    by its people's own tracks (``zoom_tracks``) placed by the tracks stage; the next panel's
+    tracks (other people, or the same people saying other things) offered beside them."""
+    from pipeline.core import participants
+    from pipeline.core.captions import Cue
+    from pipeline.core.types import SpeakerInfo
+    from pipeline.core.wav import load_audio
+    from pipeline.stages import name, tracks
+    from pipeline.stages.diarize import DiarizeParams, diarize
+    from pipeline.stages.evidence import Resolution
+    from pipeline.tools import voices
+    from pipeline.tools.evaluate import read_rttm, speaker_map
+
+    built = voices.build_panel(VOICES, Path(folder) / "own", spec, tracks=True)
+    foreign = voices.build_panel(VOICES, Path(folder) / "other", other, tracks=True)
+    own = zoom_tracks(built, Path(folder) / "zoom", spec["name"], bleed)
+    theirs = zoom_tracks(foreign, Path(folder) / "other-zoom", other["name"], bleed)
+    audio = load_audio(built.wav)
+    end = len(audio) / 16000
+    reference = read_rttm(built.rttm)
+    who = {person: participants.who(path) for path, (person, _) in own.items()}
+    reference = [(a, b, who[w]) for a, b, w in reference]
+    found = diarize(audio, DiarizeParams(hint=1 + len(spec["panelists"])), threads=2)
+    before = [(t.start, t.end, f"S{t.speaker}") for t in found.turns]
+    start = time.perf_counter()
+    placed = tracks.find_tracks([*own, *theirs], built.wav, tracks.TracksParams(), lambda _: None)
+    seconds = time.perf_counter() - start
+    entries = {t.file: t for t in placed.tracks}
+    mine = [entries[p.name] for p in own]
+    params = name.NameParams()
+    captioned = name.Captioned.of([Cue(*said) for said in placed.spoken], tracks=True)
+    agreed = name.agreement(found.turns, captioned)
+    after = before
+    if agreed >= params.caption_agreement:
+        resolution = Resolution(
+            found.turns, found.voices, origin={t.speaker: t.speaker for t in found.turns}
+        )
+        split = name.regroup_by_captions(resolution, captioned, params)
+        split = name.timed_by_tracks(split, captioned)
+        speakers = sorted({t.speaker for t in split.turns})
+        table = [SpeakerInfo(id=f"S{k + 1}", label=f"Speaker {k + 1}") for k in speakers]
+        name.by_captions(table, split.turns, captioned, [], params)
+        label = {info.index: info.name or info.label for info in table}
+        after = [(t.start, t.end, label[t.speaker]) for t in split.turns]
+    mapped = speaker_map(reference, after)
+    return {
+        "before": {**score(reference, before, end), "found": len({w for *_, w in before})},
+        "after": {**score(reference, after, end), "found": len({w for *_, w in after})},
+        "tracks_alone": score(reference, list(placed.spoken), end),
+        "true": len(built.people),
+        "named": sum(mapped.get(w) == w for w in who.values()),
+        "placed": sum(t.used for t in mine),
+        "offset_error": max(
+            abs(entries[p.name].offset - join) if entries[p.name].offset is not None else 99.0
+            for p, (_, join) in own.items()
+        ),
+        "match_own": min(t.match for t in mine),
+        "foreign_used": sum(entries[p.name].used for p in theirs),
+        "foreign": len(theirs),
+        "match_foreign": max(entries[p.name].match for p in theirs),
+        "agreement": agreed,
+        "seconds": seconds,
+        "track_seconds": sum(end for _ in own) + sum(end for _ in theirs),
         "duration": end,
     }
 
@@ -489,6 +610,67 @@ def captions_section(count: int) -> None:
     print("\n".join(lines))
 
 
+def tracks_section(count: int) -> None:
+    """The first ``count`` real-voice panels of each pool with their people's own tracks (as
+    Zoom keeps them) beside them, clean and with the others' speech leaking in at −30 dB."""
+    from pipeline.tools import voices
+
+    lines = [
+        f"Run {dt.date.today()} on {machine()}, 2 threads. The first {count} panels of each pool "
+        "(as in Voices), diarized with the event page's count as the hint; beside each, its "
+        "people's own tracks as Zoom keeps them (`zoom_tracks`: AAC 48 kbit/s `.m4a` named "
+        "`audio<Name><number>.m4a`, each starting when its person joined: the moderator at the "
+        "start, the others 0–30 s later, seeded) and the next panel's tracks as well (other "
+        "people, or the same people saying other things: tracks of another meeting). The tracks "
+        "stage places each (offset by cross-correlation, used if its speech correlates with the "
+        "recording's ≥ `match` 0.5, set a priori), then the name stage uses the speech of those "
+        "placed as it uses a platform's transcript (`regroup_by_captions`, `by_captions`; no "
+        "event page). *Leaking*: every track also holds the others' speech 30 dB lower (what "
+        "a participant's echo cancellation lets through).",
+        "",
+        "| pool | tracks | panels | DER collar 0.5, voices alone | with the tracks | the tracks' speech alone | exact counts, alone | with them | voices named right | own tracks placed | largest offset error | lowest match, own | other meeting's used | highest match, other | tracks stage RTF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for pool in ("tune", "report"):
+        specs = voices.panels(VOICES, pool, count + 1)
+        for label, bleed in (("clean", None), ("leaking", -30.0)):
+            group = []
+            for spec, other in itertools.pairwise(specs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    group.append(
+                        child(
+                            {
+                                "kind": "tracked",
+                                "spec": spec,
+                                "other": other,
+                                "folder": tmp,
+                                "bleed": bleed,
+                            }
+                        )
+                    )
+                print(json.dumps(group[-1]), file=sys.stderr)
+
+            def mean(key: str, part: str, some: list = group) -> float:
+                return sum(r[part][key] for r in some) / len(some)
+
+            exact = {p: sum(r[p]["found"] == r["true"] for r in group) for p in ("before", "after")}
+            lines.append(
+                f"| {pool} | {label} | {len(group)} | {mean('der0.5', 'before'):.3f} | "
+                f"**{mean('der0.5', 'after'):.3f}** | {mean('der0.5', 'tracks_alone'):.3f} | "
+                f"{exact['before']}/{len(group)} | **{exact['after']}/{len(group)}** | "
+                f"{sum(r['named'] for r in group)}/{sum(r['true'] for r in group)} | "
+                f"{sum(r['placed'] for r in group)}/{sum(r['true'] for r in group)} | "
+                f"{max(r['offset_error'] for r in group):.3f} s | "
+                f"{min(r['match_own'] for r in group):.3f} | "
+                f"{sum(r['foreign_used'] for r in group)}/{sum(r['foreign'] for r in group)} | "
+                f"{max(r['match_foreign'] for r in group):.3f} | "
+                f"{sum(r['seconds'] for r in group) / sum(r['track_seconds'] for r in group):.4f} |"
+            )
+            print(lines[-1], file=sys.stderr)
+    write_section("Participant tracks", "\n".join(lines))
+    print("\n".join(lines))
+
+
 def telephone_section(count: int) -> None:
     """``count`` real-voice panels of each pool through a telephone line, diarized as they are
     (heard as telephone band: the narrowband prior) and with that prior off."""
@@ -631,6 +813,12 @@ def main() -> None:
         default=0,
         help="real-voice panels per pool with a meeting platform's transcript",
     )
+    parser.add_argument(
+        "--tracks",
+        type=int,
+        default=0,
+        help="real-voice panels per pool with their people's own tracks (Zoom's)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -642,6 +830,9 @@ def main() -> None:
             "similar": lambda: similar_voices(spec["folder"], spec["rotate"]),
             "library": library_curve,
             "captioned": lambda: captioned_panel(spec["spec"], spec["folder"]),
+            "tracked": lambda: tracked_panel(
+                spec["spec"], spec["other"], spec["folder"], spec["bleed"]
+            ),
             "file": lambda: one(spec["wav"], spec["rttm"], spec["extra"]),
         }[kind]()
         print(json.dumps(result, default=float))
@@ -658,7 +849,19 @@ def main() -> None:
         library_section()
     if args.captions:
         captions_section(args.captions)
-    if args.voices or args.telephone or args.rooms or args.codecs or args.library or args.captions:
+    if args.tracks:
+        tracks_section(args.tracks)
+    if any(
+        (
+            args.voices,
+            args.telephone,
+            args.rooms,
+            args.codecs,
+            args.library,
+            args.captions,
+            args.tracks,
+        )
+    ):
         return
 
     rows = []

@@ -767,24 +767,10 @@ def test_participant_tracks_are_told_by_name_and_place(tmp_path):
     assert participants.near(made[0]) == ()  # a track run on its own, as asked
 
 
-def test_a_track_s_speech_drowned_by_a_louder_track_is_not_its_person_s():
-    """A track's speech counts where it is within ``leak`` dB of the loudest track at the time
-    (two people at once), not where the others' voices leak into it far lower."""
-    from pipeline.stages.tracks import TracksParams, own_speech
-
-    p = TracksParams()
-    loudest = np.full(100, -20.0)  # 10 s in 0.1-s frames
-    level = np.full(100, -50.0)  # the others, leaking in 30 dB lower …
-    level[20:40] = -20.0  # … but 2–4 s its person's own voice
-    level[60:70] = -35.0  # 6–7 s: talking at once, 15 dB below the other
-    assert own_speech([(0.0, 10.0)], level, loudest, p) == [(2.0, 4.0), (6.0, 7.0)]
-    assert own_speech([(2.05, 2.3), (8.0, 9.0)], level, loudest, p) == [(2.05, 2.3)]
-
-
 def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> dict[str, Path]:
     """The demo's people's own tracks as Zoom keeps them: each person's turns of the recording's
-    sound (quiet between them), from when they joined (``joins``, seconds), AAC in
-    ``audio<Name><number>.m4a``. {person's key: track}."""
+    sound, the others' voices leaking in 30 dB lower, from when they joined (``joins``,
+    seconds), AAC in ``audio<Name><number>.m4a``. {person's key: track}."""
     said = truth(files)
     decode = ["ffmpeg", "-v", "error", "-i", str(files.recording), "-ac", "1", "-ar", "16000"]
     sound = subprocess.run([*decode, "-f", "s16le", "pipe:1"], capture_output=True, check=True)
@@ -792,13 +778,14 @@ def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> 
     folder.mkdir(parents=True, exist_ok=True)
     made = {}
     for i, person in enumerate(said["people"]):
-        own = np.zeros_like(mix)
+        own = mix.astype(np.float32) * 10 ** (-30 / 20)
         for turn in said["turns"]:
             if turn["speaker"] == person["key"]:
                 a, b = int(turn["start"] * 16000), int(turn["end"] * 16000)
                 own[a:b] = mix[a:b]
         raw = folder / f"{person['key']}.raw"
-        raw.write_bytes(own[int(joins.get(person["key"], 0.0) * 16000) :].tobytes())
+        kept = own[int(joins.get(person["key"], 0.0) * 16000) :]
+        raw.write_bytes(kept.round().astype(np.int16).tobytes())
         track = folder / f"audio{person['name'].replace(' ', '')}{2171576540 + i}.m4a"
         encode = [
             "ffmpeg",
@@ -821,9 +808,9 @@ def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> 
 
 def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path):
     """The demo without its event page, each person's own track in Zoom's ``Audio Record``
-    folder beside it, each starting when they joined: every track is placed where its sound is
-    in the recording, every voice named as its track names it (the two guests CAM++ hears as
-    one voice here told apart), the speech timed as the tracks say. Another meeting's track
+    folder beside it, each starting when they joined, the others leaking in: every track is
+    placed where its sound is in the recording, every voice named as its track names it (the
+    two guests CAM++ hears as one voice here told apart), the speech timed as the tracks say. Another meeting's track
     and a damaged one are told and left; run again, nothing is done; a track dropped redoes
     the tracks and the naming, no model."""
     recording = tmp_path / "zoom_0.mp4"
@@ -856,15 +843,19 @@ def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path)
     assert f"{damaged.name} is not used to tell who spoke: cannot be decoded" in told
     names = {p["key"]: p["name"] for p in truth(demo_files)["people"]}
     assert sorted(s.label.replace(" ", "") for s in result.speakers) == sorted(
-        n.replace(" ", "") for n in names.values()  # "Audience member": "Audiencemember"
+        n.replace(" ", "")
+        for n in names.values()  # "Audience member": "Audiencemember"
     )
     assert all(s.named_by == "tracks" for s in result.speakers)
     hypothesis = read_rttm(result.out_dir / "speakers.rttm")
-    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.10
+    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.05
     said = json.loads((result.out_dir / "speakers.json").read_text(encoding="utf-8"))
     assert said["platform_tracks"]["used"] is True and said["platform_tracks"]["agreement"] > 0.9
     page = (result.summary_dir / "summary.html").read_text(encoding="utf-8")
     assert "named by the participant&#39;s own track the meeting platform recorded" in page
+    assert (
+        "another participant&#39;s own track (the meeting platform&#39;s) holds part of it" in page
+    )
 
     assert [o.name for o in run(recording, settings).stages if o.ran] == []
     other.unlink()

@@ -742,4 +742,5 @@ def renumber(resolution: Resolution) -> Resolution:
         {order[k] for k in resolution.handers if k in order},
         [tuple(order[k] for k in group if k in order) for group in resolution.captioned],
         {order[k] for k in resolution.given if k in order},
+        resolution.by_tracks,
     )

@@ -1465,6 +1465,49 @@ def agreement(turns: Sequence[Turn], captioned: Captioned) -> float:
     return float(max(voices, names) / total) if total else 0.0
 
 
+def homes(heard: Mapping[int, Mapping[str, tuple[float, float]]]) -> dict[str, int]:
+    """{name: the voice holding most of its speech} (``heard``: ``caption_seconds``)."""
+    home: dict[str, int] = {}
+    for speaker, said in sorted(heard.items()):
+        for who, (seconds, _) in said.items():
+            if who not in home or seconds > heard[home[who]][who][0]:
+                home[who] = speaker
+    return home
+
+
+def timed_by_tracks(resolution: Resolution, captioned: Captioned) -> Resolution:
+    """The turns as the participants' own tracks time their speech (a microphone of one's own
+    times it closer than voices told apart in the mix): each name's speech a turn of the voice
+    it is at home in (a name no voice holds, speech the voices missed, a speaker of its own);
+    the turns of a voice no track names (someone without a track of their own) where no track
+    has speech."""
+    home = homes(caption_seconds(resolution.turns, captioned))
+    fresh = itertools.count(max((t.speaker for t in resolution.turns), default=-1) + 1)
+    for who in dict.fromkeys(c.who for c in captioned.cues):
+        home.setdefault(who, next(fresh))
+    turns = [Turn(c.start, c.end, home[c.who]) for c in captioned.cues]
+    covered: list[list[float]] = []
+    for cue in captioned.cues:  # sorted by start
+        if covered and cue.start <= covered[-1][1]:
+            covered[-1][1] = max(covered[-1][1], cue.end)
+        else:
+            covered.append([cue.start, cue.end])
+    named = set(home.values())
+    for turn in resolution.turns:
+        if turn.speaker in named:
+            continue
+        start = turn.start
+        for a, b in covered:
+            if b <= start or a >= turn.end:
+                continue
+            if a > start:
+                turns.append(Turn(start, a, turn.speaker))
+            start = max(start, b)
+        if start < turn.end:
+            turns.append(Turn(start, turn.end, turn.speaker))
+    return renumber(replace(resolution, turns=sorted(turns, key=lambda t: (t.start, t.speaker))))
+
+
 def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
     """The voices regrouped as the platform's transcript names their speech: a name counts in a
     voice for at least ``p.caption_seconds``, in cues lying at least half in its turns (not the
@@ -1476,11 +1519,7 @@ def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NamePar
     those names (a pause, another name's edge) goes with the part before it, or the first with
     the part after."""
     heard = caption_seconds(resolution.turns, captioned, within=0.5)
-    home: dict[str, int] = {}
-    for speaker, said in sorted(heard.items()):
-        for who, (seconds, _) in said.items():
-            if who not in home or seconds > heard[home[who]][who][0]:
-                home[who] = speaker
+    home = homes(heard)
     fresh = max((t.speaker for t in resolution.turns), default=-1) + 1
     becomes: dict[tuple[int, str], int] = {}
     groups = []
@@ -1694,6 +1733,8 @@ class Name(Stage):
         used = agreed >= params.caption_agreement
         if used:  # its names regroup the voices: one person heard as two, two as one
             resolution = regroup_by_captions(resolution, captioned, params)
+            if captioned.tracks:
+                resolution = timed_by_tracks(resolution, captioned)
             pieces = attribute(
                 inputs["transcribe"].segments, resolution.turns, params.flicker_words
             )

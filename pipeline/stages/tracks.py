@@ -143,87 +143,86 @@ def levels(track: np.ndarray, shift: int, frames: int, p: TracksParams) -> np.nd
 
 def place(
     path: Path, mix: np.ndarray, p: TracksParams
-) -> tuple[Track, list[tuple[float, float]], np.ndarray | None]:
-    """One track found in the recording (``mix`` at ``p.rate``): its entry, its speech in the
-    recording's time and its loudness there (``levels``; None unless used)."""
+) -> tuple[Track, tuple[float, np.ndarray] | None]:
+    """One track found in the recording (``mix`` at ``p.rate``): its entry and, when used, its
+    offset and its loudness in the recording's time (``levels``)."""
     who = participants.who(path)
-    full = decode(path, SAMPLE_RATE)
-    stretches = speech(full, p)
-    del full
+    stretches = speech(decode(path, SAMPLE_RATE), p)
     if not stretches:
-        return Track(path.name, who, None, 0.0, 0.0, False, "no speech"), [], None
+        return Track(path.name, who, None, 0.0, 0.0, False, "no speech"), None
     track = decode(path, p.rate)  # ffmpeg's resampler, as the recording's
     duration = len(mix) / p.rate
     start, end = most_spoken(stretches, min(p.excerpt, duration))
     first = int(start * p.rate)
     shift = locate(mix, track[first : int(end * p.rate)]) - first
-    score = matched(mix, track, shift, stretches, p.rate)
+    score = round(matched(mix, track, shift, stretches, p.rate), 3)
     offset = round(shift / p.rate, 3)
     spoken = round(sum(b - a for a, b in stretches), 1)
     if score < p.match:
         why = "its speech is not heard in the recording"
-        return Track(path.name, who, offset, round(score, 3), spoken, False, why), [], None
-    said = [
-        (max(0.0, a + offset), min(duration, b + offset))
-        for a, b in stretches
-        if b + offset > 0 and a + offset < duration
-    ]
+        return Track(path.name, who, offset, score, spoken, False, why), None
     frames = int(np.ceil(duration / p.frame))
-    return (
-        Track(path.name, who, offset, round(score, 3), spoken, True),
-        said,
+    return Track(path.name, who, offset, score, spoken, True), (
+        offset,
         levels(track, shift, frames, p),
     )
 
 
 def own_speech(
-    said: Sequence[tuple[float, float]], level: np.ndarray, loudest: np.ndarray, p: TracksParams
+    path: Path, offset: float, kept: np.ndarray, p: TracksParams
 ) -> list[tuple[float, float]]:
-    """The parts of a track's speech where it is no more than ``p.leak`` dB below the loudest
-    track (the others' voices leaking into a microphone are far lower; two people talking at
-    once are both kept), at least ``p.frame`` long."""
-    kept = level >= loudest - p.leak
-    parts = []
-    for a, b in said:
-        i = int(a / p.frame)
-        while i * p.frame < b:
-            if not kept[min(i, len(kept) - 1)]:
-                i += 1
-                continue
-            j = i
-            while j * p.frame < b and kept[min(j, len(kept) - 1)]:
-                j += 1
-            start, end = max(a, i * p.frame), min(b, j * p.frame)
-            if end - start >= p.frame:
-                parts.append((round(start, 3), round(end, 3)))
-            i = j
-    return parts
+    """A track's speech in the recording's time, heard (Silero VAD) in its sound kept only in
+    the ``p.frame``s of the recording marked ``kept`` (those where its person is heard, not the
+    others leaking in: ``dominant``)."""
+    audio = decode(path, SAMPLE_RATE).copy()
+    end = len(kept) * p.frame  # the recording's end, in whole frames
+
+    def at(seconds: float) -> int:  # the track's sample at a time of the recording
+        return min(len(audio), max(0, round((seconds - offset) * SAMPLE_RATE)))
+
+    audio[: at(0.0)] = 0
+    audio[at(end) :] = 0
+    runs = np.flatnonzero(np.diff(np.concatenate(([0], (~kept).astype(np.int8), [0]))))
+    for a, b in runs.reshape(-1, 2):  # frames a … b - 1 are not its person's
+        audio[at(a * p.frame) : at(b * p.frame)] = 0
+    return [
+        (round(max(0.0, a + offset), 3), round(min(end, b + offset), 3))
+        for a, b in speech(audio, p)
+        if b + offset > 0 and a + offset < end
+    ]
+
+
+def dominant(level: np.ndarray, loudest: np.ndarray, p: TracksParams) -> np.ndarray:
+    """The frames where a track is no more than ``p.leak`` dB below the loudest track: its
+    person's voice, or two people at once — not the others' voices leaking into its microphone,
+    far lower (in a pause every track is near silence, and the VAD hears no speech there)."""
+    return level >= loudest - p.leak
 
 
 def find_tracks(
     paths: Sequence[Path], wav: Path, p: TracksParams, progress: Callable[[float], None]
 ) -> PlacedTracks:
-    """Every track placed in the recording (the extract stage's ``wav``) and each one's own
+    """Every track placed in the recording (the extract stage's ``wav``), then each one's own
     speech; one that cannot be decoded is listed as not used, with why."""
     mix = decode(wav, p.rate)
     entries, found = [], []
     for i, path in enumerate(paths):
         try:
-            entry, said, level = place(path, mix, p)
+            entry, placed = place(path, mix, p)
         except PipelineError as exc:
             who = participants.who(path)
-            entry, said, level = Track(path.name, who, None, 0.0, 0.0, False, exc.what), [], None
+            entry, placed = Track(path.name, who, None, 0.0, 0.0, False, exc.what), None
         entries.append(entry)
-        if level is not None:
-            found.append((entry.who, said, level))
-        progress((i + 1) / len(paths))
+        if placed is not None:
+            found.append((path, entry.who, *placed))
+        progress((i + 1) / len(paths) / 2)  # half the work: placing them
     del mix
-    if not found:
-        return PlacedTracks(entries, [])
-    loudest = np.max([level for _, _, level in found], axis=0)
-    spoken = [
-        (a, b, who) for who, said, level in found for a, b in own_speech(said, level, loudest, p)
-    ]
+    loudest = np.max([level for *_, level in found], axis=0) if found else np.zeros(0)
+    spoken = []
+    for i, (path, who, offset, level) in enumerate(found):
+        said = own_speech(path, offset, dominant(level, loudest, p), p)
+        spoken += [(a, b, who) for a, b in said]
+        progress(0.5 + (i + 1) / len(found) / 2)
     return PlacedTracks(entries, sorted(spoken))
 
 

@@ -182,10 +182,13 @@ def build(
     guests: list[str],
     seed: int,
     rooms: Mapping[str, np.ndarray] | None = None,
+    tracks: bool = False,
 ) -> VoiceWebinar:
     """Write ``<name>.wav`` (16 kHz mono), ``<name>.rttm`` and ``<name>.truth.json``. ``rooms``
     gives a person's room as heard by their microphone (an impulse response): their speech is
-    convolved with it, its tail rings on after the turn, the reference still marks the speech."""
+    convolved with it, its tail rings on after the turn, the reference still marks the speech.
+    ``tracks``: also each person's own track, ``<name>.track-<person>.wav`` (what a meeting
+    platform records of each participant: their speech where it lies in the mix, quiet else)."""
     rng = random.Random(seed)
     everyone = people(root)
     cast = [moderator, *panelists, *guests]
@@ -203,18 +206,29 @@ def build(
         overlap = rng.random() < 0.2 and turns and turns[-1].speaker != speaker
         start = cursor - int(rng.uniform(0.2, 0.7) * SR) if overlap else cursor
         heard = fftconvolve(audio, rooms[speaker]) if rooms and speaker in rooms else audio
-        pieces.append((start, heard.astype(np.float32)))
+        pieces.append((start, heard.astype(np.float32), speaker))
         for a, b in _speech(audio):  # the reference marks speech, not the pauses inside a turn
             turns.append(
                 Turn(speaker, round((start + a) / SR, 3), round((start + b) / SR, 3), role)
             )
         cursor = start + len(audio) + int(rng.uniform(0.25, 1.2) * SR)
-    mix = np.zeros(max([cursor, *(s + len(a) for s, a in pieces)]) + SR, np.float32)
-    for start, audio in pieces:
+    mix = np.zeros(max([cursor, *(s + len(a) for s, a, _ in pieces)]) + SR, np.float32)
+    own = {pid: np.zeros_like(mix) for pid in cast} if tracks else {}
+    for start, audio, speaker in pieces:
         mix[start : start + len(audio)] += audio
-    mix += np.random.default_rng(seed).normal(0, 1e-4, len(mix)).astype(np.float32)  # room tone
-    mix /= max(1.0, float(np.abs(mix).max()) / 0.99)  # no clipping
+        if tracks:
+            own[speaker][start : start + len(audio)] += audio
+    noise = np.random.default_rng(seed)
+    mix += noise.normal(0, 1e-4, len(mix)).astype(np.float32)  # room tone
+    peak = max(1.0, float(np.abs(mix).max()) / 0.99)  # no clipping
+    mix /= peak
     folder.mkdir(parents=True, exist_ok=True)
+    import soundfile
+
+    for pid, audio in own.items():
+        audio += noise.normal(0, 1e-4, len(audio)).astype(np.float32)
+        with atomic_path(folder / f"{name}.track-{pid}.wav") as tmp:
+            soundfile.write(str(tmp), audio / peak, SR, subtype="PCM_16", format="WAV")
     files = VoiceWebinar(
         folder / f"{name}.wav",
         folder / f"{name}.rttm",
@@ -222,8 +236,6 @@ def build(
         tuple(turns),
         tuple(cast),
     )
-    import soundfile
-
     with atomic_path(files.wav) as tmp:
         soundfile.write(str(tmp), mix, SR, subtype="PCM_16", format="WAV")
     atomic_write(
@@ -234,7 +246,7 @@ def build(
     return files
 
 
-def build_panel(root: Path, folder: Path, spec: dict) -> VoiceWebinar:
+def build_panel(root: Path, folder: Path, spec: dict, tracks: bool = False) -> VoiceWebinar:
     """``build`` for one of ``panels``' casts; ``spec["room"]`` ("own" or "shared") puts its
     people in reverberant rooms (``rooms``)."""
     return build(
@@ -246,6 +258,7 @@ def build_panel(root: Path, folder: Path, spec: dict) -> VoiceWebinar:
         spec["guests"],
         spec["seed"],
         rooms(spec, spec["room"]) if spec.get("room") else None,
+        tracks,
     )
 
 
