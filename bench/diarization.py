@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import subprocess
 import sys
@@ -620,8 +619,9 @@ def tracks_section(count: int) -> None:
         "(as in Voices), diarized with the event page's count as the hint; beside each, its "
         "people's own tracks as Zoom keeps them (`zoom_tracks`: AAC 48 kbit/s `.m4a` named "
         "`audio<Name><number>.m4a`, each starting when its person joined: the moderator at the "
-        "start, the others 0–30 s later, seeded) and the next panel's tracks as well (other "
-        "people, or the same people saying other things: tracks of another meeting). The tracks "
+        "start, the others 0–30 s later, seeded) and the next panel's tracks as well with no "
+        "audience member in common (other people, or the same people saying other things: "
+        "tracks of another meeting). The tracks "
         "stage places each (offset by cross-correlation, used if its speech correlates with the "
         "recording's ≥ `match` 0.5, set a priori), then the name stage uses the speech of those "
         "placed as it uses a platform's transcript (`regroup_by_captions`, `by_captions`; no "
@@ -632,10 +632,16 @@ def tracks_section(count: int) -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for pool in ("tune", "report"):
-        specs = voices.panels(VOICES, pool, count + 1)
+        specs = voices.panels(VOICES, pool, count + 5)
+        # another meeting: the next panel with no audience member in common (one has a single
+        # utterance: in both panels it would be the very same recording, as no two meetings are)
+        pairs = [
+            (spec, next(o for o in specs[i + 1 :] if not set(o["guests"]) & set(spec["guests"])))
+            for i, spec in enumerate(specs[:count])
+        ]
         for label, bleed in (("clean", None), ("leaking", -30.0)):
             group = []
-            for spec, other in itertools.pairwise(specs):
+            for spec, other in pairs:
                 with tempfile.TemporaryDirectory() as tmp:
                     group.append(
                         child(

@@ -268,7 +268,8 @@ def test_zoom_s_participant_tracks_are_told_by_name_beside_a_webinar_only():
 def test_a_batch_processes_a_zoom_folder_s_webinar_once(one_webinar_saved_thrice, tmp_path):
     """A Zoom folder with a separate audio file for each participant: the video is processed,
     its mixed audio is a copy, and each participant's track is told as part of the webinar —
-    not read, not processed as a webinar of its own, and listed so by `status`."""
+    not processed as a webinar of its own (nor read: no speakers are asked for here), and
+    listed so by `status`."""
     zoom = tmp_path / "recordings" / "2024-05-15 09.30.00 EU Clusters Talk"
     (zoom / "Audio Record").mkdir(parents=True)
     shutil.copy(one_webinar_saved_thrice / "meeting.mp4", zoom / "video1715765400.mp4")

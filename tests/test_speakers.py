@@ -767,6 +767,33 @@ def test_participant_tracks_are_told_by_name_and_place(tmp_path):
     assert participants.near(made[0]) == ()  # a track run on its own, as asked
 
 
+def test_the_turns_are_timed_by_the_participants_tracks():
+    """Each name's speech becomes turns of the voice it is at home in; a voice no track names
+    (someone without a track) keeps its turns where no track has speech; a name no voice holds
+    (speech the voices missed) is a speaker of its own."""
+    from pipeline.stages.evidence import Resolution
+
+    voices = [Turn(0.0, 10.0, 0), Turn(10.0, 20.0, 1), Turn(20.0, 30.0, 2), Turn(30.0, 33.0, 0)]
+    said = [
+        captions.Cue(0.4, 9.6, "Anna Lee"),
+        captions.Cue(10.3, 19.0, "Jan Novák"),
+        captions.Cue(25.0, 26.0, "Anna Lee"),  # said over the one without a track
+        captions.Cue(30.2, 31.0, "Anna Lee"),
+        captions.Cue(40.0, 42.0, "Zoë O Brien"),  # the voices heard nothing here
+    ]
+    resolution = Resolution(voices, np.zeros((4, 192)), origin={0: 0, 1: 1, 2: 2})
+    timed = name.timed_by_tracks(resolution, name.Captioned.of(said, tracks=True))
+    assert [(t.start, t.end, t.speaker) for t in timed.turns] == [
+        (0.4, 9.6, 0),
+        (10.3, 19.0, 1),
+        (20.0, 25.0, 2),
+        (25.0, 26.0, 0),
+        (26.0, 30.0, 2),
+        (30.2, 31.0, 0),
+        (40.0, 42.0, 3),
+    ]
+
+
 def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> dict[str, Path]:
     """The demo's people's own tracks as Zoom keeps them: each person's turns of the recording's
     sound, the others' voices leaking in 30 dB lower, from when they joined (``joins``,

@@ -227,7 +227,8 @@ def find_tracks(
 
 
 class Tracks(Stage):
-    """The participants' own tracks → ``tracks.json`` (only where there are some)."""
+    """The participants' own tracks → ``tracks.json`` (only where there are some, and speakers
+    are wanted)."""
 
     name = "tracks"
     Params = TracksParams
@@ -235,7 +236,7 @@ class Tracks(Stage):
     libraries = ("faster-whisper", "onnxruntime", "scipy", "numpy")
 
     def enabled(self, ctx: Context) -> bool:
-        return bool(ctx.tracks)
+        return bool(ctx.tracks) and ctx.settings.diarize  # --no-diarize: no speakers at all
 
     def params(self, ctx: Context) -> TracksParams:
         return TracksParams(tracks=tuple((t.name, sha) for t, sha in ctx.tracks))
