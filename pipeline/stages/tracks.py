@@ -7,9 +7,10 @@ as faster-whisper ships it) is cross-correlated with the whole recording, both a
 ``rate`` Hz (normalised by the recording's energy under it, so a loud stretch does not win by
 loudness), and the track is used only if its speech, stretch by stretch, correlates with the
 recording's at that offset at least ``match`` on average (the track's sound is in the mix there:
-≥ 0.96 on the benchmark's tracks; another meeting's track, or one of other words in the same
-voice, ≤ 0.27). Its speech, shifted by the offset, is who spoke when; the name stage uses it as
-it uses a platform's transcript."""
+≥ 0.78 on the benchmark's tracks, leaking ones included; another meeting's, or the same voices
+saying other words, ≤ 0.42: ``bench/diarization.py --tracks``). Each used track's own speech —
+the VAD once the others' voices leaking into it are silenced — shifted by its offset, is who
+spoke when: the name stage regroups, names and times the turns by it."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class TracksParams:
     rate: int = 4000  # Hz a track and the recording are compared at
     excerpt: float = 60.0  # seconds of a track (its most spoken) looked for in the recording
     # a track whose speech correlates with the recording's less than this at the offset found is
-    # not used (chosen a priori, midway: ≥ 0.96 where it belongs, ≤ 0.27 where it does not)
+    # not used (set a priori, midway between a prototype's ≥ 0.96 where a track belonged and
+    # ≤ 0.27 where it did not, on two tune panels)
     match: float = 0.5
     min_silence: float = 0.5  # seconds of silence that end a stretch of a track's speech
     pad: float = 0.1  # seconds added to either side of a stretch of speech
