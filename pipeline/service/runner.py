@@ -387,6 +387,12 @@ def context(
     known, warnings = None, list(doubts)
     cues, told = captions.for_recording(recording, settings.captions, event.captions, event_file)
     warnings += told
+    tracks = []
+    for track in participants.near(recording):
+        try:
+            tracks.append((track, cached_sha256(track, settings.transcripts_dir / HASH_CACHE)))
+        except OSError as exc:
+            warnings.append(f"{track.name} is not used to tell who spoke: {exc.strerror}")
     if folder is not None:
         try:
             known = tuple(library.voices(folder, voice_model(), exclude=rec_id))
@@ -407,10 +413,7 @@ def context(
         library=known,
         library_dir=folder,
         captions=cues,
-        tracks=tuple(
-            (t, cached_sha256(t, settings.transcripts_dir / HASH_CACHE))
-            for t in participants.near(recording)
-        ),
+        tracks=tuple(tracks),
         warnings=tuple(warnings),
     )
 
