@@ -439,7 +439,11 @@ def unplaced(tracks: PlacedTracks | None) -> list[str]:
     """Warnings for the participants' tracks with speech that were not found in the recording."""
     return [
         f"{t.file} is not used to tell who spoke: {t.why}"
-        + (f" (correlation {t.match:.2f} at best) — is it this meeting's?" if t.offset else "")
+        + (
+            f" (correlation {t.match:.2f} at best) — is it this meeting's?"
+            if t.offset is not None
+            else ""
+        )
         for t in (tracks.tracks if tracks else [])
         if not t.used and t.why != "no speech"
     ]
