@@ -50,6 +50,7 @@ from ..outputs.locale import language_doubt
 from ..stages import STAGES
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
+from ..stages.tracks import NO_SPEECH
 from . import catalog
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
@@ -445,7 +446,7 @@ def unplaced(tracks: PlacedTracks | None) -> list[str]:
             else ""
         )
         for t in (tracks.tracks if tracks else [])
-        if not t.used and t.why != "no speech"
+        if not t.used and t.why != NO_SPEECH
     ]
 
 

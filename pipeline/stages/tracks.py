@@ -30,6 +30,8 @@ from ..core.store import read_json, write_json
 from ..core.types import PlacedTracks, Track
 from ..core.wav import SAMPLE_RATE
 
+NO_SPEECH = "no speech"  # why a track is not used when the VAD hears nothing in it
+
 
 @dataclass(frozen=True)
 class TracksParams:
@@ -151,7 +153,7 @@ def place(
     who = participants.who(path)
     stretches = speech(decode(path, SAMPLE_RATE), p)
     if not stretches:
-        return Track(path.name, who, None, 0.0, 0.0, False, "no speech"), None
+        return Track(path.name, who, None, 0.0, 0.0, False, NO_SPEECH), None
     track = decode(path, p.rate)  # ffmpeg's resampler, as the recording's
     duration = len(mix) / p.rate
     start, end = most_spoken(stretches, min(p.excerpt, duration))
