@@ -642,13 +642,14 @@ def batch(
                 _tell(err, "warning:", "yellow", f"{name}: {warning}")
 
     if not quiet:  # a normal moment for a scheduled run, nothing for cron to mail
-        for path, ago in waiting.items():
+        for path, (ago, changed) in waiting.items():
+            what = "" if changed == path else f"its participant's track {changed.name} "
             _tell(
                 err,
                 f"{'waiting':>9}",
                 "yellow",
-                f"{shown(path)} — changed {max(ago, 0):.0f} s ago, still being written? Taken by "
-                "a later run (or now, with --settle 0)",
+                f"{shown(path)} — {what}changed {max(ago, 0):.0f} s ago, still being written? "
+                "Taken by a later run (or now, with --settle 0)",
             )
     progress = None if quiet else _progress(False)
     with progress or contextlib.nullcontext():

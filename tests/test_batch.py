@@ -510,6 +510,35 @@ def test_a_file_still_being_written_is_left_for_a_later_run(tmp_path):
     assert taken.code == 1 and "failed live.webm" in taken.stderr  # tried now (and refused)
 
 
+def test_a_webinar_waits_while_a_participant_s_track_is_still_being_written(tmp_path):
+    """Zoom writes each participant's own track after the video: a video settled long ago whose
+    track is still being copied in waits with it (read half-written, the track would be refused
+    or read again whole next time), said with the track's name; once the track has settled too,
+    the video is taken."""
+    zoom = tmp_path / "recordings" / "2024-05-15 09.30.00 EU Clusters Talk"
+    (zoom / "Audio Record").mkdir(parents=True)
+    video = zoom / "video1715765400.mp4"
+    video.write_bytes(b"not a video: taken means tried and refused")
+    settled = time.time() - 3600
+    os.utime(video, (settled, settled))
+    track = zoom / "Audio Record" / "audioGlendaNapier21715765400.m4a"
+    track.write_bytes(b"the first bytes of a track")
+    told = run_cli("batch", "recordings", cwd=tmp_path)
+    assert told.code == 0, told.stderr
+    said = " ".join(told.stderr.split())
+    assert (
+        "waiting 2024-05-15 09.30.00 EU Clusters Talk/video1715765400.mp4 — its participant's "
+        f"track {track.name} changed "
+    ) in said
+    assert "2 still being written" in " ".join(told.stdout.split())
+    assert not log(tmp_path)  # nothing was tried
+    os.utime(track, (settled, settled))
+    taken = run_cli("batch", "recordings", "-q", cwd=tmp_path)
+    assert taken.code == 1 and "failed 2024-05-15 09.30.00 EU Clusters Talk/video1715765400" in (
+        " ".join(taken.stderr.split())
+    )
+
+
 @pytest.mark.check
 def test_outputs_kept_inside_the_recordings_folder_are_not_recordings(tmp_path):
     """`batch recordings --out recordings/transcripts`: the pipeline's own files there (each

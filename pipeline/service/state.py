@@ -21,6 +21,7 @@ from ..core.probe import MEDIA_SUFFIXES
 from ..core.stage import explain, only_waits, plan
 from ..core.store import Manifest
 from ..stages import STAGES
+from . import copies
 from .runner import StageOutcome, context
 
 STATE_NAME = "batch.sqlite"
@@ -75,17 +76,22 @@ def discover(folder: Path, outputs: tuple[Path, ...] = ()) -> list[Path]:
     return sorted(found)
 
 
-def settling(recordings: list[Path], seconds: float, now: float) -> dict[Path, float]:
+def settling(recordings: list[Path], seconds: float, now: float) -> dict[Path, tuple[float, Path]]:
     """The recordings changed less than ``seconds`` before ``now`` (or after it, by less), with
-    how long ago: still being copied in or recorded, so not to be taken yet — a half-copied file
-    is refused as unreadable, or, in a format that plays as it grows, processed as a short
-    recording of its own. A file that cannot be read is left to the run to report."""
+    how long ago and which file: still being copied in or recorded, so not to be taken yet — a
+    half-copied file is refused as unreadable, or, in a format that plays as it grows, processed
+    as a short recording of its own. A webinar waits while a participant's own track of it does
+    (Zoom writes them one after another): read half-written, it would be read again whole. A
+    file that cannot be read is left to the run to report."""
     waiting = {}
     for path in recordings:
         with contextlib.suppress(OSError):
             ago = now - path.stat().st_mtime
             if abs(ago) < seconds:
-                waiting[path] = ago
+                waiting[path] = (ago, path)
+    for track, webinar in copies.participant_tracks(recordings).items():
+        if track in waiting:
+            waiting.setdefault(webinar, waiting[track])
     return waiting
 
 
