@@ -18,7 +18,7 @@ from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.core.event import Speaker
 from pipeline.core.probe import probe
-from pipeline.core.types import SpeakerInfo, Turn
+from pipeline.core.types import Segment, SpeakerInfo, Turn, Word
 from pipeline.core.wav import load_audio, mapped_samples
 from pipeline.models import diarization as networks
 from pipeline.service.batch import run_batch
@@ -491,9 +491,9 @@ def test_a_platform_transcript_is_read_for_who_spoke_when(tmp_path):
         "3\n01:00:09.500 --> 01:00:12.250\nCarolina Garcés: One question.\n"
     )
     assert captions.read_cues(zoom) == [
-        captions.Cue(1.23, 4.56, "Glenda Napier"),
-        captions.Cue(5.0, 9.0, "Marek Przeor"),
-        captions.Cue(3609.5, 3612.25, "Carolina Garcés"),
+        captions.Cue(1.23, 4.56, "Glenda Napier", "Good morning, at 10:30."),
+        captions.Cue(5.0, 9.0, "Marek Przeor", "Thank you."),
+        captions.Cue(3609.5, 3612.25, "Carolina Garcés", "One question."),
     ]
     teams = tmp_path / "teams.vtt"
     teams.write_bytes(
@@ -501,7 +501,7 @@ def test_a_platform_transcript_is_read_for_who_spoke_when(tmp_path):
         "00:00:05.000 --> 00:00:08.000\nNote: a sentence, not a name.\n\n"
         "00:00:09.000 --> 00:00:10.000\nplain words\n\n00:00:11.000 --> 00:00:12.000\nmore\n".encode()
     )
-    assert captions.read_cues(teams) == [captions.Cue(0.0, 4.5, "José García-López")]
+    assert captions.read_cues(teams) == [captions.Cue(0.0, 4.5, "José García-López", "Hola.")]
     srt = tmp_path / "talk.srt"
     srt.write_text(
         "1\n00:00:01,000 --> 00:00:02,500\nAnna Lee: hi\n\n2\n00:00:03,000 --> 00:00:04,000\nAnna Lee: yes\n"
@@ -666,13 +666,79 @@ def test_a_transcript_of_another_time_agrees_with_no_voice():
     assert agree([]) == 0.0
 
 
+SAID = [
+    "Good morning everyone and welcome to this webinar on regional innovation.",
+    "Our cluster brings together two hundred small firms from the food sector.",
+    "We started a shared laboratory for packaging that can be recycled at home.",
+    "Thank you, and now I hand over to our colleague from the north of Portugal.",
+    "Supply chains broke during the pandemic and nobody had a plan for it.",
+    "So we mapped every supplier of our members and found the weak links.",
+    "Now three of them have a second source within the European Union.",
+    "The next question comes from the audience and it is about funding.",
+    "You can apply for the open call until the end of March next year.",
+    "Training matters too, since young people leave the region for the cities.",
+    "Let me close with a word about data spaces and what they offer firms.",
+    "We will share the slides and the recording with everyone next week.",
+]
+
+
+def _spoken(sentences: list[str], seed: int) -> tuple[list[tuple[float, float, str]], list]:
+    """``sentences`` as the recogniser hears them (each word timed, a few tenths off, every
+    seventh misheard) and as a platform transcript writes them (a cue each, edges a few tenths
+    off), both in the recording's times."""
+    rng = np.random.default_rng(seed)
+    heard, cues, now = [], [], 2.0
+    for k, sentence in enumerate(sentences):
+        words = sentence.split()
+        for i, word in enumerate(words):
+            at = now + 0.4 * i + rng.uniform(-0.15, 0.15)
+            heard.append((at, at + 0.35, "uh" if (i + k) % 7 == 6 else word))
+        end = now + 0.4 * len(words)
+        edges = rng.uniform(-0.3, 0.3, 2)
+        cues.append(captions.Cue(now + edges[0], end + edges[1], f"P{k % 3}", sentence))
+        now = end + 1.0
+    return heard, cues
+
+
+def test_a_transcript_s_words_tell_where_it_lies_in_the_recording():
+    """A platform transcript whose times are not the recording's (the recording trimmed, or
+    started at another moment): its words, heard by the recogniser too — some of them
+    otherwise, each a few tenths off — tell by how much, within a few tenths of a second,
+    early or late, by seconds or by minutes; a transcript less than a second off stays as it
+    is. Another recording's words are heard in none of its cues: it is foreign. Without words,
+    or with too few cues, nothing is told."""
+    heard, cues = _spoken(SAID, seed=1)
+    for off in (-42.5, 3.0, 600.0):
+        moved = [replace(c, start=c.start - off, end=c.end - off) for c in cues]
+        found = captions.offset(moved, heard)
+        assert abs(found.seconds - off) <= 0.3, (off, found)
+        assert found.cues == len(SAID) and found.found >= len(SAID) - 2
+    other_heard, _ = _spoken([" ".join(reversed(s.split())) for s in SAID], seed=2)
+    assert captions.offset(cues, other_heard).found <= 1
+    assert captions.offset([replace(c, text="…") for c in cues], heard).cues == 0
+    params = name.NameParams()
+
+    def placed(cues: list, heard: list = heard) -> name.Placing:
+        words = [Word(a, b, w, 1.0) for a, b, w in heard]
+        return name.placed(cues, [Segment(0, 0.0, 99.0, "", words)], params)
+
+    late = [replace(c, start=c.start + 8, end=c.end + 8) for c in cues]
+    assert abs(placed(late).moved + 8) <= 0.3 and placed(late).heard >= 0.8
+    assert not placed(late).foreign
+    assert placed([replace(c, start=c.start + 0.5, end=c.end + 0.5) for c in cues]).moved == 0.0
+    assert placed(late, other_heard) == name.Placing(0.0, 0.0, foreign=True)
+    assert placed([replace(c, text="…") for c in late]) == name.Placing(0.0, None)  # no words
+    assert placed(late[:9], other_heard) == name.Placing(0.0, None)  # too few to judge
+
+
 def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path):
     """The demo without its event page, Zoom's transcript beside it: every voice is named as the
     platform names it — the audience member too — and the two guests CAM++ hears as one voice
     here (tiny.en mishearing the names that would split it) are told apart by it. Teams' voice tags with the same
-    names and times (--captions) redo nothing; a name changed there redoes the naming and what
-    follows, no model; one 15 s late (or another recording's) is not used, and the run says
-    so; a --captions file that is no transcript stops the run at once."""
+    names, times and words (--captions) redo nothing; a name changed there redoes the naming and
+    what follows, no model; one 15 s late is put where its words are heard and used, and the run
+    says so — without words to place it (or another recording's) it is not used, and the run
+    says so; a --captions file that is no transcript stops the run at once."""
     recording = tmp_path / "talk.mp4"
     shutil.copyfile(demo_files.recording, recording)
     platform_transcript(demo_files, tmp_path / "talk.transcript.vtt")
@@ -705,25 +771,49 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
         {*names.values(), "Anna Kovač"} - {"Audience member"}
     )
 
-    shifted = tmp_path / "shifted.vtt"  # another recording's, or one started 15 s later
+    shifted = tmp_path / "shifted.vtt"  # another recording's: its names 15 s on, other words
     cues = captions.read_cues(tmp_path / "from teams.vtt")
     shifted.write_text(
         "WEBVTT\n\n"
         + "\n\n".join(
             f"{Timestamp.from_seconds(c.start + 15)} --> {Timestamp.from_seconds(c.end + 15)}\n"
-            f"<v {c.who}>…</v>"
-            for c in cues
+            f"<v {c.who}>{SAID[k % len(SAID)]}</v>"
+            for k, c in enumerate(cues)
         )
         + "\n"
     )
     late = run(recording, replace(settings, captions=shifted))
     assert all(s.named_by != "captions" for s in late.speakers)
+    told_json = json.loads((late.out_dir / "speakers.json").read_text())["platform_transcript"]
+    assert told_json["used"] is False and told_json["moved"] == 0.0
+    assert told_json["heard"] <= 0.3 and told_json["why"] == "words"
     assert any(
-        "the meeting platform's transcript was not used to name the voices" in w
+        "the meeting platform's transcript was not used to name the voices: the words of only " in w
+        and "of its cues are heard in the recording" in w
         for w in late.warnings
     ), late.warnings
-    told_json = json.loads((late.out_dir / "speakers.json").read_text())["platform_transcript"]
-    assert told_json["used"] is False and told_json["agreement"] < 0.85
+
+    worded = tmp_path / "worded.vtt"  # the same, its words kept: the recording trimmed by 15 s
+    worded.write_text(
+        "WEBVTT\n\n"
+        + "\n\n".join(
+            f"{Timestamp.from_seconds(c.start + 15)} --> {Timestamp.from_seconds(c.end + 15)}\n"
+            f"<v {c.who}>{c.text}</v>"
+            for c in cues
+        )
+        + "\n"
+    )
+    placed = run(recording, replace(settings, captions=worded))
+    assert sorted(s.label for s in placed.speakers) == sorted(
+        {*names.values(), "Anna Kovač"} - {"Audience member"}
+    )
+    told_json = json.loads((placed.out_dir / "speakers.json").read_text())["platform_transcript"]
+    assert told_json["used"] is True and abs(told_json["moved"] + 15) <= 0.5
+    assert any(
+        "the meeting platform's transcript's times are 1" in w
+        and "s later than where its words are heard in the recording" in w
+        for w in placed.warnings
+    ), placed.warnings
 
     (tmp_path / "bad.vtt").write_text("<html>not a transcript</html>\n")
     told = run_cli(

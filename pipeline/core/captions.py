@@ -1,17 +1,21 @@
 """A meeting platform's own transcript of a recording: Zoom's cloud recordings come with
 ``….transcript.vtt`` ("Glenda Napier: Good morning, …"), Teams and Webex give a ``.vtt`` whose
 cues carry the speaker as a voice (``<v Glenda Napier>``). Who spoke when, by the name each
-joined with: evidence for naming the voices. Only the names and times are read."""
+joined with: evidence for naming the voices. Its names and times are what it says; its words
+only place it in the recording (``offset``) when its times are not the recording's (a recording
+trimmed, or started at another moment than the platform's)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
@@ -28,6 +32,8 @@ _LABELLED = 2
 # transcript of the meeting ("GMT20240515-093000_Recording.transcript.vtt")
 _LAYOUT = re.compile(r"(?:_[a-z]+)?_\d{3,4}x\d{3,4}$")
 SUFFIXES = (".transcript.vtt", ".vtt", ".srt")  # beside the recording, tried in this order
+WORD = re.compile(r"\w+")
+GRAM = 3  # words in a row, heard in the recording too, that tell where a cue was said
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,17 @@ class Cue:
     start: float
     end: float
     who: str
+    text: str = ""  # its words (without the name)
+
+
+@dataclass(frozen=True)
+class Offset:
+    """Where the transcript lies in the recording: ``seconds`` to add to its times, told by
+    ``found`` of its ``cues`` with words (those whose words were heard there)."""
+
+    seconds: float
+    found: int
+    cues: int
 
 
 def _seconds(stamp: str) -> float:
@@ -69,12 +86,14 @@ def read_cues(path: Path) -> list[Cue]:
         who = caption.voice or (label["who"] if label else "")
         if who.strip():
             voiced = bool(caption.voice)
-            found.append((_seconds(caption.start), _seconds(caption.end), who.strip(), voiced))
-    recurring = Counter(who for *_, who, voiced in found if not voiced)
+            words = text if voiced else text.partition(":")[2].strip()
+            start, end = _seconds(caption.start), _seconds(caption.end)
+            found.append((start, end, who.strip(), words, voiced))
+    recurring = Counter(who for _, _, who, _, voiced in found if not voiced)
     labelled = sum(recurring.values()) * 2 >= len(captions)
     return [
-        Cue(start, end, who)
-        for start, end, who, voiced in found
+        Cue(start, end, who, words)
+        for start, end, who, words, voiced in found
         if end > start and (voiced or labelled or recurring[who] >= _LABELLED)
     ]
 
@@ -96,8 +115,67 @@ def digest(cues: tuple[Cue, ...]) -> str:
     """What of the cues decides the naming, as a short hash (empty without cues)."""
     if not cues:
         return ""
-    said = "\n".join(f"{c.start:.3f} {c.end:.3f} {c.who}" for c in cues)
+    said = "\n".join(f"{c.start:.3f} {c.end:.3f} {c.who}\t{c.text}" for c in cues)
     return hashlib.sha256(said.encode()).hexdigest()[:16]
+
+
+def _words(text: str) -> list[str]:
+    return [word.casefold() for word in WORD.findall(text)]
+
+
+def _placed(spans: Sequence[tuple[float, float, str]]) -> list[tuple[float, str]]:
+    """Each word of ``spans`` (start, end, text) with when it starts, those of a span spread
+    evenly over it."""
+    placed = []
+    for start, end, text in spans:
+        words = _words(text)
+        step = (end - start) / max(len(words), 1)
+        placed += [(start + k * step, word) for k, word in enumerate(words)]
+    return placed
+
+
+def offset(
+    cues: Sequence[Cue],
+    heard: Sequence[tuple[float, float, str]],
+    width: float = 2.0,
+    common: int = 3,
+) -> Offset:
+    """Where the cues lie in the recording, by their words: every ``GRAM`` words in a row of a
+    cue heard in the recording too (``heard``: the recogniser's words or segments, (start,
+    end, text)) — and there at most ``common`` times — tell how far the cue lies from where
+    they were heard; the offset the most cues tell within ``width`` s, made exact by where their
+    first words were heard (a cue starts with them). Told by no cue: 0, found by none."""
+    where: dict[tuple[str, ...], list[float]] = defaultdict(list)
+    timed = _placed(heard)
+    for k in range(len(timed) - GRAM + 1):
+        where[tuple(word for _, word in timed[k : k + GRAM])].append(timed[k][0])
+    told, which, first = [], [], []
+    worded = 0
+    for n, cue in enumerate(cues):
+        words = _words(cue.text)
+        worded += len(words) >= GRAM
+        step = (cue.end - cue.start) / max(len(words), 1)
+        for k in range(len(words) - GRAM + 1):
+            times = where.get(tuple(words[k : k + GRAM]), [])
+            if len(times) <= common:
+                told += [t - cue.start - k * step for t in times]
+                which += [n] * len(times)
+                first += [k == 0] * len(times)
+    if not told:
+        return Offset(0.0, 0, worded)
+    shifts, cue_of, opening = np.array(told), np.array(which), np.array(first)
+
+    def cues_near(centre: float) -> np.ndarray:
+        return np.abs(shifts - centre) <= width
+
+    bins = np.round(shifts / width)
+    centres = [b * width for b in np.unique(bins)]
+    best = max(centres, key=lambda c: (len(set(cue_of[cues_near(c)])), -abs(c)))
+    near = cues_near(best)
+    exact = float(
+        np.median(shifts[near & opening] if (near & opening).sum() >= 3 else shifts[near])
+    )
+    return Offset(round(exact, 2), len(set(cue_of[cues_near(exact)])), worded)
 
 
 def for_recording(

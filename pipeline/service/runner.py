@@ -421,9 +421,15 @@ def context(
 
 def unmatched(platform: dict[str, Any] | None) -> str | None:
     """The warning for a meeting platform's transcript, or participants' tracks, whose names
-    do not follow the voices."""
+    do not follow the voices — or, for a transcript, whose words are not heard."""
     if not platform or platform["used"]:
         return None
+    if platform.get("why") == "words":
+        return (
+            "the meeting platform's transcript was not used to name the voices: the words of "
+            f"only {platform['heard']:.0%} of its cues are heard in the recording — is it this "
+            "recording's?"
+        )
     if platform["source"] == "tracks":
         return (
             "the participants' own tracks were not used to name the voices: who speaks in them "
@@ -433,6 +439,19 @@ def unmatched(platform: dict[str, Any] | None) -> str | None:
         "the meeting platform's transcript was not used to name the voices: its names follow "
         f"them on only {platform['agreement']:.0%} of its speech — is it this recording's, with "
         "the recording's times?"
+    )
+
+
+def moved(platform: dict[str, Any] | None) -> str | None:
+    """The warning for a meeting platform's transcript whose times were moved to where its
+    words are heard: not this very recording's times (trimmed, or started at another moment)."""
+    seconds = (platform or {}).get("moved")
+    if not seconds:
+        return None
+    return (
+        f"the meeting platform's transcript's times are {abs(seconds):.1f} s "
+        f"{'earlier' if seconds > 0 else 'later'} than where its words are heard in the "
+        "recording (trimmed, or started at another moment?): they were moved to match"
     )
 
 
@@ -645,7 +664,7 @@ def _finish(
         *([] if heard else [NOTHING_HEARD]),
         *filter(None, [language_doubt(results["transcribe"])]),
         *unplaced(results["tracks"]),
-        *filter(None, [unmatched(results["name"].platform)]),
+        *filter(None, [moved(results["name"].platform), unmatched(results["name"].platform)]),
         *enrol(ctx, results),
     ]
     catalog.publish(ctx.settings.summaries_dir, ctx.rec_id, ctx.out, ctx.settings.templates_dir)

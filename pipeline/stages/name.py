@@ -104,7 +104,17 @@ class NameParams:
     # the tune pool of ../shared/data/voices: the lowest with no stranger named; bench/results.md) …
     recognise_margin: float = 0.05  # … when no other library voice is this close to it
     enrol_confidence: float = 0.75  # named by evidence at least this sure: enrolled in the library
-    captions: str = ""  # the meeting platform's transcript: digest of its names and times
+    captions: str = ""  # the meeting platform's transcript: digest of its names, times, words
+    # its times are moved where its words say it lies in the recording if that is this many
+    # seconds or more off (a priori: its cues' own edges err by tenths, and 1 s late still
+    # agreed 0.97 on the demo) …
+    caption_offset: float = 1.0
+    # … told by at least this share of its cues with words; and with at least
+    # ``caption_judged`` such cues, one whose words are heard in fewer is not this recording's
+    # and not used (a priori: two recognisers each missing 40 % of words still share three in a
+    # row in about half of 15-word cues; bench/diarization.py --placed)
+    caption_found: float = 0.3
+    caption_judged: int = 10
     # a voice is named as that transcript names more than this share of its speech …
     caption_share: float = 0.6
     # … and at least this many seconds of it; so much of a voice under another name splits it
@@ -1508,6 +1518,37 @@ def timed_by_tracks(resolution: Resolution, captioned: Captioned) -> Resolution:
     return renumber(replace(resolution, turns=sorted(turns, key=lambda t: (t.start, t.speaker))))
 
 
+@dataclass(frozen=True)
+class Placing:
+    """Where the platform's transcript was put: ``moved`` seconds added to its times; ``heard``,
+    the share of its cues whose words were heard in the recording (None: too few to judge);
+    ``foreign``: so few that it is another recording's, whatever its names say."""
+
+    moved: float
+    heard: float | None
+    foreign: bool = False
+
+
+def placed(cues: Sequence[Cue], segments: Sequence[Segment], p: NameParams) -> Placing:
+    """Where the platform's transcript lies in the recording by its words (``captions.offset``):
+    moved there when that is ``p.caption_offset`` or more off and told by at least three and
+    ``p.caption_found`` of its cues with words; how many of them were heard there."""
+    if not cues:
+        return Placing(0.0, None)
+    heard = [
+        span
+        for s in segments
+        for span in ([(w.start, w.end, w.word) for w in s.words] or [(s.start, s.end, s.text)])
+    ]
+    found = captions.offset(cues, heard)
+    share = found.found / found.cues if found.cues else 0.0
+    told = found.found >= 3 and share >= p.caption_found
+    moved = found.seconds if told and abs(found.seconds) >= p.caption_offset else 0.0
+    if found.cues < p.caption_judged:
+        return Placing(moved, None)
+    return Placing(moved, round(share, 3), share < p.caption_found)
+
+
 def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
     """The voices regrouped as the platform's transcript names their speech: a name counts in a
     voice for at least ``p.caption_seconds``, in cues lying at least half in its turns (not the
@@ -1725,12 +1766,19 @@ class Name(Stage):
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
         tracked = inputs["tracks"]
+        where = Placing(0.0, None)
         if tracked and tracked.spoken:  # the participants' own tracks: before a transcript
             captioned = Captioned.of([Cue(*said) for said in tracked.spoken], tracks=True)
         else:
-            captioned = Captioned.of(ctx.captions)
+            where = placed(ctx.captions, inputs["transcribe"].segments, params)
+            captioned = Captioned.of(
+                [
+                    replace(c, start=c.start + where.moved, end=c.end + where.moved)
+                    for c in ctx.captions
+                ]
+            )
         agreed = agreement(resolution.turns, captioned) if captioned.cues else 0.0
-        used = agreed >= params.caption_agreement
+        used = agreed >= params.caption_agreement and not where.foreign
         if used:  # its names regroup the voices: one person heard as two, two as one
             resolution = regroup_by_captions(resolution, captioned, params)
             if captioned.tracks:
@@ -1772,6 +1820,10 @@ class Name(Stage):
         if captioned.cues:
             source = "tracks" if captioned.tracks else "transcript"
             named.platform = {"source": source, "agreement": round(agreed, 3), "used": used}
+            if not captioned.tracks:
+                named.platform |= {"moved": where.moved, "heard": where.heard}
+            if where.foreign:
+                named.platform["why"] = "words"
         if ctx.library:
             recognise(table, speaker_prints(named, diarization), ctx.library, people, params)
         anonymous = {info.index for info in table if info.name is None}
