@@ -201,6 +201,14 @@ def _named_by(found: object, cues: list) -> list:
 
 
 SHIFTS = (-60, -15, -5, -2, 2, 5, 15, 60)  # seconds a platform transcript is late (or early)
+CUTS = (30, 120, 600)  # seconds cut out of the recording in its middle (a break)
+# how a platform transcript's times are off: (late by, and later still from the middle cue on)
+CONDITIONS = (
+    {"aligned": (0, 0)}
+    | {f"{d:+d} s": (d, 0) for d in SHIFTS}
+    | {f"cut {c} s": (0, c) for c in CUTS}
+    | {"trimmed 15 s, cut 120 s": (15, 120)}
+)
 
 
 def placed_panel(spec: dict, other: dict, folder: str) -> dict:
@@ -233,39 +241,44 @@ def placed_panel(spec: dict, other: dict, folder: str) -> dict:
             for c in platform_cues(read_rttm(panel.rttm), seed)
         ]
 
-    def late(cues: list, seconds: float) -> list:
-        return [replace(c, start=c.start + seconds, end=c.end + seconds) for c in cues]
-
     params = name.NameParams()
     cues = platform(built, spec["name"])
-    shifted, spent = {}, 0.0
-    for d in (0, *SHIFTS):
+    middle = cues[len(cues) // 2].start
+    rows, spent = {}, 0.0
+    for label, (d, cut) in CONDITIONS.items():
+        late = [d + (cut if c.start >= middle else 0) for c in cues]
+        given = [
+            replace(c, start=c.start + s, end=c.end + s) for c, s in zip(cues, late, strict=True)
+        ]
         t0 = time.perf_counter()
-        where = name.placed(late(cues, d), ours, params)
+        where = name.placed(given, ours, params)
         spent = max(spent, time.perf_counter() - t0)
-        put = late(cues, d + where.moved)
+        put = [where.put(c) for c in given]
+        errors = [abs(p.start - c.start) for p, c in zip(put, cues, strict=True)]
         agree = name.agreement(found.turns, name.Captioned.of(put))
         use = agree >= params.caption_agreement and not where.foreign
-        shifted[d] = {
-            "moved": where.moved,
-            "error": abs(d + where.moved),
+        rows[label] = {
+            "moved": bool(where.moved),
+            "pieces": len(where.moved),
+            "error": max(errors),
+            "within": sum(e <= 0.5 for e in errors) / len(errors),
             "told": where.heard,
             "agreement": agree,
             "used": use,
-            "unplaced_used": name.agreement(found.turns, name.Captioned.of(late(cues, d)))
+            "unplaced_used": name.agreement(found.turns, name.Captioned.of(given))
             >= params.caption_agreement,
             "der": score(reference, _named_by(found, put), end)["der0.5"] if use else None,
         }
     theirs = platform(foreign, other["name"])
     where = name.placed(theirs, ours, params)
-    agree = name.agreement(found.turns, name.Captioned.of(late(theirs, where.moved)))
+    agree = name.agreement(found.turns, name.Captioned.of([where.put(c) for c in theirs]))
     return {
         "alone": score(reference, [(t.start, t.end, f"S{t.speaker}") for t in found.turns], end)[
             "der0.5"
         ],
-        "shifted": shifted,
+        "shifted": rows,
         "foreign": {
-            "moved": where.moved,
+            "moved": bool(where.moved),
             "told": where.heard,
             "agreement": agree,
             "agreed": agree >= params.caption_agreement,
@@ -722,10 +735,14 @@ def placed_section(count: int) -> None:
         "(faster-whisper `tiny.en` on the whole panel; a cue holds the words whose middle lies "
         "in it), its times made later (or earlier) by "
         f"{', '.join(f'{d:+d}' for d in SHIFTS)} s, as a recording trimmed or started at "
-        "another moment than the platform's would have it. The name stage places it where its "
-        "words are heard (`captions.offset`: every three words in a row of a cue heard in the "
-        "recording at most 3 times tell how far it lies; the offset most cues tell within 2 s, "
-        "made exact by where cues' first words were heard; moved if ≥ "
+        "another moment than the platform's would have it (*shifted*); or, from its middle cue "
+        f"on, later by {', '.join(map(str, CUTS))} s, and 15 s late before and 135 s after, as "
+        "a recording with a break cut out of it would have it (*cut*: two pieces). The name "
+        "stage places it where its words are heard (`captions.offset`: every three words in a "
+        "row of a cue heard in the recording at most 3 times tell how far it lies; the offsets "
+        "most cues tell within 2 s are candidates, the cues in time order take them piece by "
+        "piece (Viterbi: a cue telling another costs 1, a new piece 3), each made exact by "
+        "where its cues' first words were heard; moved if ≥ "
         f"`caption_offset` {p.caption_offset:g} s and told by ≥ `caption_found` "
         f"{p.caption_found:.0%} of its cues with words), then uses it if it agrees with the "
         "voices (≥ 0.85, as before) and — with ≥ "
@@ -733,11 +750,11 @@ def placed_section(count: int) -> None:
         f"{p.caption_found:.0%} of them are heard in the recording. *Another meeting*: the "
         "next panel's transcript with no audience member in common, offered as this one's "
         "(its people may be the same readers, saying other things). The thresholds were set a "
-        "priori; one panel of each pool had been run before they were (see "
-        "docs/benchmarks.md), nothing was chosen on either pool.",
+        "priori; see docs/benchmarks.md for what was run before they were. Nothing was chosen "
+        "on either pool.",
         "",
-        "| pool | panels | shifted transcripts | placed | largest error | own cues heard, lowest share | used, placed | used had they not been placed | DER collar 0.5: voices alone | aligned transcript | shifted, placed | another meeting's: placed | its cues heard, highest share | agreeing by names | used | time to place |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| pool | off by | transcripts | placed | in as many pieces as made | cues within 0.5 s, lowest share | largest error | own cues heard, lowest share | used, placed | used had they not been placed | DER collar 0.5: voices alone | aligned transcript | placed | another meeting's: placed | its cues heard, highest share | agreeing by names | used | time to place |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for pool in ("tune", "report"):
         group = []
@@ -745,29 +762,36 @@ def placed_section(count: int) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 group.append(child({"kind": "placed", "spec": spec, "other": other, "folder": tmp}))
             print(json.dumps(group[-1]), file=sys.stderr)
-        moved = [r["shifted"][str(d)] for r in group for d in SHIFTS]
-        aligned = [r["shifted"]["0"] for r in group]
+        aligned = [r["shifted"]["aligned"] for r in group]
         others = [r["foreign"] for r in group]
 
         def der(some: list) -> str:
             ders = [m["der"] for m in some if m["der"] is not None]
             return f"{sum(ders) / len(ders):.3f}" if ders else "—"
 
-        lines.append(
-            f"| {pool} | {len(group)} | {len(moved)} | **{sum(m['moved'] != 0 for m in moved)}/"
-            f"{len(moved)}** | {max(m['error'] for m in moved):.2f} s | "
-            f"{min(m['told'] or 0.0 for m in [*moved, *aligned]):.2f} | "
-            f"**{sum(m['used'] for m in moved)}/{len(moved)}** | "
-            f"{sum(m['unplaced_used'] for m in moved)}/{len(moved)} | "
-            f"{sum(r['alone'] for r in group) / len(group):.3f} | {der(aligned)} "
-            f"({sum(a['moved'] != 0 for a in aligned)} of {len(aligned)} moved) | {der(moved)} | "
-            f"{sum(o['moved'] != 0 for o in others)}/{len(others)} | "
-            f"{max(o['told'] or 0.0 for o in others):.2f} | "
-            f"{sum(o['agreed'] for o in others)}/{len(others)} | "
-            f"**{sum(o['used'] for o in others)}/{len(others)}** | "
-            f"{max(r['place_seconds'] for r in group) * 1000:.0f} ms at most |"
-        )
-        print(lines[-1], file=sys.stderr)
+        for kind, pieces in (("shifted", 1), ("cut", 2)):
+            rows = [
+                r["shifted"][label]
+                for r in group
+                for label, (d, cut) in CONDITIONS.items()
+                if (cut > 0) == (kind == "cut") and (d or cut)
+            ]
+            lines.append(
+                f"| {pool} | {kind} | {len(rows)} | **{sum(m['moved'] for m in rows)}/"
+                f"{len(rows)}** | {sum(m['pieces'] == pieces for m in rows)}/{len(rows)} | "
+                f"{min(m['within'] for m in rows):.2f} | {max(m['error'] for m in rows):.2f} s | "
+                f"{min(m['told'] or 0.0 for m in [*rows, *aligned]):.2f} | "
+                f"**{sum(m['used'] for m in rows)}/{len(rows)}** | "
+                f"{sum(m['unplaced_used'] for m in rows)}/{len(rows)} | "
+                f"{sum(r['alone'] for r in group) / len(group):.3f} | {der(aligned)} "
+                f"({sum(a['moved'] for a in aligned)} of {len(aligned)} moved) | {der(rows)} | "
+                f"{sum(o['moved'] for o in others)}/{len(others)} | "
+                f"{max(o['told'] or 0.0 for o in others):.2f} | "
+                f"{sum(o['agreed'] for o in others)}/{len(others)} | "
+                f"**{sum(o['used'] for o in others)}/{len(others)}** | "
+                f"{max(r['place_seconds'] for r in group) * 1000:.0f} ms at most |"
+            )
+            print(lines[-1], file=sys.stderr)
     write_section("Platform transcripts placed by their words", "\n".join(lines))
     print("\n".join(lines))
 

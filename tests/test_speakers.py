@@ -702,33 +702,50 @@ def _spoken(sentences: list[str], seed: int) -> tuple[list[tuple[float, float, s
 
 def test_a_transcript_s_words_tell_where_it_lies_in_the_recording():
     """A platform transcript whose times are not the recording's (the recording trimmed, or
-    started at another moment): its words, heard by the recogniser too — some of them
-    otherwise, each a few tenths off — tell by how much, within a few tenths of a second,
-    early or late, by seconds or by minutes; a transcript less than a second off stays as it
-    is. Another recording's words are heard in none of its cues: it is foreign. Without words,
-    or with too few cues, nothing is told."""
+    started at another moment, or a break cut out of it): its words, heard by the recogniser
+    too — some of them otherwise, each a few tenths off — tell by how much, piece by piece,
+    within a few tenths of a second, early or late, by seconds or by minutes; a transcript
+    less than a second off stays as it is. Another recording's words are heard in none of its
+    cues: it is foreign. Without words, or with too few cues, nothing is told."""
     heard, cues = _spoken(SAID, seed=1)
-    for off in (-42.5, 3.0, 600.0):
-        moved = [replace(c, start=c.start - off, end=c.end - off) for c in cues]
-        found = captions.offset(moved, heard)
-        assert abs(found.seconds - off) <= 0.3, (off, found)
+
+    def off(cues: list, seconds: float, after: float = float("-inf")) -> list:
+        return [
+            replace(c, start=c.start + seconds, end=c.end + seconds) if c.start >= after else c
+            for c in cues
+        ]
+
+    for seconds in (-42.5, 3.0, 600.0):
+        found = captions.offset(off(cues, -seconds), heard)
+        assert len(found.pieces) == 1 and abs(found.pieces[0][1] - seconds) <= 0.3, found
         assert found.cues == len(SAID) and found.found >= len(SAID) - 2
     other_heard, _ = _spoken([" ".join(reversed(s.split())) for s in SAID], seed=2)
-    assert captions.offset(cues, other_heard).found <= 1
+    assert captions.offset(cues, other_heard).found == 0
     assert captions.offset([replace(c, text="…") for c in cues], heard).cues == 0
     params = name.NameParams()
 
     def placed(cues: list, heard: list = heard) -> name.Placing:
         words = [Word(a, b, w, 1.0) for a, b, w in heard]
-        return name.placed(cues, [Segment(0, 0.0, 99.0, "", words)], params)
+        return name.placed(cues, [Segment(0, 0.0, 999.0, "", words)], params)
 
-    late = [replace(c, start=c.start + 8, end=c.end + 8) for c in cues]
-    assert abs(placed(late).moved + 8) <= 0.3 and placed(late).heard >= 0.8
-    assert not placed(late).foreign
-    assert placed([replace(c, start=c.start + 0.5, end=c.end + 0.5) for c in cues]).moved == 0.0
-    assert placed(late, other_heard) == name.Placing(0.0, 0.0, foreign=True)
-    assert placed([replace(c, text="…") for c in late]) == name.Placing(0.0, None)  # no words
-    assert placed(late[:9], other_heard) == name.Placing(0.0, None)  # too few to judge
+    late = off(cues, 8)
+    where = placed(late)
+    assert len(where.moved) == 1 and abs(where.moved[0][1] + 8) <= 0.3
+    assert max(abs(where.put(c).start - k.start) for c, k in zip(late, cues, strict=True)) <= 0.3
+    assert where.heard >= 0.8 and not where.foreign
+    assert placed(off(cues, 0.5)).moved == []  # under a second: as it is
+    assert placed(late, other_heard) == name.Placing((), 0.0, foreign=True)
+    assert placed([replace(c, text="…") for c in late]) == name.Placing((), None)  # no words
+    assert placed(late[:9], other_heard) == name.Placing((), None)  # too few to judge
+
+    # a break of 90 s cut out of the recording after the twelfth of 24 cues, trimmed by 5 s
+    long_heard, long_cues = _spoken(SAID + [" ".join(reversed(s.split())) for s in SAID], 3)
+    given = off(off(long_cues, 5), 90, after=long_cues[12].start + 5)
+    where = placed(given, long_heard)
+    assert [round(seconds) for _, seconds in where.moved] == [-5, -95]
+    assert abs(where.moved[1][0] - long_cues[12].start) <= 0.5  # where the cut is
+    put = [where.put(c) for c in given]
+    assert max(abs(p.start - c.start) for p, c in zip(put, long_cues, strict=True)) <= 0.3
 
 
 def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path):
@@ -736,9 +753,10 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
     platform names it — the audience member too — and the two guests CAM++ hears as one voice
     here (tiny.en mishearing the names that would split it) are told apart by it. Teams' voice tags with the same
     names, times and words (--captions) redo nothing; a name changed there redoes the naming and
-    what follows, no model; one 15 s late is put where its words are heard and used, and the run
-    says so — without words to place it (or another recording's) it is not used, and the run
-    says so; a --captions file that is no transcript stops the run at once."""
+    what follows, no model; one 15 s late, and a minute later still after a cut, is put piece by
+    piece where its words are heard and used, and the run says so — another recording's words
+    are not heard, it is not used, and the run says so; a --captions file that is no transcript
+    stops the run at once."""
     recording = tmp_path / "talk.mp4"
     shutil.copyfile(demo_files.recording, recording)
     platform_transcript(demo_files, tmp_path / "talk.transcript.vtt")
@@ -785,7 +803,7 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
     late = run(recording, replace(settings, captions=shifted))
     assert all(s.named_by != "captions" for s in late.speakers)
     told_json = json.loads((late.out_dir / "speakers.json").read_text())["platform_transcript"]
-    assert told_json["used"] is False and told_json["moved"] == 0.0
+    assert told_json["used"] is False and told_json["moved"] == []
     assert told_json["heard"] <= 0.3 and told_json["why"] == "words"
     assert any(
         "the meeting platform's transcript was not used to name the voices: the words of only " in w
@@ -793,13 +811,16 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
         for w in late.warnings
     ), late.warnings
 
-    worded = tmp_path / "worded.vtt"  # the same, its words kept: the recording trimmed by 15 s
+    # the same with its words: the recording trimmed by 15 s, and a minute cut out of it
+    # from the eighth cue on
+    worded = tmp_path / "worded.vtt"
+    late = [15 + 60 * (k >= 7) for k in range(len(cues))]
     worded.write_text(
         "WEBVTT\n\n"
         + "\n\n".join(
-            f"{Timestamp.from_seconds(c.start + 15)} --> {Timestamp.from_seconds(c.end + 15)}\n"
+            f"{Timestamp.from_seconds(c.start + d)} --> {Timestamp.from_seconds(c.end + d)}\n"
             f"<v {c.who}>{c.text}</v>"
-            for c in cues
+            for c, d in zip(cues, late, strict=True)
         )
         + "\n"
     )
@@ -808,12 +829,14 @@ def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path)
         {*names.values(), "Anna Kovač"} - {"Audience member"}
     )
     told_json = json.loads((placed.out_dir / "speakers.json").read_text())["platform_transcript"]
-    assert told_json["used"] is True and abs(told_json["moved"] + 15) <= 0.5
-    assert any(
-        "the meeting platform's transcript's times are 1" in w
-        and "s later than where its words are heard in the recording" in w
-        for w in placed.warnings
-    ), placed.warnings
+    assert told_json["used"] is True and len(told_json["moved"]) == 2
+    (first, early), (cut, later) = told_json["moved"]
+    assert abs(early + 15) <= 0.5 and abs(later + 75) <= 0.5
+    assert abs(first - cues[0].start) <= 0.5 and abs(cut - cues[7].start) <= 0.5
+    told = " ".join(" ".join(placed.warnings).split())
+    assert "the meeting platform's transcript's times are, from 00:00:0" in told
+    assert "15.0 s later; from 00:0" in told or "14.9 s later; from 00:0" in told, told
+    assert "against where its words are heard in the recording (stretches cut out" in told
 
     (tmp_path / "bad.vtt").write_text("<html>not a transcript</html>\n")
     told = run_cli(

@@ -8,6 +8,7 @@ trimmed, or started at another moment than the platform's)."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections import Counter, defaultdict
@@ -48,10 +49,12 @@ class Cue:
 
 @dataclass(frozen=True)
 class Offset:
-    """Where the transcript lies in the recording: ``seconds`` to add to its times, told by
-    ``found`` of its ``cues`` with words (those whose words were heard there)."""
+    """Where the transcript lies in the recording, piece by piece (a stretch cut out of the
+    recording starts another): ``pieces`` (from the cues' time their first cue starts at,
+    seconds to add to their times), in order; told by ``found`` of its ``cues`` with words
+    (those whose words were heard where their piece puts them)."""
 
-    seconds: float
+    pieces: tuple[tuple[float, float], ...]
     found: int
     cues: int
 
@@ -134,48 +137,95 @@ def _placed(spans: Sequence[tuple[float, float, str]]) -> list[tuple[float, str]
     return placed
 
 
+def _modes(
+    told: Sequence[Sequence[tuple[float, bool]]], width: float, most: int = 4
+) -> list[float]:
+    """The offsets the cues' words tell (``told``: each cue's (offset, from its first words)),
+    best first: each the one most cues tell within ``width`` s of those not telling one before,
+    while three cues or more tell it."""
+    left = set(range(len(told)))
+    modes: list[float] = []
+    while left and len(modes) < most:
+        votes = [(shift, n) for n in left for shift, _ in told[n]]
+        if not votes:
+            break
+        shifts = np.array([v for v, _ in votes])
+        cue_of = np.array([n for _, n in votes])
+        centres = np.unique(np.round(shifts / width)) * width
+        best = max(
+            centres,
+            key=lambda c: (len(set(cue_of[np.abs(shifts - c) <= width])), -abs(c)),
+        )
+        near = set(cue_of[np.abs(shifts - best) <= width])
+        if len(near) < 3:
+            break
+        modes.append(float(best))
+        left -= near
+    return modes
+
+
+def _exact(told: Sequence[Sequence[tuple[float, bool]]], mode: float, width: float) -> float:
+    """``mode`` made exact: the median offset its cues' first words tell (a cue starts with
+    them), or all their words where fewer than three first words do."""
+    near = [(shift, first) for said in told for shift, first in said if abs(shift - mode) <= width]
+    opening = [shift for shift, first in near if first]
+    if not near:
+        return mode
+    return float(np.median(opening if len(opening) >= 3 else [shift for shift, _ in near]))
+
+
 def offset(
     cues: Sequence[Cue],
     heard: Sequence[tuple[float, float, str]],
     width: float = 2.0,
     common: int = 3,
+    switch: float = 3.0,
 ) -> Offset:
     """Where the cues lie in the recording, by their words: every ``GRAM`` words in a row of a
     cue heard in the recording too (``heard``: the recogniser's words or segments, (start,
     end, text)) — and there at most ``common`` times — tell how far the cue lies from where
-    they were heard; the offset the most cues tell within ``width`` s, made exact by where their
-    first words were heard (a cue starts with them). Told by no cue: 0, found by none."""
+    they were heard. The offsets most cues tell (within ``width`` s) are the candidates; the
+    cues in time order take them piece by piece (Viterbi: a cue telling another offset costs
+    1, another piece ``switch``), each piece's made exact by where its cues' first words were
+    heard. Told by no three cues: no piece, found by none."""
     where: dict[tuple[str, ...], list[float]] = defaultdict(list)
     timed = _placed(heard)
     for k in range(len(timed) - GRAM + 1):
         where[tuple(word for _, word in timed[k : k + GRAM])].append(timed[k][0])
-    told, which, first = [], [], []
-    worded = 0
-    for n, cue in enumerate(cues):
+    ordered = sorted(cues, key=lambda c: c.start)
+    told: list[list[tuple[float, bool]]] = []
+    for cue in ordered:
         words = _words(cue.text)
-        worded += len(words) >= GRAM
         step = (cue.end - cue.start) / max(len(words), 1)
+        said = []
         for k in range(len(words) - GRAM + 1):
             times = where.get(tuple(words[k : k + GRAM]), [])
             if len(times) <= common:
-                told += [t - cue.start - k * step for t in times]
-                which += [n] * len(times)
-                first += [k == 0] * len(times)
-    if not told:
-        return Offset(0.0, 0, worded)
-    shifts, cue_of, opening = np.array(told), np.array(which), np.array(first)
-
-    def cues_near(centre: float) -> np.ndarray:
-        return np.abs(shifts - centre) <= width
-
-    bins = np.round(shifts / width)
-    centres = [b * width for b in np.unique(bins)]
-    best = max(centres, key=lambda c: (len(set(cue_of[cues_near(c)])), -abs(c)))
-    near = cues_near(best)
-    exact = float(
-        np.median(shifts[near & opening] if (near & opening).sum() >= 3 else shifts[near])
-    )
-    return Offset(round(exact, 2), len(set(cue_of[cues_near(exact)])), worded)
+                said += [(t - cue.start - k * step, k == 0) for t in times]
+        told.append(said)
+    worded = sum(len(_words(c.text)) >= GRAM for c in ordered)
+    modes = _modes(told, width)
+    if not modes:
+        return Offset((), 0, worded)
+    tells = [[any(abs(v - m) <= width for v, _ in said) for m in modes] for said in told]
+    cost = np.zeros(len(modes))
+    back: list[np.ndarray] = []
+    for said, agree in zip(told, tells, strict=True):
+        stay = cost[:, None] + np.where(np.eye(len(modes), dtype=bool), 0.0, switch)
+        back.append(stay.argmin(axis=0))
+        cost = stay.min(axis=0) + [0.0 if a or not said else 1.0 for a in agree]
+    path = [int(cost.argmin())]
+    for came in reversed(back[1:]):
+        path.append(int(came[path[-1]]))
+    path.reverse()
+    pieces: list[tuple[float, float]] = []
+    found = 0
+    for mode, run in itertools.groupby(zip(path, ordered, told, strict=True), key=lambda x: x[0]):
+        run = list(run)
+        seconds = _exact([said for _, _, said in run], modes[mode], width)
+        pieces.append((run[0][1].start, round(seconds, 2)))
+        found += sum(any(abs(v - seconds) <= width for v, _ in said) for _, _, said in run)
+    return Offset(tuple(pieces), found, worded)
 
 
 def for_recording(

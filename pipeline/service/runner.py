@@ -46,6 +46,7 @@ from ..core.store import (
 )
 from ..core.types import MediaInfo, PlacedTracks, SpeakerInfo, Transcript
 from ..models import diarization
+from ..outputs.formats import clock
 from ..outputs.locale import language_doubt
 from ..stages import STAGES
 from ..stages.name import speaker_prints
@@ -444,14 +445,27 @@ def unmatched(platform: dict[str, Any] | None) -> str | None:
 
 def moved(platform: dict[str, Any] | None) -> str | None:
     """The warning for a meeting platform's transcript whose times were moved to where its
-    words are heard: not this very recording's times (trimmed, or started at another moment)."""
-    seconds = (platform or {}).get("moved")
-    if not seconds:
+    words are heard: not this very recording's times (trimmed, started at another moment, or
+    a stretch cut out)."""
+    pieces = (platform or {}).get("moved") or []
+    if not pieces:
         return None
+
+    def off(seconds: float) -> str:
+        if not seconds:
+            return "as they are"
+        return f"{abs(seconds):.1f} s {'earlier' if seconds > 0 else 'later'}"
+
+    if len(pieces) == 1:
+        return (
+            f"the meeting platform's transcript's times are {off(pieces[0][1])} than where its "
+            "words are heard in the recording (trimmed, or started at another moment?): they "
+            "were moved to match"
+        )
+    said = "; ".join(f"from {clock(at)[:8]} {off(seconds)}" for at, seconds in pieces)
     return (
-        f"the meeting platform's transcript's times are {abs(seconds):.1f} s "
-        f"{'earlier' if seconds > 0 else 'later'} than where its words are heard in the "
-        "recording (trimmed, or started at another moment?): they were moved to match"
+        f"the meeting platform's transcript's times are, {said}, against where its words are "
+        "heard in the recording (stretches cut out of it?): they were moved to match"
     )
 
 

@@ -1520,21 +1520,36 @@ def timed_by_tracks(resolution: Resolution, captioned: Captioned) -> Resolution:
 
 @dataclass(frozen=True)
 class Placing:
-    """Where the platform's transcript was put: ``moved`` seconds added to its times; ``heard``,
-    the share of its cues whose words were heard in the recording (None: too few to judge);
-    ``foreign``: so few that it is another recording's, whatever its names say."""
+    """Where the platform's transcript was put: ``pieces`` (from the transcript's time their
+    first cue starts at, seconds added to their times), in order — none when it was left as it
+    is; ``heard``, the share of its cues whose words were heard in the recording (None: too few
+    to judge); ``foreign``: so few that it is another recording's, whatever its names say."""
 
-    moved: float
+    pieces: tuple[tuple[float, float], ...]
     heard: float | None
     foreign: bool = False
+
+    def put(self, cue: Cue) -> Cue:
+        """``cue`` moved as its piece is."""
+        at = bisect.bisect_right([start for start, _ in self.pieces], cue.start) - 1
+        seconds = self.pieces[max(at, 0)][1] if self.pieces else 0.0
+        return replace(cue, start=cue.start + seconds, end=cue.end + seconds)
+
+    @property
+    def moved(self) -> list[list[float]]:
+        """[where in the recording a piece starts, seconds its times were moved by] for each
+        piece, or none when nothing was moved."""
+        if not any(seconds for _, seconds in self.pieces):
+            return []
+        return [[round(start + seconds, 2), seconds] for start, seconds in self.pieces]
 
 
 def placed(cues: Sequence[Cue], segments: Sequence[Segment], p: NameParams) -> Placing:
     """Where the platform's transcript lies in the recording by its words (``captions.offset``):
-    moved there when that is ``p.caption_offset`` or more off and told by at least three and
-    ``p.caption_found`` of its cues with words; how many of them were heard there."""
+    each piece moved there when that is ``p.caption_offset`` or more off, if at least three and
+    ``p.caption_found`` of its cues with words tell so; how many of them were heard there."""
     if not cues:
-        return Placing(0.0, None)
+        return Placing((), None)
     heard = [
         span
         for s in segments
@@ -1543,10 +1558,13 @@ def placed(cues: Sequence[Cue], segments: Sequence[Segment], p: NameParams) -> P
     found = captions.offset(cues, heard)
     share = found.found / found.cues if found.cues else 0.0
     told = found.found >= 3 and share >= p.caption_found
-    moved = found.seconds if told and abs(found.seconds) >= p.caption_offset else 0.0
+    pieces = tuple(
+        (start, seconds if abs(seconds) >= p.caption_offset else 0.0)
+        for start, seconds in (found.pieces if told else ())
+    )
     if found.cues < p.caption_judged:
-        return Placing(moved, None)
-    return Placing(moved, round(share, 3), share < p.caption_found)
+        return Placing(pieces, None)
+    return Placing(pieces, round(share, 3), share < p.caption_found)
 
 
 def regroup_by_captions(resolution: Resolution, captioned: Captioned, p: NameParams) -> Resolution:
@@ -1766,17 +1784,12 @@ class Name(Stage):
         strangers = unlisted(inputs["transcribe"], people, params)
         resolution, pieces = resolve(inputs["transcribe"], diarization, people, params, strangers)
         tracked = inputs["tracks"]
-        where = Placing(0.0, None)
+        where = Placing((), None)
         if tracked and tracked.spoken:  # the participants' own tracks: before a transcript
             captioned = Captioned.of([Cue(*said) for said in tracked.spoken], tracks=True)
         else:
             where = placed(ctx.captions, inputs["transcribe"].segments, params)
-            captioned = Captioned.of(
-                [
-                    replace(c, start=c.start + where.moved, end=c.end + where.moved)
-                    for c in ctx.captions
-                ]
-            )
+            captioned = Captioned.of([where.put(c) for c in ctx.captions])
         agreed = agreement(resolution.turns, captioned) if captioned.cues else 0.0
         used = agreed >= params.caption_agreement and not where.foreign
         if used:  # its names regroup the voices: one person heard as two, two as one
