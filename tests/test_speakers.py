@@ -952,9 +952,10 @@ def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path)
     """The demo without its event page, each person's own track in Zoom's ``Audio Record``
     folder beside it, each starting when they joined, the others leaking in: every track is
     placed where its sound is in the recording, every voice named as its track names it (the
-    two guests CAM++ hears as one voice here told apart), the speech timed as the tracks say. Another meeting's track
-    and a damaged one are told and left; run again, nothing is done; a track dropped, the
-    next batch redoes the tracks and the naming, no model."""
+    two guests CAM++ hears as one voice here told apart), the speech timed as the tracks say.
+    Another meeting's track and a damaged one are told and left, a silent one (someone who
+    never spoke) left unsaid; run again, nothing is done; a track dropped, the next batch
+    redoes the tracks and the naming, no model."""
     recording = tmp_path / "zoom_0.mp4"
     shutil.copyfile(demo_files.recording, recording)
     joins = {"glenda": 6.5, "carolina": 21.25, "susana": 40.0, "guest": 55.0}
@@ -970,6 +971,12 @@ def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path)
     )
     damaged = tmp_path / "audioJanNovak21715765498.m4a"
     damaged.write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(range(256)) * 20)
+    silent = tmp_path / "Audio Record" / "audioEvaSilent21715765497.m4a"  # muted throughout
+    noise = "anoisesrc=color=pink:amplitude=0.001:duration=20:sample_rate=16000"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", noise, "-c:a", "aac", str(silent)],
+        check=True,
+    )
     settings = Settings(
         transcripts_dir=tmp_path / "out", summaries_dir=tmp_path / "summaries", model="tiny.en"
     )
@@ -980,7 +987,9 @@ def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path)
         assert entries[track.name]["used"], entries[track.name]
         assert abs(entries[track.name]["offset"] - joins.get(key, 0.0)) <= 0.05
     assert not entries[other.name]["used"] and not entries[damaged.name]["used"]
+    assert (entries[silent.name]["used"], entries[silent.name]["why"]) == (False, "no speech")
     told = " ".join(result.warnings)
+    assert silent.name not in told  # nothing wrong with it: its person never spoke
     assert f"{other.name} is not used to tell who spoke: its speech is not heard" in told
     assert f"{damaged.name} is not used to tell who spoke: cannot be decoded" in told
     names = {p["key"]: p["name"] for p in truth(demo_files)["people"]}
@@ -1008,6 +1017,7 @@ def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path)
     assert {Path(o.recording).name: o.status for o in outcomes} == {
         recording.name: "done",
         damaged.name: "part",
+        silent.name: "part",
         **{track.name: "part" for track in made.values()},
     }
     again = next(o.ran for o in outcomes if o.status == "done")
