@@ -186,8 +186,10 @@ def offset(
     end, text)) — and there at most ``common`` times — tell how far the cue lies from where
     they were heard. The offsets most cues tell (within ``width`` s) are the candidates; the
     cues in time order take them piece by piece (Viterbi: a cue telling another offset costs
-    1, another piece ``switch``), each piece's made exact by where its cues' first words were
-    heard. Told by no three cues: no piece, found by none."""
+    1, another piece ``switch``), a piece starting at the longest pause before it where the
+    cues' words do not tell (a break cut out of the recording leaves one in the transcript),
+    each made exact by where its cues' first words were heard. Told by no three cues: no
+    piece, found by none."""
     where: dict[tuple[str, ...], list[float]] = defaultdict(list)
     timed = _placed(heard)
     for k in range(len(timed) - GRAM + 1):
@@ -218,6 +220,11 @@ def offset(
     for came in reversed(back[1:]):
         path.append(int(came[path[-1]]))
     path.reverse()
+    for n in range(1, len(path)):  # a piece starts after the longest pause before it …
+        if path[n] != path[n - 1]:  # … since the last cue telling the one before
+            last = max((k for k in range(n) if tells[k][path[n - 1]]), default=0)
+            start = max(range(last + 1, n + 1), key=lambda k: ordered[k].start - ordered[k - 1].end)
+            path[start:n] = [path[n]] * (n - start)
     pieces: list[tuple[float, float]] = []
     found = 0
     for mode, run in itertools.groupby(zip(path, ordered, told, strict=True), key=lambda x: x[0]):
