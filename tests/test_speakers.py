@@ -21,6 +21,7 @@ from pipeline.core.probe import probe
 from pipeline.core.types import Segment, SpeakerInfo, Turn, Word
 from pipeline.core.wav import load_audio, mapped_samples
 from pipeline.models import diarization as networks
+from pipeline.service import runner
 from pipeline.service.batch import run_batch
 from pipeline.service.runner import run
 from pipeline.service.state import discover
@@ -749,6 +750,21 @@ def test_a_transcript_s_words_tell_where_it_lies_in_the_recording():
     assert abs(where.moved[1][0] - long_cues[12].start) <= 0.5  # where the cut is
     put = [where.put(c) for c in given]
     assert max(abs(p.start - c.start) for p, c in zip(put, long_cues, strict=True)) <= 0.3
+
+
+def test_the_run_says_how_a_platform_transcript_was_moved():
+    """Moved as a whole (trimmed, or started at another moment) or piece by piece (stretches
+    cut out), early or late, the run says by how much and from where; not moved, nothing."""
+    assert runner.moved(None) is None and runner.moved({"moved": []}) is None
+    assert runner.moved({"moved": [[0.0, -12.25]]}) == (
+        "the meeting platform's transcript's times are 12.2 s later than where its words are "
+        "heard in the recording (trimmed, or started at another moment?): they were moved to match"
+    )
+    assert runner.moved({"moved": [[1.0, 0.0], [3725.5, 300.0]]}) == (
+        "the meeting platform's transcript's times are, from 00:00:01 as they are; from "
+        "01:02:05 300.0 s earlier, against where its words are heard in the recording "
+        "(stretches cut out of it?): they were moved to match"
+    )
 
 
 def test_a_platform_transcript_names_and_splits_the_voices(demo_files, tmp_path):
