@@ -220,11 +220,17 @@ def offset(
     for came in reversed(back[1:]):
         path.append(int(came[path[-1]]))
     path.reverse()
-    for n in range(1, len(path)):  # a piece starts after the longest pause before it …
-        if path[n] != path[n - 1]:  # … since the last cue telling the one before
-            last = max((k for k in range(n) if tells[k][path[n - 1]]), default=0)
-            start = max(range(last + 1, n + 1), key=lambda k: ordered[k].start - ordered[k - 1].end)
-            path[start:n] = [path[n]] * (n - start)
+    n = 1
+    while n < len(path):  # a piece starts at the longest pause between the last cue telling
+        if path[n] == path[n - 1]:  # the one before and the first cue telling it
+            n += 1
+            continue
+        before, after = path[n - 1], path[n]
+        last = max((k for k in range(n) if tells[k][before]), default=0)
+        first = next((k for k in range(n, len(path)) if tells[k][after]), n)
+        start = max(range(last + 1, first + 1), key=lambda k: ordered[k].start - ordered[k - 1].end)
+        path[last + 1 : first + 1] = [before] * (start - last - 1) + [after] * (first + 1 - start)
+        n = first + 1
     pieces: list[tuple[float, float]] = []
     found = 0
     for mode, run in itertools.groupby(zip(path, ordered, told, strict=True), key=lambda x: x[0]):
