@@ -111,8 +111,9 @@ class NameParams:
     caption_offset: float = 1.0
     # … told by at least this share of its cues with words; and with at least
     # ``caption_judged`` such cues, one whose words are heard in fewer is not this recording's
-    # and not used (a priori: two recognisers each missing 40 % of words still share three in a
-    # row in about half of 15-word cues; bench/diarization.py --placed)
+    # and not used (by reasoning — two recognisers each missing 40 % of words still share three
+    # in a row in about half of 15-word cues — after one panel of each pool had been run:
+    # docs/benchmarks.md, Platform transcripts placed by their words)
     caption_found: float = 0.3
     caption_judged: int = 10
     # a voice is named as that transcript names more than this share of its speech …
