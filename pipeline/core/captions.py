@@ -196,8 +196,10 @@ def offset(
         where[tuple(word for _, word in timed[k : k + GRAM])].append(timed[k][0])
     ordered = sorted(cues, key=lambda c: c.start)
     told: list[list[tuple[float, bool]]] = []
+    worded = 0
     for cue in ordered:
         words = _words(cue.text)
+        worded += len(words) >= GRAM
         step = (cue.end - cue.start) / max(len(words), 1)
         said = []
         for k in range(len(words) - GRAM + 1):
@@ -205,7 +207,6 @@ def offset(
             if len(times) <= common:
                 said += [(t - cue.start - k * step, k == 0) for t in times]
         told.append(said)
-    worded = sum(len(_words(c.text)) >= GRAM for c in ordered)
     modes = _modes(told, width)
     if not modes:
         return Offset((), 0, worded)
