@@ -11,6 +11,7 @@ import datetime as dt
 import inspect
 import json
 import os
+import shlex
 import sys
 import time
 import unicodedata
@@ -39,6 +40,7 @@ from pipeline.models import text, weights
 from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
+from pipeline.service import parts as parts_mod
 from pipeline.service.runner import RunResult, run
 from pipeline.stages.media import MODES as MEDIA_MODES
 from pipeline.stages.rewrite import check_url
@@ -918,6 +920,80 @@ def reindex(
     out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed{skipped}")
     if unread:
         raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def join(
+    parts: Annotated[
+        list[Path],
+        typer.Argument(help="The parts, in the order they were recorded (two or more)."),
+    ],
+    output: Annotated[
+        Path | None,
+        Opt(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The joined recording [default: `<first part>-joined.<its kind>` beside it].",
+        ),
+    ] = None,
+    out_dir: Out = Path("transcripts"),
+    quiet: Quiet = False,
+) -> None:
+    """Join a webinar recorded in parts (recording stopped and started again: Zoom's zoom_0.mp4,
+    zoom_1.mp4) into one recording, to be processed as one webinar.
+
+    Streams are copied when the parts are encoded alike; otherwise their sound alone is joined.
+    A batch then processes the joined recording, not its parts."""
+    first = parts[0]
+    output = output or first.with_name(f"{first.stem}-joined{first.suffix}")
+    progress = _progress(quiet)
+    with progress or contextlib.nullcontext():
+        tasks: list[TaskID] = []  # the bar from the first second joined: none before an error
+
+        def told(seconds: float, total: float) -> None:
+            if progress is not None:
+                tasks[:] = tasks or [progress.add_task("joining", total=total, unit="s")]
+                progress.update(tasks[0], completed=seconds)
+
+        joined = parts_mod.join(parts, output, out_dir, told)
+        sidecar, sidecars = parts_mod.carry_sidecar(joined.parts, output)
+    if joined.why:
+        _tell(
+            err,
+            "warning:",
+            "yellow",
+            f"{output}: the parts' sound alone was joined, not their video (no slides are read "
+            f"from it): {joined.why} — to keep the video, export the parts alike",
+        )
+    if len(sidecars) > 1 and not sidecar:
+        names = ", ".join(str(s) for s in sidecars)
+        _tell(
+            err,
+            "warning:",
+            "yellow",
+            f"the parts have several event pages ({names}): copy the "
+            f"right one beside {output.name} as {output.stem}.event.yaml",
+        )
+    if quiet:
+        return
+    how = (
+        "already joined from these parts"
+        if not joined.made
+        else ("streams copied" if not joined.why else "sound only")
+    )
+    out.print(
+        f"{output} ({clock(joined.duration)[:8]}, {len(joined.parts)} parts, {how}):",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for start, part in zip(joined.starts, joined.parts, strict=True):
+        out.print(f"  {clock(start)[:8]}  {part}", highlight=False, soft_wrap=True)
+    if sidecar:
+        out.print(f"event page: {sidecar} (copied from {sidecars[0]})", highlight=False)
+    typed = f"./{output}" if str(output).startswith("-") else str(output)  # not an option
+    out.print(f"next: python cli.py run {shlex.quote(typed)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -35,7 +35,7 @@ from ..core.errors import (
     was_stopped,
 )
 from ..core.store import HASH_CACHE, cached_sha256
-from . import copies
+from . import copies, parts
 from .runner import StageOutcome, run
 from .state import Outcome, record
 
@@ -218,14 +218,16 @@ def run_batch(
     """Process ``recordings`` (new or stale ones do work, finished ones are skipped) and return
     an outcome per recording, in input order. ``on_outcome`` hears of each as it completes."""
     recordings = [p.absolute() for p in recordings]
-    parts = copies.participant_tracks(recordings)
-    whole = [path for path in recordings if path not in parts]
+    tracks = copies.participant_tracks(recordings)
+    whole = [path for path in recordings if path not in tracks]
     hashed, duplicates = unique_by_content(
         whole, settings.transcripts_dir, reading_bar(whole, progress)
     )
     shas = {path: sha for path, sha in hashed.items() if sha}
+    joined = parts.in_batch(shas, settings.transcripts_dir)
+    shas = {path: sha for path, sha in shas.items() if path not in joined}
     twins = copies.in_batch(shas, settings.transcripts_dir)
-    keep = [path for path in hashed if path not in twins]
+    keep = [path for path in hashed if path not in twins and path not in joined]
     duplicates += [
         Outcome(
             str(path),
@@ -242,7 +244,16 @@ def run_batch(
             error=f"one participant's own track (Zoom) of the webinar in {webinar.name} — not "
             "processed as a webinar of its own; `cli.py run` it to process it anyway",
         )
-        for path, webinar in parts.items()
+        for path, webinar in tracks.items()
+    ]
+    duplicates += [
+        Outcome(
+            str(path),
+            "part",
+            error=f"part {i} of {n} of the webinar joined into {webinar.name} (`cli.py join`) — not "
+            "processed on its own; `cli.py run` it to process it anyway",
+        )
+        for path, (webinar, i, n) in joined.items()
     ]
     outcomes: list[Outcome] = []
     overall = (

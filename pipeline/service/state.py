@@ -34,7 +34,7 @@ class Outcome:
 
     recording: str
     # done | failed | busy (another run has it) | duplicate (same content or sound as another) |
-    # part (a participant's own track of a webinar)
+    # part (a participant's own track of a webinar, or a part of a joined recording)
     status: str
     rec_id: str | None = None
     stages: list[StageOutcome] = field(default_factory=list)

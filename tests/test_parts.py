@@ -1,0 +1,157 @@
+"""A webinar recorded in parts (recording stopped and started again): `cli.py join` makes one
+recording of them — real ffmpeg on generated speech (espeak-ng) — and a batch processes that
+one, not its parts (real Whisper, tiny.en)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.core.probe import probe
+from pipeline.service import copies
+from pipeline.tools import demo
+from tests.helpers import run_cli
+
+FAST = ("--model", "tiny.en", "--settle", "0", "--no-diarize")
+
+
+def ffmpeg_to(target: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(target)], check=True)
+    return target
+
+
+def recorded(target: Path, speech: Path, size: str = "320x240", rate: int = 48000) -> Path:
+    """``speech`` as a meeting tool saves it: a still video of ``size`` and AAC sound."""
+    video = ("-f", "lavfi", "-i", f"color=c=navy:size={size}:rate=5", "-i", str(speech))
+    coded = ("-c:v", "mpeg4", "-c:a", "aac", "-ar", str(rate), "-shortest")
+    return ffmpeg_to(target, *video, *coded)
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Zoom's folder of a meeting whose recording was stopped once: ``zoom_0.mp4`` (with the
+    event page) and ``zoom_1.mp4``, encoded alike; and a third part exported otherwise."""
+    folder = tmp_path_factory.mktemp("parts") / "recordings" / "2024-05-15 EU Clusters Talk"
+    folder.mkdir(parents=True)
+    for i, lines in enumerate((demo.SCRIPT[:2], demo.SCRIPT[2:4])):
+        speech = folder.parent.parent / f"speech{i}.wav"
+        demo.synthesize(lines, demo.PEOPLE, speech)
+        recorded(folder / f"zoom_{i}.mp4", speech)
+    recorded(folder.parent.parent / "-exported ünï.mp4", speech, "640x360", 44100)
+    (folder / "zoom_0.event.yaml").write_text('title: "Parts <b>joined</b> talk"\n')
+    return folder
+
+
+def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, tmp_path):
+    """The parts' streams are copied end to end (their sound in order, the video kept); the
+    event page of the first goes with the joined recording; joining again does nothing. A batch
+    then processes the joined recording — words of both parts in one transcript — and tells
+    each part as a part of it, processed no more."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    meeting = folder / parts.name
+    subprocess.run(["cp", "-r", str(parts), str(meeting)], check=True)
+    first, second = meeting / "zoom_0.mp4", meeting / "zoom_1.mp4"
+    output = meeting / "EU Clusters Talk.mp4"
+    joined = run_cli("join", "-o", str(output), "--", str(first), str(second), cwd=tmp_path)
+    assert joined.code == 0, joined.stderr
+    split = probe(first).timeline
+    told = " ".join(joined.stdout.split())
+    assert f"{output} (00:00:" in told and "2 parts, streams copied" in told
+    assert f"00:00:00 {first}" in told
+    assert f"00:00:{int(split):02d} {second}" in told
+    assert (meeting / "EU Clusters Talk.event.yaml").read_text() == (
+        meeting / "zoom_0.event.yaml"
+    ).read_text()
+    info = probe(output)
+    assert info.has_video
+    assert info.timeline == pytest.approx(split + probe(second).timeline, abs=0.3)
+    # its sound is the first part's, then the second's from where the second starts
+    whole = copies.loudness(output)
+    for start, part in ((0.0, first), (split, second)):
+        own = copies.loudness(part)
+        at = round(start * copies.PER_SECOND)
+        assert copies.similarity(whole[at : at + len(own)], own, 10) > copies.MATCH
+    made = output.stat().st_mtime_ns
+    again = run_cli("join", "-o", str(output), "--", str(first), str(second), cwd=tmp_path)
+    assert again.code == 0, again.stderr
+    assert "already joined from these parts" in again.stdout
+    assert output.stat().st_mtime_ns == made
+
+    result = run_cli("batch", "recordings", *FAST, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    for i, part in enumerate((first, second), 1):
+        assert (
+            f"part {meeting.name}/{part.name} — part {i} of 2 of the webinar joined into "
+            f"{output.name} (`cli.py join`) — not processed on its own; `cli.py run` it to "
+            "process it anyway"
+        ) in said
+    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    segments = json.loads((out / "transcript.json").read_text())["segments"]
+    assert any(s["end"] < split for s in segments)
+    assert any(s["start"] > split - 0.5 for s in segments)  # the second part is heard too
+    assert (
+        "Parts &lt;b&gt;joined&lt;/b&gt; talk"
+        in (tmp_path / "summaries" / out.name / "summary.html").read_text()
+    )
+    rows = json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)
+    assert {r["recording"]: r["state"] for r in rows} == {
+        output.name: "done",
+        first.name: "part",
+        second.name: "part",
+    }
+
+
+def test_parts_encoded_otherwise_have_their_sound_joined(parts, tmp_path):
+    """A part exported at another size and rate cannot be copied end to end: the sound of both
+    is joined (encoded again, in order), the run says why and that no video was kept."""
+    other = parts.parent.parent / "-exported ünï.mp4"
+    output = tmp_path / "joined.mkv"
+    result = run_cli(
+        "join", "--out", str(tmp_path / "t"), "-o", str(output), "--",
+        str(parts / "zoom_0.mp4"), str(other), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "the parts' sound alone was joined, not their video" in said
+    assert "-exported ünï.mp4 is mpeg4 640×360, aac 44100 Hz" in said
+    assert "sound only" in result.stdout
+    info = probe(output)
+    assert not info.has_video
+    first = probe(parts / "zoom_0.mp4").duration  # the sound's, not the video's
+    assert info.duration == pytest.approx(first + probe(other).duration, abs=0.3)
+    assert f"00:00:{int(first):02d} {other}" in " ".join(result.stdout.split())
+
+
+def test_a_join_that_cannot_be_made_leaves_nothing_and_says_why(parts, tmp_path):
+    """A part without sound, one part alone, a part given twice, a joined name that is no
+    recording's, and one taken by another file: one line each, exit code ≠ 0, no file written or replaced, no temporary left."""
+    mute = ffmpeg_to(tmp_path / "mute.mp4", "-f", "lavfi", "-i", "color=size=64x64", "-t", "1")
+    first = str(parts / "zoom_0.mp4")
+    taken = tmp_path / "taken.mp4"
+    taken.write_bytes(b"someone's file")
+    cases = {
+        (first, str(mute)): (1, f"{mute}: no audio stream in this file"),
+        (first,): (2, "only one part given"),
+        (first, first): (2, "zoom_0.mp4: given twice — give each part once"),
+    }
+    for given, (code, message) in cases.items():
+        result = run_cli("join", "-o", str(tmp_path / "out.mp4"), "--", *given, cwd=tmp_path)
+        assert result.code == code, result.stderr
+        assert message in " ".join(result.stderr.split())
+        assert "Traceback" not in result.stderr
+    second = str(parts / "zoom_1.mp4")
+    named = run_cli("join", "-o", str(tmp_path / "talk"), "--", first, second, cwd=tmp_path)
+    assert named.code == 2
+    assert "talk: the joined recording's name does not end as a recording's" in named.stderr
+    result = run_cli("join", "-o", str(taken), "--", first, second, cwd=tmp_path)
+    assert result.code == 2
+    assert "a file of that name is there already, and not joined from these parts" in (
+        " ".join(result.stderr.split())
+    )
+    assert taken.read_bytes() == b"someone's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mute.mp4", "taken.mp4", "transcripts"]
