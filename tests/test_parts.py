@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.core.probe import probe
 from pipeline.service import copies
+from pipeline.service import parts as parts_mod
 from pipeline.tools import demo
 from tests.helpers import run_cli
 
@@ -155,3 +156,27 @@ def test_a_join_that_cannot_be_made_leaves_nothing_and_says_why(parts, tmp_path)
     )
     assert taken.read_bytes() == b"someone's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mute.mp4", "taken.mp4", "transcripts"]
+
+
+def test_a_zoom_part_processed_alone_says_where_the_other_parts_are(parts, tmp_path):
+    """`zoom_1.mp4` run with `zoom_0.mp4` beside it: processed (it is asked for), with a warning
+    naming the other part and the command that joins them. Only Zoom's names are told — two
+    files of any other names are not parts of anything by their names."""
+    result = run_cli("run", str(parts / "zoom_1.mp4"), *FAST[:2], "--no-diarize", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert (
+        "zoom_1.mp4: zoom_0.mp4 beside it looks like other parts of this Zoom meeting's recording "
+        "(stopped and started again): processed alone, this is only part of the webinar — to "
+        "process them as one, `cli.py join zoom_0.mp4 zoom_1.mp4` in its folder"
+    ) in said
+    for names, told in (
+        (["video1715765400.mp4", "video1715767215.mp4", "audio1715765400.m4a"], 1),
+        (["zoom_0.mp4", "zoom_1.mp4", "zoom_12.mp4", "zoom_1.m4a"], 2),
+        (["talk 1.mp4", "talk 2.mp4"], 0),
+    ):
+        folder = tmp_path / f"names{told}"
+        folder.mkdir()
+        for name in names:
+            (folder / name).touch()
+        assert len(parts_mod.siblings(folder / names[0])) == told

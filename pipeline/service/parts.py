@@ -9,6 +9,8 @@ parts on their own as well."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +31,11 @@ from ..core.store import (
 )
 from ..core.types import MediaInfo
 
+# Zoom's names for the files of one meeting's recording, a new one each time it is started again
+ZOOM_PARTS = (
+    re.compile(r"zoom_\d+\.mp4", re.IGNORECASE),
+    re.compile(r"video\d{6,}\.mp4", re.IGNORECASE),
+)
 RECORD = ".joined.json"  # in the transcripts folder: {joined sha256: [its parts' sha256]}
 # seconds the joined length may differ from the parts' added up (each part's last packets)
 SLACK = 1.0
@@ -264,3 +271,30 @@ def carry_sidecar(parts: Sequence[Path], output: Path) -> tuple[Path | None, lis
     copy = output.with_name(output.stem + kind)
     atomic_write(copy, found[0].read_bytes())
     return copy, found
+
+
+def siblings(recording: Path) -> list[Path]:
+    """The other files of a Zoom meeting recorded in parts beside ``recording`` (``zoom_1.mp4``
+    beside ``zoom_0.mp4``; ``video…`` beside ``video…``), by name; none for any other name."""
+    kind = next((k for k in ZOOM_PARTS if k.fullmatch(recording.name)), None)
+    if kind is None:
+        return []
+    try:
+        names = sorted(p for p in recording.parent.iterdir() if kind.fullmatch(p.name))
+    except OSError:
+        return []
+    return [p for p in names if p.name != recording.name and p.is_file()]
+
+
+def alone(recording: Path) -> str | None:
+    """The warning for a part of a recording in parts processed on its own."""
+    others = siblings(recording)
+    if not others:
+        return None
+    every = " ".join(shlex.quote(p.name) for p in sorted([recording, *others]))
+    return (
+        f"{', '.join(p.name for p in others)} beside it {'look' if others[1:] else 'looks'} like other parts of this Zoom "
+        "meeting's recording (stopped and started again): processed alone, this is only part "
+        f"of the webinar — to process them as one, `cli.py join {every}` in its folder, then run "
+        "the joined recording"
+    )

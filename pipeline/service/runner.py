@@ -52,7 +52,7 @@ from ..stages import STAGES
 from ..stages.name import speaker_prints
 from ..stages.slides import resolve_decks
 from ..stages.tracks import NO_SPEECH
-from . import catalog
+from . import catalog, parts
 
 # a recording that is neither silent nor cut short, yet holds no words (extract's warnings say
 # why when it is one of those): music, noise, or speech too far off or faint to be recognised
@@ -606,6 +606,7 @@ def run(
             [
                 *([replaced(earlier, settings)] if earlier else []),
                 *([misnamed(near, recording)] if near else []),
+                *filter(None, [parts.alone(recording)]),
             ],
         )
         ensure_template(summary_dir / "review.yaml", rec_id)  # the settings and slides are valid
