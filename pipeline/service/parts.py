@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
+from filelock import FileLock
 
 from ..core.errors import PipelineError
 from ..core.event import SIDECAR_SUFFIXES, find_sidecar
@@ -26,6 +27,7 @@ from ..core.store import (
     as_named,
     atomic_write,
     cached_sha256,
+    file_sha256,
     read_json,
     write_json,
 )
@@ -232,6 +234,11 @@ def join(
         assert joined is not None
         with target.open("rb") as f:
             os.fsync(f.fileno())
+        # remembered before it is in place: a join stopped between the two is no stranger's file
+        with FileLock(str(transcripts / (RECORD + ".lock"))):
+            record = _record(transcripts)
+            record[file_sha256(target)] = shas
+            write_json(transcripts / RECORD, record)
         if output.exists():  # made meanwhile by someone else: theirs is kept
             raise PipelineError(
                 "a file of that name appeared while the parts were joined", output, "run again"
@@ -239,9 +246,6 @@ def join(
         os.replace(target, output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    record = _record(transcripts)
-    record[_sha(output, transcripts)] = shas
-    write_json(transcripts / RECORD, record)
     return Joined(output, named, _starts(infos, copied=not why), joined.duration, not why, why)
 
 
