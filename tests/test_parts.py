@@ -49,14 +49,21 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, tmp_path):
     """The parts' streams are copied end to end (their sound in order, the video kept); the
     event page of the first goes with the joined recording; joining again does nothing. A batch
-    then processes the joined recording — words of both parts in one transcript — and tells
-    each part as a part of it, processed no more."""
+    had processed each part as a webinar, with a warning; the next one processes the joined
+    recording — words of both parts in one transcript — and tells each part as a part of it,
+    processed no more, whose earlier outputs are to be deleted."""
     folder = tmp_path / "recordings"
     folder.mkdir()
     meeting = folder / parts.name
     subprocess.run(["cp", "-r", str(parts), str(meeting)], check=True)
     first, second = meeting / "zoom_0.mp4", meeting / "zoom_1.mp4"
     output = meeting / "EU Clusters Talk.mp4"
+    # a scheduled batch came first: each part processed as a webinar, with a warning
+    before = run_cli("batch", "recordings", *FAST, cwd=tmp_path)
+    assert before.code == 0, before.stderr
+    assert "zoom_1.mp4 beside it looks like other parts of this Zoom meeting" in before.stderr
+    earlier = {p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir()}
+    assert len(earlier) == 2
     joined = run_cli("join", "-o", str(output), "--", str(first), str(second), cwd=tmp_path)
     assert joined.code == 0, joined.stderr
     split = probe(first).timeline
@@ -86,12 +93,16 @@ def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, 
     assert result.code == 0, result.stderr
     said = " ".join(result.stderr.split())
     for i, part in enumerate((first, second), 1):
+        (its,) = [e for e in earlier if e.startswith(part.stem.replace("_", "-"))]
         assert (
             f"part {meeting.name}/{part.name} — part {i} of 2 of the webinar joined into "
             f"{output.name} (`cli.py join`) — not processed on its own; `cli.py run` it to "
-            "process it anyway"
+            f"process it anyway; its outputs from before the join ({its}) are still listed: "
+            f"delete transcripts/{its} and summaries/{its}, then run `cli.py reindex`"
         ) in said
-    (out,) = [p for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    (out,) = [
+        p for p in (tmp_path / "transcripts").iterdir() if p.is_dir() and p.name not in earlier
+    ]
     segments = json.loads((out / "transcript.json").read_text())["segments"]
     assert any(s["end"] < split for s in segments)
     assert any(s["start"] > split - 0.5 for s in segments)  # the second part is heard too

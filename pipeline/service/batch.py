@@ -34,7 +34,7 @@ from ..core.errors import (
     stop_on_sigterm,
     was_stopped,
 )
-from ..core.store import HASH_CACHE, cached_sha256
+from ..core.store import HASH_CACHE, Workspace, cached_sha256
 from . import copies, parts
 from .runner import StageOutcome, run
 from .state import Outcome, record
@@ -246,12 +246,13 @@ def run_batch(
         )
         for path, webinar in tracks.items()
     ]
+    workspace = Workspace(settings.transcripts_dir)
     duplicates += [
         Outcome(
             str(path),
             "part",
-            error=f"part {i} of {n} of the webinar joined into {webinar.name} (`cli.py join`) — not "
-            "processed on its own; `cli.py run` it to process it anyway",
+            rec_id=(earlier := workspace.find_existing(hashed[path] or "")),
+            error=parts.skipped(webinar, i, n, earlier, settings),
         )
         for path, (webinar, i, n) in joined.items()
     ]

@@ -19,6 +19,7 @@ from pathlib import Path
 import ffmpeg
 from filelock import FileLock
 
+from ..core.config import Settings
 from ..core.errors import PipelineError
 from ..core.event import SIDECAR_SUFFIXES, find_sidecar
 from ..core.probe import MEDIA_SUFFIXES, ffmpeg_name, last_line, probe, run_with_progress
@@ -302,3 +303,19 @@ def alone(recording: Path) -> str | None:
         f"of the webinar — to process them as one, `cli.py join {every}` in its folder, then run "
         "the joined recording"
     )
+
+
+def skipped(webinar: Path, part: int, parts: int, earlier: str | None, settings: Settings) -> str:
+    """Why a batch leaves a part of a joined recording alone (``earlier``: the id it was
+    processed under before it was joined, whose outputs are still listed)."""
+    told = (
+        f"part {part} of {parts} of the webinar joined into {webinar.name} (`cli.py join`) — not "
+        "processed on its own; `cli.py run` it to process it anyway"
+    )
+    if earlier:
+        told += (
+            f"; its outputs from before the join ({earlier}) are still listed: delete "
+            f"{settings.transcripts_dir / earlier} and {settings.summaries_dir / earlier}, then "
+            "run `cli.py reindex`"
+        )
+    return told

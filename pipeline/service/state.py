@@ -245,6 +245,8 @@ def status(
                 )
             elif state == "failed":
                 row.state, row.error, row.failed_stage = state, error, stage
+            elif state == "part":  # processed, then joined with other parts: superseded
+                row.state, row.error = state, error
     names = {row.recording for row in by_id.values()}
     if recordings is not None and recordings.is_dir():
         for path in discover(recordings, (transcripts, summaries or Path("summaries"))):
