@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.service.runner import RunResult
@@ -138,3 +139,42 @@ def damage(path: Path, every: int = 50, seed: int = 7) -> None:
     for pos in range(2000, len(data) - 2000, every):
         data[pos : pos + 4] = bytes(rng.randrange(256) for _ in range(4))
     path.write_bytes(data)
+
+
+def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> dict[str, Path]:
+    """The demo's people's own tracks as Zoom keeps them: each person's turns of the recording's
+    sound, the others' voices leaking in 30 dB lower, from when they joined (``joins``,
+    seconds), AAC in ``audio<Name><number>.m4a``. {person's key: track}."""
+    said = truth(files)
+    decode = ["ffmpeg", "-v", "error", "-i", str(files.recording), "-ac", "1", "-ar", "16000"]
+    sound = subprocess.run([*decode, "-f", "s16le", "pipe:1"], capture_output=True, check=True)
+    mix = np.frombuffer(sound.stdout, np.int16)
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {}
+    for i, person in enumerate(said["people"]):
+        own = mix.astype(np.float32) * 10 ** (-30 / 20)
+        for turn in said["turns"]:
+            if turn["speaker"] == person["key"]:
+                a, b = int(turn["start"] * 16000), int(turn["end"] * 16000)
+                own[a:b] = mix[a:b]
+        raw = folder / f"{person['key']}.raw"
+        kept = own[int(joins.get(person["key"], 0.0) * 16000) :]
+        raw.write_bytes(kept.round().astype(np.int16).tobytes())
+        track = folder / f"audio{person['name'].replace(' ', '')}{2171576540 + i}.m4a"
+        encode = [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "s16le",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            "-i",
+            str(raw),
+        ]
+        subprocess.run([*encode, "-c:a", "aac", "-b:a", "48k", str(track)], check=True)
+        raw.unlink()
+        made[person["key"]] = track
+    return made

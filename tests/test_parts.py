@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.config import Settings
 from pipeline.core.probe import probe
 from pipeline.service import copies
 from pipeline.service import parts as parts_mod
+from pipeline.service.runner import run
 from pipeline.tools import demo
-from tests.helpers import run_cli
+from pipeline.tools.evaluate import der, read_rttm
+from tests.helpers import own_tracks, run_cli, truth
 
 FAST = ("--model", "tiny.en", "--settle", "0", "--no-diarize")
 
@@ -191,3 +194,43 @@ def test_a_zoom_part_processed_alone_says_where_the_other_parts_are(parts, tmp_p
         for name in names:
             (folder / name).touch()
         assert len(parts_mod.siblings(folder / names[0])) == told
+
+
+def test_each_part_s_participant_tracks_name_the_voices_of_the_joined_recording(
+    demo_files, tmp_path
+):
+    """Zoom's folder of a meeting recorded in two parts, each with every participant's own track
+    of that part (Glenda joining 6.5 s in): joined, each track is found where its part lies in
+    the joined recording, and one person's two tracks name one voice."""
+    split = 70.0
+    whole = own_tracks(demo_files, tmp_path / "whole", {"glenda": 6.5})
+    zoom = tmp_path / "2024-05-15 EU Clusters Talk"
+    (zoom / "Audio Record").mkdir(parents=True)
+    given = [zoom / "video1715765400.mp4", zoom / "video1715767215.mp4"]
+    coded = ("-c:v", "libx264", "-c:a", "aac")
+    ffmpeg_to(given[0], "-i", str(demo_files.recording), "-t", str(split), *coded)
+    ffmpeg_to(given[1], "-ss", str(split), "-i", str(demo_files.recording), *coded)
+    for key, track in whole.items():
+        late = 6.5 if key == "glenda" else 0.0
+        who = track.name[: -len("2171576540.m4a")]  # audio<Name>, the number is the part's
+        for number, cut in (("1715765400", ("-t",)), ("1715767215", ("-ss",))):
+            own = zoom / "Audio Record" / f"{who}{number}.m4a"
+            ffmpeg_to(own, *cut, str(split - late), "-i", str(track), "-c:a", "aac")
+    joined = run_cli("join", "-o", str(zoom / "meeting.mp4"), "--", *map(str, given), cwd=tmp_path)
+    assert joined.code == 0, joined.stderr
+    start = probe(given[0]).timeline
+    settings = Settings(
+        transcripts_dir=tmp_path / "transcripts", summaries_dir=tmp_path / "s", model="tiny.en"
+    )
+    result = run(zoom / "meeting.mp4", settings)
+    placed = json.loads((result.out_dir / "tracks.json").read_text(encoding="utf-8"))["tracks"]
+    assert len(placed) == 2 * len(whole) and all(t["used"] for t in placed)
+    for t in placed:
+        first = t["file"].endswith("1715765400.m4a")
+        late = 6.5 if "Glenda" in t["file"] else 0.0
+        assert abs(t["offset"] - (late if first else start)) <= 0.2, t
+    names = {p["name"].replace(" ", "") for p in truth(demo_files)["people"]}
+    assert sorted(s.label.replace(" ", "") for s in result.speakers) == sorted(names)
+    assert all(s.named_by == "tracks" for s in result.speakers)
+    hypothesis = read_rttm(result.out_dir / "speakers.rttm")
+    assert der(read_rttm(demo_files.rttm), hypothesis, result.transcript.duration) <= 0.05

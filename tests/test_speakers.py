@@ -33,7 +33,7 @@ from pipeline.stages.diarize import DiarizeParams, diarize
 from pipeline.stages.extract import ExtractParams
 from pipeline.tools import demo, voices
 from pipeline.tools.evaluate import der, read_rttm, speaker_map
-from tests.helpers import run_cli, truth
+from tests.helpers import own_tracks, run_cli, truth
 
 # The demo measured DER 0.031 (collar 0) / 0.016 (collar 0.5) here; the issue's bound for
 # synthetic webinars is 5 % (collar 0.5, i.e. ±0.25 s, as the data README defines it).
@@ -932,45 +932,6 @@ def test_the_turns_are_timed_by_the_participants_tracks():
         (30.2, 31.0, 0),
         (40.0, 42.0, 3),
     ]
-
-
-def own_tracks(files: demo.DemoFiles, folder: Path, joins: dict[str, float]) -> dict[str, Path]:
-    """The demo's people's own tracks as Zoom keeps them: each person's turns of the recording's
-    sound, the others' voices leaking in 30 dB lower, from when they joined (``joins``,
-    seconds), AAC in ``audio<Name><number>.m4a``. {person's key: track}."""
-    said = truth(files)
-    decode = ["ffmpeg", "-v", "error", "-i", str(files.recording), "-ac", "1", "-ar", "16000"]
-    sound = subprocess.run([*decode, "-f", "s16le", "pipe:1"], capture_output=True, check=True)
-    mix = np.frombuffer(sound.stdout, np.int16)
-    folder.mkdir(parents=True, exist_ok=True)
-    made = {}
-    for i, person in enumerate(said["people"]):
-        own = mix.astype(np.float32) * 10 ** (-30 / 20)
-        for turn in said["turns"]:
-            if turn["speaker"] == person["key"]:
-                a, b = int(turn["start"] * 16000), int(turn["end"] * 16000)
-                own[a:b] = mix[a:b]
-        raw = folder / f"{person['key']}.raw"
-        kept = own[int(joins.get(person["key"], 0.0) * 16000) :]
-        raw.write_bytes(kept.round().astype(np.int16).tobytes())
-        track = folder / f"audio{person['name'].replace(' ', '')}{2171576540 + i}.m4a"
-        encode = [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            "16000",
-            "-ac",
-            "1",
-            "-i",
-            str(raw),
-        ]
-        subprocess.run([*encode, "-c:a", "aac", "-b:a", "48k", str(track)], check=True)
-        raw.unlink()
-        made[person["key"]] = track
-    return made
 
 
 def test_participants_own_tracks_name_and_split_the_voices(demo_files, tmp_path):
