@@ -41,6 +41,7 @@ from pipeline.outputs.formats import clock
 from pipeline.service import batch as batch_mod
 from pipeline.service import catalog, state
 from pipeline.service import parts as parts_mod
+from pipeline.service import removal as removal_mod
 from pipeline.service.runner import RunResult, run
 from pipeline.stages.media import MODES as MEDIA_MODES
 from pipeline.stages.rewrite import check_url
@@ -920,6 +921,40 @@ def reindex(
     out.print(f"catalog: {changed} webinars (re)indexed, {removed} removed{skipped}")
     if unread:
         raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def remove(
+    rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
+    out_dir: Out = Path("transcripts"),
+    summaries_dir: SummariesOfRun = None,
+    yes: Annotated[
+        bool, Opt("--yes", "-y", help="Remove without asking (a script's, a scheduler's).")
+    ] = False,
+) -> None:
+    """Remove a processed recording's outputs: transcripts, summary, reviewer page, review file,
+    and its place in the search catalog and index page. The recording itself is not touched."""
+    plan = removal_mod.removal(rec_id, out_dir, summaries_dir)
+    for path in plan.reviewed:
+        _tell(err, "warning:", "yellow", f"{path} holds a reviewer's corrections, which go with it")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise PipelineError(
+                "nothing removed: asked without a terminal to confirm",
+                rec_id,
+                "add --yes to remove it",
+                exit_code=2,
+            )
+        folders = " and ".join(str(f) for f in plan.folders)
+        if not typer.confirm(f"remove {folders}?", err=True):
+            raise typer.Exit(1)
+    _changed, removed = removal_mod.remove(plan)
+    for folder in plan.folders:
+        out.print(f"removed {folder}", highlight=False, soft_wrap=True)
+    if removed:
+        index = plan.summaries / "index.html"
+        out.print(f"removed from the search catalog and {index}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -57,6 +57,7 @@ def run_cli(*args: str, cwd: Path, timeout: float = 600, columns: int = 200) -> 
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), *args],
         cwd=cwd,
+        stdin=subprocess.DEVNULL,  # no terminal to answer a question: as cron runs it
         capture_output=True,
         text=True,
         timeout=timeout,

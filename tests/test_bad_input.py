@@ -564,7 +564,8 @@ def test_demo_generator_writes_consistent_truth(tmp_path):
 def test_a_replaced_file_says_its_earlier_version_stays_apart(tmp_path, short_clip):
     """A recording exported again under the same name (trimmed, re-encoded) is new content with
     a new id: the earlier one's outputs and review edits stay under its own id. The new
-    version's first run says so, once (before: nothing, and the index showed both)."""
+    version's first run says so, once (before: nothing, and the index showed both), with the
+    command that removes the earlier one — which, run, leaves no trace of it but the recording."""
     recording = tmp_path / "talk.wav"
     shutil.copyfile(short_clip, recording)
     args = ("run", str(recording), "--no-diarize", "--model", "tiny.en", "-q")
@@ -577,6 +578,30 @@ def test_a_replaced_file_says_its_earlier_version_stays_apart(tmp_path, short_cl
     assert second.code == 0 and len(second.stderr.splitlines()) == 1, second.stderr
     said = " ".join(second.stderr.split())
     assert said.startswith("warning: ") and f"held another recording before ({old})" in said
-    assert "review edits are not carried over" in said and "cli.py reindex" in said
+    assert "review edits are not carried over" in said
+    assert f"then `cli.py remove {old}` removes them" in said
     again = run_cli(*args, cwd=tmp_path)  # said once: the new version is now finished
     assert (again.code, again.stderr) == (0, "")
+    # as told: asked without a terminal, nothing goes; with --yes, every trace of it
+    review = tmp_path / "summaries" / old / "review.yaml"
+    review.write_text(review.read_text() + "speakers:\n  S1: Marek Przeor\n")
+    index = tmp_path / "summaries" / "index.html"
+    assert old in index.read_text()
+    asked = run_cli("remove", old, cwd=tmp_path)
+    assert asked.code == 2 and "nothing removed: asked without a terminal to confirm" in (
+        " ".join(asked.stderr.split())
+    )
+    assert (tmp_path / "transcripts" / old).is_dir() and review.is_file()
+    removed = run_cli("remove", old, "--yes", cwd=tmp_path)
+    assert removed.code == 0, removed.stderr
+    assert f"summaries/{old}/review.yaml holds a reviewer's corrections, which go with it" in (
+        " ".join(removed.stderr.split())
+    )
+    assert not (tmp_path / "transcripts" / old).exists()
+    assert not (tmp_path / "summaries" / old).exists()
+    assert old not in index.read_text()
+    rows = json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)
+    assert len(rows) == 1 and rows[0]["id"] != old  # the new version alone
+    assert recording.is_file()  # the recording itself is never touched
+    unknown = run_cli("remove", "../" + old, "--yes", cwd=tmp_path)
+    assert unknown.code == 2 and f"no processed recording '../{old}'" in unknown.stderr

@@ -54,7 +54,7 @@ def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, 
     event page of the first goes with the joined recording; joining again does nothing. A batch
     had processed each part as a webinar, with a warning; the next one processes the joined
     recording — words of both parts in one transcript — and tells each part as a part of it,
-    processed no more, whose earlier outputs are to be deleted."""
+    processed no more, whose earlier outputs `cli.py remove` then takes off the list."""
     folder = tmp_path / "recordings"
     folder.mkdir()
     meeting = folder / parts.name
@@ -100,9 +100,11 @@ def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, 
         assert (
             f"part {meeting.name}/{part.name} — part {i} of 2 of the webinar joined into "
             f"{output.name} (`cli.py join`) — not processed on its own; `cli.py run` it to "
-            f"process it anyway; its outputs from before the join ({its}) are still listed: "
-            f"delete transcripts/{its} and summaries/{its}, then run `cli.py reindex`"
+            "process it anyway; its outputs from before the join are still listed: "
+            f"`cli.py remove {its}` removes them"
         ) in said
+        removed = run_cli("remove", its, "--yes", cwd=tmp_path)  # as told
+        assert removed.code == 0, removed.stderr
     (out,) = [
         p for p in (tmp_path / "transcripts").iterdir() if p.is_dir() and p.name not in earlier
     ]
@@ -119,6 +121,8 @@ def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, 
         first.name: "part",
         second.name: "part",
     }
+    listed = (tmp_path / "summaries" / "index.html").read_text()
+    assert out.name in listed and not any(e in listed for e in earlier)
 
 
 def test_parts_encoded_otherwise_have_their_sound_joined(parts, tmp_path):

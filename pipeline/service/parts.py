@@ -316,8 +316,14 @@ def skipped(webinar: Path, part: int, parts: int, earlier: str | None, settings:
     )
     if earlier:
         told += (
-            f"; its outputs from before the join ({earlier}) are still listed: delete "
-            f"{settings.transcripts_dir / earlier} and {settings.summaries_dir / earlier}, then "
-            "run `cli.py reindex`"
+            "; its outputs from before the join are still listed: "
+            f"`{remove_command(earlier, settings)}` removes them"
         )
     return told
+
+
+def remove_command(rec_id: str, settings: Settings) -> str:
+    """The command that removes ``rec_id``'s outputs (`cli.py remove`), as typed here."""
+    out = settings.transcripts_dir
+    given = ["--out", str(out)] if out != Path("transcripts") else []
+    return "cli.py remove " + shlex.join([*given, rec_id])

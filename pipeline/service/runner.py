@@ -485,11 +485,11 @@ def unplaced(tracks: PlacedTracks | None) -> list[str]:
 
 def replaced(earlier: list[str], settings: Settings) -> str:
     """The warning for a file that held other recordings before (``earlier``: their ids)."""
+    commands = ", ".join(f"`{parts.remove_command(e, settings)}`" for e in earlier)
     return (
         f"this file held another recording before ({', '.join(earlier)}): its transcripts, "
         "summary and review file stay under that id, and review edits are not carried over — copy "
-        f"those that still apply, then delete its folders in {settings.transcripts_dir} and "
-        f"{settings.summaries_dir} and run `cli.py reindex`"
+        f"those that still apply, then {commands} removes them"
     )
 
 

@@ -1,0 +1,80 @@
+"""A processed recording's outputs removed (`cli.py remove ID`): its transcripts folder, its
+summaries folder (the summary, the reviewer page, the review file) and its place in the search
+catalog and the index page — for a webinar processed twice under two ids (a part later joined,
+a file replaced), or one that should not be listed. The recording itself is never touched."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from ..core.errors import BusyError, PipelineError
+from ..core.review import TEMPLATE
+from ..core.store import read_json
+from . import catalog
+from .state import summaries_of
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing a recording's outputs takes away: the folders there are, and whether a
+    reviewer's work is among them (a review file with corrections, a speakers file)."""
+
+    rec_id: str
+    transcripts: Path
+    summaries: Path
+    folders: tuple[Path, ...]
+    reviewed: tuple[Path, ...]
+
+
+def removal(rec_id: str, transcripts: Path, summaries: Path | None = None) -> Removal:
+    """What ``remove`` would take away for ``rec_id``; ``summaries`` None: the folder its last
+    run wrote to. An id that is no processed recording's is refused."""
+    manifest = transcripts / rec_id / "manifest.json"
+    if rec_id in ("", ".", "..") or "/" in rec_id or not manifest.is_file():
+        raise PipelineError(
+            f"no processed recording '{rec_id}'",
+            transcripts,
+            "see `cli.py status` for ids",
+            exit_code=2,
+        )
+    try:
+        run = read_json(manifest).get("run") or {}
+    except (OSError, ValueError, AttributeError):
+        run = {}  # a damaged manifest: its outputs can be removed all the same
+    summaries = summaries or summaries_of(run, transcripts)
+    folders = tuple(f for f in (summaries / rec_id, transcripts / rec_id) if f.is_dir())
+    review, speakers = summaries / rec_id / "review.yaml", summaries / rec_id / "speakers.yaml"
+    reviewed = tuple(
+        path
+        for path, untouched in ((review, TEMPLATE.format(rec_id=rec_id)), (speakers, None))
+        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != untouched
+    )
+    return Removal(rec_id, transcripts, summaries, folders, reviewed)
+
+
+def remove(plan: Removal) -> tuple[int, int]:
+    """Delete ``plan``'s folders — the summaries first, so that one stopped half-way is still
+    listed and removed by running it again — while holding the recording's lock (never under a
+    run processing it), then bring the catalog and index page up to date. Returns the catalog's
+    (re-indexed, removed) counts."""
+    lock = FileLock(str(plan.transcripts / plan.rec_id / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            "this recording is being processed by a run", plan.rec_id, "wait for it to finish"
+        ) from None
+    try:
+        for folder in plan.folders:
+            shutil.rmtree(folder)
+    finally:
+        lock.release()
+    if not plan.summaries.is_dir():
+        return 0, 0
+    changed, removed, _unread = catalog.reindex(plan.summaries, plan.transcripts)
+    catalog.write_index(plan.summaries)
+    return changed, removed
