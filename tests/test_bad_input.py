@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from filelock import FileLock
 
 from pipeline.core.probe import probe
 from pipeline.stages.extract import ExtractParams, extract
@@ -592,6 +593,10 @@ def test_a_replaced_file_says_its_earlier_version_stays_apart(tmp_path, short_cl
         " ".join(asked.stderr.split())
     )
     assert (tmp_path / "transcripts" / old).is_dir() and review.is_file()
+    with FileLock(str(tmp_path / "transcripts" / old / ".lock")):  # a run processing it
+        busy = run_cli("remove", old, "--yes", cwd=tmp_path)
+    assert busy.code == 1 and "being processed by a run" in busy.stderr
+    assert (tmp_path / "summaries" / old).is_dir()
     removed = run_cli("remove", old, "--yes", cwd=tmp_path)
     assert removed.code == 0, removed.stderr
     assert f"summaries/{old}/review.yaml holds a reviewer's corrections, which go with it" in (
