@@ -32,6 +32,7 @@ from rich.text import Text
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, Stopped, describe_os_error, stop_on_sigterm
+from pipeline.core.event import find_sidecar
 from pipeline.core.language import language_code
 from pipeline.core.store import read_yaml
 from pipeline.models import cache as model_cache
@@ -1002,14 +1003,16 @@ def join(
             f"{output}: the parts' sound alone was joined, not their video (no slides are read "
             f"from it): {joined.why} — to keep the video, export the parts alike",
         )
-    if len(sidecars) > 1 and not sidecar:
+    if sidecars and not sidecar and not find_sidecar(output):
         names = ", ".join(str(s) for s in sidecars)
+        which = "several event pages" if len(sidecars) > 1 else "an event page in another folder"
         _tell(
             err,
             "warning:",
             "yellow",
-            f"the parts have several event pages ({names}): copy the "
-            f"right one beside {output.name} as {output.stem}.event.yaml",
+            f"the parts have {which} ({names}): not copied — copy the right one beside "
+            f"{output.name} as {output.stem}.event.yaml, its paths (slides, transcript) as seen "
+            "from there",
         )
     if quiet:
         return

@@ -127,7 +127,8 @@ def test_two_parts_are_joined_end_to_end_and_a_batch_processes_the_whole(parts, 
 
 def test_parts_encoded_otherwise_have_their_sound_joined(parts, tmp_path):
     """A part exported at another size and rate cannot be copied end to end: the sound of both
-    is joined (encoded again, in order), the run says why and that no video was kept."""
+    is joined (encoded again, in order), the run says why and that no video was kept. Written
+    in another folder, it gets no copy of the first part's event page, and is told so."""
     other = parts.parent.parent / "-exported ünï.mp4"
     output = tmp_path / "joined.mkv"
     result = run_cli(
@@ -138,6 +139,10 @@ def test_parts_encoded_otherwise_have_their_sound_joined(parts, tmp_path):
     said = " ".join(result.stderr.split())
     assert "the parts' sound alone was joined, not their video" in said
     assert "-exported ünï.mp4 is mpeg4 640×360, aac 44100 Hz" in said
+    # the first part's event page names its slides from its own folder: not carried elsewhere
+    assert "the parts have an event page in another folder" in said
+    assert "copy the right one beside joined.mkv as joined.event.yaml" in said
+    assert not (tmp_path / "joined.event.yaml").exists()
     assert "sound only" in result.stdout
     info = probe(output)
     assert not info.has_video

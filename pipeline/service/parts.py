@@ -270,9 +270,11 @@ def in_batch(shas: Mapping[Path, str], transcripts: Path) -> dict[Path, tuple[Pa
 def carry_sidecar(parts: Sequence[Path], output: Path) -> tuple[Path | None, list[Path]]:
     """The joined recording's event sidecar: the one its parts have, copied beside it under its
     name (``talk.event.yaml`` for ``talk.mp4``) when it has none; with the parts' sidecars. None
-    when it has one already, when no part has one, or when they have several (which is meant?)."""
+    when it has one already, when no part has one, when they have several (which is meant?), or
+    when it is in another folder (a sidecar's slides and transcript are named from its own)."""
     found = list(dict.fromkeys(s for p in parts if (s := find_sidecar(as_named(p)))))
-    if len(found) != 1 or find_sidecar(output):
+    elsewhere = found and found[0].parent.resolve() != output.parent.resolve()
+    if len(found) != 1 or find_sidecar(output) or elsewhere:  # its paths are its folder's
         return None, found
     kind = next(k for k in SIDECAR_SUFFIXES if found[0].name.endswith(k))
     copy = output.with_name(output.stem + kind)
