@@ -689,6 +689,7 @@ Summaries = Annotated[
     Path,
     Opt("--summaries", metavar="DIR", help="Folder of summaries, reviewer pages and review files."),
 ]
+RecId = Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")]
 # for a recording already processed: by default the summaries folder it was processed with
 SummariesOfRun = Annotated[
     Path | None,
@@ -869,7 +870,7 @@ def search(
 @app.command()
 @friendly
 def rerender(
-    rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
+    rec_id: RecId,
     out_dir: Out = Path("transcripts"),
     summaries_dir: SummariesOfRun = None,
     quiet: Quiet = False,
@@ -927,7 +928,7 @@ def reindex(
 @app.command()
 @friendly
 def remove(
-    rec_id: Annotated[str, typer.Argument(help="The recording's id (its folder in transcripts/).")],
+    rec_id: RecId,
     out_dir: Out = Path("transcripts"),
     summaries_dir: SummariesOfRun = None,
     yes: Annotated[
