@@ -172,45 +172,25 @@ def file_sha256(path: Path, on_read: Callable[[int], None] | None = None) -> str
     return digest.hexdigest()
 
 
-def _token(path: Path) -> tuple[str, int]:
-    """What a remembered sha256 is known by: the file's path, size and mtime; and its size."""
-    st = path.stat()
-    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}", st.st_size
-
-
-def _remembered(cache_file: Path) -> dict[str, str]:
-    try:
-        return json.loads(cache_file.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _remember(cache_file: Path, known: dict[str, str]) -> None:
-    with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
-        write_json(cache_file, dict(list(known.items())[-2000:]))
-
-
 def cached_sha256(
     path: Path, cache_file: Path, on_read: Callable[[int], None] | None = None
 ) -> str:
     """sha256 of the file, remembered by (path, size, mtime) so re-runs need not re-read it;
     ``on_read`` hears of the file's bytes as they are read (all at once when remembered)."""
-    token, size = _token(path)
-    known = _remembered(cache_file)
+    st = path.stat()
+    token = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    try:
+        known = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        known = {}
     if token in known:
         if on_read:
-            on_read(size)
+            on_read(st.st_size)
     else:
         known[token] = file_sha256(path, on_read)
-        _remember(cache_file, known)
+        with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
+            write_json(cache_file, dict(list(known.items())[-2000:]))
     return known[token]
-
-
-def remember_sha256(path: Path, sha: str, cache_file: Path) -> None:
-    """Remember ``sha`` as the file's sha256 (known from writing it: not read again)."""
-    known = _remembered(cache_file)
-    known[_token(path)[0]] = sha
-    _remember(cache_file, known)
 
 
 def slugify(name: str, limit: int = 48) -> str:

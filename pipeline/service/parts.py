@@ -30,7 +30,6 @@ from ..core.store import (
     cached_sha256,
     file_sha256,
     read_json,
-    remember_sha256,
     write_json,
 )
 from ..core.types import MediaInfo
@@ -239,7 +238,7 @@ def join(
         # remembered before it is in place: a join stopped between the two is no stranger's file
         with FileLock(str(transcripts / (RECORD + ".lock"))):
             record = _record(transcripts)
-            record[sha := file_sha256(target)] = shas
+            record[file_sha256(target)] = shas
             write_json(transcripts / RECORD, record)
         if output.exists():  # made meanwhile by someone else: theirs is kept
             raise PipelineError(
@@ -248,7 +247,6 @@ def join(
         os.replace(target, output)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    remember_sha256(output, sha, transcripts / HASH_CACHE)  # the batch's next read of it
     return Joined(output, named, _starts(infos, copied=not why), joined.duration, not why, why)
 
 
