@@ -87,7 +87,8 @@ def main() -> None:
     body = f"""Run {dt.date.today()} on {machine()}: two parts of {args.minutes:g} min each
 (1280×720 H.264 at 15 fps, AAC; {size:.2f} GB together), joined by `parts.join` with nothing
 hashed before (the parts and the joined file are hashed: the batch knows them by content), then
-joined again into the same file (nothing to do: the hashes are remembered).
+joined again into the same file (nothing to do but read the joined file once to know it: hashes are
+remembered by path, size and time, and a new file is read once, by this or by the next batch).
 
 | parts | joined (min) | seconds | joined again (seconds) |
 |---|---|---|---|
