@@ -203,6 +203,9 @@ def test_a_zoom_part_processed_alone_says_where_the_other_parts_are(parts, tmp_p
         for name in names:
             (folder / name).touch()
         assert len(parts_mod.siblings(folder / names[0])) == told
+    (tmp_path / "names2" / "zoom_2.mp4").touch()  # the join's order is the recording's
+    told = parts_mod.alone(tmp_path / "names2" / "zoom_0.mp4")
+    assert told and "`cli.py join zoom_0.mp4 zoom_1.mp4 zoom_2.mp4 zoom_12.mp4`" in told
 
 
 def test_each_part_s_participant_tracks_name_the_voices_of_the_joined_recording(

@@ -287,10 +287,17 @@ def siblings(recording: Path) -> list[Path]:
     if kind is None:
         return []
     try:
-        names = sorted(p for p in recording.parent.iterdir() if kind.fullmatch(p.name))
+        names = sorted(
+            (p for p in recording.parent.iterdir() if kind.fullmatch(p.name)), key=_number
+        )
     except OSError:
         return []
     return [p for p in names if p.name != recording.name and p.is_file()]
+
+
+def _number(part: Path) -> int:
+    """A Zoom part's number (``zoom_10.mp4`` → 10): the order they were recorded in."""
+    return int(re.sub(r"\D", "", part.name) or 0)
 
 
 def alone(recording: Path) -> str | None:
@@ -298,9 +305,10 @@ def alone(recording: Path) -> str | None:
     others = siblings(recording)
     if not others:
         return None
-    every = " ".join(shlex.quote(p.name) for p in sorted([recording, *others]))
+    every = " ".join(shlex.quote(p.name) for p in sorted([recording, *others], key=_number))
+    look = "look" if others[1:] else "looks"
     return (
-        f"{', '.join(p.name for p in others)} beside it {'look' if others[1:] else 'looks'} like other parts of this Zoom "
+        f"{', '.join(p.name for p in others)} beside it {look} like other parts of this Zoom "
         "meeting's recording (stopped and started again): processed alone, this is only part "
         f"of the webinar — to process them as one, `cli.py join {every}` in its folder, then run "
         "the joined recording"
