@@ -32,7 +32,6 @@ from rich.text import Text
 from pipeline.core import library
 from pipeline.core.config import Settings, default_threads, settings_from_json
 from pipeline.core.errors import PipelineError, Stopped, describe_os_error, stop_on_sigterm
-from pipeline.core.event import find_sidecar
 from pipeline.core.language import language_code
 from pipeline.core.store import read_yaml
 from pipeline.models import cache as model_cache
@@ -995,7 +994,7 @@ def join(
                 progress.update(tasks[0], completed=seconds)
 
         joined = parts_mod.join(parts, output, out_dir, told)
-        sidecar, sidecars = parts_mod.carry_sidecar(joined.parts, output)
+        sidecar = parts_mod.carry_sidecar(joined.parts, output)
     if joined.why:
         _tell(
             err,
@@ -1004,17 +1003,8 @@ def join(
             f"{output}: the parts' sound alone was joined, not their video (no slides are read "
             f"from it): {joined.why} — to keep the video, export the parts alike",
         )
-    if sidecars and not sidecar and not find_sidecar(output):
-        names = ", ".join(str(s) for s in sidecars)
-        which = "several event pages" if len(sidecars) > 1 else "an event page in another folder"
-        _tell(
-            err,
-            "warning:",
-            "yellow",
-            f"the parts have {which} ({names}): not copied — copy the right one beside "
-            f"{output.name} as {output.stem}.event.yaml, its paths (slides, transcript) as seen "
-            "from there",
-        )
+    if sidecar.why:
+        _tell(err, "warning:", "yellow", sidecar.why)
     if quiet:
         return
     how = (
@@ -1029,8 +1019,8 @@ def join(
     )
     for start, part in zip(joined.starts, joined.parts, strict=True):
         out.print(f"  {clock(start)[:8]}  {part}", highlight=False, soft_wrap=True)
-    if sidecar:
-        out.print(f"event page: {sidecar} (copied from {sidecars[0]})", highlight=False)
+    if sidecar.copy:
+        out.print(f"event page: {sidecar.copy} (copied from {sidecar.source})", highlight=False)
     typed = f"./{output}" if str(output).startswith("-") else str(output)  # not an option
     out.print(f"next: python cli.py run {shlex.quote(typed)}", highlight=False, soft_wrap=True)
 

@@ -265,19 +265,35 @@ def in_batch(shas: Mapping[Path, str], transcripts: Path) -> dict[Path, tuple[Pa
     return found
 
 
-def carry_sidecar(parts: Sequence[Path], output: Path) -> tuple[Path | None, list[Path]]:
-    """The joined recording's event sidecar: the one its parts have, copied beside it under its
-    name (``talk.event.yaml`` for ``talk.mp4``) when it has none; with the parts' sidecars. None
-    when it has one already, when no part has one, when they have several (which is meant?), or
-    when it is in another folder (a sidecar's slides and transcript are named from its own)."""
+@dataclass(frozen=True)
+class Carried:
+    """The joined recording's event sidecar: ``copy`` made from the parts' ``source``, or
+    ``why`` theirs was not copied ("" when there was nothing to copy, or it has its own)."""
+
+    copy: Path | None = None
+    source: Path | None = None
+    why: str = ""
+
+
+def carry_sidecar(parts: Sequence[Path], output: Path) -> Carried:
+    """The parts' event sidecar copied beside the joined recording under its name
+    (``talk.event.yaml`` for ``talk.mp4``) when it has none — not when the parts have several
+    (which is meant?), nor into another folder (a sidecar names its slides and transcript from
+    its own)."""
     found = list(dict.fromkeys(s for p in parts if (s := find_sidecar(as_named(p)))))
-    elsewhere = found and found[0].parent.resolve() != output.parent.resolve()
-    if len(found) != 1 or find_sidecar(output) or elsewhere:  # its paths are its folder's
-        return None, found
+    if not found or find_sidecar(output):
+        return Carried()
+    if len(found) > 1 or found[0].parent.resolve() != output.parent.resolve():
+        which = "several event pages" if len(found) > 1 else "an event page in another folder"
+        return Carried(
+            why=f"the parts have {which} ({', '.join(map(str, found))}): not copied — copy the "
+            f"right one beside {output.name} as {output.stem}.event.yaml, its paths (slides, "
+            "transcript) as seen from there"
+        )
     kind = next(k for k in SIDECAR_SUFFIXES if found[0].name.endswith(k))
     copy = output.with_name(output.stem + kind)
     atomic_write(copy, found[0].read_bytes())
-    return copy, found
+    return Carried(copy, found[0])
 
 
 def siblings(recording: Path) -> list[Path]:
