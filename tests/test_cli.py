@@ -113,7 +113,7 @@ def test_run_takes_several_recordings_and_goes_on_past_a_bad_one(tmp_path, short
     again = run_cli(
         "run", "--no-diarize", "--media", "none", "--", first.name, second.name, cwd=tmp_path
     )
-    assert again.code == 0 and again.stdout.count("up to date") == 2 * 9  # no video: no slides
+    assert again.code == 0 and again.stdout.count("up to date") == 2 * 10  # no video: no slides
     assert again.stdout.rstrip().endswith("2 recordings: 2 done, 0 failed")
     for option in (("--event", "talk.event.yaml"), ("--slides", "deck.pdf")):
         refused = run_cli("run", *option, "--", first.name, second.name, cwd=tmp_path)

@@ -130,7 +130,7 @@ def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
         )
         again = run(files.recording, settings)
         ran = [s.name for s in again.stages if s.ran]
-        assert ran == ["translate", "topics", "summarize"], ran
+        assert ran == ["translate", "topics", "chapters", "summarize"], ran
         out = work / "transcripts" / again.rec_id
         translation = json.loads((out / "translation.json").read_text(encoding="utf-8"))
         assert not translation["needed"] and translation["segments"] == []
@@ -309,6 +309,7 @@ def test_catalogs_translate_every_fixed_word():
         ROOT / "pipeline/outputs/handout.py",
         ROOT / "pipeline/outputs/render.py",  # the player's captions' labels
         ROOT / "pipeline/stages/summarize.py",
+        ROOT / "pipeline/stages/chapters.py",  # a chapter's title
         ROOT / "pipeline/outputs/locale.py",
         ROOT / "pipeline/stages/extract.py",
         ROOT / "pipeline/stages/diarize.py",  # and the notes on speakers

@@ -42,6 +42,7 @@ def everything(workspace: Path, rec_id: str) -> dict[str, str]:
     }
     texts["summary.md"] = (summary / "summary.md").read_text().replace("\\", "")  # unescaped
     texts["summary.html"] = (summary / "summary.html").read_text()
+    texts |= {name: (summary / name).read_text() for name in ("chapters.txt", "chapters.vtt")}
     from docx import Document
 
     doc = Document(str(summary / "summary.docx"))

@@ -399,7 +399,7 @@ def test_telephone_band_audio_is_heard_as_such_and_listened_to_harder(demo_run, 
     assert np.array_equal(heard.voiced, unaided.activity)
 
 
-DOWNSTREAM_OF_DIARIZE = {"name", "export", "topics", "slides", "summarize"}
+DOWNSTREAM_OF_DIARIZE = {"name", "export", "topics", "chapters", "slides", "summarize"}
 
 
 def test_far_field_redoes_only_diarization_and_what_follows(demo_files, demo_run, tmp_path):

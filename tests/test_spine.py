@@ -155,6 +155,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("export", False),
         ("translate", False),
         ("topics", False),
+        ("chapters", False),
         ("slides", False),
         ("summarize", False),
     ]
@@ -180,6 +181,7 @@ def test_rerun_skips_every_stage_and_model_change_reruns_transcription_only(
         ("export", True),
         ("translate", True),
         ("topics", True),
+        ("chapters", True),
         ("slides", True),
         ("summarize", True),
     ]

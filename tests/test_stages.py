@@ -276,17 +276,23 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
 
     topics.write_text(topics.read_text() + "\nUNUSED = 1\n")  # code, though it changes no output
     row = json.loads(status("--json").stdout)[0]
-    assert row["state"] == "stale" and row["pending"] == ["topics", "slides", "summarize"]
+    assert row["state"] == "stale" and row["pending"] == [
+        "topics",
+        "chapters",
+        "slides",
+        "summarize",
+    ]
     # the table: the stages that surely run (their own code), then those that may (it said
     # "every stage" when none was up to date, for a change of extract's code alone)
-    assert row["waiting"] == ["slides"]
+    assert row["waiting"] == ["chapters", "slides"]
     table = " ".join(status().stdout.split())
-    assert "topics, summarize; then up to 1 more, as their inputs change" in table
+    assert "topics, summarize; then up to 2 more, as their inputs change" in table
     explained = status(ids, "--explain").stdout
     assert "topics: would run — code pipeline/stages/topics.py changed" in explained
     assert (  # whether it will: only if what topics writes changes
-        "summarize: would run — upstream stage slides runs first (and this one only if slides's "
-        "outputs change); upstream stage topics runs first" in explained
+        "summarize: would run — upstream stage chapters runs first (and this one only if "
+        "chapters's outputs change); upstream stage slides runs first (and this one only if "
+        "slides's outputs change); upstream stage topics runs first" in explained
     )
     assert "name: up to date" in explained and "extract: up to date" in explained
 
@@ -316,7 +322,12 @@ def test_status_explains_why_and_batch_redoes_exactly_the_stale_stages(
         for line in map(json.loads, log.read_text().splitlines())
         if line["status"] == "ran"
     ]
-    assert ran == ["topics", "slides", "summarize"]  # min_score changed what topics wrote
+    assert ran == [
+        "topics",
+        "chapters",
+        "slides",
+        "summarize",
+    ]  # min_score changed what topics wrote
     assert json.loads(status("--json").stdout)[0]["state"] == "done"
 
     # another package version: the stages it computes are stale, and say so (in-process)

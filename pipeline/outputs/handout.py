@@ -90,6 +90,13 @@ def write_docx(
                 for s in context["spans"]
             ],
         )
+    if context.get("chapters"):
+        doc.add_heading(_("Chapters"), 1)
+        doc.add_paragraph(
+            _text(f"{labelled(_, _('For the published video'))} chapters.txt, chapters.vtt")
+        )
+        for c in context["chapters"]:
+            doc.add_paragraph(_text(f"{clock(c.start)[:8]} {c.title}"), style="List Bullet")
     for topic, points in summary.takeaways.items():
         doc.add_heading(_text(themes.get(topic, topic)), 2)
         if topic in summary.slides_by_topic:

@@ -165,9 +165,10 @@ def render_summary(
         for i, label in enumerate(context["themes"])
     }
     css, js = _static(env, "summary.css"), _static(env, "marks.js") + _static(env, "summary.js")
-    context = {  # the transcript's language, no captions; the key figures one row per sentence
+    context = {  # the transcript's language, no captions or chapters; the figures a row a sentence
         "source_lang": env.globals["lang"],
         "captions": [],
+        "chapters": (),
         **context,
         "figures": figure_rows(context["summary"].figures),
     }

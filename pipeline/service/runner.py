@@ -689,6 +689,7 @@ def _finish(
         ctx.out / "speakers.json",
         ctx.out / "manifest.json",
         ctx.summary_dir / "topics.json",
+        ctx.summary_dir / "chapters.txt",
         *(ctx.summary_dir / f"summary.{ext}" for ext in ("md", "html", "docx", "pdf")),
     ]
     return RunResult(

@@ -3,6 +3,7 @@ ffmpeg starts once diarization is done and runs beside the stages after it)."""
 
 from __future__ import annotations
 
+from .chapters import Chapters
 from .diarize import Diarize
 from .export import Export
 from .extract import Extract
@@ -25,6 +26,7 @@ STAGES = (
     Export(),
     Translate(),
     Topics(),
+    Chapters(),
     Slides(),
     Summarize(),
 )

@@ -851,7 +851,7 @@ class Summarize(Stage):
 
     name = "summarize"
     Params = SummarizeParams
-    needs = ("extract", "name", "export", "translate", "topics", "slides", "media")
+    needs = ("extract", "name", "export", "translate", "topics", "chapters", "slides", "media")
     libraries = ("jinja2", "pytextrank", "spacy", "python-docx", "weasyprint")
     data_files = (
         "outputs/templates/summary.*",
@@ -891,6 +891,7 @@ class Summarize(Stage):
         gettext = translations(lang).gettext
         themes = {label: gettext(title) for label, title in topics.themes.items()}
         originals = said_beside(topics.sentences, transcript.segments, translation)
+        chapters = inputs["chapters"].chapters
         report = Report()
         title = shown_title(ctx.event, ctx.recording)
         listed = {p.name for p in ctx.event.speakers}
@@ -924,6 +925,7 @@ class Summarize(Stage):
             "summary": summary,
             "themes": themes,
             "spans": topics.spans,
+            "chapters": chapters if len(chapters) > 1 else (),  # one is no table of contents
             "segments": transcript.segments,
             "speakers_by_topic": speakers_by_topic(topics.sentences),
             "transcript_link": os.path.relpath(ctx.out / "transcript.txt", ctx.summary_dir),

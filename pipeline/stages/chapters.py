@@ -1,0 +1,258 @@
+"""The chapters stage: the talk cut into chapters for the published video — who speaks and on
+which theme — as YouTube reads them from a video's description (``chapters.txt``) and as web
+players read them (``chapters.vtt``, WebVTT ``kind="chapters"``).
+
+A chapter is a run of speaker turns. Every turn starts one; a turn shorter than ``shortest``
+(a thirtieth of the talk, between YouTube's 10 s and 2 min) joins a neighbour: the next one
+when it ends by handing over, announcing or asking (a moderator's "Susana, over to you" opens
+Susana's chapter), else the one on its theme, else one sharing a voice with it, else the one
+before. A chapter is titled by its theme — the one most of its
+points (content and questions) are about, when that is a theme and holds most of them — and by
+the people who speak at least a quarter of it; one where a question is answered by another
+voice (there or in the next one) is "Questions and answers". The first chapter starts at 0:00,
+as YouTube requires.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import webvtt
+
+from ..core.stage import Context, ProgressFn, Stage
+from ..core.store import atomic_write, read_json, write_json
+from ..core.types import SentenceTopic
+from ..outputs.formats import clock
+from ..outputs.locale import page_language, translations
+from .functions import THEMED
+
+OTHER = "other"
+FORWARD = frozenset({"handoff", "housekeeping", "question"})  # a turn ending so opens the next
+TXT, VTT, JSON = "chapters.txt", "chapters.vtt", "chapters.json"
+
+
+@dataclass(frozen=True)
+class ChaptersParams:
+    share: float = 1 / 30  # the shortest chapter, as a share of the talk …
+    least: float = 10.0  # … but at least this long (s; YouTube's shortest chapter) …
+    most: float = 120.0  # … and at most
+    speaker_share: float = 0.25  # a person named in a title speaks at least this much of it
+    names: int = 3  # at most this many people in a title
+    theme_share: float = 0.5  # a title's theme holds more than this share of its points
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    end: float
+    title: str
+    topic: str  # the theme's label, "" when the title names none
+    speakers: tuple[str, ...]
+    questions: bool = False
+
+
+@dataclass(frozen=True)
+class ChapterList:
+    """The chapters stage's result (``chapters.json``)."""
+
+    chapters: tuple[Chapter, ...]
+    shortest: float  # seconds: no chapter is shorter (but one of a talk shorter than this)
+    duration: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChapterList:
+        chapters = tuple(
+            Chapter(**{**c, "speakers": tuple(c["speakers"])}) for c in data["chapters"]
+        )
+        return cls(chapters, data["shortest"], data["duration"])
+
+
+def shortest(duration: float, params: ChaptersParams) -> float:
+    """How short a chapter may be in a talk of ``duration`` seconds."""
+    return min(max(duration * params.share, params.least), params.most)
+
+
+def turns(sentences: Sequence[SentenceTopic]) -> list[list[SentenceTopic]]:
+    """Runs of sentences said by one voice."""
+    runs: list[list[SentenceTopic]] = []
+    for item in sentences:
+        if runs and runs[-1][-1].sentence.speaker == item.sentence.speaker:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _merged(
+    blocks: list[list[SentenceTopic]], duration: float, params: ChaptersParams, least: float
+) -> list[list[Any]]:
+    """``blocks`` with every one shorter than ``least`` (from its first sentence to the next
+    block's; the first from 0, the last to ``duration``) joined to a neighbour, shortest first:
+    the next when it ends by handing over, announcing or asking; else the one on its theme;
+    else the one sharing a voice with it; else the one before."""
+
+    def length(i: int) -> float:
+        start = 0.0 if i == 0 else blocks[i][0].sentence.start
+        end = duration if i == len(blocks) - 1 else blocks[i + 1][0].sentence.start
+        return end - start
+
+    def kin(i: int, j: int) -> tuple[bool, bool]:
+        theme = _theme(blocks[i], params)
+        voices = {x.sentence.speaker for x in blocks[i]}
+        return (
+            bool(theme) and theme == _theme(blocks[j], params),
+            bool(voices & {x.sentence.speaker for x in blocks[j]}),
+        )
+
+    while len(blocks) > 1:
+        i = min(range(len(blocks)), key=length)
+        if length(i) >= least:
+            break
+        if i == 0 or (blocks[i][-1].function in FORWARD and i + 1 < len(blocks)):
+            j = i + 1
+        elif i == len(blocks) - 1:
+            j = i - 1
+        else:
+            j = max((i - 1, i + 1), key=lambda n: (*kin(i, n), n < i))
+        low, high = sorted((i, j))
+        blocks[low : high + 1] = [blocks[low] + blocks[high]]
+    return blocks
+
+
+def _theme(block: Sequence[SentenceTopic], params: ChaptersParams) -> str:
+    """The theme holding more than ``theme_share`` of the block's points' time, else ""."""
+    themed: dict[str, float] = defaultdict(float)
+    for item in block:
+        if item.function in THEMED:
+            themed[item.topic] += item.sentence.end - item.sentence.start
+    topic = max(themed, key=lambda t: themed[t], default="")
+    if topic == OTHER or not topic or themed[topic] <= params.theme_share * sum(themed.values()):
+        return ""
+    return topic
+
+
+def _people(block: Sequence[SentenceTopic], params: ChaptersParams) -> tuple[str, ...]:
+    """The people speaking ``speaker_share`` of the block or more (at most ``names``; the one
+    speaking most when nobody does)."""
+    spoken: dict[str, float] = defaultdict(float)
+    for item in block:
+        if item.sentence.speaker:
+            spoken[item.sentence.speaker] += item.sentence.end - item.sentence.start
+    total = sum(spoken.values()) or 1.0
+    people = sorted(spoken, key=lambda p: -spoken[p])
+    named = tuple(p for p in people if spoken[p] >= params.speaker_share * total)
+    return named[: params.names] or tuple(people[:1])
+
+
+def _answered(block: Sequence[SentenceTopic], followed: bool) -> bool:
+    """Whether a question is asked in ``block`` and another voice answers it there — or in the
+    next block (``followed``), when it closes this one."""
+    if followed and block[-1].function == "question":
+        return True
+    return any(
+        item.function == "question"
+        and any(later.sentence.speaker != item.sentence.speaker for later in block[i + 1 :])
+        for i, item in enumerate(block)
+    )
+
+
+def chapters(
+    sentences: Sequence[SentenceTopic],
+    duration: float,
+    themes: Mapping[str, str],
+    params: ChaptersParams,
+    gettext: Any = lambda s: s,
+) -> ChapterList:
+    """The talk's chapters: see the module's docstring. ``themes``: label → title as shown."""
+    least = shortest(duration, params)
+    said = turns([s for s in sentences if s.sentence.text.strip()])
+    blocks = _merged(said, duration, params, least)
+    found: list[Chapter] = []
+    for i, block in enumerate(blocks):
+        topic, people = _theme(block, params), _people(block, params)
+        asked = i > 0 and blocks[i - 1][-1].function == "question"  # this one answers
+        questions = asked or _answered(block, i + 1 < len(blocks))
+        names = ", ".join(people)
+        head = gettext("Questions and answers") if questions else themes.get(topic, "")
+        title = " — ".join(x for x in (head, names) if x) or themes.get(OTHER, OTHER)
+        start = 0.0 if not found else math.floor(block[0].sentence.start)
+        if found and found[-1].title == title:  # one voice on one theme, parted by a short turn
+            found[-1] = Chapter(found[-1].start, 0.0, title, topic, people, questions)
+            continue
+        found.append(Chapter(start, 0.0, title, topic, people, questions))
+    ends = [*(c.start for c in found[1:]), duration][: len(found)]  # none in silence
+    return ChapterList(
+        tuple(Chapter(**{**asdict(c), "end": end}) for c, end in zip(found, ends, strict=True)),
+        least,
+        duration,
+    )
+
+
+def youtube_time(seconds: float, hours: bool) -> str:
+    """``75`` → ``01:15``; ``3725`` → ``1:02:05`` (whole seconds, as YouTube reads them)."""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if hours else f"{m:02d}:{s:02d}"
+
+
+def plain(title: str) -> str:
+    """A title on one line, without the angle brackets a YouTube description refuses."""
+    return re.sub(r"\s+", " ", title.replace("<", "‹").replace(">", "›")).strip()
+
+
+def youtube_text(found: ChapterList) -> str:
+    """The lines to paste into a YouTube video's description (``00:00 Title``)."""
+    hours = found.duration >= 3600
+    return "".join(f"{youtube_time(c.start, hours)} {plain(c.title)}\n" for c in found.chapters)
+
+
+def vtt_text(found: ChapterList) -> str:
+    """WebVTT chapters (text escaped)."""
+    cues = [
+        webvtt.Caption(clock(c.start), clock(c.end), html.escape(plain(c.title), quote=False))
+        for c in found.chapters
+        if c.end > c.start
+    ]
+    return webvtt.WebVTT(captions=cues).content
+
+
+class Chapters(Stage):
+    """``topics.json`` → ``summaries/<id>/chapters.txt|vtt|json``."""
+
+    name = "chapters"
+    Params = ChaptersParams
+    needs = ("export", "translate", "topics")
+    libraries = ("webvtt-py", "babel")
+    data_files = ("data/locale/*/LC_MESSAGES/messages.po",)
+
+    def outputs(self, ctx: Context, params: Any) -> list[Path]:
+        return [ctx.summary_dir / name for name in (TXT, VTT, JSON)]
+
+    def run(
+        self, ctx: Context, params: ChaptersParams, inputs: Mapping[str, Any], progress: ProgressFn
+    ) -> ChapterList:
+        topics, duration = inputs["topics"], inputs["export"].transcript.duration
+        gettext = translations(page_language(inputs["translate"].reading)).gettext
+        themes = {label: gettext(title) for label, title in topics.themes.items()}
+        return chapters(topics.sentences, duration, themes, params, gettext)
+
+    def write(self, ctx: Context, params: Any, result: ChapterList) -> None:
+        atomic_write(ctx.summary_dir / TXT, youtube_text(result))
+        atomic_write(ctx.summary_dir / VTT, vtt_text(result))
+        write_json(ctx.summary_dir / JSON, result.to_dict())
+
+    def load(self, ctx: Context, params: Any, inputs: Mapping[str, Any]) -> ChapterList:
+        return ChapterList.from_dict(read_json(ctx.summary_dir / JSON))
+
+    def facts(self, result: ChapterList) -> dict[str, Any]:
+        return {"chapters": len(result.chapters), "shortest": round(result.shortest, 1)}
