@@ -151,7 +151,7 @@ def test_questions_answered_by_another_voice_are_questions_and_answers():
     assert [c.start for c in found.chapters] == [0, 600]
     assert found.chapters[1].title == "Questions and answers — Carolina"  # 6 s of 60 asked
     assert found.chapters[1].questions and found.chapters[1].topic == "digital"
-    asked = chapters(talk, 660, THEMES, ChaptersParams(least=1, share=0))
+    asked = chapters(talk, 660, THEMES, ChaptersParams(least=1, parts=10**6))
     # each turn its own chapter: the answer after a question is still one
     assert [c.title.split(" — ")[0] for c in asked.chapters[-2:]] == ["Questions and answers"] * 2
 

@@ -40,7 +40,7 @@ TXT, VTT, JSON = "chapters.txt", "chapters.vtt", "chapters.json"
 
 @dataclass(frozen=True)
 class ChaptersParams:
-    share: float = 1 / 30  # the shortest chapter, as a share of the talk …
+    parts: int = 30  # the shortest chapter is the talk's length divided by this …
     least: float = 10.0  # … but at least this long (s; YouTube's shortest chapter) …
     most: float = 120.0  # … and at most
     speaker_share: float = 0.25  # a person named in a title speaks at least this much of it
@@ -79,7 +79,7 @@ class ChapterList:
 
 def shortest(duration: float, params: ChaptersParams) -> float:
     """How short a chapter may be in a talk of ``duration`` seconds."""
-    return min(max(duration * params.share, params.least), params.most)
+    return min(max(duration / params.parts, params.least), params.most)
 
 
 def turns(sentences: Sequence[SentenceTopic]) -> list[list[SentenceTopic]]:
