@@ -13,12 +13,14 @@ import pytest
 import webvtt
 from docx import Document
 
+from pipeline.core.review import Report
 from pipeline.core.types import Sentence, SentenceTopic
 from pipeline.outputs.formats import clock
 from pipeline.stages.chapters import (
     ChapterList,
     ChaptersParams,
     chapters,
+    reviewed,
     shortest,
     vtt_text,
     youtube_text,
@@ -219,3 +221,37 @@ def test_silence_has_no_chapters_and_a_talk_of_one_voice_on_one_theme_one():
     one = [said("A", t, t + 9, topic="green") for t in range(0, 600, 10)]
     found = chapters(one, 600, THEMES, ChaptersParams())
     assert [(c.start, c.end, c.title) for c in found.chapters] == [(0, 600, "Green transition — A")]
+
+
+def test_a_reviewer_retitles_starts_and_joins_chapters_and_hears_of_what_found_nothing():
+    talk = [
+        *(said("A", t, t + 10, topic="green") for t in range(0, 300, 10)),
+        *(said("B", t, t + 10, topic="digital") for t in range(300, 600, 10)),
+        *(said("C", t, t + 10, topic="resilience") for t in range(600, 900, 10)),
+    ]
+    found = chapters(talk, 900, THEMES, ChaptersParams()).chapters
+    assert [c.start for c in found] == [0, 300, 600]
+    fixes = (
+        {"at": 302.5, "title": "Digital twins, by B"},  # near a start: that chapter retitled
+        {"at": 450, "title": "Data spaces"},  # elsewhere: a chapter starts there
+        {"at": 598},  # no title: that chapter joins the one before
+        {"at": 3},  # … but the first has none before it
+        {"at": 120},  # nothing starts near
+        {"at": 895, "title": "Too late"},  # under 10 s before the end
+    )
+    report = Report()
+    fixed = reviewed(list(found), ChaptersParams(fixes=fixes), 900, report)
+    assert [(c.start, c.title) for c in fixed] == [
+        (0, "Green transition — A"),
+        (300, "Digital twins, by B"),
+        (450, "Data spaces"),
+    ]
+    assert report.applied == 3 and [n.split(":")[0] for n in report.not_applied] == [
+        "chapters at 3",
+        "chapters at 120",
+        "chapters at 895",
+    ]
+    assert "nothing before it" in report.not_applied[0]
+    done = chapters(talk, 900, THEMES, ChaptersParams(fixes=fixes))
+    assert [c.end for c in done.chapters] == [300, 450, 900]
+    assert done.review == {"applied": 3, "not_applied": report.not_applied}

@@ -81,10 +81,18 @@ def test_rename_merge_text_fix_and_dropped_takeaway_reach_every_format(demo_run,
     ]
     summary = json.loads((workspace / "summaries" / rec_id / "summary.json").read_text())
     dropped = summary["takeaways"]["green"][0]["text"][:40]  # whatever was heard
+    chapters = json.loads((workspace / "summaries" / rec_id / "chapters.json").read_text())
+    starts = [c["start"] for c in chapters["chapters"]]
     review = {
         "speakers": {ids["Glenda Napier"]: NEW_NAME, guest: {"same_as": ids["Susana Remotti"]}},
         "segments": [{"at": target.start + 0.3, "text": FIXED}, {"at": 9999.0, "text": "gone"}],
         "takeaways": {"drop": [dropped]},
+        # the opening retitled, the last chapter joined to the one before, one past the end
+        "chapters": [
+            {"at": 1, "title": "Welcome <b>& agenda</b>"},
+            {"at": starts[-1]},
+            {"at": 9999.0, "title": "x"},
+        ],
     }
     path = workspace / "summaries" / rec_id / "review.yaml"
     path.write_text(yaml.safe_dump(review))
@@ -94,6 +102,11 @@ def test_rename_merge_text_fix_and_dropped_takeaway_reach_every_format(demo_run,
     assert status["transcribe"] == status["diarize"] == status["extract"] == "up to date"
     assert status["name"] == status["export"] == status["summarize"] == "ran"
     assert "review correction not applied" in result.stderr and "9999" in result.stderr
+    assert "chapters at 9999" in result.stderr
+    listed = (workspace / "summaries" / rec_id / "chapters.txt").read_text().splitlines()
+    assert listed[0] == "00:00 Welcome ‹b›& agenda‹/b›" and len(listed) == len(starts) - 1
+    page = (workspace / "summaries" / rec_id / "summary.html").read_text()
+    assert "Welcome &lt;b&gt;&amp; agenda&lt;/b&gt;" in page
     outputs = everything(workspace, rec_id)
     for name, text in outputs.items():
         wanted = NEW_NAME.replace(" ", "_") if name == "speakers.rttm" else NEW_NAME

@@ -100,6 +100,7 @@ def test_reviewer_override_renames_without_rerunning_models(demo_files, demo_run
         "export": True,
         "translate": False,
         "topics": True,
+        "chapters": True,
         "slides": True,
         "media": False,
         "summarize": True,

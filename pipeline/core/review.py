@@ -42,6 +42,10 @@ TEMPLATE = """\
 #
 # slides:                    # fix a slide match: page `slide` of `deck` (default: the first deck)
 #   - {{start: 300, end: 360, slide: 4}}
+#
+# chapters:                  # the video's chapters (chapters.txt, .vtt): `at` is a chapter's start
+#   - {{at: 16, title: "Glenda Napier on offshore wind"}}  # retitle it (none there: start one)
+#   - {{at: 111}}              # no title: that chapter joins the one before it
 """
 
 
@@ -87,12 +91,18 @@ class SlideFix(_Span):
     deck: str | None = None
 
 
+class ChapterFix(_Model):
+    at: float = Field(ge=0)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class Review(_Model):
     speakers: dict[str, SpeakerFix] = Field(default_factory=dict)
     segments: list[TextFix] = Field(default_factory=list)
     topics: list[TopicFix] = Field(default_factory=list)
     takeaways: Takeaways = Field(default_factory=Takeaways)
     slides: list[SlideFix] = Field(default_factory=list)
+    chapters: list[ChapterFix] = Field(default_factory=list)
 
     @field_validator("speakers", mode="before")
     @classmethod

@@ -20,12 +20,13 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import webvtt
 
+from ..core.review import Report
 from ..core.stage import Context, ProgressFn, Stage
 from ..core.store import atomic_write, read_json, write_json
 from ..core.types import SentenceTopic
@@ -46,6 +47,7 @@ class ChaptersParams:
     speaker_share: float = 0.25  # a person named in a title speaks at least this much of it
     names: int = 3  # at most this many people in a title
     theme_share: float = 0.5  # a title's theme holds more than this share of its points
+    fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {at, title} (no title: join)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ChapterList:
     chapters: tuple[Chapter, ...]
     shortest: float  # seconds: no chapter is shorter (but one of a talk shorter than this)
     duration: float
+    review: dict[str, Any] = field(default_factory=dict)  # what the reviewer's fixes did
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +77,7 @@ class ChapterList:
         chapters = tuple(
             Chapter(**{**c, "speakers": tuple(c["speakers"])}) for c in data["chapters"]
         )
-        return cls(chapters, data["shortest"], data["duration"])
+        return cls(chapters, data["shortest"], data["duration"], data.get("review", {}))
 
 
 def shortest(duration: float, params: ChaptersParams) -> float:
@@ -190,12 +193,49 @@ def chapters(
             found[-1] = Chapter(found[-1].start, 0.0, title, topic, people, questions)
             continue
         found.append(Chapter(start, 0.0, title, topic, people, questions))
+    report = Report()
+    found = reviewed(found, params, duration, report)
     ends = [*(c.start for c in found[1:]), duration][: len(found)]  # none in silence
     return ChapterList(
-        tuple(Chapter(**{**asdict(c), "end": end}) for c, end in zip(found, ends, strict=True)),
+        tuple(replace(c, end=end) for c, end in zip(found, ends, strict=True)),
         least,
         duration,
+        asdict(report),
     )
+
+
+def reviewed(
+    found: list[Chapter], params: ChaptersParams, duration: float, report: Report
+) -> list[Chapter]:
+    """The chapters with the reviewer's fixes, in their order: ``at`` within ``least`` of a
+    chapter's start retitles that chapter (or, without a title, joins it to the one before);
+    elsewhere a title starts a chapter there, if ``least`` is left before the end."""
+    found = list(found)
+    for fix in params.fixes:
+        at, title = fix["at"], fix.get("title")
+        near = min(range(len(found)), key=lambda i: abs(found[i].start - at), default=None)
+        close = near is not None and abs(found[near].start - at) < params.least
+        if close and title:
+            found[near] = replace(found[near], title=title, topic="", questions=False)
+        elif close and near:
+            del found[near]
+        elif title and found and at <= duration - params.least:
+            found = sorted(
+                [*found, Chapter(math.floor(at), 0.0, title, "", ())], key=lambda c: c.start
+            )
+        else:
+            if close:
+                why = "the first chapter has nothing before it to join"
+            elif not title:
+                why = f"no chapter starts within {params.least:g} s"
+            elif not found:
+                why = "the recording has no chapters (no speech heard)"
+            else:
+                why = f"a chapter there would end less than {params.least:g} s later"
+            report.not_applied.append(f"chapters at {at:g}: {why}")
+            continue
+        report.applied += 1
+    return found
 
 
 def youtube_time(seconds: float, hours: bool) -> str:
@@ -235,6 +275,9 @@ class Chapters(Stage):
     libraries = ("webvtt-py", "babel")
     data_files = ("data/locale/*/LC_MESSAGES/messages.po",)
 
+    def params(self, ctx: Context) -> ChaptersParams:
+        return ChaptersParams(fixes=tuple(ctx.review.part("chapters")))
+
     def outputs(self, ctx: Context, params: Any) -> list[Path]:
         return [ctx.summary_dir / name for name in (TXT, VTT, JSON)]
 
@@ -255,4 +298,5 @@ class Chapters(Stage):
         return ChapterList.from_dict(read_json(ctx.summary_dir / JSON))
 
     def facts(self, result: ChapterList) -> dict[str, Any]:
-        return {"chapters": len(result.chapters), "shortest": round(result.shortest, 1)}
+        facts = {"chapters": len(result.chapters), "shortest": round(result.shortest, 1)}
+        return {**facts, "review": result.review}
