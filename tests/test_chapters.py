@@ -117,7 +117,7 @@ def test_a_short_hand_off_opens_the_next_chapter_and_short_thanks_close_the_last
     found = chapters(talk, 610, THEMES, ChaptersParams())
     assert found.shortest == pytest.approx(610 / 30)
     assert [(c.start, c.title) for c in found.chapters] == [
-        (0, "Marek"),
+        (0, "Opening — Marek"),  # a welcome, an introduction, a hand-off: no point made
         (60, "Green transition — Glenda"),
         (300, "Digital transition — Carolina"),
     ]
@@ -140,6 +140,19 @@ def test_a_short_turn_without_a_hand_off_joins_the_neighbour_on_its_theme():
     ]
     apart = [*talk[:30], said("B", 300, 308, topic="resilience"), *talk[31:]]
     assert [c.start for c in chapters(apart, 600, THEMES, ChaptersParams()).chapters] == [0, 310]
+
+
+def test_goodbyes_long_enough_to_be_a_chapter_are_the_closing():
+    talk = [
+        *(said("A", t, t + 10, topic="green") for t in range(0, 300, 10)),
+        said("B", 300, 320, "thanks"),
+        said("B", 320, 330, "housekeeping"),  # "the recording will be shared"
+    ]
+    found = chapters(talk, 335, THEMES, ChaptersParams())
+    assert [c.title for c in found.chapters] == ["Green transition — A", "Closing — B"]
+    said_more = [*talk, said("B", 330, 334, topic="green")]  # a last point: no closing
+    last = chapters(said_more, 335, THEMES, ChaptersParams()).chapters[-1]
+    assert last.title == "Green transition — B"
 
 
 def test_questions_answered_by_another_voice_are_questions_and_answers():

@@ -9,8 +9,9 @@ Susana's chapter), else the one on its theme, else one sharing a voice with it, 
 before. A chapter is titled by its theme — the one most of its
 points (content and questions) are about, when that is a theme and holds most of them — and by
 the people who speak at least a quarter of it; one where a question is answered by another
-voice (there or in the next one) is "Questions and answers". The first chapter starts at 0:00,
-as YouTube requires.
+voice (there or in the next one) is "Questions and answers"; a first or last one where no point
+is made (greetings, introductions, the programme, thanks) is the "Opening" or the "Closing". The
+first chapter starts at 0:00, as YouTube requires.
 """
 
 from __future__ import annotations
@@ -187,6 +188,10 @@ def chapters(
         questions = asked or _answered(block, i + 1 < len(blocks))
         names = ", ".join(people)
         head = gettext("Questions and answers") if questions else themes.get(topic, "")
+        if not head and not any(item.function in THEMED for item in block):
+            # no point made: the host's welcome and programme, or the goodbyes
+            head = gettext("Opening") if i == 0 else ""
+            head = gettext("Closing") if i and i == len(blocks) - 1 else head
         title = " — ".join(x for x in (head, names) if x) or themes.get(OTHER, OTHER)
         start = 0.0 if not found else math.floor(block[0].sentence.start)
         if found and found[-1].title == title:  # one voice on one theme, parted by a short turn
