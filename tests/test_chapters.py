@@ -142,6 +142,22 @@ def test_a_short_turn_without_a_hand_off_joins_the_neighbour_on_its_theme():
     assert [c.start for c in chapters(apart, 600, THEMES, ChaptersParams()).chapters] == [0, 310]
 
 
+def test_a_question_after_a_talk_does_not_make_the_talk_questions_and_answers():
+    talk = [
+        *(said("A", t, t + 10, topic="green") for t in range(0, 200, 10)),
+        said("M", 200, 205, "question", "green"),  # "a quick one from the chat: …?"
+        said("A", 205, 215, topic="green"),
+        said("M", 215, 218, "handoff"),
+        *(said("B", t, t + 10, topic="digital") for t in range(220, 600, 10)),
+    ]
+    found = chapters(talk, 600, THEMES, ChaptersParams())
+    assert [(c.start, c.title) for c in found.chapters] == [
+        (0, "Green transition — A"),
+        (215, "Digital transition — B"),
+    ]
+    assert not found.chapters[0].questions
+
+
 def test_goodbyes_long_enough_to_be_a_chapter_are_the_closing():
     talk = [
         *(said("A", t, t + 10, topic="green") for t in range(0, 300, 10)),

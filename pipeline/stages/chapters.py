@@ -6,11 +6,11 @@ A chapter is a run of speaker turns. Every turn starts one; a turn shorter than 
 (a thirtieth of the talk, between YouTube's 10 s and 2 min) joins a neighbour: the next one
 when it ends by handing over, announcing or asking (a moderator's "Susana, over to you" opens
 Susana's chapter), else the one on its theme, else one sharing a voice with it, else the one
-before. A chapter is titled by its theme — the one most of its
-points (content and questions) are about, when that is a theme and holds most of them — and by
-the people who speak at least a quarter of it; one where a question is answered by another
-voice (there or in the next one) is "Questions and answers"; a first or last one where no point
-is made (greetings, introductions, the programme, thanks) is the "Opening" or the "Closing". The
+before. A chapter is titled by its theme — the one most of its points (content and questions)
+are about, when that is a theme and holds most of them — and by the people who speak at least a
+quarter of it; one that is half questions and their answers (from a turn that asks to the
+next hand-off) is "Questions and answers"; a first or last one where no point is made
+(greetings, introductions, the programme, thanks) is the "Opening" or the "Closing". The
 first chapter starts at 0:00, as YouTube requires.
 """
 
@@ -48,6 +48,7 @@ class ChaptersParams:
     speaker_share: float = 0.25  # a person named in a title speaks at least this much of it
     names: int = 3  # at most this many people in a title
     theme_share: float = 0.5  # a title's theme holds more than this share of its points
+    qa_share: float = 0.5  # "Questions and answers" when they are this much of a chapter
     fixes: tuple[dict[str, Any], ...] = ()  # reviewer: {at, title} (no title: join)
 
 
@@ -158,16 +159,19 @@ def _people(block: Sequence[SentenceTopic], params: ChaptersParams) -> tuple[str
     return named[: params.names] or tuple(people[:1])
 
 
-def _answered(block: Sequence[SentenceTopic], followed: bool) -> bool:
-    """Whether a question is asked in ``block`` and another voice answers it there — or in the
-    next block (``followed``), when it closes this one."""
-    if followed and block[-1].function == "question":
-        return True
-    return any(
-        item.function == "question"
-        and any(later.sentence.speaker != item.sentence.speaker for later in block[i + 1 :])
-        for i, item in enumerate(block)
-    )
+def _questions_and_answers(block: Sequence[SentenceTopic], asked: bool) -> float:
+    """The share of the block's speech that is questions and their answers: from each turn that
+    asks (or from the start, when the block before ended with a question: ``asked``) to the
+    next turn that hands the floor over."""
+    said, answering = 0.0, asked
+    total = 0.0
+    for run in turns(block):
+        length = sum(x.sentence.end - x.sentence.start for x in run)
+        asks = any(item.function == "question" for item in run)
+        answering = asks or (answering and run[-1].function != "handoff")
+        said += length if answering else 0.0
+        total += length
+    return said / (total or 1.0)
 
 
 def chapters(
@@ -182,10 +186,11 @@ def chapters(
     said = turns([s for s in sentences if s.sentence.text.strip()])
     blocks = _merged(said, duration, params, least)
     found: list[Chapter] = []
+    last: tuple[str, set[str]] = ("", set())
     for i, block in enumerate(blocks):
         topic, people = _theme(block, params), _people(block, params)
         asked = i > 0 and blocks[i - 1][-1].function == "question"  # this one answers
-        questions = asked or _answered(block, i + 1 < len(blocks))
+        questions = _questions_and_answers(block, asked) >= params.qa_share
         names = ", ".join(people)
         head = gettext("Questions and answers") if questions else themes.get(topic, "")
         if not head and not any(item.function in THEMED for item in block):
@@ -194,9 +199,9 @@ def chapters(
             head = gettext("Closing") if i and i == len(blocks) - 1 else head
         title = " — ".join(x for x in (head, names) if x) or themes.get(OTHER, OTHER)
         start = 0.0 if not found else math.floor(block[0].sentence.start)
-        if found and found[-1].title == title:  # one voice on one theme, parted by a short turn
-            found[-1] = Chapter(found[-1].start, 0.0, title, topic, people, questions)
+        if found and (head, set(people)) == last:  # the same people on it, parted by a turn
             continue
+        last = (head, set(people))
         found.append(Chapter(start, 0.0, title, topic, people, questions))
     report = Report()
     found = reviewed(found, params, duration, report)
