@@ -158,6 +158,22 @@ def test_a_question_after_a_talk_does_not_make_the_talk_questions_and_answers():
     assert not found.chapters[0].questions
 
 
+def test_a_talk_ending_on_a_question_is_the_talk_and_its_answer_questions_and_answers():
+    talk = [
+        *(said("A", t, t + 10, topic="green") for t in range(0, 100, 10)),
+        said("A", 100, 105, "question", "green"),  # "what do you make of it, B?"
+        *(said("B", t, t + 10, topic="green") for t in range(105, 125, 10)),
+        said("M", 125, 128, "handoff"),
+        *(said("C", t, t + 10, topic="digital") for t in range(130, 600, 10)),
+    ]
+    found = chapters(talk, 600, THEMES, ChaptersParams())
+    assert [(c.start, c.title) for c in found.chapters] == [
+        (0, "Green transition — A"),
+        (105, "Questions and answers — B"),
+        (125, "Digital transition — C"),
+    ]
+
+
 def test_goodbyes_long_enough_to_be_a_chapter_are_the_closing():
     talk = [
         *(said("A", t, t + 10, topic="green") for t in range(0, 300, 10)),

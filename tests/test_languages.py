@@ -116,9 +116,17 @@ def test_a_webinar_in_another_language(talk, language):
 def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
     """``--summary-language same``: no translation (no model loaded for it), the documents'
     fixed words and dates in German and French, the points as said."""
-    for language, heading, date, other, webinars in (
-        ("de", "Sprecherinnen und Sprecher", "15. Mai 2024", "Andere Themen", "Webinare"),
-        ("fr", "Intervenants", "15 mai 2024", "Autres thèmes", "Webinaires"),
+    words = ("Questions and answers", "Opening", "Closing", "transition", "Other topics")
+    for language, heading, date, other, webinars, chapters in (
+        (
+            "de",
+            "Sprecherinnen und Sprecher",
+            "15. Mai 2024",
+            "Andere Themen",
+            "Webinare",
+            "Kapitel",
+        ),
+        ("fr", "Intervenants", "15 mai 2024", "Autres thèmes", "Webinaires", "Chapitres"),
     ):
         files, result = talk(language)
         work = tmp_path / language
@@ -140,6 +148,10 @@ def test_a_summary_in_the_talk_s_own_language_is_localised(talk, tmp_path):
         page = (folder / "summary.html").read_text(encoding="utf-8")
         assert f'<html lang="{language}">' in page and f"<h2>{heading}</h2>" in page
         assert other in page and "Other topics" not in page  # the timeline's legend
+        # the chapters' headings too ("Fragen und Antworten — …"), in the files and the page
+        titles = (folder / "chapters.txt").read_text(encoding="utf-8")
+        assert len(titles.splitlines()) >= 2 and f"<h2>{chapters}</h2>" in page
+        assert not any(word in titles for word in words), titles
         markdown = (folder / "summary.md").read_text(encoding="utf-8")
         assert date in markdown and "## Speakers" not in markdown
         assert "Original:" not in markdown  # nothing was translated

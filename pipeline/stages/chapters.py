@@ -8,8 +8,8 @@ when it ends by handing over, announcing or asking (a moderator's "Susana, over 
 Susana's chapter), else the one on its theme, else one sharing a voice with it, else the one
 before. A chapter is titled by its theme — the one most of its points (content and questions)
 are about, when that is a theme and holds most of them — and by the people who speak at least a
-quarter of it; one that is half questions and their answers (from a turn that asks to the
-next hand-off) is "Questions and answers"; a first or last one where no point is made
+quarter of it; one that is half questions and their answers (from a question to the next
+hand-off) is "Questions and answers"; a first or last one where no point is made
 (greetings, introductions, the programme, thanks) is the "Opening" or the "Closing". The
 first chapter starts at 0:00, as YouTube requires.
 """
@@ -160,17 +160,26 @@ def _people(block: Sequence[SentenceTopic], params: ChaptersParams) -> tuple[str
 
 
 def _questions_and_answers(block: Sequence[SentenceTopic], asked: bool) -> float:
-    """The share of the block's speech that is questions and their answers: from each turn that
-    asks (or from the start, when the block before ended with a question: ``asked``) to the
-    next turn that hands the floor over."""
-    said, answering = 0.0, asked
-    total = 0.0
+    """The share of the block's speech that is questions and their answers: from each question
+    (with the greeting or thanks just before it in its turn) to the next turn that hands the
+    floor over — from the block's start when the block before ended with a question
+    (``asked``: this one answers)."""
+    said = total = 0.0
+    answering = asked
     for run in turns(block):
-        length = sum(x.sentence.end - x.sentence.start for x in run)
-        asks = any(item.function == "question" for item in run)
-        answering = asks or (answering and run[-1].function != "handoff")
-        said += length if answering else 0.0
-        total += length
+        asks = [k for k, item in enumerate(run) if item.function == "question"]
+        if not asks and run[-1].function == "handoff":
+            answering = False  # the floor handed on to the next speaker
+        first = len(run)
+        if asks:
+            first = asks[0]
+            while first and run[first - 1].function not in THEMED:
+                first -= 1
+        for k, item in enumerate(run):
+            length = item.sentence.end - item.sentence.start
+            said += length if answering or k >= first else 0.0
+            total += length
+        answering = answering or bool(asks)
     return said / (total or 1.0)
 
 
