@@ -100,7 +100,7 @@ def turns(sentences: Sequence[SentenceTopic]) -> list[list[SentenceTopic]]:
 
 def _merged(
     blocks: list[list[SentenceTopic]], duration: float, params: ChaptersParams, least: float
-) -> list[list[Any]]:
+) -> list[list[SentenceTopic]]:
     """``blocks`` with every one shorter than ``least`` (from its first sentence to the next
     block's; the first from 0, the last to ``duration``) joined to a neighbour, shortest first:
     the next when it ends by handing over, announcing or asking; else the one on its theme;
@@ -204,8 +204,10 @@ def chapters(
         head = gettext("Questions and answers") if questions else themes.get(topic, "")
         if not head and not any(item.function in THEMED for item in block):
             # no point made: the host's welcome and programme, or the goodbyes
-            head = gettext("Opening") if i == 0 else ""
-            head = gettext("Closing") if i and i == len(blocks) - 1 else head
+            if i == 0:
+                head = gettext("Opening")
+            elif i == len(blocks) - 1:
+                head = gettext("Closing")
         title = " — ".join(x for x in (head, names) if x) or themes.get(OTHER, OTHER)
         start = 0.0 if not found else math.floor(block[0].sentence.start)
         if found and (head, set(people)) == last:  # the same people on it, parted by a turn
@@ -236,7 +238,7 @@ def reviewed(
         close = near is not None and abs(found[near].start - at) < params.least
         if close and title:
             found[near] = replace(found[near], title=title, topic="", questions=False)
-        elif close and near:
+        elif close and near:  # not the first
             del found[near]
         elif title and found and at <= duration - params.least:
             found = sorted(
