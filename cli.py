@@ -993,7 +993,11 @@ def join(
                 tasks[:] = tasks or [progress.add_task("joining", total=total, unit="s")]
                 progress.update(tasks[0], completed=seconds)
 
-        joined = parts_mod.join(parts, output, out_dir, told)
+        def waits() -> None:
+            if not quiet:
+                err.print(f"waiting for another join into {out_dir} to finish…", soft_wrap=True)
+
+        joined = parts_mod.join(parts, output, out_dir, told, waits)
         sidecar = parts_mod.carry_sidecar(joined.parts, output)
     if joined.why:
         _tell(

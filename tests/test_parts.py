@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from pipeline.core.config import Settings
 from pipeline.core.probe import probe
@@ -17,7 +20,7 @@ from pipeline.service import parts as parts_mod
 from pipeline.service.runner import run
 from pipeline.tools import demo
 from pipeline.tools.evaluate import der, read_rttm
-from tests.helpers import own_tracks, run_cli, truth
+from tests.helpers import ROOT, own_tracks, run_cli, truth
 
 FAST = ("--model", "tiny.en", "--settle", "0", "--no-diarize")
 
@@ -149,6 +152,44 @@ def test_parts_encoded_otherwise_have_their_sound_joined(parts, tmp_path):
     first = probe(parts / "zoom_0.mp4").duration  # the sound's, not the video's
     assert info.duration == pytest.approx(first + probe(other).duration, abs=0.3)
     assert f"00:00:{int(first):02d} {other}" in " ".join(result.stdout.split())
+
+
+def test_two_joins_of_the_same_parts_at_once_make_it_once(parts, tmp_path):
+    """Two joins into one output at the same moment (a colleague and a script): made one at a
+    time — each says it waits while a third holds the folder's join lock — the first joins, the
+    second finds it joined from these parts; both succeed, and nothing half-made is left. (They
+    shared one temporary folder before: the second removed the first's file under it.)"""
+    output = tmp_path / "joined.mp4"
+    args = ["join", "--out", "t", "-o", str(output), "--"]
+    args += [str(parts / "zoom_0.mp4"), str(parts.parent.parent / "-exported ünï.mp4")]
+    (tmp_path / "t").mkdir()
+    logs = [tmp_path / "t" / f"join{i}.log" for i in range(2)]
+    with FileLock(str(tmp_path / "t" / parts_mod.JOINING)):  # a join under way
+        procs = []
+        for log in logs:
+            with log.open("w") as stderr:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, str(ROOT / "cli.py"), *args],
+                        cwd=tmp_path,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=stderr,
+                        text=True,
+                    )
+                )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+            "waiting for another join" in log.read_text() for log in logs
+        ):
+            time.sleep(0.2)
+    told = sorted(" ".join(proc.communicate(timeout=300)[0].split()) for proc in procs)
+    errs = [" ".join(log.read_text().split()) for log in logs]
+    assert [proc.returncode for proc in procs] == [0, 0], errs
+    assert all("waiting for another join into t to finish" in err for err in errs)
+    assert "already joined from these parts" in told[0] and "sound only" in told[1], told
+    assert probe(output).duration > 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.mp4", "t"]
 
 
 def test_a_join_that_cannot_be_made_leaves_nothing_and_says_why(parts, tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from ..core.config import Settings
 from ..core.errors import PipelineError
@@ -40,6 +40,7 @@ ZOOM_PARTS = (
     re.compile(r"video\d{6,}\.mp4", re.IGNORECASE),
 )
 RECORD = ".joined.json"  # in the transcripts folder: {joined sha256: [its parts' sha256]}
+JOINING = ".joining.lock"  # in the transcripts folder: held by the join under way
 # seconds the joined length may differ from the parts' added up (each part's last packets)
 SLACK = 1.0
 # the sound alone, encoded again, by the joined file's kind (AAC where it is not told)
@@ -183,16 +184,40 @@ def join(
     output: Path,
     transcripts: Path,
     on_progress: Callable[[float, float], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> Joined:
     """Join ``parts`` (in the order they were recorded) into ``output``, written whole or not at
     all; remember the join in ``transcripts``. ``output`` already joined from these very parts is
     left as it is (``made`` False); any other file of that name is never replaced.
-    ``on_progress`` hears of the seconds written and the total."""
+    ``on_progress`` hears of the seconds written and the total. Joins into one transcripts
+    folder are made one at a time (``on_wait`` hears that this one waits for another): two
+    joins of the same parts at once make it once, the second finding it made."""
     infos = checked(parts, output)
+    transcripts.mkdir(parents=True, exist_ok=True)
+    shas = [_sha(info.path, transcripts) for info in infos]
+    lock = FileLock(str(transcripts / JOINING))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait()
+        lock.acquire()
+    try:
+        return _join_alone(infos, shas, output, transcripts, on_progress)
+    finally:
+        lock.release()
+
+
+def _join_alone(
+    infos: Sequence[MediaInfo],
+    shas: list[str],
+    output: Path,
+    transcripts: Path,
+    on_progress: Callable[[float, float], None] | None,
+) -> Joined:
+    """``join``'s work, under its lock."""
     named = tuple(info.path for info in infos)
     total = sum(info.timeline or info.duration for info in infos)
-    transcripts.mkdir(parents=True, exist_ok=True)
-    shas = [_sha(path, transcripts) for path in named]
     if output.exists():
         if _record(transcripts).get(_sha(output, transcripts)) != shas:
             raise PipelineError(
