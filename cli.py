@@ -933,12 +933,33 @@ def remove(
     yes: Annotated[
         bool, Opt("--yes", "-y", help="Remove without asking (a script's, a scheduler's).")
     ] = False,
+    voices: Annotated[
+        Path | None,
+        Opt(
+            "--library",
+            metavar="DIR",
+            show_default=False,
+            help="The voice library to delete its voiceprints from [default: the one the "
+            "recording was processed with, if any].",
+        ),
+    ] = None,
 ) -> None:
     """Remove a processed recording's outputs: transcripts, summary, reviewer page, review file,
-    and its place in the search catalog and index page. The recording itself is not touched."""
-    plan = removal_mod.removal(rec_id, out_dir, summaries_dir)
+    its place in the search catalog and index page, and the voiceprints the voice library
+    learned from it. The recording itself is not touched."""
+    plan = removal_mod.removal(rec_id, out_dir, summaries_dir, voices)
     for path in plan.reviewed:
         _tell(err, "warning:", "yellow", f"{path} holds a reviewer's corrections, which go with it")
+    if plan.unread:
+        _tell(
+            err,
+            "warning:",
+            "yellow",
+            f"voiceprints learned from it, if any, stay in the voice library: {plan.unread}",
+        )
+    learned = f"{len(plan.voices)} voiceprint{'s' if len(plan.voices) != 1 else ''} " + (
+        f"({', '.join(plan.voices)}) from the voice library {plan.library}"
+    )
     if not yes:
         if not sys.stdin.isatty():
             raise PipelineError(
@@ -947,10 +968,13 @@ def remove(
                 "add --yes to remove it",
                 exit_code=2,
             )
-        folders = " and ".join(str(f) for f in plan.folders)
-        if not typer.confirm(f"remove {folders}?", err=True):
+        items = [str(f) for f in plan.folders] + ([learned] if plan.voices else [])
+        listed = " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+        if not typer.confirm(f"remove {listed}?", err=True):
             raise typer.Exit(1)
     _changed, removed = removal_mod.remove(plan)
+    if plan.voices:
+        out.print(f"removed {learned}", highlight=False, soft_wrap=True)
     for folder in plan.folders:
         out.print(f"removed {folder}", highlight=False, soft_wrap=True)
     if removed:

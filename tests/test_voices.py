@@ -1270,6 +1270,48 @@ def test_a_voice_named_in_one_webinar_is_recognised_in_the_next(demo_files, seco
     assert "Glenda Napier" not in {s["name"] for s in speakers_of(later)}
     assert run_cli("speakers", "forget", "Nobody", "--library", "lib", cwd=work).code == 1
 
+    # the first webinar removed: every print learned from it goes, its bytes overwritten
+    with sqlite3.connect(work / "lib" / "voices.sqlite") as db:
+        held = dict(db.execute("SELECT name, vector FROM prints WHERE recording = ?", (rec_id,)))
+    assert {"Marek Przeor", "Carolina Garcés", "Jan Novák"} <= set(held)
+    removed = run_cli("remove", rec_id, "--yes", cwd=work)  # the library its run used
+    assert removed.code == 0, removed.stderr
+    assert (
+        f"removed {len(held)} voiceprints ({', '.join(sorted(held))}) from the voice library"
+        in (" ".join(removed.stdout.split()))
+    )
+    assert "Marek Przeor" not in run_cli("speakers", "list", "--library", "lib", cwd=work).stdout
+    raw = (work / "lib" / "voices.sqlite").read_bytes()
+    assert not any(vector in raw for vector in held.values())
+    assert "Jan Novák".encode() not in raw
+
+
+@pytest.mark.parametrize("how", ["recorded", "settings", "sidecar"])
+def test_remove_finds_the_library_a_run_used(tmp_path, how):
+    """`remove` deletes the prints learned from the recording in the library its run used: as
+    the run recorded it, or — a manifest from before runs recorded it — from the run's settings
+    or its sidecar's ``library:`` (beside the sidecar). Other recordings' prints stay."""
+    from pipeline.core import library
+    from pipeline.service import removal
+
+    lib, rec_id = tmp_path / "events" / "voices", "talk-0123456789"
+    run = {"event_file": str(tmp_path / "events" / "talk.event.yaml")}
+    manifest = {
+        "recorded": {"run": {**run, "library": str(lib)}},
+        "settings": {"run": {**run, "settings": {"library": str(lib)}}},
+        "sidecar": {"run": run, "event": {"library": "voices"}},
+    }[how]
+    (tmp_path / "t" / rec_id).mkdir(parents=True)
+    (tmp_path / "t" / rec_id / "manifest.json").write_text(json.dumps(manifest))
+    vector = np.ones(192, np.float32)
+    for name, recording in (("Ana Pérez", rec_id), ("Ana Pérez", "other"), ("Jan Novák", rec_id)):
+        library.enrol(lib, "m", name, (recording, "", ""), 12.0, vector, "evidence")
+    plan = removal.removal(rec_id, tmp_path / "t", tmp_path / "s")
+    assert (plan.library, plan.voices, plan.unread) == (lib, ("Ana Pérez", "Jan Novák"), "")
+    removal.remove(plan)
+    assert library.people(lib) == [("Ana Pérez", 1, 12.0, library.people(lib)[0][3])]
+    assert not (tmp_path / "t" / rec_id).exists()
+
 
 def test_a_broken_or_foreign_library_is_one_line_and_the_run_goes_on(demo_files, tmp_path):
     recording = tmp_path / "talk.mp4"
@@ -1283,6 +1325,12 @@ def test_a_broken_or_foreign_library_is_one_line_and_the_run_goes_on(demo_files,
     assert result.code == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("warning:") and "voice library" in lines[0]
+    (rec_id,) = [p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    removed = run_cli("remove", rec_id, "--yes", cwd=tmp_path)  # still removed, and told
+    assert removed.code == 0 and not (tmp_path / "transcripts" / rec_id).exists()
+    told = " ".join(removed.stderr.split())
+    assert "voiceprints learned from it, if any, stay in the voice library" in told
+    assert "unreadable" in told
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     with sqlite3.connect(foreign / "voices.sqlite") as db:

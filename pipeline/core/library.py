@@ -4,7 +4,9 @@ later webinars can recognise them by voice. One SQLite file, ``<DIR>/voices.sqli
 A voiceprint is biometric data: a 192-number CAM++ speaker embedding per person and recording
 (the mean of that person's turns), with the seconds of speech it came from, the recording's id,
 title and date, and the embedding model's identity. Nothing else is stored (no audio, no words),
-nothing leaves the machine, and ``forget`` deletes a person everywhere in the file.
+nothing leaves the machine, ``forget`` deletes a person everywhere in the file, and
+``forget_learned_from`` every print a removed recording gave. Deleted prints are overwritten in
+the file (SQLite's ``secure_delete``), not left in its free pages.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def _connect(folder: Path, model: str) -> Iterator[sqlite3.Connection]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=60)
+        db.execute("PRAGMA secure_delete = ON")
     except (OSError, sqlite3.Error) as exc:
         raise LibraryError(
             f"cannot open the voice library ({exc})", path, "check the folder"
@@ -137,6 +140,26 @@ def forget_recording(folder: Path, model: str, recording: str, keep: set[str]) -
                 db.execute("DELETE FROM prints WHERE name = ? AND recording = ?", (name, recording))
 
 
+def learned_from(folder: Path, recording: str) -> list[str]:
+    """Whose prints the library holds from ``recording`` (none when there is no library)."""
+    if not (folder / FILE_NAME).is_file():
+        return []
+    with _connect_any(folder) as db:
+        rows = db.execute(
+            "SELECT name FROM prints WHERE recording = ? ORDER BY name", (recording,)
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def forget_learned_from(folder: Path, recording: str) -> int:
+    """Delete every print ``recording`` gave, whatever the model (its outputs are being removed).
+    Returns how many were deleted."""
+    if not (folder / FILE_NAME).is_file():
+        return 0
+    with _connect_any(folder) as db, db:
+        return db.execute("DELETE FROM prints WHERE recording = ?", (recording,)).rowcount
+
+
 def people(folder: Path) -> list[tuple[str, int, float, str]]:
     """(name, recordings, seconds, last enrolled) of everyone in the library."""
     with _connect_any(folder) as db:
@@ -164,6 +187,7 @@ def _connect_any(folder: Path) -> Iterator[sqlite3.Connection]:
         raise LibraryError("no voice library here", folder, "give the folder used with --library")
     try:
         db = sqlite3.connect(path, timeout=60)
+        db.execute("PRAGMA secure_delete = ON")
         db.execute("SELECT COUNT(*) FROM prints").fetchone()
     except sqlite3.DatabaseError as exc:
         raise LibraryError(

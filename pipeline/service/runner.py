@@ -650,6 +650,8 @@ def _describe(manifest: Manifest, ctx: Context, recorded: str) -> None:
                 ctx.settings.summaries_dir.absolute(), ctx.settings.transcripts_dir.absolute()
             ),
             "settings": settings_to_json(ctx.settings),
+            # the voice library used (--library or the sidecar's), for `remove` to find
+            "library": str(ctx.library_dir.absolute()) if ctx.library_dir else None,
         },
     )
     manifest.save()
