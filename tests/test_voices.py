@@ -1313,6 +1313,28 @@ def test_remove_finds_the_library_a_run_used(tmp_path, how):
     assert not (tmp_path / "t" / rec_id).exists()
 
 
+def test_remove_with_the_library_moved_or_mistyped(tmp_path):
+    """The library a run used moved away: the outputs go, and a warning says the prints stay
+    and how to reach them. A `--library` that holds none (a typo): nothing is removed (exit 2)."""
+    from pipeline.core import library
+
+    rec_id = "talk-0123456789"
+    (tmp_path / "transcripts" / rec_id).mkdir(parents=True)
+    (tmp_path / "transcripts" / rec_id / "manifest.json").write_text(
+        json.dumps({"run": {"library": str(tmp_path / "voices")}})
+    )
+    library.enrol(tmp_path / "moved", "m", "Ana", (rec_id, "", ""), 9.0, np.ones(192), "evidence")
+    typo = run_cli("remove", rec_id, "--yes", "--library", "voicse", cwd=tmp_path)
+    assert typo.code == 2 and "voicse: no voice library here" in typo.stderr
+    assert (tmp_path / "transcripts" / rec_id).is_dir()
+    moved = run_cli("remove", rec_id, "--yes", cwd=tmp_path)
+    assert moved.code == 0 and not (tmp_path / "transcripts" / rec_id).exists()
+    told = " ".join(moved.stderr.split())
+    assert f"stay in the voice library: it is no longer at {tmp_path / 'voices'}" in told
+    assert "give its folder with --library DIR" in told
+    assert library.people(tmp_path / "moved")[0][:2] == ("Ana", 1)
+
+
 def test_a_broken_or_foreign_library_is_one_line_and_the_run_goes_on(demo_files, tmp_path):
     recording = tmp_path / "talk.mp4"
     shutil.copy(demo_files.recording, recording)

@@ -141,9 +141,7 @@ def forget_recording(folder: Path, model: str, recording: str, keep: set[str]) -
 
 
 def learned_from(folder: Path, recording: str) -> list[str]:
-    """Whose prints the library holds from ``recording`` (none when there is no library)."""
-    if not (folder / FILE_NAME).is_file():
-        return []
+    """Whose prints the library holds from ``recording``."""
     with _connect_any(folder) as db:
         rows = db.execute(
             "SELECT name FROM prints WHERE recording = ? ORDER BY name", (recording,)
@@ -154,8 +152,6 @@ def learned_from(folder: Path, recording: str) -> list[str]:
 def forget_learned_from(folder: Path, recording: str) -> int:
     """Delete every print ``recording`` gave, whatever the model (its outputs are being removed).
     Returns how many were deleted."""
-    if not (folder / FILE_NAME).is_file():
-        return 0
     with _connect_any(folder) as db, db:
         return db.execute("DELETE FROM prints WHERE recording = ?", (recording,)).rowcount
 

@@ -58,11 +58,19 @@ def removal(
     except (OSError, ValueError, AttributeError):
         data, run = {}, {}  # a damaged manifest: its outputs can be removed all the same
     summaries = summaries or summaries_of(run, transcripts)
-    voices = voices or _library_of(data)
-    try:
-        learned, unread = tuple(library.learned_from(voices, rec_id) if voices else ()), ""
-    except LibraryError as exc:
-        learned, unread = (), str(exc)
+    given, voices = voices, voices or _library_of(data)
+    learned, unread = (), ""
+    if voices and not (voices / library.FILE_NAME).is_file():
+        if given:
+            raise PipelineError(
+                "no voice library here", given, "give the folder it was processed with", exit_code=2
+            )
+        unread = f"it is no longer at {voices} — give its folder with --library DIR"
+    elif voices:
+        try:
+            learned = tuple(library.learned_from(voices, rec_id))
+        except LibraryError as exc:
+            unread = str(exc)
     folders = tuple(f for f in (summaries / rec_id, transcripts / rec_id) if f.is_dir())
     review, speakers = summaries / rec_id / "review.yaml", summaries / rec_id / "speakers.yaml"
     reviewed = tuple(
