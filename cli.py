@@ -61,7 +61,8 @@ models_app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 speakers_app = typer.Typer(
-    no_args_is_help=True, help="The voice library: who is in it; forget a person."
+    no_args_is_help=True,
+    help="The voice library: who is in it, what it holds of a person; forget a person.",
 )
 app.add_typer(speakers_app, name="speakers")
 # bidirectional embeddings, overrides and isolates: they reorder how a terminal shows a line
@@ -1155,6 +1156,32 @@ def speakers_list(folder: Library = Path("voices")) -> None:
     for name, recordings, seconds, when in library.people(folder):
         table.add_row(name, str(recordings), f"{seconds:.0f}", when)
     out.print(table)
+
+
+@speakers_app.command("show")
+@friendly
+def speakers_show(
+    name: Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")],
+    folder: Library = Path("voices"),
+) -> None:
+    """What the library holds about a person: one voiceprint per recording — its id, title and
+    date, the seconds of speech, when and how it was enrolled (to answer a request to see it)."""
+    held = library.prints_of(folder, name)
+    if not held:
+        raise PipelineError(
+            f"'{name}' is not in the voice library", folder, "see `cli.py speakers list`"
+        )
+    heads = ("recording", "title", "date", "seconds", "enrolled", "how")
+    table = Table(*(Column(head, overflow="fold") for head in heads))  # ids whole, not cut
+    for recording, title, date, seconds, when, how in held:
+        table.add_row(recording, title or "", date or "", f"{seconds:.0f}", when, how)
+    out.print(table)
+    out.print(
+        f"{name}: {len(held)} voiceprint{'s' if len(held) != 1 else ''} (192 numbers each, no "
+        "audio, no words); `cli.py speakers forget` deletes them",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @speakers_app.command("forget")

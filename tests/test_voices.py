@@ -1233,6 +1233,12 @@ def test_a_voice_named_in_one_webinar_is_recognised_in_the_next(demo_files, seco
     assert first.code == 0, first.stderr
     listed = run_cli("speakers", "list", "--library", "lib", cwd=work).stdout
     assert all(name in listed for name in ("Glenda Napier", "Marek Przeor", "Carolina Garcés"))
+    shown = run_cli("speakers", "show", "Glenda Napier", "--library", "lib", cwd=work)
+    (first_id,) = [p.name for p in (work / "transcripts").iterdir() if p.is_dir()]
+    row = next(line for line in shown.stdout.splitlines() if first_id in line)
+    assert "2024-05-15" in row and "evidence" in row and "Green, digital" in row, shown.stdout
+    assert "Glenda Napier: 1 voiceprint (192 numbers each, no audio" in shown.stdout
+    assert run_cli("speakers", "show", "Nobody", "--library", "lib", cwd=work).code == 1
 
     later = tmp_path / "later"
     later.mkdir()

@@ -165,6 +165,17 @@ def people(folder: Path) -> list[tuple[str, int, float, str]]:
         ).fetchall()
 
 
+def prints_of(folder: Path, name: str) -> list[tuple[str, str, str, float, str, str]]:
+    """(recording id, title, date, seconds, enrolled at, how) of each of ``name``'s prints: what
+    the library holds about a person, for them to be told."""
+    with _connect_any(folder) as db:
+        return db.execute(
+            "SELECT recording, title, date, seconds, enrolled_at, how FROM prints WHERE name = ? "
+            "ORDER BY enrolled_at, recording",
+            (name,),
+        ).fetchall()
+
+
 def forget(folder: Path, name: str) -> int:
     """Delete every print of ``name`` (the file is vacuumed: the bytes are gone). Returns how
     many prints were deleted."""
