@@ -1470,6 +1470,8 @@ def test_the_abstract_counts_the_speakers_when_nobody_is_named():
         assert abstract("T", "", {}, {}, {}, {}, p, None, language, voices) == words
     named = abstract("Talk", "", {"S1": "Ada"}, {}, {}, {}, p, voices=2)
     assert named == "Talk brought together Ada."
+    bracketed = abstract("Talk (online)", "15 May 2024", {"S1": "Ada"}, {}, {}, {}, p, voices=1)
+    assert bracketed == "Talk (online), 15 May 2024, brought together Ada."  # not ") ("
     assert abstract("Talk", "", {}, {}, {}, {}, p) == "Talk was recorded."  # no count told
 
 
@@ -1564,7 +1566,7 @@ def test_takeaways_points_and_abstract_hold_content_only(demo_files, demo_run):
             text
         )
     assert paragraphs[0].startswith(
-        "Green, digital and resilient through clusters (demo) (15 May 2024)"
+        "Green, digital and resilient through clusters (demo), 15 May 2024, brought together"
     )
     assert "Glenda Napier (Energy Cluster Denmark)" in paragraphs[0]
     themes = {

@@ -697,7 +697,9 @@ def abstract(
     count = catalog.ngettext("%(count)s speaker", "%(count)s speakers", voices)
     counted = "" if named or not voices else count % {"count": voices}
     details = ", ".join(x for x in (date, counted) if x)
-    event = (title or _("This recording")) + (f" ({details})" if details else "")
+    event = title or _("This recording")
+    if details:  # after a title's own closing bracket, between commas: not "(demo) (15 May 2024)"
+        event += f", {details}," if event.endswith(")") else f" ({details})"
     about = _series([mentioned(k, themes, p.mentions, language) for k in main], language)
     values = {"event": event, "names": _series(named, language) if named else "", "themes": about}
     # themes that hold under half of the speaking time between them were touched on, not the topic
