@@ -673,7 +673,7 @@ def batch(
         plural = "" if len(outcomes) == 1 else "s"
         out.print(
             f"{len(outcomes)} recording{plural}: {done} done, {len(failed)} failed, "
-            f"{len(outcomes) - done - len(failed)} skipped (busy, duplicate or part)"
+            f"{len(outcomes) - done - len(failed)} skipped (busy, duplicate, part or removed)"
             + (f", {len(waiting)} still being written" if waiting else "")
             + f"; log {settings.transcripts_dir / batch_mod.LOG_NAME}",
             highlight=False,
@@ -775,7 +775,7 @@ def status(
     )
     for r in rows:
         todo = _to_run(r)
-        why = f"{r.failed_stage}: {r.error}" if r.error else todo
+        why = f"{r.failed_stage}: {r.error}" if r.error and r.failed_stage else r.error or todo
         table.add_row(
             r.id or "—",
             r.state,
@@ -981,6 +981,13 @@ def remove(
     if removed:
         index = plan.summaries / "index.html"
         out.print(f"removed from the search catalog and {index}", highlight=False, soft_wrap=True)
+    if plan.recording:
+        out.print(
+            f"{plan.recording} itself is kept; a batch leaves it from now on "
+            "(`cli.py run` it to process it again)",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

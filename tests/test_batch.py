@@ -108,6 +108,44 @@ def test_second_batch_does_nothing_and_a_renamed_file_is_not_redone(
     assert len({p.name for p in (work / "transcripts").iterdir() if p.is_dir()}) == 3
 
 
+def test_a_removed_recording_is_left_by_the_batch_until_it_is_run(recordings, tmp_path):
+    """`cli.py remove` takes a webinar off the list, not out of the folder: the next batch left
+    it, and `status` calls it removed (before: the next batch — cron — processed it again, and
+    until then `status` listed it as done, with every stage to run). `run` brings it back, and
+    batches treat it as any other from then on."""
+    (tmp_path / "recordings").mkdir()
+    shutil.copy(recordings / "talk-two.mp4", tmp_path / "recordings" / "talk-two.mp4")
+    args = ("batch", "recordings", *FAST, "--no-diarize")
+    assert run_cli(*args, cwd=tmp_path).code == 0
+    (rec_id,) = [p.name for p in (tmp_path / "transcripts").iterdir() if p.is_dir()]
+    removed = run_cli("remove", rec_id, "--yes", cwd=tmp_path)
+    assert removed.code == 0, removed.stderr
+    assert "talk-two.mp4 itself is kept; a batch leaves it from now on" in " ".join(
+        removed.stdout.split()
+    )
+    before = len(log(tmp_path))
+    again = run_cli(*args, cwd=tmp_path)
+    assert again.code == 0, again.stderr
+    assert "1 skipped" in again.stdout and not (tmp_path / "transcripts" / rec_id).exists()
+    (line,) = log(tmp_path)[before:]
+    assert (line["status"], line["id"]) == ("removed", rec_id)
+    assert "its outputs were removed (`cli.py remove`" in line["error"]
+    rows = json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)
+    assert [(r["id"], r["state"], r["pending"]) for r in rows] == [(rec_id, "removed", [])]
+    recording = tmp_path / "recordings" / "talk-two.mp4"
+    ran_again = run_cli(
+        "run", str(recording), "--model", "tiny.en", "--no-diarize", "-q", cwd=tmp_path
+    )
+    assert ran_again.code == 0, ran_again.stderr
+    rows = json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)
+    assert [(r["id"], r["state"]) for r in rows] == [(rec_id, "done")]
+    before = len(log(tmp_path))
+    assert run_cli(*args, cwd=tmp_path).code == 0
+    lines = log(tmp_path)[before:]  # processed as any finished recording: nothing to redo
+    assert ran(lines) == [] and {line["status"] for line in lines} == {"skipped"}
+    assert {line["stage"] for line in lines} >= {"extract", "summarize"}
+
+
 def test_copies_of_one_recording_are_processed_once(recordings, tmp_path):
     folder = tmp_path / "recordings"
     folder.mkdir()

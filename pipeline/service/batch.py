@@ -37,7 +37,7 @@ from ..core.errors import (
 from ..core.store import HASH_CACHE, Workspace, cached_sha256
 from . import copies, parts
 from .runner import StageOutcome, run
-from .state import Outcome, record
+from .state import Outcome, record, removed
 
 LOG_NAME = "batch.jsonl"
 
@@ -247,6 +247,14 @@ def run_batch(
         for path, webinar in tracks.items()
     ]
     workspace = Workspace(settings.transcripts_dir)
+    gone = removed(settings.transcripts_dir)
+    ids = {path: workspace.recording_id(path, hashed[path] or "") for path in keep} if gone else {}
+    keep = [path for path in keep if ids.get(path) not in gone]
+    duplicates += [
+        Outcome(str(path), "removed", rec_id=rec_id, error=gone[rec_id])
+        for path, rec_id in ids.items()
+        if rec_id in gone
+    ]
     duplicates += [
         Outcome(
             str(path),

@@ -16,9 +16,9 @@ from ..core import library
 from ..core.errors import BusyError, PipelineError
 from ..core.library import LibraryError
 from ..core.review import TEMPLATE
-from ..core.store import read_json
+from ..core.store import HASH_CACHE, cached_sha256, read_json
 from . import catalog
-from .state import summaries_of
+from .state import mark_removed, summaries_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Removal:
     library: Path | None = None
     voices: tuple[str, ...] = ()
     unread: str = ""
+    recording: str = ""  # the file its last run read, if it still holds it (as a batch names it)
 
 
 def removal(
@@ -78,7 +79,25 @@ def removal(
         for path, untouched in ((review, TEMPLATE.format(rec_id=rec_id)), (speakers, None))
         if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != untouched
     )
-    return Removal(rec_id, transcripts, summaries, folders, reviewed, voices, learned, unread)
+    return Removal(
+        rec_id, transcripts, summaries, folders, reviewed, voices, learned, unread,
+        _still_there(data, transcripts),
+    )  # fmt: skip
+
+
+def _still_there(manifest: dict, transcripts: Path) -> str:
+    """The recording its last run read, when that file still holds it (not a version exported
+    again since under the same name): "" otherwise."""
+    recording, sha = (
+        (manifest.get("run") or {}).get("recording"),
+        (manifest.get("source") or {}).get("sha256"),
+    )
+    if not recording or not sha or not Path(recording).is_file():
+        return ""
+    try:
+        return recording if cached_sha256(Path(recording), transcripts / HASH_CACHE) == sha else ""
+    except OSError:
+        return ""
 
 
 def _library_of(manifest: dict) -> Path | None:
@@ -95,8 +114,9 @@ def _library_of(manifest: dict) -> Path | None:
 def remove(plan: Removal) -> tuple[int, int]:
     """Delete the voiceprints learned from the recording, then ``plan``'s folders — the
     summaries first, so that one stopped half-way is still listed and removed by running it
-    again — while holding the recording's lock (never under a run processing it), then bring
-    the catalog and index page up to date. Returns the catalog's (re-indexed, removed) counts."""
+    again — while holding the recording's lock (never under a run processing it); mark it
+    removed in the batch state (a batch leaves it until it is run again); then bring the
+    catalog and index page up to date. Returns the catalog's (re-indexed, removed) counts."""
     lock = FileLock(str(plan.transcripts / plan.rec_id / ".lock"), timeout=0)
     try:
         lock.acquire()
@@ -109,6 +129,7 @@ def remove(plan: Removal) -> tuple[int, int]:
             library.forget_learned_from(plan.library, plan.rec_id)
         for folder in plan.folders:
             shutil.rmtree(folder)
+        mark_removed(plan.transcripts, plan.rec_id, plan.recording)  # a batch leaves it
     finally:
         lock.release()
     if not plan.summaries.is_dir():

@@ -34,7 +34,8 @@ class Outcome:
 
     recording: str
     # done | failed | busy (another run has it) | duplicate (same content or sound as another) |
-    # part (a participant's own track of a webinar, or a part of a joined recording)
+    # part (a participant's own track of a webinar, or a part of a joined recording) |
+    # removed (its outputs removed by `cli.py remove`: not processed again by a batch)
     status: str
     rec_id: str | None = None
     stages: list[StageOutcome] = field(default_factory=list)
@@ -134,6 +135,42 @@ def record(transcripts: Path, outcome: Outcome) -> bool:
     return outcome.status == "failed" and last == ("failed", failed, outcome.error)
 
 
+REMOVED = (
+    "its outputs were removed (`cli.py remove`, {day}) — a batch does not process it again; "
+    "`cli.py run` it to process it again"
+)
+
+
+def mark_removed(transcripts: Path, rec_id: str, recording: str) -> None:
+    """After ``cli.py remove``: the batch state says the recording's outputs were removed — its
+    rows by id, or a row for its file when no batch had seen it — so that a batch leaves it."""
+    if not recording and not (transcripts / STATE_NAME).exists():
+        return  # no batch saw it, and its file is gone or holds another version now
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    told = REMOVED.format(day=now[:10])
+    with state_db(transcripts) as db, db:
+        marked = db.execute(
+            "UPDATE recordings SET status = 'removed', stage = 'open', error = ?, updated = ? "
+            "WHERE id = ? AND status NOT IN ('part', 'duplicate')",  # left already, and why
+            (told, now, rec_id),
+        ).rowcount
+        if not marked and recording:  # another version of the file may hold its row: kept
+            db.execute(
+                "INSERT OR IGNORE INTO recordings VALUES (?, ?, 'removed', 'open', ?, 1, 0.0, ?)",
+                (recording, rec_id, told, now),
+            )
+
+
+def removed(transcripts: Path) -> dict[str, str]:
+    """{id: what the batch says of it} of the recordings whose outputs ``cli.py remove`` took
+    away and no run has made again."""
+    if not (transcripts / STATE_NAME).exists():
+        return {}
+    with state_db(transcripts) as db:
+        rows = db.execute("SELECT id, error FROM recordings WHERE status = 'removed'").fetchall()
+    return {i: told for i, told in rows if i and not (transcripts / i / "manifest.json").exists()}
+
+
 def why_stale(manifest: Manifest, summaries: Path) -> dict[str, list[str]]:
     """Per enabled stage, why it would run if the recording were run again with the settings of
     its last run (code, parameters, upstream stages, packages, models); empty lists: up to date.
@@ -176,7 +213,7 @@ class StatusRow:
 
     recording: str
     id: str | None
-    state: str  # done | stale | failed | busy | duplicate | part | pending | new
+    state: str  # done | stale | failed | busy | duplicate | part | removed | pending | new
     done: list[str]
     pending: list[str]  # stages to run (not run yet, or stale)
     duration: float | None
@@ -239,7 +276,9 @@ def status(
             seen.add(path)
             row = by_id.get(rec_id or "")
             if row is None:
-                pending = list(STAGE_NAMES)
+                left = state in ("duplicate", "part", "removed")  # nothing a batch would run
+                pending = [] if left else list(STAGE_NAMES)
+                stage = "" if left else stage
                 extra.append(
                     StatusRow(Path(path).name, rec_id, state, [], pending, None, 0.0, error, stage)
                 )
