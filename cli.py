@@ -1153,6 +1153,7 @@ def models_list() -> None:
 
 
 Library = Annotated[Path, Opt("--library", metavar="DIR", help="The voice library folder.")]
+Person = Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")]
 
 
 @speakers_app.command("list")
@@ -1168,7 +1169,7 @@ def speakers_list(folder: Library = Path("voices")) -> None:
 @speakers_app.command("show")
 @friendly
 def speakers_show(
-    name: Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")],
+    name: Person,
     folder: Library = Path("voices"),
 ) -> None:
     """What the library holds about a person: one voiceprint per recording — its id, title and
@@ -1194,7 +1195,7 @@ def speakers_show(
 @speakers_app.command("forget")
 @friendly
 def speakers_forget(
-    name: Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")],
+    name: Person,
     folder: Library = Path("voices"),
 ) -> None:
     """Delete a person's voice everywhere in the library (the file is vacuumed)."""
