@@ -958,8 +958,9 @@ def remove(
             "yellow",
             f"voiceprints learned from it, if any, stay in the voice library: {plan.unread}",
         )
-    learned = f"{len(plan.voices)} voiceprint{'s' if len(plan.voices) != 1 else ''} " + (
-        f"({', '.join(plan.voices)}) from the voice library {plan.library}"
+    learned = (
+        f"{_voiceprints(len(plan.voices))} ({', '.join(plan.voices)}) from the voice library "
+        f"{plan.library}"
     )
     if not yes:
         if not sys.stdin.isatty():
@@ -1156,6 +1157,11 @@ Library = Annotated[Path, Opt("--library", metavar="DIR", help="The voice librar
 Person = Annotated[str, typer.Argument(help="The person's name, as `speakers list` shows it.")]
 
 
+def _voiceprints(count: int) -> str:
+    """``1 voiceprint``, ``3 voiceprints``."""
+    return f"{count} voiceprint{'' if count == 1 else 's'}"
+
+
 @speakers_app.command("list")
 @friendly
 def speakers_list(folder: Library = Path("voices")) -> None:
@@ -1185,8 +1191,8 @@ def speakers_show(
         table.add_row(recording, title or "", date or "", f"{seconds:.0f}", when, how)
     out.print(table)
     out.print(
-        f"{name}: {len(held)} voiceprint{'s' if len(held) != 1 else ''} (192 numbers each, no "
-        "audio, no words); `cli.py speakers forget` deletes them",
+        f"{name}: {_voiceprints(len(held))} (192 numbers each, no audio, no words); "
+        "`cli.py speakers forget` deletes them",
         highlight=False,
         soft_wrap=True,
     )
@@ -1204,9 +1210,7 @@ def speakers_forget(
         raise PipelineError(
             f"'{name}' is not in the voice library", folder, "see `cli.py speakers list`"
         )
-    out.print(
-        f"forgot {name}: {deleted} voiceprint{'s' if deleted != 1 else ''} deleted", highlight=False
-    )
+    out.print(f"forgot {name}: {_voiceprints(deleted)} deleted", highlight=False)
 
 
 def main() -> None:
